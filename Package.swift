@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// MARK: - Targets, one per layer of the design
+// GRUTensor <- GRUFormats, GRUNetworks <- GRUKit <- gru. BLAS comes from OpenBLAS on Linux
+// (the CBLAS system-library target) and from Accelerate on Apple platforms.
+
+let blas: Target.Dependency = .target(name: "CBLAS", condition: .when(platforms: [.linux]))
+
+let package = Package(
+    name: "GRUKit",
+    products: [
+        .library(name: "GRUKit", targets: ["GRUKit"]),
+        .executable(name: "gru", targets: ["gru"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C shim
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+
+        // MARK: Libraries
+        .target(name: "GRUTensor", dependencies: [blas]),
+        .target(name: "GRUFormats", dependencies: ["GRUTensor"]),
+        .target(name: "GRUNetworks", dependencies: ["GRUTensor"]),
+        .target(name: "GRUKit", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
+
+        // MARK: Command line
+        .executableTarget(
+            name: "gru",
+            dependencies: [
+                "GRUKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "GRUTensorTests", dependencies: ["GRUTensor"]),
+        .testTarget(name: "GRUFormatsTests", dependencies: ["GRUFormats"]),
+        // Reference fixtures live in Tests/Fixtures and are found through #filePath.
+        .testTarget(name: "GRUNetworksTests", dependencies: ["GRUNetworks", "GRUFormats"]),
+        .testTarget(name: "gruTests", dependencies: ["GRUKit"]),
+    ]
+)

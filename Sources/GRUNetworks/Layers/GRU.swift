@@ -1,0 +1,1 @@
+// GRU layers live here.
