@@ -1,0 +1,45 @@
+/// The shape of a (possibly stacked, possibly bidirectional) GRU: everything that fixes the
+/// number and shapes of its parameters, plus the variant that fixes its math.
+public struct GRUConfiguration: Equatable, Hashable, Sendable, Codable {
+    /// Features per time step of the input, I.
+    public var inputSize: Int
+    /// Features of the hidden state per direction, H.
+    public var hiddenSize: Int
+    /// Number of stacked layers; layer k > 0 reads layer k - 1's output of width D * H.
+    public var layerCount: Int
+    /// Whether each layer also runs a reverse-time direction, concatenated after the forward one.
+    public var isBidirectional: Bool
+    /// Whether the layer has the bias vectors b_ih and b_hh.
+    public var hasBias: Bool
+    /// The GRU formulation.
+    public var variant: GRUVariant
+
+    /// A configuration; sizes must be positive.
+    public init(
+        inputSize: Int, hiddenSize: Int, layerCount: Int = 1, isBidirectional: Bool = false,
+        hasBias: Bool = true, variant: GRUVariant = .resetAfter
+    ) {
+        precondition(inputSize > 0 && hiddenSize > 0 && layerCount > 0,
+                     "GRU sizes must be positive: input \(inputSize), hidden \(hiddenSize), layers \(layerCount)")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layerCount = layerCount
+        self.isBidirectional = isBidirectional
+        self.hasBias = hasBias
+        self.variant = variant
+    }
+
+    /// D: 2 when bidirectional, else 1.
+    public var directionCount: Int { isBidirectional ? 2 : 1 }
+
+    /// The width of the output at each time step, D * H.
+    public var outputSize: Int { directionCount * hiddenSize }
+
+    /// The number of initial or final states, layers * D.
+    public var stateCount: Int { layerCount * directionCount }
+
+    /// The input width of the given layer: I for layer 0, D * H above it.
+    public func inputSize(ofLayer layer: Int) -> Int {
+        layer == 0 ? inputSize : outputSize
+    }
+}

@@ -1,0 +1,110 @@
+import GRUTensor
+
+/// PyTorch's `nn.GRU` state_dict naming, which is also GRUKit's own file naming.
+///
+/// `weight_ih_l{k}` (3H, I_k), `weight_hh_l{k}` (3H, H), `bias_ih_l{k}` (3H), `bias_hh_l{k}` (3H),
+/// each with the suffix `_reverse` for the backward direction. PyTorch's gate order r, z, n is
+/// GRUKit's, so the tensors move across unchanged.
+public enum PyTorchGRUNames {
+    /// The state_dict key of one parameter tensor.
+    public static func name(of role: GRUParameterRole, layer: Int, direction: Int) -> String {
+        let stem: String
+        switch role {
+        case .inputWeight: stem = "weight_ih"
+        case .recurrentWeight: stem = "weight_hh"
+        case .inputBias: stem = "bias_ih"
+        case .recurrentBias: stem = "bias_hh"
+        }
+        return "\(stem)_l\(layer)" + (direction == 1 ? "_reverse" : "")
+    }
+
+    /// Infers the configuration from the names and shapes of a state_dict-like set of tensors.
+    ///
+    /// H comes from `weight_hh_l0` (3H, H), I from `weight_ih_l0` (3H, I), the layer count from
+    /// the consecutive `weight_ih_l{k}` present, bidirectionality from `weight_ih_l0_reverse`
+    /// and the bias from `bias_ih_l0`. `parameters(from:variant:)` then checks every tensor.
+    public static func configuration(
+        of tensors: [String: Tensor], variant: GRUVariant
+    ) throws -> GRUConfiguration {
+        guard let recurrent = tensors["weight_hh_l0"] else {
+            throw GRUInputError(
+                "missing tensor 'weight_hh_l0': expected a PyTorch nn.GRU state_dict (found \(describe(Array(tensors.keys))))")
+        }
+        guard recurrent.rank == 2, recurrent.shape[0] == 3 * recurrent.shape[1], recurrent.shape[1] > 0 else {
+            throw GRUInputError(
+                "tensor 'weight_hh_l0' has shape \(recurrent.shape); expected (3H, H) for a hidden size H")
+        }
+        guard let input = tensors["weight_ih_l0"] else {
+            throw GRUInputError("missing tensor 'weight_ih_l0'")
+        }
+        guard input.rank == 2, input.shape[1] > 0 else {
+            throw GRUInputError("tensor 'weight_ih_l0' has shape \(input.shape); expected (3H, I) = (\(recurrent.shape[0]), I)")
+        }
+        var layerCount = 1
+        while tensors["weight_ih_l\(layerCount)"] != nil { layerCount += 1 }
+        return GRUConfiguration(
+            inputSize: input.shape[1],
+            hiddenSize: recurrent.shape[1],
+            layerCount: layerCount,
+            isBidirectional: tensors["weight_ih_l0_reverse"] != nil,
+            hasBias: tensors["bias_ih_l0"] != nil,
+            variant: variant)
+    }
+
+    /// Builds parameters from named tensors, requiring exactly the tensors the configuration
+    /// has, each with its expected shape.
+    public static func parameters(
+        from tensors: [String: Tensor], configuration: GRUConfiguration
+    ) throws -> GRUParameters {
+        var parameters = GRUParameters(zerosFor: configuration)
+        var expected = Set<String>()
+        for slot in parameters.slots {
+            let key = name(of: slot.role, layer: slot.layer, direction: slot.direction)
+            expected.insert(key)
+            guard let tensor = tensors[key] else {
+                throw GRUInputError(
+                    "missing tensor '\(key)': expected shape \(slot.shape) for a GRU with \(summary(of: configuration))")
+            }
+            guard tensor.shape == slot.shape else {
+                throw GRUInputError(
+                    "tensor '\(key)' has shape \(tensor.shape); expected \(slot.shape) for a GRU with \(summary(of: configuration))")
+            }
+            guard tensor.isFinite else {
+                throw GRUInputError("tensor '\(key)' contains NaN or infinite values")
+            }
+            parameters.setTensor(tensor, for: slot)
+        }
+        let extra = Set(tensors.keys).subtracting(expected)
+        if !extra.isEmpty {
+            throw GRUInputError(
+                "unexpected tensors \(describe(Array(extra))) for a GRU with \(summary(of: configuration))")
+        }
+        return parameters
+    }
+
+    /// Infers the configuration and loads the parameters in one step.
+    public static func parameters(
+        from tensors: [String: Tensor], variant: GRUVariant
+    ) throws -> GRUParameters {
+        try parameters(from: tensors, configuration: configuration(of: tensors, variant: variant))
+    }
+
+    /// The parameters as (name, tensor) pairs in state_dict order.
+    public static func namedTensors(of parameters: GRUParameters) -> [(name: String, tensor: Tensor)] {
+        parameters.slots.map { slot in
+            (name(of: slot.role, layer: slot.layer, direction: slot.direction),
+             parameters.tensor(for: slot))
+        }
+    }
+
+    private static func summary(of configuration: GRUConfiguration) -> String {
+        "input size \(configuration.inputSize), hidden size \(configuration.hiddenSize), "
+            + "\(configuration.layerCount) layer(s), "
+            + (configuration.isBidirectional ? "bidirectional" : "unidirectional")
+            + (configuration.hasBias ? ", with bias" : ", without bias")
+    }
+
+    private static func describe(_ names: [String]) -> String {
+        names.isEmpty ? "no tensors" : names.sorted().map { "'\($0)'" }.joined(separator: ", ")
+    }
+}

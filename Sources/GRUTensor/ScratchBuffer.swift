@@ -1,0 +1,32 @@
+/// A fixed-size, zero-initialized Float buffer with a stable address.
+///
+/// Kernels take raw pointers; a class-owned allocation lets a sequence loop hand out pointers
+/// into many buffers without nesting `withUnsafeMutableBufferPointer` closures or copying.
+/// Buffers are allocated once per (batch, length), never per time step.
+public final class ScratchBuffer: @unchecked Sendable {
+    /// The first element.
+    public let pointer: UnsafeMutablePointer<Float>
+    /// The number of elements.
+    public let count: Int
+
+    /// A buffer of `count` zeros.
+    public init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit {
+        pointer.deallocate()
+    }
+
+    /// Sets every element to zero.
+    public func zero() {
+        pointer.update(repeating: 0, count: count)
+    }
+
+    /// The elements as an array.
+    public func array() -> [Float] {
+        Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+}

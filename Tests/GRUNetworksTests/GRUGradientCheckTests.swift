@@ -1,0 +1,105 @@
+import GRUNetworks
+import GRUTensor
+import Testing
+
+/// Central finite differences in Double (through `NaiveGRU`) against `GRU.backward`, for the
+/// loss L = sum(output * dY) + sum(finalState * dHN). Independent of the reference fixtures.
+struct GRUGradientCheckTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var variant: GRUVariant
+        var layers = 1
+        var bidirectional = false
+        var bias = true
+        var lengths: [Int]? = nil
+        var initialState = true
+        var testDescription: String {
+            "\(variant.rawValue) L\(layers)\(bidirectional ? " bi" : "")\(bias ? "" : " no-bias")"
+                + "\(lengths.map { " lengths \($0)" } ?? "")\(initialState ? " h0" : "")"
+        }
+    }
+
+    static let cases: [Case] = GRUVariant.allCases.flatMap { variant in
+        [
+            Case(variant: variant),
+            Case(variant: variant, layers: 2, bidirectional: true, lengths: [4, 2, 1]),
+            Case(variant: variant, bias: false, initialState: false),
+            Case(variant: variant, layers: 2, lengths: [3, 4, 1], initialState: false),
+        ]
+    }
+
+    @Test(arguments: cases)
+    func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
+        let steps = 4, batch = 3, inputSize = 3, hidden = 4
+        let configuration = GRUConfiguration(
+            inputSize: inputSize, hiddenSize: hidden, layerCount: testCase.layers,
+            isBidirectional: testCase.bidirectional, hasBias: testCase.bias, variant: testCase.variant)
+        let gru = GRU(configuration: configuration, initialization: .pytorch, seed: 7)
+        var random = RandomData(seed: 11)
+        let input = random.tensor([steps, batch, inputSize])
+        let initialState = testCase.initialState ? random.tensor([configuration.stateCount, batch, hidden]) : nil
+        let outputGradient = random.tensor([steps, batch, configuration.outputSize])
+        let finalStateGradient = random.tensor([configuration.stateCount, batch, hidden])
+
+        let result = try gru.forward(input, initialState: initialState, lengths: testCase.lengths)
+        let gradients = try gru.backward(
+            result, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
+
+        let naive = NaiveGRU(gru.parameters)
+        let x = input.scalars.map(Double.init)
+        let h0 = (initialState ?? Tensor(shape: [configuration.stateCount, batch, hidden])).scalars.map(Double.init)
+        let dY = outputGradient.scalars.map(Double.init), dHN = finalStateGradient.scalars.map(Double.init)
+        func loss(parameters: [Double], input: [Double], initialState: [Double]) -> Double {
+            var perturbed = naive
+            perturbed.parameters = parameters
+            let (y, hn) = perturbed.forward(
+                input: input, steps: steps, batch: batch, initialState: initialState, lengths: testCase.lengths)
+            return zip(y, dY).map(*).reduce(0, +) + zip(hn, dHN).map(*).reduce(0, +)
+        }
+        let expectedParameters = centralDifferences(naive.parameters) { loss(parameters: $0, input: x, initialState: h0) }
+        let expectedInput = centralDifferences(x) { loss(parameters: naive.parameters, input: $0, initialState: h0) }
+        let expectedInitialState = centralDifferences(h0) { loss(parameters: naive.parameters, input: x, initialState: $0) }
+
+        expectApproximatelyEqual(
+            gradients.parameters.values, expectedParameters, absoluteTolerance: 1e-5,
+            relativeTolerance: 1e-4, "parameter gradients")
+        expectApproximatelyEqual(
+            gradients.input.scalars, expectedInput, absoluteTolerance: 1e-5, relativeTolerance: 1e-4,
+            "input gradient")
+        expectApproximatelyEqual(
+            gradients.initialState.scalars, expectedInitialState, absoluteTolerance: 1e-5,
+            relativeTolerance: 1e-4, "initial state gradient")
+    }
+
+    @Test(arguments: cases)
+    func forwardMatchesNaiveTwin(_ testCase: Case) throws {
+        let steps = 5, batch = 3, inputSize = 2, hidden = 3
+        let configuration = GRUConfiguration(
+            inputSize: inputSize, hiddenSize: hidden, layerCount: testCase.layers,
+            isBidirectional: testCase.bidirectional, hasBias: testCase.bias, variant: testCase.variant)
+        let gru = GRU(configuration: configuration, initialization: .keras, seed: 3)
+        var random = RandomData(seed: 5)
+        let input = random.tensor([steps, batch, inputSize], scale: 2)
+        let initialState = testCase.initialState ? random.tensor([configuration.stateCount, batch, hidden]) : nil
+        let lengths = testCase.lengths.map { $0.map { min($0 + 1, steps) } }
+        let result = try gru.forward(input, initialState: initialState, lengths: lengths)
+        let (output, finalState) = NaiveGRU(gru.parameters).forward(
+            input: input.scalars.map(Double.init), steps: steps, batch: batch,
+            initialState: initialState?.scalars.map(Double.init), lengths: lengths)
+        expectApproximatelyEqual(result.output.scalars, output, absoluteTolerance: 1e-6, "output")
+        expectApproximatelyEqual(result.finalState.scalars, finalState, absoluteTolerance: 1e-6, "final state")
+    }
+}
+
+/// The gradient of `function` at `point` by central differences with step 1e-6.
+func centralDifferences(_ point: [Double], _ function: ([Double]) -> Double) -> [Double] {
+    let epsilon = 1e-6
+    var values = point
+    return point.indices.map { i in
+        values[i] = point[i] + epsilon
+        let plus = function(values)
+        values[i] = point[i] - epsilon
+        let minus = function(values)
+        values[i] = point[i]
+        return (plus - minus) / (2 * epsilon)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import GRUNetworks
+import GRUTensor
+
+/// The slow, obvious twin of `GRU.forward`: scalar loops in Double straight from the equations
+/// on `GRUVariant`, one sequence and one step at a time. Used for the fast-vs-naive check and
+/// as the function that finite differences perturb.
+///
+/// Legend: T steps, B batch, I input size, H hidden size, D directions. Time-major in and out.
+struct NaiveGRU {
+    let configuration: GRUConfiguration
+    /// The flat parameter buffer in `GRUParameters` layout.
+    var parameters: [Double]
+    let slots: [GRUParameterSlot]
+
+    init(_ parameters: GRUParameters) {
+        configuration = parameters.configuration
+        self.parameters = parameters.values.map(Double.init)
+        slots = parameters.slots
+    }
+
+    /// Output (T, B, D*H) and final state (L*D, B, H), flattened.
+    func forward(
+        input: [Double], steps: Int, batch: Int, initialState: [Double]?, lengths: [Int]?
+    ) -> (output: [Double], finalState: [Double]) {
+        let c = configuration
+        let hidden = c.hiddenSize, directions = c.directionCount
+        var layerInput = input
+        var finalState = [Double](repeating: 0, count: c.stateCount * batch * hidden)
+        for layer in 0..<c.layerCount {
+            let inputSize = c.inputSize(ofLayer: layer)
+            var output = [Double](repeating: 0, count: steps * batch * c.outputSize)
+            for direction in 0..<directions {
+                let stateIndex = layer * directions + direction
+                for b in 0..<batch {
+                    let length = lengths?[b] ?? steps
+                    var h = (0..<hidden).map { initialState?[(stateIndex * batch + b) * hidden + $0] ?? 0 }
+                    let times = direction == 0 ? Array(0..<length) : Array((0..<length).reversed())
+                    for t in times {
+                        let x = Array(layerInput[((t * batch + b) * inputSize)...].prefix(inputSize))
+                        h = cell(x: x, h: h, layer: layer, direction: direction, inputSize: inputSize)
+                        for j in 0..<hidden {
+                            output[(t * batch + b) * c.outputSize + direction * hidden + j] = h[j]
+                        }
+                    }
+                    for j in 0..<hidden { finalState[(stateIndex * batch + b) * hidden + j] = h[j] }
+                }
+            }
+            layerInput = output
+        }
+        return (layerInput, finalState)
+    }
+
+    private func cell(x: [Double], h: [Double], layer: Int, direction: Int, inputSize: Int) -> [Double] {
+        let hidden = configuration.hiddenSize
+        let wi = slot(.inputWeight, layer, direction)!, wh = slot(.recurrentWeight, layer, direction)!
+        let bi = slot(.inputBias, layer, direction), bh = slot(.recurrentBias, layer, direction)
+        func inputTerm(_ row: Int) -> Double {
+            var sum = bi.map { parameters[$0.offset + row] } ?? 0
+            for k in 0..<inputSize { sum += parameters[wi.offset + row * inputSize + k] * x[k] }
+            return sum
+        }
+        func recurrentTerm(_ row: Int, _ state: [Double]) -> Double {
+            var sum = bh.map { parameters[$0.offset + row] } ?? 0
+            for k in 0..<hidden { sum += parameters[wh.offset + row * hidden + k] * state[k] }
+            return sum
+        }
+        func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
+        let r = (0..<hidden).map { sigmoid(inputTerm($0) + recurrentTerm($0, h)) }
+        let z = (0..<hidden).map { sigmoid(inputTerm(hidden + $0) + recurrentTerm(hidden + $0, h)) }
+        let resetState = zip(r, h).map { $0 * $1 }
+        let n = (0..<hidden).map { j -> Double in
+            switch configuration.variant {
+            case .resetAfter:
+                return Foundation.tanh(inputTerm(2 * hidden + j) + r[j] * recurrentTerm(2 * hidden + j, h))
+            case .resetBefore:
+                return Foundation.tanh(inputTerm(2 * hidden + j) + recurrentTerm(2 * hidden + j, resetState))
+            }
+        }
+        return (0..<hidden).map { (1 - z[$0]) * n[$0] + z[$0] * h[$0] }
+    }
+
+    private func slot(_ role: GRUParameterRole, _ layer: Int, _ direction: Int) -> GRUParameterSlot? {
+        slots.first { $0.role == role && $0.layer == layer && $0.direction == direction }
+    }
+}
