@@ -1,0 +1,42 @@
+import GRUTensor
+import Testing
+
+/// The BLAS `gemm` against its naive Double twin, for every transpose combination, strided
+/// (sub-matrix) operands, beta 0 and 1, and the degenerate k = 0.
+struct MatmulTests {
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func gemmMatchesNaiveTwin(transposes: (Bool, Bool)) {
+        let (transposeA, transposeB) = transposes
+        let m = 5, n = 7, k = 3
+        // Leading dimensions wider than needed: the operands are blocks of larger matrices.
+        let lda = (transposeA ? m : k) + 2, ldb = (transposeB ? k : n) + 1, ldc = n + 3
+        var generator = SeededGenerator(seed: 42)
+        let a = (0..<(lda * (transposeA ? k : m))).map { _ in generator.uniform(-1, 1) }
+        let b = (0..<(ldb * (transposeB ? n : k))).map { _ in generator.uniform(-1, 1) }
+        let c0 = (0..<(ldc * m)).map { _ in generator.uniform(-1, 1) }
+        for beta: Float in [0, 1] {
+            var fast = c0, naive = c0
+            fast.withUnsafeMutableBufferPointer { c in
+                Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
+            }
+            naive.withUnsafeMutableBufferPointer { c in
+                Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
+            }
+            for i in fast.indices {
+                #expect(abs(fast[i] - naive[i]) <= 1e-6, "element \(i), beta \(beta)")
+            }
+        }
+    }
+
+    @Test func emptyInnerDimensionScalesC() {
+        var c: [Float] = [1, 2, 3, 4]
+        let a: [Float] = [0], b: [Float] = [0]
+        c.withUnsafeMutableBufferPointer {
+            Matmul.gemm(transposeA: false, transposeB: false, m: 2, n: 2, k: 0,
+                        a: a, lda: 1, b: b, ldb: 2, beta: 0, c: $0.baseAddress!, ldc: 2)
+        }
+        #expect(c == [0, 0, 0, 0])
+    }
+}

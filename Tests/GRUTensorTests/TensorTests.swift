@@ -1,0 +1,35 @@
+import GRUTensor
+import Testing
+
+struct TensorTests {
+    @Test func swappingFirstTwoAxesTransposesAndIsItsOwnInverse() {
+        let tensor = Tensor(shape: [2, 3, 2], scalars: (0..<12).map(Float.init))
+        let swapped = tensor.swappingFirstTwoAxes()
+        #expect(swapped.shape == [3, 2, 2])
+        // swapped[j][i][k] == tensor[i][j][k]
+        #expect(swapped.scalars == [0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11])
+        #expect(swapped.swappingFirstTwoAxes() == tensor)
+    }
+
+    @Test func reshapedKeepsScalars() {
+        let tensor = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        #expect(tensor.reshaped(to: [3, 2]).scalars == tensor.scalars)
+        #expect(tensor.reshaped(to: [6]).shape == [6])
+    }
+
+    @Test func finiteness() {
+        #expect(Tensor(shape: [2], scalars: [1, 2]).isFinite)
+        #expect(!Tensor(shape: [2], scalars: [1, .nan]).isFinite)
+        #expect(!Tensor(shape: [1], scalars: [-.infinity]).isFinite)
+    }
+
+    @Test func seededGeneratorRepeats() {
+        var a = SeededGenerator(seed: 3), b = SeededGenerator(seed: 3)
+        #expect((0..<10).map { _ in a.next() } == (0..<10).map { _ in b.next() })
+        var c = SeededGenerator(seed: 1)
+        let samples = (0..<10_000).map { _ in c.uniform(-2, 3) }
+        #expect(samples.allSatisfy { $0 >= -2 && $0 < 3 })
+        let mean = samples.reduce(0, +) / Float(samples.count)
+        #expect(abs(mean - 0.5) < 0.08)  // about 5.5 standard errors
+    }
+}
