@@ -5,6 +5,11 @@ import GRUKit
 struct GRUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gru",
-        abstract: "Build, run and verify gated recurrent unit (GRU) networks."
+        abstract: "Build, run and verify gated recurrent unit (GRU) networks.",
+        discussion: """
+            Weights are safetensors files with PyTorch nn.GRU names (weight_ih_l0, weight_hh_l0, \
+            bias_ih_l0, bias_hh_l0, ..._reverse); arrays are NumPy .npy files.
+            """,
+        subcommands: [ForwardCommand.self, BackwardCommand.self, InitCommand.self]
     )
 }

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import GRUKit
+
+struct BackwardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backward",
+        abstract: "Backpropagate through time: gradients of the input, initial state and every weight.",
+        discussion: """
+            Writes a safetensors file with tensors 'input', 'initial_state' and one per weight \
+            under the weight's own name, for the loss sum(output * dY) + sum(final_state * dHN).
+            """
+    )
+
+    @OptionGroup var weightOptions: WeightOptions
+    @OptionGroup var sequenceOptions: SequenceOptions
+
+    @Option(help: "Gradient of the output (.npy), the output's shape.")
+    var gradOutput: String
+
+    @Option(help: "Gradient of the final states (.npy): (layers*D, B, H). Default: zeros.")
+    var gradFinalState: String?
+
+    @Option(help: "Where to write the gradients (.safetensors).")
+    var output: String
+
+    func run() throws {
+        try reportingErrors {
+            let gru = try weightOptions.load()
+            let result = try sequenceOptions.run(gru)
+            let outputGradient = try SequenceFiles.readTensor(
+                URL(fileURLWithPath: gradOutput), role: "output gradient", rank: 3)
+            let finalStateGradient = try gradFinalState.map {
+                try SequenceFiles.readTensor(URL(fileURLWithPath: $0), role: "final state gradient", rank: 3)
+            }
+            let gradients = try gru.backward(
+                result, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
+            let tensors = [("input", gradients.input), ("initial_state", gradients.initialState)]
+                + PyTorchGRUNames.namedTensors(of: gradients.parameters).map { ($0.name, $0.tensor) }
+            try SafetensorsFile(
+                tensors.map { (name: $0.0, tensor: $0.1) },
+                metadata: ["variant": gru.configuration.variant.rawValue],
+                fileName: output
+            ).write(to: URL(fileURLWithPath: output))
+            print("\(tensors.count) gradient tensors -> \(output)")
+        }
+    }
+}

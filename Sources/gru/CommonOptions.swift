@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import GRUKit
+
+extension GRUVariant: ExpressibleByArgument {}
+extension GRUInitialization: ExpressibleByArgument {}
+
+/// The weights file and how to read it.
+struct WeightOptions: ParsableArguments {
+    @Option(help: "GRU weights (.safetensors) with PyTorch nn.GRU names.")
+    var weights: String
+
+    @Option(help: "reset-after or reset-before; default: the file's 'variant' metadata, else reset-after.")
+    var variant: GRUVariant?
+
+    func load() throws -> GRU {
+        try GRU.load(contentsOf: URL(fileURLWithPath: weights), variant: variant)
+    }
+}
+
+/// The sequences to run and their optional state and lengths.
+struct SequenceOptions: ParsableArguments {
+    @Option(help: "Input sequences (.npy): (T, B, I), or (B, T, I) with --batch-first.")
+    var input: String
+
+    @Option(help: "Initial state (.npy): (layers*D, B, H). Default: zeros.")
+    var initialState: String?
+
+    @Option(help: "Per-sequence lengths (.npy, int32 or int64): (B), each in 1...T.")
+    var lengths: String?
+
+    @Flag(help: "Input and output are (B, T, features) instead of (T, B, features).")
+    var batchFirst = false
+
+    var layout: SequenceLayout { batchFirst ? .batchFirst : .timeMajor }
+
+    func run(_ gru: GRU) throws -> GRUForwardResult {
+        let inputTensor = try SequenceFiles.readTensor(URL(fileURLWithPath: input), role: "input", rank: 3)
+        let state = try initialState.map {
+            try SequenceFiles.readTensor(URL(fileURLWithPath: $0), role: "initial state", rank: 3)
+        }
+        let lengthValues = try lengths.map { try SequenceFiles.readLengths(URL(fileURLWithPath: $0)) }
+        return try gru.forward(inputTensor, initialState: state, lengths: lengthValues, layout: layout)
+    }
+}
+
+/// Runs a command body, turning any error into one line on standard error and exit code 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
