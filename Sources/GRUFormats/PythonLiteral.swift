@@ -185,7 +185,8 @@ struct PythonLiteralParser {
     /// What stands at the current position, for error messages.
     private var found: String {
         guard let byte = peek() else { return "the end" }
-        return byte >= 0x20 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+        guard byte >= 0x20 && byte < 0x7F else { return "byte 0x\(String(byte, radix: 16))" }
+        return byte == UInt8(ascii: "'") ? "\"'\"" : "'\(Character(Unicode.Scalar(byte)))'"
     }
 
     private func failure(_ reason: String) -> PythonLiteralSyntaxError {

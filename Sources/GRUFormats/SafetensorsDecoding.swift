@@ -26,8 +26,9 @@ extension SafetensorsFile {
         let bufferSize = data.count - bufferStart
 
         var entries: [(name: String, type: SafetensorsElementType, shape: [Int], range: Range<Int>)] = []
-        for (key, value) in header where key != Self.metadataKey {
-            entries.append(try Self.validateEntry(value, named: key, bufferSize: bufferSize, file: name))
+        // Sorted so that a file with several problems always reports the same one.
+        for key in header.keys.sorted() where key != Self.metadataKey {
+            entries.append(try Self.validateEntry(header[key]!, named: key, bufferSize: bufferSize, file: name))
         }
         if let value = header[Self.metadataKey] {
             metadata = try Self.validateMetadata(value, file: name)
@@ -131,7 +132,7 @@ extension SafetensorsFile {
             throw FormatError(file, "'\(metadataKey)' is \(jsonText(value)); expected an object of strings")
         }
         var metadata: [String: String] = [:]
-        for (key, item) in object {
+        for (key, item) in object.sorted(by: { $0.key < $1.key }) {
             guard let text = item as? String else {
                 throw FormatError(file, "metadata '\(key)' is \(jsonText(item)); expected a string")
             }
@@ -176,11 +177,17 @@ private func jsonInteger(_ value: Any) -> Int? {
     }
 }
 
-/// A JSON value written back as compact JSON for an error message, shortened to one line.
+/// A JSON value written back as JSON for an error message, shortened to stay on one line.
+///
+/// Arrays are written `[2, 3]`, as the offsets are in messages; objects are compact with sorted keys.
 private func jsonText(_ value: Any) -> String {
-    guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else {
-        return String(describing: value)
+    let text: String
+    if let array = value as? [Any] {
+        text = "[" + array.map(jsonText).joined(separator: ", ") + "]"
+    } else if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
+        text = String(decoding: data, as: UTF8.self)
+    } else {
+        text = String(describing: value)
     }
-    let text = String(decoding: data, as: UTF8.self)
     return text.count > 60 ? String(text.prefix(57)) + "..." : text
 }
