@@ -9,7 +9,7 @@ import GRUTensor
 /// data starts at a multiple of 64 bytes), then the elements in row-major order.
 ///
 /// Reading accepts little-endian float32, float64, int32 and int64 (`<f4`, `<f8`, `<i4`,
-/// `<i8`) in C order; writing produces float32 files byte-identical to `numpy.save`.
+/// `<i8`) in C order; writing produces float32 (and int64) files byte-identical to `numpy.save`.
 public enum Npy {
     /// The bytes every .npy file starts with.
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
@@ -68,7 +68,30 @@ public enum Npy {
     /// The header is the one `numpy.save` writes for the same array (version 1.0 unless the
     /// header is too long for it), so the output is byte-identical.
     public static func encode(_ tensor: Tensor) -> Data {
-        let header = NpyHeader(descr: NpyElementType.float32.descriptor, fortranOrder: false, shape: tensor.shape)
+        var payload = Data(capacity: 4 * tensor.count)
+        appendLittleEndian(tensor.scalars, to: &payload)
+        return encode(descriptor: NpyElementType.float32.descriptor, shape: tensor.shape, payload: payload)
+    }
+
+    /// The bytes of a .npy file holding `values` as little-endian int64 (`<i8`) in C order.
+    ///
+    /// Byte-identical to `numpy.save` of an int64 array; for sequence lengths and labels.
+    ///
+    /// - Parameters:
+    ///   - values: The elements in row-major order.
+    ///   - shape: The array's shape; when nil, one dimension of `values.count`.
+    public static func encodeIntegers(_ values: [Int], shape: [Int]? = nil) -> Data {
+        let shape = shape ?? [values.count]
+        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == values.count,
+                     "shape \(shape) does not hold \(values.count) elements")
+        var payload = Data(capacity: 8 * values.count)
+        for value in values { appendLittleEndian(Int64(value), to: &payload) }
+        return encode(descriptor: NpyElementType.int64.descriptor, shape: shape, payload: payload)
+    }
+
+    /// A whole .npy file: numpy's header for a C-order array, then the element bytes.
+    private static func encode(descriptor: String, shape: [Int], payload: Data) -> Data {
+        let header = NpyHeader(descr: descriptor, fortranOrder: false, shape: shape)
         let text = Array(header.text.utf8)
         // The header is padded with spaces and a newline so that the data starts on a 64-byte
         // boundary; like numpy, a full 64 bytes of padding when the text already ends on one.
@@ -80,7 +103,7 @@ public enum Npy {
         let isVersionOne = versionOneLength <= Int(UInt16.max)
         let headerLength = isVersionOne ? versionOneLength : paddedLength(prefixLength: magic.count + 6)
 
-        var data = Data(capacity: magic.count + 6 + headerLength + 4 * tensor.count)
+        var data = Data(capacity: magic.count + 6 + headerLength + payload.count)
         data.append(contentsOf: magic)
         if isVersionOne {
             data.append(contentsOf: [1, 0])
@@ -92,7 +115,7 @@ public enum Npy {
         data.append(contentsOf: text)
         data.append(contentsOf: repeatElement(UInt8(ascii: " "), count: headerLength - text.count - 1))
         data.append(UInt8(ascii: "\n"))
-        appendLittleEndian(tensor.scalars, to: &data)
+        data.append(payload)
         return data
     }
 

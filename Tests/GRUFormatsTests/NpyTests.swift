@@ -65,6 +65,21 @@ struct NpyTests {
         #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': \(tuple), }"))
     }
 
+    @Test("encodeIntegers writes int64 that decodes exactly, 1-D by default")
+    func integerRoundTrip() throws {
+        let values = [4, 2, -3, Int(Int64.max), Int(Int64.min), 0]
+        let flat = try Npy.decode(Npy.encodeIntegers(values), name: "lengths.npy")
+        #expect(flat.elementType == .int64)
+        #expect(flat.shape == [6])
+        #expect(try flat.integers() == values)
+        let matrix = try Npy.decode(Npy.encodeIntegers(values, shape: [2, 3]), name: "m.npy")
+        #expect(matrix.shape == [2, 3])
+        #expect(try matrix.integers() == values)
+        let empty = try Npy.decode(Npy.encodeIntegers([]), name: "e.npy")
+        #expect(empty.shape == [0])
+        #expect(try empty.integers().isEmpty)
+    }
+
     // MARK: - Decoding other element types and versions
 
     @Test("float64 decodes and rounds to Float")
@@ -237,12 +252,13 @@ struct NpyTests {
         expectBitIdentical(array.floatTensor().scalars, expected.map { Float($0) })
     }
 
-    @Test("numpy int64 array: [3, -1, 0, 2**40]")
+    @Test("numpy int64 array: [3, -1, 0, 2**40], and encodeIntegers reproduces it byte for byte")
     func numpyInt64() throws {
         let array = try Npy.read(contentsOf: fixtureURL("int64.npy"))
         #expect(array.elementType == .int64)
         #expect(array.shape == [4])
         #expect(try array.integers() == [3, -1, 0, 1_099_511_627_776])
+        #expect(Npy.encodeIntegers([3, -1, 0, 1 << 40]) == (try Data(contentsOf: fixtureURL("int64.npy"))))
     }
 
     @Test("Npy.encode reproduces numpy.save byte for byte")

@@ -26,7 +26,8 @@ def main():
     np.save(os.path.join(OUT, "float64.npy"),
             np.array([[1.5, -2.25, 3.0], [0.1, 0.001, -7.0]], dtype="<f8"))
 
-    # int64.npy: shape (4,), dtype '<i8', values [3, -1, 0, 1099511627776] (the last is 2**40)
+    # int64.npy: shape (4,), dtype '<i8', values [3, -1, 0, 1099511627776] (the last is 2**40);
+    # Npy.encodeIntegers of the same values must reproduce this file byte for byte.
     np.save(os.path.join(OUT, "int64.npy"), np.array([3, -1, 0, 2**40], dtype="<i8"))
 
     # float32.npy: shape (2, 3), dtype '<f4', values [[1, 2, 3], [4, 5, 6]];
