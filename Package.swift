@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "GRUFormatsTests", dependencies: ["GRUFormats"]),
         // Reference fixtures live in Tests/Fixtures and are found through #filePath.
         .testTarget(name: "GRUNetworksTests", dependencies: ["GRUNetworks", "GRUFormats"]),
-        .testTarget(name: "gruTests", dependencies: ["GRUKit"]),
+        // Runs the built `gru` executable; depending on it makes `swift test` build it.
+        .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru"]),
     ]
 )

@@ -1,0 +1,101 @@
+import Foundation
+import GRUKit
+import Testing
+
+/// Bad input ends with one line on standard error naming the file or tensor, what was expected
+/// and what was found, exit code 1, no trap, and no output file.
+struct CommandErrorTests {
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        let gru = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 4), seed: 1)
+        try gru.save(to: directory.url.appendingPathComponent("w.safetensors"))
+        try Npy.write(Tensor(shape: [5, 2, 3], repeating: 0.1), to: directory.url.appendingPathComponent("x.npy"))
+        try Npy.write(Tensor(shape: [5, 2, 2], repeating: 0.1), to: directory.url.appendingPathComponent("x-narrow.npy"))
+        var nan = Tensor(shape: [5, 2, 3], repeating: 0.1)
+        nan.scalars[4] = .nan
+        try Npy.write(nan, to: directory.url.appendingPathComponent("x-nan.npy"))
+        try Npy.encodeIntegers([5, 9]).write(to: directory.url.appendingPathComponent("lengths-long.npy"))
+        try Npy.write(Tensor(shape: [2], scalars: [5, 3]), to: directory.url.appendingPathComponent("lengths-float.npy"))
+        var incomplete = SafetensorsFile(fileName: "incomplete.safetensors")
+        incomplete.set(gru.parameters.tensor(for: gru.parameters.slots[0]), named: "weight_ih_l0")
+        incomplete.set(gru.parameters.tensor(for: gru.parameters.slots[1]), named: "weight_hh_l0")
+        incomplete.set(gru.parameters.tensor(for: gru.parameters.slots[2]), named: "bias_ih_l0")
+        try incomplete.write(to: directory.url.appendingPathComponent("incomplete.safetensors"))
+        try Data("not a weights file".utf8).write(to: directory.url.appendingPathComponent("garbage.safetensors"))
+    }
+
+    private func forward(weights: String = "w.safetensors", input: String = "x.npy", extra: [String] = []) throws -> CommandResult {
+        try CommandRunner.run(
+            ["forward", "--weights", directory.path(weights), "--input", directory.path(input),
+             "--output", directory.path("y.npy")] + extra)
+    }
+
+    private func expectFailure(
+        _ result: CommandResult, mentions fragments: [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(result.exitCode == 1, sourceLocation: sourceLocation)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.standardError)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(result.standardError.contains(fragment), "\(result.standardError)", sourceLocation: sourceLocation)
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("y.npy")), sourceLocation: sourceLocation)
+    }
+
+    @Test func missingWeightsFile() throws {
+        expectFailure(try forward(weights: "absent.safetensors"), mentions: ["absent.safetensors"])
+    }
+
+    @Test func weightsFileThatIsNotSafetensors() throws {
+        expectFailure(try forward(weights: "garbage.safetensors"), mentions: ["garbage.safetensors"])
+    }
+
+    @Test func missingWeightTensor() throws {
+        expectFailure(try forward(weights: "incomplete.safetensors"),
+                      mentions: ["incomplete.safetensors", "missing tensor 'bias_hh_l0'", "[12]"])
+    }
+
+    @Test func inputOfTheWrongWidth() throws {
+        expectFailure(try forward(input: "x-narrow.npy"), mentions: ["input", "[5, 2, 2]", "(T, B, 3)"])
+    }
+
+    @Test func inputWithNaN() throws {
+        expectFailure(try forward(input: "x-nan.npy"), mentions: ["x-nan.npy", "NaN"])
+    }
+
+    @Test func lengthsOutOfRange() throws {
+        expectFailure(try forward(extra: ["--lengths", directory.path("lengths-long.npy")]),
+                      mentions: ["lengths[1] is 9", "1...5"])
+    }
+
+    @Test func lengthsThatAreNotIntegers() throws {
+        expectFailure(try forward(extra: ["--lengths", directory.path("lengths-float.npy")]),
+                      mentions: ["lengths-float.npy", "<f4", "integers"])
+    }
+
+    @Test func initialStateOfTheWrongShape() throws {
+        expectFailure(try forward(extra: ["--initial-state", directory.path("x.npy")]),
+                      mentions: ["initial state", "[5, 2, 3]", "[1, 2, 4]"])
+    }
+
+    @Test func variantThatContradictsTheFile() throws {
+        expectFailure(try forward(extra: ["--variant", "reset-before"]),
+                      mentions: ["w.safetensors", "reset-after", "reset-before"])
+    }
+
+    @Test func unwritableOutputKeepsNothingBehind() throws {
+        let result = try CommandRunner.run(
+            ["forward", "--weights", directory.path("w.safetensors"), "--input", directory.path("x.npy"),
+             "--output", directory.path("no-such-directory/y.npy")])
+        expectFailure(result, mentions: ["no-such-directory/y.npy"])
+    }
+
+    @Test func unknownVariantIsAUsageError() throws {
+        let result = try forward(extra: ["--variant", "sideways"])
+        #expect(result.exitCode == 64)
+        #expect(result.standardError.contains("'sideways'"))
+        #expect(result.standardError.contains("reset-after"))
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Runs the built `gru` executable and captures what a user would see.
+struct CommandResult {
+    let exitCode: Int32
+    let standardOutput: String
+    let standardError: String
+}
+
+/// The `gru` binary was not found beside the test bundle.
+struct MissingExecutable: Error, CustomStringConvertible {
+    var description: String { "the gru executable was not built beside the test bundle" }
+}
+
+enum CommandRunner {
+    /// The `gru` binary beside the test bundle in the build folder.
+    static let executable: URL? = {
+        let bundle = Bundle.main.bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("gru") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    static func run(_ arguments: [String]) throws -> CommandResult {
+        let process = Process()
+        guard let executable else { throw MissingExecutable() }
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        // Read before waiting: a full pipe would block the child.
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(
+            exitCode: process.terminationStatus,
+            standardOutput: String(decoding: outData, as: UTF8.self),
+            standardError: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A fresh temporary directory, removed when the value is released.
+final class TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("gru-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+

@@ -1,0 +1,76 @@
+import Foundation
+import GRUKit
+import Testing
+
+/// `gru init`, `gru forward` and `gru backward` end to end: files in, files out, and the
+/// numbers equal the library's.
+struct ForwardBackwardCommandTests {
+    let directory: TemporaryDirectory
+    let gru: GRU
+    let input: Tensor
+    let lengths: [Int] = [4, 2, 3]
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        gru = GRU(configuration: GRUConfiguration(
+            inputSize: 3, hiddenSize: 5, layerCount: 2, isBidirectional: true, variant: .resetBefore), seed: 4)
+        input = Tensor(shape: [3, 4, 3], scalars: (0..<36).map { Float($0 % 7) / 7 - 0.4 })  // (B, T, I)
+        try gru.save(to: directory.url.appendingPathComponent("w.safetensors"))
+        try Npy.write(input, to: directory.url.appendingPathComponent("x.npy"))
+        try Npy.encodeIntegers(lengths).write(to: directory.url.appendingPathComponent("lengths.npy"))
+    }
+
+    @Test func forwardWritesTheLibrarysOutputAndFinalState() throws {
+        let result = try CommandRunner.run([
+            "forward", "--weights", directory.path("w.safetensors"), "--input", directory.path("x.npy"),
+            "--lengths", directory.path("lengths.npy"), "--batch-first",
+            "--output", directory.path("y.npy"), "--final-state", directory.path("hn.npy"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("output [3, 4, 10]"))
+        let expected = try gru.forward(input, lengths: lengths, layout: .batchFirst)
+        #expect(try Npy.read(contentsOf: directory.url.appendingPathComponent("y.npy")).floatTensor() == expected.output)
+        #expect(try Npy.read(contentsOf: directory.url.appendingPathComponent("hn.npy")).floatTensor() == expected.finalState)
+    }
+
+    @Test func backwardWritesEveryGradientUnderItsName() throws {
+        let outputGradient = Tensor(shape: [3, 4, 10], scalars: (0..<120).map { Float($0 % 5) - 2 })
+        try Npy.write(outputGradient, to: directory.url.appendingPathComponent("dy.npy"))
+        let result = try CommandRunner.run([
+            "backward", "--weights", directory.path("w.safetensors"), "--input", directory.path("x.npy"),
+            "--lengths", directory.path("lengths.npy"), "--batch-first",
+            "--grad-output", directory.path("dy.npy"), "--output", directory.path("g.safetensors"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let file = try SafetensorsFile.read(contentsOf: directory.url.appendingPathComponent("g.safetensors"))
+        let forward = try gru.forward(input, lengths: lengths, layout: .batchFirst)
+        let expected = try gru.backward(forward, outputGradient: outputGradient)
+        #expect(file["input"] == expected.input)
+        #expect(file["initial_state"] == expected.initialState)
+        for (name, tensor) in PyTorchGRUNames.namedTensors(of: expected.parameters) {
+            #expect(file[name] == tensor, "\(name)")
+        }
+        #expect(file.names.count == 2 + 16)
+    }
+
+    @Test func initWritesLoadableWeights() throws {
+        let result = try CommandRunner.run([
+            "init", "--input-size", "6", "--hidden-size", "7", "--layers", "3", "--no-bias",
+            "--variant", "reset-before", "--initialization", "keras", "--seed", "3",
+            "--output", directory.path("new.safetensors"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let loaded = try GRU.load(contentsOf: directory.url.appendingPathComponent("new.safetensors"))
+        #expect(loaded.configuration == GRUConfiguration(
+            inputSize: 6, hiddenSize: 7, layerCount: 3, hasBias: false, variant: .resetBefore))
+        #expect(loaded.parameters == GRUParameters(configuration: loaded.configuration, initialization: .keras, seed: 3))
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let result = try CommandRunner.run(["--help"])
+        #expect(result.exitCode == 0)
+        for command in ["forward", "backward", "init"] {
+            #expect(result.standardOutput.contains(command))
+        }
+    }
+}
