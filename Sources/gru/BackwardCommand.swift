@@ -42,6 +42,10 @@ struct BackwardCommand: ParsableCommand {
                 metadata: ["variant": gru.configuration.variant.rawValue],
                 fileName: output
             ).write(to: URL(fileURLWithPath: output))
+            for (name, tensor) in tensors {
+                let largest = tensor.scalars.lazy.map(abs).max() ?? 0
+                print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(tensor.shape)  max |gradient| \(largest)")
+            }
             print("\(tensors.count) gradient tensors -> \(output)")
         }
     }

@@ -1,0 +1,27 @@
+import Foundation
+import GRUKit
+import Testing
+
+/// README's library example, kept compiling and true.
+struct ReadmeExampleTests {
+    @Test func libraryExample() throws {
+        let directory = try TemporaryDirectory()
+        let configuration = GRUConfiguration(
+            inputSize: 8, hiddenSize: 16, layerCount: 2, isBidirectional: true, variant: .resetAfter)
+        let gru = GRU(configuration: configuration, initialization: .pytorch, seed: 42)
+
+        let input = Tensor(shape: [24, 4, 8], repeating: 0.1)  // (T, B, I)
+        let result = try gru.forward(input, lengths: [24, 17, 9, 20])
+        #expect(result.output.shape == [24, 4, 32])
+        #expect(result.finalState.shape == [4, 4, 16])
+
+        let gradients = try gru.backward(
+            result, outputGradient: Tensor(shape: result.output.shape, repeating: 1))
+        #expect(gradients.input.shape == [24, 4, 8])
+
+        let url = directory.url.appendingPathComponent("gru.safetensors")
+        try gru.save(to: url)
+        let loaded = try GRU.load(contentsOf: url)
+        #expect(loaded.parameters == gru.parameters)
+    }
+}
