@@ -2,7 +2,7 @@
 import PackageDescription
 
 // MARK: - Targets, one per layer of the design
-// GRUTensor <- GRUFormats, GRUNetworks <- GRUKit <- gru. BLAS comes from OpenBLAS on Linux
+// GRUTensor <- GRUFormats, GRUNetworks <- GRUTraining <- GRUKit <- gru. BLAS comes from OpenBLAS on Linux
 // (the CBLAS system-library target) and from Accelerate on Apple platforms.
 
 let blas: Target.Dependency = .target(name: "CBLAS", condition: .when(platforms: [.linux]))
@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "GRUTensor", dependencies: [blas]),
         .target(name: "GRUFormats", dependencies: ["GRUTensor"]),
         .target(name: "GRUNetworks", dependencies: ["GRUTensor"]),
-        .target(name: "GRUKit", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
+        .target(name: "GRUTraining", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
+        .target(name: "GRUKit", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining"]),
 
         // MARK: Command line
         .executableTarget(
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "GRUFormatsTests", dependencies: ["GRUFormats"]),
         // Reference fixtures live in Tests/Fixtures and are found through #filePath.
         .testTarget(name: "GRUNetworksTests", dependencies: ["GRUNetworks", "GRUFormats"]),
+        .testTarget(name: "GRUTrainingTests", dependencies: ["GRUTraining"]),
         // Runs the built `gru` executable; depending on it makes `swift test` build it.
         .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru"]),
     ]

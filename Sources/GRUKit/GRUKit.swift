@@ -1,4 +1,5 @@
-// The umbrella module: `import GRUKit` brings in tensors, file formats and networks.
+// The umbrella module: `import GRUKit` brings in tensors, file formats, networks and training.
 @_exported import GRUFormats
 @_exported import GRUNetworks
 @_exported import GRUTensor
+@_exported import GRUTraining

@@ -1,0 +1,1 @@
+// Training: data, batching, the trainer and checkpoints.
