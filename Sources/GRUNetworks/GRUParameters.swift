@@ -28,21 +28,21 @@ public struct GRUParameterSlot: Equatable, Sendable {
     public var count: Int { shape.reduce(1, *) }
 }
 
-/// All weights and biases of a GRU in one flat buffer with named views (the llm.c layout), so
-/// that zeroing, clipping, optimizer updates and saving are single loops.
+/// Where every parameter tensor of a GRU configuration sits in a flat buffer.
 ///
 /// Slots are ordered as PyTorch's `nn.GRU.state_dict()`: per layer, per direction, W_ih, W_hh,
-/// b_ih, b_hh. The same type holds parameter gradients.
-public struct GRUParameters: Equatable, Sendable {
+/// b_ih, b_hh. Offsets are relative to the start of the GRU's region, which may be a slice of
+/// a larger model buffer.
+public struct GRUParameterLayout: Equatable, Sendable {
     /// The configuration the layout follows.
     public let configuration: GRUConfiguration
-    /// Every parameter, slot after slot.
-    public var values: [Float]
     /// The slots in buffer order.
     public let slots: [GRUParameterSlot]
+    /// The number of Floats the GRU's parameters take.
+    public let count: Int
 
-    /// All-zero parameters for a configuration (also the starting point of a gradient).
-    public init(zerosFor configuration: GRUConfiguration) {
+    /// The layout of a configuration's parameters.
+    public init(_ configuration: GRUConfiguration) {
         self.configuration = configuration
         var slots: [GRUParameterSlot] = []
         var offset = 0
@@ -66,12 +66,40 @@ public struct GRUParameters: Equatable, Sendable {
             }
         }
         self.slots = slots
-        values = [Float](repeating: 0, count: offset)
+        count = offset
     }
 
     /// The slot of one tensor, or nil for a bias of a bias-free configuration.
     public func slot(_ role: GRUParameterRole, layer: Int, direction: Int) -> GRUParameterSlot? {
         slots.first { $0.role == role && $0.layer == layer && $0.direction == direction }
+    }
+}
+
+/// All weights and biases of a GRU in one flat buffer with named views (the llm.c layout), so
+/// that zeroing, clipping, optimizer updates and saving are single loops.
+///
+/// The same type holds parameter gradients.
+public struct GRUParameters: Equatable, Sendable {
+    /// Where each tensor sits in `values`.
+    public let layout: GRUParameterLayout
+    /// Every parameter, slot after slot.
+    public var values: [Float]
+
+    /// The configuration the layout follows.
+    public var configuration: GRUConfiguration { layout.configuration }
+
+    /// The slots in buffer order.
+    public var slots: [GRUParameterSlot] { layout.slots }
+
+    /// All-zero parameters for a configuration (also the starting point of a gradient).
+    public init(zerosFor configuration: GRUConfiguration) {
+        layout = GRUParameterLayout(configuration)
+        values = [Float](repeating: 0, count: layout.count)
+    }
+
+    /// The slot of one tensor, or nil for a bias of a bias-free configuration.
+    public func slot(_ role: GRUParameterRole, layer: Int, direction: Int) -> GRUParameterSlot? {
+        layout.slot(role, layer: layer, direction: direction)
     }
 
     /// A copy of one slot's values as a tensor.

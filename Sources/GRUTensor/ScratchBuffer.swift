@@ -16,6 +16,14 @@ public final class ScratchBuffer: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
+    /// A buffer holding a copy of `values`.
+    public convenience init(copying values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.update(from: base, count: source.count) }
+        }
+    }
+
     deinit {
         pointer.deallocate()
     }

@@ -1,4 +1,4 @@
-import GRUNetworks
+@testable import GRUNetworks
 import GRUTensor
 import Testing
 
@@ -12,9 +12,11 @@ struct GRUGradientCheckTests {
         var bias = true
         var lengths: [Int]? = nil
         var initialState = true
+        var dropout: GRUDropout? = nil
         var testDescription: String {
             "\(variant.rawValue) L\(layers)\(bidirectional ? " bi" : "")\(bias ? "" : " no-bias")"
                 + "\(lengths.map { " lengths \($0)" } ?? "")\(initialState ? " h0" : "")"
+                + (dropout.map { " dropout \($0.betweenLayers)/\($0.recurrent)" } ?? "")
         }
     }
 
@@ -24,6 +26,8 @@ struct GRUGradientCheckTests {
             Case(variant: variant, layers: 2, bidirectional: true, lengths: [4, 2, 1]),
             Case(variant: variant, bias: false, initialState: false),
             Case(variant: variant, layers: 2, lengths: [3, 4, 1], initialState: false),
+            Case(variant: variant, layers: 2, bidirectional: true, lengths: [2, 4, 3],
+                 dropout: GRUDropout(betweenLayers: 0.3, recurrent: 0.4, seed: 99)),
         ]
     }
 
@@ -40,11 +44,18 @@ struct GRUGradientCheckTests {
         let outputGradient = random.tensor([steps, batch, configuration.outputSize])
         let finalStateGradient = random.tensor([configuration.stateCount, batch, hidden])
 
-        let result = try gru.forward(input, initialState: initialState, lengths: testCase.lengths)
+        let result = try gru.forward(
+            input, initialState: initialState, lengths: testCase.lengths, dropout: testCase.dropout)
         let gradients = try gru.backward(
             result, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
 
-        let naive = NaiveGRU(gru.parameters)
+        var naive = NaiveGRU(gru.parameters)
+        // The same dropout masks the fast path drew, so both compute the same function.
+        naive.betweenLayerMasks = result.trace.betweenLayerMasks.map { $0?.array().map(Double.init) }
+        naive.recurrentMasks = result.trace.directions.map { $0.map { $0.recurrentMask?.array().map(Double.init) } }
+        if testCase.dropout != nil {
+            #expect(naive.betweenLayerMasks[1] != nil && naive.recurrentMasks[0][0] != nil)
+        }
         let x = input.scalars.map(Double.init)
         let h0 = (initialState ?? Tensor(shape: [configuration.stateCount, batch, hidden])).scalars.map(Double.init)
         let dY = outputGradient.scalars.map(Double.init), dHN = finalStateGradient.scalars.map(Double.init)
@@ -81,8 +92,11 @@ struct GRUGradientCheckTests {
         let input = random.tensor([steps, batch, inputSize], scale: 2)
         let initialState = testCase.initialState ? random.tensor([configuration.stateCount, batch, hidden]) : nil
         let lengths = testCase.lengths.map { $0.map { min($0 + 1, steps) } }
-        let result = try gru.forward(input, initialState: initialState, lengths: lengths)
-        let (output, finalState) = NaiveGRU(gru.parameters).forward(
+        let result = try gru.forward(input, initialState: initialState, lengths: lengths, dropout: testCase.dropout)
+        var naive = NaiveGRU(gru.parameters)
+        naive.betweenLayerMasks = result.trace.betweenLayerMasks.map { $0?.array().map(Double.init) }
+        naive.recurrentMasks = result.trace.directions.map { $0.map { $0.recurrentMask?.array().map(Double.init) } }
+        let (output, finalState) = naive.forward(
             input: input.scalars.map(Double.init), steps: steps, batch: batch,
             initialState: initialState?.scalars.map(Double.init), lengths: lengths)
         expectApproximatelyEqual(result.output.scalars, output, absoluteTolerance: 1e-6, "output")

@@ -1,21 +1,18 @@
 import GRUTensor
 
-/// A stacked, optionally bidirectional gated recurrent unit layer, with full backpropagation
-/// through time.
+/// A GRU that owns its parameters: the `GRULayer` math over a `GRUParameters` buffer.
 ///
-/// The math is documented once, on `GRUVariant`. Legend for shapes: T sequence length,
-/// B batch, I input size, H hidden size, L layers, D directions (2 when bidirectional).
-///
-/// Structure: per layer and direction, the input projections of all T steps are one GEMM;
-/// each step is one recurrent GEMM (two for reset-before) and one fused gate pass over
-/// buffers allocated once per call. Backward walks the steps in reverse carrying dh, then
-/// forms the weight gradients with one GEMM over all T*B rows.
+/// This is the type to use on its own; inside a larger model, a `GRULayer` reads a slice of
+/// the model's flat parameter buffer instead.
 public struct GRU: Sendable {
     /// Weights and biases in PyTorch `nn.GRU` layout and order.
     public var parameters: GRUParameters
 
     /// The layer's sizes and variant.
     public var configuration: GRUConfiguration { parameters.configuration }
+
+    /// The stateless layer computing over `parameters`.
+    public var layer: GRULayer { GRULayer(configuration) }
 
     /// A GRU with the given parameters.
     public init(parameters: GRUParameters) {
@@ -30,431 +27,33 @@ public struct GRU: Sendable {
             configuration: configuration, initialization: initialization, seed: seed))
     }
 
-    // MARK: - Forward
-
-    /// Runs the GRU over a batch of sequences.
-    ///
-    /// - Parameters:
-    ///   - input: (T, B, I), or (B, T, I) for `.batchFirst`.
-    ///   - initialState: (L*D, B, H), index layer * D + direction; zeros when nil.
-    ///   - lengths: B valid lengths in 1...T (PyTorch packed-sequence semantics): outputs past
-    ///     a sequence's end are zero, its final state is the state at its last valid step, and
-    ///     the reverse direction starts at its own last valid step. All T when nil.
-    ///   - layout: the layout of `input`, also used for the output.
-    /// - Returns: the output (T, B, D*H) (or batch-first), the final states (L*D, B, H), and
-    ///   the trace that `backward` needs.
-    /// - Throws: `GRUInputError` when a shape, length or value does not fit.
+    /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.
     public func forward(
         _ input: Tensor, initialState: Tensor? = nil, lengths: [Int]? = nil,
-        layout: SequenceLayout = .timeMajor
+        layout: SequenceLayout = .timeMajor, dropout: GRUDropout? = nil
     ) throws -> GRUForwardResult {
-        let config = configuration
-        try validateInput(input, layout: layout)
-        let timeMajorInput = layout == .batchFirst ? input.swappingFirstTwoAxes() : input
-        let steps = timeMajorInput.shape[0], batch = timeMajorInput.shape[1]
-        let hidden = config.hiddenSize, directions = config.directionCount
-        let stateShape = [config.stateCount, batch, hidden]
-        if let initialState {
-            try expectShape(initialState, stateShape, name: "initial state")
-            try expectFinite(initialState, name: "initial state")
-        }
-        let validLengths = try validatedLengths(lengths, steps: steps, batch: batch)
-
-        let inputBuffer = ScratchBuffer(count: timeMajorInput.count)
-        timeMajorInput.scalars.withUnsafeBufferPointer {
-            inputBuffer.pointer.update(from: $0.baseAddress!, count: $0.count)
-        }
-        let workspace = ForwardWorkspace(steps: steps, batch: batch, hidden: hidden)
-        var layerOutputs: [ScratchBuffer] = []
-        var traces: [[GRUDirectionTrace]] = []
-        var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
-
-        parameters.values.withUnsafeBufferPointer { weights in
-            validLengths.withUnsafeBufferPointer { lengthPointer in
-                var layerInput = inputBuffer
-                for layer in 0..<config.layerCount {
-                    let output = ScratchBuffer(count: steps * batch * config.outputSize)
-                    var layerTraces: [GRUDirectionTrace] = []
-                    for direction in 0..<directions {
-                        let trace = GRUDirectionTrace(
-                            states: ScratchBuffer(count: (steps + 1) * batch * hidden),
-                            gates: ScratchBuffer(count: steps * batch * 3 * hidden),
-                            auxiliary: ScratchBuffer(count: steps * batch * hidden))
-                        let stateIndex = layer * directions + direction
-                        if let initialState {
-                            initialState.scalars.withUnsafeBufferPointer {
-                                trace.states.pointer.update(
-                                    from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
-                            }
-                        }
-                        runDirection(
-                            layer: layer, direction: direction, steps: steps, batch: batch,
-                            lengths: lengthPointer.baseAddress!, weights: weights.baseAddress!,
-                            input: layerInput.pointer, trace: trace, output: output.pointer,
-                            workspace: workspace)
-                        let last = trace.states.pointer + steps * batch * hidden
-                        for i in 0..<(batch * hidden) {
-                            finalState[stateIndex * batch * hidden + i] = last[i]
-                        }
-                        layerTraces.append(trace)
-                    }
-                    traces.append(layerTraces)
-                    layerOutputs.append(output)
-                    layerInput = output
-                }
-            }
-        }
-
-        var output = Tensor(
-            shape: [steps, batch, config.outputSize], scalars: layerOutputs.last!.array())
-        if layout == .batchFirst { output = output.swappingFirstTwoAxes() }
-        let trace = GRUTrace(
-            layout: layout, sequenceLength: steps, batchSize: batch, lengths: validLengths,
-            input: inputBuffer, layerOutputs: layerOutputs, directions: traces)
-        return GRUForwardResult(
-            output: output, finalState: Tensor(shape: stateShape, scalars: finalState), trace: trace)
-    }
-
-    /// One layer and direction over all steps, writing its H columns of the layer output.
-    private func runDirection(
-        layer: Int, direction: Int, steps: Int, batch: Int,
-        lengths: UnsafePointer<Int>, weights: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, trace: GRUDirectionTrace, output: UnsafeMutablePointer<Float>,
-        workspace: ForwardWorkspace
-    ) {
-        let config = configuration
-        let hidden = config.hiddenSize, h3 = 3 * hidden
-        let inputSize = config.inputSize(ofLayer: layer)
-        let outputWidth = config.outputSize
-        let w = views(layer: layer, direction: direction, weights: weights)
-        let rows = steps * batch
-        let inputProjection = workspace.inputProjection.pointer  // (T*B, 3H)
-        let hiddenProjection = workspace.hiddenProjection.pointer  // (B, 3H)
-
-        // All steps' input projections at once: (T*B, I) x (I, 3H).
-        fillRows(inputProjection, rows: rows, with: w.inputBias, width: h3)
-        Matmul.gemm(
-            transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
-            a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize,
-            beta: w.inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
-
-        for step in 0..<steps {
-            let time = direction == 0 ? step : steps - 1 - step
-            let previous = trace.states.pointer + step * batch * hidden
-            let state = trace.states.pointer + (step + 1) * batch * hidden
-            let gates = trace.gates.pointer + step * batch * h3
-            let auxiliary = trace.auxiliary.pointer + step * batch * hidden
-            let projection = inputProjection + time * batch * h3
-
-            switch config.variant {
-            case .resetAfter:
-                fillRows(hiddenProjection, rows: batch, with: w.recurrentBias, width: h3)
-                Matmul.gemm(
-                    transposeA: false, transposeB: true, m: batch, n: h3, k: hidden,
-                    a: previous, lda: hidden, b: w.recurrentWeight, ldb: hidden,
-                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection, ldc: h3)
-                GateKernels.resetAfterForward(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: previous, state: state, gates: gates,
-                    candidateHiddenTerm: auxiliary)
-            case .resetBefore:
-                // r and z from W_hh[r, z] h; then n from W_hn (r * h).
-                fillRows(hiddenProjection, rows: batch, with: w.recurrentBias, width: h3)
-                Matmul.gemm(
-                    transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
-                    a: previous, lda: hidden, b: w.recurrentWeight, ldb: hidden,
-                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection, ldc: h3)
-                GateKernels.resetBeforeGates(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: previous, gates: gates, resetState: auxiliary)
-                Matmul.gemm(
-                    transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
-                    a: auxiliary, lda: hidden, b: w.recurrentWeight + 2 * hidden * hidden, ldb: hidden,
-                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection + 2 * hidden, ldc: h3)
-                GateKernels.resetBeforeCandidate(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: previous, gates: gates, state: state)
-            }
-
-            // The output at this time: the new state, zero past a sequence's end.
-            for b in 0..<batch {
-                let target = output + (time * batch + b) * outputWidth + direction * hidden
-                if time < lengths[b] {
-                    target.update(from: state + b * hidden, count: hidden)
-                } else {
-                    target.update(repeating: 0, count: hidden)
-                }
-            }
+        try parameters.values.withUnsafeBufferPointer { weights in
+            try layer.forward(
+                input, initialState: initialState, lengths: lengths, layout: layout,
+                weights: weights, dropout: dropout)
         }
     }
 
-    // MARK: - Backward
-
-    /// Backpropagation through time: gradients of the input, the initial state and every
-    /// parameter, given the gradient of the output and optionally of the final state.
-    ///
-    /// - Parameters:
-    ///   - result: what `forward` returned.
-    ///   - outputGradient: dL/d output, the output's shape and layout.
-    ///   - finalStateGradient: dL/d final state, (L*D, B, H); zeros when nil.
-    /// - Throws: `GRUInputError` when a gradient's shape does not fit or it is not finite.
+    /// Backpropagation through time; see `GRULayer.backward`.
     public func backward(
         _ result: GRUForwardResult, outputGradient: Tensor, finalStateGradient: Tensor? = nil
     ) throws -> GRUGradients {
-        let config = configuration
-        let trace = result.trace
-        let steps = trace.sequenceLength, batch = trace.batchSize
-        let hidden = config.hiddenSize, directions = config.directionCount
-        try expectShape(outputGradient, result.output.shape, name: "output gradient")
-        try expectFinite(outputGradient, name: "output gradient")
-        let stateShape = [config.stateCount, batch, hidden]
-        if let finalStateGradient {
-            try expectShape(finalStateGradient, stateShape, name: "final state gradient")
-            try expectFinite(finalStateGradient, name: "final state gradient")
-        }
-        let timeMajorGradient =
-            trace.layout == .batchFirst ? outputGradient.swappingFirstTwoAxes() : outputGradient
-
-        var gradients = GRUParameters(zerosFor: config)
-        var initialStateGradient = [Float](repeating: 0, count: stateShape.reduce(1, *))
-        let rows = steps * batch
-        let workspace = BackwardWorkspace(steps: steps, batch: batch, hidden: hidden)
-        // dL/d(layer output), replaced layer by layer by dL/d(layer input). // (T, B, D*H)
-        var upstream = ScratchBuffer(count: timeMajorGradient.count)
-        timeMajorGradient.scalars.withUnsafeBufferPointer {
-            upstream.pointer.update(from: $0.baseAddress!, count: $0.count)
-        }
-
-        parameters.values.withUnsafeBufferPointer { weightBuffer in
-            gradients.values.withUnsafeMutableBufferPointer { gradientBuffer in
-                trace.lengths.withUnsafeBufferPointer { lengthBuffer in
-                    let weights = weightBuffer.baseAddress!, lengths = lengthBuffer.baseAddress!
-                    for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
-                        let inputSize = config.inputSize(ofLayer: layer)
-                        let layerInput = layer == 0 ? trace.input : trace.layerOutputs[layer - 1]
-                        let inputGradient = ScratchBuffer(count: rows * inputSize)  // (T, B, I_layer)
-                        for direction in 0..<directions {
-                            let stateIndex = layer * directions + direction
-                            let dh = workspace.stateGradient.pointer
-                            if let finalStateGradient {
-                                finalStateGradient.scalars.withUnsafeBufferPointer {
-                                    dh.update(from: $0.baseAddress! + stateIndex * batch * hidden,
-                                              count: batch * hidden)
-                                }
-                            } else {
-                                workspace.stateGradient.zero()
-                            }
-                            let w = views(layer: layer, direction: direction, weights: weights)
-                            let g = mutableViews(
-                                layer: layer, direction: direction, gradients: gradientBuffer.baseAddress!)
-                            sweepBackward(
-                                direction: direction, steps: steps, batch: batch, lengths: lengths,
-                                weights: w, trace: trace.directions[layer][direction],
-                                outputGradient: upstream.pointer, workspace: workspace)
-                            initialStateGradient.withUnsafeMutableBufferPointer {
-                                ($0.baseAddress! + stateIndex * batch * hidden)
-                                    .update(from: workspace.stateGradient.pointer, count: batch * hidden)
-                            }
-                            accumulateParameterGradients(
-                                rows: rows, inputSize: inputSize, weights: w, gradients: g,
-                                layerInput: layerInput.pointer,
-                                trace: trace.directions[layer][direction], workspace: workspace,
-                                inputGradient: inputGradient.pointer)
-                        }
-                        upstream = inputGradient
-                    }
-                }
+        var gradients = GRUParameters(zerosFor: configuration)
+        let stateGradients = try parameters.values.withUnsafeBufferPointer { weights in
+            try gradients.values.withUnsafeMutableBufferPointer { gradientBuffer in
+                try layer.backward(
+                    result, outputGradient: outputGradient, finalStateGradient: finalStateGradient,
+                    weights: weights, gradients: gradientBuffer)
             }
         }
-
-        var inputGradient = Tensor(shape: [steps, batch, config.inputSize], scalars: upstream.array())
-        if trace.layout == .batchFirst { inputGradient = inputGradient.swappingFirstTwoAxes() }
         return GRUGradients(
-            input: inputGradient,
-            initialState: Tensor(shape: stateShape, scalars: initialStateGradient),
-            parameters: gradients)
+            input: stateGradients.input, initialState: stateGradients.initialState, parameters: gradients)
     }
-
-    /// Walks one direction's steps in reverse, filling the projection gradients by time (input)
-    /// and by step (hidden) and leaving dL/dh_0 in `workspace.stateGradient`.
-    private func sweepBackward(
-        direction: Int, steps: Int, batch: Int, lengths: UnsafePointer<Int>,
-        weights w: WeightViews, trace: GRUDirectionTrace,
-        outputGradient: UnsafePointer<Float>, workspace: BackwardWorkspace
-    ) {
-        let config = configuration
-        let hidden = config.hiddenSize, h3 = 3 * hidden, outputWidth = config.outputSize
-        var dh = workspace.stateGradient.pointer
-        var dhPrevious = workspace.previousStateGradient.pointer
-        for step in stride(from: steps - 1, through: 0, by: -1) {
-            let time = direction == 0 ? step : steps - 1 - step
-            for b in 0..<batch where time < lengths[b] {
-                let source = outputGradient + (time * batch + b) * outputWidth + direction * hidden
-                for j in 0..<hidden { dh[b * hidden + j] += source[j] }
-            }
-            let previous = trace.states.pointer + step * batch * hidden
-            let gates = trace.gates.pointer + step * batch * h3
-            let auxiliary = trace.auxiliary.pointer + step * batch * hidden
-            let dInput = workspace.inputProjectionGradient.pointer + time * batch * h3
-            let dHidden = workspace.hiddenProjectionGradient.pointer + step * batch * h3
-
-            switch config.variant {
-            case .resetAfter:
-                GateKernels.resetAfterBackward(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    stateGradient: dh, previousState: previous, gates: gates,
-                    candidateHiddenTerm: auxiliary, inputProjectionGradient: dInput,
-                    hiddenProjectionGradient: dHidden, previousStateGradient: dhPrevious)
-                Matmul.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: hidden, k: h3,
-                    a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
-                    beta: 1, c: dhPrevious, ldc: hidden)
-            case .resetBefore:
-                let dResetState = workspace.resetStateGradient.pointer  // (B, H)
-                GateKernels.resetBeforeBackwardCandidate(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    stateGradient: dh, previousState: previous, gates: gates,
-                    inputProjectionGradient: dInput, hiddenProjectionGradient: dHidden,
-                    previousStateGradient: dhPrevious)
-                Matmul.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden,
-                    a: dHidden + 2 * hidden, lda: h3, b: w.recurrentWeight + 2 * hidden * hidden,
-                    ldb: hidden, beta: 0, c: dResetState, ldc: hidden)
-                GateKernels.resetBeforeBackwardReset(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    resetStateGradient: dResetState, previousState: previous, gates: gates,
-                    inputProjectionGradient: dInput, hiddenProjectionGradient: dHidden,
-                    previousStateGradient: dhPrevious)
-                Matmul.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: hidden, k: 2 * hidden,
-                    a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
-                    beta: 1, c: dhPrevious, ldc: hidden)
-            }
-            swap(&dh, &dhPrevious)
-        }
-        if dh != workspace.stateGradient.pointer {
-            workspace.stateGradient.pointer.update(from: dh, count: batch * hidden)
-        }
-    }
-
-    /// Weight, bias and input gradients of one direction, each one GEMM over all T*B rows.
-    private func accumulateParameterGradients(
-        rows: Int, inputSize: Int, weights w: WeightViews, gradients g: GradientViews,
-        layerInput: UnsafePointer<Float>, trace: GRUDirectionTrace,
-        workspace: BackwardWorkspace, inputGradient: UnsafeMutablePointer<Float>
-    ) {
-        let hidden = configuration.hiddenSize, h3 = 3 * hidden
-        let dInput = workspace.inputProjectionGradient.pointer  // (T*B, 3H), by time
-        let dHidden = workspace.hiddenProjectionGradient.pointer  // (T*B, 3H), by step
-        // dW_ih += dGx^T X.
-        Matmul.gemm(
-            transposeA: true, transposeB: false, m: h3, n: inputSize, k: rows,
-            a: dInput, lda: h3, b: layerInput, ldb: inputSize,
-            beta: 1, c: g.inputWeight, ldc: inputSize)
-        // dW_hh += dGh^T h_prev; reset-before's candidate rows see r * h_prev instead.
-        switch configuration.variant {
-        case .resetAfter:
-            Matmul.gemm(
-                transposeA: true, transposeB: false, m: h3, n: hidden, k: rows,
-                a: dHidden, lda: h3, b: trace.states.pointer, ldb: hidden,
-                beta: 1, c: g.recurrentWeight, ldc: hidden)
-        case .resetBefore:
-            Matmul.gemm(
-                transposeA: true, transposeB: false, m: 2 * hidden, n: hidden, k: rows,
-                a: dHidden, lda: h3, b: trace.states.pointer, ldb: hidden,
-                beta: 1, c: g.recurrentWeight, ldc: hidden)
-            Matmul.gemm(
-                transposeA: true, transposeB: false, m: hidden, n: hidden, k: rows,
-                a: dHidden + 2 * hidden, lda: h3, b: trace.auxiliary.pointer, ldb: hidden,
-                beta: 1, c: g.recurrentWeight + 2 * hidden * hidden, ldc: hidden)
-        }
-        if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
-            sumRows(dInput, rows: rows, width: h3, into: inputBias)
-            sumRows(dHidden, rows: rows, width: h3, into: recurrentBias)
-        }
-        // dX += dGx W_ih, summed over directions.
-        Matmul.gemm(
-            transposeA: false, transposeB: false, m: rows, n: inputSize, k: h3,
-            a: dInput, lda: h3, b: w.inputWeight, ldb: inputSize,
-            beta: 1, c: inputGradient, ldc: inputSize)
-    }
-
-    // MARK: - Parameter views
-
-    private struct WeightViews {
-        let inputWeight: UnsafePointer<Float>  // (3H, I_layer)
-        let recurrentWeight: UnsafePointer<Float>  // (3H, H)
-        let inputBias: UnsafePointer<Float>?  // (3H)
-        let recurrentBias: UnsafePointer<Float>?  // (3H)
-    }
-
-    private struct GradientViews {
-        let inputWeight: UnsafeMutablePointer<Float>
-        let recurrentWeight: UnsafeMutablePointer<Float>
-        let inputBias: UnsafeMutablePointer<Float>?
-        let recurrentBias: UnsafeMutablePointer<Float>?
-    }
-
-    private func offsets(layer: Int, direction: Int) -> (Int, Int, Int?, Int?) {
-        let p = parameters
-        return (p.slot(.inputWeight, layer: layer, direction: direction)!.offset,
-                p.slot(.recurrentWeight, layer: layer, direction: direction)!.offset,
-                p.slot(.inputBias, layer: layer, direction: direction)?.offset,
-                p.slot(.recurrentBias, layer: layer, direction: direction)?.offset)
-    }
-
-    private func views(layer: Int, direction: Int, weights: UnsafePointer<Float>) -> WeightViews {
-        let (wi, wh, bi, bh) = offsets(layer: layer, direction: direction)
-        return WeightViews(
-            inputWeight: weights + wi, recurrentWeight: weights + wh,
-            inputBias: bi.map { weights + $0 }, recurrentBias: bh.map { weights + $0 })
-    }
-
-    private func mutableViews(
-        layer: Int, direction: Int, gradients: UnsafeMutablePointer<Float>
-    ) -> GradientViews {
-        let (wi, wh, bi, bh) = offsets(layer: layer, direction: direction)
-        return GradientViews(
-            inputWeight: gradients + wi, recurrentWeight: gradients + wh,
-            inputBias: bi.map { gradients + $0 }, recurrentBias: bh.map { gradients + $0 })
-    }
-
-    // MARK: - Validation
-
-    private func validateInput(_ input: Tensor, layout: SequenceLayout) throws {
-        let expected = layout == .batchFirst ? "(B, T, \(configuration.inputSize))" : "(T, B, \(configuration.inputSize))"
-        guard input.rank == 3, input.shape[2] == configuration.inputSize else {
-            throw GRUInputError("input has shape \(input.shape); expected \(expected) for input size \(configuration.inputSize)")
-        }
-        guard input.shape[0] > 0, input.shape[1] > 0 else {
-            throw GRUInputError("input has shape \(input.shape); expected \(expected) with T >= 1 and B >= 1")
-        }
-        try expectFinite(input, name: "input")
-    }
-
-    private func validatedLengths(_ lengths: [Int]?, steps: Int, batch: Int) throws -> [Int] {
-        guard let lengths else { return Array(repeating: steps, count: batch) }
-        guard lengths.count == batch else {
-            throw GRUInputError("lengths has \(lengths.count) entries; expected one per sequence, \(batch)")
-        }
-        if let (index, bad) = lengths.enumerated().first(where: { !(1...steps).contains($0.element) }) {
-            throw GRUInputError("lengths[\(index)] is \(bad); expected 1...\(steps) (the sequence length T)")
-        }
-        return lengths
-    }
-}
-
-/// What `GRU.forward` returns.
-public struct GRUForwardResult: Sendable {
-    /// (T, B, D*H), or (B, T, D*H) for batch-first input; zero past each sequence's length.
-    public let output: Tensor
-    /// (L*D, B, H), index layer * D + direction.
-    public let finalState: Tensor
-    /// The caches for `GRU.backward`.
-    public let trace: GRUTrace
 }
 
 /// What `GRU.backward` returns.
@@ -465,64 +64,4 @@ public struct GRUGradients: Sendable {
     public let initialState: Tensor
     /// dL/d every weight and bias, in the parameters' layout.
     public let parameters: GRUParameters
-}
-
-// MARK: - Workspaces and helpers
-
-/// Forward buffers sized once per call.
-private struct ForwardWorkspace {
-    let inputProjection: ScratchBuffer  // (T*B, 3H)
-    let hiddenProjection: ScratchBuffer  // (B, 3H)
-
-    init(steps: Int, batch: Int, hidden: Int) {
-        inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
-        hiddenProjection = ScratchBuffer(count: batch * 3 * hidden)
-    }
-}
-
-/// Backward buffers sized once per call.
-private struct BackwardWorkspace {
-    let inputProjectionGradient: ScratchBuffer  // (T, B, 3H) by time
-    let hiddenProjectionGradient: ScratchBuffer  // (T, B, 3H) by step
-    let stateGradient: ScratchBuffer  // (B, H)
-    let previousStateGradient: ScratchBuffer  // (B, H)
-    let resetStateGradient: ScratchBuffer  // (B, H)
-
-    init(steps: Int, batch: Int, hidden: Int) {
-        inputProjectionGradient = ScratchBuffer(count: steps * batch * 3 * hidden)
-        hiddenProjectionGradient = ScratchBuffer(count: steps * batch * 3 * hidden)
-        stateGradient = ScratchBuffer(count: batch * hidden)
-        previousStateGradient = ScratchBuffer(count: batch * hidden)
-        resetStateGradient = ScratchBuffer(count: batch * hidden)
-    }
-}
-
-/// Copies a bias vector into every row; without a bias the GEMM that follows uses beta = 0.
-private func fillRows(
-    _ target: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>?, width: Int
-) {
-    guard let bias else { return }
-    for row in 0..<rows { (target + row * width).update(from: bias, count: width) }
-}
-
-/// Adds the column sums of a (rows, width) matrix into `sums`.
-private func sumRows(
-    _ matrix: UnsafePointer<Float>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Float>
-) {
-    for row in 0..<rows {
-        let values = matrix + row * width
-        for j in 0..<width { sums[j] += values[j] }
-    }
-}
-
-private func expectShape(_ tensor: Tensor, _ shape: [Int], name: String) throws {
-    guard tensor.shape == shape else {
-        throw GRUInputError("\(name) has shape \(tensor.shape); expected \(shape)")
-    }
-}
-
-private func expectFinite(_ tensor: Tensor, name: String) throws {
-    guard tensor.isFinite else {
-        throw GRUInputError("\(name) contains NaN or infinite values; expected finite numbers")
-    }
 }

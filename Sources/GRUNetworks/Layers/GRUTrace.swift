@@ -13,10 +13,11 @@ public struct GRUTrace: Sendable {
     public let batchSize: Int
     /// Valid steps per sequence; T for every sequence when no lengths were given.
     public let lengths: [Int]
-    /// The input of layer 0, time-major. // (T, B, I)
-    let input: ScratchBuffer
-    /// Each layer's output, the input of the next. // (T, B, D*H)
-    let layerOutputs: [ScratchBuffer]
+    /// Each layer's input as it entered the layer (after between-layer dropout). // (T, B, I_layer)
+    let layerInputs: [ScratchBuffer]
+    /// Per layer, the between-layer dropout mask applied to its input; nil for layer 0 or
+    /// without dropout. // (T, B, D*H)
+    let betweenLayerMasks: [ScratchBuffer?]
     /// Per layer, per direction.
     let directions: [[GRUDirectionTrace]]
 }
@@ -29,4 +30,37 @@ struct GRUDirectionTrace: Sendable {
     let gates: ScratchBuffer
     /// By step: reset-after keeps W_hn h + b_hn, reset-before keeps r * h. // (T, B, H)
     let auxiliary: ScratchBuffer
+    /// The recurrent dropout mask, the same at every step; nil without recurrent dropout. // (B, H)
+    let recurrentMask: ScratchBuffer?
+    /// states[s] * mask, what the recurrent products saw; nil without recurrent dropout. // (T, B, H)
+    let maskedStates: ScratchBuffer?
+
+    init(steps: Int, batch: Int, hidden: Int, recurrentMask: ScratchBuffer?) {
+        states = ScratchBuffer(count: (steps + 1) * batch * hidden)
+        gates = ScratchBuffer(count: steps * batch * 3 * hidden)
+        auxiliary = ScratchBuffer(count: steps * batch * hidden)
+        self.recurrentMask = recurrentMask
+        maskedStates = recurrentMask == nil ? nil : ScratchBuffer(count: steps * batch * hidden)
+    }
+
+    /// The recurrent products' input of every step, (T, B, H) by step: the states, or the
+    /// masked states under recurrent dropout.
+    var recurrentInputs: UnsafeMutablePointer<Float> {
+        maskedStates?.pointer ?? states.pointer
+    }
+
+    /// The recurrent products' input at one step. // (B, H)
+    func recurrentInput(step: Int, batch: Int, hidden: Int) -> UnsafeMutablePointer<Float> {
+        recurrentInputs + step * batch * hidden
+    }
+
+    /// Forms states[step] * mask when there is a mask, and returns the step's recurrent input.
+    func applyRecurrentMask(step: Int, batch: Int, hidden: Int) -> UnsafeMutablePointer<Float> {
+        let target = recurrentInput(step: step, batch: batch, hidden: hidden)
+        if let mask = recurrentMask?.pointer {
+            let state = states.pointer + step * batch * hidden
+            for i in 0..<(batch * hidden) { target[i] = state[i] * mask[i] }
+        }
+        return target
+    }
 }

@@ -12,6 +12,10 @@ struct NaiveGRU {
     /// The flat parameter buffer in `GRUParameters` layout.
     var parameters: [Double]
     let slots: [GRUParameterSlot]
+    /// Per layer, the dropout mask on its input (T, B, D*H); nil for none.
+    var betweenLayerMasks: [[Double]?] = []
+    /// Per layer and direction, the recurrent dropout mask (B, H); nil for none.
+    var recurrentMasks: [[[Double]?]] = []
 
     init(_ parameters: GRUParameters) {
         configuration = parameters.configuration
@@ -28,6 +32,9 @@ struct NaiveGRU {
         var layerInput = input
         var finalState = [Double](repeating: 0, count: c.stateCount * batch * hidden)
         for layer in 0..<c.layerCount {
+            if layer < betweenLayerMasks.count, let mask = betweenLayerMasks[layer] {
+                layerInput = zip(layerInput, mask).map(*)
+            }
             let inputSize = c.inputSize(ofLayer: layer)
             var output = [Double](repeating: 0, count: steps * batch * c.outputSize)
             for direction in 0..<directions {
@@ -38,7 +45,9 @@ struct NaiveGRU {
                     let times = direction == 0 ? Array(0..<length) : Array((0..<length).reversed())
                     for t in times {
                         let x = Array(layerInput[((t * batch + b) * inputSize)...].prefix(inputSize))
-                        h = cell(x: x, h: h, layer: layer, direction: direction, inputSize: inputSize)
+                        let mask = layer < recurrentMasks.count ? recurrentMasks[layer][direction] : nil
+                        let recurrentH = mask.map { m in (0..<hidden).map { h[$0] * m[b * hidden + $0] } } ?? h
+                        h = cell(x: x, h: h, recurrentH: recurrentH, layer: layer, direction: direction, inputSize: inputSize)
                         for j in 0..<hidden {
                             output[(t * batch + b) * c.outputSize + direction * hidden + j] = h[j]
                         }
@@ -51,7 +60,10 @@ struct NaiveGRU {
         return (layerInput, finalState)
     }
 
-    private func cell(x: [Double], h: [Double], layer: Int, direction: Int, inputSize: Int) -> [Double] {
+    /// One step; `recurrentH` (h under recurrent dropout) feeds the recurrent products, `h` the update.
+    private func cell(
+        x: [Double], h: [Double], recurrentH: [Double], layer: Int, direction: Int, inputSize: Int
+    ) -> [Double] {
         let hidden = configuration.hiddenSize
         let wi = slot(.inputWeight, layer, direction)!, wh = slot(.recurrentWeight, layer, direction)!
         let bi = slot(.inputBias, layer, direction), bh = slot(.recurrentBias, layer, direction)
@@ -66,13 +78,13 @@ struct NaiveGRU {
             return sum
         }
         func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
-        let r = (0..<hidden).map { sigmoid(inputTerm($0) + recurrentTerm($0, h)) }
-        let z = (0..<hidden).map { sigmoid(inputTerm(hidden + $0) + recurrentTerm(hidden + $0, h)) }
-        let resetState = zip(r, h).map { $0 * $1 }
+        let r = (0..<hidden).map { sigmoid(inputTerm($0) + recurrentTerm($0, recurrentH)) }
+        let z = (0..<hidden).map { sigmoid(inputTerm(hidden + $0) + recurrentTerm(hidden + $0, recurrentH)) }
+        let resetState = zip(r, recurrentH).map { $0 * $1 }
         let n = (0..<hidden).map { j -> Double in
             switch configuration.variant {
             case .resetAfter:
-                return Foundation.tanh(inputTerm(2 * hidden + j) + r[j] * recurrentTerm(2 * hidden + j, h))
+                return Foundation.tanh(inputTerm(2 * hidden + j) + r[j] * recurrentTerm(2 * hidden + j, recurrentH))
             case .resetBefore:
                 return Foundation.tanh(inputTerm(2 * hidden + j) + recurrentTerm(2 * hidden + j, resetState))
             }

@@ -1,0 +1,539 @@
+import GRUTensor
+
+/// A stacked, optionally bidirectional gated recurrent unit layer over parameters that live in
+/// someone else's flat buffer (a whole model's, or `GRU`'s own), with full backpropagation
+/// through time.
+///
+/// The math is documented once, on `GRUVariant`. Legend for shapes: T sequence length,
+/// B batch, I input size, H hidden size, L layers, D directions (2 when bidirectional).
+///
+/// Structure: per layer and direction, the input projections of all T steps are one GEMM;
+/// each step is one recurrent GEMM (two for reset-before) and one fused gate pass over
+/// buffers allocated once per call. Backward walks the steps in reverse carrying dh, then
+/// forms the weight gradients with one GEMM over all T*B rows.
+public struct GRULayer: Sendable {
+    /// Where each weight sits in the layer's slice of the buffer.
+    public let layout: GRUParameterLayout
+
+    /// The layer's sizes and variant.
+    public var configuration: GRUConfiguration { layout.configuration }
+
+    /// A layer with the given configuration.
+    public init(_ configuration: GRUConfiguration) {
+        layout = GRUParameterLayout(configuration)
+    }
+
+    // MARK: - Forward
+
+    /// Runs the GRU over a batch of sequences.
+    ///
+    /// - Parameters:
+    ///   - input: (T, B, I), or (B, T, I) for `.batchFirst`.
+    ///   - initialState: (L*D, B, H), index layer * D + direction; zeros when nil.
+    ///   - lengths: B valid lengths in 1...T (PyTorch packed-sequence semantics): outputs past
+    ///     a sequence's end are zero, its final state is the state at its last valid step, and
+    ///     the reverse direction starts at its own last valid step. All T when nil.
+    ///   - layout: the layout of `input`, also used for the output.
+    ///   - weights: the layer's `layout.count` parameters.
+    ///   - dropout: training-time dropout; nil (or zero rates) for inference.
+    /// - Returns: the output (T, B, D*H) (or batch-first), the final states (L*D, B, H), and
+    ///   the trace that `backward` needs.
+    /// - Throws: `GRUInputError` when a shape, length or value does not fit.
+    public func forward(
+        _ input: Tensor, initialState: Tensor? = nil, lengths: [Int]? = nil,
+        layout sequenceLayout: SequenceLayout = .timeMajor,
+        weights: UnsafeBufferPointer<Float>, dropout: GRUDropout? = nil
+    ) throws -> GRUForwardResult {
+        precondition(weights.count == layout.count, "GRU weights: \(weights.count) values, layout needs \(layout.count)")
+        let config = configuration
+        try validateInput(input, layout: sequenceLayout)
+        let timeMajorInput = sequenceLayout == .batchFirst ? input.swappingFirstTwoAxes() : input
+        let steps = timeMajorInput.shape[0], batch = timeMajorInput.shape[1]
+        let hidden = config.hiddenSize, directions = config.directionCount
+        let stateShape = [config.stateCount, batch, hidden]
+        if let initialState {
+            try expectShape(initialState, stateShape, name: "initial state")
+            try expectFinite(initialState, name: "initial state")
+        }
+        let validLengths = try validatedLengths(lengths, steps: steps, batch: batch)
+        var masks = DropoutMasks(dropout)
+
+        let inputBuffer = ScratchBuffer(copying: timeMajorInput.scalars)
+        let workspace = ForwardWorkspace(steps: steps, batch: batch, hidden: hidden)
+        var layerInputs = [inputBuffer]
+        var betweenLayerMasks: [ScratchBuffer?] = [nil]
+        var traces: [[GRUDirectionTrace]] = []
+        var output = inputBuffer
+        var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
+
+        validLengths.withUnsafeBufferPointer { lengthPointer in
+            for layer in 0..<config.layerCount {
+                if layer > 0 {
+                    // PyTorch's `dropout`: on every layer's output but the last.
+                    let mask = masks.betweenLayers(count: output.count)
+                    betweenLayerMasks.append(mask)
+                    if let mask {
+                        let dropped = ScratchBuffer(count: output.count)
+                        for i in 0..<output.count { dropped.pointer[i] = output.pointer[i] * mask.pointer[i] }
+                        layerInputs.append(dropped)
+                    } else {
+                        layerInputs.append(output)
+                    }
+                }
+                let layerOutput = ScratchBuffer(count: steps * batch * config.outputSize)
+                var layerTraces: [GRUDirectionTrace] = []
+                for direction in 0..<directions {
+                    let trace = GRUDirectionTrace(
+                        steps: steps, batch: batch, hidden: hidden,
+                        recurrentMask: masks.recurrent(count: batch * hidden))
+                    let stateIndex = layer * directions + direction
+                    if let initialState {
+                        initialState.scalars.withUnsafeBufferPointer {
+                            trace.states.pointer.update(
+                                from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+                        }
+                    }
+                    runDirection(
+                        layer: layer, direction: direction, steps: steps, batch: batch,
+                        lengths: lengthPointer.baseAddress!, weights: weights.baseAddress!,
+                        input: layerInputs[layer].pointer, trace: trace, output: layerOutput.pointer,
+                        workspace: workspace)
+                    let last = trace.states.pointer + steps * batch * hidden
+                    for i in 0..<(batch * hidden) {
+                        finalState[stateIndex * batch * hidden + i] = last[i]
+                    }
+                    layerTraces.append(trace)
+                }
+                traces.append(layerTraces)
+                output = layerOutput
+            }
+        }
+
+        var outputTensor = Tensor(shape: [steps, batch, config.outputSize], scalars: output.array())
+        if sequenceLayout == .batchFirst { outputTensor = outputTensor.swappingFirstTwoAxes() }
+        let trace = GRUTrace(
+            layout: sequenceLayout, sequenceLength: steps, batchSize: batch, lengths: validLengths,
+            layerInputs: layerInputs, betweenLayerMasks: betweenLayerMasks, directions: traces)
+        return GRUForwardResult(
+            output: outputTensor, finalState: Tensor(shape: stateShape, scalars: finalState), trace: trace)
+    }
+
+    /// One layer and direction over all steps, writing its H columns of the layer output.
+    private func runDirection(
+        layer: Int, direction: Int, steps: Int, batch: Int,
+        lengths: UnsafePointer<Int>, weights: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, trace: GRUDirectionTrace, output: UnsafeMutablePointer<Float>,
+        workspace: ForwardWorkspace
+    ) {
+        let config = configuration
+        let hidden = config.hiddenSize, h3 = 3 * hidden
+        let inputSize = config.inputSize(ofLayer: layer)
+        let outputWidth = config.outputSize
+        let w = views(layer: layer, direction: direction, weights: weights)
+        let rows = steps * batch
+        let inputProjection = workspace.inputProjection.pointer  // (T*B, 3H)
+        let hiddenProjection = workspace.hiddenProjection.pointer  // (B, 3H)
+
+        // All steps' input projections at once: (T*B, I) x (I, 3H).
+        fillRows(inputProjection, rows: rows, with: w.inputBias, width: h3)
+        Matmul.gemm(
+            transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+            a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize,
+            beta: w.inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
+
+        for step in 0..<steps {
+            let time = direction == 0 ? step : steps - 1 - step
+            let previous = trace.states.pointer + step * batch * hidden
+            let state = trace.states.pointer + (step + 1) * batch * hidden
+            let gates = trace.gates.pointer + step * batch * h3
+            let auxiliary = trace.auxiliary.pointer + step * batch * hidden
+            let projection = inputProjection + time * batch * h3
+            // Keras's recurrent dropout: the recurrent products see h * mask, the update
+            // h' = (1 - z) n + z h sees h itself.
+            let recurrentInput = trace.applyRecurrentMask(step: step, batch: batch, hidden: hidden)
+
+            fillRows(hiddenProjection, rows: batch, with: w.recurrentBias, width: h3)
+            switch config.variant {
+            case .resetAfter:
+                Matmul.gemm(
+                    transposeA: false, transposeB: true, m: batch, n: h3, k: hidden,
+                    a: recurrentInput, lda: hidden, b: w.recurrentWeight, ldb: hidden,
+                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection, ldc: h3)
+                GateKernels.resetAfterForward(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    inputProjection: projection, hiddenProjection: hiddenProjection,
+                    previousState: previous, state: state, gates: gates,
+                    candidateHiddenTerm: auxiliary)
+            case .resetBefore:
+                // r and z from W_hh[r, z] h; then n from W_hn (r * h).
+                Matmul.gemm(
+                    transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
+                    a: recurrentInput, lda: hidden, b: w.recurrentWeight, ldb: hidden,
+                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection, ldc: h3)
+                GateKernels.resetBeforeGates(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    inputProjection: projection, hiddenProjection: hiddenProjection,
+                    previousState: recurrentInput, gates: gates, resetState: auxiliary)
+                Matmul.gemm(
+                    transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
+                    a: auxiliary, lda: hidden, b: w.recurrentWeight + 2 * hidden * hidden, ldb: hidden,
+                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection + 2 * hidden, ldc: h3)
+                GateKernels.resetBeforeCandidate(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    inputProjection: projection, hiddenProjection: hiddenProjection,
+                    previousState: previous, gates: gates, state: state)
+            }
+
+            // The output at this time: the new state, zero past a sequence's end.
+            for b in 0..<batch {
+                let target = output + (time * batch + b) * outputWidth + direction * hidden
+                if time < lengths[b] {
+                    target.update(from: state + b * hidden, count: hidden)
+                } else {
+                    target.update(repeating: 0, count: hidden)
+                }
+            }
+        }
+    }
+
+    // MARK: - Backward
+
+    /// Backpropagation through time: gradients of the input and the initial state, with the
+    /// parameter gradients accumulated into `gradients`.
+    ///
+    /// - Parameters:
+    ///   - result: what `forward` returned.
+    ///   - outputGradient: dL/d output, the output's shape and layout.
+    ///   - finalStateGradient: dL/d final state, (L*D, B, H); zeros when nil.
+    ///   - weights: the weights `forward` used.
+    ///   - gradients: the layer's `layout.count` parameter gradients, added to.
+    /// - Throws: `GRUInputError` when a gradient's shape does not fit or it is not finite.
+    public func backward(
+        _ result: GRUForwardResult, outputGradient: Tensor, finalStateGradient: Tensor? = nil,
+        weights: UnsafeBufferPointer<Float>, gradients: UnsafeMutableBufferPointer<Float>
+    ) throws -> GRUStateGradients {
+        precondition(weights.count == layout.count && gradients.count == layout.count,
+                     "GRU weights or gradients do not match the layout's \(layout.count) values")
+        let config = configuration
+        let trace = result.trace
+        let steps = trace.sequenceLength, batch = trace.batchSize
+        let hidden = config.hiddenSize, directions = config.directionCount
+        try expectShape(outputGradient, result.output.shape, name: "output gradient")
+        try expectFinite(outputGradient, name: "output gradient")
+        let stateShape = [config.stateCount, batch, hidden]
+        if let finalStateGradient {
+            try expectShape(finalStateGradient, stateShape, name: "final state gradient")
+            try expectFinite(finalStateGradient, name: "final state gradient")
+        }
+        let timeMajorGradient =
+            trace.layout == .batchFirst ? outputGradient.swappingFirstTwoAxes() : outputGradient
+
+        var initialStateGradient = [Float](repeating: 0, count: stateShape.reduce(1, *))
+        let rows = steps * batch
+        let workspace = BackwardWorkspace(steps: steps, batch: batch, hidden: hidden)
+        // dL/d(layer output), replaced layer by layer by dL/d(layer input). // (T, B, D*H)
+        var upstream = ScratchBuffer(copying: timeMajorGradient.scalars)
+
+        trace.lengths.withUnsafeBufferPointer { lengthBuffer in
+            let lengths = lengthBuffer.baseAddress!
+            for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
+                let inputSize = config.inputSize(ofLayer: layer)
+                let inputGradient = ScratchBuffer(count: rows * inputSize)  // (T, B, I_layer)
+                for direction in 0..<directions {
+                    let stateIndex = layer * directions + direction
+                    if let finalStateGradient {
+                        finalStateGradient.scalars.withUnsafeBufferPointer {
+                            workspace.stateGradient.pointer.update(
+                                from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+                        }
+                    } else {
+                        workspace.stateGradient.zero()
+                    }
+                    let w = views(layer: layer, direction: direction, weights: weights.baseAddress!)
+                    let g = mutableViews(layer: layer, direction: direction, gradients: gradients.baseAddress!)
+                    let directionTrace = trace.directions[layer][direction]
+                    sweepBackward(
+                        direction: direction, steps: steps, batch: batch, lengths: lengths,
+                        weights: w, trace: directionTrace, outputGradient: upstream.pointer,
+                        workspace: workspace)
+                    initialStateGradient.withUnsafeMutableBufferPointer {
+                        ($0.baseAddress! + stateIndex * batch * hidden)
+                            .update(from: workspace.stateGradient.pointer, count: batch * hidden)
+                    }
+                    accumulateParameterGradients(
+                        rows: rows, inputSize: inputSize, weights: w, gradients: g,
+                        layerInput: trace.layerInputs[layer].pointer, trace: directionTrace,
+                        workspace: workspace, inputGradient: inputGradient.pointer)
+                }
+                if let mask = trace.betweenLayerMasks[layer] {
+                    for i in 0..<inputGradient.count { inputGradient.pointer[i] *= mask.pointer[i] }
+                }
+                upstream = inputGradient
+            }
+        }
+
+        var inputGradient = Tensor(shape: [steps, batch, config.inputSize], scalars: upstream.array())
+        if trace.layout == .batchFirst { inputGradient = inputGradient.swappingFirstTwoAxes() }
+        return GRUStateGradients(
+            input: inputGradient, initialState: Tensor(shape: stateShape, scalars: initialStateGradient))
+    }
+
+    /// Walks one direction's steps in reverse, filling the projection gradients by time (input)
+    /// and by step (hidden) and leaving dL/dh_0 in `workspace.stateGradient`.
+    private func sweepBackward(
+        direction: Int, steps: Int, batch: Int, lengths: UnsafePointer<Int>,
+        weights w: WeightViews, trace: GRUDirectionTrace,
+        outputGradient: UnsafePointer<Float>, workspace: BackwardWorkspace
+    ) {
+        let config = configuration
+        let hidden = config.hiddenSize, h3 = 3 * hidden, outputWidth = config.outputSize
+        var dh = workspace.stateGradient.pointer
+        var dhPrevious = workspace.previousStateGradient.pointer
+        // With recurrent dropout the GEMMs' gradient is for h * mask: collect it apart, then
+        // scale by the mask into dh_{t-1}.
+        let mask = trace.recurrentMask?.pointer
+        let recurrentGradient = mask == nil ? nil : workspace.recurrentInputGradient.pointer
+        for step in stride(from: steps - 1, through: 0, by: -1) {
+            let time = direction == 0 ? step : steps - 1 - step
+            for b in 0..<batch where time < lengths[b] {
+                let source = outputGradient + (time * batch + b) * outputWidth + direction * hidden
+                for j in 0..<hidden { dh[b * hidden + j] += source[j] }
+            }
+            let previous = trace.states.pointer + step * batch * hidden
+            let recurrentInput = trace.recurrentInput(step: step, batch: batch, hidden: hidden)
+            let gates = trace.gates.pointer + step * batch * h3
+            let auxiliary = trace.auxiliary.pointer + step * batch * hidden
+            let dInput = workspace.inputProjectionGradient.pointer + time * batch * h3
+            let dHidden = workspace.hiddenProjectionGradient.pointer + step * batch * h3
+            let recurrentTarget = recurrentGradient ?? dhPrevious
+
+            switch config.variant {
+            case .resetAfter:
+                GateKernels.resetAfterBackward(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    stateGradient: dh, previousState: previous, gates: gates,
+                    candidateHiddenTerm: auxiliary, inputProjectionGradient: dInput,
+                    hiddenProjectionGradient: dHidden, previousStateGradient: dhPrevious)
+                Matmul.gemm(
+                    transposeA: false, transposeB: false, m: batch, n: hidden, k: h3,
+                    a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
+                    beta: mask == nil ? 1 : 0, c: recurrentTarget, ldc: hidden)
+            case .resetBefore:
+                let dResetState = workspace.resetStateGradient.pointer  // (B, H)
+                GateKernels.resetBeforeBackwardCandidate(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    stateGradient: dh, previousState: previous, gates: gates,
+                    inputProjectionGradient: dInput, hiddenProjectionGradient: dHidden,
+                    previousStateGradient: dhPrevious)
+                Matmul.gemm(
+                    transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden,
+                    a: dHidden + 2 * hidden, lda: h3, b: w.recurrentWeight + 2 * hidden * hidden,
+                    ldb: hidden, beta: 0, c: dResetState, ldc: hidden)
+                if let recurrentGradient { recurrentGradient.update(repeating: 0, count: batch * hidden) }
+                GateKernels.resetBeforeBackwardReset(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    resetStateGradient: dResetState, previousState: recurrentInput, gates: gates,
+                    inputProjectionGradient: dInput, hiddenProjectionGradient: dHidden,
+                    previousStateGradient: recurrentTarget)
+                Matmul.gemm(
+                    transposeA: false, transposeB: false, m: batch, n: hidden, k: 2 * hidden,
+                    a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
+                    beta: 1, c: recurrentTarget, ldc: hidden)
+            }
+            if let mask, let recurrentGradient {
+                for i in 0..<(batch * hidden) { dhPrevious[i] += recurrentGradient[i] * mask[i] }
+            }
+            swap(&dh, &dhPrevious)
+        }
+        if dh != workspace.stateGradient.pointer {
+            workspace.stateGradient.pointer.update(from: dh, count: batch * hidden)
+        }
+    }
+
+    /// Weight, bias and input gradients of one direction, each one GEMM over all T*B rows.
+    private func accumulateParameterGradients(
+        rows: Int, inputSize: Int, weights w: WeightViews, gradients g: GradientViews,
+        layerInput: UnsafePointer<Float>, trace: GRUDirectionTrace,
+        workspace: BackwardWorkspace, inputGradient: UnsafeMutablePointer<Float>
+    ) {
+        let hidden = configuration.hiddenSize, h3 = 3 * hidden
+        let dInput = workspace.inputProjectionGradient.pointer  // (T*B, 3H), by time
+        let dHidden = workspace.hiddenProjectionGradient.pointer  // (T*B, 3H), by step
+        let recurrentInputs = trace.recurrentInputs  // (T*B, H), by step
+        // dW_ih += dGx^T X.
+        Matmul.gemm(
+            transposeA: true, transposeB: false, m: h3, n: inputSize, k: rows,
+            a: dInput, lda: h3, b: layerInput, ldb: inputSize,
+            beta: 1, c: g.inputWeight, ldc: inputSize)
+        // dW_hh += dGh^T h_prev; reset-before's candidate rows see r * h_prev instead.
+        switch configuration.variant {
+        case .resetAfter:
+            Matmul.gemm(
+                transposeA: true, transposeB: false, m: h3, n: hidden, k: rows,
+                a: dHidden, lda: h3, b: recurrentInputs, ldb: hidden,
+                beta: 1, c: g.recurrentWeight, ldc: hidden)
+        case .resetBefore:
+            Matmul.gemm(
+                transposeA: true, transposeB: false, m: 2 * hidden, n: hidden, k: rows,
+                a: dHidden, lda: h3, b: recurrentInputs, ldb: hidden,
+                beta: 1, c: g.recurrentWeight, ldc: hidden)
+            Matmul.gemm(
+                transposeA: true, transposeB: false, m: hidden, n: hidden, k: rows,
+                a: dHidden + 2 * hidden, lda: h3, b: trace.auxiliary.pointer, ldb: hidden,
+                beta: 1, c: g.recurrentWeight + 2 * hidden * hidden, ldc: hidden)
+        }
+        if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
+            sumRows(dInput, rows: rows, width: h3, into: inputBias)
+            sumRows(dHidden, rows: rows, width: h3, into: recurrentBias)
+        }
+        // dX += dGx W_ih, summed over directions.
+        Matmul.gemm(
+            transposeA: false, transposeB: false, m: rows, n: inputSize, k: h3,
+            a: dInput, lda: h3, b: w.inputWeight, ldb: inputSize,
+            beta: 1, c: inputGradient, ldc: inputSize)
+    }
+
+    // MARK: - Parameter views
+
+    private struct WeightViews {
+        let inputWeight: UnsafePointer<Float>  // (3H, I_layer)
+        let recurrentWeight: UnsafePointer<Float>  // (3H, H)
+        let inputBias: UnsafePointer<Float>?  // (3H)
+        let recurrentBias: UnsafePointer<Float>?  // (3H)
+    }
+
+    private struct GradientViews {
+        let inputWeight: UnsafeMutablePointer<Float>
+        let recurrentWeight: UnsafeMutablePointer<Float>
+        let inputBias: UnsafeMutablePointer<Float>?
+        let recurrentBias: UnsafeMutablePointer<Float>?
+    }
+
+    private func offsets(layer: Int, direction: Int) -> (Int, Int, Int?, Int?) {
+        (layout.slot(.inputWeight, layer: layer, direction: direction)!.offset,
+         layout.slot(.recurrentWeight, layer: layer, direction: direction)!.offset,
+         layout.slot(.inputBias, layer: layer, direction: direction)?.offset,
+         layout.slot(.recurrentBias, layer: layer, direction: direction)?.offset)
+    }
+
+    private func views(layer: Int, direction: Int, weights: UnsafePointer<Float>) -> WeightViews {
+        let (wi, wh, bi, bh) = offsets(layer: layer, direction: direction)
+        return WeightViews(
+            inputWeight: weights + wi, recurrentWeight: weights + wh,
+            inputBias: bi.map { weights + $0 }, recurrentBias: bh.map { weights + $0 })
+    }
+
+    private func mutableViews(
+        layer: Int, direction: Int, gradients: UnsafeMutablePointer<Float>
+    ) -> GradientViews {
+        let (wi, wh, bi, bh) = offsets(layer: layer, direction: direction)
+        return GradientViews(
+            inputWeight: gradients + wi, recurrentWeight: gradients + wh,
+            inputBias: bi.map { gradients + $0 }, recurrentBias: bh.map { gradients + $0 })
+    }
+
+    // MARK: - Validation
+
+    private func validateInput(_ input: Tensor, layout: SequenceLayout) throws {
+        let size = configuration.inputSize
+        let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
+        guard input.rank == 3, input.shape[2] == size else {
+            throw GRUInputError("input has shape \(input.shape); expected \(expected) for input size \(size)")
+        }
+        guard input.shape[0] > 0, input.shape[1] > 0 else {
+            throw GRUInputError("input has shape \(input.shape); expected \(expected) with T >= 1 and B >= 1")
+        }
+        try expectFinite(input, name: "input")
+    }
+
+    private func validatedLengths(_ lengths: [Int]?, steps: Int, batch: Int) throws -> [Int] {
+        guard let lengths else { return Array(repeating: steps, count: batch) }
+        guard lengths.count == batch else {
+            throw GRUInputError("lengths has \(lengths.count) entries; expected one per sequence, \(batch)")
+        }
+        if let (index, bad) = lengths.enumerated().first(where: { !(1...steps).contains($0.element) }) {
+            throw GRUInputError("lengths[\(index)] is \(bad); expected 1...\(steps) (the sequence length T)")
+        }
+        return lengths
+    }
+}
+
+/// What `GRULayer.forward` returns.
+public struct GRUForwardResult: Sendable {
+    /// (T, B, D*H), or (B, T, D*H) for batch-first input; zero past each sequence's length.
+    public let output: Tensor
+    /// (L*D, B, H), index layer * D + direction.
+    public let finalState: Tensor
+    /// The caches for `backward`.
+    public let trace: GRUTrace
+}
+
+/// The gradients `GRULayer.backward` returns; parameter gradients go into the caller's buffer.
+public struct GRUStateGradients: Sendable {
+    /// dL/d input, in the input's shape and layout.
+    public let input: Tensor
+    /// dL/d initial state, (L*D, B, H); also the gradient when no initial state was given.
+    public let initialState: Tensor
+}
+
+// MARK: - Workspaces and helpers
+
+/// Forward buffers sized once per call.
+private struct ForwardWorkspace {
+    let inputProjection: ScratchBuffer  // (T*B, 3H)
+    let hiddenProjection: ScratchBuffer  // (B, 3H)
+
+    init(steps: Int, batch: Int, hidden: Int) {
+        inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
+        hiddenProjection = ScratchBuffer(count: batch * 3 * hidden)
+    }
+}
+
+/// Backward buffers sized once per call.
+private struct BackwardWorkspace {
+    let inputProjectionGradient: ScratchBuffer  // (T, B, 3H) by time
+    let hiddenProjectionGradient: ScratchBuffer  // (T, B, 3H) by step
+    let stateGradient: ScratchBuffer  // (B, H)
+    let previousStateGradient: ScratchBuffer  // (B, H)
+    let resetStateGradient: ScratchBuffer  // (B, H)
+    let recurrentInputGradient: ScratchBuffer  // (B, H), d(h * mask) under recurrent dropout
+
+    init(steps: Int, batch: Int, hidden: Int) {
+        inputProjectionGradient = ScratchBuffer(count: steps * batch * 3 * hidden)
+        hiddenProjectionGradient = ScratchBuffer(count: steps * batch * 3 * hidden)
+        stateGradient = ScratchBuffer(count: batch * hidden)
+        previousStateGradient = ScratchBuffer(count: batch * hidden)
+        resetStateGradient = ScratchBuffer(count: batch * hidden)
+        recurrentInputGradient = ScratchBuffer(count: batch * hidden)
+    }
+}
+
+/// Copies a bias vector into every row; without a bias the GEMM that follows uses beta = 0.
+private func fillRows(
+    _ target: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>?, width: Int
+) {
+    guard let bias else { return }
+    for row in 0..<rows { (target + row * width).update(from: bias, count: width) }
+}
+
+/// Adds the column sums of a (rows, width) matrix into `sums`.
+private func sumRows(
+    _ matrix: UnsafePointer<Float>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Float>
+) {
+    for row in 0..<rows {
+        let values = matrix + row * width
+        for j in 0..<width { sums[j] += values[j] }
+    }
+}
+
+private func expectShape(_ tensor: Tensor, _ shape: [Int], name: String) throws {
+    guard tensor.shape == shape else {
+        throw GRUInputError("\(name) has shape \(tensor.shape); expected \(shape)")
+    }
+}
+
+private func expectFinite(_ tensor: Tensor, name: String) throws {
+    guard tensor.isFinite else {
+        throw GRUInputError("\(name) contains NaN or infinite values; expected finite numbers")
+    }
+}
