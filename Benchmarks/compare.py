@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""GRUKit against onnxruntime, PyTorch and Keras: one run, the same shapes, one table.
+
+Runs `gru bench --json` and each competitor script (one after another, never
+concurrently: they would share the cores), merges their records (schema in
+harness.py) and prints one table: a row per (case, mode), each framework's
+median in ms (per step for streaming), the best competitor, GRUKit's speed-up
+over it (best competitor time / GRUKit time; > 1 means GRUKit is faster) and
+GRUKit's GFLOP/s.
+
+    .venv-bench/bin/python Benchmarks/compare.py --memory \\
+        --markdown BENCHMARKS-table.md --plot Benchmarks/scaling.png
+
+What `gru bench` is asked for (the contract with the Swift side):
+    gru bench --json [--quick] [--cases LIST] [--repeats N] [--memory]
+printing a JSON array of records with framework "gruKit" on stdout. LIST holds
+the standard case names and, for the scaling sweep, shape names such as
+B32-T25-I128-H256 (forward only). If the binary is missing or fails, the run
+goes on with the competitors and exits 1 at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import harness
+
+BENCHMARKS = Path(__file__).resolve().parent
+COMPETITORS = {
+    "onnxruntime": BENCHMARKS / "bench_onnxruntime.py",
+    "pytorch": BENCHMARKS / "bench_torch.py",
+    "keras": BENCHMARKS / "bench_keras.py",
+}
+GRUKIT = "gruKit"
+DISPLAY_NAMES = {GRUKIT: "GRUKit", "onnxruntime": "onnxruntime", "pytorch": "PyTorch",
+                 "keras": "Keras"}
+MODE_ORDER = [harness.FORWARD, harness.TRAIN, harness.STREAM]
+TEXT_COLUMNS = {"case", "mode", "best competitor"}
+
+Record = dict[str, Any]
+
+
+# MARK: - Running
+
+def parse_records(text: str, source: str) -> list[Record]:
+    """The JSON array a benchmark printed, with a warning per record off the schema."""
+    records = json.loads(text)
+    if not isinstance(records, list):
+        raise ValueError(f"{source}: expected a JSON array of records, found {type(records).__name__}")
+    expected = set(harness.RECORD_KEYS)
+    for record in records:
+        keys = set(record)
+        if keys != expected:
+            missing, extra = sorted(expected - keys), sorted(keys - expected)
+            harness.log(f"warning: {source}: record {record.get('case')}/{record.get('mode')} "
+                        f"is off the schema (missing {missing}, extra {extra})")
+    return records
+
+
+def load_records(path: str) -> list[Record]:
+    try:
+        return parse_records(Path(path).read_text(), path)
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"error: cannot read records from {path}: {error}")
+
+
+def run_benchmark(command: list[str], source: str) -> list[Record] | None:
+    """Runs one benchmark (its stderr passes through); None if it fails."""
+    harness.log(f"$ {' '.join(command)}")
+    try:
+        result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    except OSError as error:
+        harness.log(f"error: {source}: could not run {command[0]}: {error}")
+        return None
+    if result.returncode != 0:
+        harness.log(f"error: {source} exited with {result.returncode}")
+        return None
+    try:
+        return parse_records(result.stdout, source)
+    except ValueError as error:
+        harness.log(f"error: {source} printed no valid JSON array on stdout: {error}")
+        return None
+
+
+def bench_options(cases: str | None, repeats: int | None, quick: bool,
+                  memory: bool) -> list[str]:
+    options = ["--quick"] if quick else []
+    if cases:
+        options += ["--cases", cases]
+    if repeats:
+        options += ["--repeats", str(repeats)]
+    if memory:
+        options.append("--memory")
+    return options
+
+
+def run_all(args: argparse.Namespace, options: list[str], gru_from_file: bool) -> tuple[list[Record], bool]:
+    """Records of GRUKit (unless read from a file) and the chosen competitors, and
+    whether everything ran."""
+    records: list[Record] = []
+    ok = True
+    if not gru_from_file:
+        gru = Path(args.gru)
+        if not gru.is_file():
+            harness.log(f"error: GRUKit's binary {gru} does not exist (build it with "
+                        "`swift build -c release`, or give --gru PATH); "
+                        "going on with the competitors only")
+            ok = False
+        else:
+            gru_records = run_benchmark([str(gru), "bench", "--json", *options], "gru bench")
+            ok &= gru_records is not None
+            records += gru_records or []
+    for name in args.competitors.split(","):
+        script = COMPETITORS[name]
+        result = run_benchmark([sys.executable, str(script), *options], script.name)
+        ok &= result is not None
+        records += result or []
+    return records, ok
+
+
+# MARK: - Machine
+
+def machine_lines(records: list[Record]) -> list[str]:
+    """The CPU, its cores, and each framework's version and threads, as the run saw them."""
+    model, cores = "unknown CPU", set()
+    try:
+        physical = "0"
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = (part.strip() for part in line.partition(":"))
+            if key == "model name":
+                model = value
+            elif key == "physical id":
+                physical = value
+            elif key == "core id":
+                cores.add((physical, value))
+    except OSError:
+        pass
+    logical = os.cpu_count() or 1
+    lines = [f"Machine: {model}, {len(cores) or logical} cores, {logical} logical CPUs"]
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype:
+        lines[0] += f" (OPENBLAS_CORETYPE={coretype} in the environment)"
+    versions = {}
+    for record in records:
+        versions.setdefault(record["framework"], (record["version"], record["threads"]))
+    frameworks = ", ".join(f"{DISPLAY_NAMES.get(name, name)} {version} ({threads} threads)"
+                           for name, (version, threads) in sorted(versions.items(), key=framework_order))
+    lines.append(f"Frameworks: {frameworks}; Python {sys.version.split()[0]}")
+    return lines
+
+
+def framework_order(item: tuple[str, Any]) -> int:
+    order = [GRUKIT, *COMPETITORS]
+    return order.index(item[0]) if item[0] in order else len(order)
+
+
+# MARK: - Table
+
+def format_ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if value >= 1000 else f"{value:.4g}"
+
+
+def table(records: list[Record], memory: bool) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the comparison: one row per (case, mode)."""
+    frameworks = sorted({record["framework"] for record in records},
+                        key=lambda name: framework_order((name, None)))
+    competitors = [name for name in frameworks if name != GRUKIT]
+    by_key = {(r["case"], r["mode"], r["framework"]): r for r in records}
+    rows_keys = sorted({(r["case"], r["mode"]) for r in records}, key=row_order)
+    memory_frameworks = [name for name in frameworks
+                         if any(r["peak_memory_mb"] is not None
+                                for r in records if r["framework"] == name)] if memory else []
+
+    header = ["case", "mode"] + [f"{DISPLAY_NAMES.get(name, name)} ms" for name in frameworks]
+    header += ["best competitor", "GRUKit speed-up", "GRUKit GFLOP/s"]
+    header += [f"{DISPLAY_NAMES.get(name, name)} peak MB" for name in memory_frameworks]
+    rows = []
+    for case, mode in rows_keys:
+        def median(name: str) -> float | None:
+            record = by_key.get((case, mode, name))
+            return record["median_ms"] if record else None
+
+        timed = [(median(name), name) for name in competitors if median(name) is not None]
+        best_ms, best = min(timed) if timed else (None, None)
+        ours = by_key.get((case, mode, GRUKIT))
+        speedup = f"{best_ms / ours['median_ms']:.2f}x" if ours and best_ms else "-"
+        row = [case, mode] + [format_ms(median(name)) for name in frameworks]
+        row += [DISPLAY_NAMES.get(best, best) if best else "-", speedup,
+                f"{ours['gflops']:.1f}" if ours else "-"]
+        for name in memory_frameworks:
+            record = by_key.get((case, mode, name))
+            peak = record["peak_memory_mb"] if record else None
+            row.append(f"{peak:.1f}" if peak is not None else "")
+        rows.append(row)
+    return header, rows
+
+
+def row_order(key: tuple[str, str]) -> tuple[int, int, int, int]:
+    case, mode = key
+    standard = [case.name for case in harness.STANDARD_CASES]
+    if case in standard:
+        return (0, standard.index(case), MODE_ORDER.index(mode), 0)
+    # Sweep shapes: by B, T, I, H.
+    numbers = [int(part[1:]) for part in case.split("-")]
+    return (1, numbers[0], numbers[1], numbers[3] * 10**6 + numbers[2])
+
+
+def render_text(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) if name in TEXT_COLUMNS else cell.rjust(width)
+                       for name, cell, width in zip(header, row, widths))
+             for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def render_markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |",
+             "| " + " | ".join("---" if name in TEXT_COLUMNS else "---:" for name in header) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def legend() -> str:
+    shapes = "; ".join(f"{case.name} B={case.batch} T={case.steps} I={case.input_size} "
+                       f"H={case.hidden_size}" if not case.streaming else
+                       f"{case.name} B=1 I={case.input_size} H={case.hidden_size}"
+                       for case in harness.STANDARD_CASES)
+    return (f"Shapes (time-major, one layer, reset-after, float32): {shapes}. "
+            "Times are medians in ms of one call (a whole sequence forward, one training "
+            "step); stream rows are ms per single step. Speed-up = best competitor's time / "
+            "GRUKit's (> 1: GRUKit faster). Peak MB = MiB by which one training step "
+            "raises the peak resident set above the resident set just before it.")
+
+
+# MARK: - Plot
+
+def plot_scaling(records: list[Record], path: str) -> None:
+    """Three log-log panels, forward time versus T, B and H around S2."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    def plain(value: float, _position: int) -> str:
+        return f"{value:g}"
+
+    def plain_at_2_and_5(value: float, _position: int) -> str:
+        return f"{value:g}" if f"{value:.0e}"[0] in "25" else ""
+
+    center = harness.SWEEP_CENTER
+    sweeps = [
+        ("T", harness.SWEEP_T, lambda v: (center["B"], v, center["H"] // 2, center["H"]),
+         f"sequence length T (B={center['B']}, H={center['H']}, I=H/2)"),
+        ("B", harness.SWEEP_B, lambda v: (v, center["T"], center["H"] // 2, center["H"]),
+         f"batch B (T={center['T']}, H={center['H']}, I=H/2)"),
+        ("H", harness.SWEEP_H, lambda v: (center["B"], center["T"], v // 2, v),
+         f"hidden size H (B={center['B']}, T={center['T']}, I=H/2)"),
+    ]
+    forward = {(r["framework"], r["batch"], r["steps"], r["input_size"], r["hidden_size"]): r
+               for r in records if r["mode"] == harness.FORWARD}
+    frameworks = sorted({r["framework"] for r in records},
+                        key=lambda name: framework_order((name, None)))
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    for axis, (letter, values, shape, label) in zip(axes, sweeps):
+        for name in frameworks:
+            points = [(value, forward[(name, *shape(value))]["median_ms"])
+                      for value in values if (name, *shape(value)) in forward]
+            if points:
+                xs, ys = zip(*points)
+                axis.plot(xs, ys, marker="o", label=DISPLAY_NAMES.get(name, name),
+                          linewidth=2.5 if name == GRUKIT else 1.5)
+        axis.set_xscale("log", base=2)
+        axis.set_yscale("log")
+        axis.set_xticks(values, [str(value) for value in values])
+        axis.yaxis.set_major_formatter(FuncFormatter(plain))
+        axis.yaxis.set_minor_formatter(FuncFormatter(plain_at_2_and_5))
+        axis.set_xlabel(label)
+        axis.set_ylabel("forward time per call (ms)")
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend()
+    figure.suptitle("GRU forward time versus T, B and H (median, log-log)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+# MARK: - Main
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description="Run GRUKit and the competitor frameworks on the same shapes; print one table.")
+    parser.add_argument("--gru", default=".build/release/gru", help="GRUKit's CLI (default: %(default)s)")
+    parser.add_argument("--gru-json", metavar="FILE",
+                        help="read GRUKit's records from FILE instead of running the binary")
+    parser.add_argument("--records", metavar="FILE",
+                        help="render the table from all records in FILE (as written by --json); runs nothing")
+    parser.add_argument("--competitors", default=",".join(COMPETITORS),
+                        help="comma-separated competitors to run (default: %(default)s)")
+    parser.add_argument("--cases", help="comma-separated case names (default: all)")
+    parser.add_argument("--repeats", type=int, help="timed calls per case (default: per case)")
+    parser.add_argument("--quick", action="store_true", help="few repeats: a smoke test")
+    parser.add_argument("--memory", action="store_true",
+                        help="peak memory of each training step, in a fresh process")
+    parser.add_argument("--scaling", action="store_true",
+                        help="also run the forward sweep over T, B and H around S2")
+    parser.add_argument("--plot", metavar="OUT.png", help="draw the sweep (implies --scaling)")
+    parser.add_argument("--json", metavar="OUT", help="write all records to OUT")
+    parser.add_argument("--markdown", metavar="OUT", help="write the table as a Markdown section to OUT")
+    args = parser.parse_args()
+    for name in args.competitors.split(","):
+        if name not in COMPETITORS:
+            parser.error(f"unknown competitor '{name}' (expected {', '.join(COMPETITORS)})")
+    harness.parse_cases(args.cases)  # Rejects unknown names before anything runs.
+    scaling = args.scaling or bool(args.plot)
+
+    ok = True
+    if args.records:
+        records = load_records(args.records)
+    else:
+        gru_records = []
+        if args.gru_json:
+            gru_records = load_records(args.gru_json)
+        options = bench_options(args.cases, args.repeats, args.quick, args.memory)
+        records, ok = run_all(args, options, gru_from_file=bool(args.gru_json))
+        if scaling:
+            names = ",".join(case.name for case in harness.sweep_cases())
+            sweep_repeats = None if args.quick else harness.SWEEP_REPEATS
+            sweep_records, sweep_ok = run_all(
+                args, bench_options(names, sweep_repeats, args.quick, memory=False),
+                gru_from_file=bool(args.gru_json))
+            records += sweep_records
+            ok &= sweep_ok
+        records = gru_records + records
+
+    standard_names = {case.name for case in harness.STANDARD_CASES}
+    main_records = [r for r in records if r["case"] in standard_names]
+    sweep_records = [r for r in records if r["case"] not in standard_names]
+    lines = machine_lines(records)
+    header, rows = table(main_records, args.memory)
+    text = ["\n".join(lines), "", render_text(header, rows)]
+    markdown = ["## Latest results", "", *(f"{line}  " for line in lines), "",
+                render_markdown(header, rows), "", legend()]
+    if sweep_records:
+        sweep_header, sweep_rows = table(sweep_records, memory=False)
+        text += ["", "Scaling sweep (forward):", render_text(sweep_header, sweep_rows)]
+        markdown += ["", "### Scaling sweep (forward)", "", render_markdown(sweep_header, sweep_rows)]
+    text += ["", legend()]
+
+    # Files first: what a run measured is kept even if stdout goes away.
+    if args.json:
+        Path(args.json).write_text(json.dumps(records, indent=1) + "\n")
+    if args.markdown:
+        Path(args.markdown).write_text("\n".join(markdown) + "\n")
+    if args.plot:
+        plot_scaling(records, args.plot)
+        harness.log(f"wrote {args.plot}")
+    print("\n".join(text))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
