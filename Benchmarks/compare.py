@@ -328,7 +328,11 @@ def main() -> int:
     else:
         gru_records = []
         if args.gru_json:
-            gru_records = load_records(args.gru_json)
+            # Only the cases this run measures, as if the binary had been asked for them.
+            wanted = {case.name for case in harness.parse_cases(args.cases)}
+            if scaling:
+                wanted |= {case.name for case in harness.sweep_cases()}
+            gru_records = [r for r in load_records(args.gru_json) if r["case"] in wanted]
         options = bench_options(args.cases, args.repeats, args.quick, args.memory)
         records, ok = run_all(args, options, gru_from_file=bool(args.gru_json))
         if scaling:
