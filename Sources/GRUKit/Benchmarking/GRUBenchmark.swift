@@ -1,0 +1,137 @@
+import Foundation
+
+/// Times GRUKit on the standard benchmark cases: median of repeated calls after warm-up.
+public enum GRUBenchmark {
+    /// GRUKit's version, reported in benchmark records.
+    public static let version = "0.1.0"
+
+    /// Measures one case.
+    ///
+    /// - Parameters:
+    ///   - repeats: timed calls (timed steps for streaming).
+    ///   - warmups: untimed calls first, so caches, pages and BLAS threads are warm.
+    public static func measure(_ benchmarkCase: BenchmarkCase, repeats: Int, warmups: Int = 2) throws -> BenchmarkRecord {
+        let workload = try Workload(benchmarkCase)
+        for _ in 0..<warmups { try workload.run() }
+        var seconds: [Double] = []
+        seconds.reserveCapacity(repeats)
+        // A streaming call runs `steps` single steps; the record is per step.
+        let unitsPerCall = benchmarkCase.mode == .stream ? Double(benchmarkCase.steps) : 1
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try workload.run()
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / unitsPerCall)
+        }
+        return BenchmarkRecord(
+            benchmarkCase, sortedSeconds: seconds.sorted(), threads: BLASLibrary.threadCount, version: version)
+    }
+
+    /// The extra peak resident memory of one call of `benchmarkCase`, in MiB, as
+    /// Benchmarks/harness.py defines it for every framework: the peak resident set during one
+    /// full-size call minus the resident set just before it, after one call on a tiny input
+    /// (B = 1, T = 2) so start-up costs are not charged. On Linux the peak is VmHWM after
+    /// resetting it through /proc/self/clear_refs; elsewhere the increase of ru_maxrss.
+    public static func peakMemoryOfOneCall(_ benchmarkCase: BenchmarkCase) throws -> Double {
+        let tiny = BenchmarkCase(name: "tiny", mode: benchmarkCase.mode, batch: 1, steps: 2,
+                                 inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize)
+        try Workload(tiny).run()
+        let workload = try Workload(benchmarkCase)
+        if resetPeakResidentSet(), let before = processStatusKilobytes("VmRSS") {
+            try workload.run()
+            let after = processStatusKilobytes("VmHWM") ?? before
+            return Double(after - before) / 1024
+        }
+        let before = peakResidentKilobytes()
+        try workload.run()
+        return Double(peakResidentKilobytes() - before) / 1024
+    }
+
+    /// Resets Linux's VmHWM to the current resident set; false where that is not possible.
+    private static func resetPeakResidentSet() -> Bool {
+        (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
+    }
+
+    /// A field of /proc/self/status in KiB, such as VmRSS or VmHWM.
+    private static func processStatusKilobytes(_ field: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty }?.trimmingCharacters(in: .whitespaces) ?? "")
+        }
+        return nil
+    }
+
+    /// Single-precision GEMM speed of the BLAS library on square matrices, in GFLOP/s.
+    public static func measureSgemm(size: Int = 1024, repeats: Int = 5) -> Double {
+        var generator = SeededGenerator(seed: 1)
+        let a = (0..<(size * size)).map { _ in generator.uniform(-1, 1) }
+        let b = (0..<(size * size)).map { _ in generator.uniform(-1, 1) }
+        var c = [Float](repeating: 0, count: size * size)
+        var best = Double.infinity
+        for _ in 0..<(repeats + 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            c.withUnsafeMutableBufferPointer {
+                Matmul.gemm(transposeA: false, transposeB: false, m: size, n: size, k: size,
+                            a: a, lda: size, b: b, ldb: size, beta: 0, c: $0.baseAddress!, ldc: size)
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * pow(Double(size), 3) / best / 1e9
+    }
+
+    private static func peakResidentKilobytes() -> Int {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss  // KiB on Linux
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        return usage.ru_maxrss / 1024  // bytes on Apple platforms
+        #endif
+    }
+}
+
+/// The model, inputs and buffers of one case, built before timing starts.
+private final class Workload {
+    let benchmarkCase: BenchmarkCase
+    let gru: GRU
+    let session: GRUInferenceSession
+    let input: Tensor
+    let outputGradient: Tensor
+    var state: Tensor
+    /// Streaming: single-step inputs (1, B, I), cycled through.
+    let stepInputs: [Tensor]
+
+    init(_ benchmarkCase: BenchmarkCase) throws {
+        self.benchmarkCase = benchmarkCase
+        let configuration = GRUConfiguration(
+            inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize, variant: .resetAfter)
+        gru = GRU(configuration: configuration, initialization: .pytorch, seed: 1)
+        session = GRUInferenceSession(gru)
+        var generator = SeededGenerator(seed: 2)
+        let batch = benchmarkCase.batch
+        let steps = benchmarkCase.mode == .stream ? 1 : benchmarkCase.steps
+        input = Tensor(shape: [steps, batch, configuration.inputSize],
+                       scalars: (0..<(steps * batch * configuration.inputSize)).map { _ in generator.uniform(-1, 1) })
+        outputGradient = Tensor(shape: [steps, batch, configuration.outputSize],
+                                repeating: 1 / Float(steps * batch))
+        state = Tensor(shape: [1, batch, configuration.hiddenSize])
+        stepInputs = (0..<(benchmarkCase.mode == .stream ? 16 : 0)).map { _ in
+            Tensor(shape: [1, batch, configuration.inputSize],
+                   scalars: (0..<(batch * configuration.inputSize)).map { _ in generator.uniform(-1, 1) })
+        }
+    }
+
+    func run() throws {
+        switch benchmarkCase.mode {
+        case .forward:
+            _ = try session.run(input)
+        case .train:
+            let result = try gru.forward(input)
+            _ = try gru.backward(result, outputGradient: outputGradient)
+        case .stream:
+            for step in 0..<benchmarkCase.steps {
+                state = try session.run(stepInputs[step % stepInputs.count], initialState: state).finalState
+            }
+        }
+    }
+}

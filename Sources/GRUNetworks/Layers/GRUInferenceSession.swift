@@ -1,0 +1,180 @@
+import GRUTensor
+
+/// Inference-only GRU forward passes that keep no trace for backward and reuse their buffers
+/// from call to call, for serving and streaming.
+///
+/// Same results as `GRULayer.forward` (both call the same gate kernels). Not thread-safe: one
+/// session per thread. Legend: T steps, B batch, I input size, H hidden size, D directions.
+public final class GRUInferenceSession {
+    /// The layer's sizes and variant.
+    public var configuration: GRUConfiguration { parameters.configuration }
+
+    private let parameters: GRUParameters
+    private var buffers = Buffers(steps: 0, batch: 0, configuration: nil)
+
+    /// A session over a copy of the GRU's parameters.
+    public init(_ gru: GRU) {
+        parameters = gru.parameters
+    }
+
+    /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.
+    ///
+    /// For streaming, call with T = 1 and the previous call's final state as the initial state.
+    public func run(
+        _ input: Tensor, initialState: Tensor? = nil, lengths: [Int]? = nil,
+        layout: SequenceLayout = .timeMajor
+    ) throws -> (output: Tensor, finalState: Tensor) {
+        let config = configuration
+        let size = config.inputSize
+        guard input.rank == 3, input.shape[2] == size, input.shape[0] > 0, input.shape[1] > 0 else {
+            let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
+            throw GRUInputError("input has shape \(input.shape); expected \(expected) with T, B >= 1")
+        }
+        guard input.isFinite else { throw GRUInputError("input contains NaN or infinite values; expected finite numbers") }
+        let timeMajor = layout == .batchFirst ? input.swappingFirstTwoAxes() : input
+        let steps = timeMajor.shape[0], batch = timeMajor.shape[1]
+        let hidden = config.hiddenSize, directions = config.directionCount
+        let stateShape = [config.stateCount, batch, hidden]
+        if let initialState {
+            guard initialState.shape == stateShape else {
+                throw GRUInputError("initial state has shape \(initialState.shape); expected \(stateShape)")
+            }
+            guard initialState.isFinite else { throw GRUInputError("initial state contains NaN or infinite values") }
+        }
+        let validLengths = lengths ?? Array(repeating: steps, count: batch)
+        guard validLengths.count == batch, validLengths.allSatisfy({ (1...steps).contains($0) }) else {
+            throw GRUInputError("lengths \(validLengths) do not fit; expected \(batch) values in 1...\(steps)")
+        }
+        if buffers.steps < steps || buffers.batch < batch || buffers.configuration != config {
+            buffers = Buffers(steps: max(steps, buffers.steps), batch: max(batch, buffers.batch), configuration: config)
+        }
+        let b = buffers
+        var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
+        timeMajor.scalars.withUnsafeBufferPointer { b.layerInput.pointer.update(from: $0.baseAddress!, count: $0.count) }
+
+        parameters.values.withUnsafeBufferPointer { weightBuffer in
+            validLengths.withUnsafeBufferPointer { lengthBuffer in
+                var layerInput = b.layerInput, layerOutput = b.layerOutput
+                for layer in 0..<config.layerCount {
+                    for direction in 0..<directions {
+                        let stateIndex = layer * directions + direction
+                        let state = b.state.pointer
+                        if let initialState {
+                            initialState.scalars.withUnsafeBufferPointer {
+                                state.update(from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+                            }
+                        } else {
+                            state.update(repeating: 0, count: batch * hidden)
+                        }
+                        runDirection(
+                            layer: layer, direction: direction, steps: steps, batch: batch,
+                            lengths: lengthBuffer.baseAddress!, weights: weightBuffer.baseAddress!,
+                            input: layerInput.pointer, output: layerOutput.pointer)
+                        for i in 0..<(batch * hidden) { finalState[stateIndex * batch * hidden + i] = state[i] }
+                    }
+                    swap(&layerInput, &layerOutput)
+                }
+                // After the last swap the final layer's output is in `layerInput`.
+                b.result = layerInput
+            }
+        }
+        let outputCount = steps * batch * config.outputSize
+        var output = Tensor(
+            shape: [steps, batch, config.outputSize],
+            scalars: Array(UnsafeBufferPointer(start: b.result.pointer, count: outputCount)))
+        if layout == .batchFirst { output = output.swappingFirstTwoAxes() }
+        return (output, Tensor(shape: stateShape, scalars: finalState))
+    }
+
+    /// One layer and direction; the state lives in `buffers.state` and is updated in place.
+    private func runDirection(
+        layer: Int, direction: Int, steps: Int, batch: Int, lengths: UnsafePointer<Int>,
+        weights: UnsafePointer<Float>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let config = configuration, layout = parameters.layout
+        let hidden = config.hiddenSize, h3 = 3 * hidden, inputSize = config.inputSize(ofLayer: layer)
+        let inputWeight = weights + layout.slot(.inputWeight, layer: layer, direction: direction)!.offset
+        let recurrentWeight = weights + layout.slot(.recurrentWeight, layer: layer, direction: direction)!.offset
+        let inputBias = layout.slot(.inputBias, layer: layer, direction: direction).map { weights + $0.offset }
+        let recurrentBias = layout.slot(.recurrentBias, layer: layer, direction: direction).map { weights + $0.offset }
+        let b = buffers
+        let inputProjection = b.inputProjection.pointer  // (T*B, 3H)
+        let hiddenProjection = b.hiddenProjection.pointer  // (B, 3H)
+        let gates = b.gates.pointer  // (B, 3H), overwritten every step
+        let auxiliary = b.auxiliary.pointer  // (B, H)
+        let state = b.state.pointer, next = b.nextState.pointer  // (B, H)
+        let rows = steps * batch
+
+        if let inputBias { for row in 0..<rows { (inputProjection + row * h3).update(from: inputBias, count: h3) } }
+        Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+                    a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
+                    beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
+        for step in 0..<steps {
+            let time = direction == 0 ? step : steps - 1 - step
+            let projection = inputProjection + time * batch * h3
+            if let recurrentBias { for row in 0..<batch { (hiddenProjection + row * h3).update(from: recurrentBias, count: h3) } }
+            let beta: Float = recurrentBias == nil ? 0 : 1
+            switch config.variant {
+            case .resetAfter:
+                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: h3, k: hidden,
+                            a: state, lda: hidden, b: recurrentWeight, ldb: hidden,
+                            beta: beta, c: hiddenProjection, ldc: h3)
+                GateKernels.resetAfterForward(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    inputProjection: projection, hiddenProjection: hiddenProjection,
+                    previousState: state, state: next, gates: gates, candidateHiddenTerm: auxiliary)
+            case .resetBefore:
+                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
+                            a: state, lda: hidden, b: recurrentWeight, ldb: hidden,
+                            beta: beta, c: hiddenProjection, ldc: h3)
+                GateKernels.resetBeforeGates(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    inputProjection: projection, hiddenProjection: hiddenProjection,
+                    previousState: state, gates: gates, resetState: auxiliary)
+                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
+                            a: auxiliary, lda: hidden, b: recurrentWeight + 2 * hidden * hidden, ldb: hidden,
+                            beta: beta, c: hiddenProjection + 2 * hidden, ldc: h3)
+                GateKernels.resetBeforeCandidate(
+                    batch: batch, hidden: hidden, time: time, lengths: lengths,
+                    inputProjection: projection, hiddenProjection: hiddenProjection,
+                    previousState: state, gates: gates, state: next)
+            }
+            state.update(from: next, count: batch * hidden)
+            for row in 0..<batch {
+                let target = output + (time * batch + row) * config.outputSize + direction * hidden
+                if time < lengths[row] {
+                    target.update(from: state + row * hidden, count: hidden)
+                } else {
+                    target.update(repeating: 0, count: hidden)
+                }
+            }
+        }
+    }
+
+    /// Buffers sized for the largest (T, B) seen so far.
+    private final class Buffers {
+        let steps: Int, batch: Int, configuration: GRUConfiguration?
+        let layerInput: ScratchBuffer, layerOutput: ScratchBuffer  // (T, B, max(I, D*H))
+        let inputProjection: ScratchBuffer  // (T*B, 3H)
+        let hiddenProjection: ScratchBuffer, gates: ScratchBuffer  // (B, 3H)
+        let auxiliary: ScratchBuffer, state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
+        var result: ScratchBuffer
+
+        init(steps: Int, batch: Int, configuration: GRUConfiguration?) {
+            self.steps = steps
+            self.batch = batch
+            self.configuration = configuration
+            let hidden = configuration?.hiddenSize ?? 0
+            let width = max(configuration?.inputSize ?? 0, configuration?.outputSize ?? 0)
+            layerInput = ScratchBuffer(count: steps * batch * width)
+            layerOutput = ScratchBuffer(count: steps * batch * width)
+            inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
+            hiddenProjection = ScratchBuffer(count: batch * 3 * hidden)
+            gates = ScratchBuffer(count: batch * 3 * hidden)
+            auxiliary = ScratchBuffer(count: batch * hidden)
+            state = ScratchBuffer(count: batch * hidden)
+            nextState = ScratchBuffer(count: batch * hidden)
+            result = layerInput
+        }
+    }
+}
