@@ -24,8 +24,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
 
+        // Vectorized gate kernels in C, compiled for several instruction sets (see the .c file).
+        .target(name: "CGateKernels"),
+
         // MARK: Libraries
-        .target(name: "GRUTensor", dependencies: [blas]),
+        .target(name: "GRUTensor", dependencies: [blas, "CGateKernels"]),
         .target(name: "GRUFormats", dependencies: ["GRUTensor"]),
         .target(name: "GRUNetworks", dependencies: ["GRUTensor"]),
         .target(name: "GRUTraining", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),

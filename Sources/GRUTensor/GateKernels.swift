@@ -1,5 +1,8 @@
+import CGateKernels
+
 /// The GRU's elementwise gate arithmetic for one time step, forward and backward, fused into
-/// single passes over preallocated buffers. The matrix products around them are the caller's.
+/// single vectorized passes over preallocated buffers (C, in CGateKernels). The matrix
+/// products around them are the caller's; `NaiveGateKernels` is the slow twin for tests.
 ///
 /// Legend: B batch rows, H hidden size. Gate blocks are ordered r (reset), z (update),
 /// n (candidate), as in PyTorch, so a (B, 3H) buffer holds [r | z | n] in each row.
@@ -12,6 +15,8 @@
 /// Masking: row b is active at time t when t < lengths[b]. An inactive row carries its state
 /// unchanged, stores zero gates and passes its state gradient straight through, which gives
 /// PyTorch packed-sequence and ONNX sequence_lens semantics for both directions.
+///
+/// sigmoid and tanh use a polynomial exp with relative error about 1e-7.
 public enum GateKernels {
     // MARK: - Reset-after
 
@@ -24,36 +29,27 @@ public enum GateKernels {
     ///   - state: (B, H) receives h_t.
     ///   - gates: (B, 3H) receives r, z, n after activation.
     ///   - candidateHiddenTerm: (B, H) receives W_hn h + b_hn, which backward needs for dr.
+    @inlinable
     public static func resetAfterForward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>,
-        hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>,
-        state: UnsafeMutablePointer<Float>,
-        gates: UnsafeMutablePointer<Float>,
-        candidateHiddenTerm: UnsafeMutablePointer<Float>
+        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, candidateHiddenTerm: UnsafeMutablePointer<Float>
     ) {
-        let h3 = 3 * hidden
-        for b in 0..<batch {
-            let gx = inputProjection + b * h3, gh = hiddenProjection + b * h3
-            let hp = previousState + b * hidden, h = state + b * hidden
-            let g = gates + b * h3, ghn = candidateHiddenTerm + b * hidden
-            guard time < lengths[b] else {
-                carry(hidden: hidden, previous: hp, state: h, gates: g, auxiliary: ghn)
-                continue
-            }
-            for j in 0..<hidden {
-                let r = sigmoid(gx[j] + gh[j])
-                let z = sigmoid(gx[hidden + j] + gh[hidden + j])
-                let hn = gh[2 * hidden + j]
-                let n = hyperbolicTangent(gx[2 * hidden + j] + r * hn)
-                g[j] = r
-                g[hidden + j] = z
-                g[2 * hidden + j] = n
-                ghn[j] = hn
-                h[j] = (1 - z) * n + z * hp[j]
-            }
-        }
+        gru_reset_after_forward(
+            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState,
+            state, gates, candidateHiddenTerm)
+    }
+
+    /// Forward step of the reset-after GRU for inference: only the new state, no caches.
+    @inlinable
+    public static func resetAfterInference(
+        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>
+    ) {
+        gru_reset_after_infer(
+            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState, state)
     }
 
     /// Backward step of the reset-after GRU.
@@ -64,42 +60,18 @@ public enum GateKernels {
     ///   - hiddenProjectionGradient: (B, 3H) receives dL/d(W_hh h + b_hh).
     ///   - previousStateGradient: (B, H) receives the direct part of dL/dh_{t-1}; the caller
     ///     adds hiddenProjectionGradient * W_hh.
+    @inlinable
     public static func resetAfterBackward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        stateGradient: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>,
-        candidateHiddenTerm: UnsafePointer<Float>,
+        stateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        gates: UnsafePointer<Float>, candidateHiddenTerm: UnsafePointer<Float>,
         inputProjectionGradient: UnsafeMutablePointer<Float>,
         hiddenProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
-        let h3 = 3 * hidden
-        for b in 0..<batch {
-            let dh = stateGradient + b * hidden, hp = previousState + b * hidden
-            let g = gates + b * h3, ghn = candidateHiddenTerm + b * hidden
-            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
-            let dhp = previousStateGradient + b * hidden
-            guard time < lengths[b] else {
-                passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
-                            inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
-                continue
-            }
-            for j in 0..<hidden {
-                let r = g[j], z = g[hidden + j], n = g[2 * hidden + j]
-                let d = dh[j]
-                let dnPre = d * (1 - z) * (1 - n * n)
-                let dzPre = d * (hp[j] - n) * z * (1 - z)
-                let drPre = dnPre * ghn[j] * r * (1 - r)
-                dgx[j] = drPre
-                dgx[hidden + j] = dzPre
-                dgx[2 * hidden + j] = dnPre
-                dgh[j] = drPre
-                dgh[hidden + j] = dzPre
-                dgh[2 * hidden + j] = dnPre * r
-                dhp[j] = d * z
-            }
-        }
+        gru_reset_after_backward(
+            batch, hidden, time, lengths, stateGradient, previousState, gates, candidateHiddenTerm,
+            inputProjectionGradient, hiddenProjectionGradient, previousStateGradient)
     }
 
     // MARK: - Reset-before
@@ -110,30 +82,16 @@ public enum GateKernels {
     ///   - hiddenProjection: (B, 3H) whose r and z blocks hold W_hh h + b_hh for those gates.
     ///   - gates: (B, 3H) receives r and z (n is written by `resetBeforeCandidate`).
     ///   - resetState: (B, H) receives r * h_{t-1}, the input of the candidate's recurrent GEMM.
+    @inlinable
     public static func resetBeforeGates(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>,
-        hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>,
-        gates: UnsafeMutablePointer<Float>,
+        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
         resetState: UnsafeMutablePointer<Float>
     ) {
-        let h3 = 3 * hidden
-        for b in 0..<batch {
-            let gx = inputProjection + b * h3, gh = hiddenProjection + b * h3
-            let hp = previousState + b * hidden
-            let g = gates + b * h3, rh = resetState + b * hidden
-            guard time < lengths[b] else {
-                for j in 0..<hidden { rh[j] = 0 }
-                continue
-            }
-            for j in 0..<hidden {
-                let r = sigmoid(gx[j] + gh[j])
-                g[j] = r
-                g[hidden + j] = sigmoid(gx[hidden + j] + gh[hidden + j])
-                rh[j] = r * hp[j]
-            }
-        }
+        gru_reset_before_gates(
+            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState,
+            gates, resetState)
     }
 
     /// Second half of a reset-before forward step: the candidate and the new state.
@@ -142,31 +100,16 @@ public enum GateKernels {
     ///   - hiddenProjection: (B, 3H) whose n block holds W_hn (r * h) + b_hn.
     ///   - gates: (B, 3H) holding r and z; receives n.
     ///   - state: (B, H) receives h_t.
+    @inlinable
     public static func resetBeforeCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>,
-        hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>,
-        gates: UnsafeMutablePointer<Float>,
+        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
         state: UnsafeMutablePointer<Float>
     ) {
-        let h3 = 3 * hidden
-        for b in 0..<batch {
-            let gx = inputProjection + b * h3, gh = hiddenProjection + b * h3
-            let hp = previousState + b * hidden, h = state + b * hidden
-            let g = gates + b * h3
-            guard time < lengths[b] else {
-                for j in 0..<hidden { h[j] = hp[j] }
-                for j in 0..<h3 { g[j] = 0 }
-                continue
-            }
-            for j in 0..<hidden {
-                let z = g[hidden + j]
-                let n = hyperbolicTangent(gx[2 * hidden + j] + gh[2 * hidden + j])
-                g[2 * hidden + j] = n
-                h[j] = (1 - z) * n + z * hp[j]
-            }
-        }
+        gru_reset_before_candidate(
+            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState,
+            gates, state)
     }
 
     /// First half of a reset-before backward step: the candidate and update gate gradients.
@@ -174,38 +117,17 @@ public enum GateKernels {
     /// Writes the z and n blocks of both projection gradients (the n block of
     /// hiddenProjectionGradient is dL/d(W_hn (r h) + b_hn)) and the direct dL/dh_{t-1} = dh * z.
     /// The caller then forms d(r h) = dn_pre * W_hn for `resetBeforeBackwardReset`.
+    @inlinable
     public static func resetBeforeBackwardCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        stateGradient: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>,
-        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        stateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        gates: UnsafePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         hiddenProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
-        let h3 = 3 * hidden
-        for b in 0..<batch {
-            let dh = stateGradient + b * hidden, hp = previousState + b * hidden
-            let g = gates + b * h3
-            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
-            let dhp = previousStateGradient + b * hidden
-            guard time < lengths[b] else {
-                passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
-                            inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
-                continue
-            }
-            for j in 0..<hidden {
-                let z = g[hidden + j], n = g[2 * hidden + j]
-                let d = dh[j]
-                let dnPre = d * (1 - z) * (1 - n * n)
-                let dzPre = d * (hp[j] - n) * z * (1 - z)
-                dgx[hidden + j] = dzPre
-                dgx[2 * hidden + j] = dnPre
-                dgh[hidden + j] = dzPre
-                dgh[2 * hidden + j] = dnPre
-                dhp[j] = d * z
-            }
-        }
+        gru_reset_before_backward_candidate(
+            batch, hidden, time, lengths, stateGradient, previousState, gates,
+            inputProjectionGradient, hiddenProjectionGradient, previousStateGradient)
     }
 
     /// Second half of a reset-before backward step: the reset gate gradient.
@@ -213,54 +135,16 @@ public enum GateKernels {
     /// - Parameters:
     ///   - resetStateGradient: (B, H) dL/d(r * h_{t-1}), that is dn_pre * W_hn.
     ///   - previousStateGradient: (B, H) accumulates dL/d(r h) * r.
+    @inlinable
     public static func resetBeforeBackwardReset(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        resetStateGradient: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>,
-        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        resetStateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        gates: UnsafePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         hiddenProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
-        let h3 = 3 * hidden
-        for b in 0..<batch where time < lengths[b] {
-            let drh = resetStateGradient + b * hidden, hp = previousState + b * hidden
-            let g = gates + b * h3
-            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
-            let dhp = previousStateGradient + b * hidden
-            for j in 0..<hidden {
-                let r = g[j]
-                let drPre = drh[j] * hp[j] * r * (1 - r)
-                dgx[j] = drPre
-                dgh[j] = drPre
-                dhp[j] += drh[j] * r
-            }
-        }
-    }
-
-    // MARK: - Masked rows
-
-    private static func carry(
-        hidden: Int, previous: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
-        gates: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>
-    ) {
-        for j in 0..<hidden {
-            state[j] = previous[j]
-            auxiliary[j] = 0
-        }
-        for j in 0..<(3 * hidden) { gates[j] = 0 }
-    }
-
-    private static func passThrough(
-        hidden: Int, stateGradient: UnsafePointer<Float>,
-        previousStateGradient: UnsafeMutablePointer<Float>,
-        inputProjectionGradient: UnsafeMutablePointer<Float>,
-        hiddenProjectionGradient: UnsafeMutablePointer<Float>
-    ) {
-        for j in 0..<hidden { previousStateGradient[j] = stateGradient[j] }
-        for j in 0..<(3 * hidden) {
-            inputProjectionGradient[j] = 0
-            hiddenProjectionGradient[j] = 0
-        }
+        gru_reset_before_backward_reset(
+            batch, hidden, time, lengths, resetStateGradient, previousState, gates,
+            inputProjectionGradient, hiddenProjectionGradient, previousStateGradient)
     }
 }

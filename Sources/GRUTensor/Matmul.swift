@@ -3,6 +3,7 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import CGateKernels
 
 /// Row-major single-precision matrix products, the one place GRUKit calls BLAS.
 ///
@@ -34,6 +35,32 @@ public enum Matmul {
             Int32(m), Int32(n), Int32(k),
             alpha, a, Int32(lda), b, Int32(ldb),
             beta, c, Int32(ldc))
+    }
+
+    /// Matrix-vector product through BLAS: y = alpha * A x + beta * y, A (m, n) row-major with
+    /// row stride `lda`. For one sequence at a time, where a GEMM with m = 1 is much slower.
+    @inlinable
+    public static func gemv(
+        m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
+    ) {
+        guard m > 0 else { return }
+        if n == 0 {
+            scale(y, rows: 1, columns: m, stride: m, by: beta)
+            return
+        }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
+    /// y[c] = bias[c] + sum_k x[k] * packed[k * ld + c] for c < columns: one sequence's product
+    /// with weights packed transposed, (K, ld) row-major. Vectorized C, no BLAS call: for small
+    /// weights a BLAS call costs more than the arithmetic. Its twin is `naiveGemm` with m = 1.
+    @inlinable
+    public static func packedMatrixVector(
+        kCount: Int, columns: Int, ld: Int, packed: UnsafePointer<Float>,
+        x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>
+    ) {
+        gru_packed_matrix_vector(kCount, columns, ld, packed, x, bias, y)
     }
 
     /// The slow, obvious twin of `gemm`, accumulated in Double; used only by tests.

@@ -11,10 +11,30 @@ public final class GRUInferenceSession {
 
     private let parameters: GRUParameters
     private var buffers = Buffers(steps: 0, batch: 0, configuration: nil)
+    /// Per layer and direction, W_hh transposed to (H, 3H) for the one-sequence product, when
+    /// the weights are small enough that a BLAS call would cost more than the arithmetic.
+    private let packedRecurrentWeights: [[Float]]
+
+    /// Above this hidden size one sequence's recurrent product goes to BLAS's threaded gemv.
+    static let largestPackedHiddenSize = 256
 
     /// A session over a copy of the GRU's parameters.
     public init(_ gru: GRU) {
         parameters = gru.parameters
+        let hidden = gru.configuration.hiddenSize
+        guard hidden <= Self.largestPackedHiddenSize else {
+            packedRecurrentWeights = []
+            return
+        }
+        packedRecurrentWeights = gru.parameters.slots.filter { $0.role == .recurrentWeight }.map { slot in
+            var packed = [Float](repeating: 0, count: slot.count)
+            for row in 0..<(3 * hidden) {
+                for column in 0..<hidden {
+                    packed[column * 3 * hidden + row] = gru.parameters.values[slot.offset + row * hidden + column]
+                }
+            }
+            return packed
+        }
     }
 
     /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.
@@ -106,34 +126,56 @@ public final class GRUInferenceSession {
         let rows = steps * batch
 
         if let inputBias { for row in 0..<rows { (inputProjection + row * h3).update(from: inputBias, count: h3) } }
-        Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
-                    a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
-                    beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
+        if rows == 1 {
+            // One step of one sequence (streaming): BLAS's gemv is far faster than a 1-row GEMM.
+            Matmul.gemv(m: h3, n: inputSize, a: inputWeight, lda: inputSize, x: input,
+                        beta: inputBias == nil ? 0 : 1, y: inputProjection)
+        } else {
+            Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+                        a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
+                        beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
+        }
+        let packed = packedRecurrentWeights.isEmpty ? nil : packedRecurrentWeights[layer * config.directionCount + direction]
+        /// hiddenProjection[columns] = bias + W_hh[rows of those columns] x, one GEMM or one
+        /// matrix-vector product for a single sequence.
+        func recurrentProduct(_ x: UnsafePointer<Float>, firstColumn: Int, columns: Int) {
+            let target = hiddenProjection + firstColumn
+            let bias = recurrentBias.map { $0 + firstColumn }
+            if batch == 1, let packed {
+                packed.withUnsafeBufferPointer {
+                    Matmul.packedMatrixVector(kCount: hidden, columns: columns, ld: h3, packed: $0.baseAddress! + firstColumn,
+                                          x: x, bias: bias, y: target)
+                }
+                return
+            }
+            if let bias { for row in 0..<batch { (target + row * h3).update(from: bias, count: columns) } }
+            let weights = recurrentWeight + firstColumn * hidden
+            if batch == 1 {
+                Matmul.gemv(m: columns, n: hidden, a: weights, lda: hidden, x: x, beta: bias == nil ? 0 : 1, y: target)
+            } else {
+                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: columns, k: hidden,
+                            a: x, lda: hidden, b: weights, ldb: hidden,
+                            beta: bias == nil ? 0 : 1, c: target, ldc: h3)
+            }
+        }
+
         for step in 0..<steps {
             let time = direction == 0 ? step : steps - 1 - step
             let projection = inputProjection + time * batch * h3
-            if let recurrentBias { for row in 0..<batch { (hiddenProjection + row * h3).update(from: recurrentBias, count: h3) } }
-            let beta: Float = recurrentBias == nil ? 0 : 1
             switch config.variant {
             case .resetAfter:
-                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: h3, k: hidden,
-                            a: state, lda: hidden, b: recurrentWeight, ldb: hidden,
-                            beta: beta, c: hiddenProjection, ldc: h3)
-                GateKernels.resetAfterForward(
+                recurrentProduct(state, firstColumn: 0, columns: h3)
+                GateKernels.resetAfterInference(
                     batch: batch, hidden: hidden, time: time, lengths: lengths,
                     inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: state, state: next, gates: gates, candidateHiddenTerm: auxiliary)
+                    previousState: state, state: next)
             case .resetBefore:
-                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
-                            a: state, lda: hidden, b: recurrentWeight, ldb: hidden,
-                            beta: beta, c: hiddenProjection, ldc: h3)
+                recurrentProduct(state, firstColumn: 0, columns: 2 * hidden)
                 GateKernels.resetBeforeGates(
                     batch: batch, hidden: hidden, time: time, lengths: lengths,
                     inputProjection: projection, hiddenProjection: hiddenProjection,
                     previousState: state, gates: gates, resetState: auxiliary)
-                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
-                            a: auxiliary, lda: hidden, b: recurrentWeight + 2 * hidden * hidden, ldb: hidden,
-                            beta: beta, c: hiddenProjection + 2 * hidden, ldc: h3)
+                recurrentProduct(auxiliary, firstColumn: 2 * hidden, columns: hidden)
                 GateKernels.resetBeforeCandidate(
                     batch: batch, hidden: hidden, time: time, lengths: lengths,
                     inputProjection: projection, hiddenProjection: hiddenProjection,

@@ -1,0 +1,289 @@
+// Vectorized GRU gate kernels. The loops over the hidden units are written so that the
+// compiler vectorizes them (restrict pointers, branch-free math); on x86-64 Linux each kernel
+// is compiled for AVX-512 (which implies FMA), AVX2 and baseline, and the loader picks the
+// best by CPU features (target_clones).
+#include "gate_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+// MARK: - Activations
+
+// e^x for x in float range: x = n ln2 + r with |r| <= ln2/2, e^r by Cephes's degree-6
+// polynomial (relative error about 1e-7), 2^n by building the exponent bits.
+static inline float fast_exp(float x) {
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float fast_sigmoid(float x) {
+    return 1.0f / (1.0f + fast_exp(-x));
+}
+
+// tanh from e^(-2|x|), which never overflows; absolute error about 1e-7.
+static inline float fast_tanh(float x) {
+    float t = fast_exp(-2.0f * fabsf(x));
+    float y = (1.0f - t) / (1.0f + t);
+    return x < 0 ? -y : y;
+}
+
+// MARK: - Reset-after
+
+MULTIVERSION
+void gru_reset_after_forward(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *state, float *gates, float *candidate_hidden_term) {
+    const intptr_t h3 = 3 * hidden;
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict gx = input_projection + b * h3;
+        const float *restrict gh = hidden_projection + b * h3;
+        const float *restrict hp = previous_state + b * hidden;
+        float *restrict h = state + b * hidden;
+        float *restrict g = gates + b * h3;
+        float *restrict ghn = candidate_hidden_term + b * hidden;
+        if (time >= lengths[b]) {
+            memcpy(h, hp, (size_t)hidden * sizeof(float));
+            memset(g, 0, (size_t)h3 * sizeof(float));
+            memset(ghn, 0, (size_t)hidden * sizeof(float));
+            continue;
+        }
+        for (intptr_t j = 0; j < hidden; j++) {
+            float r = fast_sigmoid(gx[j] + gh[j]);
+            float z = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
+            float hn = gh[2 * hidden + j];
+            float n = fast_tanh(gx[2 * hidden + j] + r * hn);
+            g[j] = r;
+            g[hidden + j] = z;
+            g[2 * hidden + j] = n;
+            ghn[j] = hn;
+            h[j] = n + z * (hp[j] - n);
+        }
+    }
+}
+
+MULTIVERSION
+void gru_reset_after_infer(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *state) {
+    const intptr_t h3 = 3 * hidden;
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict gx = input_projection + b * h3;
+        const float *restrict gh = hidden_projection + b * h3;
+        const float *restrict hp = previous_state + b * hidden;
+        float *restrict h = state + b * hidden;
+        if (time >= lengths[b]) {
+            memcpy(h, hp, (size_t)hidden * sizeof(float));
+            continue;
+        }
+        for (intptr_t j = 0; j < hidden; j++) {
+            float r = fast_sigmoid(gx[j] + gh[j]);
+            float z = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
+            float n = fast_tanh(gx[2 * hidden + j] + r * gh[2 * hidden + j]);
+            h[j] = n + z * (hp[j] - n);
+        }
+    }
+}
+
+// Masked rows: the state gradient passes straight through, no gate gradient.
+static inline void pass_through(
+    intptr_t hidden, const float *dh, float *dhp, float *dgx, float *dgh) {
+    memcpy(dhp, dh, (size_t)hidden * sizeof(float));
+    memset(dgx, 0, (size_t)(3 * hidden) * sizeof(float));
+    memset(dgh, 0, (size_t)(3 * hidden) * sizeof(float));
+}
+
+MULTIVERSION
+void gru_reset_after_backward(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *state_gradient, const float *previous_state, const float *gates,
+    const float *candidate_hidden_term, float *input_projection_gradient,
+    float *hidden_projection_gradient, float *previous_state_gradient) {
+    const intptr_t h3 = 3 * hidden;
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict dh = state_gradient + b * hidden;
+        const float *restrict hp = previous_state + b * hidden;
+        const float *restrict g = gates + b * h3;
+        const float *restrict ghn = candidate_hidden_term + b * hidden;
+        float *restrict dgx = input_projection_gradient + b * h3;
+        float *restrict dgh = hidden_projection_gradient + b * h3;
+        float *restrict dhp = previous_state_gradient + b * hidden;
+        if (time >= lengths[b]) {
+            pass_through(hidden, dh, dhp, dgx, dgh);
+            continue;
+        }
+        for (intptr_t j = 0; j < hidden; j++) {
+            float r = g[j], z = g[hidden + j], n = g[2 * hidden + j];
+            float d = dh[j];
+            float dn = d * (1.0f - z) * (1.0f - n * n);
+            float dz = d * (hp[j] - n) * z * (1.0f - z);
+            float dr = dn * ghn[j] * r * (1.0f - r);
+            dgx[j] = dr;
+            dgx[hidden + j] = dz;
+            dgx[2 * hidden + j] = dn;
+            dgh[j] = dr;
+            dgh[hidden + j] = dz;
+            dgh[2 * hidden + j] = dn * r;
+            dhp[j] = d * z;
+        }
+    }
+}
+
+// MARK: - Reset-before
+
+MULTIVERSION
+void gru_reset_before_gates(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *gates, float *reset_state) {
+    const intptr_t h3 = 3 * hidden;
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict gx = input_projection + b * h3;
+        const float *restrict gh = hidden_projection + b * h3;
+        const float *restrict hp = previous_state + b * hidden;
+        float *restrict g = gates + b * h3;
+        float *restrict rh = reset_state + b * hidden;
+        if (time >= lengths[b]) {
+            memset(rh, 0, (size_t)hidden * sizeof(float));
+            continue;
+        }
+        for (intptr_t j = 0; j < hidden; j++) {
+            float r = fast_sigmoid(gx[j] + gh[j]);
+            g[j] = r;
+            g[hidden + j] = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
+            rh[j] = r * hp[j];
+        }
+    }
+}
+
+MULTIVERSION
+void gru_reset_before_candidate(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *gates, float *state) {
+    const intptr_t h3 = 3 * hidden;
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict gx = input_projection + b * h3;
+        const float *restrict gh = hidden_projection + b * h3;
+        const float *restrict hp = previous_state + b * hidden;
+        float *restrict h = state + b * hidden;
+        float *restrict g = gates + b * h3;
+        if (time >= lengths[b]) {
+            memcpy(h, hp, (size_t)hidden * sizeof(float));
+            memset(g, 0, (size_t)h3 * sizeof(float));
+            continue;
+        }
+        for (intptr_t j = 0; j < hidden; j++) {
+            float z = g[hidden + j];
+            float n = fast_tanh(gx[2 * hidden + j] + gh[2 * hidden + j]);
+            g[2 * hidden + j] = n;
+            h[j] = n + z * (hp[j] - n);
+        }
+    }
+}
+
+MULTIVERSION
+void gru_reset_before_backward_candidate(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *state_gradient, const float *previous_state, const float *gates,
+    float *input_projection_gradient, float *hidden_projection_gradient,
+    float *previous_state_gradient) {
+    const intptr_t h3 = 3 * hidden;
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict dh = state_gradient + b * hidden;
+        const float *restrict hp = previous_state + b * hidden;
+        const float *restrict g = gates + b * h3;
+        float *restrict dgx = input_projection_gradient + b * h3;
+        float *restrict dgh = hidden_projection_gradient + b * h3;
+        float *restrict dhp = previous_state_gradient + b * hidden;
+        if (time >= lengths[b]) {
+            pass_through(hidden, dh, dhp, dgx, dgh);
+            continue;
+        }
+        for (intptr_t j = 0; j < hidden; j++) {
+            float z = g[hidden + j], n = g[2 * hidden + j];
+            float d = dh[j];
+            float dn = d * (1.0f - z) * (1.0f - n * n);
+            float dz = d * (hp[j] - n) * z * (1.0f - z);
+            dgx[hidden + j] = dz;
+            dgx[2 * hidden + j] = dn;
+            dgh[hidden + j] = dz;
+            dgh[2 * hidden + j] = dn;
+            dhp[j] = d * z;
+        }
+    }
+}
+
+MULTIVERSION
+void gru_reset_before_backward_reset(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *reset_state_gradient, const float *previous_state, const float *gates,
+    float *input_projection_gradient, float *hidden_projection_gradient,
+    float *previous_state_gradient) {
+    const intptr_t h3 = 3 * hidden;
+    for (intptr_t b = 0; b < batch; b++) {
+        if (time >= lengths[b]) continue;
+        const float *restrict drh = reset_state_gradient + b * hidden;
+        const float *restrict hp = previous_state + b * hidden;
+        const float *restrict g = gates + b * h3;
+        float *restrict dgx = input_projection_gradient + b * h3;
+        float *restrict dgh = hidden_projection_gradient + b * h3;
+        float *restrict dhp = previous_state_gradient + b * hidden;
+        for (intptr_t j = 0; j < hidden; j++) {
+            float r = g[j];
+            float dr = drh[j] * hp[j] * r * (1.0f - r);
+            dgx[j] = dr;
+            dgh[j] = dr;
+            dhp[j] += drh[j] * r;
+        }
+    }
+}
+
+// MARK: - Packed matrix-vector product
+
+// Columns go in blocks of 128 so a block's sums stay in vector registers while k runs.
+#define COLUMN_BLOCK 128
+
+MULTIVERSION
+void gru_packed_matrix_vector(
+    intptr_t k_count, intptr_t columns, intptr_t ld, const float *packed, const float *x,
+    const float *bias, float *y) {
+    for (intptr_t start = 0; start < columns; start += COLUMN_BLOCK) {
+        intptr_t width = columns - start < COLUMN_BLOCK ? columns - start : COLUMN_BLOCK;
+        float sums[COLUMN_BLOCK];
+        for (intptr_t c = 0; c < COLUMN_BLOCK; c++) sums[c] = 0.0f;
+        if (width == COLUMN_BLOCK) {
+            for (intptr_t k = 0; k < k_count; k++) {
+                const float *restrict row = packed + k * ld + start;
+                const float xk = x[k];
+                for (intptr_t c = 0; c < COLUMN_BLOCK; c++) sums[c] += xk * row[c];
+            }
+        } else {
+            for (intptr_t k = 0; k < k_count; k++) {
+                const float *restrict row = packed + k * ld + start;
+                const float xk = x[k];
+                for (intptr_t c = 0; c < width; c++) sums[c] += xk * row[c];
+            }
+        }
+        for (intptr_t c = 0; c < width; c++) y[start + c] = (bias ? bias[start + c] : 0.0f) + sums[c];
+    }
+}

@@ -1,0 +1,58 @@
+// The GRU's fused elementwise gate kernels, vectorized. GRUTensor's GateKernels.swift wraps
+// them and documents the math; NaiveGateKernels.swift is their slow twin for tests.
+//
+// Legend: B batch rows, H hidden size; gate blocks in each (B, 3H) row are r, z, n.
+// A row b is active at time t when t < lengths[b]; inactive rows carry their state.
+#ifndef GRUKIT_GATE_KERNELS_H
+#define GRUKIT_GATE_KERNELS_H
+
+#include <stdint.h>
+
+void gru_reset_after_forward(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *state, float *gates, float *candidate_hidden_term);
+
+void gru_reset_after_infer(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *state);
+
+void gru_reset_after_backward(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *state_gradient, const float *previous_state, const float *gates,
+    const float *candidate_hidden_term, float *input_projection_gradient,
+    float *hidden_projection_gradient, float *previous_state_gradient);
+
+void gru_reset_before_gates(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *gates, float *reset_state);
+
+void gru_reset_before_candidate(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *gates, float *state);
+
+void gru_reset_before_backward_candidate(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *state_gradient, const float *previous_state, const float *gates,
+    float *input_projection_gradient, float *hidden_projection_gradient,
+    float *previous_state_gradient);
+
+void gru_reset_before_backward_reset(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *reset_state_gradient, const float *previous_state, const float *gates,
+    float *input_projection_gradient, float *hidden_projection_gradient,
+    float *previous_state_gradient);
+
+
+
+// y[c] = bias[c] + sum_k x[k] * packed[k * ld + c] for c < columns: a matrix-vector product
+// over weights packed transposed, (K, ld) row-major, so every k is one contiguous axpy and
+// the sums run in k order. bias may be NULL (then zero). For one sequence at a time, where
+// a BLAS call costs more than the arithmetic.
+void gru_packed_matrix_vector(
+    intptr_t k_count, intptr_t columns, intptr_t ld, const float *packed, const float *x,
+    const float *bias, float *y);
+#endif

@@ -1,0 +1,255 @@
+/// The slow, obvious twin of `GateKernels`: the same seven kernels as plain Swift loops with
+/// the C library's exp and tanh, used only by tests to check the vectorized kernels.
+/// See `GateKernels` for the math, the legend and the masking rule.
+public enum NaiveGateKernels {
+    // MARK: - Reset-after
+
+    /// Forward step of the reset-after GRU.
+    ///
+    /// - Parameters:
+    ///   - inputProjection: (B, 3H) W_ih x_t + b_ih.
+    ///   - hiddenProjection: (B, 3H) W_hh h + b_hh.
+    ///   - previousState: (B, H) h_{t-1}.
+    ///   - state: (B, H) receives h_t.
+    ///   - gates: (B, 3H) receives r, z, n after activation.
+    ///   - candidateHiddenTerm: (B, H) receives W_hn h + b_hn, which backward needs for dr.
+    public static func resetAfterForward(
+        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>,
+        hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>,
+        state: UnsafeMutablePointer<Float>,
+        gates: UnsafeMutablePointer<Float>,
+        candidateHiddenTerm: UnsafeMutablePointer<Float>
+    ) {
+        let h3 = 3 * hidden
+        for b in 0..<batch {
+            let gx = inputProjection + b * h3, gh = hiddenProjection + b * h3
+            let hp = previousState + b * hidden, h = state + b * hidden
+            let g = gates + b * h3, ghn = candidateHiddenTerm + b * hidden
+            guard time < lengths[b] else {
+                carry(hidden: hidden, previous: hp, state: h, gates: g, auxiliary: ghn)
+                continue
+            }
+            for j in 0..<hidden {
+                let r = sigmoid(gx[j] + gh[j])
+                let z = sigmoid(gx[hidden + j] + gh[hidden + j])
+                let hn = gh[2 * hidden + j]
+                let n = hyperbolicTangent(gx[2 * hidden + j] + r * hn)
+                g[j] = r
+                g[hidden + j] = z
+                g[2 * hidden + j] = n
+                ghn[j] = hn
+                h[j] = (1 - z) * n + z * hp[j]
+            }
+        }
+    }
+
+    /// Backward step of the reset-after GRU.
+    ///
+    /// - Parameters:
+    ///   - stateGradient: (B, H) dL/dh_t, everything that flows into h_t.
+    ///   - inputProjectionGradient: (B, 3H) receives dL/d(W_ih x_t + b_ih).
+    ///   - hiddenProjectionGradient: (B, 3H) receives dL/d(W_hh h + b_hh).
+    ///   - previousStateGradient: (B, H) receives the direct part of dL/dh_{t-1}; the caller
+    ///     adds hiddenProjectionGradient * W_hh.
+    public static func resetAfterBackward(
+        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        stateGradient: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>,
+        gates: UnsafePointer<Float>,
+        candidateHiddenTerm: UnsafePointer<Float>,
+        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
+        previousStateGradient: UnsafeMutablePointer<Float>
+    ) {
+        let h3 = 3 * hidden
+        for b in 0..<batch {
+            let dh = stateGradient + b * hidden, hp = previousState + b * hidden
+            let g = gates + b * h3, ghn = candidateHiddenTerm + b * hidden
+            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
+            let dhp = previousStateGradient + b * hidden
+            guard time < lengths[b] else {
+                passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
+                            inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
+                continue
+            }
+            for j in 0..<hidden {
+                let r = g[j], z = g[hidden + j], n = g[2 * hidden + j]
+                let d = dh[j]
+                let dnPre = d * (1 - z) * (1 - n * n)
+                let dzPre = d * (hp[j] - n) * z * (1 - z)
+                let drPre = dnPre * ghn[j] * r * (1 - r)
+                dgx[j] = drPre
+                dgx[hidden + j] = dzPre
+                dgx[2 * hidden + j] = dnPre
+                dgh[j] = drPre
+                dgh[hidden + j] = dzPre
+                dgh[2 * hidden + j] = dnPre * r
+                dhp[j] = d * z
+            }
+        }
+    }
+
+    // MARK: - Reset-before
+
+    /// First half of a reset-before forward step: the reset and update gates and r * h.
+    ///
+    /// - Parameters:
+    ///   - hiddenProjection: (B, 3H) whose r and z blocks hold W_hh h + b_hh for those gates.
+    ///   - gates: (B, 3H) receives r and z (n is written by `resetBeforeCandidate`).
+    ///   - resetState: (B, H) receives r * h_{t-1}, the input of the candidate's recurrent GEMM.
+    public static func resetBeforeGates(
+        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>,
+        hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>,
+        resetState: UnsafeMutablePointer<Float>
+    ) {
+        let h3 = 3 * hidden
+        for b in 0..<batch {
+            let gx = inputProjection + b * h3, gh = hiddenProjection + b * h3
+            let hp = previousState + b * hidden
+            let g = gates + b * h3, rh = resetState + b * hidden
+            guard time < lengths[b] else {
+                for j in 0..<hidden { rh[j] = 0 }
+                continue
+            }
+            for j in 0..<hidden {
+                let r = sigmoid(gx[j] + gh[j])
+                g[j] = r
+                g[hidden + j] = sigmoid(gx[hidden + j] + gh[hidden + j])
+                rh[j] = r * hp[j]
+            }
+        }
+    }
+
+    /// Second half of a reset-before forward step: the candidate and the new state.
+    ///
+    /// - Parameters:
+    ///   - hiddenProjection: (B, 3H) whose n block holds W_hn (r * h) + b_hn.
+    ///   - gates: (B, 3H) holding r and z; receives n.
+    ///   - state: (B, H) receives h_t.
+    public static func resetBeforeCandidate(
+        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>,
+        hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>,
+        state: UnsafeMutablePointer<Float>
+    ) {
+        let h3 = 3 * hidden
+        for b in 0..<batch {
+            let gx = inputProjection + b * h3, gh = hiddenProjection + b * h3
+            let hp = previousState + b * hidden, h = state + b * hidden
+            let g = gates + b * h3
+            guard time < lengths[b] else {
+                for j in 0..<hidden { h[j] = hp[j] }
+                for j in 0..<h3 { g[j] = 0 }
+                continue
+            }
+            for j in 0..<hidden {
+                let z = g[hidden + j]
+                let n = hyperbolicTangent(gx[2 * hidden + j] + gh[2 * hidden + j])
+                g[2 * hidden + j] = n
+                h[j] = (1 - z) * n + z * hp[j]
+            }
+        }
+    }
+
+    /// First half of a reset-before backward step: the candidate and update gate gradients.
+    ///
+    /// Writes the z and n blocks of both projection gradients (the n block of
+    /// hiddenProjectionGradient is dL/d(W_hn (r h) + b_hn)) and the direct dL/dh_{t-1} = dh * z.
+    /// The caller then forms d(r h) = dn_pre * W_hn for `resetBeforeBackwardReset`.
+    public static func resetBeforeBackwardCandidate(
+        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        stateGradient: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>,
+        gates: UnsafePointer<Float>,
+        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
+        previousStateGradient: UnsafeMutablePointer<Float>
+    ) {
+        let h3 = 3 * hidden
+        for b in 0..<batch {
+            let dh = stateGradient + b * hidden, hp = previousState + b * hidden
+            let g = gates + b * h3
+            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
+            let dhp = previousStateGradient + b * hidden
+            guard time < lengths[b] else {
+                passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
+                            inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
+                continue
+            }
+            for j in 0..<hidden {
+                let z = g[hidden + j], n = g[2 * hidden + j]
+                let d = dh[j]
+                let dnPre = d * (1 - z) * (1 - n * n)
+                let dzPre = d * (hp[j] - n) * z * (1 - z)
+                dgx[hidden + j] = dzPre
+                dgx[2 * hidden + j] = dnPre
+                dgh[hidden + j] = dzPre
+                dgh[2 * hidden + j] = dnPre
+                dhp[j] = d * z
+            }
+        }
+    }
+
+    /// Second half of a reset-before backward step: the reset gate gradient.
+    ///
+    /// - Parameters:
+    ///   - resetStateGradient: (B, H) dL/d(r * h_{t-1}), that is dn_pre * W_hn.
+    ///   - previousStateGradient: (B, H) accumulates dL/d(r h) * r.
+    public static func resetBeforeBackwardReset(
+        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        resetStateGradient: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>,
+        gates: UnsafePointer<Float>,
+        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
+        previousStateGradient: UnsafeMutablePointer<Float>
+    ) {
+        let h3 = 3 * hidden
+        for b in 0..<batch where time < lengths[b] {
+            let drh = resetStateGradient + b * hidden, hp = previousState + b * hidden
+            let g = gates + b * h3
+            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
+            let dhp = previousStateGradient + b * hidden
+            for j in 0..<hidden {
+                let r = g[j]
+                let drPre = drh[j] * hp[j] * r * (1 - r)
+                dgx[j] = drPre
+                dgh[j] = drPre
+                dhp[j] += drh[j] * r
+            }
+        }
+    }
+
+    // MARK: - Masked rows
+
+    private static func carry(
+        hidden: Int, previous: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>
+    ) {
+        for j in 0..<hidden {
+            state[j] = previous[j]
+            auxiliary[j] = 0
+        }
+        for j in 0..<(3 * hidden) { gates[j] = 0 }
+    }
+
+    private static func passThrough(
+        hidden: Int, stateGradient: UnsafePointer<Float>,
+        previousStateGradient: UnsafeMutablePointer<Float>,
+        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        hiddenProjectionGradient: UnsafeMutablePointer<Float>
+    ) {
+        for j in 0..<hidden { previousStateGradient[j] = stateGradient[j] }
+        for j in 0..<(3 * hidden) {
+            inputProjectionGradient[j] = 0
+            hiddenProjectionGradient[j] = 0
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import GRUTensor
+import Testing
+
+/// The vectorized C gate kernels against their Swift twins (`NaiveGateKernels`), on random
+/// data with one masked row, for sizes that are and are not multiples of the vector width.
+struct GateKernelTests {
+    struct Buffers {
+        var values: [String: [Float]] = [:]
+        var generator = SeededGenerator(seed: 17)
+
+        mutating func random(_ name: String, _ count: Int, scale: Float = 2) -> [Float] {
+            let array = (0..<count).map { _ in generator.uniform(-scale, scale) }
+            values[name] = array
+            return array
+        }
+    }
+
+    static let sizes = [(batch: 3, hidden: 1), (batch: 2, hidden: 16), (batch: 4, hidden: 37)]
+    // Row 1 is past its length at time 2.
+    static func lengths(_ batch: Int) -> [Int] { (0..<batch).map { $0 == 1 ? 2 : 5 } }
+
+    private func expectClose(_ fast: [Float], _ naive: [Float], _ name: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(fast.count == naive.count, sourceLocation: sourceLocation)
+        for (index, (a, b)) in zip(fast, naive).enumerated() where abs(a - b) > 2e-6 * max(1, abs(b)) {
+            Issue.record("\(name)[\(index)]: fast \(a), naive \(b)", sourceLocation: sourceLocation)
+            return
+        }
+    }
+
+    @Test(arguments: sizes)
+    func resetAfterForwardAndInference(size: (batch: Int, hidden: Int)) {
+        let (batch, hidden) = size
+        var data = Buffers()
+        let gx = data.random("gx", batch * 3 * hidden), gh = data.random("gh", batch * 3 * hidden)
+        let hp = data.random("hp", batch * hidden)
+        let lengths = Self.lengths(batch)
+        func run(_ kernel: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Int>,
+                            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+            -> ([Float], [Float], [Float]) {
+            var h = [Float](repeating: 9, count: batch * hidden), g = [Float](repeating: 9, count: batch * 3 * hidden)
+            var aux = [Float](repeating: 9, count: batch * hidden)
+            kernel(gx, gh, hp, lengths, &h, &g, &aux)
+            return (h, g, aux)
+        }
+        let fast = run { GateKernels.resetAfterForward(batch: batch, hidden: hidden, time: 2, lengths: $3, inputProjection: $0, hiddenProjection: $1, previousState: $2, state: $4, gates: $5, candidateHiddenTerm: $6) }
+        let naive = run { NaiveGateKernels.resetAfterForward(batch: batch, hidden: hidden, time: 2, lengths: $3, inputProjection: $0, hiddenProjection: $1, previousState: $2, state: $4, gates: $5, candidateHiddenTerm: $6) }
+        expectClose(fast.0, naive.0, "state")
+        expectClose(fast.1, naive.1, "gates")
+        expectClose(fast.2, naive.2, "candidate hidden term")
+        var inferred = [Float](repeating: 9, count: batch * hidden)
+        GateKernels.resetAfterInference(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx,
+                                        hiddenProjection: gh, previousState: hp, state: &inferred)
+        expectClose(inferred, naive.0, "inference state")
+    }
+
+    @Test(arguments: sizes)
+    func resetAfterBackward(size: (batch: Int, hidden: Int)) {
+        let (batch, hidden) = size
+        var data = Buffers()
+        let dh = data.random("dh", batch * hidden), hp = data.random("hp", batch * hidden)
+        let gates = data.random("g", batch * 3 * hidden, scale: 1).map { abs($0) * 0.9 }
+        let ghn = data.random("ghn", batch * hidden)
+        let lengths = Self.lengths(batch)
+        var outputs: [[Float]] = []
+        for fast in [true, false] {
+            var dgx = [Float](repeating: 9, count: batch * 3 * hidden), dgh = dgx
+            var dhp = [Float](repeating: 9, count: batch * hidden)
+            if fast {
+                GateKernels.resetAfterBackward(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: gates, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+            } else {
+                NaiveGateKernels.resetAfterBackward(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: gates, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+            }
+            outputs += [dgx, dgh, dhp]
+        }
+        expectClose(outputs[0], outputs[3], "input projection gradient")
+        expectClose(outputs[1], outputs[4], "hidden projection gradient")
+        expectClose(outputs[2], outputs[5], "previous state gradient")
+    }
+
+    @Test(arguments: sizes)
+    func resetBeforeForwardAndBackward(size: (batch: Int, hidden: Int)) {
+        let (batch, hidden) = size
+        var data = Buffers()
+        let gx = data.random("gx", batch * 3 * hidden), gh = data.random("gh", batch * 3 * hidden)
+        let hp = data.random("hp", batch * hidden), dh = data.random("dh", batch * hidden)
+        let drh = data.random("drh", batch * hidden)
+        let lengths = Self.lengths(batch)
+        var results: [[Float]] = []
+        for fast in [true, false] {
+            var g = [Float](repeating: 9, count: batch * 3 * hidden), rh = [Float](repeating: 9, count: batch * hidden)
+            var h = [Float](repeating: 9, count: batch * hidden)
+            var dgx = [Float](repeating: 9, count: batch * 3 * hidden), dgh = dgx
+            var dhp = [Float](repeating: 9, count: batch * hidden)
+            if fast {
+                GateKernels.resetBeforeGates(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, resetState: &rh)
+                GateKernels.resetBeforeCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, state: &h)
+                GateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+                GateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+            } else {
+                NaiveGateKernels.resetBeforeGates(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, resetState: &rh)
+                NaiveGateKernels.resetBeforeCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, state: &h)
+                NaiveGateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+                NaiveGateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+            }
+            results += [g, rh, h, dgx, dgh, dhp]
+        }
+        for (index, name) in ["gates", "reset state", "state", "input projection gradient", "hidden projection gradient", "previous state gradient"].enumerated() {
+            expectClose(results[index], results[index + 6], name)
+        }
+    }
+
+    @Test func activationsAreAccurateOverTheirRange() {
+        // One active row, H values spread over [-20, 20]: r = z = sigmoid(x), n = tanh(x) with gh = 0.
+        let hidden = 401
+        let xs = (0..<hidden).map { Float($0 - 200) / 10 }
+        let gx = xs + xs + xs, gh = [Float](repeating: 0, count: 3 * hidden), hp = [Float](repeating: 0, count: hidden)
+        var h = [Float](repeating: 0, count: hidden), g = [Float](repeating: 0, count: 3 * hidden), aux = h
+        GateKernels.resetAfterForward(batch: 1, hidden: hidden, time: 0, lengths: [1], inputProjection: gx, hiddenProjection: gh,
+                                      previousState: hp, state: &h, gates: &g, candidateHiddenTerm: &aux)
+        for (j, x) in xs.enumerated() {
+            let sigmoid = 1 / (1 + Foundation.exp(-Double(x)))
+            #expect(abs(Double(g[j]) - sigmoid) <= 1e-7 + 2e-7 * sigmoid, "sigmoid(\(x))")
+            #expect(abs(Double(g[2 * hidden + j]) - Foundation.tanh(Double(x))) <= 3e-7, "tanh(\(x))")
+        }
+    }
+
+    @Test func packedMatrixVectorAndGemvMatchNaiveGemm() {
+        var generator = SeededGenerator(seed: 5)
+        for (k, columns) in [(1, 1), (7, 130), (33, 256)] {
+            let ld = columns + 3
+            let packed = (0..<(k * ld)).map { _ in generator.uniform(-1, 1) }
+            let x = (0..<k).map { _ in generator.uniform(-1, 1) }
+            let bias = (0..<columns).map { _ in generator.uniform(-1, 1) }
+            var fast = [Float](repeating: 0, count: columns), expected = bias
+            Matmul.packedMatrixVector(kCount: k, columns: columns, ld: ld, packed: packed, x: x, bias: bias, y: &fast)
+            // x (1, K) times packed (K, columns) with row stride ld.
+            Matmul.naiveGemm(transposeA: false, transposeB: false, m: 1, n: columns, k: k, a: x, lda: k,
+                             b: packed, ldb: ld, beta: 1, c: &expected, ldc: columns)
+            for c in 0..<columns { #expect(abs(fast[c] - expected[c]) <= 1e-5, "packed column \(c)") }
+
+            // gemv with A = packed viewed as (k, columns) against x of length columns.
+            let vector = (0..<columns).map { _ in generator.uniform(-1, 1) }
+            var gemv = [Float](repeating: 0.5, count: k), naive = gemv
+            Matmul.gemv(m: k, n: columns, a: packed, lda: ld, x: vector, beta: 1, y: &gemv)
+            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: k, k: columns, a: vector, lda: columns,
+                             b: packed, ldb: ld, beta: 1, c: &naive, ldc: k)
+            for i in 0..<k { #expect(abs(gemv[i] - naive[i]) <= 1e-5, "gemv row \(i)") }
+        }
+    }
+}
