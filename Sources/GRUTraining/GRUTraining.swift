@@ -1,1 +1,0 @@
-// Training: data, batching, the trainer and checkpoints.
