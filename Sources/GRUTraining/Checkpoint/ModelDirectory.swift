@@ -1,0 +1,180 @@
+import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
+
+/// A trained model on disk: everything needed to rebuild, use and resume it.
+///
+///     model.json               configuration: model, training options, data schema
+///     weights.safetensors      the weights to use (the best epoch's under early stopping),
+///                              PyTorch names: embedding.weight, gru.weight_ih_l0, head.weight ...
+///     checkpoint.safetensors   the last epoch's weights, the optimizer's buffers, the best
+///                              weights and the training state: what --resume reads
+///     log.jsonl                one JSON object per epoch
+///     curve.svg                the loss and metric curves
+///
+/// Every file is written atomically (a temporary file, then a rename), and the resume state is
+/// one file, so a run stopped at any moment resumes from its last whole epoch.
+public struct ModelDirectory: Sendable {
+    /// The directory.
+    public let url: URL
+
+    /// A model directory at `url` (created when saving).
+    public init(_ url: URL) {
+        self.url = url
+    }
+
+    /// The saved configuration.
+    public struct Manifest: Codable, Equatable, Sendable {
+        /// The layout version of the directory.
+        public var format = 1
+        public var model: ModelConfiguration
+        public var training: TrainingOptions
+        /// How the training files were read; evaluation and prediction read theirs the same way.
+        public var dataOptions: DataOptions
+        public var data: DatasetSchema
+
+        public init(model: ModelConfiguration, training: TrainingOptions, dataOptions: DataOptions, data: DatasetSchema) {
+            self.model = model
+            self.training = training
+            self.dataOptions = dataOptions
+            self.data = data
+        }
+    }
+
+    var manifestURL: URL { url.appendingPathComponent("model.json") }
+    var weightsURL: URL { url.appendingPathComponent("weights.safetensors") }
+    var checkpointURL: URL { url.appendingPathComponent("checkpoint.safetensors") }
+    /// The JSON-lines log of every epoch.
+    public var logURL: URL { url.appendingPathComponent("log.jsonl") }
+    /// The SVG loss curve.
+    public var curveURL: URL { url.appendingPathComponent("curve.svg") }
+
+    /// Whether the directory holds a resumable checkpoint.
+    public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointURL.path) }
+
+    // MARK: - Writing
+
+    /// Writes the configuration, creating the directory.
+    public func saveManifest(_ manifest: Manifest) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw FormatError(url.path, "cannot create the model directory (\(error.localizedDescription))")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(try encoder.encode(manifest), to: manifestURL)
+    }
+
+    /// Writes the weights users load.
+    public func saveWeights(_ model: SequenceModel) throws {
+        try SafetensorsFile(
+            model.namedTensors, metadata: ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue],
+            fileName: weightsURL.path
+        ).write(to: weightsURL)
+    }
+
+    /// Writes the resume checkpoint in one atomic file.
+    public func saveCheckpoint(
+        model: SequenceModel, bestParameters: [Float]?, optimizer: OptimizerState, state: TrainingState
+    ) throws {
+        var tensors = model.namedTensors
+        tensors += optimizer.buffers.sorted { $0.key < $1.key }.map {
+            (name: "optimizer.\($0.key)", tensor: Tensor(shape: [$0.value.count], scalars: $0.value))
+        }
+        if let bestParameters { tensors.append((name: "best_parameters", tensor: Tensor(shape: [bestParameters.count], scalars: bestParameters))) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let metadata = [
+            "state": String(decoding: try encoder.encode(state), as: UTF8.self),
+            "optimizer_step_count": String(optimizer.stepCount),
+        ]
+        try SafetensorsFile(tensors, metadata: metadata, fileName: checkpointURL.path).write(to: checkpointURL)
+    }
+
+    /// Writes the history as JSON lines (one object per epoch) and as an SVG chart.
+    public func saveReport(_ history: [EpochRecord], title: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var lines = Data()
+        for record in history {
+            lines.append(try encoder.encode(record))
+            lines.append(0x0A)
+        }
+        try writeAtomically(lines, to: logURL)
+        try writeAtomically(Data(TrainingCurveChart.svg(history, title: title).utf8), to: curveURL)
+    }
+
+    // MARK: - Reading
+
+    /// The saved configuration.
+    public func loadManifest() throws -> Manifest {
+        let data: Data
+        do {
+            data = try Data(contentsOf: manifestURL)
+        } catch {
+            throw FormatError(manifestURL.path, "cannot read the model configuration; expected a model directory written by gru train")
+        }
+        do {
+            return try JSONDecoder().decode(Manifest.self, from: data)
+        } catch {
+            throw FormatError(manifestURL.path, "is not a valid model configuration (\(error))")
+        }
+    }
+
+    /// The model with its weights.
+    public func loadModel() throws -> (model: SequenceModel, manifest: Manifest) {
+        let manifest = try loadManifest()
+        let file = try SafetensorsFile.read(contentsOf: weightsURL)
+        let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
+        do {
+            return (try SequenceModel(configuration: manifest.model, namedTensors: tensors), manifest)
+        } catch let error as GRUInputError {
+            throw GRUInputError("\(weightsURL.path): \(error.description)")
+        }
+    }
+
+    /// What --resume continues from.
+    public struct Checkpoint {
+        public var model: SequenceModel
+        public var bestParameters: [Float]?
+        public var optimizer: OptimizerState
+        public var state: TrainingState
+    }
+
+    /// The resume checkpoint, for a model of the given configuration.
+    public func loadCheckpoint(configuration: ModelConfiguration) throws -> Checkpoint {
+        let file = try SafetensorsFile.read(contentsOf: checkpointURL)
+        let name = checkpointURL.path
+        guard let stateText = file.metadata["state"],
+              let state = try? JSONDecoder().decode(TrainingState.self, from: Data(stateText.utf8)),
+              let stepCount = file.metadata["optimizer_step_count"].flatMap(Int.init) else {
+            throw FormatError(name, "has no readable training state; expected a checkpoint written by gru train")
+        }
+        var modelTensors: [String: Tensor] = [:]
+        var buffers: [String: [Float]] = [:]
+        var best: [Float]?
+        for tensorName in file.names {
+            let tensor = file[tensorName]!
+            if tensorName.hasPrefix("optimizer.") {
+                buffers[String(tensorName.dropFirst("optimizer.".count))] = tensor.scalars
+            } else if tensorName == "best_parameters" {
+                best = tensor.scalars
+            } else {
+                modelTensors[tensorName] = tensor
+            }
+        }
+        let model: SequenceModel
+        do {
+            model = try SequenceModel(configuration: configuration, namedTensors: modelTensors)
+        } catch let error as GRUInputError {
+            throw GRUInputError("\(name): \(error.description)")
+        }
+        if let best, best.count != model.parameters.count {
+            throw FormatError(name, "best_parameters has \(best.count) values; expected \(model.parameters.count)")
+        }
+        return Checkpoint(model: model, bestParameters: best,
+                          optimizer: OptimizerState(stepCount: stepCount, buffers: buffers), state: state)
+    }
+}

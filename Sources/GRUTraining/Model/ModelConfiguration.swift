@@ -1,0 +1,95 @@
+import GRUNetworks
+
+/// Everything that rebuilds a sequence model: its task, input, GRU, head and dropout. Saved
+/// as JSON in the model directory.
+public struct ModelConfiguration: Codable, Equatable, Sendable {
+    /// The learning problem, which fixes the head and the loss.
+    public var task: SequenceTask
+    /// For token inputs: the vocabulary size V (ids 0..<V, 0 the padding id); nil for features.
+    public var vocabularySize: Int?
+    /// For token inputs: the embedding dimension E.
+    public var embeddingSize: Int?
+    /// For feature inputs: the features per step F; nil for tokens.
+    public var featureCount: Int?
+    /// The GRU's hidden size H.
+    public var hiddenSize: Int
+    /// Stacked GRU layers.
+    public var layerCount: Int
+    /// Whether the GRU is bidirectional (not for language models, which predict forward).
+    public var isBidirectional: Bool
+    /// The GRU formulation.
+    public var variant: GRUVariant
+    /// The head's outputs: classes, tags, forecast values (horizon x targets) or vocabulary.
+    public var outputSize: Int
+    /// How classify and forecast heads summarize the sequence.
+    public var pooling: SequencePooling.Mode
+    /// Dropout on the GRU's input (embeddings or features), per element.
+    public var inputDropout: Float
+    /// PyTorch's GRU `dropout`, between stacked layers.
+    public var betweenLayerDropout: Float
+    /// Keras's `recurrent_dropout`, variational, on the state entering the recurrent products.
+    public var recurrentDropout: Float
+    /// Dropout on the head's input.
+    public var outputDropout: Float
+    /// How fresh parameters are drawn.
+    public var initialization: GRUInitialization
+
+    /// A configuration; the input is tokens when `vocabularySize` is given, else features.
+    public init(
+        task: SequenceTask, vocabularySize: Int? = nil, embeddingSize: Int? = nil, featureCount: Int? = nil,
+        hiddenSize: Int, layerCount: Int = 1, isBidirectional: Bool = false, variant: GRUVariant = .resetAfter,
+        outputSize: Int, pooling: SequencePooling.Mode = .lastState, inputDropout: Float = 0,
+        betweenLayerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
+        initialization: GRUInitialization = .pytorch
+    ) {
+        self.task = task
+        self.vocabularySize = vocabularySize
+        self.embeddingSize = embeddingSize
+        self.featureCount = featureCount
+        self.hiddenSize = hiddenSize
+        self.layerCount = layerCount
+        self.isBidirectional = isBidirectional
+        self.variant = variant
+        self.outputSize = outputSize
+        self.pooling = pooling
+        self.inputDropout = inputDropout
+        self.betweenLayerDropout = betweenLayerDropout
+        self.recurrentDropout = recurrentDropout
+        self.outputDropout = outputDropout
+        self.initialization = initialization
+    }
+
+    /// The GRU's input width: E for tokens, F for features.
+    public var gruInputSize: Int { vocabularySize != nil ? (embeddingSize ?? 0) : (featureCount ?? 0) }
+
+    /// The GRU part of the model.
+    public var gru: GRUConfiguration {
+        GRUConfiguration(
+            inputSize: gruInputSize, hiddenSize: hiddenSize, layerCount: layerCount,
+            isBidirectional: isBidirectional, variant: variant)
+    }
+
+    /// Whether the head reads every step (tag, language model) rather than one summary.
+    public var predictsEveryStep: Bool { task == .tag || task == .languageModel }
+
+    /// Checks the sizes and rates, naming the first setting that does not fit.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw GRUInputError("model configuration: \(message)") }
+        }
+        try require(hiddenSize > 0, "hidden size is \(hiddenSize); expected at least 1")
+        try require(layerCount > 0, "layer count is \(layerCount); expected at least 1")
+        try require(outputSize > 0, "output size is \(outputSize); expected at least 1")
+        try require((vocabularySize == nil) != (featureCount == nil), "expected either a vocabulary size or a feature count")
+        if let vocabularySize {
+            try require(vocabularySize > 1, "vocabulary size is \(vocabularySize); expected at least 2")
+            try require((embeddingSize ?? 0) > 0, "token input needs an embedding size of at least 1")
+        }
+        if let featureCount { try require(featureCount > 0, "feature count is \(featureCount); expected at least 1") }
+        try require(!(task == .languageModel && isBidirectional), "a language model cannot be bidirectional: it predicts the next token")
+        for (name, rate) in [("input dropout", inputDropout), ("between-layer dropout", betweenLayerDropout),
+                             ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout)] {
+            try require((0..<1).contains(rate), "\(name) is \(rate); expected a rate in [0, 1)")
+        }
+    }
+}

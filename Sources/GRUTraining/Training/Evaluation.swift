@@ -1,0 +1,112 @@
+import Foundation
+import GRUTensor
+
+/// Metrics of a model on a data set, accumulated batch by batch.
+///
+/// Classification (classify, tag) counts a confusion matrix over valid predictions: accuracy
+/// and macro-F1 (the mean F1 over classes that occur in the targets or the predictions).
+/// Forecasts report MAE and RMSE in the data's units (targets denormalized). Language models
+/// report perplexity, e^(mean cross-entropy per token). Every task reports the mean loss.
+public struct Evaluation: Codable, Equatable, Sendable {
+    /// The mean loss per element (the training objective, without regularization).
+    public var loss: Double { lossWeight > 0 ? lossSum / Double(lossWeight) : .nan }
+    /// Rows: true class; columns: predicted class. Empty for forecasts.
+    public private(set) var confusion: [[Int]]
+    private var lossSum = 0.0
+    private var lossWeight = 0
+    private var absoluteErrorSum = 0.0
+    private var squaredErrorSum = 0.0
+    private var valueCount = 0
+    /// The task evaluated.
+    public let task: SequenceTask
+
+    /// An empty evaluation for a task with `classCount` classes (0 for forecasts).
+    public init(task: SequenceTask, classCount: Int) {
+        self.task = task
+        confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
+    }
+
+    /// Adds one batch: its mean loss, the model output and the batch's targets.
+    ///
+    /// - Parameter denormalize: maps normalized forecast values (B*K, row-major) to data units.
+    public mutating func add(
+        loss: Float, weight: Int, output: Tensor, batch: SequenceBatch, denormalize: (([Float]) -> [Float])? = nil
+    ) {
+        lossSum += Double(loss) * Double(weight)
+        lossWeight += weight
+        let width = output.shape.last ?? 1
+        switch batch.targets {
+        case .classes(let classes):
+            for (row, target) in classes.enumerated() { count(target: target, row: row, width: width, output: output) }
+        case .stepClasses(let classes):
+            let mask = batch.mask
+            for (row, target) in classes.enumerated() where mask[row] > 0 {
+                count(target: target, row: row, width: width, output: output)
+            }
+        case .values(let targets):
+            let predicted = denormalize?(output.scalars) ?? output.scalars
+            let expected = denormalize?(targets.scalars) ?? targets.scalars
+            for (p, e) in zip(predicted, expected) {
+                let error = Double(p) - Double(e)
+                absoluteErrorSum += abs(error)
+                squaredErrorSum += error * error
+            }
+            valueCount += expected.count
+        }
+    }
+
+    private mutating func count(target: Int, row: Int, width: Int, output: Tensor) {
+        guard task != .languageModel else { return }  // a vocabulary-sized confusion matrix says little
+        var best = 0
+        var bestValue = -Float.infinity
+        for c in 0..<width where output.scalars[row * width + c] > bestValue {
+            bestValue = output.scalars[row * width + c]
+            best = c
+        }
+        confusion[target][best] += 1
+    }
+
+    /// The fraction of correct predictions.
+    public var accuracy: Double? {
+        let total = confusion.joined().reduce(0, +)
+        guard total > 0 else { return nil }
+        return Double((0..<confusion.count).map { confusion[$0][$0] }.reduce(0, +)) / Double(total)
+    }
+
+    /// The mean F1 over classes that occur among targets or predictions.
+    public var macroF1: Double? {
+        guard accuracy != nil else { return nil }
+        var scores: [Double] = []
+        for c in 0..<confusion.count {
+            let truePositive = Double(confusion[c][c])
+            let actual = Double(confusion[c].reduce(0, +))
+            let predicted = Double(confusion.map { $0[c] }.reduce(0, +))
+            guard actual + predicted > 0 else { continue }
+            scores.append(2 * truePositive / (actual + predicted))
+        }
+        return scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count)
+    }
+
+    /// Mean absolute error of forecasts, in the data's units.
+    public var meanAbsoluteError: Double? { valueCount > 0 ? absoluteErrorSum / Double(valueCount) : nil }
+
+    /// Root mean squared error of forecasts, in the data's units.
+    public var rootMeanSquaredError: Double? { valueCount > 0 ? (squaredErrorSum / Double(valueCount)).squareRoot() : nil }
+
+    /// e^(mean cross-entropy per token), for language models.
+    public var perplexity: Double? { task == .languageModel && lossWeight > 0 ? exp(loss) : nil }
+
+    /// The metric that early stopping and reduce-on-plateau watch: the loss (lower is better).
+    public var monitored: Double { loss }
+
+    /// The metrics by name, as `gru evaluate --json` prints them.
+    public var summary: [String: Double] {
+        var result = ["loss": loss]
+        result["accuracy"] = accuracy
+        result["macro_f1"] = macroF1
+        result["mae"] = meanAbsoluteError
+        result["rmse"] = rootMeanSquaredError
+        result["perplexity"] = perplexity
+        return result
+    }
+}

@@ -1,0 +1,109 @@
+import GRUNetworks
+
+/// The hyperparameters of a training run, saved with the model so `--resume` continues the
+/// same run. Every field is also a `gru train` flag and a key of its `--config` JSON.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// Which optimizer updates the parameters.
+    public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+        case sgd, adam, adamw, rmsprop
+    }
+
+    /// How the learning rate changes over the run.
+    public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
+        /// Constant.
+        case none
+        /// Multiplied by `decayFactor` every `stepSize` epochs (StepLR).
+        case step
+        /// Linear warm-up over `warmupSteps` batches, then cosine decay to 0 over the run.
+        case cosine
+        /// Multiplied by `decayFactor` when the monitored metric stalls for `schedulePatience` epochs.
+        case plateau
+    }
+
+    /// The loss of forecast models.
+    public enum RegressionLoss: String, Codable, CaseIterable, Sendable {
+        case mse, mae
+    }
+
+    public var epochs = 10
+    public var batchSize = 32
+    public var optimizer = OptimizerKind.adam
+    public var learningRate: Float = 1e-3
+    /// SGD and RMSprop momentum.
+    public var momentum: Float = 0
+    /// SGD: Nesterov momentum.
+    public var nesterov = false
+    /// L2 weight decay (added to the gradient) for sgd, adam and rmsprop; decoupled for adamw.
+    public var weightDecay: Float = 0
+    /// Clip the gradient's global norm to this value (torch.nn.utils.clip_grad_norm_).
+    public var clipNorm: Float?
+    /// Clip every gradient element to [-clipValue, clipValue].
+    public var clipValue: Float?
+    public var schedule = ScheduleKind.none
+    /// StepLR's period in epochs.
+    public var stepSize = 10
+    /// StepLR's and reduce-on-plateau's factor.
+    public var decayFactor: Float = 0.1
+    /// Cosine schedule warm-up, in batches.
+    public var warmupSteps = 0
+    /// Reduce-on-plateau patience, in epochs.
+    public var schedulePatience = 2
+    /// Stop when the validation loss has not improved for this many epochs, and restore the
+    /// best epoch's weights; nil trains all epochs.
+    public var earlyStoppingPatience: Int?
+    /// The fraction of the training file held out for validation when no validation file is given.
+    public var validationFraction = 0.1
+    /// Cut every sequence to at most this many steps.
+    public var maximumLength: Int?
+    /// Sort by length within groups of this many batches, so batches waste little padding.
+    public var bucketBatches: Int? = 20
+    /// Softmax cross-entropy label smoothing.
+    public var labelSmoothing: Float = 0
+    /// Weigh each class by the inverse of its training frequency (PyTorch's `weight`).
+    public var balanceClasses = false
+    public var regressionLoss = RegressionLoss.mse
+    /// Language models: carry each stream's state from one chunk to the next without
+    /// backpropagating across chunks (truncated BPTT); needs unshuffled, consecutive chunks.
+    public var truncatedBPTT = false
+    /// The seed of initialization, shuffling and dropout: the same seed gives the same weights.
+    public var seed: UInt64 = 0
+
+    /// Default options.
+    public init() {}
+
+    /// Checks the values, naming the first that does not fit.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw GRUInputError("training options: \(message)") }
+        }
+        try require(epochs > 0, "epochs is \(epochs); expected at least 1")
+        try require(batchSize > 0, "batch size is \(batchSize); expected at least 1")
+        try require(learningRate > 0 && learningRate.isFinite, "learning rate is \(learningRate); expected a positive number")
+        try require(momentum >= 0 && momentum < 1, "momentum is \(momentum); expected [0, 1)")
+        try require(!nesterov || (optimizer == .sgd && momentum > 0), "Nesterov momentum needs the sgd optimizer and a momentum above 0")
+        try require(weightDecay >= 0, "weight decay is \(weightDecay); expected at least 0")
+        try require(clipNorm.map { $0 > 0 } ?? true, "clip norm must be positive")
+        try require(clipValue.map { $0 > 0 } ?? true, "clip value must be positive")
+        try require(stepSize > 0, "step size is \(stepSize); expected at least 1")
+        try require(decayFactor > 0 && decayFactor < 1, "decay factor is \(decayFactor); expected (0, 1)")
+        try require(warmupSteps >= 0, "warm-up steps is \(warmupSteps); expected at least 0")
+        try require(earlyStoppingPatience.map { $0 > 0 } ?? true, "early stopping patience must be at least 1")
+        try require(validationFraction > 0 && validationFraction < 1, "validation fraction is \(validationFraction); expected (0, 1)")
+        try require(maximumLength.map { $0 > 0 } ?? true, "maximum length must be at least 1")
+        try require((0...1).contains(labelSmoothing), "label smoothing is \(labelSmoothing); expected [0, 1]")
+    }
+
+    /// The optimizer these options describe.
+    public func makeOptimizer() -> any Optimizer {
+        switch optimizer {
+        case .sgd:
+            return SGD(learningRate: learningRate, momentum: momentum, isNesterov: nesterov, weightDecay: weightDecay)
+        case .adam:
+            return Adam(learningRate: learningRate, weightDecay: weightDecay)
+        case .adamw:
+            return Adam.adamW(learningRate: learningRate, weightDecay: weightDecay)
+        case .rmsprop:
+            return RMSprop(learningRate: learningRate, momentum: momentum, weightDecay: weightDecay)
+        }
+    }
+}
