@@ -115,17 +115,18 @@ static inline void pass_through(
 MULTIVERSION
 void gru_reset_after_backward(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, const float *gates,
+    const float *state_gradient, const float *previous_state, float *gates,
     const float *candidate_hidden_term, float *input_projection_gradient,
-    float *hidden_projection_gradient, float *previous_state_gradient) {
+    float *previous_state_gradient) {
     const intptr_t h3 = 3 * hidden;
     for (intptr_t b = 0; b < batch; b++) {
         const float *restrict dh = state_gradient + b * hidden;
         const float *restrict hp = previous_state + b * hidden;
-        const float *restrict g = gates + b * h3;
+        // Read as gates, written as the hidden projection's gradient, index by index.
+        float *restrict dgh = gates + b * h3;
+        const float *g = dgh;
         const float *restrict ghn = candidate_hidden_term + b * hidden;
         float *restrict dgx = input_projection_gradient + b * h3;
-        float *restrict dgh = hidden_projection_gradient + b * h3;
         float *restrict dhp = previous_state_gradient + b * hidden;
         if (time >= lengths[b]) {
             pass_through(hidden, dh, dhp, dgx, dgh);
@@ -204,16 +205,15 @@ void gru_reset_before_candidate(
 MULTIVERSION
 void gru_reset_before_backward_candidate(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, const float *gates,
-    float *input_projection_gradient, float *hidden_projection_gradient,
-    float *previous_state_gradient) {
+    const float *state_gradient, const float *previous_state, float *gates,
+    float *input_projection_gradient, float *previous_state_gradient) {
     const intptr_t h3 = 3 * hidden;
     for (intptr_t b = 0; b < batch; b++) {
         const float *restrict dh = state_gradient + b * hidden;
         const float *restrict hp = previous_state + b * hidden;
-        const float *restrict g = gates + b * h3;
+        float *restrict dgh = gates + b * h3;
+        const float *g = dgh;
         float *restrict dgx = input_projection_gradient + b * h3;
-        float *restrict dgh = hidden_projection_gradient + b * h3;
         float *restrict dhp = previous_state_gradient + b * hidden;
         if (time >= lengths[b]) {
             pass_through(hidden, dh, dhp, dgx, dgh);
@@ -236,17 +236,16 @@ void gru_reset_before_backward_candidate(
 MULTIVERSION
 void gru_reset_before_backward_reset(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *reset_state_gradient, const float *previous_state, const float *gates,
-    float *input_projection_gradient, float *hidden_projection_gradient,
-    float *previous_state_gradient) {
+    const float *reset_state_gradient, const float *previous_state, float *gates,
+    float *input_projection_gradient, float *previous_state_gradient) {
     const intptr_t h3 = 3 * hidden;
     for (intptr_t b = 0; b < batch; b++) {
         if (time >= lengths[b]) continue;
         const float *restrict drh = reset_state_gradient + b * hidden;
         const float *restrict hp = previous_state + b * hidden;
-        const float *restrict g = gates + b * h3;
+        float *restrict dgh = gates + b * h3;
+        const float *g = dgh;
         float *restrict dgx = input_projection_gradient + b * h3;
-        float *restrict dgh = hidden_projection_gradient + b * h3;
         float *restrict dhp = previous_state_gradient + b * hidden;
         for (intptr_t j = 0; j < hidden; j++) {
             float r = g[j];

@@ -56,22 +56,22 @@ public enum GateKernels {
     ///
     /// - Parameters:
     ///   - stateGradient: (B, H) dL/dh_t, everything that flows into h_t.
+    ///   - gates: (B, 3H) the step's gates on input; on output dL/d(W_hh h + b_hh), written in
+    ///     place so backward needs no second (T, B, 3H) buffer.
     ///   - inputProjectionGradient: (B, 3H) receives dL/d(W_ih x_t + b_ih).
-    ///   - hiddenProjectionGradient: (B, 3H) receives dL/d(W_hh h + b_hh).
     ///   - previousStateGradient: (B, H) receives the direct part of dL/dh_{t-1}; the caller
-    ///     adds hiddenProjectionGradient * W_hh.
+    ///     adds (hidden projection gradient) * W_hh.
     @inlinable
     public static func resetAfterBackward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>, candidateHiddenTerm: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, candidateHiddenTerm: UnsafePointer<Float>,
         inputProjectionGradient: UnsafeMutablePointer<Float>,
-        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         gru_reset_after_backward(
             batch, hidden, time, lengths, stateGradient, previousState, gates, candidateHiddenTerm,
-            inputProjectionGradient, hiddenProjectionGradient, previousStateGradient)
+            inputProjectionGradient, previousStateGradient)
     }
 
     // MARK: - Reset-before
@@ -114,37 +114,38 @@ public enum GateKernels {
 
     /// First half of a reset-before backward step: the candidate and update gate gradients.
     ///
-    /// Writes the z and n blocks of both projection gradients (the n block of
-    /// hiddenProjectionGradient is dL/d(W_hn (r h) + b_hn)) and the direct dL/dh_{t-1} = dh * z.
-    /// The caller then forms d(r h) = dn_pre * W_hn for `resetBeforeBackwardReset`.
+    /// Writes the z and n blocks of the input projection gradient and, in place over the
+    /// gates' z and n blocks, of the hidden projection gradient (its n block is
+    /// dL/d(W_hn (r h) + b_hn)), and the direct dL/dh_{t-1} = dh * z. The r block still holds
+    /// r for `resetBeforeBackwardReset`, after the caller forms d(r h) = dn_pre * W_hn.
     @inlinable
     public static func resetBeforeBackwardCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
-        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         gru_reset_before_backward_candidate(
             batch, hidden, time, lengths, stateGradient, previousState, gates,
-            inputProjectionGradient, hiddenProjectionGradient, previousStateGradient)
+            inputProjectionGradient, previousStateGradient)
     }
 
     /// Second half of a reset-before backward step: the reset gate gradient.
     ///
     /// - Parameters:
     ///   - resetStateGradient: (B, H) dL/d(r * h_{t-1}), that is dn_pre * W_hn.
+    ///   - gates: (B, 3H) whose r block, still r, becomes the r block of the hidden projection
+    ///     gradient.
     ///   - previousStateGradient: (B, H) accumulates dL/d(r h) * r.
     @inlinable
     public static func resetBeforeBackwardReset(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         resetStateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
-        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         gru_reset_before_backward_reset(
             batch, hidden, time, lengths, resetStateGradient, previousState, gates,
-            inputProjectionGradient, hiddenProjectionGradient, previousStateGradient)
+            inputProjectionGradient, previousStateGradient)
     }
 }

@@ -57,17 +57,16 @@ public enum NaiveGateKernels {
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>,
         previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>,
         candidateHiddenTerm: UnsafePointer<Float>,
         inputProjectionGradient: UnsafeMutablePointer<Float>,
-        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         let h3 = 3 * hidden
         for b in 0..<batch {
             let dh = stateGradient + b * hidden, hp = previousState + b * hidden
             let g = gates + b * h3, ghn = candidateHiddenTerm + b * hidden
-            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
+            let dgx = inputProjectionGradient + b * h3, dgh = g  // gradients overwrite the gates
             let dhp = previousStateGradient + b * hidden
             guard time < lengths[b] else {
                 passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
@@ -167,16 +166,15 @@ public enum NaiveGateKernels {
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>,
         previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>,
         inputProjectionGradient: UnsafeMutablePointer<Float>,
-        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         let h3 = 3 * hidden
         for b in 0..<batch {
             let dh = stateGradient + b * hidden, hp = previousState + b * hidden
             let g = gates + b * h3
-            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
+            let dgx = inputProjectionGradient + b * h3, dgh = g  // gradients overwrite the gates
             let dhp = previousStateGradient + b * hidden
             guard time < lengths[b] else {
                 passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
@@ -206,16 +204,15 @@ public enum NaiveGateKernels {
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         resetStateGradient: UnsafePointer<Float>,
         previousState: UnsafePointer<Float>,
-        gates: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>,
         inputProjectionGradient: UnsafeMutablePointer<Float>,
-        hiddenProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         let h3 = 3 * hidden
         for b in 0..<batch where time < lengths[b] {
             let drh = resetStateGradient + b * hidden, hp = previousState + b * hidden
             let g = gates + b * h3
-            let dgx = inputProjectionGradient + b * h3, dgh = hiddenProjectionGradient + b * h3
+            let dgx = inputProjectionGradient + b * h3, dgh = g  // gradients overwrite the gates
             let dhp = previousStateGradient + b * hidden
             for j in 0..<hidden {
                 let r = g[j]

@@ -65,12 +65,14 @@ struct GateKernelTests {
         let lengths = Self.lengths(batch)
         var outputs: [[Float]] = []
         for fast in [true, false] {
-            var dgx = [Float](repeating: 9, count: batch * 3 * hidden), dgh = dgx
+            // The gates buffer comes back holding the hidden projection's gradient.
+            var dgh = gates
+            var dgx = [Float](repeating: 9, count: batch * 3 * hidden)
             var dhp = [Float](repeating: 9, count: batch * hidden)
             if fast {
-                GateKernels.resetAfterBackward(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: gates, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+                GateKernels.resetAfterBackward(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
             } else {
-                NaiveGateKernels.resetAfterBackward(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: gates, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+                NaiveGateKernels.resetAfterBackward(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
             }
             outputs += [dgx, dgh, dhp]
         }
@@ -91,18 +93,23 @@ struct GateKernelTests {
         for fast in [true, false] {
             var g = [Float](repeating: 9, count: batch * 3 * hidden), rh = [Float](repeating: 9, count: batch * hidden)
             var h = [Float](repeating: 9, count: batch * hidden)
-            var dgx = [Float](repeating: 9, count: batch * 3 * hidden), dgh = dgx
+            var dgx = [Float](repeating: 9, count: batch * 3 * hidden)
             var dhp = [Float](repeating: 9, count: batch * hidden)
             if fast {
                 GateKernels.resetBeforeGates(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, resetState: &rh)
                 GateKernels.resetBeforeCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, state: &h)
-                GateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
-                GateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
             } else {
                 NaiveGateKernels.resetBeforeGates(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, resetState: &rh)
                 NaiveGateKernels.resetBeforeCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh, previousState: hp, gates: &g, state: &h)
-                NaiveGateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
-                NaiveGateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: g, inputProjectionGradient: &dgx, hiddenProjectionGradient: &dgh, previousStateGradient: &dhp)
+            }
+            // Backward turns the gates into the hidden projection's gradient in place.
+            var dgh = g
+            if fast {
+                GateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                GateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+            } else {
+                NaiveGateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                NaiveGateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
             }
             results += [g, rh, h, dgx, dgh, dhp]
         }

@@ -18,11 +18,13 @@ void gru_reset_after_infer(
     const float *input_projection, const float *hidden_projection, const float *previous_state,
     float *state);
 
+// The backward kernels read the gates from `gates` and overwrite them, element by element,
+// with dL/d(hidden projection): backward keeps no separate (T, B, 3H) buffer for it.
 void gru_reset_after_backward(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, const float *gates,
+    const float *state_gradient, const float *previous_state, float *gates,
     const float *candidate_hidden_term, float *input_projection_gradient,
-    float *hidden_projection_gradient, float *previous_state_gradient);
+    float *previous_state_gradient);
 
 void gru_reset_before_gates(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
@@ -36,15 +38,13 @@ void gru_reset_before_candidate(
 
 void gru_reset_before_backward_candidate(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, const float *gates,
-    float *input_projection_gradient, float *hidden_projection_gradient,
-    float *previous_state_gradient);
+    const float *state_gradient, const float *previous_state, float *gates,
+    float *input_projection_gradient, float *previous_state_gradient);
 
 void gru_reset_before_backward_reset(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *reset_state_gradient, const float *previous_state, const float *gates,
-    float *input_projection_gradient, float *hidden_projection_gradient,
-    float *previous_state_gradient);
+    const float *reset_state_gradient, const float *previous_state, float *gates,
+    float *input_projection_gradient, float *previous_state_gradient);
 
 
 

@@ -201,6 +201,9 @@ public struct GRULayer: Sendable {
     /// Backpropagation through time: gradients of the input and the initial state, with the
     /// parameter gradients accumulated into `gradients`.
     ///
+    /// It consumes the trace (its gate caches become gradient buffers): call it at most once
+    /// per `forward`, as PyTorch frees a graph after its backward.
+    ///
     /// - Parameters:
     ///   - result: what `forward` returned.
     ///   - outputGradient: dL/d output, the output's shape and layout.
@@ -227,6 +230,8 @@ public struct GRULayer: Sendable {
         }
         let timeMajorGradient =
             trace.layout == .batchFirst ? outputGradient.swappingFirstTwoAxes() : outputGradient
+        // Backward overwrites the trace's gates with gradients, so it runs once per forward.
+        precondition(trace.consume(), "GRU backward called twice on one forward result; run forward again")
 
         var initialStateGradient = [Float](repeating: 0, count: stateShape.reduce(1, *))
         let rows = steps * batch
@@ -301,10 +306,11 @@ public struct GRULayer: Sendable {
             }
             let previous = trace.states.pointer + step * batch * hidden
             let recurrentInput = trace.recurrentInput(step: step, batch: batch, hidden: hidden)
+            // The kernels overwrite this step's gates with dL/d(hidden projection).
             let gates = trace.gates.pointer + step * batch * h3
+            let dHidden = gates
             let auxiliary = trace.auxiliary.pointer + step * batch * hidden
             let dInput = workspace.inputProjectionGradient.pointer + time * batch * h3
-            let dHidden = workspace.hiddenProjectionGradient.pointer + step * batch * h3
             let recurrentTarget = recurrentGradient ?? dhPrevious
 
             switch config.variant {
@@ -313,7 +319,7 @@ public struct GRULayer: Sendable {
                     batch: batch, hidden: hidden, time: time, lengths: lengths,
                     stateGradient: dh, previousState: previous, gates: gates,
                     candidateHiddenTerm: auxiliary, inputProjectionGradient: dInput,
-                    hiddenProjectionGradient: dHidden, previousStateGradient: dhPrevious)
+                    previousStateGradient: dhPrevious)
                 Matmul.gemm(
                     transposeA: false, transposeB: false, m: batch, n: hidden, k: h3,
                     a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
@@ -323,8 +329,7 @@ public struct GRULayer: Sendable {
                 GateKernels.resetBeforeBackwardCandidate(
                     batch: batch, hidden: hidden, time: time, lengths: lengths,
                     stateGradient: dh, previousState: previous, gates: gates,
-                    inputProjectionGradient: dInput, hiddenProjectionGradient: dHidden,
-                    previousStateGradient: dhPrevious)
+                    inputProjectionGradient: dInput, previousStateGradient: dhPrevious)
                 Matmul.gemm(
                     transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden,
                     a: dHidden + 2 * hidden, lda: h3, b: w.recurrentWeight + 2 * hidden * hidden,
@@ -333,8 +338,7 @@ public struct GRULayer: Sendable {
                 GateKernels.resetBeforeBackwardReset(
                     batch: batch, hidden: hidden, time: time, lengths: lengths,
                     resetStateGradient: dResetState, previousState: recurrentInput, gates: gates,
-                    inputProjectionGradient: dInput, hiddenProjectionGradient: dHidden,
-                    previousStateGradient: recurrentTarget)
+                    inputProjectionGradient: dInput, previousStateGradient: recurrentTarget)
                 Matmul.gemm(
                     transposeA: false, transposeB: false, m: batch, n: hidden, k: 2 * hidden,
                     a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
@@ -358,7 +362,7 @@ public struct GRULayer: Sendable {
     ) {
         let hidden = configuration.hiddenSize, h3 = 3 * hidden
         let dInput = workspace.inputProjectionGradient.pointer  // (T*B, 3H), by time
-        let dHidden = workspace.hiddenProjectionGradient.pointer  // (T*B, 3H), by step
+        let dHidden = trace.gates.pointer  // (T*B, 3H), by step: the sweep wrote it over the gates
         let recurrentInputs = trace.recurrentInputs  // (T*B, H), by step
         // dW_ih += dGx^T X.
         Matmul.gemm(
@@ -492,7 +496,6 @@ private struct ForwardWorkspace {
 /// Backward buffers sized once per call.
 private struct BackwardWorkspace {
     let inputProjectionGradient: ScratchBuffer  // (T, B, 3H) by time
-    let hiddenProjectionGradient: ScratchBuffer  // (T, B, 3H) by step
     let stateGradient: ScratchBuffer  // (B, H)
     let previousStateGradient: ScratchBuffer  // (B, H)
     let resetStateGradient: ScratchBuffer  // (B, H)
@@ -500,7 +503,6 @@ private struct BackwardWorkspace {
 
     init(steps: Int, batch: Int, hidden: Int) {
         inputProjectionGradient = ScratchBuffer(count: steps * batch * 3 * hidden)
-        hiddenProjectionGradient = ScratchBuffer(count: steps * batch * 3 * hidden)
         stateGradient = ScratchBuffer(count: batch * hidden)
         previousStateGradient = ScratchBuffer(count: batch * hidden)
         resetStateGradient = ScratchBuffer(count: batch * hidden)

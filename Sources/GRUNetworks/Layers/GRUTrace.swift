@@ -20,13 +20,30 @@ public struct GRUTrace: Sendable {
     let betweenLayerMasks: [ScratchBuffer?]
     /// Per layer, per direction.
     let directions: [[GRUDirectionTrace]]
+    /// Set by the first backward, which overwrites the gate caches.
+    let consumption = Consumption()
+
+    /// Marks the trace used; false when it already was.
+    func consume() -> Bool {
+        consumption.mark()
+    }
+
+    final class Consumption: @unchecked Sendable {
+        private var isConsumed = false
+
+        func mark() -> Bool {
+            defer { isConsumed = true }
+            return !isConsumed
+        }
+    }
 }
 
 /// The per-step caches of one layer and direction.
 struct GRUDirectionTrace: Sendable {
     /// Hidden states by step; states[0] is the initial state. // (T+1, B, H)
     let states: ScratchBuffer
-    /// Activated gates r, z, n by step; zero on masked rows. // (T, B, 3H)
+    /// Activated gates r, z, n by step; zero on masked rows. Backward overwrites them with
+    /// dL/d(hidden projection). // (T, B, 3H)
     let gates: ScratchBuffer
     /// By step: reset-after keeps W_hn h + b_hn, reset-before keeps r * h. // (T, B, H)
     let auxiliary: ScratchBuffer
