@@ -12,4 +12,10 @@ struct GRUCommand: ParsableCommand {
             """,
         subcommands: [TrainCommand.self, ForwardCommand.self, BackwardCommand.self, InitCommand.self, BenchCommand.self]
     )
+
+    /// Selects fast BLAS kernels (see KernelSelection), then runs the command line.
+    static func main() {
+        KernelSelection.restartWithFasterKernelsIfNeeded()
+        main(nil)
+    }
 }

@@ -33,3 +33,25 @@ struct TensorTests {
         #expect(abs(mean - 0.5) < 0.08)  // about 5.5 standard errors
     }
 }
+
+/// The choice of OpenBLAS kernel set when its own CPU detection falls back to generic kernels.
+struct BLASKernelSelectionTests {
+    let avx512: Set<String> = ["sse2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl"]
+
+    @Test func genericDetectionOnAnAVX512ProcessorAsksForSkylakeX() {
+        #expect(BLASLibrary.fasterCoreType(current: "Prescott", cpuFlags: avx512) == "SkylakeX")
+    }
+
+    @Test func genericDetectionOnAnAVX2ProcessorAsksForHaswell() {
+        #expect(BLASLibrary.fasterCoreType(current: "Prescott", cpuFlags: ["avx", "avx2", "fma"]) == "Haswell")
+    }
+
+    @Test func aRecognizedProcessorKeepsItsKernels() {
+        #expect(BLASLibrary.fasterCoreType(current: "SkylakeX", cpuFlags: avx512) == nil)
+        #expect(BLASLibrary.fasterCoreType(current: "Haswell", cpuFlags: avx512) == nil)
+    }
+
+    @Test func aProcessorWithoutVectorExtensionsKeepsGenericKernels() {
+        #expect(BLASLibrary.fasterCoreType(current: "Prescott", cpuFlags: ["sse2", "sse3"]) == nil)
+    }
+}
