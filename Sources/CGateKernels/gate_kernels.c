@@ -286,3 +286,26 @@ void gru_packed_matrix_vector(
         for (intptr_t c = 0; c < width; c++) y[start + c] = (bias ? bias[start + c] : 0.0f) + sums[c];
     }
 }
+
+MULTIVERSION
+void gru_reset_after_infer_columns(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
+    const float *previous_state, float *state) {
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict gx = input_projection + b * 3 * hidden + first;
+        const float *restrict gh = hidden_projection + b * 3 * width;
+        const float *restrict hp = previous_state + b * hidden + first;
+        float *restrict h = state + b * hidden + first;
+        if (time >= lengths[b]) {
+            memcpy(h, hp, (size_t)width * sizeof(float));
+            continue;
+        }
+        for (intptr_t j = 0; j < width; j++) {
+            float r = fast_sigmoid(gx[j] + gh[j]);
+            float z = fast_sigmoid(gx[hidden + j] + gh[width + j]);
+            float n = fast_tanh(gx[2 * hidden + j] + r * gh[2 * width + j]);
+            h[j] = n + z * (hp[j] - n);
+        }
+    }
+}

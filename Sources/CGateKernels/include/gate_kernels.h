@@ -55,4 +55,13 @@ void gru_reset_before_backward_reset(
 void gru_packed_matrix_vector(
     intptr_t k_count, intptr_t columns, intptr_t ld, const float *packed, const float *x,
     const float *bias, float *y);
+
+// The reset-after inference step for hidden units first..<first+width only, so threads can
+// each take a share of the units: gx rows have stride 3H with blocks at 0, H, 2H; gh rows
+// hold this share's [r | z | n], stride 3*width; states have stride H.
+void gru_reset_after_infer_columns(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
+    const float *previous_state, float *state);
+
 #endif

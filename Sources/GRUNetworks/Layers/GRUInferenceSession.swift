@@ -1,3 +1,4 @@
+import Foundation
 import GRUTensor
 
 /// Inference-only GRU forward passes that keep no trace for backward and reuse their buffers
@@ -15,13 +16,34 @@ public final class GRUInferenceSession {
     /// the weights are small enough that a BLAS call would cost more than the arithmetic.
     private let packedRecurrentWeights: [[Float]]
 
+    /// Per layer and direction, the recurrence split by hidden units across threads
+    /// (reset-after only); empty when there is one core or the layer is small.
+    private let splitRecurrences: [SplitRecurrence]
+
     /// Above this hidden size one sequence's recurrent product goes to BLAS's threaded gemv.
     static let largestPackedHiddenSize = 256
+    /// Batches at least this large, with a hidden size at least `smallestSplitHiddenSize`,
+    /// split each step across threads; smaller ones do not pay for the join.
+    static let smallestSplitBatch = 8
+    static let smallestSplitHiddenSize = 64
 
     /// A session over a copy of the GRU's parameters.
     public init(_ gru: GRU) {
         parameters = gru.parameters
         let hidden = gru.configuration.hiddenSize
+        let threads = min(ProcessInfo.processInfo.activeProcessorCount, 4)
+        if threads > 1, gru.configuration.variant == .resetAfter, hidden >= Self.smallestSplitHiddenSize {
+            splitRecurrences = gru.parameters.values.withUnsafeBufferPointer { values in
+                gru.parameters.slots.filter { $0.role == .recurrentWeight }.map { slot in
+                    let bias = gru.parameters.slot(.recurrentBias, layer: slot.layer, direction: slot.direction)
+                    return SplitRecurrence(
+                        hidden: hidden, recurrentWeight: values.baseAddress! + slot.offset,
+                        recurrentBias: bias.map { values.baseAddress! + $0.offset }, parts: threads)
+                }
+            }
+        } else {
+            splitRecurrences = []
+        }
         guard hidden <= Self.largestPackedHiddenSize else {
             packedRecurrentWeights = []
             return
@@ -135,7 +157,28 @@ public final class GRUInferenceSession {
                         a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
                         beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
         }
-        let packed = packedRecurrentWeights.isEmpty ? nil : packedRecurrentWeights[layer * config.directionCount + direction]
+        let index = layer * config.directionCount + direction
+        if batch >= Self.smallestSplitBatch, !splitRecurrences.isEmpty {
+            splitRecurrences[index].run(
+                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
+                inputProjection: inputProjection, state: state, scratch: b.splitScratch.pointer
+            ) { time, newState in
+                writeOutput(time: time, state: newState)
+            }
+            return
+        }
+        /// The output at `time`: the new state, zero past a sequence's end.
+        func writeOutput(time: Int, state: UnsafePointer<Float>) {
+            for row in 0..<batch {
+                let target = output + (time * batch + row) * config.outputSize + direction * hidden
+                if time < lengths[row] {
+                    target.update(from: state + row * hidden, count: hidden)
+                } else {
+                    target.update(repeating: 0, count: hidden)
+                }
+            }
+        }
+        let packed = packedRecurrentWeights.isEmpty ? nil : packedRecurrentWeights[index]
         /// hiddenProjection[columns] = bias + W_hh[rows of those columns] x, one GEMM or one
         /// matrix-vector product for a single sequence.
         func recurrentProduct(_ x: UnsafePointer<Float>, firstColumn: Int, columns: Int) {
@@ -182,14 +225,7 @@ public final class GRUInferenceSession {
                     previousState: state, gates: gates, state: next)
             }
             state.update(from: next, count: batch * hidden)
-            for row in 0..<batch {
-                let target = output + (time * batch + row) * config.outputSize + direction * hidden
-                if time < lengths[row] {
-                    target.update(from: state + row * hidden, count: hidden)
-                } else {
-                    target.update(repeating: 0, count: hidden)
-                }
-            }
+            writeOutput(time: time, state: state)
         }
     }
 
@@ -200,6 +236,7 @@ public final class GRUInferenceSession {
         let inputProjection: ScratchBuffer  // (T*B, 3H)
         let hiddenProjection: ScratchBuffer, gates: ScratchBuffer  // (B, 3H)
         let auxiliary: ScratchBuffer, state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
+        let splitScratch: ScratchBuffer  // (B, 4H): every share's (B, 3w) product, then the next state
         var result: ScratchBuffer
 
         init(steps: Int, batch: Int, configuration: GRUConfiguration?) {
@@ -216,6 +253,7 @@ public final class GRUInferenceSession {
             auxiliary = ScratchBuffer(count: batch * hidden)
             state = ScratchBuffer(count: batch * hidden)
             nextState = ScratchBuffer(count: batch * hidden)
+            splitScratch = ScratchBuffer(count: batch * 4 * hidden)
             result = layerInput
         }
     }
