@@ -1,0 +1,163 @@
+import Foundation
+
+/// A `gru predict` run: a trained model's prediction for every sequence of a data file, as a
+/// CSV table with one row per sequence in the file's order.
+///
+/// The file is read as `gru evaluate` reads it (see `EvaluationJob`). Columns: `index` (the
+/// sequence's position in the data set, from 0) and `source` (`file:line`), then by task:
+///
+/// - classify: `prediction` (the most likely class) and `p_<label>`, each class's softmax
+///   probability;
+/// - tag: `prediction`, the most likely tag of every step, joined by spaces;
+/// - forecast: `<target>_t+<k>` for each step k = 1...horizon and each target column, in the
+///   data's units;
+/// - language-model: `tokens` (the predicted steps) and `perplexity`, e^(mean cross-entropy of
+///   the sequence's next tokens).
+public struct PredictionJob {
+    /// The model directory written by `gru train`.
+    public var directory: ModelDirectory
+    /// The sequences to predict.
+    public var dataFile: URL
+    /// Where the CSV table goes.
+    public var outputFile: URL
+    /// Forces the data format; nil takes it from the file extension.
+    public var format: DataFormat?
+
+    /// A job writing the predictions of the model in `directory` for `dataFile` to `outputFile`.
+    public init(directory: ModelDirectory, dataFile: URL, outputFile: URL, format: DataFormat? = nil) {
+        self.directory = directory
+        self.dataFile = dataFile
+        self.outputFile = outputFile
+        self.format = format
+    }
+
+    /// A table of predictions: named columns and one row of fields per sequence.
+    public struct Table: Equatable, Sendable {
+        /// The column names.
+        public var columns: [String]
+        /// The fields of each row, one per column.
+        public var rows: [[String]]
+
+        /// The table as CSV: a header line, then one line per row, each ending in "\n"; fields
+        /// that hold a comma, a double quote or a line break are quoted, and their quotes
+        /// doubled (RFC 4180).
+        public var csv: String {
+            ([columns] + rows).map { $0.map(Self.csvField).joined(separator: ",") + "\n" }.joined()
+        }
+
+        /// `field` as one RFC 4180 field.
+        static func csvField(_ field: String) -> String {
+            guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+                return field
+            }
+            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+    }
+
+    /// Predicts every sequence and writes the table to `outputFile` atomically.
+    ///
+    /// - Returns: the table written.
+    /// - Throws: `FormatError` or `GRUInputError` naming the model directory, data file (and
+    ///   line) or output file.
+    @discardableResult
+    public func run() throws -> Table {
+        let table = try predictions()
+        try writeAtomically(Data(table.csv.utf8), to: outputFile)
+        return table
+    }
+
+    /// Loads the model and the data and predicts every sequence, without dropout.
+    public func predictions() throws -> Table {
+        let (model, manifest) = try directory.loadTrainedModel()
+        let dataset = try directory.dataset(at: dataFile, format: format, manifest: manifest)
+        let schema = manifest.data
+        var rows = [[String]](repeating: [], count: dataset.count)
+        let batcher = Batcher(dataset: dataset, batchSize: manifest.training.batchSize, shuffles: false)
+        for batch in batcher.batches(epoch: 0) {
+            let output = try model.forward(batch).output
+            let fields = try Self.fields(of: output, batch: batch, schema: schema)
+            for (column, index) in batch.exampleIndices.enumerated() {
+                rows[index] = [String(index), dataset.examples[index].source] + fields[column]
+            }
+        }
+        return Table(columns: ["index", "source"] + Self.predictionColumns(schema), rows: rows)
+    }
+
+    // MARK: - Columns by task
+
+    /// The names of the columns after `index` and `source`.
+    static func predictionColumns(_ schema: DatasetSchema) -> [String] {
+        switch schema.task {
+        case .classify: return ["prediction"] + (schema.labels?.names ?? []).map { "p_\($0)" }
+        case .tag: return ["prediction"]
+        case .forecast:
+            let targets = schema.targetNames ?? []
+            return (1...(schema.horizon ?? 1)).flatMap { step in targets.map { "\($0)_t+\(step)" } }
+        case .languageModel: return ["tokens", "perplexity"]
+        }
+    }
+
+    /// The prediction fields of each sequence of `batch`, in batch order.
+    ///
+    /// - Parameter output: the model's output, (B, C) per sequence or (T*B, C) per step.
+    static func fields(of output: Tensor, batch: SequenceBatch, schema: DatasetSchema) throws -> [[String]] {
+        let batchSize = batch.batchSize
+        let width = output.shape.last ?? 1
+        let logits = output.scalars
+        /// Row `row` of the output.
+        func outputRow(_ row: Int) -> ArraySlice<Float> { logits[(row * width)..<((row + 1) * width)] }
+        switch schema.task {
+        case .classify:
+            let names = schema.labels?.names ?? []
+            return (0..<batchSize).map { column in
+                let row = outputRow(column)
+                let probabilities = softmax(row)
+                return [names[argmax(row)]] + probabilities.map { String(Float($0)) }
+            }
+        case .tag:
+            let names = schema.labels?.names ?? []
+            return (0..<batchSize).map { column in
+                let tags = (0..<batch.lengths[column]).map { step in names[argmax(outputRow(step * batchSize + column))] }
+                return [tags.joined(separator: " ")]
+            }
+        case .forecast:
+            let values = schema.targetNormalization?.denormalized(logits) ?? logits  // (B, K)
+            return (0..<batchSize).map { column in values[(column * width)..<((column + 1) * width)].map { String($0) } }
+        case .languageModel:
+            guard case .stepClasses(let targets) = batch.targets else {
+                throw GRUInputError("language-model data must have a next token at every step")
+            }
+            return (0..<batchSize).map { column in
+                let length = batch.lengths[column]
+                var crossEntropy = 0.0
+                for step in 0..<length {
+                    let row = step * batchSize + column
+                    let values = outputRow(row)
+                    crossEntropy += logSumExp(values) - Double(values[values.startIndex + targets[row]])
+                }
+                return [String(length), String(exp(crossEntropy / Double(length)))]
+            }
+        }
+    }
+}
+
+// MARK: - Small numerics over one output row
+
+/// The index of the largest value, the first of equal ones.
+func argmax(_ values: ArraySlice<Float>) -> Int {
+    var best = values.startIndex
+    for index in values.indices where values[index] > values[best] { best = index }
+    return best - values.startIndex
+}
+
+/// log(sum(e^x)), shifted by the maximum so large logits do not overflow; in Double.
+func logSumExp(_ values: ArraySlice<Float>) -> Double {
+    let maximum = Double(values.max() ?? 0)
+    return maximum + log(values.reduce(0.0) { $0 + exp(Double($1) - maximum) })
+}
+
+/// e^x / sum(e^x), in Double.
+func softmax(_ values: ArraySlice<Float>) -> [Double] {
+    let shift = logSumExp(values)
+    return values.map { exp(Double($0) - shift) }
+}
