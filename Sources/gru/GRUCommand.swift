@@ -10,7 +10,7 @@ struct GRUCommand: ParsableCommand {
             Weights are safetensors files with PyTorch nn.GRU names (weight_ih_l0, weight_hh_l0, \
             bias_ih_l0, bias_hh_l0, ..._reverse); arrays are NumPy .npy files.
             """,
-        subcommands: [TrainCommand.self, ForwardCommand.self, BackwardCommand.self, InitCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, ForwardCommand.self, BackwardCommand.self, InitCommand.self, BenchCommand.self]
     )
 
     /// Selects fast BLAS kernels (see KernelSelection), then runs the command line.

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import GRUKit
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Write a trained model's prediction for every sequence of a data file to CSV.",
+        discussion: """
+            One row per sequence, in the file's order, with columns index and source (file:line), \
+            then: prediction and p_<label> per class (classify); prediction, the tags joined by \
+            spaces (tag); <target>_t+<k> per forecast value in the data's units (forecast); tokens \
+            and perplexity (language-model).
+            """
+    )
+
+    @Option(help: "The model directory written by gru train.") var model: String
+    @Option(help: "The sequences to predict.") var data: String
+    @Option(help: "The CSV file to write.") var output: String
+    @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
+
+    func run() throws {
+        try reportingErrors {
+            let table = try PredictionJob(
+                directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
+                outputFile: URL(fileURLWithPath: output), format: format
+            ).run()
+            print("\(table.rows.count) predictions -> \(output)")
+        }
+    }
+}
