@@ -1,0 +1,115 @@
+"""What pytorch_train.py and keras_train.py share: the command line, the config and the record.
+
+Record (one JSON object on stdout):
+    dataset, task, framework, version   what ran
+    config                              the config file's path and its contents
+    train_file, test_file               the data files
+    metrics                             classify: accuracy, macro_f1, loss, confusion_matrix;
+                                        forecast: mae, rmse (original unit), loss (normalized MSE);
+                                        language-model: perplexity, loss (nats per character)
+    train_seconds                       wall-clock seconds of the epochs only (no loading,
+                                        no evaluation)
+    epoch_losses                        mean training loss of each epoch
+    threads                             intra-op threads of the framework
+    load_average                        os.getloadavg() before and after training
+    machine                             CPU model, core count, Python version
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+TASKS = ("classify", "forecast", "language-model")
+
+
+def parse_arguments(framework: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=f"Trains the GRU of one Benchmarks/training/configs/*.json in {framework} "
+                    "and prints one JSON record on stdout.")
+    parser.add_argument("--config", type=Path, required=True, help="configs/<name>.json")
+    parser.add_argument("--train", type=Path, required=True, help="training file")
+    parser.add_argument("--test", type=Path, required=True,
+                        help="file the reported metrics are measured on")
+    parser.add_argument("--threads", type=int, default=2, help="intra-op threads (default 2)")
+    parser.add_argument("--epochs", type=int, help="override the config's epochs (smoke tests)")
+    return parser.parse_args()
+
+
+def load_config(path: Path, epochs: int | None) -> dict[str, Any]:
+    config = json.loads(path.read_text())
+    if config.get("task") not in TASKS:
+        sys.exit(f"error: {path}: task {config.get('task')!r} is not one of {TASKS}")
+    if config.get("optimizer") != "adam":
+        sys.exit(f"error: {path}: only optimizer 'adam' is scripted, found {config.get('optimizer')!r}")
+    if config.get("layers", 1) != 1 or config.get("bidirectional", False):
+        sys.exit(f"error: {path}: the scripts build 1-layer unidirectional GRUs")
+    if epochs is not None:
+        config["epochs"] = epochs
+    return config
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seeds Python and numpy; returns the generator that shuffles the batches."""
+    random.seed(seed)
+    np.random.seed(seed)
+    return np.random.default_rng(seed)
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version()}
+
+
+def relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(REPO).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def emit(framework: str, version: str, args: argparse.Namespace, config: dict[str, Any],
+         metrics: dict[str, Any], train_seconds: float, epoch_losses: list[float],
+         load_before: tuple[float, ...]) -> None:
+    record = {
+        "dataset": config.get("name", args.config.stem),
+        "task": config["task"],
+        "framework": framework,
+        "version": version,
+        "config": {"path": relative(args.config), **config},
+        "train_file": relative(args.train),
+        "test_file": relative(args.test),
+        "metrics": metrics,
+        "train_seconds": round(train_seconds, 3),
+        "epoch_losses": [round(x, 6) for x in epoch_losses],
+        "threads": args.threads,
+        "load_average": {"before": [round(x, 2) for x in load_before],
+                         "after": [round(x, 2) for x in os.getloadavg()]},
+        "machine": machine(),
+    }
+    json.dump(record, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def log_epoch(epoch: int, config: dict[str, Any], loss: float, seconds: float) -> None:
+    log(f"epoch {epoch + 1}/{config['epochs']}  loss {loss:.5f}  {seconds:.1f}s")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

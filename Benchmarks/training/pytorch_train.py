@@ -1,0 +1,180 @@
+"""Trains a config's GRU in PyTorch on CPU and prints the JSON record (see common.py).
+
+    .venv-bench/bin/python Benchmarks/training/pytorch_train.py \
+        --config Benchmarks/training/configs/japanese-vowels.json \
+        --train Datasets/japanese-vowels/JapaneseVowels_TRAIN.ts \
+        --test Datasets/japanese-vowels/JapaneseVowels_TEST.ts
+
+Models (torch.nn.GRU is reset-after, gate order r, z, n; default PyTorch initialization):
+    classify        GRU(F -> H) over packed sequences, last valid state, Linear(H -> classes),
+                    softmax cross-entropy (mean over the batch)
+    forecast        GRU(1 -> H) over a window, last state, Linear(H -> 1), MSE on standardized values
+    language-model  Embedding(V + 1 -> E, padding 0), GRU(E -> H) per step, Linear(H -> V + 1),
+                    cross-entropy per character, mean over the batch's valid characters
+Adam with the config's learning rate, betas and epsilon; optional clipping by global norm.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+import common
+import data
+
+
+class Classifier(nn.Module):
+    def __init__(self, features: int, hidden: int, classes: int):
+        super().__init__()
+        self.gru = nn.GRU(features, hidden, batch_first=True)
+        self.linear = nn.Linear(hidden, classes)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _, last = self.gru(packed)  # (1, B, H): the state after each sequence's last valid step
+        return self.linear(last[0])
+
+
+class Forecaster(nn.Module):
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.gru = nn.GRU(1, hidden, batch_first=True)
+        self.linear = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, last = self.gru(x)
+        return self.linear(last[0])[:, 0]
+
+
+class CharacterModel(nn.Module):
+    def __init__(self, symbols: int, embedding: int, hidden: int):
+        super().__init__()
+        self.embedding = nn.Embedding(symbols, embedding, padding_idx=0)
+        self.gru = nn.GRU(embedding, hidden, batch_first=True)
+        self.linear = nn.Linear(hidden, symbols)
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        outputs, _ = self.gru(self.embedding(codes))  # (B, L, H); padding is only at the end
+        return self.linear(outputs)
+
+
+def make_optimizer(model: nn.Module, config: dict) -> torch.optim.Optimizer:
+    return torch.optim.Adam(model.parameters(), lr=config["learning_rate"],
+                            betas=(config.get("beta1", 0.9), config.get("beta2", 0.999)),
+                            eps=config.get("epsilon", 1e-8),
+                            weight_decay=config.get("weight_decay", 0.0))
+
+
+def train(model: nn.Module, config: dict, rng: np.random.Generator, count: int,
+          step_loss) -> tuple[float, list[float]]:
+    """Runs the epochs; step_loss(indices) returns the mean loss of one batch and its weight."""
+    optimizer = make_optimizer(model, config)
+    clip = config.get("clip_norm")
+    epoch_losses = []
+    start = time.perf_counter()
+    for epoch in range(config["epochs"]):
+        model.train()
+        total, weight = 0.0, 0
+        for indices in data.batches(count, config["batch_size"], rng if config.get("shuffle", True) else None):
+            optimizer.zero_grad(set_to_none=True)
+            loss, n = step_loss(indices)
+            loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            total += loss.item() * n
+            weight += n
+        epoch_losses.append(total / weight)
+        common.log_epoch(epoch, config, epoch_losses[-1], time.perf_counter() - start)
+    return time.perf_counter() - start, epoch_losses
+
+
+def run_classify(args, config, rng):
+    train_set, test_set = data.classification_sets(args.train, args.test)
+    classes = len(train_set.class_names)
+    model = Classifier(train_set.features.shape[2], config["hidden_size"], classes)
+    x = torch.from_numpy(train_set.features)
+    lengths = torch.from_numpy(train_set.lengths)
+    y = torch.from_numpy(train_set.labels)
+    loss_function = nn.CrossEntropyLoss()
+
+    def step(indices):
+        i = torch.from_numpy(indices)
+        return loss_function(model(x[i], lengths[i]), y[i]), len(indices)
+
+    seconds, losses = train(model, config, rng, len(y), step)
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.from_numpy(test_set.features), torch.from_numpy(test_set.lengths))
+        loss = loss_function(logits, torch.from_numpy(test_set.labels)).item()
+    metrics = data.classification_metrics(test_set.labels, logits.argmax(1).numpy(), classes)
+    return {"loss": loss, **metrics}, seconds, losses
+
+
+def run_forecast(args, config, rng):
+    window = config["window"]
+    sets = data.forecast_sets(args.train, args.test, window, config.get("horizon", 1))
+    x, y = torch.from_numpy(sets.inputs), torch.from_numpy(sets.targets)
+    model = Forecaster(config["hidden_size"])
+    loss_function = nn.MSELoss()
+
+    def step(indices):
+        i = torch.from_numpy(indices)
+        return loss_function(model(x[i]), y[i]), len(indices)
+
+    seconds, losses = train(model, config, rng, len(y), step)
+    model.eval()
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(sets.test_inputs)).numpy()
+    return data.forecast_metrics(predicted, sets.test_targets, sets.mean, sets.std), seconds, losses
+
+
+def run_language_model(args, config, rng):
+    vocabulary, pieces, test_pieces = data.language_model_sets(args.train, args.test,
+                                                               config["sequence_length"])
+    model = CharacterModel(len(vocabulary) + 1, config["embedding_size"], config["hidden_size"])
+    inputs, targets = torch.from_numpy(pieces.inputs), torch.from_numpy(pieces.targets)
+    loss_function = nn.CrossEntropyLoss(ignore_index=0)
+
+    def step(indices):
+        i = torch.from_numpy(indices)
+        logits = model(inputs[i])
+        n = int(pieces.lengths[indices].sum())
+        return loss_function(logits.reshape(-1, logits.shape[-1]), targets[i].reshape(-1)), n
+
+    seconds, losses = train(model, config, rng, len(pieces.lengths), step)
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for indices in data.batches(len(test_pieces.lengths), 256, None):
+            logits = model(torch.from_numpy(test_pieces.inputs[indices]))
+            total += nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]),
+                torch.from_numpy(test_pieces.targets[indices]).reshape(-1),
+                ignore_index=0, reduction="sum").item()
+    metrics = data.language_model_metrics(total, int(test_pieces.lengths.sum()), len(vocabulary))
+    return metrics, seconds, losses
+
+
+def main() -> None:
+    args = common.parse_arguments("PyTorch")
+    config = common.load_config(args.config, args.epochs)
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    torch.use_deterministic_algorithms(True)
+    rng = common.seed_everything(config["seed"])
+    torch.manual_seed(config["seed"])
+    load_before = os.getloadavg()
+    runner = {"classify": run_classify, "forecast": run_forecast,
+              "language-model": run_language_model}[config["task"]]
+    metrics, seconds, losses = runner(args, config, rng)
+    common.emit("pytorch", torch.__version__, args, config, metrics, seconds, losses, load_before)
+
+
+if __name__ == "__main__":
+    main()
