@@ -309,3 +309,78 @@ void gru_reset_after_infer_columns(
         }
     }
 }
+
+MULTIVERSION
+void gru_reset_after_forward_columns(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
+    const float *previous_state, float *state, float *gates, float *candidate_hidden_term) {
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict gx = input_projection + b * 3 * hidden + first;
+        const float *restrict gh = hidden_projection + b * 3 * width;
+        const float *restrict hp = previous_state + b * hidden + first;
+        float *restrict h = state + b * hidden + first;
+        float *restrict g = gates + b * 3 * hidden + first;
+        float *restrict ghn = candidate_hidden_term + b * hidden + first;
+        if (time >= lengths[b]) {
+            for (intptr_t j = 0; j < width; j++) {
+                h[j] = hp[j];
+                g[j] = 0.0f;
+                g[hidden + j] = 0.0f;
+                g[2 * hidden + j] = 0.0f;
+                ghn[j] = 0.0f;
+            }
+            continue;
+        }
+        for (intptr_t j = 0; j < width; j++) {
+            float r = fast_sigmoid(gx[j] + gh[j]);
+            float z = fast_sigmoid(gx[hidden + j] + gh[width + j]);
+            float hn = gh[2 * width + j];
+            float n = fast_tanh(gx[2 * hidden + j] + r * hn);
+            g[j] = r;
+            g[hidden + j] = z;
+            g[2 * hidden + j] = n;
+            ghn[j] = hn;
+            h[j] = n + z * (hp[j] - n);
+        }
+    }
+}
+
+MULTIVERSION
+void gru_reset_after_backward_columns(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *state_gradient, const float *previous_state,
+    float *gates, const float *candidate_hidden_term, float *input_projection_gradient,
+    float *previous_state_gradient) {
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *restrict dh = state_gradient + b * hidden + first;
+        const float *restrict hp = previous_state + b * hidden + first;
+        float *restrict dgh = gates + b * 3 * hidden + first;
+        const float *g = dgh;
+        const float *restrict ghn = candidate_hidden_term + b * hidden + first;
+        float *restrict dgx = input_projection_gradient + b * 3 * hidden + first;
+        float *restrict dhp = previous_state_gradient + b * hidden + first;
+        if (time >= lengths[b]) {
+            for (intptr_t j = 0; j < width; j++) {
+                dhp[j] = dh[j];
+                dgx[j] = dgx[hidden + j] = dgx[2 * hidden + j] = 0.0f;
+                dgh[j] = dgh[hidden + j] = dgh[2 * hidden + j] = 0.0f;
+            }
+            continue;
+        }
+        for (intptr_t j = 0; j < width; j++) {
+            float r = g[j], z = g[hidden + j], n = g[2 * hidden + j];
+            float d = dh[j];
+            float dn = d * (1.0f - z) * (1.0f - n * n);
+            float dz = d * (hp[j] - n) * z * (1.0f - z);
+            float dr = dn * ghn[j] * r * (1.0f - r);
+            dgx[j] = dr;
+            dgx[hidden + j] = dz;
+            dgx[2 * hidden + j] = dn;
+            dgh[j] = dr;
+            dgh[hidden + j] = dz;
+            dgh[2 * hidden + j] = dn * r;
+            dhp[j] = d * z;
+        }
+    }
+}

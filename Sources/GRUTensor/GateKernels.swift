@@ -69,6 +69,36 @@ public enum GateKernels {
             batch, hidden, first, width, time, lengths, inputProjection, hiddenProjection, previousState, state)
     }
 
+    /// Training forward step of the reset-after GRU for hidden units `first..<first + width`:
+    /// `resetAfterForward` restricted to a share of the units, with the share's recurrent
+    /// product laid out as in `resetAfterInference(first:width:)`.
+    @inlinable
+    public static func resetAfterForward(
+        batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, candidateHiddenTerm: UnsafeMutablePointer<Float>
+    ) {
+        gru_reset_after_forward_columns(
+            batch, hidden, first, width, time, lengths, inputProjection, hiddenProjection,
+            previousState, state, gates, candidateHiddenTerm)
+    }
+
+    /// Backward step of the reset-after GRU for hidden units `first..<first + width`:
+    /// `resetAfterBackward` restricted to a share of the units (all buffers full width).
+    @inlinable
+    public static func resetAfterBackward(
+        batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
+        stateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, candidateHiddenTerm: UnsafePointer<Float>,
+        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        previousStateGradient: UnsafeMutablePointer<Float>
+    ) {
+        gru_reset_after_backward_columns(
+            batch, hidden, first, width, time, lengths, stateGradient, previousState, gates,
+            candidateHiddenTerm, inputProjectionGradient, previousStateGradient)
+    }
+
     /// Backward step of the reset-after GRU.
     ///
     /// - Parameters:

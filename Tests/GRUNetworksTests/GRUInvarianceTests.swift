@@ -59,6 +59,40 @@ struct GRUInvarianceTests {
             absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "parameter gradients summed over sequences")
     }
 
+    /// Batches of 8 or more with H >= 64 split each step across threads (reset-after); one
+    /// sequence at a time does not. Both must give the same outputs and gradients.
+    @Test func stepsSplitAcrossThreadsMatchOneThread() throws {
+        let config = GRUConfiguration(inputSize: 3, hiddenSize: 70, layerCount: 2, isBidirectional: true)
+        let gru = GRU(configuration: config, seed: 8)
+        var random = RandomData(seed: 9)
+        let steps = 5, batch = 9
+        let lengths = (0..<batch).map { steps - $0 % 4 }
+        let input = random.tensor([steps, batch, 3])
+        let outputGradient = random.tensor([steps, batch, config.outputSize])
+        let finalStateGradient = random.tensor([config.stateCount, batch, 70])
+        let batched = try gru.forward(input, lengths: lengths)
+        let batchedGradients = try gru.backward(batched, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
+        var parameterGradientSum = [Float](repeating: 0, count: gru.parameters.values.count)
+        for b in 0..<batch {
+            let single = try gru.forward(slice(input, batch: b, steps: lengths[b]))
+            let singleGradients = try gru.backward(
+                single, outputGradient: slice(outputGradient, batch: b, steps: lengths[b]),
+                finalStateGradient: slice(finalStateGradient, column: b))
+            expectApproximatelyEqual(single.output, slice(batched.output, batch: b, steps: lengths[b]),
+                                     absoluteTolerance: 1e-6, "output of sequence \(b)")
+            expectApproximatelyEqual(single.finalState, slice(batched.finalState, column: b),
+                                     absoluteTolerance: 1e-6, "final state of sequence \(b)")
+            expectApproximatelyEqual(singleGradients.input, slice(batchedGradients.input, batch: b, steps: lengths[b]),
+                                     absoluteTolerance: 1e-5, "input gradient of sequence \(b)")
+            expectApproximatelyEqual(singleGradients.initialState, slice(batchedGradients.initialState, column: b),
+                                     absoluteTolerance: 1e-5, "initial state gradient of sequence \(b)")
+            for i in parameterGradientSum.indices { parameterGradientSum[i] += singleGradients.parameters.values[i] }
+        }
+        expectApproximatelyEqual(
+            batchedGradients.parameters.values, parameterGradientSum.map(Double.init),
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "parameter gradients summed over sequences")
+    }
+
     @Test func batchFirstEqualsTimeMajor() throws {
         let gru = GRU(configuration: configuration, seed: 6)
         var random = RandomData(seed: 7)

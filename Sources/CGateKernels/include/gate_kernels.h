@@ -64,4 +64,19 @@ void gru_reset_after_infer_columns(
     const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
     const float *previous_state, float *state);
 
+
+// Training versions of the column-share step: the forward also keeps the caches (gates rows
+// of stride 3H, candidate hidden term rows of stride H), and the backward turns the share's
+// gate columns into the hidden projection's gradient in place, as the whole-row kernels do.
+void gru_reset_after_forward_columns(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
+    const float *previous_state, float *state, float *gates, float *candidate_hidden_term);
+
+void gru_reset_after_backward_columns(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *state_gradient, const float *previous_state,
+    float *gates, const float *candidate_hidden_term, float *input_projection_gradient,
+    float *previous_state_gradient);
+
 #endif

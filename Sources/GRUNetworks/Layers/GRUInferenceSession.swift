@@ -22,17 +22,13 @@ public final class GRUInferenceSession {
 
     /// Above this hidden size one sequence's recurrent product goes to BLAS's threaded gemv.
     static let largestPackedHiddenSize = 256
-    /// Batches at least this large, with a hidden size at least `smallestSplitHiddenSize`,
-    /// split each step across threads; smaller ones do not pay for the join.
-    static let smallestSplitBatch = 8
-    static let smallestSplitHiddenSize = 64
 
     /// A session over a copy of the GRU's parameters.
     public init(_ gru: GRU) {
         parameters = gru.parameters
         let hidden = gru.configuration.hiddenSize
-        let threads = min(ProcessInfo.processInfo.activeProcessorCount, 4)
-        if threads > 1, gru.configuration.variant == .resetAfter, hidden >= Self.smallestSplitHiddenSize {
+        let threads = SplitRecurrence.threadCount
+        if threads > 1, gru.configuration.variant == .resetAfter {
             splitRecurrences = gru.parameters.values.withUnsafeBufferPointer { values in
                 gru.parameters.slots.filter { $0.role == .recurrentWeight }.map { slot in
                     let bias = gru.parameters.slot(.recurrentBias, layer: slot.layer, direction: slot.direction)
@@ -158,7 +154,7 @@ public final class GRUInferenceSession {
                         beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
         }
         let index = layer * config.directionCount + direction
-        if batch >= Self.smallestSplitBatch, !splitRecurrences.isEmpty {
+        if SplitRecurrence.pays(batch: batch, hidden: hidden), !splitRecurrences.isEmpty {
             splitRecurrences[index].run(
                 steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
                 inputProjection: inputProjection, state: state, scratch: b.splitScratch.pointer

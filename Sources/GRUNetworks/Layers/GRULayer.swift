@@ -141,6 +141,30 @@ public struct GRULayer: Sendable {
             a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize,
             beta: w.inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
 
+        /// The output at `time`: the new state, zero past a sequence's end.
+        func writeOutput(time: Int, state: UnsafePointer<Float>) {
+            for b in 0..<batch {
+                let target = output + (time * batch + b) * outputWidth + direction * hidden
+                if time < lengths[b] {
+                    target.update(from: state + b * hidden, count: hidden)
+                } else {
+                    target.update(repeating: 0, count: hidden)
+                }
+            }
+        }
+
+        if config.variant == .resetAfter, trace.recurrentMask == nil, SplitRecurrence.pays(batch: batch, hidden: hidden) {
+            // The weights change between calls, so the shares are cut afresh: a copy of W_hh.
+            SplitRecurrence(
+                hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
+                parts: SplitRecurrence.threadCount
+            ).runTraining(
+                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
+                inputProjection: inputProjection, states: trace.states.pointer, gates: trace.gates.pointer,
+                auxiliary: trace.auxiliary.pointer, scratch: hiddenProjection, emit: writeOutput)
+            return
+        }
+
         for step in 0..<steps {
             let time = direction == 0 ? step : steps - 1 - step
             let previous = trace.states.pointer + step * batch * hidden
@@ -184,15 +208,7 @@ public struct GRULayer: Sendable {
                     previousState: previous, gates: gates, state: state)
             }
 
-            // The output at this time: the new state, zero past a sequence's end.
-            for b in 0..<batch {
-                let target = output + (time * batch + b) * outputWidth + direction * hidden
-                if time < lengths[b] {
-                    target.update(from: state + b * hidden, count: hidden)
-                } else {
-                    target.update(repeating: 0, count: hidden)
-                }
-            }
+            writeOutput(time: time, state: state)
         }
     }
 
@@ -292,6 +308,22 @@ public struct GRULayer: Sendable {
     ) {
         let config = configuration
         let hidden = config.hiddenSize, h3 = 3 * hidden, outputWidth = config.outputSize
+        /// dh += dL/d output at `time`, for the rows still inside their sequence.
+        func addOutputGradient(time: Int, to dh: UnsafeMutablePointer<Float>) {
+            for b in 0..<batch where time < lengths[b] {
+                let source = outputGradient + (time * batch + b) * outputWidth + direction * hidden
+                for j in 0..<hidden { dh[b * hidden + j] += source[j] }
+            }
+        }
+        if config.variant == .resetAfter, trace.recurrentMask == nil, SplitRecurrence.pays(batch: batch, hidden: hidden) {
+            SplitRecurrence.sweepBackward(
+                hidden: hidden, steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
+                recurrentWeight: w.recurrentWeight, states: trace.states.pointer, gates: trace.gates.pointer,
+                auxiliary: trace.auxiliary.pointer, inputProjectionGradient: workspace.inputProjectionGradient.pointer,
+                stateGradient: workspace.stateGradient.pointer,
+                previousStateGradient: workspace.previousStateGradient.pointer, addOutputGradient: addOutputGradient)
+            return
+        }
         var dh = workspace.stateGradient.pointer
         var dhPrevious = workspace.previousStateGradient.pointer
         // With recurrent dropout the GEMMs' gradient is for h * mask: collect it apart, then
@@ -300,10 +332,7 @@ public struct GRULayer: Sendable {
         let recurrentGradient = mask == nil ? nil : workspace.recurrentInputGradient.pointer
         for step in stride(from: steps - 1, through: 0, by: -1) {
             let time = direction == 0 ? step : steps - 1 - step
-            for b in 0..<batch where time < lengths[b] {
-                let source = outputGradient + (time * batch + b) * outputWidth + direction * hidden
-                for j in 0..<hidden { dh[b * hidden + j] += source[j] }
-            }
+            addOutputGradient(time: time, to: dh)
             let previous = trace.states.pointer + step * batch * hidden
             let recurrentInput = trace.recurrentInput(step: step, batch: batch, hidden: hidden)
             // The kernels overwrite this step's gates with dL/d(hidden projection).

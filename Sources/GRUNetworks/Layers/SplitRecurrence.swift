@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import GRUTensor
 
 /// One reset-after direction's recurrence split across threads by hidden units, for
@@ -91,6 +92,133 @@ final class SplitRecurrence: @unchecked Sendable {
             emit(time, state)
         }
     }
+}
+
+// MARK: - Training
+
+extension SplitRecurrence {
+    /// Whether a step of this shape is worth splitting across threads.
+    static func pays(batch: Int, hidden: Int) -> Bool {
+        threadCount > 1 && batch >= 8 && hidden >= 64
+    }
+
+    /// The threads to split a step across: the cores, at most 4.
+    static var threadCount: Int { min(ProcessInfo.processInfo.activeProcessorCount, 4) }
+
+    /// Runs all steps of one direction for training, keeping the caches backward needs.
+    ///
+    /// - Parameters:
+    ///   - states: (T+1, B, H) by step, states[0] the initial state; receives every step's state.
+    ///   - gates: (T, B, 3H) by step; auxiliary: (T, B, H) by step (W_hn h + b_hn).
+    ///   - scratch: (B, 3H) for the shares' recurrent products.
+    func runTraining(
+        steps: Int, batch: Int, reverse: Bool, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>, states: UnsafeMutablePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, emit: (Int, UnsafePointer<Float>) -> Void
+    ) {
+        let hidden = self.hidden, shares = self.shares
+        let blasThreads = BLASLibrary.threadCount
+        BLASLibrary.threadCount = 1
+        defer { BLASLibrary.threadCount = blasThreads }
+        for step in 0..<steps {
+            let time = reverse ? steps - 1 - step : step
+            let buffers = TrainingStepBuffers(
+                projection: inputProjection + time * batch * 3 * hidden,
+                state: states + step * batch * hidden, next: states + (step + 1) * batch * hidden,
+                gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
+                scratch: scratch, lengths: lengths)
+            DispatchQueue.concurrentPerform(iterations: shares.count) { part in
+                let share = shares[part]
+                let product = buffers.scratch + batch * 3 * share.first  // (B, 3w)
+                let columns = 3 * share.width
+                if let bias = share.bias {
+                    for row in 0..<batch { (product + row * columns).update(from: bias, count: columns) }
+                }
+                share.weights.withUnsafeBufferPointer { weights in
+                    Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: columns, k: hidden,
+                                a: buffers.state, lda: hidden, b: weights.baseAddress!, ldb: hidden,
+                                beta: share.bias == nil ? 0 : 1, c: product, ldc: columns)
+                }
+                GateKernels.resetAfterForward(
+                    batch: batch, hidden: hidden, first: share.first, width: share.width, time: time,
+                    lengths: buffers.lengths, inputProjection: buffers.projection, hiddenProjection: product,
+                    previousState: buffers.state, state: buffers.next, gates: buffers.gates,
+                    candidateHiddenTerm: buffers.auxiliary)
+            }
+            emit(time, buffers.next)
+        }
+    }
+
+    /// Walks one reset-after direction's steps in reverse with each step split across threads
+    /// by hidden units: the gate gradients of a share's units, then, after all shares are done,
+    /// that share's columns of dL/dh_{t-1} = dh * z + dGh W_hh[:, units].
+    ///
+    /// Same contract as the one-thread sweep: `stateGradient` holds dL/dh_T on entry and
+    /// dL/dh_0 on return; the gates become dL/d(hidden projection) in place.
+    static func sweepBackward(
+        hidden: Int, steps: Int, batch: Int, reverse: Bool, lengths: UnsafePointer<Int>,
+        recurrentWeight: UnsafePointer<Float>, states: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, auxiliary: UnsafePointer<Float>,
+        inputProjectionGradient: UnsafeMutablePointer<Float>,
+        stateGradient: UnsafeMutablePointer<Float>, previousStateGradient: UnsafeMutablePointer<Float>,
+        addOutputGradient: (Int, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let parts = threadCount
+        let ranges = (0..<parts).map { (hidden * $0 / parts)..<(hidden * ($0 + 1) / parts) }
+        let blasThreads = BLASLibrary.threadCount
+        BLASLibrary.threadCount = 1
+        defer { BLASLibrary.threadCount = blasThreads }
+        var dh = stateGradient, dhPrevious = previousStateGradient
+        for step in stride(from: steps - 1, through: 0, by: -1) {
+            let time = reverse ? steps - 1 - step : step
+            addOutputGradient(time, dh)
+            let buffers = BackwardStepBuffers(
+                dh: dh, dhPrevious: dhPrevious, previous: states + step * batch * hidden,
+                gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
+                dInput: inputProjectionGradient + time * batch * 3 * hidden, weights: recurrentWeight,
+                lengths: lengths)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let units = ranges[part]
+                GateKernels.resetAfterBackward(
+                    batch: batch, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
+                    lengths: buffers.lengths, stateGradient: buffers.dh, previousState: buffers.previous,
+                    gates: buffers.gates, candidateHiddenTerm: buffers.auxiliary,
+                    inputProjectionGradient: buffers.dInput, previousStateGradient: buffers.dhPrevious)
+            }
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let units = ranges[part]
+                Matmul.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: 3 * hidden,
+                            a: buffers.gates, lda: 3 * hidden, b: buffers.weights + units.lowerBound, ldb: hidden,
+                            beta: 1, c: buffers.dhPrevious + units.lowerBound, ldc: hidden)
+            }
+            swap(&dh, &dhPrevious)
+        }
+        if dh != stateGradient { stateGradient.update(from: dh, count: batch * hidden) }
+    }
+}
+
+/// A training step's raw buffers, handed to the threads that share it; they write disjoint parts.
+private struct TrainingStepBuffers: @unchecked Sendable {
+    let projection: UnsafePointer<Float>
+    let state: UnsafeMutablePointer<Float>
+    let next: UnsafeMutablePointer<Float>
+    let gates: UnsafeMutablePointer<Float>
+    let auxiliary: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+    let lengths: UnsafePointer<Int>
+}
+
+/// A backward step's raw buffers, handed to the threads that share it.
+private struct BackwardStepBuffers: @unchecked Sendable {
+    let dh: UnsafeMutablePointer<Float>
+    let dhPrevious: UnsafeMutablePointer<Float>
+    let previous: UnsafePointer<Float>
+    let gates: UnsafeMutablePointer<Float>
+    let auxiliary: UnsafePointer<Float>
+    let dInput: UnsafeMutablePointer<Float>
+    let weights: UnsafePointer<Float>
+    let lengths: UnsafePointer<Int>
 }
 
 /// The raw buffers of one step, handed to the threads that share it; they write disjoint parts.
