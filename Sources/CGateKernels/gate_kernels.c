@@ -47,62 +47,7 @@ static inline float fast_tanh(float x) {
 
 // MARK: - Reset-after
 
-MULTIVERSION
-void gru_reset_after_forward(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *state, float *gates, float *candidate_hidden_term) {
-    const intptr_t h3 = 3 * hidden;
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict gx = input_projection + b * h3;
-        const float *restrict gh = hidden_projection + b * h3;
-        const float *restrict hp = previous_state + b * hidden;
-        float *restrict h = state + b * hidden;
-        float *restrict g = gates + b * h3;
-        float *restrict ghn = candidate_hidden_term + b * hidden;
-        if (time >= lengths[b]) {
-            memcpy(h, hp, (size_t)hidden * sizeof(float));
-            memset(g, 0, (size_t)h3 * sizeof(float));
-            memset(ghn, 0, (size_t)hidden * sizeof(float));
-            continue;
-        }
-        for (intptr_t j = 0; j < hidden; j++) {
-            float r = fast_sigmoid(gx[j] + gh[j]);
-            float z = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
-            float hn = gh[2 * hidden + j];
-            float n = fast_tanh(gx[2 * hidden + j] + r * hn);
-            g[j] = r;
-            g[hidden + j] = z;
-            g[2 * hidden + j] = n;
-            ghn[j] = hn;
-            h[j] = n + z * (hp[j] - n);
-        }
-    }
-}
 
-MULTIVERSION
-void gru_reset_after_infer(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *state) {
-    const intptr_t h3 = 3 * hidden;
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict gx = input_projection + b * h3;
-        const float *restrict gh = hidden_projection + b * h3;
-        const float *restrict hp = previous_state + b * hidden;
-        float *restrict h = state + b * hidden;
-        if (time >= lengths[b]) {
-            memcpy(h, hp, (size_t)hidden * sizeof(float));
-            continue;
-        }
-        for (intptr_t j = 0; j < hidden; j++) {
-            float r = fast_sigmoid(gx[j] + gh[j]);
-            float z = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
-            float n = fast_tanh(gx[2 * hidden + j] + r * gh[2 * hidden + j]);
-            h[j] = n + z * (hp[j] - n);
-        }
-    }
-}
 
 // Masked rows: the state gradient passes straight through, no gate gradient.
 static inline void pass_through(
@@ -112,42 +57,6 @@ static inline void pass_through(
     memset(dgh, 0, (size_t)(3 * hidden) * sizeof(float));
 }
 
-MULTIVERSION
-void gru_reset_after_backward(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, float *gates,
-    const float *candidate_hidden_term, float *input_projection_gradient,
-    float *previous_state_gradient) {
-    const intptr_t h3 = 3 * hidden;
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict dh = state_gradient + b * hidden;
-        const float *restrict hp = previous_state + b * hidden;
-        // Read as gates, written as the hidden projection's gradient, index by index.
-        float *restrict dgh = gates + b * h3;
-        const float *g = dgh;
-        const float *restrict ghn = candidate_hidden_term + b * hidden;
-        float *restrict dgx = input_projection_gradient + b * h3;
-        float *restrict dhp = previous_state_gradient + b * hidden;
-        if (time >= lengths[b]) {
-            pass_through(hidden, dh, dhp, dgx, dgh);
-            continue;
-        }
-        for (intptr_t j = 0; j < hidden; j++) {
-            float r = g[j], z = g[hidden + j], n = g[2 * hidden + j];
-            float d = dh[j];
-            float dn = d * (1.0f - z) * (1.0f - n * n);
-            float dz = d * (hp[j] - n) * z * (1.0f - z);
-            float dr = dn * ghn[j] * r * (1.0f - r);
-            dgx[j] = dr;
-            dgx[hidden + j] = dz;
-            dgx[2 * hidden + j] = dn;
-            dgh[j] = dr;
-            dgh[hidden + j] = dz;
-            dgh[2 * hidden + j] = dn * r;
-            dhp[j] = d * z;
-        }
-    }
-}
 
 // MARK: - Reset-before
 
@@ -383,4 +292,35 @@ void gru_reset_after_backward_columns(
             dhp[j] = d * z;
         }
     }
+}
+
+// MARK: - Whole rows
+
+// The whole-row kernels are the column kernels with one share of all H units.
+void gru_reset_after_forward(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *state, float *gates, float *candidate_hidden_term) {
+    gru_reset_after_forward_columns(
+        batch, hidden, 0, hidden, time, lengths, input_projection, hidden_projection,
+        previous_state, state, gates, candidate_hidden_term);
+}
+
+void gru_reset_after_infer(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *state) {
+    gru_reset_after_infer_columns(
+        batch, hidden, 0, hidden, time, lengths, input_projection, hidden_projection,
+        previous_state, state);
+}
+
+void gru_reset_after_backward(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *state_gradient, const float *previous_state, float *gates,
+    const float *candidate_hidden_term, float *input_projection_gradient,
+    float *previous_state_gradient) {
+    gru_reset_after_backward_columns(
+        batch, hidden, 0, hidden, time, lengths, state_gradient, previous_state, gates,
+        candidate_hidden_term, input_projection_gradient, previous_state_gradient);
 }

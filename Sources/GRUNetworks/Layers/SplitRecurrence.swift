@@ -45,7 +45,7 @@ final class SplitRecurrence: @unchecked Sendable {
         self.shares = shares
     }
 
-    /// Runs all steps of one direction, writing each step's state into `states`.
+    /// Runs all steps of one direction for inference, the state updated in place.
     ///
     /// - Parameters:
     ///   - inputProjection: (T*B, 3H), all steps' W_ih x + b_ih.
@@ -57,53 +57,18 @@ final class SplitRecurrence: @unchecked Sendable {
         inputProjection: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, emit: (Int, UnsafePointer<Float>) -> Void
     ) {
-        let hidden = self.hidden
         let next = scratch + batch * 3 * hidden
-        // BLAS runs single-threaded inside each share; restore its setting afterwards.
-        let blasThreads = BLASLibrary.threadCount
-        BLASLibrary.threadCount = 1
-        defer { BLASLibrary.threadCount = blasThreads }
-        let shares = self.shares
-        for step in 0..<steps {
-            let time = reverse ? steps - 1 - step : step
-            // Each thread writes only its own product slice and state columns.
-            let buffers = StepBuffers(
-                projection: inputProjection + time * batch * 3 * hidden, state: state, next: next,
-                scratch: scratch, lengths: lengths)
-            DispatchQueue.concurrentPerform(iterations: shares.count) { part in
-                let share = shares[part]
-                let (projection, state, next, lengths) = (buffers.projection, buffers.state, buffers.next, buffers.lengths)
-                let product = buffers.scratch + batch * 3 * share.first  // (B, 3w)
-                let columns = 3 * share.width
-                if let bias = share.bias {
-                    for row in 0..<batch { (product + row * columns).update(from: bias, count: columns) }
-                }
-                share.weights.withUnsafeBufferPointer { weights in
-                    Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: columns, k: hidden,
-                                a: state, lda: hidden, b: weights.baseAddress!, ldb: hidden,
-                                beta: share.bias == nil ? 0 : 1, c: product, ldc: columns)
-                }
-                GateKernels.resetAfterInference(
-                    batch: batch, hidden: hidden, first: share.first, width: share.width, time: time,
-                    lengths: lengths, inputProjection: projection, hiddenProjection: product,
-                    previousState: state, state: next)
+        withSingleThreadedBLAS {
+            for step in 0..<steps {
+                let time = reverse ? steps - 1 - step : step
+                self.step(StepBuffers(
+                    projection: inputProjection + time * batch * 3 * hidden, state: state, next: next,
+                    gates: nil, auxiliary: nil, scratch: scratch, lengths: lengths), time: time, batch: batch)
+                state.update(from: next, count: batch * hidden)
+                emit(time, state)
             }
-            state.update(from: next, count: batch * hidden)
-            emit(time, state)
         }
     }
-}
-
-// MARK: - Training
-
-extension SplitRecurrence {
-    /// Whether a step of this shape is worth splitting across threads.
-    static func pays(batch: Int, hidden: Int) -> Bool {
-        threadCount > 1 && batch >= 8 && hidden >= 64
-    }
-
-    /// The threads to split a step across: the cores, at most 4.
-    static var threadCount: Int { min(ProcessInfo.processInfo.activeProcessorCount, 4) }
 
     /// Runs all steps of one direction for training, keeping the caches backward needs.
     ///
@@ -117,38 +82,69 @@ extension SplitRecurrence {
         gates: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, emit: (Int, UnsafePointer<Float>) -> Void
     ) {
+        withSingleThreadedBLAS {
+            for step in 0..<steps {
+                let time = reverse ? steps - 1 - step : step
+                let next = states + (step + 1) * batch * hidden
+                self.step(StepBuffers(
+                    projection: inputProjection + time * batch * 3 * hidden, state: states + step * batch * hidden,
+                    next: next, gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
+                    scratch: scratch, lengths: lengths), time: time, batch: batch)
+                emit(time, next)
+            }
+        }
+    }
+
+    /// One step, each thread taking its share: its recurrent product (one GEMM) and its gates,
+    /// with the caches when `buffers` has them.
+    private func step(_ buffers: StepBuffers, time: Int, batch: Int) {
         let hidden = self.hidden, shares = self.shares
-        let blasThreads = BLASLibrary.threadCount
-        BLASLibrary.threadCount = 1
-        defer { BLASLibrary.threadCount = blasThreads }
-        for step in 0..<steps {
-            let time = reverse ? steps - 1 - step : step
-            let buffers = TrainingStepBuffers(
-                projection: inputProjection + time * batch * 3 * hidden,
-                state: states + step * batch * hidden, next: states + (step + 1) * batch * hidden,
-                gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
-                scratch: scratch, lengths: lengths)
-            DispatchQueue.concurrentPerform(iterations: shares.count) { part in
-                let share = shares[part]
-                let product = buffers.scratch + batch * 3 * share.first  // (B, 3w)
-                let columns = 3 * share.width
-                if let bias = share.bias {
-                    for row in 0..<batch { (product + row * columns).update(from: bias, count: columns) }
-                }
-                share.weights.withUnsafeBufferPointer { weights in
-                    Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: columns, k: hidden,
-                                a: buffers.state, lda: hidden, b: weights.baseAddress!, ldb: hidden,
-                                beta: share.bias == nil ? 0 : 1, c: product, ldc: columns)
-                }
+        DispatchQueue.concurrentPerform(iterations: shares.count) { part in
+            let share = shares[part]
+            let product = buffers.scratch + batch * 3 * share.first  // (B, 3w)
+            let columns = 3 * share.width
+            if let bias = share.bias {
+                for row in 0..<batch { (product + row * columns).update(from: bias, count: columns) }
+            }
+            share.weights.withUnsafeBufferPointer { weights in
+                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: columns, k: hidden,
+                            a: buffers.state, lda: hidden, b: weights.baseAddress!, ldb: hidden,
+                            beta: share.bias == nil ? 0 : 1, c: product, ldc: columns)
+            }
+            if let gates = buffers.gates, let auxiliary = buffers.auxiliary {
                 GateKernels.resetAfterForward(
                     batch: batch, hidden: hidden, first: share.first, width: share.width, time: time,
                     lengths: buffers.lengths, inputProjection: buffers.projection, hiddenProjection: product,
-                    previousState: buffers.state, state: buffers.next, gates: buffers.gates,
-                    candidateHiddenTerm: buffers.auxiliary)
+                    previousState: buffers.state, state: buffers.next, gates: gates, candidateHiddenTerm: auxiliary)
+            } else {
+                GateKernels.resetAfterInference(
+                    batch: batch, hidden: hidden, first: share.first, width: share.width, time: time,
+                    lengths: buffers.lengths, inputProjection: buffers.projection, hiddenProjection: product,
+                    previousState: buffers.state, state: buffers.next)
             }
-            emit(time, buffers.next)
         }
     }
+}
+
+/// Runs `body` with BLAS single-threaded (each thread's share makes its own BLAS calls), then
+/// restores BLAS's thread count.
+private func withSingleThreadedBLAS(_ body: () -> Void) {
+    let threads = BLASLibrary.threadCount
+    BLASLibrary.threadCount = 1
+    defer { BLASLibrary.threadCount = threads }
+    body()
+}
+
+// MARK: - Training
+
+extension SplitRecurrence {
+    /// Whether a step of this shape is worth splitting across threads.
+    static func pays(batch: Int, hidden: Int) -> Bool {
+        threadCount > 1 && batch >= 8 && hidden >= 64
+    }
+
+    /// The threads to split a step across: the cores, at most 4.
+    static var threadCount: Int { min(ProcessInfo.processInfo.activeProcessorCount, 4) }
 
     /// Walks one reset-after direction's steps in reverse with each step split across threads
     /// by hidden units: the gate gradients of a share's units, then, after all shares are done,
@@ -166,45 +162,45 @@ extension SplitRecurrence {
     ) {
         let parts = threadCount
         let ranges = (0..<parts).map { (hidden * $0 / parts)..<(hidden * ($0 + 1) / parts) }
-        let blasThreads = BLASLibrary.threadCount
-        BLASLibrary.threadCount = 1
-        defer { BLASLibrary.threadCount = blasThreads }
-        var dh = stateGradient, dhPrevious = previousStateGradient
-        for step in stride(from: steps - 1, through: 0, by: -1) {
-            let time = reverse ? steps - 1 - step : step
-            addOutputGradient(time, dh)
-            let buffers = BackwardStepBuffers(
-                dh: dh, dhPrevious: dhPrevious, previous: states + step * batch * hidden,
-                gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
-                dInput: inputProjectionGradient + time * batch * 3 * hidden, weights: recurrentWeight,
-                lengths: lengths)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let units = ranges[part]
-                GateKernels.resetAfterBackward(
-                    batch: batch, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
-                    lengths: buffers.lengths, stateGradient: buffers.dh, previousState: buffers.previous,
-                    gates: buffers.gates, candidateHiddenTerm: buffers.auxiliary,
-                    inputProjectionGradient: buffers.dInput, previousStateGradient: buffers.dhPrevious)
+        var dh = stateGradient, dhPrevious = previousStateGradient  // swapped every step
+        withSingleThreadedBLAS {
+            for step in stride(from: steps - 1, through: 0, by: -1) {
+                let time = reverse ? steps - 1 - step : step
+                addOutputGradient(time, dh)
+                let buffers = BackwardStepBuffers(
+                    dh: dh, dhPrevious: dhPrevious, previous: states + step * batch * hidden,
+                    gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
+                    dInput: inputProjectionGradient + time * batch * 3 * hidden, weights: recurrentWeight,
+                    lengths: lengths)
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let units = ranges[part]
+                    GateKernels.resetAfterBackward(
+                        batch: batch, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
+                        lengths: buffers.lengths, stateGradient: buffers.dh, previousState: buffers.previous,
+                        gates: buffers.gates, candidateHiddenTerm: buffers.auxiliary,
+                        inputProjectionGradient: buffers.dInput, previousStateGradient: buffers.dhPrevious)
+                }
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let units = ranges[part]
+                    Matmul.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: 3 * hidden,
+                                a: buffers.gates, lda: 3 * hidden, b: buffers.weights + units.lowerBound, ldb: hidden,
+                                beta: 1, c: buffers.dhPrevious + units.lowerBound, ldc: hidden)
+                }
+                swap(&dh, &dhPrevious)
             }
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let units = ranges[part]
-                Matmul.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: 3 * hidden,
-                            a: buffers.gates, lda: 3 * hidden, b: buffers.weights + units.lowerBound, ldb: hidden,
-                            beta: 1, c: buffers.dhPrevious + units.lowerBound, ldc: hidden)
-            }
-            swap(&dh, &dhPrevious)
         }
         if dh != stateGradient { stateGradient.update(from: dh, count: batch * hidden) }
     }
 }
 
-/// A training step's raw buffers, handed to the threads that share it; they write disjoint parts.
-private struct TrainingStepBuffers: @unchecked Sendable {
+/// One forward step's raw buffers, handed to the threads that share it; they write disjoint
+/// parts. `gates` and `auxiliary` are the training caches, nil for inference.
+private struct StepBuffers: @unchecked Sendable {
     let projection: UnsafePointer<Float>
     let state: UnsafeMutablePointer<Float>
     let next: UnsafeMutablePointer<Float>
-    let gates: UnsafeMutablePointer<Float>
-    let auxiliary: UnsafeMutablePointer<Float>
+    let gates: UnsafeMutablePointer<Float>?
+    let auxiliary: UnsafeMutablePointer<Float>?
     let scratch: UnsafeMutablePointer<Float>
     let lengths: UnsafePointer<Int>
 }
@@ -218,14 +214,5 @@ private struct BackwardStepBuffers: @unchecked Sendable {
     let auxiliary: UnsafePointer<Float>
     let dInput: UnsafeMutablePointer<Float>
     let weights: UnsafePointer<Float>
-    let lengths: UnsafePointer<Int>
-}
-
-/// The raw buffers of one step, handed to the threads that share it; they write disjoint parts.
-private struct StepBuffers: @unchecked Sendable {
-    let projection: UnsafePointer<Float>
-    let state: UnsafeMutablePointer<Float>
-    let next: UnsafeMutablePointer<Float>
-    let scratch: UnsafeMutablePointer<Float>
     let lengths: UnsafePointer<Int>
 }
