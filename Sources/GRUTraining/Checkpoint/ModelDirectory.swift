@@ -55,13 +55,18 @@ public struct ModelDirectory: Sendable {
 
     // MARK: - Writing
 
-    /// Writes the configuration, creating the directory.
-    public func saveManifest(_ manifest: Manifest) throws {
+    /// Creates the directory if it does not exist yet.
+    func createIfNeeded() throws {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
             throw FormatError(url.path, "cannot create the model directory (\(error.localizedDescription))")
         }
+    }
+
+    /// Writes the configuration, creating the directory.
+    public func saveManifest(_ manifest: Manifest) throws {
+        try createIfNeeded()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try encoder.encode(manifest), to: manifestURL)
@@ -69,6 +74,7 @@ public struct ModelDirectory: Sendable {
 
     /// Writes the weights users load.
     public func saveWeights(_ model: SequenceModel) throws {
+        try createIfNeeded()
         try SafetensorsFile(
             model.namedTensors, metadata: ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue],
             fileName: weightsURL.path
@@ -79,6 +85,7 @@ public struct ModelDirectory: Sendable {
     public func saveCheckpoint(
         model: SequenceModel, bestParameters: [Float]?, optimizer: OptimizerState, state: TrainingState
     ) throws {
+        try createIfNeeded()
         var tensors = model.namedTensors
         tensors += optimizer.buffers.sorted { $0.key < $1.key }.map {
             (name: "optimizer.\($0.key)", tensor: Tensor(shape: [$0.value.count], scalars: $0.value))

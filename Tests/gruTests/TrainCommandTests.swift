@@ -1,0 +1,82 @@
+import Foundation
+import GRUKit
+import Testing
+
+/// `gru train` end to end: progress on standard output, the model directory's files, a run
+/// stopped and resumed reaching the same weights as an uninterrupted one, and bad settings.
+struct TrainCommandTests {
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        // A small two-class .ts set: class b rises, class a falls, with varying lengths.
+        var lines = ["@problemName Tiny", "@timeStamps false", "@univariate true", "@equalLength false",
+                     "@classLabel true a b", "@data"]
+        for index in 0..<24 {
+            let length = 4 + index % 5
+            let rising = index % 2 == 1
+            let values = (0..<length).map { step in String(format: "%.3f", (rising ? 1.0 : -1.0) * Double(step) / Double(length) + Double(index % 3) * 0.1) }
+            lines.append(values.joined(separator: ",") + ":" + (rising ? "b" : "a"))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: directory.url.appendingPathComponent("tiny.ts"), atomically: true, encoding: .utf8)
+    }
+
+    private func train(_ model: String, _ extra: [String]) throws -> CommandResult {
+        try CommandRunner.run(
+            ["train", "--train", directory.path("tiny.ts"), "--model", directory.path(model), "--hidden-size", "6",
+             "--batch-size", "5", "--learning-rate", "0.02", "--seed", "3", "--validation-fraction", "0.25"] + extra)
+    }
+
+    @Test func trainsAndWritesTheModelDirectory() throws {
+        let result = try train("model", ["--epochs", "3"])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("epoch 3/3"))
+        #expect(result.standardOutput.contains("val accuracy"))
+        for file in ["model.json", "weights.safetensors", "checkpoint.safetensors", "log.jsonl", "curve.svg"] {
+            #expect(FileManager.default.fileExists(atPath: directory.path("model/\(file)")), "\(file)")
+        }
+        let log = try String(contentsOfFile: directory.path("model/log.jsonl"), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 3)
+        let svg = try String(contentsOfFile: directory.path("model/curve.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("<polyline"))
+    }
+
+    @Test func resumingReachesTheSameWeightsAsOneRun() throws {
+        #expect(try train("straight", ["--epochs", "4", "--input-dropout", "0.1"]).exitCode == 0)
+        #expect(try train("stopped", ["--epochs", "2", "--input-dropout", "0.1"]).exitCode == 0)
+        let resumed = try train("stopped", ["--epochs", "4", "--resume"])
+        #expect(resumed.exitCode == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resuming after epoch 2"))
+        let straight = try SafetensorsFile.read(contentsOf: directory.url.appendingPathComponent("straight/weights.safetensors"))
+        let stopped = try SafetensorsFile.read(contentsOf: directory.url.appendingPathComponent("stopped/weights.safetensors"))
+        #expect(straight.names == stopped.names)
+        for name in straight.names { #expect(straight[name] == stopped[name], "\(name)") }
+    }
+
+    @Test func badSettingsAreOneLineErrors() throws {
+        let result = try train("bad", ["--epochs", "0"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("epochs is 0"))
+        #expect(result.standardError.split(separator: "\n").count == 1)
+        let missing = try CommandRunner.run(["train", "--train", directory.path("absent.ts"), "--model", directory.path("m")])
+        #expect(missing.exitCode == 1)
+        #expect(missing.standardError.contains("absent.ts"))
+        let noCheckpoint = try train("never-trained", ["--resume"])
+        #expect(noCheckpoint.exitCode == 1)
+        #expect(noCheckpoint.standardError.contains("no checkpoint to resume"))
+    }
+
+    @Test func configFileKeysAreCheckedAndFlagsWin() throws {
+        try #"{"hidden_size": 4, "epochs": 1, "learning_rate": 0.01}"#.write(
+            to: directory.url.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let result = try train("configured", ["--config", directory.path("config.json")])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let manifest = try ModelDirectory(directory.url.appendingPathComponent("configured")).loadManifest()
+        #expect(manifest.model.hiddenSize == 6)  // the flag wins over the file's 4
+        #expect(manifest.training.epochs == 1)
+        try #"{"hiden_size": 4}"#.write(to: directory.url.appendingPathComponent("typo.json"), atomically: true, encoding: .utf8)
+        let typo = try train("typo", ["--config", directory.path("typo.json")])
+        #expect(typo.exitCode == 1)
+        #expect(typo.standardError.contains("unknown key \"hiden_size\""))
+    }
+}
