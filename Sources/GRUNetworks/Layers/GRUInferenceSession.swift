@@ -15,6 +15,9 @@ public final class GRUInferenceSession {
     /// Per layer and direction, W_hh transposed to (H, 3H) for the one-sequence product, when
     /// the weights are small enough that a BLAS call would cost more than the arithmetic.
     private let packedRecurrentWeights: [[Float]]
+    /// Per layer and direction, W_ih transposed to (I_layer, 3H), for one step of one sequence
+    /// (streaming), under the same size rule.
+    private let packedInputWeights: [[Float]]
 
     /// Per layer and direction, the recurrence split by hidden units across threads
     /// (reset-after only); empty when there is one core or the layer is small.
@@ -42,17 +45,22 @@ public final class GRUInferenceSession {
         }
         guard hidden <= Self.largestPackedHiddenSize else {
             packedRecurrentWeights = []
+            packedInputWeights = []
             return
         }
-        packedRecurrentWeights = gru.parameters.slots.filter { $0.role == .recurrentWeight }.map { slot in
+        /// A (rows, columns) slot transposed to (columns, rows).
+        func transposed(_ slot: GRUParameterSlot) -> [Float] {
+            let rows = slot.shape[0], columns = slot.shape[1]
             var packed = [Float](repeating: 0, count: slot.count)
-            for row in 0..<(3 * hidden) {
-                for column in 0..<hidden {
-                    packed[column * 3 * hidden + row] = gru.parameters.values[slot.offset + row * hidden + column]
+            for row in 0..<rows {
+                for column in 0..<columns {
+                    packed[column * rows + row] = gru.parameters.values[slot.offset + row * columns + column]
                 }
             }
             return packed
         }
+        packedRecurrentWeights = gru.parameters.slots.filter { $0.role == .recurrentWeight }.map(transposed)
+        packedInputWeights = gru.parameters.slots.filter { $0.role == .inputWeight }.map(transposed)
     }
 
     /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.
@@ -143,17 +151,25 @@ public final class GRUInferenceSession {
         let state = b.state.pointer, next = b.nextState.pointer  // (B, H)
         let rows = steps * batch
 
-        if let inputBias { for row in 0..<rows { (inputProjection + row * h3).update(from: inputBias, count: h3) } }
-        if rows == 1 {
-            // One step of one sequence (streaming): BLAS's gemv is far faster than a 1-row GEMM.
-            Matmul.gemv(m: h3, n: inputSize, a: inputWeight, lda: inputSize, x: input,
-                        beta: inputBias == nil ? 0 : 1, y: inputProjection)
-        } else {
-            Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
-                        a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
-                        beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
-        }
         let index = layer * config.directionCount + direction
+        // All steps' input projections, (T*B, 3H). One step of one sequence (streaming) takes
+        // the packed product, or BLAS's gemv; both far faster there than a one-row GEMM.
+        if rows == 1, !packedInputWeights.isEmpty {
+            packedInputWeights[index].withUnsafeBufferPointer {
+                Matmul.packedMatrixVector(kCount: inputSize, columns: h3, ld: h3, packed: $0.baseAddress!,
+                                          x: input, bias: inputBias, y: inputProjection)
+            }
+        } else {
+            if let inputBias { for row in 0..<rows { (inputProjection + row * h3).update(from: inputBias, count: h3) } }
+            if rows == 1 {
+                Matmul.gemv(m: h3, n: inputSize, a: inputWeight, lda: inputSize, x: input,
+                            beta: inputBias == nil ? 0 : 1, y: inputProjection)
+            } else {
+                Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+                            a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
+                            beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
+            }
+        }
         if SplitRecurrence.pays(batch: batch, hidden: hidden), !splitRecurrences.isEmpty {
             splitRecurrences[index].run(
                 steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
