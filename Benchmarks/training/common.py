@@ -9,7 +9,9 @@ Record (one JSON object on stdout):
                                         language-model: perplexity, loss (nats per character)
     train_seconds                       wall-clock seconds of the epochs only (no loading,
                                         no evaluation)
-    epoch_losses                        mean training loss of each epoch
+    fastest_epoch_seconds               the quickest epoch: on a busy machine, a better guide
+                                        to the speed than the total
+    epoch_losses, epoch_seconds         mean training loss and wall-clock seconds of each epoch
     threads                             intra-op threads of the framework
     load_average                        os.getloadavg() before and after training
     machine                             CPU model, core count, Python version
@@ -23,6 +25,7 @@ import os
 import platform
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,15 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = ("classify", "forecast", "language-model")
+
+
+@dataclass
+class TrainingLog:
+    """What the epochs took and reached."""
+
+    seconds: float               # wall-clock time of all epochs
+    epoch_losses: list[float]    # mean training loss of each epoch
+    epoch_seconds: list[float]   # wall-clock time of each epoch
 
 
 def parse_arguments(framework: str) -> argparse.Namespace:
@@ -85,8 +97,7 @@ def relative(path: Path) -> str:
 
 
 def emit(framework: str, version: str, args: argparse.Namespace, config: dict[str, Any],
-         metrics: dict[str, Any], train_seconds: float, epoch_losses: list[float],
-         load_before: tuple[float, ...]) -> None:
+         metrics: dict[str, Any], log: TrainingLog, load_before: tuple[float, ...]) -> None:
     record = {
         "dataset": config.get("name", args.config.stem),
         "task": config["task"],
@@ -96,8 +107,10 @@ def emit(framework: str, version: str, args: argparse.Namespace, config: dict[st
         "train_file": relative(args.train),
         "test_file": relative(args.test),
         "metrics": metrics,
-        "train_seconds": round(train_seconds, 3),
-        "epoch_losses": [round(x, 6) for x in epoch_losses],
+        "train_seconds": round(log.seconds, 3),
+        "fastest_epoch_seconds": round(min(log.epoch_seconds), 3),
+        "epoch_losses": [round(x, 6) for x in log.epoch_losses],
+        "epoch_seconds": [round(x, 3) for x in log.epoch_seconds],
         "threads": args.threads,
         "load_average": {"before": [round(x, 2) for x in load_before],
                          "after": [round(x, 2) for x in os.getloadavg()]},
@@ -108,8 +121,8 @@ def emit(framework: str, version: str, args: argparse.Namespace, config: dict[st
 
 
 def log_epoch(epoch: int, config: dict[str, Any], loss: float, seconds: float) -> None:
-    log(f"epoch {epoch + 1}/{config['epochs']}  loss {loss:.5f}  {seconds:.1f}s")
+    say(f"epoch {epoch + 1}/{config['epochs']}  loss {loss:.5f}  {seconds:.1f}s")
 
 
-def log(message: str) -> None:
+def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)

@@ -53,9 +53,10 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 def train(model, config: dict, rng: np.random.Generator, count: int, batch_arrays, weight):
     """Runs the epochs; batch_arrays(indices) gives (inputs, targets) for train_on_batch."""
-    epoch_losses = []
+    epoch_losses, epoch_seconds = [], []
     start = time.perf_counter()
     for epoch in range(config["epochs"]):
+        epoch_start = time.perf_counter()
         total, total_weight = 0.0, 0
         for indices in data.batches(count, config["batch_size"], rng if config.get("shuffle", True) else None):
             inputs, targets = batch_arrays(indices)
@@ -63,8 +64,9 @@ def train(model, config: dict, rng: np.random.Generator, count: int, batch_array
             total += loss * weight(indices)
             total_weight += weight(indices)
         epoch_losses.append(total / total_weight)
+        epoch_seconds.append(time.perf_counter() - epoch_start)
         common.log_epoch(epoch, config, epoch_losses[-1], time.perf_counter() - start)
-    return time.perf_counter() - start, epoch_losses
+    return common.TrainingLog(time.perf_counter() - start, epoch_losses, epoch_seconds)
 
 
 def run_classify(keras, args, config, rng):
@@ -87,13 +89,13 @@ def run_classify(keras, args, config, rng):
     def batch_arrays(indices):
         return [train_set.features[indices], train_mask[indices]], train_set.labels[indices]
 
-    seconds, losses = train(model, config, rng, len(train_set.labels), batch_arrays, len)
+    log = train(model, config, rng, len(train_set.labels), batch_arrays, len)
     width = test_set.features.shape[1]
     logits = np.asarray(model([test_set.features, mask(test_set, width)], training=False),
                         dtype=np.float64)
     loss = float(-log_softmax(logits)[np.arange(len(test_set.labels)), test_set.labels].mean())
     metrics = data.classification_metrics(test_set.labels, logits.argmax(1), classes)
-    return {"loss": loss, **metrics}, seconds, losses
+    return {"loss": loss, **metrics}, log
 
 
 def run_forecast(keras, args, config, rng):
@@ -104,10 +106,10 @@ def run_forecast(keras, args, config, rng):
     last = keras.layers.GRU(config["hidden_size"], reset_after=True)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1)(last))
     model.compile(optimizer=make_optimizer(keras, config), loss="mse")
-    seconds, losses = train(model, config, rng, len(y),
+    log = train(model, config, rng, len(y),
                             lambda i: (x[i], y[i][:, None]), len)
     predicted = np.asarray(model(sets.test_inputs, training=False))[:, 0]
-    return data.forecast_metrics(predicted, sets.test_targets, sets.mean, sets.std), seconds, losses
+    return data.forecast_metrics(predicted, sets.test_targets, sets.mean, sets.std), log
 
 
 def run_language_model(keras, args, config, rng):
@@ -121,7 +123,7 @@ def run_language_model(keras, args, config, rng):
     model = keras.Model(codes, keras.layers.Dense(symbols)(outputs))
     model.compile(optimizer=make_optimizer(keras, config),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    seconds, losses = train(model, config, rng, len(pieces.lengths),
+    log = train(model, config, rng, len(pieces.lengths),
                             lambda i: (pieces.inputs[i], pieces.targets[i]),
                             lambda i: int(pieces.lengths[i].sum()))
     total = 0.0
@@ -131,7 +133,7 @@ def run_language_model(keras, args, config, rng):
         picked = np.take_along_axis(log_softmax(logits), targets[:, :, None], axis=2)[:, :, 0]
         total -= float(picked[targets > 0].sum())
     metrics = data.language_model_metrics(total, int(test_pieces.lengths.sum()), len(vocabulary))
-    return metrics, seconds, losses
+    return metrics, log
 
 
 def main() -> None:
@@ -142,10 +144,10 @@ def main() -> None:
     load_before = os.getloadavg()
     runner = {"classify": run_classify, "forecast": run_forecast,
               "language-model": run_language_model}[config["task"]]
-    metrics, seconds, losses = runner(keras, args, config, rng)
+    metrics, log = runner(keras, args, config, rng)
     import tensorflow as tf
     common.emit("keras", f"keras {keras.__version__}, tensorflow {tf.__version__}",
-                args, config, metrics, seconds, losses, load_before)
+                args, config, metrics, log, load_before)
 
 
 if __name__ == "__main__":

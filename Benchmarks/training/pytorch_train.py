@@ -75,9 +75,10 @@ def train(model: nn.Module, config: dict, rng: np.random.Generator, count: int,
     """Runs the epochs; step_loss(indices) returns the mean loss of one batch and its weight."""
     optimizer = make_optimizer(model, config)
     clip = config.get("clip_norm")
-    epoch_losses = []
+    epoch_losses, epoch_seconds = [], []
     start = time.perf_counter()
     for epoch in range(config["epochs"]):
+        epoch_start = time.perf_counter()
         model.train()
         total, weight = 0.0, 0
         for indices in data.batches(count, config["batch_size"], rng if config.get("shuffle", True) else None):
@@ -90,8 +91,9 @@ def train(model: nn.Module, config: dict, rng: np.random.Generator, count: int,
             total += loss.item() * n
             weight += n
         epoch_losses.append(total / weight)
+        epoch_seconds.append(time.perf_counter() - epoch_start)
         common.log_epoch(epoch, config, epoch_losses[-1], time.perf_counter() - start)
-    return time.perf_counter() - start, epoch_losses
+    return common.TrainingLog(time.perf_counter() - start, epoch_losses, epoch_seconds)
 
 
 def run_classify(args, config, rng):
@@ -107,13 +109,13 @@ def run_classify(args, config, rng):
         i = torch.from_numpy(indices)
         return loss_function(model(x[i], lengths[i]), y[i]), len(indices)
 
-    seconds, losses = train(model, config, rng, len(y), step)
+    log = train(model, config, rng, len(y), step)
     model.eval()
     with torch.no_grad():
         logits = model(torch.from_numpy(test_set.features), torch.from_numpy(test_set.lengths))
         loss = loss_function(logits, torch.from_numpy(test_set.labels)).item()
     metrics = data.classification_metrics(test_set.labels, logits.argmax(1).numpy(), classes)
-    return {"loss": loss, **metrics}, seconds, losses
+    return {"loss": loss, **metrics}, log
 
 
 def run_forecast(args, config, rng):
@@ -127,11 +129,11 @@ def run_forecast(args, config, rng):
         i = torch.from_numpy(indices)
         return loss_function(model(x[i]), y[i]), len(indices)
 
-    seconds, losses = train(model, config, rng, len(y), step)
+    log = train(model, config, rng, len(y), step)
     model.eval()
     with torch.no_grad():
         predicted = model(torch.from_numpy(sets.test_inputs)).numpy()
-    return data.forecast_metrics(predicted, sets.test_targets, sets.mean, sets.std), seconds, losses
+    return data.forecast_metrics(predicted, sets.test_targets, sets.mean, sets.std), log
 
 
 def run_language_model(args, config, rng):
@@ -147,7 +149,7 @@ def run_language_model(args, config, rng):
         n = int(pieces.lengths[indices].sum())
         return loss_function(logits.reshape(-1, logits.shape[-1]), targets[i].reshape(-1)), n
 
-    seconds, losses = train(model, config, rng, len(pieces.lengths), step)
+    log = train(model, config, rng, len(pieces.lengths), step)
     model.eval()
     total = 0.0
     with torch.no_grad():
@@ -158,7 +160,7 @@ def run_language_model(args, config, rng):
                 torch.from_numpy(test_pieces.targets[indices]).reshape(-1),
                 ignore_index=0, reduction="sum").item()
     metrics = data.language_model_metrics(total, int(test_pieces.lengths.sum()), len(vocabulary))
-    return metrics, seconds, losses
+    return metrics, log
 
 
 def main() -> None:
@@ -172,8 +174,8 @@ def main() -> None:
     load_before = os.getloadavg()
     runner = {"classify": run_classify, "forecast": run_forecast,
               "language-model": run_language_model}[config["task"]]
-    metrics, seconds, losses = runner(args, config, rng)
-    common.emit("pytorch", torch.__version__, args, config, metrics, seconds, losses, load_before)
+    metrics, log = runner(args, config, rng)
+    common.emit("pytorch", torch.__version__, args, config, metrics, log, load_before)
 
 
 if __name__ == "__main__":
