@@ -4,14 +4,35 @@ import Accelerate
 import CBLAS
 #endif
 import CGateKernels
+import Dispatch
+import Foundation
 
 /// Row-major single-precision matrix products, the one place GRUKit calls BLAS.
 ///
 /// Computes C = alpha * op(A) * op(B) + beta * C with op(A) of shape (m, k), op(B) of shape
 /// (k, n) and C of shape (m, n). `lda`, `ldb`, `ldc` are row strides in elements, so a
 /// column block of a wider matrix (one gate of a (rows, 3H) buffer) is passed without a copy.
+///
+/// Threads: GRUKit runs BLAS single-threaded and splits large products across the cores
+/// itself (by rows of C, or by columns when there are few rows). OpenBLAS's own worker
+/// threads spin for a while after each threaded call; a GRU alternates threaded products
+/// with steps it splits across the cores itself, and the spinning workers would take the
+/// cores those steps need.
 public enum Matmul {
-    /// Multiplies through BLAS (OpenBLAS on Linux, Accelerate on Apple platforms).
+    /// The threads large products are split across: the cores, at most 8.
+    public static let threadCount = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+
+    /// Products below this many floating-point operations run on one thread.
+    @usableFromInline static let smallestParallelWork = 2_000_000
+
+    /// BLAS is made single-threaded once, before GRUKit's first call.
+    @usableFromInline static let singleThreadedBLAS: Bool = {
+        BLASLibrary.threadCount = 1
+        return true
+    }()
+
+    /// Multiplies through BLAS (OpenBLAS on Linux, Accelerate on Apple platforms), split
+    /// across `threadCount` threads when the product is large and `parallel` is true.
     @inlinable
     public static func gemm(
         transposeA: Bool, transposeB: Bool,
@@ -20,7 +41,8 @@ public enum Matmul {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        parallel: Bool = true
     ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
@@ -28,6 +50,52 @@ public enum Matmul {
             scale(c, rows: m, columns: n, stride: ldc, by: beta)
             return
         }
+        _ = singleThreadedBLAS
+        let parts = parallel && 2 * m * n * k >= smallestParallelWork ? threadCount : 1
+        if parts > 1, m >= 8 * parts {
+            let operands = Operands(a: a, b: b, c: c)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let first = m * part / parts, rows = m * (part + 1) / parts - first
+                blasGemm(transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+                         a: transposeA ? operands.a + first : operands.a + first * lda, lda: lda,
+                         b: operands.b, ldb: ldb, beta: beta, c: operands.c + first * ldc, ldc: ldc)
+            }
+        } else if parts > 1, n >= 16 * parts {
+            let operands = Operands(a: a, b: b, c: c)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let first = n * part / parts, columns = n * (part + 1) / parts - first
+                blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns, k: k, alpha: alpha,
+                         a: operands.a, lda: lda, b: transposeB ? operands.b + first * ldb : operands.b + first,
+                         ldb: ldb, beta: beta, c: operands.c + first, ldc: ldc)
+            }
+        } else {
+            blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// The operands of a split product, handed to the threads; each writes its own block of C.
+    @usableFromInline
+    struct Operands: @unchecked Sendable {
+        @usableFromInline let a: UnsafePointer<Float>
+        @usableFromInline let b: UnsafePointer<Float>
+        @usableFromInline let c: UnsafeMutablePointer<Float>
+
+        @usableFromInline
+        init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+            self.a = a
+            self.b = b
+            self.c = c
+        }
+    }
+
+    /// One BLAS sgemm call.
+    @inlinable
+    static func blasGemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -39,6 +107,8 @@ public enum Matmul {
 
     /// Matrix-vector product through BLAS: y = alpha * A x + beta * y, A (m, n) row-major with
     /// row stride `lda`. For one sequence at a time, where a GEMM with m = 1 is much slower.
+    /// Large matrices are split by rows across `threadCount` threads, so each core streams
+    /// its own part of A from its own cache.
     @inlinable
     public static func gemv(
         m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
@@ -49,7 +119,14 @@ public enum Matmul {
             scale(y, rows: 1, columns: m, stride: m, by: beta)
             return
         }
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+        _ = singleThreadedBLAS
+        let parts = 2 * m * n >= smallestParallelWork / 4 && m >= 64 * threadCount ? threadCount : 1
+        let operands = Operands(a: a, b: x, c: y)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let first = m * part / parts, rows = m * (part + 1) / parts - first
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(n), alpha, operands.a + first * lda,
+                        Int32(lda), operands.b, 1, beta, operands.c + first, 1)
+        }
     }
 
     /// y[c] = bias[c] + sum_k x[k] * packed[k * ld + c] for c < columns: one sequence's product

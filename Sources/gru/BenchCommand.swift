@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
             let sgemm = GRUBenchmark.measureSgemm()
             if !json {
                 print("BLAS: \(BLASLibrary.configuration)")
-                print("kernel: \(BLASLibrary.coreName), threads: \(BLASLibrary.threadCount), sgemm 1024^3: \(format(sgemm)) GFLOP/s")
+                print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads; sgemm 1024^3: \(format(sgemm)) GFLOP/s")
                 print("case         mode     B    T     I     H    median ms   GFLOP/s   steps/s")
             }
             var records: [BenchmarkRecord] = []

@@ -40,3 +40,43 @@ struct MatmulTests {
         #expect(c == [0, 0, 0, 0])
     }
 }
+
+/// Products large enough to be split across threads (by rows, or by columns when rows are
+/// few) against the naive twin.
+struct ParallelMatmulTests {
+    @Test(arguments: [(200, 70, 100), (4, 600, 500), (3, 20, 40)])
+    func splitProductsMatchNaiveTwin(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var generator = SeededGenerator(seed: 7)
+        for (transposeA, transposeB) in [(false, true), (true, false)] {
+            let a = (0..<(m * k)).map { _ in generator.uniform(-1, 1) }
+            let b = (0..<(k * n)).map { _ in generator.uniform(-1, 1) }
+            let c0 = (0..<(m * n)).map { _ in generator.uniform(-1, 1) }
+            var fast = c0, naive = c0
+            let lda = transposeA ? m : k, ldb = transposeB ? k : n
+            fast.withUnsafeMutableBufferPointer { c in
+                Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                            a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
+            }
+            naive.withUnsafeMutableBufferPointer { c in
+                Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                 a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
+            }
+            let worst = zip(fast, naive).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-4, "largest difference \(worst)")
+        }
+    }
+
+    @Test func splitMatrixVectorMatchesNaiveGemm() {
+        var generator = SeededGenerator(seed: 8)
+        let m = 900, n = 600
+        let a = (0..<(m * n)).map { _ in generator.uniform(-1, 1) }
+        let x = (0..<n).map { _ in generator.uniform(-1, 1) }
+        var fast = [Float](repeating: 0.25, count: m), naive = fast
+        Matmul.gemv(m: m, n: n, a: a, lda: n, x: x, beta: 1, y: &fast)
+        Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: m, k: n, a: x, lda: n,
+                         b: a, ldb: n, beta: 1, c: &naive, ldc: m)
+        let worst = zip(fast, naive).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-4, "largest difference \(worst)")
+    }
+}

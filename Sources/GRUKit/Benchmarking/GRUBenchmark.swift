@@ -23,7 +23,7 @@ public enum GRUBenchmark {
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / unitsPerCall)
         }
         return BenchmarkRecord(
-            benchmarkCase, sortedSeconds: seconds.sorted(), threads: BLASLibrary.threadCount, version: version)
+            benchmarkCase, sortedSeconds: seconds.sorted(), threads: Matmul.threadCount, version: version)
     }
 
     /// The extra peak resident memory of one call of `benchmarkCase`, in MiB, as

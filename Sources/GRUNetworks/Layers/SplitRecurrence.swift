@@ -58,15 +58,13 @@ final class SplitRecurrence: @unchecked Sendable {
         scratch: UnsafeMutablePointer<Float>, emit: (Int, UnsafePointer<Float>) -> Void
     ) {
         let next = scratch + batch * 3 * hidden
-        withSingleThreadedBLAS {
-            for step in 0..<steps {
-                let time = reverse ? steps - 1 - step : step
-                self.step(StepBuffers(
-                    projection: inputProjection + time * batch * 3 * hidden, state: state, next: next,
-                    gates: nil, auxiliary: nil, scratch: scratch, lengths: lengths), time: time, batch: batch)
-                state.update(from: next, count: batch * hidden)
-                emit(time, state)
-            }
+        for step in 0..<steps {
+            let time = reverse ? steps - 1 - step : step
+            self.step(StepBuffers(
+                projection: inputProjection + time * batch * 3 * hidden, state: state, next: next,
+                gates: nil, auxiliary: nil, scratch: scratch, lengths: lengths), time: time, batch: batch)
+            state.update(from: next, count: batch * hidden)
+            emit(time, state)
         }
     }
 
@@ -82,16 +80,14 @@ final class SplitRecurrence: @unchecked Sendable {
         gates: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, emit: (Int, UnsafePointer<Float>) -> Void
     ) {
-        withSingleThreadedBLAS {
-            for step in 0..<steps {
-                let time = reverse ? steps - 1 - step : step
-                let next = states + (step + 1) * batch * hidden
-                self.step(StepBuffers(
-                    projection: inputProjection + time * batch * 3 * hidden, state: states + step * batch * hidden,
-                    next: next, gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
-                    scratch: scratch, lengths: lengths), time: time, batch: batch)
-                emit(time, next)
-            }
+        for step in 0..<steps {
+            let time = reverse ? steps - 1 - step : step
+            let next = states + (step + 1) * batch * hidden
+            self.step(StepBuffers(
+                projection: inputProjection + time * batch * 3 * hidden, state: states + step * batch * hidden,
+                next: next, gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
+                scratch: scratch, lengths: lengths), time: time, batch: batch)
+            emit(time, next)
         }
     }
 
@@ -109,7 +105,7 @@ final class SplitRecurrence: @unchecked Sendable {
             share.weights.withUnsafeBufferPointer { weights in
                 Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: columns, k: hidden,
                             a: buffers.state, lda: hidden, b: weights.baseAddress!, ldb: hidden,
-                            beta: share.bias == nil ? 0 : 1, c: product, ldc: columns)
+                            beta: share.bias == nil ? 0 : 1, c: product, ldc: columns, parallel: false)
             }
             if let gates = buffers.gates, let auxiliary = buffers.auxiliary {
                 GateKernels.resetAfterForward(
@@ -126,15 +122,6 @@ final class SplitRecurrence: @unchecked Sendable {
     }
 }
 
-/// Runs `body` with BLAS single-threaded (each thread's share makes its own BLAS calls), then
-/// restores BLAS's thread count.
-private func withSingleThreadedBLAS(_ body: () -> Void) {
-    let threads = BLASLibrary.threadCount
-    BLASLibrary.threadCount = 1
-    defer { BLASLibrary.threadCount = threads }
-    body()
-}
-
 // MARK: - Training
 
 extension SplitRecurrence {
@@ -143,8 +130,8 @@ extension SplitRecurrence {
         threadCount > 1 && batch >= 8 && hidden >= 64
     }
 
-    /// The threads to split a step across: the cores, at most 4.
-    static var threadCount: Int { min(ProcessInfo.processInfo.activeProcessorCount, 4) }
+    /// The threads to split a step across: GRUKit's threads, at most 4.
+    static var threadCount: Int { min(Matmul.threadCount, 4) }
 
     /// Walks one reset-after direction's steps in reverse with each step split across threads
     /// by hidden units: the gate gradients of a share's units, then, after all shares are done,
@@ -163,31 +150,29 @@ extension SplitRecurrence {
         let parts = threadCount
         let ranges = (0..<parts).map { (hidden * $0 / parts)..<(hidden * ($0 + 1) / parts) }
         var dh = stateGradient, dhPrevious = previousStateGradient  // swapped every step
-        withSingleThreadedBLAS {
-            for step in stride(from: steps - 1, through: 0, by: -1) {
-                let time = reverse ? steps - 1 - step : step
-                addOutputGradient(time, dh)
-                let buffers = BackwardStepBuffers(
-                    dh: dh, dhPrevious: dhPrevious, previous: states + step * batch * hidden,
-                    gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
-                    dInput: inputProjectionGradient + time * batch * 3 * hidden, weights: recurrentWeight,
-                    lengths: lengths)
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    let units = ranges[part]
-                    GateKernels.resetAfterBackward(
-                        batch: batch, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
-                        lengths: buffers.lengths, stateGradient: buffers.dh, previousState: buffers.previous,
-                        gates: buffers.gates, candidateHiddenTerm: buffers.auxiliary,
-                        inputProjectionGradient: buffers.dInput, previousStateGradient: buffers.dhPrevious)
-                }
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    let units = ranges[part]
-                    Matmul.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: 3 * hidden,
-                                a: buffers.gates, lda: 3 * hidden, b: buffers.weights + units.lowerBound, ldb: hidden,
-                                beta: 1, c: buffers.dhPrevious + units.lowerBound, ldc: hidden)
-                }
-                swap(&dh, &dhPrevious)
+        for step in stride(from: steps - 1, through: 0, by: -1) {
+            let time = reverse ? steps - 1 - step : step
+            addOutputGradient(time, dh)
+            let buffers = BackwardStepBuffers(
+                dh: dh, dhPrevious: dhPrevious, previous: states + step * batch * hidden,
+                gates: gates + step * batch * 3 * hidden, auxiliary: auxiliary + step * batch * hidden,
+                dInput: inputProjectionGradient + time * batch * 3 * hidden, weights: recurrentWeight,
+                lengths: lengths)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let units = ranges[part]
+                GateKernels.resetAfterBackward(
+                    batch: batch, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
+                    lengths: buffers.lengths, stateGradient: buffers.dh, previousState: buffers.previous,
+                    gates: buffers.gates, candidateHiddenTerm: buffers.auxiliary,
+                    inputProjectionGradient: buffers.dInput, previousStateGradient: buffers.dhPrevious)
             }
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let units = ranges[part]
+                Matmul.gemm(transposeA: false, transposeB: false, m: batch, n: units.count, k: 3 * hidden,
+                            a: buffers.gates, lda: 3 * hidden, b: buffers.weights + units.lowerBound, ldb: hidden,
+                            beta: 1, c: buffers.dhPrevious + units.lowerBound, ldc: hidden, parallel: false)
+            }
+            swap(&dh, &dhPrevious)
         }
         if dh != stateGradient { stateGradient.update(from: dh, count: batch * hidden) }
     }
