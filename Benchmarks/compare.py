@@ -176,7 +176,7 @@ def table(records: list[Record], memory: bool) -> tuple[list[str], list[list[str
     by_key = {(r["case"], r["mode"], r["framework"]): r for r in records}
     rows_keys = sorted({(r["case"], r["mode"]) for r in records}, key=row_order)
     memory_frameworks = [name for name in frameworks
-                         if any(r["peak_memory_mb"] is not None
+                         if any(r.get("peak_memory_mb") is not None
                                 for r in records if r["framework"] == name)] if memory else []
 
     header = ["case", "mode"] + [f"{DISPLAY_NAMES.get(name, name)} ms" for name in frameworks]

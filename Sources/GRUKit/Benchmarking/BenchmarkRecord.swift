@@ -25,6 +25,26 @@ public struct BenchmarkRecord: Codable, Sendable {
         case sequenceStepsPerS = "sequence_steps_per_s", peakMemoryMb = "peak_memory_mb"
     }
 
+    /// Writes every key, `peak_memory_mb` as null when it was not measured, as the schema asks.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(framework, forKey: .framework)
+        try container.encode(version, forKey: .version)
+        try container.encode(self.case, forKey: .case)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(batch, forKey: .batch)
+        try container.encode(steps, forKey: .steps)
+        try container.encode(inputSize, forKey: .inputSize)
+        try container.encode(hiddenSize, forKey: .hiddenSize)
+        try container.encode(medianMs, forKey: .medianMs)
+        try container.encode(minMs, forKey: .minMs)
+        try container.encode(repeats, forKey: .repeats)
+        try container.encode(threads, forKey: .threads)
+        try container.encode(gflops, forKey: .gflops)
+        try container.encode(sequenceStepsPerS, forKey: .sequenceStepsPerS)
+        try container.encode(peakMemoryMb, forKey: .peakMemoryMb)
+    }
+
     /// A record of `benchmarkCase` from its sorted timings in seconds (per step for streaming).
     public init(_ benchmarkCase: BenchmarkCase, sortedSeconds: [Double], threads: Int, version: String) {
         let median = sortedSeconds[sortedSeconds.count / 2]
