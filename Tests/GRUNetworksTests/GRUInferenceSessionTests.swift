@@ -22,9 +22,9 @@ struct GRUInferenceSessionTests {
         Case(variant: .resetAfter, batch: 1, hidden: 40),  // packed matrix-vector product
         Case(variant: .resetBefore, batch: 1, hidden: 40),
         Case(variant: .resetAfter, batch: 1, hidden: 300),  // BLAS gemv
-        Case(variant: .resetAfter, batch: 9, hidden: 70, layers: 2, bidirectional: true),  // split across threads
+        Case(variant: .resetAfter, batch: 8, hidden: 440, layers: 2, bidirectional: true),  // split across threads
         Case(variant: .resetAfter, batch: 3, hidden: 33),  // one GEMM per step
-        Case(variant: .resetBefore, batch: 9, hidden: 70, layers: 2, bidirectional: true),
+        Case(variant: .resetBefore, batch: 8, hidden: 440, layers: 2, bidirectional: true),
     ]
 
     @Test(arguments: cases)

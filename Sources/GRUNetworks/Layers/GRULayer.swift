@@ -10,8 +10,8 @@ import GRUTensor
 /// Structure: per layer and direction, the input projections of all T steps are one GEMM;
 /// each step is one recurrent GEMM (two for reset-before) and one fused gate pass over
 /// buffers allocated once per call. Backward walks the steps in reverse carrying dh, then
-/// forms the weight gradients with one GEMM over all T*B rows. Reset-after batches of 8 or
-/// more with H >= 64 split each step across the cores by hidden units (`SplitRecurrence`).
+/// forms the weight gradients with one GEMM over all T*B rows. Large reset-after batches
+/// (B H^2 >= 1.5e6) split each step across the cores by hidden units (`SplitRecurrence`).
 public struct GRULayer: Sendable {
     /// Where each weight sits in the layer's slice of the buffer.
     public let layout: GRUParameterLayout
