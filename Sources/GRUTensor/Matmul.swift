@@ -24,7 +24,7 @@ public enum Matmul {
 
     /// Products below this many floating-point operations run on one thread: waking a second
     /// thread costs tens of microseconds, the time of a few million operations.
-    @usableFromInline static let smallestParallelWork = 8_000_000
+    @usableFromInline static let smallestParallelWork = 2_000_000
 
     /// BLAS is made single-threaded once, before GRUKit's first call.
     @usableFromInline static let singleThreadedBLAS: Bool = {
@@ -121,7 +121,7 @@ public enum Matmul {
             return
         }
         _ = singleThreadedBLAS
-        let parts = 2 * m * n >= smallestParallelWork / 16 && m >= 64 * threadCount ? threadCount : 1
+        let parts = 2 * m * n >= smallestParallelWork / 4 && m >= 64 * threadCount ? threadCount : 1
         let operands = Operands(a: a, b: x, c: y)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let first = m * part / parts, rows = m * (part + 1) / parts - first

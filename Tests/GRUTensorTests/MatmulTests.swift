@@ -44,7 +44,7 @@ struct MatmulTests {
 /// Products large enough to be split across threads (by rows, or by columns when rows are
 /// few) against the naive twin.
 struct ParallelMatmulTests {
-    @Test(arguments: [(300, 120, 150), (4, 1200, 1000), (3, 20, 40)])
+    @Test(arguments: [(200, 70, 100), (4, 600, 500), (3, 20, 40)])
     func splitProductsMatchNaiveTwin(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var generator = SeededGenerator(seed: 7)
