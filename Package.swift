@@ -2,7 +2,7 @@
 import PackageDescription
 
 // MARK: - Targets, one per layer of the design
-// GRUTensor <- GRUFormats, GRUNetworks <- GRUTraining <- GRUKit <- gru. BLAS comes from OpenBLAS on Linux
+// CGateKernels <- GRUTensor <- GRUFormats, GRUNetworks <- GRUTraining <- GRUKit <- gru. BLAS comes from OpenBLAS on Linux
 // (the CBLAS system-library target) and from Accelerate on Apple platforms.
 
 let blas: Target.Dependency = .target(name: "CBLAS", condition: .when(platforms: [.linux]))
