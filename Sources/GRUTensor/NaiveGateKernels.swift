@@ -1,18 +1,12 @@
-/// The slow, obvious twin of `GateKernels`: the same seven kernels as plain Swift loops with
-/// the C library's exp and tanh, used only by tests to check the vectorized kernels.
-/// See `GateKernels` for the math, the legend and the masking rule.
+/// The slow, obvious twin of `GateKernels`: its six whole-row training kernels as plain Swift
+/// loops with the C library's exp and tanh, used only by tests to check the vectorized kernels
+/// (the C whole-row kernels are the column-share kernels with one share, so these check both).
+/// See `GateKernels`
+/// for the math, the legend, the buffers and the masking rule.
 public enum NaiveGateKernels {
     // MARK: - Reset-after
 
-    /// Forward step of the reset-after GRU.
-    ///
-    /// - Parameters:
-    ///   - inputProjection: (B, 3H) W_ih x_t + b_ih.
-    ///   - hiddenProjection: (B, 3H) W_hh h + b_hh.
-    ///   - previousState: (B, H) h_{t-1}.
-    ///   - state: (B, H) receives h_t.
-    ///   - gates: (B, 3H) receives r, z, n after activation.
-    ///   - candidateHiddenTerm: (B, H) receives W_hn h + b_hn, which backward needs for dr.
+    /// Twin of `GateKernels.resetAfterForward`.
     public static func resetAfterForward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
@@ -45,14 +39,7 @@ public enum NaiveGateKernels {
         }
     }
 
-    /// Backward step of the reset-after GRU.
-    ///
-    /// - Parameters:
-    ///   - stateGradient: (B, H) dL/dh_t, everything that flows into h_t.
-    ///   - inputProjectionGradient: (B, 3H) receives dL/d(W_ih x_t + b_ih).
-    ///   - hiddenProjectionGradient: (B, 3H) receives dL/d(W_hh h + b_hh).
-    ///   - previousStateGradient: (B, H) receives the direct part of dL/dh_{t-1}; the caller
-    ///     adds hiddenProjectionGradient * W_hh.
+    /// Twin of `GateKernels.resetAfterBackward`.
     public static func resetAfterBackward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>,
@@ -92,12 +79,7 @@ public enum NaiveGateKernels {
 
     // MARK: - Reset-before
 
-    /// First half of a reset-before forward step: the reset and update gates and r * h.
-    ///
-    /// - Parameters:
-    ///   - hiddenProjection: (B, 3H) whose r and z blocks hold W_hh h + b_hh for those gates.
-    ///   - gates: (B, 3H) receives r and z (n is written by `resetBeforeCandidate`).
-    ///   - resetState: (B, H) receives r * h_{t-1}, the input of the candidate's recurrent GEMM.
+    /// Twin of `GateKernels.resetBeforeGates`.
     public static func resetBeforeGates(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
@@ -124,12 +106,7 @@ public enum NaiveGateKernels {
         }
     }
 
-    /// Second half of a reset-before forward step: the candidate and the new state.
-    ///
-    /// - Parameters:
-    ///   - hiddenProjection: (B, 3H) whose n block holds W_hn (r * h) + b_hn.
-    ///   - gates: (B, 3H) holding r and z; receives n.
-    ///   - state: (B, H) receives h_t.
+    /// Twin of `GateKernels.resetBeforeCandidate`.
     public static func resetBeforeCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
@@ -157,11 +134,7 @@ public enum NaiveGateKernels {
         }
     }
 
-    /// First half of a reset-before backward step: the candidate and update gate gradients.
-    ///
-    /// Writes the z and n blocks of both projection gradients (the n block of
-    /// hiddenProjectionGradient is dL/d(W_hn (r h) + b_hn)) and the direct dL/dh_{t-1} = dh * z.
-    /// The caller then forms d(r h) = dn_pre * W_hn for `resetBeforeBackwardReset`.
+    /// Twin of `GateKernels.resetBeforeBackwardCandidate`.
     public static func resetBeforeBackwardCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>,
@@ -195,11 +168,7 @@ public enum NaiveGateKernels {
         }
     }
 
-    /// Second half of a reset-before backward step: the reset gate gradient.
-    ///
-    /// - Parameters:
-    ///   - resetStateGradient: (B, H) dL/d(r * h_{t-1}), that is dn_pre * W_hn.
-    ///   - previousStateGradient: (B, H) accumulates dL/d(r h) * r.
+    /// Twin of `GateKernels.resetBeforeBackwardReset`.
     public static func resetBeforeBackwardReset(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         resetStateGradient: UnsafePointer<Float>,
