@@ -15,8 +15,9 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a GRU model on a data file and save it in a model directory.",
         discussion: """
             The format follows the file extension (.ts, .csv, .tsv, .conll, .txt, .npy) unless \
-            --format names it. Every flag is also a key of --config FILE.json (snake_case, such as \
-            "hidden_size"); flags win over the file. The model directory gets model.json, \
+            --format names it. Every setting (all flags but --train, --validation, --model, --config and \
+            --resume) is also a key of --config FILE.json (snake_case, such as "hidden_size"); \
+            flags win over the file. The model directory gets model.json, \
             weights.safetensors (PyTorch names), checkpoint.safetensors (for --resume), log.jsonl \
             and curve.svg.
             """
