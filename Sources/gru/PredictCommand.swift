@@ -10,7 +10,9 @@ struct PredictCommand: ParsableCommand {
             One row per sequence, in the file's order, with columns index and source (file:line), \
             then: prediction and p_<label> per class (classify); prediction, the tags joined by \
             spaces (tag); <target>_t+<k> per forecast value in the data's units (forecast); tokens \
-            and perplexity (language-model).
+            and perplexity (language-model). The data may be unlabelled: .csv or .tsv with only \
+            a text column (a header naming it, or one field per row), .ts declaring \
+            @classLabel false, .conll with a token only per line.
             """
     )
 

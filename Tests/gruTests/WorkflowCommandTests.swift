@@ -7,14 +7,16 @@ import Testing
 /// keep the data's order, sampling repeats for a seed, and bad input is one `error:` line.
 struct WorkflowCommandTests {
     let directory: TemporaryDirectory
+    /// The texts of `tiny, reviews.csv` in file order, quoted as CSV fields.
+    let texts: [String]
 
     init() throws {
         directory = try TemporaryDirectory()
         let reviews = [("pos", "good great fine"), ("neg", "bad awful poor"), ("pos", "great nice good"),
                        ("neg", "poor bad terrible"), ("pos", "\"fine, nice\" and good"), ("neg", "awful and bad"),
                        ("pos", "nice good great"), ("neg", "terrible poor awful")]
-        try write("label,text\n" + reviews.map { "\($0),\($1.contains(",") ? "\"\($1.replacingOccurrences(of: "\"", with: "\"\""))\"" : $1)" }
-            .joined(separator: "\n") + "\n", to: "tiny, reviews.csv")
+        texts = reviews.map { $1.contains(",") ? "\"\($1.replacingOccurrences(of: "\"", with: "\"\""))\"" : $1 }
+        try write("label,text\n" + zip(reviews, texts).map { "\($0.0),\($1)" }.joined(separator: "\n") + "\n", to: "tiny, reviews.csv")
         try write("label,text\npos,good fine\nmaybe,good bad\n", to: "unknown-label.csv")
         let series = (0..<30).map { step in "m\(step),\(100 + 20 * sin(Double(step) * 0.5) + Double(step))" }
         try write("month,value\n" + series.joined(separator: "\n") + "\n", to: "series.csv")
@@ -167,6 +169,42 @@ struct WorkflowCommandTests {
         }
         let text = try String(contentsOfFile: directory.path("predictions.csv"), encoding: .utf8)
         #expect(text.contains("\n0,\"\(directory.path("tiny, reviews.csv")):2\","), "the source holds a comma, so it is quoted")
+    }
+
+    @Test func predictReadsUnlabelledTextInFileOrder() throws {
+        let model = try classifier()
+        let labelled = try predict(model: model, data: "tiny, reviews.csv").dropFirst()
+        // The same texts without labels: a header with the text column only, then headerless and reversed.
+        try write("id,text\n" + labelled.indices.map { "r\($0),\(texts[$0 - 1])" }.joined(separator: "\n") + "\n", to: "new.csv")
+        try write(texts.reversed().joined(separator: "\n") + "\n", to: "reversed.csv")
+
+        let lines = try predict(model: model, data: "new.csv")
+        #expect(lines.first == ["index", "source", "prediction", "p_neg", "p_pos"])
+        let rows = Array(lines.dropFirst())
+        try #require(rows.count == 8)
+        #expect(rows.map { $0[0] } == (0..<8).map(String.init))
+        #expect(rows.map { $0[1] } == (2..<10).map { directory.path("new.csv") + ":\($0)" })
+        #expect(rows.map { Array($0[2...]) } == labelled.map { Array($0[2...]) }, "same texts, same predictions")
+
+        let reversed = Array(try predict(model: model, data: "reversed.csv").dropFirst())
+        try #require(reversed.count == 8)
+        #expect(reversed.map { $0[1] } == (1...8).map { directory.path("reversed.csv") + ":\($0)" })
+        #expect(reversed.map { Array($0[2...]) } == labelled.reversed().map { Array($0[2...]) })
+
+        // evaluate still needs labels.
+        try expectFailure(["evaluate", "--model", model, "--data", directory.path("reversed.csv")],
+                          mentions: [directory.path("reversed.csv") + ":1", "expected 2 fields (label, text), found 1"])
+    }
+
+    @Test func predictTagsUnlabelledTokens() throws {
+        let model = try tagger()
+        try write("the\ncat\nran\nhome\n\na\nlog\n", to: "tokens.conll")
+        let rows = Array(try predict(model: model, data: "tokens.conll").dropFirst())
+        try #require(rows.count == 2)
+        #expect(rows.map { $0[1] } == [1, 6].map { directory.path("tokens.conll") + ":\($0)" })
+        #expect(rows.map { $0[2].split(separator: " ").count } == [4, 2])
+        try expectFailure(["evaluate", "--model", model, "--data", directory.path("tokens.conll")],
+                          mentions: [directory.path("tokens.conll") + ":1", "expected a token and its tag"])
     }
 
     @Test func predictTagsEveryStepAndEvaluateCountsThem() throws {

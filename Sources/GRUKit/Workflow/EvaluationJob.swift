@@ -120,9 +120,11 @@ extension ModelDirectory {
     /// schema, the format forced by `format` (else the file extension's, else the training run's
     /// forced format), and sequences cut to the run's maximum length.
     ///
+    /// - Parameter requiresTargets: false reads unlabelled files too, for prediction.
     /// - Throws: `FormatError` naming the file (and line), or when it holds no sequences.
-    func dataset(at url: URL, format: DataFormat?, manifest: Manifest) throws -> SequenceDataset {
+    func dataset(at url: URL, format: DataFormat?, manifest: Manifest, requiresTargets: Bool = true) throws -> SequenceDataset {
         var options = manifest.dataOptions
+        options.requiresTargets = requiresTargets
         if let format {
             options.format = format
         } else if DataFormat(fileExtension: url.pathExtension) != nil {

@@ -3,7 +3,9 @@ import Foundation
 /// A `gru predict` run: a trained model's prediction for every sequence of a data file, as a
 /// CSV table with one row per sequence in the file's order.
 ///
-/// The file is read as `gru evaluate` reads it (see `EvaluationJob`). Columns: `index` (the
+/// The file is read as `gru evaluate` reads it (see `EvaluationJob`), except that labels may be
+/// missing (`DataOptions.requiresTargets` false): label-and-text files with only a text column,
+/// .ts files declaring `@classLabel false`, and CoNLL files with a token only per line. Columns: `index` (the
 /// sequence's position in the data set, from 0) and `source` (`file:line`), then by task:
 ///
 /// - classify: `prediction` (the most likely class) and `p_<label>`, each class's softmax
@@ -69,7 +71,7 @@ public struct PredictionJob {
     /// Loads the model and the data and predicts every sequence, without dropout.
     public func predictions() throws -> Table {
         let (model, manifest) = try directory.loadTrainedModel()
-        let dataset = try directory.dataset(at: dataFile, format: format, manifest: manifest)
+        let dataset = try directory.dataset(at: dataFile, format: format, manifest: manifest, requiresTargets: false)
         let schema = manifest.data
         var rows = [[String]](repeating: [], count: dataset.count)
         let batcher = Batcher(dataset: dataset, batchSize: manifest.training.batchSize, shuffles: false)

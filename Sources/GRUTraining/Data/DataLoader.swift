@@ -11,7 +11,8 @@ public enum DataLoader {
     /// The data set in the file at `url`.
     ///
     /// - Parameters:
-    ///   - options: How to read the file.
+    ///   - options: How to read the file; with `requiresTargets` false, unlabelled files too
+    ///     (their examples' target is `.none`), which needs `schema`.
     ///   - schema: The training data's schema, for validation, test and prediction files: its
     ///     vocabulary, classes and normalization are used as they are. Nil fits a new schema on
     ///     this file (training data).

@@ -57,6 +57,15 @@ public struct DataOptions: Sendable, Equatable, Codable {
     /// The path of the lengths array; nil finds it beside X when it exists.
     public var lengthsPath: String?
 
+    // MARK: Labels
+
+    /// Whether every example needs a target (true: training and evaluation). False lets
+    /// prediction read new, unlabelled files: label-and-text files with only a text column,
+    /// .ts files that declare `@classLabel false`, and CoNLL files with a token only per line
+    /// give examples whose target is `SequenceTarget.none`; files that have labels are read as
+    /// usual. Not saved with the model: each read chooses it.
+    public var requiresTargets = true
+
     /// The default options: format and task from the file, automatic header detection, columns
     /// `label` and `text`, no vocabulary limits, windows of 24 steps predicting 1, language-model
     /// sequences of 100 steps, features as they are.
@@ -84,6 +93,12 @@ public struct DataOptions: Sendable, Equatable, Codable {
         self.normalizesFeatures = normalizesFeatures
         self.targetsPath = targetsPath
         self.lengthsPath = lengthsPath
+    }
+
+    // `requiresTargets` is left out: a model's stored options always read labelled data.
+    private enum CodingKeys: String, CodingKey {
+        case format, task, header, labelColumn, textColumn, tokenizer, maximumVocabularySize, minimumTokenFrequency
+        case window, horizon, inputColumns, targetColumns, sequenceLength, normalizesFeatures, targetsPath, lengthsPath
     }
 }
 

@@ -73,6 +73,9 @@ public struct SequenceBatch: Sendable, Equatable {
                 return values
             }
             targets = .values(Tensor(shape: [batchSize, first.count], scalars: values))  // (B, K)
+        case .none:
+            precondition(examples.allSatisfy { $0.target == .none }, "mixed target kinds in one batch")
+            targets = .none
         }
     }
 
@@ -109,4 +112,6 @@ public enum BatchTargets: Sendable, Equatable {
     case stepClasses([Int])
     /// Real targets: (B, K).
     case values(Tensor)
+    /// No targets: unlabelled sequences, which can be predicted but not scored or trained on.
+    case none
 }

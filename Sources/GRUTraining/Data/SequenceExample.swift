@@ -63,4 +63,6 @@ public enum SequenceTarget: Sendable, Equatable {
     case stepClasses([Int])
     /// Real values (forecast): (horizon, outputs) row-major, K = horizon * outputs.
     case values([Float])
+    /// No target: an unlabelled sequence, read for prediction only (`DataOptions.requiresTargets` false).
+    case none
 }

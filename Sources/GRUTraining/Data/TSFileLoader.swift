@@ -12,12 +12,17 @@ import GRUFormats
 /// Missing values (`?`, or `NaN`) are an error naming the line, dimension and step: a GRU cannot
 /// read a gap, and filling it silently would change the data; fill or drop such cases first.
 /// Blank lines and `#` comment lines among the cases are skipped and counted.
+///
+/// Unlabelled files (only when `DataOptions.requiresTargets` is false, for prediction) declare
+/// `@classLabel false`, and their cases are dimensions only, with no label field; their examples
+/// have no target. The header decides, not the field count: a numeric label such as `1` could not
+/// be told from a one-step dimension.
 enum TSFileLoader {
-    /// One case: its line, values (T, D) time-major, and label.
+    /// One case: its line, values (T, D) time-major, and label (nil when unlabelled).
     struct Case {
         var line: Int
         var values: [Float]
-        var label: String
+        var label: String?
     }
 
     /// The cases of a .ts file, parsed.
@@ -25,14 +30,18 @@ enum TSFileLoader {
         let name: String
         let cases: [Case]
         let dimensions: Int
-        let classLabels: [String]
+        /// The declared class labels; nil for unlabelled cases.
+        let classLabels: [String]?
         let skipped: SkipReport
         let normalizes: Bool
         var task: SequenceTask { .classify }
         var recordCount: Int { cases.count }
 
         func fitSchema(records: [Int]) throws -> DatasetSchema {
-            DatasetSchema(
+            guard let classLabels else {
+                throw FormatError(name, "declares @classLabel false; expected labelled training data")
+            }
+            return DatasetSchema(
                 task: .classify, featureNames: (1...dimensions).map { "dimension\($0)" },
                 featureNormalization: normalizes
                     ? FeatureNormalization(fitting: records.flatMap { cases[$0].values }, featureCount: dimensions) : nil,
@@ -51,7 +60,7 @@ enum TSFileLoader {
                 let values = schema.featureNormalization?.normalized(item.values) ?? item.values
                 return SequenceExample(
                     input: .features(values, featureCount: dimensions),
-                    target: .classIndex(try classIndex(of: item.label, in: labels, file: name, line: item.line)),
+                    target: try item.label.map { .classIndex(try classIndex(of: $0, in: labels, file: name, line: item.line)) } ?? .none,
                     source: "\(name):\(item.line)")
             }
         }
@@ -65,8 +74,8 @@ enum TSFileLoader {
     ///   does not list.
     static func parse(_ file: DataFile, options: DataOptions) throws -> Records {
         let lines = file.lines()
-        let header = try TSHeader(lines: lines, file: file.name)
-        let classLabels = header.classLabels!
+        let header = try TSHeader(lines: lines, file: file.name, requiresTargets: options.requiresTargets)
+        let classLabels = header.classLabels
         var dimensions = header.declaredDimensions
         var skipped = SkipReport()
         var cases: [Case] = []
@@ -82,12 +91,12 @@ enum TSFileLoader {
                 continue
             }
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count >= 2 else {
+            guard parts.count >= 2 || classLabels == nil else {
                 throw FormatError(
                     file.name, line: line.number,
                     "found no ':'; expected dimensions separated by ':' and the class label last")
             }
-            let series = parts.dropLast()
+            let series = classLabels == nil ? parts[...] : parts.dropLast()
             if let expected = dimensions, series.count != expected {
                 throw FormatError(
                     file.name, line: line.number, "found \(series.count) dimensions; expected \(expected)"
@@ -107,8 +116,8 @@ enum TSFileLoader {
                 throw FormatError(
                     file.name, line: line.number, "found \(length) values per dimension; expected @seriesLength \(seriesLength)")
             }
-            let label = parts[parts.count - 1].trimmingSpaces
-            guard classLabels.contains(label) else {
+            let label = classLabels.map { _ in parts[parts.count - 1].trimmingSpaces }
+            if let classLabels, let label, !classLabels.contains(label) {
                 throw FormatError(
                     file.name, line: line.number,
                     "class label '\(label)' is not declared by @classLabel (\(listForMessage(classLabels)))")

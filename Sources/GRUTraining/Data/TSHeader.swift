@@ -14,8 +14,12 @@ struct TSHeader {
     var dimensions: Int?
     var isEqualLength: Bool?
     var seriesLength: Int?
-    /// The class labels in declaration order; nil until `@classLabel true ...` is read.
+    /// The class labels in declaration order; nil until `@classLabel true ...` is read, and for
+    /// unlabelled cases.
     var classLabels: [String]?
+    /// Whether the header declares `@classLabel false`: cases without a label, which only
+    /// prediction reads.
+    var isUnlabelled = false
     /// The line after `@data`, where the cases start.
     var dataStart = 0
 
@@ -24,7 +28,9 @@ struct TSHeader {
     /// - Throws: `FormatError` naming `file:line` for an unknown identifier, a value that is not
     ///   what the identifier takes, timestamps, regression targets, no class labels, data before
     ///   `@data`, or naming the file when `@data` never comes.
-    init(lines: [DataFile.Line], file: String) throws {
+    ///
+    /// - Parameter requiresTargets: false accepts `@classLabel false` (unlabelled cases).
+    init(lines: [DataFile.Line], file: String, requiresTargets: Bool = true) throws {
         for (position, line) in lines.enumerated() {
             let text = line.text.trimmingSpaces
             if text.isEmpty || text.hasPrefix("#") { continue }
@@ -72,6 +78,11 @@ struct TSHeader {
                     throw FormatError(file, line: line.number, "regression targets (@targetLabel true) are not supported; expected @classLabel true and class labels")
                 }
             case "classlabel":
+                if !requiresTargets, values.count == 1, values[0].lowercased() == "false" {
+                    isUnlabelled = true
+                    classLabels = nil
+                    continue
+                }
                 guard values.first?.lowercased() == "true" else {
                     throw FormatError(file, line: line.number, "found @classLabel \(values.first ?? "with no value"); expected @classLabel true followed by the class labels")
                 }
@@ -82,8 +93,9 @@ struct TSHeader {
                     throw FormatError(file, line: line.number, "@classLabel lists a label twice; expected distinct labels")
                 }
                 classLabels = labels.names
+                isUnlabelled = false
             case "data":
-                guard classLabels != nil else {
+                guard classLabels != nil || isUnlabelled else {
                     throw FormatError(file, line: line.number, "@data comes before any @classLabel line; expected @classLabel true followed by the class labels")
                 }
                 if isUnivariate == true, let dimensions, dimensions != 1 {

@@ -4,9 +4,11 @@ import GRUFormats
 /// both loaders produce, fitted and encoded the same way.
 ///
 /// Classify records hold one label; tag records hold one label per token, token `i` on line
-/// `line + i`.
+/// `line + i`. Unlabelled records (`hasLabels` false) hold no labels and encode to examples
+/// without targets.
 struct TokenClassRecords: ParsedRecords {
-    /// One sequence: the line it starts on, its tokens, and its label or per-token labels.
+    /// One sequence: the line it starts on, its tokens, and its label or per-token labels (none
+    /// when unlabelled).
     struct Record {
         var line: Int
         var tokens: [String]
@@ -20,9 +22,14 @@ struct TokenClassRecords: ParsedRecords {
     /// The tokenizer that split the text; nil for CoNLL tokens, which come split.
     let tokenizer: Tokenizer?
     let options: DataOptions
+    /// Whether the records hold labels; false only for unlabelled files read for prediction.
+    var hasLabels = true
     var recordCount: Int { records.count }
 
     func fitSchema(records indices: [Int]) throws -> DatasetSchema {
+        guard hasLabels else {
+            throw FormatError(name, "has no \(task == .tag ? "tags" : "labels"); expected labelled training data")
+        }
         let vocabulary = try fitVocabulary(indices.map { records[$0].tokens }, options: options, name: name)
         return DatasetSchema(
             task: task, vocabulary: vocabulary, tokenizer: tokenizer,
@@ -38,6 +45,9 @@ struct TokenClassRecords: ParsedRecords {
         }
         return try indices.map { index in
             let record = records[index]
+            guard hasLabels else {
+                return SequenceExample(input: .tokens(vocabulary.ids(for: record.tokens)), target: .none, source: "\(name):\(record.line)")
+            }
             let classes = try record.labels.enumerated().map { offset, label in
                 try classIndex(of: label, in: labels, file: name, line: record.line + offset, role: task == .tag ? "tag" : "label")
             }

@@ -52,6 +52,8 @@ public struct Evaluation: Codable, Equatable, Sendable {
                 squaredErrorSum += error * error
             }
             valueCount += expected.count
+        case .none:
+            preconditionFailure("evaluation needs targets; unlabelled data is for prediction only")
         }
     }
 

@@ -34,6 +34,8 @@ public struct TaskObjective: Sendable {
             case .mse: return try MeanSquaredErrorLoss()(predictions: output, targets: targets)
             case .mae: return try MeanAbsoluteErrorLoss()(predictions: output, targets: targets)
             }
+        case .none:
+            preconditionFailure("a loss needs targets; unlabelled data is for prediction only")
         }
     }
 
@@ -43,6 +45,7 @@ public struct TaskObjective: Sendable {
         case .classes(let classes): return classes.count
         case .stepClasses: return batch.lengths.reduce(0, +)
         case .values(let targets): return targets.count
+        case .none: return 0
         }
     }
 }

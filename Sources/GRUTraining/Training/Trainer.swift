@@ -209,7 +209,7 @@ public final class Trainer {
             switch example.target {
             case .classIndex(let index): counts[index] += 1
             case .stepClasses(let indices): for index in indices { counts[index] += 1 }
-            case .values: break
+            case .values, .none: break
             }
         }
         let total = counts.reduce(0, +)
