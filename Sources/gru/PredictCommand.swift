@@ -12,7 +12,9 @@ struct PredictCommand: ParsableCommand {
             spaces (tag); <target>_t+<k> per forecast value in the data's units (forecast); tokens \
             and perplexity (language-model). The data may be unlabelled: .csv or .tsv with only \
             a text column (a header naming it, or one field per row), .ts declaring \
-            @classLabel false, .conll with a token only per line.
+            @classLabel false, .conll with a token only per line. A forecast model reads a series \
+            of at least window rows and forecasts after each row from the window-th on (source \
+            names the window's last row), so the last row is the forecast past the file's end.
             """
     )
 

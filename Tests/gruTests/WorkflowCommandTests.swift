@@ -226,17 +226,43 @@ struct WorkflowCommandTests {
         let lines = try predict(model: model, data: "series.csv")
         #expect(lines.first == ["index", "source", "value_t+1", "value_t+2"])
         let rows = Array(lines.dropFirst())
-        try #require(rows.count == 25)
-        // The mean absolute error of the written forecasts against the file's values is evaluate's MAE.
+        try #require(rows.count == 27, "30 rows give 30 - window + 1 forecasts, the last past the end")
+        // The mean absolute error of the forecasts inside the file against its values is evaluate's MAE.
         let values = (0..<30).map { 100 + 20 * sin(Double($0) * 0.5) + Double($0) }
         var errorSum = 0.0
-        for (start, row) in rows.enumerated() {
-            #expect(row[1] == directory.path("series.csv") + ":\(start + 4 + 2)")
+        for (start, row) in rows.prefix(25).enumerated() {
+            #expect(row[1] == directory.path("series.csv") + ":\(start + 4 + 1)", "the window's last row")
             for step in 0..<2 { errorSum += abs(try #require(Double(row[2 + step])) - values[start + 4 + step]) }
         }
         let object = try evaluateJSON(model: model, data: "series.csv")
         let mae = try #require(object["mae"] as? Double)
         #expect(abs(errorSum / 50 - mae) <= 1e-4 * mae, "\(errorSum / 50) vs \(mae)")
+    }
+
+    @Test func predictForecastsPastTheEndOfAnUnlabelledSeries() throws {
+        let model = try forecaster()
+        let whole = Array(try predict(model: model, data: "series.csv").dropFirst())
+        // The last 10 rows of series.csv, with the header: windows of 4 end at each of its last 7 rows.
+        let series = try String(contentsOfFile: directory.path("series.csv"), encoding: .utf8).split(separator: "\n")
+        try write(([series[0]] + series.suffix(10)).joined(separator: "\n") + "\n", to: "recent.csv")
+
+        let lines = try predict(model: model, data: "recent.csv")
+        #expect(lines.first == ["index", "source", "value_t+1", "value_t+2"])
+        let rows = Array(lines.dropFirst())
+        try #require(rows.count == 10 - 4 + 1)
+        #expect(rows.map { $0[0] } == (0..<7).map(String.init))
+        #expect(rows.map { $0[1] } == (5...11).map { directory.path("recent.csv") + ":\($0)" }, "the last names line 11, the file's last")
+        // Same windows, same forecasts (up to the rounding of differently composed batches).
+        for (row, reference) in zip(rows, whole.suffix(7)) {
+            for column in 2..<4 {
+                let value = try #require(Double(row[column])), expected = try #require(Double(reference[column]))
+                #expect(abs(value - expected) <= 1e-5 * abs(expected), "\(row) vs \(reference)")
+            }
+        }
+
+        try write("month,value\nm0,1\nm1,2\nm2,3\n", to: "short.csv")
+        try expectFailure(["predict", "--model", model, "--data", directory.path("short.csv"), "--output", directory.path("short-out.csv")],
+                          mentions: [directory.path("short.csv"), "has 3 rows; expected at least the window, 4"])
     }
 
     @Test func predictGivesEachLanguageModelSequenceItsPerplexity() throws {

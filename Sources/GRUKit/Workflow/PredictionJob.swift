@@ -5,14 +5,16 @@ import Foundation
 ///
 /// The file is read as `gru evaluate` reads it (see `EvaluationJob`), except that labels may be
 /// missing (`DataOptions.requiresTargets` false): label-and-text files with only a text column,
-/// .ts files declaring `@classLabel false`, and CoNLL files with a token only per line. Columns: `index` (the
+/// .ts files declaring `@classLabel false`, and CoNLL files with a token only per line; a forecast
+/// model forecasts after every window of the series, the last ending at the file's last row, so
+/// the last row is the forecast past the file's end (see `TimeSeriesLoader`). Columns: `index` (the
 /// sequence's position in the data set, from 0) and `source` (`file:line`), then by task:
 ///
 /// - classify: `prediction` (the most likely class) and `p_<label>`, each class's softmax
 ///   probability;
 /// - tag: `prediction`, the most likely tag of every step, joined by spaces;
 /// - forecast: `<target>_t+<k>` for each step k = 1...horizon and each target column, in the
-///   data's units;
+///   data's units, after the row `source` names (the window's last);
 /// - language-model: `tokens` (the predicted steps) and `perplexity`, e^(mean cross-entropy of
 ///   the sequence's next tokens).
 public struct PredictionJob {

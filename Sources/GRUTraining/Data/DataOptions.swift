@@ -63,7 +63,8 @@ public struct DataOptions: Sendable, Equatable, Codable {
     /// prediction read new, unlabelled files: label-and-text files with only a text column,
     /// .ts files that declare `@classLabel false`, and CoNLL files with a token only per line
     /// give examples whose target is `SequenceTarget.none`; files that have labels are read as
-    /// usual. Not saved with the model: each read chooses it.
+    /// usual. Time series give every window without a target, including the last `window` rows,
+    /// whose forecast lies past the file's end. Not saved with the model: each read chooses it.
     public var requiresTargets = true
 
     /// The default options: format and task from the file, automatic header detection, columns

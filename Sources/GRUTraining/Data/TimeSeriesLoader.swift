@@ -10,6 +10,12 @@ import GRUFormats
 /// on the training rows only (`FeatureNormalization`); forecasts map back with
 /// `schema.targetNormalization`. An example's source is the line of its first predicted row.
 ///
+/// Unlabelled mode (`DataOptions.requiresTargets` false, for prediction): every window's target is
+/// `SequenceTarget.none` and windows end at every row from the `window`-th on, so N rows give
+/// N - window + 1 of them; the last ends at the file's last row and its forecast lies past the end.
+/// An example's source is then the line of its window's last row, and the file needs only
+/// `window` rows and the input columns.
+///
 /// Header: automatic detection treats the first row as names when any field of it is not a
 /// number; without a header, columns are named `column1`, `column2`, .... Without
 /// `inputColumns`, the inputs are every column whose first value is a number; the others (dates,
@@ -30,10 +36,12 @@ enum TimeSeriesLoader {
         let targetColumns: [String]
         let window: Int
         let horizon: Int
+        /// False gives unlabelled windows, one ending at each row (see the type's description).
+        let requiresTargets: Bool
         var task: SequenceTask { .forecast }
 
-        /// One window per start row.
-        var recordCount: Int { max(rows.count - window - horizon + 1, 0) }
+        /// One window per start row: with targets, those whose `horizon` targets lie in the file.
+        var recordCount: Int { max(rows.count - window - (requiresTargets ? horizon : 0) + 1, 0) }
 
         /// Splits by time: windows whose targets lie in the last fraction of the rows are
         /// validation; the `horizon - 1` windows whose targets straddle the boundary are in neither.
@@ -61,7 +69,7 @@ enum TimeSeriesLoader {
             let used = inputColumns + targetColumns.filter { !inputColumns.contains($0) }
             let values = try matrix(columns: used)
             // Only the rows the training windows cover, inputs and targets, feed the statistics.
-            let covered = records.min()!..<(records.max()! + window + horizon)
+            let covered = records.min()!..<min(records.max()! + window + horizon, rows.count)
             let rowsCovered = Array(values[(covered.lowerBound * used.count)..<(covered.upperBound * used.count)])
             let normalization = FeatureNormalization(fitting: rowsCovered, featureCount: used.count)
             return DatasetSchema(
@@ -77,10 +85,18 @@ enum TimeSeriesLoader {
                 throw FormatError(name, "holds numeric time series; the model expects other data")
             }
             var inputs = try matrix(columns: featureNames)  // (N, F)
-            var targets = try matrix(columns: targetNames)  // (N, K)
             if let normalization = schema.featureNormalization { inputs = normalization.normalized(inputs) }
-            if let normalization = schema.targetNormalization { targets = normalization.normalized(targets) }
             let featureCount = featureNames.count
+            guard requiresTargets else {
+                return records.map { start in
+                    let inputRows = (start * featureCount)..<((start + window) * featureCount)
+                    return SequenceExample(
+                        input: .features(Array(inputs[inputRows]), featureCount: featureCount),
+                        target: .none, source: "\(name):\(lines[start + window - 1])")
+                }
+            }
+            var targets = try matrix(columns: targetNames)  // (N, K)
+            if let normalization = schema.targetNormalization { targets = normalization.normalized(targets) }
             let outputCount = targetNames.count
             return records.map { start in
                 let inputRows = (start * featureCount)..<((start + window) * featureCount)
@@ -123,8 +139,9 @@ enum TimeSeriesLoader {
 
     /// The rows of `file`, fields split at `delimiter` (quoted fields when it is a comma).
     ///
-    /// - Throws: `FormatError` naming the file for a window or horizon below 1, too few rows,
-    ///   unknown or repeated column names, or no numeric column; naming `file:line` for a row
+    /// - Throws: `FormatError` naming the file for a window or horizon below 1, too few rows
+    ///   (window + horizon; only the window when `options.requiresTargets` is false), unknown or
+    ///   repeated column names, or no numeric column; naming `file:line` for a row
     ///   with the wrong number of fields.
     static func parse(_ file: DataFile, delimiter: UInt8, options: DataOptions, window: Int, horizon: Int) throws -> Records {
         guard window >= 1, horizon >= 1 else {
@@ -153,7 +170,11 @@ enum TimeSeriesLoader {
             throw FormatError(
                 file.name, line: row.line, "found \(row.fields.count) fields; expected \(columnNames.count), one per column")
         }
-        guard dataRows.count >= window + horizon else {
+        guard options.requiresTargets || dataRows.count >= window else {
+            throw FormatError(
+                file.name, "has \(dataRows.count) rows; expected at least the window, \(window), to make one forecast")
+        }
+        guard !options.requiresTargets || dataRows.count >= window + horizon else {
             throw FormatError(
                 file.name,
                 "has \(dataRows.count) rows; expected at least window + horizon = \(window + horizon) to make one example")
@@ -174,11 +195,13 @@ enum TimeSeriesLoader {
         guard !targetColumns.isEmpty else {
             throw FormatError(file.name, "no target columns were given; expected at least one column to predict")
         }
-        for column in inputColumns + targetColumns where !columnNames.contains(column) {
+        // Unlabelled files need not hold target columns that are not inputs.
+        for column in inputColumns + (options.requiresTargets ? targetColumns : []) where !columnNames.contains(column) {
             throw FormatError(file.name, "has no column '\(column)'; its columns are \(listForMessage(columnNames))")
         }
         return Records(
             name: file.name, columnNames: columnNames, rows: dataRows.map(\.fields), lines: dataRows.map(\.line),
-            skipped: skipped, inputColumns: inputColumns, targetColumns: targetColumns, window: window, horizon: horizon)
+            skipped: skipped, inputColumns: inputColumns, targetColumns: targetColumns, window: window, horizon: horizon,
+            requiresTargets: options.requiresTargets)
     }
 }

@@ -131,4 +131,50 @@ struct UnlabelledDataTests {
             _ = try DataLoader.load(url, schema: training.schema)
         }
     }
+
+    @Test("time series: a window ends at every row, the last past the file's end, all without targets; labelled reads are unchanged")
+    func timeSeriesForecastsPastTheEnd() throws {
+        let directory = try DataDirectory()
+        defer { directory.remove() }
+        // Ten rows, a = 1...10 and b = 10 a, on lines 2...11; windows of 3 predicting 2.
+        let series = "month,a,b\n" + (1...10).map { "2000-\($0),\($0),\($0 * 10)" }.joined(separator: "\n") + "\n"
+        let url = try directory.write(series, to: "sales.csv")
+        let options = DataOptions(task: .forecast, window: 3, horizon: 2)
+        let training = try DataLoader.load(url, options: options)
+        var unlabelledSeries = options
+        unlabelledSeries.requiresTargets = false
+
+        // N - window + 1 = 8 windows, each named by its last row's line; the last ends at line 11.
+        let dataset = try DataLoader.load(url, options: unlabelledSeries, schema: training.schema)
+        #expect(dataset.count == 8)
+        #expect(dataset.examples.map(\.target) == Array(repeating: .none, count: 8))
+        #expect(dataset.examples.map(\.source) == (4...11).map { "\(url.path):\($0)" })
+        let normalization = try #require(training.schema.featureNormalization)
+        expectClose(normalization.denormalized(featureValues(dataset.examples[7])), [8, 80, 9, 90, 10, 100])
+        expectClose(normalization.denormalized(featureValues(dataset.examples[0])), [1, 10, 2, 20, 3, 30])
+        let batch = SequenceBatch(examples: Array(dataset.examples[5...]), exampleIndices: [5, 6, 7])
+        #expect(batch.targets == .none)
+
+        // Labelled mode with the same schema: N - window - horizon + 1 = 6 windows, as in training.
+        let labelled = try DataLoader.load(url, options: options, schema: training.schema)
+        #expect(labelled.examples == training.examples)
+        #expect(labelled.count == 6)
+        #expect(labelled.examples[0].source == "\(url.path):5")
+
+        // Only the window's rows are needed, and not the target columns that are not inputs.
+        var aOnly = unlabelledSeries
+        aOnly.inputColumns = ["a"]
+        aOnly.targetColumns = ["b"]
+        let aToB = try DataLoader.load(url, options: aOnly)
+        let three = try directory.write("a\n4\n5\n6\n", to: "three.csv")
+        let one = try DataLoader.load(three, options: unlabelledSeries, schema: aToB.schema)
+        #expect(one.examples.map(\.source) == ["\(three.path):4"])
+        let short = try directory.write("a,b\n1,10\n2,20\n", to: "short.csv")
+        expectDataError(short.path, ["has 2 rows; expected at least the window, 3, to make one forecast"]) {
+            _ = try DataLoader.load(short, options: unlabelledSeries, schema: training.schema)
+        }
+        expectDataError(three.path, ["has 3 rows; expected at least window + horizon = 5"]) {
+            _ = try DataLoader.load(three, options: options, schema: aToB.schema)
+        }
+    }
 }
