@@ -13,6 +13,11 @@ struct GRUGradientCheckTests {
         var lengths: [Int]? = nil
         var initialState = true
         var dropout: GRUDropout? = nil
+        func configuration(inputSize: Int, hiddenSize: Int) -> GRUConfiguration {
+            GRUConfiguration(
+                inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layers,
+                isBidirectional: bidirectional, hasBias: bias, variant: variant)
+        }
         var testDescription: String {
             "\(variant.rawValue) L\(layers)\(bidirectional ? " bi" : "")\(bias ? "" : " no-bias")"
                 + "\(lengths.map { " lengths \($0)" } ?? "")\(initialState ? " h0" : "")"
@@ -34,9 +39,7 @@ struct GRUGradientCheckTests {
     @Test(arguments: cases)
     func backwardMatchesFiniteDifferences(_ testCase: Case) throws {
         let steps = 4, batch = 3, inputSize = 3, hidden = 4
-        let configuration = GRUConfiguration(
-            inputSize: inputSize, hiddenSize: hidden, layerCount: testCase.layers,
-            isBidirectional: testCase.bidirectional, hasBias: testCase.bias, variant: testCase.variant)
+        let configuration = testCase.configuration(inputSize: inputSize, hiddenSize: hidden)
         let gru = GRU(configuration: configuration, initialization: .pytorch, seed: 7)
         var random = RandomData(seed: 11)
         let input = random.tensor([steps, batch, inputSize])
@@ -49,10 +52,8 @@ struct GRUGradientCheckTests {
         let gradients = try gru.backward(
             result, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
 
-        var naive = NaiveGRU(gru.parameters)
         // The same dropout masks the fast path drew, so both compute the same function.
-        naive.betweenLayerMasks = result.trace.betweenLayerMasks.map { $0?.array().map(Double.init) }
-        naive.recurrentMasks = result.trace.directions.map { $0.map { $0.recurrentMask?.array().map(Double.init) } }
+        let naive = NaiveGRU(gru.parameters, masksOf: result.trace)
         if testCase.dropout != nil {
             #expect(naive.betweenLayerMasks[1] != nil && naive.recurrentMasks[0][0] != nil)
         }
@@ -84,18 +85,14 @@ struct GRUGradientCheckTests {
     @Test(arguments: cases)
     func forwardMatchesNaiveTwin(_ testCase: Case) throws {
         let steps = 5, batch = 3, inputSize = 2, hidden = 3
-        let configuration = GRUConfiguration(
-            inputSize: inputSize, hiddenSize: hidden, layerCount: testCase.layers,
-            isBidirectional: testCase.bidirectional, hasBias: testCase.bias, variant: testCase.variant)
+        let configuration = testCase.configuration(inputSize: inputSize, hiddenSize: hidden)
         let gru = GRU(configuration: configuration, initialization: .keras, seed: 3)
         var random = RandomData(seed: 5)
         let input = random.tensor([steps, batch, inputSize], scale: 2)
         let initialState = testCase.initialState ? random.tensor([configuration.stateCount, batch, hidden]) : nil
         let lengths = testCase.lengths.map { $0.map { min($0 + 1, steps) } }
         let result = try gru.forward(input, initialState: initialState, lengths: lengths, dropout: testCase.dropout)
-        var naive = NaiveGRU(gru.parameters)
-        naive.betweenLayerMasks = result.trace.betweenLayerMasks.map { $0?.array().map(Double.init) }
-        naive.recurrentMasks = result.trace.directions.map { $0.map { $0.recurrentMask?.array().map(Double.init) } }
+        let naive = NaiveGRU(gru.parameters, masksOf: result.trace)
         let (output, finalState) = naive.forward(
             input: input.scalars.map(Double.init), steps: steps, batch: batch,
             initialState: initialState?.scalars.map(Double.init), lengths: lengths)
@@ -115,5 +112,14 @@ func centralDifferences(_ point: [Double], _ function: ([Double]) -> Double) -> 
         let minus = function(values)
         values[i] = point[i]
         return (plus - minus) / (2 * epsilon)
+    }
+}
+
+extension NaiveGRU {
+    /// The twin of a GRU with the dropout masks a fast forward pass drew.
+    init(_ parameters: GRUParameters, masksOf trace: GRUTrace) {
+        self.init(parameters)
+        betweenLayerMasks = trace.betweenLayerMasks.map { $0?.array().map(Double.init) }
+        recurrentMasks = trace.directions.map { $0.map { $0.recurrentMask?.array().map(Double.init) } }
     }
 }
