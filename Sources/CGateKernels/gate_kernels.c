@@ -4,6 +4,8 @@
 // best by CPU features (target_clones).
 #include "gate_kernels.h"
 
+#include "activations.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -12,38 +14,6 @@
 #else
 #define MULTIVERSION
 #endif
-
-// MARK: - Activations
-
-// e^x for x in float range: x = n ln2 + r with |r| <= ln2/2, e^r by Cephes's degree-6
-// polynomial (relative error about 1e-7), 2^n by building the exponent bits.
-static inline float fast_exp(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float n = floorf(x * 1.44269504088896341f + 0.5f);
-    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-static inline float fast_sigmoid(float x) {
-    return 1.0f / (1.0f + fast_exp(-x));
-}
-
-// tanh from e^(-2|x|), which never overflows; absolute error about 1e-7.
-static inline float fast_tanh(float x) {
-    float t = fast_exp(-2.0f * fabsf(x));
-    float y = (1.0f - t) / (1.0f + t);
-    return x < 0 ? -y : y;
-}
 
 // MARK: - Reset-after
 
@@ -168,12 +138,6 @@ void gru_reset_before_backward_reset(
 
 // MARK: - Packed matrix-vector product
 
-// 16 floats as one vector: clang lowers its arithmetic to the widest registers the clone
-// targets (one AVX-512 register, two AVX2 ones, four SSE ones, or NEON). The unaligned
-// variant lets it load from any float address.
-typedef float vector16 __attribute__((ext_vector_type(16)));
-typedef float unaligned_vector16 __attribute__((ext_vector_type(16), aligned(4)));
-
 // Columns go in blocks of 128, eight vectors of sums that stay in registers while k runs
 // (eight independent chains keep both FMA units busy through their latency); the sums still
 // run in k order for every column.
@@ -207,8 +171,11 @@ void gru_packed_matrix_vector(
     }
 }
 
+// The reset-after steps for hidden units first..<first+width: gx rows have stride 3H with
+// blocks at 0, H, 2H; gh rows hold the share's [r | z | n], stride 3*width; states have
+// stride H. The whole-row kernels below are these with one share of all H units.
 MULTIVERSION
-void gru_reset_after_infer_columns(
+static void reset_after_infer_columns(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
     const float *previous_state, float *state) {
@@ -231,7 +198,7 @@ void gru_reset_after_infer_columns(
 }
 
 MULTIVERSION
-void gru_reset_after_forward_columns(
+static void reset_after_forward_columns(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
     const float *previous_state, float *state, float *gates, float *candidate_hidden_term) {
@@ -312,7 +279,7 @@ void gru_reset_after_forward(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
     const float *input_projection, const float *hidden_projection, const float *previous_state,
     float *state, float *gates, float *candidate_hidden_term) {
-    gru_reset_after_forward_columns(
+    reset_after_forward_columns(
         batch, hidden, 0, hidden, time, lengths, input_projection, hidden_projection,
         previous_state, state, gates, candidate_hidden_term);
 }
@@ -321,7 +288,7 @@ void gru_reset_after_infer(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
     const float *input_projection, const float *hidden_projection, const float *previous_state,
     float *state) {
-    gru_reset_after_infer_columns(
+    reset_after_infer_columns(
         batch, hidden, 0, hidden, time, lengths, input_projection, hidden_projection,
         previous_state, state);
 }

@@ -52,40 +52,9 @@ public enum GateKernels {
             batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState, state)
     }
 
-    /// Inference step of the reset-after GRU for hidden units `first..<first + width` only, so
-    /// threads can share one step.
-    ///
-    /// - Parameters:
-    ///   - inputProjection: (B, 3H) W_ih x_t + b_ih, blocks r, z, n at 0, H, 2H.
-    ///   - hiddenProjection: (B, 3 * width) this share's [r | z | n] of W_hh h + b_hh.
-    ///   - previousState: (B, H); state: (B, H) receives columns first..<first + width.
-    @inlinable
-    public static func resetAfterInference(
-        batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>
-    ) {
-        gru_reset_after_infer_columns(
-            batch, hidden, first, width, time, lengths, inputProjection, hiddenProjection, previousState, state)
-    }
-
-    /// Training forward step of the reset-after GRU for hidden units `first..<first + width`:
-    /// `resetAfterForward` restricted to a share of the units, with the share's recurrent
-    /// product laid out as in `resetAfterInference(first:width:)`.
-    @inlinable
-    public static func resetAfterForward(
-        batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
-        gates: UnsafeMutablePointer<Float>, candidateHiddenTerm: UnsafeMutablePointer<Float>
-    ) {
-        gru_reset_after_forward_columns(
-            batch, hidden, first, width, time, lengths, inputProjection, hiddenProjection,
-            previousState, state, gates, candidateHiddenTerm)
-    }
-
     /// Backward step of the reset-after GRU for hidden units `first..<first + width`:
-    /// `resetAfterBackward` restricted to a share of the units (all buffers full width).
+    /// `resetAfterBackward` restricted to a share of the units (all buffers full width), so
+    /// threads can share one step.
     @inlinable
     public static func resetAfterBackward(
         batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,

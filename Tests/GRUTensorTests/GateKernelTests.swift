@@ -20,15 +20,6 @@ struct GateKernelTests {
     // Row 1 is past its length at time 2.
     static func lengths(_ batch: Int) -> [Int] { (0..<batch).map { $0 == 1 ? 2 : 5 } }
 
-    private func expectClose(_ fast: [Float], _ naive: [Float], _ name: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(fast.count == naive.count, sourceLocation: sourceLocation)
-        for (index, (a, b)) in zip(fast, naive).enumerated() where abs(a - b) > 2e-6 * max(1, abs(b)) {
-            Issue.record("\(name)[\(index)]: fast \(a), naive \(b)", sourceLocation: sourceLocation)
-            return
-        }
-    }
-
     @Test(arguments: sizes)
     func resetAfterForwardAndInference(size: (batch: Int, hidden: Int)) {
         let (batch, hidden) = size
@@ -46,13 +37,13 @@ struct GateKernelTests {
         }
         let fast = run { GateKernels.resetAfterForward(batch: batch, hidden: hidden, time: 2, lengths: $3, inputProjection: $0, hiddenProjection: $1, previousState: $2, state: $4, gates: $5, candidateHiddenTerm: $6) }
         let naive = run { NaiveGateKernels.resetAfterForward(batch: batch, hidden: hidden, time: 2, lengths: $3, inputProjection: $0, hiddenProjection: $1, previousState: $2, state: $4, gates: $5, candidateHiddenTerm: $6) }
-        expectClose(fast.0, naive.0, "state")
-        expectClose(fast.1, naive.1, "gates")
-        expectClose(fast.2, naive.2, "candidate hidden term")
+        expectClose(fast.0, naive.0, "state", tolerance: 2e-6)
+        expectClose(fast.1, naive.1, "gates", tolerance: 2e-6)
+        expectClose(fast.2, naive.2, "candidate hidden term", tolerance: 2e-6)
         var inferred = [Float](repeating: 9, count: batch * hidden)
         GateKernels.resetAfterInference(batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx,
                                         hiddenProjection: gh, previousState: hp, state: &inferred)
-        expectClose(inferred, naive.0, "inference state")
+        expectClose(inferred, naive.0, "inference state", tolerance: 2e-6)
     }
 
     @Test(arguments: sizes)
@@ -76,9 +67,9 @@ struct GateKernelTests {
             }
             outputs += [dgx, dgh, dhp]
         }
-        expectClose(outputs[0], outputs[3], "input projection gradient")
-        expectClose(outputs[1], outputs[4], "hidden projection gradient")
-        expectClose(outputs[2], outputs[5], "previous state gradient")
+        expectClose(outputs[0], outputs[3], "input projection gradient", tolerance: 2e-6)
+        expectClose(outputs[1], outputs[4], "hidden projection gradient", tolerance: 2e-6)
+        expectClose(outputs[2], outputs[5], "previous state gradient", tolerance: 2e-6)
     }
 
     @Test(arguments: sizes)
@@ -114,7 +105,7 @@ struct GateKernelTests {
             results += [g, rh, h, dgx, dgh, dhp]
         }
         for (index, name) in ["gates", "reset state", "state", "input projection gradient", "hidden projection gradient", "previous state gradient"].enumerated() {
-            expectClose(results[index], results[index + 6], name)
+            expectClose(results[index], results[index + 6], name, tolerance: 2e-6)
         }
     }
 

@@ -56,23 +56,8 @@ void gru_packed_matrix_vector(
     intptr_t k_count, intptr_t columns, intptr_t ld, const float *packed, const float *x,
     const float *bias, float *y);
 
-// The reset-after inference step for hidden units first..<first+width only, so threads can
-// each take a share of the units: gx rows have stride 3H with blocks at 0, H, 2H; gh rows
-// hold this share's [r | z | n], stride 3*width; states have stride H.
-void gru_reset_after_infer_columns(
-    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
-    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
-    const float *previous_state, float *state);
-
-
-// Training versions of the column-share step: the forward also keeps the caches (gates rows
-// of stride 3H, candidate hidden term rows of stride H), and the backward turns the share's
-// gate columns into the hidden projection's gradient in place, as the whole-row kernels do.
-void gru_reset_after_forward_columns(
-    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
-    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
-    const float *previous_state, float *state, float *gates, float *candidate_hidden_term);
-
+// The reset-after backward step for hidden units first..<first+width only, so threads can
+// each take a share of the units; every buffer has its full row width (3H or H).
 void gru_reset_after_backward_columns(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *state_gradient, const float *previous_state,

@@ -12,40 +12,39 @@ public final class GRUInferenceSession {
 
     private let parameters: GRUParameters
     private var buffers = Buffers(steps: 0, batch: 0, configuration: nil)
-    /// Per layer and direction, W_hh transposed to (H, 3H) for the one-sequence product, when
-    /// the weights are small enough that a BLAS call would cost more than the arithmetic.
-    private let packedRecurrentWeights: [[Float]]
     /// Per layer and direction, W_ih transposed to (I_layer, 3H), for one step of one sequence
-    /// (streaming), under the same size rule.
+    /// (streaming), when the weights are small enough that a BLAS call would cost more than
+    /// the arithmetic.
     private let packedInputWeights: [[Float]]
+    /// Per layer and direction, W_hh and b_hh packed for the fused recurrent step (reset-after).
+    private let packedRecurrentWeights: [PackedRecurrentWeights]
+    /// Per layer and direction, W_hh transposed to (H, 3H) for one sequence's reset-before
+    /// step, under the same size rule as `packedInputWeights`.
+    private let transposedRecurrentWeights: [[Float]]
 
-    /// Per layer and direction, the recurrence split by hidden units across threads
-    /// (reset-after only); empty when there is one core or the layer is small.
-    private let splitRecurrences: [SplitRecurrence]
-
-    /// Above this hidden size one sequence's recurrent product goes to BLAS's threaded gemv.
+    /// Above this hidden size one sequence's product goes to BLAS's threaded gemv.
     static let largestPackedHiddenSize = 256
 
     /// A session over a copy of the GRU's parameters.
     public init(_ gru: GRU) {
         parameters = gru.parameters
         let hidden = gru.configuration.hiddenSize
-        let threads = SplitRecurrence.threadCount
-        if threads > 1, gru.configuration.variant == .resetAfter {
-            splitRecurrences = gru.parameters.values.withUnsafeBufferPointer { values in
-                gru.parameters.slots.filter { $0.role == .recurrentWeight }.map { slot in
+        let recurrentSlots = gru.parameters.slots.filter { $0.role == .recurrentWeight }
+        if gru.configuration.variant == .resetAfter {
+            packedRecurrentWeights = gru.parameters.values.withUnsafeBufferPointer { values in
+                recurrentSlots.map { slot in
                     let bias = gru.parameters.slot(.recurrentBias, layer: slot.layer, direction: slot.direction)
-                    return SplitRecurrence(
+                    return PackedRecurrentWeights(
                         hidden: hidden, recurrentWeight: values.baseAddress! + slot.offset,
-                        recurrentBias: bias.map { values.baseAddress! + $0.offset }, parts: threads)
+                        recurrentBias: bias.map { values.baseAddress! + $0.offset })
                 }
             }
         } else {
-            splitRecurrences = []
+            packedRecurrentWeights = []
         }
         guard hidden <= Self.largestPackedHiddenSize else {
-            packedRecurrentWeights = []
             packedInputWeights = []
+            transposedRecurrentWeights = []
             return
         }
         /// A (rows, columns) slot transposed to (columns, rows).
@@ -59,8 +58,8 @@ public final class GRUInferenceSession {
             }
             return packed
         }
-        packedRecurrentWeights = gru.parameters.slots.filter { $0.role == .recurrentWeight }.map(transposed)
         packedInputWeights = gru.parameters.slots.filter { $0.role == .inputWeight }.map(transposed)
+        transposedRecurrentWeights = gru.configuration.variant == .resetBefore ? recurrentSlots.map(transposed) : []
     }
 
     /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.
@@ -170,13 +169,11 @@ public final class GRUInferenceSession {
                             beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
             }
         }
-        if SplitRecurrence.pays(batch: batch, hidden: hidden), !splitRecurrences.isEmpty {
-            splitRecurrences[index].run(
-                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
-                inputProjection: inputProjection, state: state, scratch: b.splitScratch.pointer
-            ) { time, newState in
-                writeOutput(time: time, state: newState)
-            }
+        if config.variant == .resetAfter {
+            PackedRecurrence.runInference(
+                weights: packedRecurrentWeights[index], steps: steps, batch: batch, reverse: direction == 1,
+                lengths: lengths, inputProjection: inputProjection, state: state, spare: next,
+                output: output + direction * hidden, outputStride: config.outputSize)
             return
         }
         /// The output at `time`: the new state, zero past a sequence's end.
@@ -190,7 +187,7 @@ public final class GRUInferenceSession {
                 }
             }
         }
-        let packed = packedRecurrentWeights.isEmpty ? nil : packedRecurrentWeights[index]
+        let packed = transposedRecurrentWeights.isEmpty ? nil : transposedRecurrentWeights[index]
         /// hiddenProjection[columns] = bias + W_hh[rows of those columns] x, one GEMM or one
         /// matrix-vector product for a single sequence.
         func recurrentProduct(_ x: UnsafePointer<Float>, firstColumn: Int, columns: Int) {
@@ -217,25 +214,17 @@ public final class GRUInferenceSession {
         for step in 0..<steps {
             let time = direction == 0 ? step : steps - 1 - step
             let projection = inputProjection + time * batch * h3
-            switch config.variant {
-            case .resetAfter:
-                recurrentProduct(state, firstColumn: 0, columns: h3)
-                GateKernels.resetAfterInference(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: state, state: next)
-            case .resetBefore:
-                recurrentProduct(state, firstColumn: 0, columns: 2 * hidden)
-                GateKernels.resetBeforeGates(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: state, gates: gates, resetState: auxiliary)
-                recurrentProduct(auxiliary, firstColumn: 2 * hidden, columns: hidden)
-                GateKernels.resetBeforeCandidate(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: state, gates: gates, state: next)
-            }
+            // Reset-before: r and z from W_hh[r, z] h; then n from W_hn (r * h).
+            recurrentProduct(state, firstColumn: 0, columns: 2 * hidden)
+            GateKernels.resetBeforeGates(
+                batch: batch, hidden: hidden, time: time, lengths: lengths,
+                inputProjection: projection, hiddenProjection: hiddenProjection,
+                previousState: state, gates: gates, resetState: auxiliary)
+            recurrentProduct(auxiliary, firstColumn: 2 * hidden, columns: hidden)
+            GateKernels.resetBeforeCandidate(
+                batch: batch, hidden: hidden, time: time, lengths: lengths,
+                inputProjection: projection, hiddenProjection: hiddenProjection,
+                previousState: state, gates: gates, state: next)
             state.update(from: next, count: batch * hidden)
             writeOutput(time: time, state: state)
         }
@@ -248,7 +237,6 @@ public final class GRUInferenceSession {
         let inputProjection: ScratchBuffer  // (T*B, 3H)
         let hiddenProjection: ScratchBuffer, gates: ScratchBuffer  // (B, 3H)
         let auxiliary: ScratchBuffer, state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
-        let splitScratch: ScratchBuffer  // (B, 4H): every share's (B, 3w) product, then the next state
         var result: ScratchBuffer
 
         init(steps: Int, batch: Int, configuration: GRUConfiguration?) {
@@ -265,7 +253,6 @@ public final class GRUInferenceSession {
             auxiliary = ScratchBuffer(count: batch * hidden)
             state = ScratchBuffer(count: batch * hidden)
             nextState = ScratchBuffer(count: batch * hidden)
-            splitScratch = ScratchBuffer(count: batch * 4 * hidden)
             result = layerInput
         }
     }

@@ -10,8 +10,9 @@ import GRUTensor
 /// Structure: per layer and direction, the input projections of all T steps are one GEMM;
 /// each step is one recurrent GEMM (two for reset-before) and one fused gate pass over
 /// buffers allocated once per call. Backward walks the steps in reverse carrying dh, then
-/// forms the weight gradients with one GEMM over all T*B rows. Large reset-after batches
-/// (B H^2 >= 1.5e6) split each step across the cores by hidden units (`SplitRecurrence`).
+/// forms the weight gradients with one GEMM over all T*B rows. Reset-after steps (without
+/// recurrent dropout) run on the packed recurrent kernel, split across the cores by hidden
+/// units when the step is large enough (`PackedRecurrence`).
 public struct GRULayer: Sendable {
     /// Where each weight sits in the layer's slice of the buffer.
     public let layout: GRUParameterLayout
@@ -154,15 +155,14 @@ public struct GRULayer: Sendable {
             }
         }
 
-        if config.variant == .resetAfter, trace.recurrentMask == nil, SplitRecurrence.pays(batch: batch, hidden: hidden) {
-            // The weights change between calls, so the shares are cut afresh: a copy of W_hh.
-            SplitRecurrence(
-                hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
-                parts: SplitRecurrence.threadCount
-            ).runTraining(
+        if config.variant == .resetAfter, trace.recurrentMask == nil {
+            // The weights change between calls, so they are packed afresh: one pass over W_hh.
+            PackedRecurrence.runTraining(
+                weights: PackedRecurrentWeights(
+                    hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias),
                 steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
                 inputProjection: inputProjection, states: trace.states.pointer, gates: trace.gates.pointer,
-                auxiliary: trace.auxiliary.pointer, scratch: hiddenProjection, emit: writeOutput)
+                auxiliary: trace.auxiliary.pointer, output: output + direction * hidden, outputStride: outputWidth)
             return
         }
 
@@ -309,20 +309,22 @@ public struct GRULayer: Sendable {
     ) {
         let config = configuration
         let hidden = config.hiddenSize, h3 = 3 * hidden, outputWidth = config.outputSize
-        /// dh += dL/d output at `time`, for the rows still inside their sequence.
-        func addOutputGradient(time: Int, to dh: UnsafeMutablePointer<Float>) {
+        /// dh += dL/d output at `time` on `units`, for the rows still inside their sequence.
+        func addOutputGradient(time: Int, to dh: UnsafeMutablePointer<Float>, units: Range<Int>) {
             for b in 0..<batch where time < lengths[b] {
                 let source = outputGradient + (time * batch + b) * outputWidth + direction * hidden
-                for j in 0..<hidden { dh[b * hidden + j] += source[j] }
+                for j in units { dh[b * hidden + j] += source[j] }
             }
         }
-        if config.variant == .resetAfter, trace.recurrentMask == nil, SplitRecurrence.pays(batch: batch, hidden: hidden) {
-            SplitRecurrence.sweepBackward(
-                hidden: hidden, steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
-                recurrentWeight: w.recurrentWeight, states: trace.states.pointer, gates: trace.gates.pointer,
-                auxiliary: trace.auxiliary.pointer, inputProjectionGradient: workspace.inputProjectionGradient.pointer,
+        if config.variant == .resetAfter, trace.recurrentMask == nil {
+            PackedRecurrence.sweepBackward(
+                weights: PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: w.recurrentWeight),
+                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
+                states: trace.states.pointer, gates: trace.gates.pointer, auxiliary: trace.auxiliary.pointer,
+                inputProjectionGradient: workspace.inputProjectionGradient.pointer,
                 stateGradient: workspace.stateGradient.pointer,
-                previousStateGradient: workspace.previousStateGradient.pointer, addOutputGradient: addOutputGradient)
+                previousStateGradient: workspace.previousStateGradient.pointer,
+                addOutputGradient: { time, dh, units in addOutputGradient(time: time, to: dh, units: units) })
             return
         }
         var dh = workspace.stateGradient.pointer
@@ -333,7 +335,7 @@ public struct GRULayer: Sendable {
         let recurrentGradient = mask == nil ? nil : workspace.recurrentInputGradient.pointer
         for step in stride(from: steps - 1, through: 0, by: -1) {
             let time = direction == 0 ? step : steps - 1 - step
-            addOutputGradient(time: time, to: dh)
+            addOutputGradient(time: time, to: dh, units: 0..<hidden)
             let previous = trace.states.pointer + step * batch * hidden
             let recurrentInput = trace.recurrentInput(step: step, batch: batch, hidden: hidden)
             // The kernels overwrite this step's gates with dL/d(hidden projection).

@@ -1,0 +1,53 @@
+// The reset-after GRU's recurrent step with W_hh packed once into panels, so that no step
+// repacks the weights (as a BLAS GEMM call does, every call) and the gates are applied while
+// the products are still in registers. Threads share a step by panels.
+//
+// Legend: B batch rows, H hidden size, P panels. Gate blocks in each (B, 3H) row are r, z, n.
+// A row b is active at time t when t < lengths[b]; inactive rows carry their state, output
+// zeros and store zero caches, as gate_kernels.h's kernels do.
+#ifndef GRUKIT_RECURRENT_KERNELS_H
+#define GRUKIT_RECURRENT_KERNELS_H
+
+#include <stdint.h>
+
+// Hidden units per forward panel, and per backward panel.
+#define GRU_FORWARD_PANEL_UNITS 16
+#define GRU_BACKWARD_PANEL_UNITS 32
+
+// Floats of the forward packing of a (3H, H) W_hh: P = ceil(H / 16) panels of (H, 48).
+intptr_t gru_forward_packed_count(intptr_t hidden);
+
+// Packs W_hh (3H, H) row-major and b_hh (3H) for the forward step: panel p holds, for each
+// k, the r, z and n weights of units 16p..<16p+16 from h[k]; units past H are zero. The bias
+// goes to (P, 48) in the same order (zeros when bias is NULL).
+void gru_pack_forward_weights(
+    intptr_t hidden, const float *weights, const float *bias, float *packed, float *packed_bias);
+
+// One reset-after step for the units of panels first_panel..<end_panel:
+//   gh = b_hh + W_hh h_{t-1}, r = sigmoid(gx_r + gh_r), z = sigmoid(gx_z + gh_z),
+//   n = tanh(gx_n + r * gh_n), h_t = n + z * (h_{t-1} - n).
+// input_projection (B, 3H) holds gx = W_ih x_t + b_ih; previous_state and state are (B, H).
+// When output is not NULL, row b's units go to output + b * output_stride (zeros for an
+// inactive row). When gates is not NULL it receives r, z, n (B, 3H) and
+// candidate_hidden_term (B, H) receives gh_n, the caches that backward needs.
+void gru_reset_after_packed_step(
+    intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
+    const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
+    const float *input_projection, const float *previous_state, float *state,
+    float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term);
+
+// Floats of the backward packing of a (K, H) matrix: ceil(H / 32) panels of (K, 32).
+intptr_t gru_backward_packed_count(intptr_t k_count, intptr_t hidden);
+
+// Packs a (K, H) row-major matrix (W_hh with K = 3H) by column panels: panel p holds, for
+// each k, columns 32p..<32p+32 of row k; columns past H are zero.
+void gru_pack_backward_weights(intptr_t k_count, intptr_t hidden, const float *weights, float *packed);
+
+// c[b, u] += sum_k a[b, k] W[k, u] for the units u of panels first_panel..<end_panel:
+// a (B, K) with row stride lda, c (B, H) with row stride H, W packed by
+// gru_pack_backward_weights. In backward, dL/dh_{t-1} += dL/d(hidden projection) W_hh.
+void gru_packed_accumulate_product(
+    intptr_t batch, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
+    const float *a, intptr_t lda, const float *packed_weights, float *c);
+
+#endif

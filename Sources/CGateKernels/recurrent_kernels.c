@@ -1,0 +1,214 @@
+// The packed recurrent kernels; see recurrent_kernels.h. Each computes a block of up to 8
+// batch rows against one panel with every sum in a register while k runs (8 rows x 3 gates =
+// 24 AVX-512 registers forward), so the weights stream once per block of rows and the rows'
+// state once per panel.
+#include "recurrent_kernels.h"
+
+#include "activations.h"
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+#define FORWARD_PANEL 16
+#define FORWARD_ROW (3 * FORWARD_PANEL)
+#define BACKWARD_PANEL 32
+#define BLOCK_ROWS 8
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+// MARK: - Forward
+
+intptr_t gru_forward_packed_count(intptr_t hidden) {
+    return (hidden + FORWARD_PANEL - 1) / FORWARD_PANEL * hidden * FORWARD_ROW;
+}
+
+void gru_pack_forward_weights(
+    intptr_t hidden, const float *weights, const float *bias, float *packed, float *packed_bias) {
+    const intptr_t panels = (hidden + FORWARD_PANEL - 1) / FORWARD_PANEL;
+    for (intptr_t p = 0; p < panels; p++) {
+        for (intptr_t gate = 0; gate < 3; gate++) {
+            for (intptr_t j = 0; j < FORWARD_PANEL; j++) {
+                const intptr_t unit = p * FORWARD_PANEL + j;
+                const intptr_t column = gate * FORWARD_PANEL + j;
+                float *target = packed + p * hidden * FORWARD_ROW + column;
+                const float *row = weights + (gate * hidden + unit) * hidden;
+                for (intptr_t k = 0; k < hidden; k++) target[k * FORWARD_ROW] = unit < hidden ? row[k] : 0.0f;
+                packed_bias[p * FORWARD_ROW + column] = (bias && unit < hidden) ? bias[gate * hidden + unit] : 0.0f;
+            }
+        }
+    }
+}
+
+// `rows` batch rows (a constant after inlining) against one forward panel, then the gates.
+// With one or two rows the sums of even and odd k run in separate registers, so the FMA
+// latency is hidden with so few independent chains.
+ALWAYS_INLINE void forward_block(
+    const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *panel, const float *panel_bias, const float *gx,
+    const float *hp, float *h, float *out, intptr_t output_stride, float *g, float *aux) {
+    const int chains = rows <= 2 ? 2 : 1;
+    vector16 acc[2][BLOCK_ROWS][3];
+    for (int c = 0; c < chains; c++) {
+        for (int r = 0; r < rows; r++) {
+            for (int v = 0; v < 3; v++) acc[c][r][v] = c == 0 ? load16(panel_bias + 16 * v) : 0.0f;
+        }
+    }
+    intptr_t k = 0;
+    for (; k + chains <= hidden; k += chains) {
+        for (int c = 0; c < chains; c++) {
+            const float *w = panel + (k + c) * FORWARD_ROW;
+            const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
+            for (int r = 0; r < rows; r++) {
+                const float x = hp[r * hidden + k + c];
+                acc[c][r][0] += x * w0;
+                acc[c][r][1] += x * w1;
+                acc[c][r][2] += x * w2;
+            }
+        }
+    }
+    for (; k < hidden; k++) {
+        const float *w = panel + k * FORWARD_ROW;
+        const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
+        for (int r = 0; r < rows; r++) {
+            const float x = hp[r * hidden + k];
+            acc[0][r][0] += x * w0;
+            acc[0][r][1] += x * w1;
+            acc[0][r][2] += x * w2;
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        vector16 ghr = acc[0][r][0], ghz = acc[0][r][1], ghn = acc[0][r][2];
+        if (chains == 2) {
+            ghr += acc[1][r][0];
+            ghz += acc[1][r][1];
+            ghn += acc[1][r][2];
+        }
+        const float *gxr = gx + r * 3 * hidden + unit;
+        const float *hpr = hp + r * hidden + unit;
+        float *hr = h + r * hidden + unit;
+        float *outr = out ? out + r * output_stride + unit : 0;
+        const vector16 previous = load_partial16(hpr, width);
+        if (time >= lengths[r]) {
+            store_partial16(hr, previous, width);
+            if (outr) store_partial16(outr, 0.0f, width);
+            if (g) {
+                float *gr = g + r * 3 * hidden + unit;
+                store_partial16(gr, 0.0f, width);
+                store_partial16(gr + hidden, 0.0f, width);
+                store_partial16(gr + 2 * hidden, 0.0f, width);
+                store_partial16(aux + r * hidden + unit, 0.0f, width);
+            }
+            continue;
+        }
+        const vector16 reset = sigmoid16(load_partial16(gxr, width) + ghr);
+        const vector16 update = sigmoid16(load_partial16(gxr + hidden, width) + ghz);
+        const vector16 candidate = tanh16(load_partial16(gxr + 2 * hidden, width) + reset * ghn);
+        const vector16 state = candidate + update * (previous - candidate);
+        store_partial16(hr, state, width);
+        if (outr) store_partial16(outr, state, width);
+        if (g) {
+            float *gr = g + r * 3 * hidden + unit;
+            store_partial16(gr, reset, width);
+            store_partial16(gr + hidden, update, width);
+            store_partial16(gr + 2 * hidden, candidate, width);
+            store_partial16(aux + r * hidden + unit, ghn, width);
+        }
+    }
+}
+
+MULTIVERSION
+void gru_reset_after_packed_step(
+    intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
+    const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
+    const float *input_projection, const float *previous_state, float *state,
+    float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term) {
+    for (intptr_t p = first_panel; p < end_panel; p++) {
+        const intptr_t unit = p * FORWARD_PANEL;
+        const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL;
+        const float *panel = packed_weights + p * hidden * FORWARD_ROW;
+        const float *panel_bias = packed_bias + p * FORWARD_ROW;
+        for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) {
+            const intptr_t rows = batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS;
+            const float *gx = input_projection + b * 3 * hidden;
+            const float *hp = previous_state + b * hidden;
+            float *h = state + b * hidden;
+            float *out = output ? output + b * output_stride : 0;
+            float *g = gates ? gates + b * 3 * hidden : 0;
+            float *aux = gates ? candidate_hidden_term + b * hidden : 0;
+#define FORWARD_CASE(n) \
+    case n: \
+        forward_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, gx, hp, h, out, \
+                      output_stride, g, aux); \
+        break;
+            switch (rows) {
+                FORWARD_CASE(1) FORWARD_CASE(2) FORWARD_CASE(3) FORWARD_CASE(4)
+                FORWARD_CASE(5) FORWARD_CASE(6) FORWARD_CASE(7) FORWARD_CASE(8)
+            }
+#undef FORWARD_CASE
+        }
+    }
+}
+
+// MARK: - Backward
+
+intptr_t gru_backward_packed_count(intptr_t k_count, intptr_t hidden) {
+    return (hidden + BACKWARD_PANEL - 1) / BACKWARD_PANEL * k_count * BACKWARD_PANEL;
+}
+
+void gru_pack_backward_weights(intptr_t k_count, intptr_t hidden, const float *weights, float *packed) {
+    const intptr_t panels = (hidden + BACKWARD_PANEL - 1) / BACKWARD_PANEL;
+    for (intptr_t p = 0; p < panels; p++) {
+        for (intptr_t k = 0; k < k_count; k++) {
+            float *target = packed + (p * k_count + k) * BACKWARD_PANEL;
+            for (intptr_t j = 0; j < BACKWARD_PANEL; j++) {
+                const intptr_t unit = p * BACKWARD_PANEL + j;
+                target[j] = unit < hidden ? weights[k * hidden + unit] : 0.0f;
+            }
+        }
+    }
+}
+
+// `rows` rows (a constant after inlining) of a against one backward panel, added to c.
+ALWAYS_INLINE void accumulate_block(
+    const int rows, intptr_t k_count, intptr_t hidden, intptr_t unit, intptr_t width,
+    const float *a, intptr_t lda, const float *panel, float *c) {
+    vector16 acc[BLOCK_ROWS][2];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = 0.0f;
+    for (intptr_t k = 0; k < k_count; k++) {
+        const vector16 w0 = load16(panel + k * BACKWARD_PANEL), w1 = load16(panel + k * BACKWARD_PANEL + 16);
+        for (int r = 0; r < rows; r++) {
+            const float x = a[r * lda + k];
+            acc[r][0] += x * w0;
+            acc[r][1] += x * w1;
+        }
+    }
+    const intptr_t low = width < 16 ? width : 16, high = width - low;
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + r * hidden + unit;
+        store_partial16(cr, load_partial16(cr, low) + acc[r][0], low);
+        if (high > 0) store_partial16(cr + 16, load_partial16(cr + 16, high) + acc[r][1], high);
+    }
+}
+
+MULTIVERSION
+void gru_packed_accumulate_product(
+    intptr_t batch, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
+    const float *a, intptr_t lda, const float *packed_weights, float *c) {
+    for (intptr_t p = first_panel; p < end_panel; p++) {
+        const intptr_t unit = p * BACKWARD_PANEL;
+        const intptr_t width = hidden - unit < BACKWARD_PANEL ? hidden - unit : BACKWARD_PANEL;
+        const float *panel = packed_weights + p * k_count * BACKWARD_PANEL;
+        for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) {
+            const intptr_t rows = batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS;
+#define ACCUMULATE_CASE(n) \
+    case n: accumulate_block(n, k_count, hidden, unit, width, a + b * lda, lda, panel, c + b * hidden); break;
+            switch (rows) {
+                ACCUMULATE_CASE(1) ACCUMULATE_CASE(2) ACCUMULATE_CASE(3) ACCUMULATE_CASE(4)
+                ACCUMULATE_CASE(5) ACCUMULATE_CASE(6) ACCUMULATE_CASE(7) ACCUMULATE_CASE(8)
+            }
+#undef ACCUMULATE_CASE
+        }
+    }
+}

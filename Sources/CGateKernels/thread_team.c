@@ -1,0 +1,161 @@
+// The thread team behind gru_team_run; see thread_team.h for why it exists.
+#include "thread_team.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#define TEAM_CAPACITY 16
+// A waiting thread spins this long before it yields the core (barrier) or sleeps (idle
+// worker): long enough to cover a time step, short enough not to starve other work.
+#define SPIN_NANOSECONDS 200000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static inline int64_t now_nanoseconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+// Spins until *word differs from `seen`; past the spin budget it yields the core between
+// looks, so an oversubscribed machine still makes progress.
+static inline void wait_for_change(_Atomic intptr_t *word, intptr_t seen) {
+    int64_t start = 0;
+    for (unsigned spins = 1;; spins++) {
+        if (atomic_load_explicit(word, memory_order_acquire) != seen) return;
+        cpu_relax();
+        if ((spins & 255) == 0) {
+            int64_t now = now_nanoseconds();
+            if (start == 0) start = now;
+            else if (now - start > SPIN_NANOSECONDS) sched_yield();
+        }
+    }
+}
+
+static struct {
+    pthread_mutex_t run_lock;  // held by the thread whose run is under way
+    pthread_mutex_t sleep_lock;
+    pthread_cond_t wake;
+    intptr_t started;  // team threads started so far (under run_lock)
+
+    _Atomic intptr_t generation;  // bumped to start a run
+    _Atomic intptr_t sleepers;
+    _Atomic intptr_t pending;  // parts not yet finished
+    gru_team_task task;
+    void *context;
+    intptr_t parts;
+
+    _Atomic intptr_t barrier_count;
+    _Atomic intptr_t barrier_generation;
+} team = {
+    .run_lock = PTHREAD_MUTEX_INITIALIZER,
+    .sleep_lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+};
+
+// Written before each thread is created, read by it once (pthread_create orders the two).
+static intptr_t starting_generation[TEAM_CAPACITY];
+
+// Set on every thread while it runs a part of a team run, so nested runs and barriers know.
+static _Thread_local bool in_team_run = false;
+static _Thread_local intptr_t run_parts = 1;
+
+static void *team_thread(void *argument) {
+    const intptr_t index = (intptr_t)argument;  // this thread runs part `index`
+    // The generation before the run that started this thread, so it takes part in that run.
+    intptr_t seen = starting_generation[index];
+    for (;;) {
+        // Spin for the next run, then sleep until one is started.
+        int64_t start = now_nanoseconds();
+        for (unsigned spins = 1; atomic_load_explicit(&team.generation, memory_order_acquire) == seen; spins++) {
+            cpu_relax();
+            if ((spins & 255) == 0 && now_nanoseconds() - start > SPIN_NANOSECONDS) {
+                pthread_mutex_lock(&team.sleep_lock);
+                atomic_fetch_add(&team.sleepers, 1);
+                while (atomic_load(&team.generation) == seen) pthread_cond_wait(&team.wake, &team.sleep_lock);
+                atomic_fetch_sub(&team.sleepers, 1);
+                pthread_mutex_unlock(&team.sleep_lock);
+            }
+        }
+        seen = atomic_load_explicit(&team.generation, memory_order_acquire);
+        if (index < team.parts) {
+            in_team_run = true;
+            run_parts = team.parts;
+            team.task(team.context, index, team.parts);
+            in_team_run = false;
+            atomic_fetch_sub_explicit(&team.pending, 1, memory_order_acq_rel);
+        }
+    }
+    return NULL;
+}
+
+intptr_t gru_team_capacity(void) { return TEAM_CAPACITY; }
+
+intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
+    if (parts > TEAM_CAPACITY) parts = TEAM_CAPACITY;
+    if (parts <= 1 || in_team_run || pthread_mutex_trylock(&team.run_lock) != 0) {
+        bool outer = in_team_run;
+        intptr_t outer_parts = run_parts;
+        in_team_run = true;
+        run_parts = 1;
+        task(context, 0, 1);
+        in_team_run = outer;
+        run_parts = outer_parts;
+        return 1;
+    }
+    while (team.started < parts - 1) {
+        pthread_t thread;
+        pthread_attr_t attributes;
+        pthread_attr_init(&attributes);
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        starting_generation[team.started + 1] = atomic_load(&team.generation);
+        int failed = pthread_create(&thread, &attributes, team_thread, (void *)(team.started + 1));
+        pthread_attr_destroy(&attributes);
+        if (failed) break;
+        team.started++;
+    }
+    if (parts > team.started + 1) parts = team.started + 1;
+
+    team.task = task;
+    team.context = context;
+    team.parts = parts;
+    atomic_store_explicit(&team.barrier_count, 0, memory_order_relaxed);
+    atomic_store_explicit(&team.pending, parts - 1, memory_order_relaxed);
+    atomic_fetch_add(&team.generation, 1);  // sequentially consistent: pairs with `sleepers`
+    if (atomic_load(&team.sleepers) > 0) {
+        pthread_mutex_lock(&team.sleep_lock);
+        pthread_cond_broadcast(&team.wake);
+        pthread_mutex_unlock(&team.sleep_lock);
+    }
+    in_team_run = true;
+    run_parts = parts;
+    task(context, 0, parts);
+    in_team_run = false;
+    run_parts = 1;
+    for (intptr_t left; (left = atomic_load_explicit(&team.pending, memory_order_acquire)) != 0;) {
+        wait_for_change(&team.pending, left);
+    }
+    pthread_mutex_unlock(&team.run_lock);
+    return parts;
+}
+
+void gru_team_barrier(void) {
+    const intptr_t parts = run_parts;
+    if (parts <= 1) return;
+    intptr_t generation = atomic_load_explicit(&team.barrier_generation, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&team.barrier_count, 1, memory_order_acq_rel) == parts - 1) {
+        atomic_store_explicit(&team.barrier_count, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&team.barrier_generation, 1, memory_order_release);
+    } else {
+        wait_for_change(&team.barrier_generation, generation);
+    }
+}

@@ -1,0 +1,104 @@
+import CGateKernels
+
+/// One reset-after direction's W_hh and b_hh packed once for the fused recurrent step, in
+/// panels of 16 hidden units, so steps never repack the weights (a BLAS GEMM repacks its
+/// operands on every call) and the gates are applied while the products are in registers.
+///
+/// Threads share a step by panels: each computes its panels' units of h_t from all of
+/// h_{t-1}, then all meet before the next step. Legend: B batch, H hidden size.
+public final class PackedRecurrentWeights: @unchecked Sendable {
+    /// The hidden size.
+    public let hidden: Int
+    /// The number of 16-unit panels, ceil(H / 16).
+    public let panelCount: Int
+    private let weights: AlignedFloats  // (panels, H, 48)
+    private let bias: AlignedFloats  // (panels, 48)
+
+    /// Packs W_hh (3H, H) row-major and b_hh (3H); a nil bias packs as zeros.
+    public init(hidden: Int, recurrentWeight: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?) {
+        self.hidden = hidden
+        panelCount = (hidden + Int(GRU_FORWARD_PANEL_UNITS) - 1) / Int(GRU_FORWARD_PANEL_UNITS)
+        weights = AlignedFloats(count: gru_forward_packed_count(hidden))
+        bias = AlignedFloats(count: panelCount * 3 * Int(GRU_FORWARD_PANEL_UNITS))
+        gru_pack_forward_weights(hidden, recurrentWeight, recurrentBias, weights.pointer, bias.pointer)
+    }
+
+    /// One reset-after step for the units of `panels`; see `GateKernels` for the math and
+    /// the masking of rows past their length.
+    ///
+    /// - Parameters:
+    ///   - inputProjection: (B, 3H) W_ih x_t + b_ih.
+    ///   - previousState: (B, H) h_{t-1}; state: (B, H) receives these units of h_t.
+    ///   - output: when not nil, row b's units of h_t (zeros past its length) go to
+    ///     `output + b * outputStride`.
+    ///   - gates: when not nil, (B, 3H) receives r, z, n, and candidateHiddenTerm (B, H)
+    ///     receives W_hn h + b_hn: the caches backward needs.
+    @inlinable
+    public func step(
+        batch: Int, panels: Range<Int>, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        state: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>?, outputStride: Int,
+        gates: UnsafeMutablePointer<Float>? = nil, candidateHiddenTerm: UnsafeMutablePointer<Float>? = nil
+    ) {
+        gru_reset_after_packed_step(
+            batch, hidden, panels.lowerBound, panels.upperBound, time, lengths, weightsPointer, biasPointer,
+            inputProjection, previousState, state, output, outputStride, gates, candidateHiddenTerm)
+    }
+
+    @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }
+    @usableFromInline var biasPointer: UnsafePointer<Float> { UnsafePointer(bias.pointer) }
+}
+
+/// W_hh packed by column panels of 32 hidden units for backward's per-step product
+/// dL/dh_{t-1} += dL/d(hidden projection) W_hh, split across threads by panels.
+public final class PackedRecurrentGradientWeights: @unchecked Sendable {
+    /// The hidden size.
+    public let hidden: Int
+    /// The number of 32-unit panels, ceil(H / 32).
+    public let panelCount: Int
+    private let weights: AlignedFloats  // (panels, 3H, 32)
+
+    /// Packs W_hh (3H, H) row-major.
+    public init(hidden: Int, recurrentWeight: UnsafePointer<Float>) {
+        self.hidden = hidden
+        panelCount = (hidden + Int(GRU_BACKWARD_PANEL_UNITS) - 1) / Int(GRU_BACKWARD_PANEL_UNITS)
+        weights = AlignedFloats(count: gru_backward_packed_count(3 * hidden, hidden))
+        gru_pack_backward_weights(3 * hidden, hidden, recurrentWeight, weights.pointer)
+    }
+
+    /// The hidden units of `panels`.
+    @inlinable
+    public func units(of panels: Range<Int>) -> Range<Int> {
+        let size = Int(GRU_BACKWARD_PANEL_UNITS)
+        return min(panels.lowerBound * size, hidden)..<min(panels.upperBound * size, hidden)
+    }
+
+    /// stateGradient[b, u] += sum_k hiddenProjectionGradient[b, k] W_hh[k, u] for the units u
+    /// of `panels`; hiddenProjectionGradient is (B, 3H), stateGradient (B, H).
+    @inlinable
+    public func accumulate(
+        batch: Int, panels: Range<Int>, hiddenProjectionGradient: UnsafePointer<Float>,
+        stateGradient: UnsafeMutablePointer<Float>
+    ) {
+        gru_packed_accumulate_product(
+            batch, 3 * hidden, hidden, panels.lowerBound, panels.upperBound, hiddenProjectionGradient,
+            3 * hidden, weightsPointer, stateGradient)
+    }
+
+    @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }
+}
+
+/// Floats on a 64-byte (cache line, AVX-512 register) boundary, owned.
+final class AlignedFloats {
+    let pointer: UnsafeMutablePointer<Float>
+
+    init(count: Int) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit {
+        pointer.deallocate()
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GRUTensor
+import Testing
+
+/// The packed recurrent kernels against their twins: BLAS-free `Matmul.naiveGemm` for the
+/// products and `NaiveGateKernels` for the gates. Sizes cover whole and partial panels (16
+/// units forward, 32 backward), every row-block remainder (blocks of 8 rows, one- and two-row
+/// blocks with their split sums), several panels, and panel ranges as threads take them.
+struct PackedRecurrentWeightsTests {
+    static let sizes: [(batch: Int, hidden: Int)] = [
+        (1, 5), (2, 16), (3, 40), (9, 33), (17, 70), (1, 128), (8, 64),
+    ]
+
+    // Row 1 is past its length at time 2.
+    static func lengths(_ batch: Int) -> [Int] { (0..<batch).map { $0 == 1 ? 2 : 5 } }
+
+    private func random(_ count: Int, _ generator: inout SeededGenerator, scale: Float = 1) -> [Float] {
+        (0..<count).map { _ in generator.uniform(-scale, scale) }
+    }
+
+    /// The step's state, output, gates and candidate hidden term, from the packed kernel run
+    /// over all panels in `splits` consecutive ranges, against the naive product and gates.
+    @Test(arguments: sizes)
+    func forwardStepMatchesNaiveTwin(size: (batch: Int, hidden: Int)) {
+        let (batch, hidden) = size
+        var generator = SeededGenerator(seed: UInt64(31 * batch + hidden))
+        let weight = random(3 * hidden * hidden, &generator, scale: 0.5), bias = random(3 * hidden, &generator)
+        let gx = random(batch * 3 * hidden, &generator, scale: 2), hp = random(batch * hidden, &generator)
+        let lengths = Self.lengths(batch)
+        let outputStride = hidden + 3  // output rows wider than the state, as with two directions
+
+        var gh = bias.count == 0 ? [] : Array((0..<batch).map { _ in bias }.joined())
+        Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden,
+                         a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+        var naiveState = [Float](repeating: 0, count: batch * hidden)
+        var naiveGates = [Float](repeating: 0, count: batch * 3 * hidden)
+        var naiveCandidate = [Float](repeating: 0, count: batch * hidden)
+        NaiveGateKernels.resetAfterForward(
+            batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh,
+            previousState: hp, state: &naiveState, gates: &naiveGates, candidateHiddenTerm: &naiveCandidate)
+        var naiveOutput = [Float](repeating: 7, count: batch * outputStride)
+        for b in 0..<batch {
+            for j in 0..<hidden { naiveOutput[b * outputStride + j] = b == 1 ? 0 : naiveState[b * hidden + j] }
+        }
+
+        let packed = PackedRecurrentWeights(hidden: hidden, recurrentWeight: weight, recurrentBias: bias)
+        for splits in [1, 2, 3] where splits <= packed.panelCount {
+            var state = [Float](repeating: 9, count: batch * hidden)
+            var output = [Float](repeating: 7, count: batch * outputStride)
+            var gates = [Float](repeating: 9, count: batch * 3 * hidden)
+            var candidate = [Float](repeating: 9, count: batch * hidden)
+            for part in 0..<splits {
+                packed.step(
+                    batch: batch, panels: ThreadTeam.share(of: packed.panelCount, part: part, parts: splits),
+                    time: 2, lengths: lengths, inputProjection: gx, previousState: hp, state: &state,
+                    output: &output, outputStride: outputStride, gates: &gates, candidateHiddenTerm: &candidate)
+            }
+            expectClose(state, naiveState, "state, \(splits) ranges", tolerance: 1e-5)
+            expectClose(output, naiveOutput, "output, \(splits) ranges", tolerance: 1e-5)
+            expectClose(gates, naiveGates, "gates, \(splits) ranges", tolerance: 1e-5)
+            expectClose(candidate, naiveCandidate, "candidate hidden term, \(splits) ranges", tolerance: 1e-5)
+        }
+        // Without bias and without caches or output.
+        let unbiased = PackedRecurrentWeights(hidden: hidden, recurrentWeight: weight, recurrentBias: nil)
+        var ghUnbiased = [Float](repeating: 0, count: batch * 3 * hidden)
+        Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden,
+                         a: hp, lda: hidden, b: weight, ldb: hidden, beta: 0, c: &ghUnbiased, ldc: 3 * hidden)
+        NaiveGateKernels.resetAfterForward(
+            batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx,
+            hiddenProjection: ghUnbiased, previousState: hp, state: &naiveState, gates: &naiveGates,
+            candidateHiddenTerm: &naiveCandidate)
+        var state = [Float](repeating: 9, count: batch * hidden)
+        unbiased.step(batch: batch, panels: 0..<unbiased.panelCount, time: 2, lengths: lengths, inputProjection: gx,
+                      previousState: hp, state: &state, output: nil, outputStride: 0)
+        expectClose(state, naiveState, "state without bias", tolerance: 1e-5)
+    }
+
+    /// c += a W_hh for the units of each panel range, against the naive product.
+    @Test(arguments: sizes)
+    func gradientProductMatchesNaiveTwin(size: (batch: Int, hidden: Int)) {
+        let (batch, hidden) = size
+        var generator = SeededGenerator(seed: UInt64(17 * batch + hidden))
+        let weight = random(3 * hidden * hidden, &generator), a = random(batch * 3 * hidden, &generator)
+        let start = random(batch * hidden, &generator)
+        var naive = start
+        Matmul.naiveGemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: 3 * hidden,
+                         a: a, lda: 3 * hidden, b: weight, ldb: hidden, beta: 1, c: &naive, ldc: hidden)
+        let packed = PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: weight)
+        #expect(packed.units(of: 0..<packed.panelCount) == 0..<hidden)
+        for splits in [1, 2, 3] where splits <= packed.panelCount {
+            var c = start
+            for part in 0..<splits {
+                let panels = ThreadTeam.share(of: packed.panelCount, part: part, parts: splits)
+                packed.accumulate(batch: batch, panels: panels, hiddenProjectionGradient: a, stateGradient: &c)
+            }
+            expectClose(c, naive, "state gradient, \(splits) ranges", tolerance: 1e-5)
+        }
+    }
+}
