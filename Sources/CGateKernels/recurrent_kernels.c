@@ -48,6 +48,12 @@ ALWAYS_INLINE void forward_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *panel, const float *panel_bias, const float *gx,
     const float *hp, float *h, float *out, intptr_t output_stride, float *g, float *aux) {
+    // The rows' input projections are needed only after the products; their lines are
+    // fetched now so that the gates do not wait on memory (a whole step's are too big to
+    // stay in cache from the GEMM that made them).
+    for (int r = 0; r < rows; r++) {
+        for (int gate = 0; gate < 3; gate++) __builtin_prefetch(gx + r * 3 * hidden + gate * hidden + unit);
+    }
     const int chains = rows <= 2 ? 2 : 1;
     vector16 acc[2][BLOCK_ROWS][3];
     for (int c = 0; c < chains; c++) {

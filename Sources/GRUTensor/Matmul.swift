@@ -4,7 +4,6 @@ import Accelerate
 import CBLAS
 #endif
 import CGateKernels
-import Dispatch
 import Foundation
 
 /// Row-major single-precision matrix products, the one place GRUKit calls BLAS.
@@ -14,10 +13,10 @@ import Foundation
 /// column block of a wider matrix (one gate of a (rows, 3H) buffer) is passed without a copy.
 ///
 /// Threads: GRUKit runs BLAS single-threaded and splits large products across the cores
-/// itself (by rows of C, or by columns when there are few rows). OpenBLAS's own worker
-/// threads spin for a while after each threaded call; a GRU alternates threaded products
-/// with steps it splits across the cores itself, and the spinning workers would take the
-/// cores those steps need.
+/// itself, on its `ThreadTeam` (by rows of C, or by columns when there are few rows).
+/// OpenBLAS's own worker threads spin for a while after each threaded call; a GRU alternates
+/// threaded products with steps it splits across the same team, and a second set of
+/// spinning workers would take the cores those steps need.
 public enum Matmul {
     /// The threads large products are split across: the cores, at most 8.
     public static let threadCount = min(ProcessInfo.processInfo.activeProcessorCount, 8)
@@ -54,39 +53,22 @@ public enum Matmul {
         _ = singleThreadedBLAS
         let parts = parallel && 2 * m * n * k >= smallestParallelWork ? threadCount : 1
         if parts > 1, m >= 8 * parts {
-            let operands = Operands(a: a, b: b, c: c)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ThreadTeam.run(parts: parts) { part, parts in
                 let first = m * part / parts, rows = m * (part + 1) / parts - first
                 blasGemm(transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
-                         a: transposeA ? operands.a + first : operands.a + first * lda, lda: lda,
-                         b: operands.b, ldb: ldb, beta: beta, c: operands.c + first * ldc, ldc: ldc)
+                         a: transposeA ? a + first : a + first * lda, lda: lda,
+                         b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
             }
         } else if parts > 1, n >= 16 * parts {
-            let operands = Operands(a: a, b: b, c: c)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ThreadTeam.run(parts: parts) { part, parts in
                 let first = n * part / parts, columns = n * (part + 1) / parts - first
                 blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns, k: k, alpha: alpha,
-                         a: operands.a, lda: lda, b: transposeB ? operands.b + first * ldb : operands.b + first,
-                         ldb: ldb, beta: beta, c: operands.c + first, ldc: ldc)
+                         a: a, lda: lda, b: transposeB ? b + first * ldb : b + first,
+                         ldb: ldb, beta: beta, c: c + first, ldc: ldc)
             }
         } else {
             blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
-    }
-
-    /// The operands of a split product, handed to the threads; each writes its own block of C.
-    @usableFromInline
-    struct Operands: @unchecked Sendable {
-        @usableFromInline let a: UnsafePointer<Float>
-        @usableFromInline let b: UnsafePointer<Float>
-        @usableFromInline let c: UnsafeMutablePointer<Float>
-
-        @usableFromInline
-        init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
-            self.a = a
-            self.b = b
-            self.c = c
         }
     }
 
@@ -122,11 +104,10 @@ public enum Matmul {
         }
         _ = singleThreadedBLAS
         let parts = 2 * m * n >= smallestParallelWork / 4 && m >= 64 * threadCount ? threadCount : 1
-        let operands = Operands(a: a, b: x, c: y)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        ThreadTeam.run(parts: parts) { part, parts in
             let first = m * part / parts, rows = m * (part + 1) / parts - first
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(n), alpha, operands.a + first * lda,
-                        Int32(lda), operands.b, 1, beta, operands.c + first, 1)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(n), alpha, a + first * lda,
+                        Int32(lda), x, 1, beta, y + first, 1)
         }
     }
 

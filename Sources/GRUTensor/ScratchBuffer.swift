@@ -16,6 +16,15 @@ public final class ScratchBuffer: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
+    /// A buffer whose elements are left as the allocator gave them, for buffers that are
+    /// written in full before any element is read (the per-step caches of a long sequence,
+    /// where zeroing would be a pass over memory for nothing).
+    public init(uninitializedCount count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: 1)
+    }
+
     /// A buffer holding a copy of `values`.
     public convenience init(copying values: [Float]) {
         self.init(count: values.count)

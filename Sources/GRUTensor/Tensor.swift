@@ -59,7 +59,9 @@ public struct Tensor: Equatable, Sendable {
     }
 
     /// Whether every element is finite (no NaN or infinity).
-    public var isFinite: Bool { scalars.allSatisfy { $0.isFinite } }
+    public var isFinite: Bool {
+        scalars.withUnsafeBufferPointer { Reductions.allFinite($0) }
+    }
 }
 
 extension Tensor: CustomStringConvertible {

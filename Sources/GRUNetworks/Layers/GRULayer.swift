@@ -534,7 +534,8 @@ private struct BackwardWorkspace {
     let recurrentInputGradient: ScratchBuffer  // (B, H), d(h * mask) under recurrent dropout
 
     init(steps: Int, batch: Int, hidden: Int) {
-        inputProjectionGradient = ScratchBuffer(count: steps * batch * 3 * hidden)
+        // Every step writes its rows in full, masked rows included.
+        inputProjectionGradient = ScratchBuffer(uninitializedCount: steps * batch * 3 * hidden)
         stateGradient = ScratchBuffer(count: batch * hidden)
         previousStateGradient = ScratchBuffer(count: batch * hidden)
         resetStateGradient = ScratchBuffer(count: batch * hidden)
@@ -554,10 +555,7 @@ private func fillRows(
 private func sumRows(
     _ matrix: UnsafePointer<Float>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Float>
 ) {
-    for row in 0..<rows {
-        let values = matrix + row * width
-        for j in 0..<width { sums[j] += values[j] }
-    }
+    Reductions.addColumnSums(rows: rows, width: width, matrix: matrix, into: sums)
 }
 
 private func expectShape(_ tensor: Tensor, _ shape: [Int], name: String) throws {

@@ -53,9 +53,11 @@ struct GRUDirectionTrace: Sendable {
     let maskedStates: ScratchBuffer?
 
     init(steps: Int, batch: Int, hidden: Int, recurrentMask: ScratchBuffer?) {
-        states = ScratchBuffer(count: (steps + 1) * batch * hidden)
-        gates = ScratchBuffer(count: steps * batch * 3 * hidden)
-        auxiliary = ScratchBuffer(count: steps * batch * hidden)
+        // Every step writes all of its rows (masked rows too), so only states[0] starts as zeros.
+        states = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
+        states.pointer.update(repeating: 0, count: batch * hidden)
+        gates = ScratchBuffer(uninitializedCount: steps * batch * 3 * hidden)
+        auxiliary = ScratchBuffer(uninitializedCount: steps * batch * hidden)
         self.recurrentMask = recurrentMask
         maskedStates = recurrentMask == nil ? nil : ScratchBuffer(count: steps * batch * hidden)
     }
