@@ -42,8 +42,8 @@ void gru_pack_forward_weights(
 }
 
 // `rows` batch rows (a constant after inlining) against one forward panel, then the gates.
-// With one or two rows the sums of even and odd k run in separate registers, so the FMA
-// latency is hidden with so few independent chains.
+// With few rows the sums of k modulo 2 or 4 run in separate registers (chains), so that
+// enough independent FMAs and weight loads are in flight.
 ALWAYS_INLINE void forward_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *panel, const float *panel_bias, const float *gx,
@@ -54,8 +54,8 @@ ALWAYS_INLINE void forward_block(
     for (int r = 0; r < rows; r++) {
         for (int gate = 0; gate < 3; gate++) __builtin_prefetch(gx + r * 3 * hidden + gate * hidden + unit);
     }
-    const int chains = rows <= 2 ? 2 : 1;
-    vector16 acc[2][BLOCK_ROWS][3];
+    const int chains = rows == 1 ? 4 : (rows <= 3 ? 2 : 1);
+    vector16 acc[4][BLOCK_ROWS][3];
     for (int c = 0; c < chains; c++) {
         for (int r = 0; r < rows; r++) {
             for (int v = 0; v < 3; v++) acc[c][r][v] = c == 0 ? load16(panel_bias + 16 * v) : 0.0f;
@@ -65,6 +65,13 @@ ALWAYS_INLINE void forward_block(
     for (; k + chains <= hidden; k += chains) {
         for (int c = 0; c < chains; c++) {
             const float *w = panel + (k + c) * FORWARD_ROW;
+            if (rows <= 2) {
+                // So few rows are too little work per weight for the hardware prefetcher to
+                // stay ahead of the stream of weights from L2.
+                __builtin_prefetch(w + 8 * FORWARD_ROW);
+                __builtin_prefetch(w + 8 * FORWARD_ROW + 16);
+                __builtin_prefetch(w + 8 * FORWARD_ROW + 32);
+            }
             const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
             for (int r = 0; r < rows; r++) {
                 const float x = hp[r * hidden + k + c];
@@ -86,10 +93,10 @@ ALWAYS_INLINE void forward_block(
     }
     for (int r = 0; r < rows; r++) {
         vector16 ghr = acc[0][r][0], ghz = acc[0][r][1], ghn = acc[0][r][2];
-        if (chains == 2) {
-            ghr += acc[1][r][0];
-            ghz += acc[1][r][1];
-            ghn += acc[1][r][2];
+        for (int c = 1; c < chains; c++) {
+            ghr += acc[c][r][0];
+            ghz += acc[c][r][1];
+            ghn += acc[c][r][2];
         }
         const float *gxr = gx + r * 3 * hidden + unit;
         const float *hpr = hp + r * hidden + unit;

@@ -53,14 +53,19 @@ static struct {
     gru_team_task task;
     void *context;
     intptr_t parts;
-
-    _Atomic intptr_t barrier_count;
-    _Atomic intptr_t barrier_generation;
 } team = {
     .run_lock = PTHREAD_MUTEX_INITIALIZER,
     .sleep_lock = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
 };
+
+// The barrier: each part counts the barriers it has reached in its own cache line, and waits
+// until every other part's count has caught up. A barrier then costs one cache-line transfer
+// from each other part, with no contended read-modify-write. Counts restart at 0 each run.
+static struct {
+    _Atomic intptr_t reached;
+    char padding[64 - sizeof(intptr_t)];
+} arrivals[TEAM_CAPACITY] __attribute__((aligned(64)));
 
 // Written before each thread is created, read by it once (pthread_create orders the two).
 static intptr_t starting_generation[TEAM_CAPACITY];
@@ -68,6 +73,8 @@ static intptr_t starting_generation[TEAM_CAPACITY];
 // Set on every thread while it runs a part of a team run, so nested runs and barriers know.
 static _Thread_local bool in_team_run = false;
 static _Thread_local intptr_t run_parts = 1;
+static _Thread_local intptr_t run_part = 0;
+static _Thread_local intptr_t barriers_reached = 0;
 
 static void *team_thread(void *argument) {
     const intptr_t index = (intptr_t)argument;  // this thread runs part `index`
@@ -90,6 +97,8 @@ static void *team_thread(void *argument) {
         if (index < team.parts) {
             in_team_run = true;
             run_parts = team.parts;
+            run_part = index;
+            barriers_reached = 0;
             team.task(team.context, index, team.parts);
             in_team_run = false;
             atomic_fetch_sub_explicit(&team.pending, 1, memory_order_acq_rel);
@@ -128,7 +137,7 @@ intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
     team.task = task;
     team.context = context;
     team.parts = parts;
-    atomic_store_explicit(&team.barrier_count, 0, memory_order_relaxed);
+    for (intptr_t part = 0; part < parts; part++) atomic_store_explicit(&arrivals[part].reached, 0, memory_order_relaxed);
     atomic_store_explicit(&team.pending, parts - 1, memory_order_relaxed);
     atomic_fetch_add(&team.generation, 1);  // sequentially consistent: pairs with `sleepers`
     if (atomic_load(&team.sleepers) > 0) {
@@ -138,6 +147,8 @@ intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
     }
     in_team_run = true;
     run_parts = parts;
+    run_part = 0;
+    barriers_reached = 0;
     task(context, 0, parts);
     in_team_run = false;
     run_parts = 1;
@@ -151,11 +162,13 @@ intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
 void gru_team_barrier(void) {
     const intptr_t parts = run_parts;
     if (parts <= 1) return;
-    intptr_t generation = atomic_load_explicit(&team.barrier_generation, memory_order_acquire);
-    if (atomic_fetch_add_explicit(&team.barrier_count, 1, memory_order_acq_rel) == parts - 1) {
-        atomic_store_explicit(&team.barrier_count, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&team.barrier_generation, 1, memory_order_release);
-    } else {
-        wait_for_change(&team.barrier_generation, generation);
+    const intptr_t reached = ++barriers_reached;
+    atomic_store_explicit(&arrivals[run_part].reached, reached, memory_order_release);
+    for (intptr_t other = 0; other < parts; other++) {
+        if (other == run_part) continue;
+        intptr_t seen;
+        while ((seen = atomic_load_explicit(&arrivals[other].reached, memory_order_acquire)) < reached) {
+            wait_for_change(&arrivals[other].reached, seen);
+        }
     }
 }
