@@ -95,38 +95,46 @@ public final class GRUInferenceSession {
         }
         let b = buffers
         var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
-        timeMajor.scalars.withUnsafeBufferPointer { b.layerInput.pointer.update(from: $0.baseAddress!, count: $0.count) }
-
-        parameters.values.withUnsafeBufferPointer { weightBuffer in
-            validLengths.withUnsafeBufferPointer { lengthBuffer in
-                var layerInput = b.layerInput, layerOutput = b.layerOutput
-                for layer in 0..<config.layerCount {
-                    for direction in 0..<directions {
-                        let stateIndex = layer * directions + direction
-                        let state = b.state.pointer
-                        if let initialState {
-                            initialState.scalars.withUnsafeBufferPointer {
-                                state.update(from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
-                            }
-                        } else {
-                            state.update(repeating: 0, count: batch * hidden)
-                        }
-                        runDirection(
-                            layer: layer, direction: direction, steps: steps, batch: batch,
-                            lengths: lengthBuffer.baseAddress!, weights: weightBuffer.baseAddress!,
-                            input: layerInput.pointer, output: layerOutput.pointer)
-                        for i in 0..<(batch * hidden) { finalState[stateIndex * batch * hidden + i] = state[i] }
-                    }
-                    swap(&layerInput, &layerOutput)
-                }
-                // After the last swap the final layer's output is in `layerInput`.
-                b.result = layerInput
-            }
-        }
+        // The first layer reads the input where it is and the last writes the output array in
+        // place; layers between alternate between two scratch buffers.
         let outputCount = steps * batch * config.outputSize
-        var output = Tensor(
-            shape: [steps, batch, config.outputSize],
-            scalars: Array(UnsafeBufferPointer(start: b.result.pointer, count: outputCount)))
+        let outputScalars = [Float](unsafeUninitializedCapacity: outputCount) { outputBuffer, initializedCount in
+            timeMajor.scalars.withUnsafeBufferPointer { inputBuffer in
+                parameters.values.withUnsafeBufferPointer { weightBuffer in
+                    validLengths.withUnsafeBufferPointer { lengthBuffer in
+                        var layerInput = UnsafePointer(inputBuffer.baseAddress!)
+                        var scratch = (b.layerInput.pointer, b.layerOutput.pointer)
+                        for layer in 0..<config.layerCount {
+                            // Every step writes every row's output (zeros past a row's length).
+                            let isLast = layer == config.layerCount - 1
+                            let layerOutput = isLast ? outputBuffer.baseAddress! : scratch.0
+                            for direction in 0..<directions {
+                                let stateIndex = layer * directions + direction
+                                let state = b.state.pointer
+                                if let initialState {
+                                    initialState.scalars.withUnsafeBufferPointer {
+                                        state.update(from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+                                    }
+                                } else {
+                                    state.update(repeating: 0, count: batch * hidden)
+                                }
+                                runDirection(
+                                    layer: layer, direction: direction, steps: steps, batch: batch,
+                                    lengths: lengthBuffer.baseAddress!, weights: weightBuffer.baseAddress!,
+                                    input: layerInput, output: layerOutput)
+                                finalState.withUnsafeMutableBufferPointer {
+                                    ($0.baseAddress! + stateIndex * batch * hidden).update(from: state, count: batch * hidden)
+                                }
+                            }
+                            layerInput = UnsafePointer(layerOutput)
+                            scratch = (scratch.1, scratch.0)
+                        }
+                    }
+                }
+            }
+            initializedCount = outputCount
+        }
+        var output = Tensor(shape: [steps, batch, config.outputSize], scalars: outputScalars)
         if layout == .batchFirst { output = output.swappingFirstTwoAxes() }
         return (output, Tensor(shape: stateShape, scalars: finalState))
     }
@@ -233,18 +241,17 @@ public final class GRUInferenceSession {
     /// Buffers sized for the largest (T, B) seen so far.
     private final class Buffers {
         let steps: Int, batch: Int, configuration: GRUConfiguration?
-        let layerInput: ScratchBuffer, layerOutput: ScratchBuffer  // (T, B, max(I, D*H))
+        let layerInput: ScratchBuffer, layerOutput: ScratchBuffer  // (T, B, D*H) between layers
         let inputProjection: ScratchBuffer  // (T*B, 3H)
         let hiddenProjection: ScratchBuffer, gates: ScratchBuffer  // (B, 3H)
         let auxiliary: ScratchBuffer, state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
-        var result: ScratchBuffer
 
         init(steps: Int, batch: Int, configuration: GRUConfiguration?) {
             self.steps = steps
             self.batch = batch
             self.configuration = configuration
             let hidden = configuration?.hiddenSize ?? 0
-            let width = max(configuration?.inputSize ?? 0, configuration?.outputSize ?? 0)
+            let width = configuration?.outputSize ?? 0
             layerInput = ScratchBuffer(count: steps * batch * width)
             layerOutput = ScratchBuffer(count: steps * batch * width)
             inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
@@ -253,7 +260,6 @@ public final class GRUInferenceSession {
             auxiliary = ScratchBuffer(count: batch * hidden)
             state = ScratchBuffer(count: batch * hidden)
             nextState = ScratchBuffer(count: batch * hidden)
-            result = layerInput
         }
     }
 }
