@@ -59,13 +59,15 @@ struct GRUInvarianceTests {
             absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "parameter gradients summed over sequences")
     }
 
-    /// Large enough reset-after batches (B H^2 >= 1.5e6) split each step across threads; one
-    /// sequence at a time does not. Both must give the same outputs and gradients.
-    @Test func stepsSplitAcrossThreadsMatchOneThread() throws {
+    /// Reset-after batches are shared across threads: 8 rows by hidden units (a barrier every
+    /// step), 19 rows by batch rows (unevenly); one sequence of H = 440 by units too. Every
+    /// way must give the outputs and gradients of the sequences run one by one.
+    @Test(arguments: [8, 19])
+    func stepsSplitAcrossThreadsMatchOneThread(batch: Int) throws {
         let config = GRUConfiguration(inputSize: 3, hiddenSize: 440, layerCount: 1, isBidirectional: true)
         let gru = GRU(configuration: config, seed: 8)
         var random = RandomData(seed: 9)
-        let steps = 4, batch = 8
+        let steps = 4
         let lengths = (0..<batch).map { steps - $0 % 4 }
         let input = random.tensor([steps, batch, 3])
         let outputGradient = random.tensor([steps, batch, config.outputSize])

@@ -309,9 +309,10 @@ public struct GRULayer: Sendable {
     ) {
         let config = configuration
         let hidden = config.hiddenSize, h3 = 3 * hidden, outputWidth = config.outputSize
-        /// dh += dL/d output at `time` on `units`, for the rows still inside their sequence.
-        func addOutputGradient(time: Int, to dh: UnsafeMutablePointer<Float>, units: Range<Int>) {
-            for b in 0..<batch where time < lengths[b] {
+        /// dh += dL/d output at `time` on `rows` and `units`, for the rows still inside their
+        /// sequence.
+        func addOutputGradient(time: Int, to dh: UnsafeMutablePointer<Float>, rows: Range<Int>, units: Range<Int>) {
+            for b in rows where time < lengths[b] {
                 let source = outputGradient + (time * batch + b) * outputWidth + direction * hidden
                 for j in units { dh[b * hidden + j] += source[j] }
             }
@@ -324,7 +325,7 @@ public struct GRULayer: Sendable {
                 inputProjectionGradient: workspace.inputProjectionGradient.pointer,
                 stateGradient: workspace.stateGradient.pointer,
                 previousStateGradient: workspace.previousStateGradient.pointer,
-                addOutputGradient: { time, dh, units in addOutputGradient(time: time, to: dh, units: units) })
+                addOutputGradient: { time, dh, rows, units in addOutputGradient(time: time, to: dh, rows: rows, units: units) })
             return
         }
         var dh = workspace.stateGradient.pointer
@@ -335,7 +336,7 @@ public struct GRULayer: Sendable {
         let recurrentGradient = mask == nil ? nil : workspace.recurrentInputGradient.pointer
         for step in stride(from: steps - 1, through: 0, by: -1) {
             let time = direction == 0 ? step : steps - 1 - step
-            addOutputGradient(time: time, to: dh, units: 0..<hidden)
+            addOutputGradient(time: time, to: dh, rows: 0..<batch, units: 0..<hidden)
             let previous = trace.states.pointer + step * batch * hidden
             let recurrentInput = trace.recurrentInput(step: step, batch: batch, hidden: hidden)
             // The kernels overwrite this step's gates with dL/d(hidden projection).

@@ -1,19 +1,50 @@
 import GRUTensor
 
-/// One reset-after direction's steps on the packed recurrent kernel, split across GRUKit's
-/// thread team by hidden units: thread p owns a range of unit panels and computes those
-/// units of every h_t from all of h_{t-1}; the threads meet at one spinning barrier per step.
-/// The team is started once per direction, not per step.
+/// One reset-after direction's steps on the packed recurrent kernel, shared across GRUKit's
+/// thread team; the team is started once per direction, not per step.
+///
+/// Two ways to share: a batch of at least 8 rows per thread is split by rows, each thread
+/// running whole sequences of its own, with no synchronization until the end (its rows never
+/// read another thread's); smaller batches (one sequence, streaming) are split by hidden
+/// units, thread p computing its panels' units of every h_t from all of h_{t-1}, with one
+/// spinning barrier per step.
 ///
 /// Legend: T steps, B batch, H hidden size.
 enum PackedRecurrence {
-    /// The threads a step of this shape is split across. Its recurrent product, 6 B H^2
-    /// operations, must be large next to a barrier's cost (about a microsecond, the time of
-    /// some 50,000 operations on one core), and every thread needs panels of its own.
-    static func parts(batch: Int, hidden: Int, panelCount: Int) -> Int {
-        let threads = ThreadTeam.defaultParts
-        guard threads > 1, 6 * batch * hidden * hidden >= 90_000 else { return 1 }
-        return min(threads, panelCount / 2)
+    /// How a direction's steps are shared.
+    struct Sharing {
+        /// The threads asked for.
+        let parts: Int
+        /// Split by batch rows (no barriers) rather than by hidden units.
+        let byRows: Bool
+
+        /// Rows get a thread each when every thread has a full block of 8 rows: each then
+        /// reads all of W_hh every step, which is cheap next to 8 rows' arithmetic. Units
+        /// need a step big enough to pay for a barrier (about a microsecond, some 50,000
+        /// operations on one core) and panels for every thread.
+        init(batch: Int, hidden: Int, panelCount: Int) {
+            let threads = ThreadTeam.defaultParts
+            if threads > 1, batch >= 8 * threads {
+                parts = threads
+                byRows = true
+            } else {
+                byRows = false
+                parts = threads > 1 && 6 * batch * hidden * hidden >= 90_000 ? max(1, min(threads, panelCount / 2)) : 1
+            }
+        }
+
+        /// Part `part`'s rows and panels, of `parts` the team gave.
+        func share(part: Int, parts: Int, batch: Int, panelCount: Int) -> (rows: Range<Int>, panels: Range<Int>) {
+            byRows
+                ? (ThreadTeam.share(of: batch, part: part, parts: parts), 0..<panelCount)
+                : (0..<batch, ThreadTeam.share(of: panelCount, part: part, parts: parts))
+        }
+
+        /// Waits for the other parts when they share a step's units.
+        @inline(__always)
+        func synchronizeStep() {
+            if !byRows { ThreadTeam.barrier() }
+        }
     }
 
     /// Runs all steps for inference.
@@ -29,17 +60,19 @@ enum PackedRecurrence {
         spare: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
         let hidden = weights.hidden
-        let requested = parts(batch: batch, hidden: hidden, panelCount: weights.panelCount)
-        ThreadTeam.run(parts: requested) { part, parts in
-            let panels = ThreadTeam.share(of: weights.panelCount, part: part, parts: parts)
+        let sharing = Sharing(batch: batch, hidden: hidden, panelCount: weights.panelCount)
+        ThreadTeam.run(parts: sharing.parts) { part, parts in
+            let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
+            let first = rows.lowerBound
             var previous = state, next = spare
             for step in 0..<steps {
                 let time = reverse ? steps - 1 - step : step
                 weights.step(
-                    batch: batch, panels: panels, time: time, lengths: lengths,
-                    inputProjection: inputProjection + time * batch * 3 * hidden, previousState: previous,
-                    state: next, output: output + time * batch * outputStride, outputStride: outputStride)
-                ThreadTeam.barrier()
+                    batch: rows.count, panels: panels, time: time, lengths: lengths + first,
+                    inputProjection: inputProjection + (time * batch + first) * 3 * hidden,
+                    previousState: previous + first * hidden, state: next + first * hidden,
+                    output: output + (time * batch + first) * outputStride, outputStride: outputStride)
+                sharing.synchronizeStep()
                 swap(&previous, &next)
             }
         }
@@ -59,59 +92,64 @@ enum PackedRecurrence {
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
         let hidden = weights.hidden
-        let requested = parts(batch: batch, hidden: hidden, panelCount: weights.panelCount)
-        ThreadTeam.run(parts: requested) { part, parts in
-            let panels = ThreadTeam.share(of: weights.panelCount, part: part, parts: parts)
+        let sharing = Sharing(batch: batch, hidden: hidden, panelCount: weights.panelCount)
+        ThreadTeam.run(parts: sharing.parts) { part, parts in
+            let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
+            let first = rows.lowerBound
             for step in 0..<steps {
                 let time = reverse ? steps - 1 - step : step
+                let rowsOfStep = step * batch + first
                 weights.step(
-                    batch: batch, panels: panels, time: time, lengths: lengths,
-                    inputProjection: inputProjection + time * batch * 3 * hidden,
-                    previousState: states + step * batch * hidden, state: states + (step + 1) * batch * hidden,
-                    output: output + time * batch * outputStride, outputStride: outputStride,
-                    gates: gates + step * batch * 3 * hidden, candidateHiddenTerm: auxiliary + step * batch * hidden)
-                ThreadTeam.barrier()
+                    batch: rows.count, panels: panels, time: time, lengths: lengths + first,
+                    inputProjection: inputProjection + (time * batch + first) * 3 * hidden,
+                    previousState: states + rowsOfStep * hidden, state: states + (rowsOfStep + batch) * hidden,
+                    output: output + (time * batch + first) * outputStride, outputStride: outputStride,
+                    gates: gates + rowsOfStep * 3 * hidden, candidateHiddenTerm: auxiliary + rowsOfStep * hidden)
+                sharing.synchronizeStep()
             }
         }
     }
 
-    /// Walks one direction's steps in reverse, each thread taking a range of units: the gate
-    /// gradients of its units, then (after all threads are done with them) its units of
-    /// dL/dh_{t-1} = dh * z + dGh W_hh[:, units]. One barrier per step: a thread's units of
-    /// dL/dh_{t-1} are its own to read at the next step.
+    /// Walks one direction's steps in reverse, each thread taking its rows or its units: the
+    /// gate gradients, then dL/dh_{t-1} = dh * z + dGh W_hh[:, units]. Shared by units, the
+    /// threads meet once per step, between the two (the product needs every unit's dGh); a
+    /// thread's units of dL/dh_{t-1} are its own to read at the next step.
     ///
     /// - Parameters:
     ///   - stateGradient: (B, H) dL/dh_T on entry, dL/dh_0 on return.
     ///   - previousStateGradient: (B, H) room for the other of each step's two gradients.
     ///   - gates: (T, B, 3H) by step; overwritten with dL/d(hidden projection).
     ///   - inputProjectionGradient: (T, B, 3H) by time, receives dL/d(input projection).
-    ///   - addOutputGradient: adds dL/d output at a time to the given units of dh.
+    ///   - addOutputGradient: adds dL/d output at a time to the given rows and units of dh.
     static func sweepBackward(
         weights: PackedRecurrentGradientWeights, steps: Int, batch: Int, reverse: Bool,
         lengths: UnsafePointer<Int>, states: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
         auxiliary: UnsafePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         stateGradient: UnsafeMutablePointer<Float>, previousStateGradient: UnsafeMutablePointer<Float>,
-        addOutputGradient: (_ time: Int, _ dh: UnsafeMutablePointer<Float>, _ units: Range<Int>) -> Void
+        addOutputGradient: (_ time: Int, _ dh: UnsafeMutablePointer<Float>, _ rows: Range<Int>, _ units: Range<Int>) -> Void
     ) {
         let hidden = weights.hidden
-        let requested = parts(batch: batch, hidden: hidden, panelCount: 2 * weights.panelCount)
-        ThreadTeam.run(parts: requested) { part, parts in
-            let panels = ThreadTeam.share(of: weights.panelCount, part: part, parts: parts)
-            let units = weights.units(of: panels)
+        // Backward panels hold 32 units, forward ones 16: the same rule in forward panels.
+        let sharing = Sharing(batch: batch, hidden: hidden, panelCount: 2 * weights.panelCount)
+        ThreadTeam.run(parts: sharing.parts) { part, parts in
+            let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
+            let units = weights.units(of: panels), first = rows.lowerBound
             var dh = stateGradient, dhPrevious = previousStateGradient
             for step in stride(from: steps - 1, through: 0, by: -1) {
                 let time = reverse ? steps - 1 - step : step
-                let stepGates = gates + step * batch * 3 * hidden
-                addOutputGradient(time, dh, units)
+                let stepGates = gates + (step * batch + first) * 3 * hidden
+                addOutputGradient(time, dh, rows, units)
                 GateKernels.resetAfterBackward(
-                    batch: batch, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
-                    lengths: lengths, stateGradient: dh, previousState: states + step * batch * hidden,
-                    gates: stepGates, candidateHiddenTerm: auxiliary + step * batch * hidden,
-                    inputProjectionGradient: inputProjectionGradient + time * batch * 3 * hidden,
-                    previousStateGradient: dhPrevious)
-                ThreadTeam.barrier()
+                    batch: rows.count, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
+                    lengths: lengths + first, stateGradient: dh + first * hidden,
+                    previousState: states + (step * batch + first) * hidden,
+                    gates: stepGates, candidateHiddenTerm: auxiliary + (step * batch + first) * hidden,
+                    inputProjectionGradient: inputProjectionGradient + (time * batch + first) * 3 * hidden,
+                    previousStateGradient: dhPrevious + first * hidden)
+                sharing.synchronizeStep()
                 weights.accumulate(
-                    batch: batch, panels: panels, hiddenProjectionGradient: stepGates, stateGradient: dhPrevious)
+                    batch: rows.count, panels: panels, hiddenProjectionGradient: stepGates,
+                    stateGradient: dhPrevious + first * hidden)
                 swap(&dh, &dhPrevious)
             }
         }
