@@ -31,11 +31,23 @@ void gru_pack_forward_weights(
         for (intptr_t gate = 0; gate < 3; gate++) {
             for (intptr_t j = 0; j < FORWARD_PANEL; j++) {
                 const intptr_t unit = p * FORWARD_PANEL + j;
-                const intptr_t column = gate * FORWARD_PANEL + j;
-                float *target = packed + p * hidden * FORWARD_ROW + column;
+                float *target = packed + p * hidden * FORWARD_ROW + gate * FORWARD_PANEL + j;
                 const float *row = weights + (gate * hidden + unit) * hidden;
                 for (intptr_t k = 0; k < hidden; k++) target[k * FORWARD_ROW] = unit < hidden ? row[k] : 0.0f;
-                packed_bias[p * FORWARD_ROW + column] = (bias && unit < hidden) ? bias[gate * hidden + unit] : 0.0f;
+            }
+        }
+    }
+    gru_pack_forward_bias(hidden, bias, packed_bias);
+}
+
+void gru_pack_forward_bias(intptr_t hidden, const float *bias, float *packed_bias) {
+    const intptr_t panels = (hidden + FORWARD_PANEL - 1) / FORWARD_PANEL;
+    for (intptr_t p = 0; p < panels; p++) {
+        for (intptr_t gate = 0; gate < 3; gate++) {
+            for (intptr_t j = 0; j < FORWARD_PANEL; j++) {
+                const intptr_t unit = p * FORWARD_PANEL + j;
+                packed_bias[p * FORWARD_ROW + gate * FORWARD_PANEL + j] =
+                    (bias && unit < hidden) ? bias[gate * hidden + unit] : 0.0f;
             }
         }
     }
@@ -46,7 +58,7 @@ void gru_pack_forward_weights(
 // enough independent FMAs and weight loads are in flight.
 ALWAYS_INLINE void forward_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
-    const intptr_t *lengths, const float *panel, const float *panel_bias, const float *gx,
+    const intptr_t *lengths, const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
     const float *hp, float *h, float *out, intptr_t output_stride, float *g, float *aux) {
     // The rows' input projections are needed only after the products; their lines are
     // fetched now so that the gates do not wait on memory (a whole step's are too big to
@@ -115,9 +127,16 @@ ALWAYS_INLINE void forward_block(
             }
             continue;
         }
-        const vector16 reset = sigmoid16(load_partial16(gxr, width) + ghr);
-        const vector16 update = sigmoid16(load_partial16(gxr + hidden, width) + ghz);
-        const vector16 candidate = tanh16(load_partial16(gxr + 2 * hidden, width) + reset * ghn);
+        vector16 xr = load_partial16(gxr, width), xz = load_partial16(gxr + hidden, width);
+        vector16 xn = load_partial16(gxr + 2 * hidden, width);
+        if (panel_input_bias) {
+            xr += load16(panel_input_bias);
+            xz += load16(panel_input_bias + 16);
+            xn += load16(panel_input_bias + 32);
+        }
+        const vector16 reset = sigmoid16(xr + ghr);
+        const vector16 update = sigmoid16(xz + ghz);
+        const vector16 candidate = tanh16(xn + reset * ghn);
         const vector16 state = candidate + update * (previous - candidate);
         store_partial16(hr, state, width);
         if (outr) store_partial16(outr, state, width);
@@ -135,13 +154,14 @@ MULTIVERSION
 void gru_reset_after_packed_step(
     intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
     const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
-    const float *input_projection, const float *previous_state, float *state,
+    const float *packed_input_bias, const float *input_projection, const float *previous_state, float *state,
     float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term) {
     for (intptr_t p = first_panel; p < end_panel; p++) {
         const intptr_t unit = p * FORWARD_PANEL;
         const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL;
         const float *panel = packed_weights + p * hidden * FORWARD_ROW;
         const float *panel_bias = packed_bias + p * FORWARD_ROW;
+        const float *panel_input_bias = packed_input_bias ? packed_input_bias + p * FORWARD_ROW : 0;
         for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) {
             const intptr_t rows = batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS;
             const float *gx = input_projection + b * 3 * hidden;
@@ -152,8 +172,8 @@ void gru_reset_after_packed_step(
             float *aux = gates ? candidate_hidden_term + b * hidden : 0;
 #define FORWARD_CASE(n) \
     case n: \
-        forward_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, gx, hp, h, out, \
-                      output_stride, g, aux); \
+        forward_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, panel_input_bias, gx, hp, h, \
+                      out, output_stride, g, aux); \
         break;
             switch (rows) {
                 FORWARD_CASE(1) FORWARD_CASE(2) FORWARD_CASE(3) FORWARD_CASE(4)

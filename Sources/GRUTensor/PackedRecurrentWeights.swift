@@ -13,21 +13,38 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
     public let panelCount: Int
     private let weights: AlignedFloats  // (panels, H, 48)
     private let bias: AlignedFloats  // (panels, 48)
+    private let inputBias: AlignedFloats?  // (panels, 48)
 
     /// Packs W_hh (3H, H) row-major and b_hh (3H); a nil bias packs as zeros.
-    public init(hidden: Int, recurrentWeight: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?) {
+    ///
+    /// With `inputBias` (b_ih, 3H), each step adds it to the input projection itself, so
+    /// callers pass W_ih x without b_ih: putting b_ih into every one of the (T*B, 3H) rows
+    /// first is a pass over memory as long as the step's own work at small batches.
+    public init(
+        hidden: Int, recurrentWeight: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
+        inputBias: UnsafePointer<Float>? = nil
+    ) {
         self.hidden = hidden
         panelCount = (hidden + Int(GRU_FORWARD_PANEL_UNITS) - 1) / Int(GRU_FORWARD_PANEL_UNITS)
         weights = AlignedFloats(count: gru_forward_packed_count(hidden))
         bias = AlignedFloats(count: panelCount * 3 * Int(GRU_FORWARD_PANEL_UNITS))
         gru_pack_forward_weights(hidden, recurrentWeight, recurrentBias, weights.pointer, bias.pointer)
+        let biasCount = panelCount * 3 * Int(GRU_FORWARD_PANEL_UNITS)
+        self.inputBias = inputBias.map { inputBias in
+            let packed = AlignedFloats(count: biasCount)
+            gru_pack_forward_bias(hidden, inputBias, packed.pointer)
+            return packed
+        }
     }
+
+    /// Whether steps add b_ih themselves (see `init`).
+    public var addsInputBias: Bool { inputBias != nil }
 
     /// One reset-after step for the units of `panels`; see `GateKernels` for the math and
     /// the masking of rows past their length.
     ///
     /// - Parameters:
-    ///   - inputProjection: (B, 3H) W_ih x_t + b_ih.
+    ///   - inputProjection: (B, 3H) W_ih x_t + b_ih, or W_ih x_t when `addsInputBias`.
     ///   - previousState: (B, H) h_{t-1}; state: (B, H) receives these units of h_t.
     ///   - output: when not nil, row b's units of h_t (zeros past its length) go to
     ///     `output + b * outputStride`.
@@ -42,11 +59,12 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
     ) {
         gru_reset_after_packed_step(
             batch, hidden, panels.lowerBound, panels.upperBound, time, lengths, weightsPointer, biasPointer,
-            inputProjection, previousState, state, output, outputStride, gates, candidateHiddenTerm)
+            inputBiasPointer, inputProjection, previousState, state, output, outputStride, gates, candidateHiddenTerm)
     }
 
     @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }
     @usableFromInline var biasPointer: UnsafePointer<Float> { UnsafePointer(bias.pointer) }
+    @usableFromInline var inputBiasPointer: UnsafePointer<Float>? { inputBias.map { UnsafePointer($0.pointer) } }
 }
 
 /// W_hh packed by column panels of 32 hidden units for backward's per-step product

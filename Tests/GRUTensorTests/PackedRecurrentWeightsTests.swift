@@ -73,6 +73,17 @@ struct PackedRecurrentWeightsTests {
         unbiased.step(batch: batch, panels: 0..<unbiased.panelCount, time: 2, lengths: lengths, inputProjection: gx,
                       previousState: hp, state: &state, output: nil, outputStride: 0)
         expectClose(state, naiveState, "state without bias", tolerance: 1e-5)
+
+        // b_ih added by the step: the same state from W_ih x alone.
+        let inputBias = random(3 * hidden, &generator)
+        let withInputBias = PackedRecurrentWeights(
+            hidden: hidden, recurrentWeight: weight, recurrentBias: nil, inputBias: inputBias)
+        #expect(withInputBias.addsInputBias && !unbiased.addsInputBias)
+        let gxWithoutBias = gx.indices.map { gx[$0] - inputBias[$0 % (3 * hidden)] }
+        state = [Float](repeating: 9, count: batch * hidden)
+        withInputBias.step(batch: batch, panels: 0..<withInputBias.panelCount, time: 2, lengths: lengths,
+                           inputProjection: gxWithoutBias, previousState: hp, state: &state, output: nil, outputStride: 0)
+        expectClose(state, naiveState, "state with the input bias added by the step", tolerance: 1e-5)
     }
 
     /// c += a W_hh for the units of each panel range, against the naive product.

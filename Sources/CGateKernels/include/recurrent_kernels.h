@@ -23,17 +23,23 @@ intptr_t gru_forward_packed_count(intptr_t hidden);
 void gru_pack_forward_weights(
     intptr_t hidden, const float *weights, const float *bias, float *packed, float *packed_bias);
 
+// Packs a (3H) bias alone into the same (P, 48) order: b_ih, which the step can add itself so
+// that the input projection needs no pass over its (T*B, 3H) rows to put it there.
+void gru_pack_forward_bias(intptr_t hidden, const float *bias, float *packed_bias);
+
 // One reset-after step for the units of panels first_panel..<end_panel:
 //   gh = b_hh + W_hh h_{t-1}, r = sigmoid(gx_r + gh_r), z = sigmoid(gx_z + gh_z),
 //   n = tanh(gx_n + r * gh_n), h_t = n + z * (h_{t-1} - n).
-// input_projection (B, 3H) holds gx = W_ih x_t + b_ih; previous_state and state are (B, H).
+// input_projection (B, 3H) holds gx = W_ih x_t + b_ih, or W_ih x_t alone when
+// packed_input_bias (b_ih packed by gru_pack_forward_bias) is not NULL: the kernel adds it.
+// previous_state and state are (B, H).
 // When output is not NULL, row b's units go to output + b * output_stride (zeros for an
 // inactive row). When gates is not NULL it receives r, z, n (B, 3H) and
 // candidate_hidden_term (B, H) receives gh_n, the caches that backward needs.
 void gru_reset_after_packed_step(
     intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
     const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
-    const float *input_projection, const float *previous_state, float *state,
+    const float *packed_input_bias, const float *input_projection, const float *previous_state, float *state,
     float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term);
 
 // Floats of the backward packing of a (K, H) matrix: ceil(H / 32) panels of (K, 32).

@@ -34,9 +34,11 @@ public final class GRUInferenceSession {
             packedRecurrentWeights = gru.parameters.values.withUnsafeBufferPointer { values in
                 recurrentSlots.map { slot in
                     let bias = gru.parameters.slot(.recurrentBias, layer: slot.layer, direction: slot.direction)
+                    let inputBias = gru.parameters.slot(.inputBias, layer: slot.layer, direction: slot.direction)
                     return PackedRecurrentWeights(
                         hidden: hidden, recurrentWeight: values.baseAddress! + slot.offset,
-                        recurrentBias: bias.map { values.baseAddress! + $0.offset })
+                        recurrentBias: bias.map { values.baseAddress! + $0.offset },
+                        inputBias: inputBias.map { values.baseAddress! + $0.offset })
                 }
             }
         } else {
@@ -159,22 +161,24 @@ public final class GRUInferenceSession {
         let rows = steps * batch
 
         let index = layer * config.directionCount + direction
-        // All steps' input projections, (T*B, 3H). One step of one sequence (streaming) takes
-        // the packed product, or BLAS's gemv; both far faster there than a one-row GEMM.
+        // All steps' input projections, (T*B, 3H); without b_ih for reset-after, whose packed
+        // step adds it. One step of one sequence (streaming) takes the packed product, or
+        // BLAS's gemv; both far faster there than a one-row GEMM.
+        let inputBiasInRows = config.variant == .resetAfter ? nil : inputBias
         if rows == 1, !packedInputWeights.isEmpty {
             packedInputWeights[index].withUnsafeBufferPointer {
                 Matmul.packedMatrixVector(kCount: inputSize, columns: h3, ld: h3, packed: $0.baseAddress!,
-                                          x: input, bias: inputBias, y: inputProjection)
+                                          x: input, bias: inputBiasInRows, y: inputProjection)
             }
         } else {
-            if let inputBias { for row in 0..<rows { (inputProjection + row * h3).update(from: inputBias, count: h3) } }
+            fillRows(inputProjection, rows: rows, with: inputBiasInRows, width: h3)
             if rows == 1 {
                 Matmul.gemv(m: h3, n: inputSize, a: inputWeight, lda: inputSize, x: input,
-                            beta: inputBias == nil ? 0 : 1, y: inputProjection)
+                            beta: inputBiasInRows == nil ? 0 : 1, y: inputProjection)
             } else {
                 Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
                             a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
-                            beta: inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
+                            beta: inputBiasInRows == nil ? 0 : 1, c: inputProjection, ldc: h3)
             }
         }
         if config.variant == .resetAfter {

@@ -136,12 +136,15 @@ public struct GRULayer: Sendable {
         let inputProjection = workspace.inputProjection.pointer  // (T*B, 3H)
         let hiddenProjection = workspace.hiddenProjection.pointer  // (B, 3H)
 
-        // All steps' input projections at once: (T*B, I) x (I, 3H).
-        fillRows(inputProjection, rows: rows, with: w.inputBias, width: h3)
+        // All steps' input projections at once: (T*B, I) x (I, 3H). The packed recurrence adds
+        // b_ih itself; the per-step path wants it in the rows.
+        let packedRecurrence = config.variant == .resetAfter && trace.recurrentMask == nil
+        let inputBiasInRows = packedRecurrence ? nil : w.inputBias
+        fillRows(inputProjection, rows: rows, with: inputBiasInRows, width: h3)
         Matmul.gemm(
             transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
             a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize,
-            beta: w.inputBias == nil ? 0 : 1, c: inputProjection, ldc: h3)
+            beta: inputBiasInRows == nil ? 0 : 1, c: inputProjection, ldc: h3)
 
         /// The output at `time`: the new state, zero past a sequence's end.
         func writeOutput(time: Int, state: UnsafePointer<Float>) {
@@ -155,11 +158,12 @@ public struct GRULayer: Sendable {
             }
         }
 
-        if config.variant == .resetAfter, trace.recurrentMask == nil {
+        if packedRecurrence {
             // The weights change between calls, so they are packed afresh: one pass over W_hh.
             PackedRecurrence.runTraining(
                 weights: PackedRecurrentWeights(
-                    hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias),
+                    hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
+                    inputBias: w.inputBias),
                 steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
                 inputProjection: inputProjection, states: trace.states.pointer, gates: trace.gates.pointer,
                 auxiliary: trace.auxiliary.pointer, output: output + direction * hidden, outputStride: outputWidth)
@@ -545,7 +549,7 @@ private struct BackwardWorkspace {
 }
 
 /// Copies a bias vector into every row; without a bias the GEMM that follows uses beta = 0.
-private func fillRows(
+func fillRows(
     _ target: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>?, width: Int
 ) {
     guard let bias else { return }
