@@ -2,27 +2,30 @@
 ///
 /// Kernels take raw pointers; a class-owned allocation lets a sequence loop hand out pointers
 /// into many buffers without nesting `withUnsafeMutableBufferPointer` closures or copying.
-/// Buffers are allocated once per (batch, length), never per time step.
+/// Buffers are allocated once per (batch, length), never per time step; large ones come from
+/// `ScratchMemory`, which keeps them for the next call, on 64-byte boundaries.
 public final class ScratchBuffer: @unchecked Sendable {
     /// The first element.
     public let pointer: UnsafeMutablePointer<Float>
     /// The number of elements.
     public let count: Int
+    /// The bytes behind `pointer`, at least `count` floats.
+    private let allocatedBytes: Int
 
     /// A buffer of `count` zeros.
-    public init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+    public convenience init(count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.update(repeating: 0, count: max(count, 1))
     }
 
-    /// A buffer whose elements are left as the allocator gave them, for buffers that are
-    /// written in full before any element is read (the per-step caches of a long sequence,
-    /// where zeroing would be a pass over memory for nothing).
+    /// A buffer whose elements hold whatever its memory held (a reused block's old values),
+    /// for buffers that are written in full before any element is read: the per-step caches
+    /// of a long sequence, where zeroing would be a pass over memory for nothing.
     public init(uninitializedCount count: Int) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: 1)
+        let memory = ScratchMemory.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
+        allocatedBytes = memory.bytes
+        pointer = memory.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// A buffer holding a copy of `values`.
@@ -34,7 +37,7 @@ public final class ScratchBuffer: @unchecked Sendable {
     }
 
     deinit {
-        pointer.deallocate()
+        ScratchMemory.shared.release(UnsafeMutableRawPointer(pointer), bytes: allocatedBytes)
     }
 
     /// Sets every element to zero.

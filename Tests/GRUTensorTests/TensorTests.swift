@@ -55,3 +55,18 @@ struct BLASKernelSelectionTests {
         #expect(BLASLibrary.fasterCoreType(current: "Prescott", cpuFlags: ["sse2", "sse3"]) == nil)
     }
 }
+
+/// Large scratch buffers reuse freed memory; a zeroed buffer is zero even on a reused block.
+struct ScratchBufferTests {
+    @Test func zeroedBuffersAreZeroOnReusedMemory() {
+        let count = 1 << 19  // 2 MiB: pooled
+        for _ in 0..<3 {
+            let dirty = ScratchBuffer(uninitializedCount: count)
+            dirty.pointer.update(repeating: 7, count: count)
+        }
+        let clean = ScratchBuffer(count: count)
+        #expect(UnsafeBufferPointer(start: clean.pointer, count: count).allSatisfy { $0 == 0 })
+        let copied = ScratchBuffer(copying: (0..<count).map(Float.init))
+        #expect(copied.array() == (0..<count).map(Float.init))
+    }
+}
