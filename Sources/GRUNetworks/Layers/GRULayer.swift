@@ -82,7 +82,8 @@ public struct GRULayer: Sendable {
                         layerInputs.append(output)
                     }
                 }
-                let layerOutput = ScratchBuffer(count: steps * batch * config.outputSize)
+                // Every step writes every row's output (zeros past a row's length).
+                let layerOutput = ScratchBuffer(uninitializedCount: steps * batch * config.outputSize)
                 var layerTraces: [GRUDirectionTrace] = []
                 for direction in 0..<directions {
                     let trace = GRUDirectionTrace(
@@ -264,7 +265,8 @@ public struct GRULayer: Sendable {
             let lengths = lengthBuffer.baseAddress!
             for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
                 let inputSize = config.inputSize(ofLayer: layer)
-                let inputGradient = ScratchBuffer(count: rows * inputSize)  // (T, B, I_layer)
+                // The first direction's product overwrites it, the second adds to it.
+                let inputGradient = ScratchBuffer(uninitializedCount: rows * inputSize)  // (T, B, I_layer)
                 for direction in 0..<directions {
                     let stateIndex = layer * directions + direction
                     if let finalStateGradient {
@@ -289,7 +291,7 @@ public struct GRULayer: Sendable {
                     accumulateParameterGradients(
                         rows: rows, inputSize: inputSize, weights: w, gradients: g,
                         layerInput: trace.layerInputs[layer].pointer, trace: directionTrace,
-                        workspace: workspace, inputGradient: inputGradient.pointer)
+                        workspace: workspace, inputGradient: inputGradient.pointer, addsToInputGradient: direction > 0)
                 }
                 if let mask = trace.betweenLayerMasks[layer] {
                     for i in 0..<inputGradient.count { inputGradient.pointer[i] *= mask.pointer[i] }
@@ -395,7 +397,7 @@ public struct GRULayer: Sendable {
     private func accumulateParameterGradients(
         rows: Int, inputSize: Int, weights w: WeightViews, gradients g: GradientViews,
         layerInput: UnsafePointer<Float>, trace: GRUDirectionTrace,
-        workspace: BackwardWorkspace, inputGradient: UnsafeMutablePointer<Float>
+        workspace: BackwardWorkspace, inputGradient: UnsafeMutablePointer<Float>, addsToInputGradient: Bool
     ) {
         let hidden = configuration.hiddenSize, h3 = 3 * hidden
         let dInput = workspace.inputProjectionGradient.pointer  // (T*B, 3H), by time
@@ -427,11 +429,11 @@ public struct GRULayer: Sendable {
             sumRows(dInput, rows: rows, width: h3, into: inputBias)
             sumRows(dHidden, rows: rows, width: h3, into: recurrentBias)
         }
-        // dX += dGx W_ih, summed over directions.
+        // dX = dGx W_ih, summed over directions.
         Matmul.gemm(
             transposeA: false, transposeB: false, m: rows, n: inputSize, k: h3,
             a: dInput, lda: h3, b: w.inputWeight, ldb: inputSize,
-            beta: 1, c: inputGradient, ldc: inputSize)
+            beta: addsToInputGradient ? 1 : 0, c: inputGradient, ldc: inputSize)
     }
 
     // MARK: - Parameter views
