@@ -527,7 +527,8 @@ private struct ForwardWorkspace {
     let hiddenProjection: ScratchBuffer  // (B, 3H)
 
     init(steps: Int, batch: Int, hidden: Int) {
-        inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
+        // The input projection GEMM writes it in full (over the bias rows, or with beta = 0).
+        inputProjection = ScratchBuffer(uninitializedCount: steps * batch * 3 * hidden)
         hiddenProjection = ScratchBuffer(count: batch * 3 * hidden)
     }
 }
