@@ -21,8 +21,9 @@ public enum Matmul {
     /// The threads large products are split across: the cores, at most 8.
     public static let threadCount = min(ProcessInfo.processInfo.activeProcessorCount, 8)
 
-    /// Products below this many floating-point operations run on one thread: waking a second
-    /// thread costs tens of microseconds, the time of a few million operations.
+    /// Products below this many floating-point operations run on one thread: a team run costs
+    /// about a microsecond while the team's threads still spin from the last run, but tens of
+    /// microseconds (a few million operations) once they have gone to sleep.
     @usableFromInline static let smallestParallelWork = 2_000_000
 
     /// BLAS is made single-threaded once, before GRUKit's first call.
