@@ -110,22 +110,25 @@ public final class GRUInferenceSession {
                             // Every step writes every row's output (zeros past a row's length).
                             let isLast = layer == config.layerCount - 1
                             let layerOutput = isLast ? outputBuffer.baseAddress! : scratch.0
-                            for direction in 0..<directions {
-                                let stateIndex = layer * directions + direction
-                                let state = b.state.pointer
-                                if let initialState {
-                                    initialState.scalars.withUnsafeBufferPointer {
-                                        state.update(from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+                            let input = layerInput
+                            finalState.withUnsafeMutableBufferPointer { finalStatePointer in
+                                DirectionScheduling.run(directions: directions, batch: batch) { direction in
+                                    let stateIndex = layer * directions + direction
+                                    let directionBuffers = b.directions[direction]
+                                    let state = directionBuffers.state.pointer
+                                    if let initialState {
+                                        initialState.scalars.withUnsafeBufferPointer {
+                                            state.update(from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+                                        }
+                                    } else {
+                                        state.update(repeating: 0, count: batch * hidden)
                                     }
-                                } else {
-                                    state.update(repeating: 0, count: batch * hidden)
-                                }
-                                runDirection(
-                                    layer: layer, direction: direction, steps: steps, batch: batch,
-                                    lengths: lengthBuffer.baseAddress!, weights: weightBuffer.baseAddress!,
-                                    input: layerInput, output: layerOutput)
-                                finalState.withUnsafeMutableBufferPointer {
-                                    ($0.baseAddress! + stateIndex * batch * hidden).update(from: state, count: batch * hidden)
+                                    runDirection(
+                                        layer: layer, direction: direction, steps: steps, batch: batch,
+                                        lengths: lengthBuffer.baseAddress!, weights: weightBuffer.baseAddress!,
+                                        input: input, output: layerOutput, buffers: directionBuffers)
+                                    (finalStatePointer.baseAddress! + stateIndex * batch * hidden)
+                                        .update(from: state, count: batch * hidden)
                                 }
                             }
                             layerInput = UnsafePointer(layerOutput)
@@ -142,9 +145,11 @@ public final class GRUInferenceSession {
     }
 
     /// One layer and direction; the state lives in `buffers.state` and is updated in place.
+    /// The two directions of a layer may run at once, each with its own `buffers`.
     private func runDirection(
         layer: Int, direction: Int, steps: Int, batch: Int, lengths: UnsafePointer<Int>,
-        weights: UnsafePointer<Float>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+        weights: UnsafePointer<Float>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        buffers b: DirectionBuffers
     ) {
         let config = configuration, layout = parameters.layout
         let hidden = config.hiddenSize, h3 = 3 * hidden, inputSize = config.inputSize(ofLayer: layer)
@@ -152,7 +157,6 @@ public final class GRUInferenceSession {
         let recurrentWeight = weights + layout.slot(.recurrentWeight, layer: layer, direction: direction)!.offset
         let inputBias = layout.slot(.inputBias, layer: layer, direction: direction).map { weights + $0.offset }
         let recurrentBias = layout.slot(.recurrentBias, layer: layer, direction: direction).map { weights + $0.offset }
-        let b = buffers
         let inputProjection = b.inputProjection.pointer  // (T*B, 3H)
         let hiddenProjection = b.hiddenProjection.pointer  // (B, 3H)
         let gates = b.gates.pointer  // (B, 3H), overwritten every step
@@ -246,9 +250,7 @@ public final class GRUInferenceSession {
     private final class Buffers {
         let steps: Int, batch: Int, configuration: GRUConfiguration?
         let layerInput: ScratchBuffer, layerOutput: ScratchBuffer  // (T, B, D*H) between layers
-        let inputProjection: ScratchBuffer  // (T*B, 3H)
-        let hiddenProjection: ScratchBuffer, gates: ScratchBuffer  // (B, 3H)
-        let auxiliary: ScratchBuffer, state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
+        let directions: [DirectionBuffers]  // one per direction: the two may run at once
 
         init(steps: Int, batch: Int, configuration: GRUConfiguration?) {
             self.steps = steps
@@ -258,6 +260,19 @@ public final class GRUInferenceSession {
             let width = configuration?.outputSize ?? 0
             layerInput = ScratchBuffer(count: steps * batch * width)
             layerOutput = ScratchBuffer(count: steps * batch * width)
+            directions = (0..<(configuration?.directionCount ?? 1)).map { _ in
+                DirectionBuffers(steps: steps, batch: batch, hidden: hidden)
+            }
+        }
+    }
+
+    /// One direction's working buffers.
+    private final class DirectionBuffers {
+        let inputProjection: ScratchBuffer  // (T*B, 3H)
+        let hiddenProjection: ScratchBuffer, gates: ScratchBuffer  // (B, 3H)
+        let auxiliary: ScratchBuffer, state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
+
+        init(steps: Int, batch: Int, hidden: Int) {
             inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
             hiddenProjection = ScratchBuffer(count: batch * 3 * hidden)
             gates = ScratchBuffer(count: batch * 3 * hidden)

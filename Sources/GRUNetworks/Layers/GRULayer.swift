@@ -61,7 +61,9 @@ public struct GRULayer: Sendable {
         var masks = DropoutMasks(dropout)
 
         let inputBuffer = ScratchBuffer(copying: timeMajorInput.scalars)
-        let workspace = ForwardWorkspace(steps: steps, batch: batch, hidden: hidden)
+        // One workspace per direction that runs at the same time as another.
+        let workspaces = (0..<(DirectionScheduling.runsConcurrently(directions: directions, batch: batch) ? 2 : 1))
+            .map { _ in ForwardWorkspace(steps: steps, batch: batch, hidden: hidden) }
         var layerInputs = [inputBuffer]
         var betweenLayerMasks: [ScratchBuffer?] = [nil]
         var traces: [[GRUDirectionTrace]] = []
@@ -69,46 +71,51 @@ public struct GRULayer: Sendable {
         var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
 
         validLengths.withUnsafeBufferPointer { lengthPointer in
-            for layer in 0..<config.layerCount {
-                if layer > 0 {
-                    // PyTorch's `dropout`: on every layer's output but the last.
-                    let mask = masks.betweenLayers(count: output.count)
-                    betweenLayerMasks.append(mask)
-                    if let mask {
-                        let dropped = ScratchBuffer(count: output.count)
-                        for i in 0..<output.count { dropped.pointer[i] = output.pointer[i] * mask.pointer[i] }
-                        layerInputs.append(dropped)
-                    } else {
-                        layerInputs.append(output)
-                    }
-                }
-                // Every step writes every row's output (zeros past a row's length).
-                let layerOutput = ScratchBuffer(uninitializedCount: steps * batch * config.outputSize)
-                var layerTraces: [GRUDirectionTrace] = []
-                for direction in 0..<directions {
-                    let trace = GRUDirectionTrace(
-                        steps: steps, batch: batch, hidden: hidden,
-                        recurrentMask: masks.recurrent(count: batch * hidden))
-                    let stateIndex = layer * directions + direction
-                    if let initialState {
-                        initialState.scalars.withUnsafeBufferPointer {
-                            trace.states.pointer.update(
-                                from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+            finalState.withUnsafeMutableBufferPointer { finalStatePointer in
+                for layer in 0..<config.layerCount {
+                    if layer > 0 {
+                        // PyTorch's `dropout`: on every layer's output but the last.
+                        let mask = masks.betweenLayers(count: output.count)
+                        betweenLayerMasks.append(mask)
+                        if let mask {
+                            let dropped = ScratchBuffer(count: output.count)
+                            for i in 0..<output.count { dropped.pointer[i] = output.pointer[i] * mask.pointer[i] }
+                            layerInputs.append(dropped)
+                        } else {
+                            layerInputs.append(output)
                         }
                     }
-                    runDirection(
-                        layer: layer, direction: direction, steps: steps, batch: batch,
-                        lengths: lengthPointer.baseAddress!, weights: weights.baseAddress!,
-                        input: layerInputs[layer].pointer, trace: trace, output: layerOutput.pointer,
-                        workspace: workspace)
-                    let last = trace.states.pointer + steps * batch * hidden
-                    for i in 0..<(batch * hidden) {
-                        finalState[stateIndex * batch * hidden + i] = last[i]
+                    // Every step writes every row's output (zeros past a row's length).
+                    let layerOutput = ScratchBuffer(uninitializedCount: steps * batch * config.outputSize)
+                    // The traces (and their random recurrent masks) in direction order, before
+                    // the directions run, possibly at once.
+                    let layerTraces = (0..<directions).map { direction in
+                        let trace = GRUDirectionTrace(
+                            steps: steps, batch: batch, hidden: hidden,
+                            recurrentMask: masks.recurrent(count: batch * hidden))
+                        if let initialState {
+                            initialState.scalars.withUnsafeBufferPointer {
+                                trace.states.pointer.update(
+                                    from: $0.baseAddress! + (layer * directions + direction) * batch * hidden,
+                                    count: batch * hidden)
+                            }
+                        }
+                        return trace
                     }
-                    layerTraces.append(trace)
+                    let layerInput = layerInputs[layer]
+                    DirectionScheduling.run(directions: directions, batch: batch) { direction in
+                        let trace = layerTraces[direction]
+                        runDirection(
+                            layer: layer, direction: direction, steps: steps, batch: batch,
+                            lengths: lengthPointer.baseAddress!, weights: weights.baseAddress!,
+                            input: layerInput.pointer, trace: trace, output: layerOutput.pointer,
+                            workspace: workspaces[min(direction, workspaces.count - 1)])
+                        (finalStatePointer.baseAddress! + (layer * directions + direction) * batch * hidden)
+                            .update(from: trace.states.pointer + steps * batch * hidden, count: batch * hidden)
+                    }
+                    traces.append(layerTraces)
+                    output = layerOutput
                 }
-                traces.append(layerTraces)
-                output = layerOutput
             }
         }
 
@@ -257,7 +264,9 @@ public struct GRULayer: Sendable {
 
         var initialStateGradient = [Float](repeating: 0, count: stateShape.reduce(1, *))
         let rows = steps * batch
-        let workspace = BackwardWorkspace(steps: steps, batch: batch, hidden: hidden)
+        // One workspace per direction that runs at the same time as another.
+        let workspaces = (0..<(DirectionScheduling.runsConcurrently(directions: directions, batch: batch) ? 2 : 1))
+            .map { _ in BackwardWorkspace(steps: steps, batch: batch, hidden: hidden) }
         // dL/d(layer output), replaced layer by layer by dL/d(layer input). // (T, B, D*H)
         var upstream = ScratchBuffer(copying: timeMajorGradient.scalars)
 
@@ -267,31 +276,51 @@ public struct GRULayer: Sendable {
                 let inputSize = config.inputSize(ofLayer: layer)
                 // The first direction's product overwrites it, the second adds to it.
                 let inputGradient = ScratchBuffer(uninitializedCount: rows * inputSize)  // (T, B, I_layer)
-                for direction in 0..<directions {
+                let layerUpstream = upstream
+                /// A direction's workspace: its own when the directions may run at once.
+                func workspace(_ direction: Int) -> BackwardWorkspace { workspaces[min(direction, workspaces.count - 1)] }
+                func sweep(_ direction: Int) {
                     let stateIndex = layer * directions + direction
+                    let space = workspace(direction)
                     if let finalStateGradient {
                         finalStateGradient.scalars.withUnsafeBufferPointer {
-                            workspace.stateGradient.pointer.update(
+                            space.stateGradient.pointer.update(
                                 from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
                         }
                     } else {
-                        workspace.stateGradient.zero()
+                        space.stateGradient.zero()
                     }
-                    let w = views(layer: layer, direction: direction, weights: weights.baseAddress!)
-                    let g = mutableViews(layer: layer, direction: direction, gradients: gradients.baseAddress!)
-                    let directionTrace = trace.directions[layer][direction]
                     sweepBackward(
                         direction: direction, steps: steps, batch: batch, lengths: lengths,
-                        weights: w, trace: directionTrace, outputGradient: upstream.pointer,
-                        workspace: workspace)
+                        weights: views(layer: layer, direction: direction, weights: weights.baseAddress!),
+                        trace: trace.directions[layer][direction], outputGradient: layerUpstream.pointer,
+                        workspace: space)
+                }
+                func accumulate(_ direction: Int) {
+                    let stateIndex = layer * directions + direction
+                    let space = workspace(direction)
                     initialStateGradient.withUnsafeMutableBufferPointer {
                         ($0.baseAddress! + stateIndex * batch * hidden)
-                            .update(from: workspace.stateGradient.pointer, count: batch * hidden)
+                            .update(from: space.stateGradient.pointer, count: batch * hidden)
                     }
                     accumulateParameterGradients(
-                        rows: rows, inputSize: inputSize, weights: w, gradients: g,
-                        layerInput: trace.layerInputs[layer].pointer, trace: directionTrace,
-                        workspace: workspace, inputGradient: inputGradient.pointer, addsToInputGradient: direction > 0)
+                        rows: rows, inputSize: inputSize,
+                        weights: views(layer: layer, direction: direction, weights: weights.baseAddress!),
+                        gradients: mutableViews(layer: layer, direction: direction, gradients: gradients.baseAddress!),
+                        layerInput: trace.layerInputs[layer].pointer, trace: trace.directions[layer][direction],
+                        workspace: space, inputGradient: inputGradient.pointer, addsToInputGradient: direction > 0)
+                }
+                // With a workspace each, the sweeps run first (both directions at once), then
+                // each direction's products over all T*B rows, one after the other (they share
+                // the input gradient); with one workspace, each direction in turn.
+                if workspaces.count == directions {
+                    DirectionScheduling.run(directions: directions, batch: batch, sweep)
+                    for direction in 0..<directions { accumulate(direction) }
+                } else {
+                    for direction in 0..<directions {
+                        sweep(direction)
+                        accumulate(direction)
+                    }
                 }
                 if let mask = trace.betweenLayerMasks[layer] {
                     for i in 0..<inputGradient.count { inputGradient.pointer[i] *= mask.pointer[i] }
