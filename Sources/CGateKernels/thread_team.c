@@ -47,12 +47,14 @@ static struct {
     pthread_cond_t wake;
     intptr_t started;  // team threads started so far (under run_lock)
 
-    _Atomic intptr_t generation;  // bumped to start a run
+    // A run's generation and part count in one word, (generation << 6) | parts, changed to
+    // start a run: a thread that is not in a run reads its part count together with the run,
+    // never another run's.
+    _Atomic intptr_t run_word;
     _Atomic intptr_t sleepers;
     _Atomic intptr_t pending;  // parts not yet finished
-    gru_team_task task;
+    gru_team_task task;  // read only by the run's parts, which the next run waits for
     void *context;
-    intptr_t parts;
 } team = {
     .run_lock = PTHREAD_MUTEX_INITIALIZER,
     .sleep_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -68,7 +70,7 @@ static struct {
 } arrivals[TEAM_CAPACITY] __attribute__((aligned(64)));
 
 // Written before each thread is created, read by it once (pthread_create orders the two).
-static intptr_t starting_generation[TEAM_CAPACITY];
+static intptr_t starting_run_word[TEAM_CAPACITY];
 
 // Set on every thread while it runs a part of a team run, so nested runs and barriers know.
 static _Thread_local bool in_team_run = false;
@@ -78,28 +80,29 @@ static _Thread_local intptr_t barriers_reached = 0;
 
 static void *team_thread(void *argument) {
     const intptr_t index = (intptr_t)argument;  // this thread runs part `index`
-    // The generation before the run that started this thread, so it takes part in that run.
-    intptr_t seen = starting_generation[index];
+    // The run word before the run that started this thread, so it takes part in that run.
+    intptr_t seen = starting_run_word[index];
     for (;;) {
         // Spin for the next run, then sleep until one is started.
         int64_t start = now_nanoseconds();
-        for (unsigned spins = 1; atomic_load_explicit(&team.generation, memory_order_acquire) == seen; spins++) {
+        for (unsigned spins = 1; atomic_load_explicit(&team.run_word, memory_order_acquire) == seen; spins++) {
             cpu_relax();
             if ((spins & 255) == 0 && now_nanoseconds() - start > SPIN_NANOSECONDS) {
                 pthread_mutex_lock(&team.sleep_lock);
                 atomic_fetch_add(&team.sleepers, 1);
-                while (atomic_load(&team.generation) == seen) pthread_cond_wait(&team.wake, &team.sleep_lock);
+                while (atomic_load(&team.run_word) == seen) pthread_cond_wait(&team.wake, &team.sleep_lock);
                 atomic_fetch_sub(&team.sleepers, 1);
                 pthread_mutex_unlock(&team.sleep_lock);
             }
         }
-        seen = atomic_load_explicit(&team.generation, memory_order_acquire);
-        if (index < team.parts) {
+        seen = atomic_load_explicit(&team.run_word, memory_order_acquire);
+        const intptr_t parts = seen & 63;
+        if (index < parts) {
             in_team_run = true;
-            run_parts = team.parts;
+            run_parts = parts;
             run_part = index;
             barriers_reached = 0;
-            team.task(team.context, index, team.parts);
+            team.task(team.context, index, parts);
             in_team_run = false;
             atomic_fetch_sub_explicit(&team.pending, 1, memory_order_acq_rel);
         }
@@ -126,7 +129,7 @@ intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-        starting_generation[team.started + 1] = atomic_load(&team.generation);
+        starting_run_word[team.started + 1] = atomic_load(&team.run_word);
         int failed = pthread_create(&thread, &attributes, team_thread, (void *)(team.started + 1));
         pthread_attr_destroy(&attributes);
         if (failed) break;
@@ -136,10 +139,10 @@ intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
 
     team.task = task;
     team.context = context;
-    team.parts = parts;
     for (intptr_t part = 0; part < parts; part++) atomic_store_explicit(&arrivals[part].reached, 0, memory_order_relaxed);
     atomic_store_explicit(&team.pending, parts - 1, memory_order_relaxed);
-    atomic_fetch_add(&team.generation, 1);  // sequentially consistent: pairs with `sleepers`
+    // Sequentially consistent: pairs with `sleepers`.
+    atomic_store(&team.run_word, ((atomic_load(&team.run_word) >> 6) + 1) << 6 | parts);
     if (atomic_load(&team.sleepers) > 0) {
         pthread_mutex_lock(&team.sleep_lock);
         pthread_cond_broadcast(&team.wake);

@@ -44,6 +44,21 @@ struct ThreadTeamTests {
         #expect(inner.value == outerParts.value)
     }
 
+    /// Runs of changing sizes back to back, so threads sit some runs out: every run runs each
+    /// of its parts exactly once.
+    @Test func runsOfChangingSizesRunEachPartOnce() {
+        for round in 0..<3000 {
+            let requested = 1 + round % 4
+            let ran = Counter(), given = Counter()
+            ThreadTeam.run(parts: requested) { part, parts in
+                if part == 0 { given.store(parts) }
+                ran.add(1)
+            }
+            #expect(ran.value == given.value && [1, requested].contains(given.value), "round \(round)")
+            if ran.value != given.value { return }
+        }
+    }
+
     /// Runs started from several threads at once all finish, each covering all its work.
     @Test func concurrentRunsAllFinish() {
         let total = Counter()
