@@ -184,6 +184,162 @@ void gru_reset_after_packed_step(
     }
 }
 
+// MARK: - Reset-before
+
+// Sums of `rows` rows of x (row stride H) against `count` of one forward panel's three gate
+// vectors, from `first_vector` on (constants after inlining), each started at the panel's
+// bias: reset-before needs r and z from h first, then n from r * h, and reads the same
+// packing (the r, z and n of a k lie in three separate cache lines, so neither pass loads
+// the other's weights).
+ALWAYS_INLINE void reset_before_sums(
+    const int rows, const int first_vector, const int count, intptr_t hidden, const float *panel,
+    const float *panel_bias, const float *x, vector16 sums[][2]) {
+    const int chains = rows == 1 ? 4 : (rows <= 3 ? 2 : 1);
+    vector16 acc[4][BLOCK_ROWS][2];
+    for (int c = 0; c < chains; c++) {
+        for (int r = 0; r < rows; r++) {
+            for (int v = 0; v < count; v++) acc[c][r][v] = c == 0 ? load16(panel_bias + 16 * (first_vector + v)) : 0.0f;
+        }
+    }
+    intptr_t k = 0;
+    for (; k + chains <= hidden; k += chains) {
+        for (int c = 0; c < chains; c++) {
+            const float *w = panel + (k + c) * FORWARD_ROW + 16 * first_vector;
+            vector16 weights[2];
+            for (int v = 0; v < count; v++) weights[v] = load16(w + 16 * v);
+            for (int r = 0; r < rows; r++) {
+                const float value = x[r * hidden + k + c];
+                for (int v = 0; v < count; v++) acc[c][r][v] += value * weights[v];
+            }
+        }
+    }
+    for (; k < hidden; k++) {
+        const float *w = panel + k * FORWARD_ROW + 16 * first_vector;
+        for (int r = 0; r < rows; r++) {
+            const float value = x[r * hidden + k];
+            for (int v = 0; v < count; v++) acc[0][r][v] += value * load16(w + 16 * v);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        for (int v = 0; v < count; v++) {
+            sums[r][v] = acc[0][r][v];
+            for (int c = 1; c < chains; c++) sums[r][v] += acc[c][r][v];
+        }
+    }
+}
+
+// r and z of `rows` rows for one panel's units, and r * h_{t-1} (zero on an inactive row).
+ALWAYS_INLINE void reset_before_gates_block(
+    const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time, const intptr_t *lengths,
+    const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
+    const float *hp, float *g, float *rh) {
+    vector16 sums[BLOCK_ROWS][2];
+    reset_before_sums(rows, 0, 2, hidden, panel, panel_bias, hp, sums);
+    for (int r = 0; r < rows; r++) {
+        float *rhr = rh + r * hidden + unit;
+        if (time >= lengths[r]) {
+            store_partial16(rhr, 0.0f, width);
+            continue;
+        }
+        const float *gxr = gx + r * 3 * hidden + unit;
+        vector16 xr = load_partial16(gxr, width), xz = load_partial16(gxr + hidden, width);
+        if (panel_input_bias) {
+            xr += load16(panel_input_bias);
+            xz += load16(panel_input_bias + 16);
+        }
+        const vector16 reset = sigmoid16(xr + sums[r][0]);
+        float *gr = g + r * 3 * hidden + unit;
+        store_partial16(gr, reset, width);
+        store_partial16(gr + hidden, sigmoid16(xz + sums[r][1]), width);
+        store_partial16(rhr, reset * load_partial16(hp + r * hidden + unit, width), width);
+    }
+}
+
+// n from r * h_{t-1} and the new state of `rows` rows for one panel's units.
+ALWAYS_INLINE void reset_before_candidate_block(
+    const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time, const intptr_t *lengths,
+    const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
+    const float *hp, const float *rh, float *g, float *h, float *out, intptr_t output_stride) {
+    vector16 sums[BLOCK_ROWS][2];
+    reset_before_sums(rows, 2, 1, hidden, panel, panel_bias, rh, sums);
+    for (int r = 0; r < rows; r++) {
+        const vector16 previous = load_partial16(hp + r * hidden + unit, width);
+        float *gr = g + r * 3 * hidden + unit;
+        float *hr = h + r * hidden + unit;
+        float *outr = out ? out + r * output_stride + unit : 0;
+        if (time >= lengths[r]) {
+            store_partial16(hr, previous, width);
+            if (outr) store_partial16(outr, 0.0f, width);
+            store_partial16(gr, 0.0f, width);
+            store_partial16(gr + hidden, 0.0f, width);
+            store_partial16(gr + 2 * hidden, 0.0f, width);
+            continue;
+        }
+        vector16 xn = load_partial16(gx + r * 3 * hidden + 2 * hidden + unit, width);
+        if (panel_input_bias) xn += load16(panel_input_bias + 32);
+        const vector16 candidate = tanh16(xn + sums[r][0]);
+        const vector16 update = load_partial16(gr + hidden, width);
+        const vector16 state = candidate + update * (previous - candidate);
+        store_partial16(gr + 2 * hidden, candidate, width);
+        store_partial16(hr, state, width);
+        if (outr) store_partial16(outr, state, width);
+    }
+}
+
+// The panels' loop shared by the two reset-before passes: `BLOCK(n)` handles n rows at row b
+// of panel p (unit, width, panel, panel_bias, panel_input_bias in scope).
+#define FOR_EACH_BLOCK(BLOCK) \
+    for (intptr_t p = first_panel; p < end_panel; p++) { \
+        const intptr_t unit = p * FORWARD_PANEL; \
+        const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL; \
+        const float *panel = packed_weights + p * hidden * FORWARD_ROW; \
+        const float *panel_bias = packed_bias + p * FORWARD_ROW; \
+        const float *panel_input_bias = packed_input_bias ? packed_input_bias + p * FORWARD_ROW : 0; \
+        for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) { \
+            switch (batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS) { \
+                case 1: BLOCK(1); break; \
+                case 2: BLOCK(2); break; \
+                case 3: BLOCK(3); break; \
+                case 4: BLOCK(4); break; \
+                case 5: BLOCK(5); break; \
+                case 6: BLOCK(6); break; \
+                case 7: BLOCK(7); break; \
+                case 8: BLOCK(8); break; \
+            } \
+        } \
+    }
+
+MULTIVERSION
+void gru_reset_before_packed_gates(
+    intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
+    const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input_projection, const float *previous_state,
+    float *gates, float *reset_state) {
+#define GATES_BLOCK(n) \
+    reset_before_gates_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, panel_input_bias, \
+                             input_projection + b * 3 * hidden, previous_state + b * hidden, \
+                             gates + b * 3 * hidden, reset_state + b * hidden)
+    FOR_EACH_BLOCK(GATES_BLOCK)
+#undef GATES_BLOCK
+}
+
+MULTIVERSION
+void gru_reset_before_packed_candidate(
+    intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
+    const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input_projection, const float *previous_state,
+    const float *reset_state, float *gates, float *state, float *output, intptr_t output_stride) {
+#define CANDIDATE_BLOCK(n) \
+    reset_before_candidate_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, panel_input_bias, \
+                                 input_projection + b * 3 * hidden, previous_state + b * hidden, \
+                                 reset_state + b * hidden, gates + b * 3 * hidden, state + b * hidden, \
+                                 output ? output + b * output_stride : 0, output_stride)
+    FOR_EACH_BLOCK(CANDIDATE_BLOCK)
+#undef CANDIDATE_BLOCK
+}
+
+#undef FOR_EACH_BLOCK
+
 // MARK: - Backward
 
 intptr_t gru_backward_packed_count(intptr_t k_count, intptr_t hidden) {

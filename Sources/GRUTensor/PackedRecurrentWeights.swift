@@ -1,8 +1,10 @@
 import CGateKernels
 
-/// One reset-after direction's W_hh and b_hh packed once for the fused recurrent step, in
-/// panels of 16 hidden units, so steps never repack the weights (a BLAS GEMM repacks its
-/// operands on every call) and the gates are applied while the products are in registers.
+/// One direction's W_hh and b_hh packed once for the fused recurrent step, in panels of 16
+/// hidden units, so steps never repack the weights (a BLAS GEMM repacks its operands on every
+/// call) and the gates are applied while the products are in registers. Reset-after steps in
+/// one pass (`step`); reset-before in two over the same packing (`resetBeforeGates`, then,
+/// once every unit's r * h is there, `resetBeforeCandidate`).
 ///
 /// Threads share a step by panels: each computes its panels' units of h_t from all of
 /// h_{t-1}, then all meet before the next step. Legend: B batch, H hidden size.
@@ -60,6 +62,34 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
         gru_reset_after_packed_step(
             batch, hidden, panels.lowerBound, panels.upperBound, time, lengths, weightsPointer, biasPointer,
             inputBiasPointer, inputProjection, previousState, state, output, outputStride, gates, candidateHiddenTerm)
+    }
+
+    /// Reset-before, first pass, for the units of `panels`: r and z into `gates` (B, 3H), and
+    /// r * h_{t-1} into `resetState` (B, H), zero on a row past its length.
+    @inlinable
+    public func resetBeforeGates(
+        batch: Int, panels: Range<Int>, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        gates: UnsafeMutablePointer<Float>, resetState: UnsafeMutablePointer<Float>
+    ) {
+        gru_reset_before_packed_gates(
+            batch, hidden, panels.lowerBound, panels.upperBound, time, lengths, weightsPointer, biasPointer,
+            inputBiasPointer, inputProjection, previousState, gates, resetState)
+    }
+
+    /// Reset-before, second pass, for the units of `panels`: n from every unit's r * h_{t-1}
+    /// (`resetState`), then h_t; `gates` receives n (and zeros on a row past its length), and
+    /// `state` and `output` are written as by `step`.
+    @inlinable
+    public func resetBeforeCandidate(
+        batch: Int, panels: Range<Int>, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        resetState: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
+        state: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>?, outputStride: Int
+    ) {
+        gru_reset_before_packed_candidate(
+            batch, hidden, panels.lowerBound, panels.upperBound, time, lengths, weightsPointer, biasPointer,
+            inputBiasPointer, inputProjection, previousState, resetState, gates, state, output, outputStride)
     }
 
     @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }

@@ -86,6 +86,60 @@ struct PackedRecurrentWeightsTests {
         expectClose(state, naiveState, "state with the input bias added by the step", tolerance: 1e-5)
     }
 
+    /// Reset-before's two passes (all gates first, then all candidates, as the threads meet
+    /// between them), over panel ranges, against the naive products and gates; b_ih added by
+    /// the step.
+    @Test(arguments: sizes)
+    func resetBeforeStepMatchesNaiveTwin(size: (batch: Int, hidden: Int)) {
+        let (batch, hidden) = size
+        var generator = SeededGenerator(seed: UInt64(7 * batch + hidden))
+        let weight = random(3 * hidden * hidden, &generator, scale: 0.5), bias = random(3 * hidden, &generator)
+        let inputBias = random(3 * hidden, &generator)
+        let gx = random(batch * 3 * hidden, &generator, scale: 2), hp = random(batch * hidden, &generator)
+        let lengths = Self.lengths(batch)
+
+        var gh = Array((0..<batch).map { _ in bias }.joined())
+        Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
+                         a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+        var naiveGates = [Float](repeating: 0, count: batch * 3 * hidden)
+        var naiveResetState = [Float](repeating: 0, count: batch * hidden)
+        NaiveGateKernels.resetBeforeGates(
+            batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh,
+            previousState: hp, gates: &naiveGates, resetState: &naiveResetState)
+        gh.withUnsafeMutableBufferPointer { target in
+            weight.withUnsafeBufferPointer { w in
+                Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
+                                 a: naiveResetState, lda: hidden, b: w.baseAddress! + 2 * hidden * hidden, ldb: hidden,
+                                 beta: 1, c: target.baseAddress! + 2 * hidden, ldc: 3 * hidden)
+            }
+        }
+        var naiveState = [Float](repeating: 0, count: batch * hidden)
+        NaiveGateKernels.resetBeforeCandidate(
+            batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh,
+            previousState: hp, gates: &naiveGates, state: &naiveState)
+
+        let packed = PackedRecurrentWeights(hidden: hidden, recurrentWeight: weight, recurrentBias: bias, inputBias: inputBias)
+        let gxWithoutBias = gx.indices.map { gx[$0] - inputBias[$0 % (3 * hidden)] }
+        for splits in [1, 2, 3] where splits <= packed.panelCount {
+            var gates = [Float](repeating: 9, count: batch * 3 * hidden)
+            var resetState = [Float](repeating: 9, count: batch * hidden)
+            var state = [Float](repeating: 9, count: batch * hidden)
+            let ranges = (0..<splits).map { ThreadTeam.share(of: packed.panelCount, part: $0, parts: splits) }
+            for panels in ranges {
+                packed.resetBeforeGates(batch: batch, panels: panels, time: 2, lengths: lengths, inputProjection: gxWithoutBias,
+                                        previousState: hp, gates: &gates, resetState: &resetState)
+            }
+            for panels in ranges {
+                packed.resetBeforeCandidate(batch: batch, panels: panels, time: 2, lengths: lengths,
+                                            inputProjection: gxWithoutBias, previousState: hp, resetState: resetState,
+                                            gates: &gates, state: &state, output: nil, outputStride: 0)
+            }
+            expectClose(resetState, naiveResetState, "r * h, \(splits) ranges", tolerance: 1e-5)
+            expectClose(gates, naiveGates, "gates, \(splits) ranges", tolerance: 1e-5)
+            expectClose(state, naiveState, "state, \(splits) ranges", tolerance: 1e-5)
+        }
+    }
+
     /// c += a W_hh for the units of each panel range, against the naive product.
     @Test(arguments: sizes)
     func gradientProductMatchesNaiveTwin(size: (batch: Int, hidden: Int)) {

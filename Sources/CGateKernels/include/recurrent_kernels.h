@@ -1,4 +1,4 @@
-// The reset-after GRU's recurrent step with W_hh packed once into panels, so that no step
+// The GRU's recurrent step with W_hh packed once into panels, so that no step
 // repacks the weights (as a BLAS GEMM call does, every call) and the gates are applied while
 // the products are still in registers. Threads share a step by panels.
 //
@@ -41,6 +41,26 @@ void gru_reset_after_packed_step(
     const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
     const float *packed_input_bias, const float *input_projection, const float *previous_state, float *state,
     float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term);
+
+// The reset-before step in two passes over the same packing, for the units of panels
+// first_panel..<end_panel; every unit's r * h_{t-1} must be complete before any candidate:
+//   gates:     r = sigmoid(gx_r + b_hr + W_hr h_{t-1}), z likewise, into gates (B, 3H) columns
+//              r and z; reset_state (B, H) receives r * h_{t-1} (zero on an inactive row).
+//   candidate: n = tanh(gx_n + b_hn + W_hn (r * h_{t-1})), h_t = n + z * (h_{t-1} - n); gates
+//              column n receives n (an inactive row's r, z and n all zero), state and output
+//              as in gru_reset_after_packed_step.
+// gx and packed_input_bias as in gru_reset_after_packed_step.
+void gru_reset_before_packed_gates(
+    intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
+    const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input_projection, const float *previous_state,
+    float *gates, float *reset_state);
+
+void gru_reset_before_packed_candidate(
+    intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
+    const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input_projection, const float *previous_state,
+    const float *reset_state, float *gates, float *state, float *output, intptr_t output_stride);
 
 // Floats of the backward packing of a (K, H) matrix: ceil(H / 32) panels of (K, 32).
 intptr_t gru_backward_packed_count(intptr_t k_count, intptr_t hidden);

@@ -16,11 +16,8 @@ public final class GRUInferenceSession {
     /// (streaming), when the weights are small enough that a BLAS call would cost more than
     /// the arithmetic.
     private let packedInputWeights: [[Float]]
-    /// Per layer and direction, W_hh and b_hh packed for the fused recurrent step (reset-after).
+    /// Per layer and direction, W_hh, b_hh and b_ih packed for the fused recurrent steps.
     private let packedRecurrentWeights: [PackedRecurrentWeights]
-    /// Per layer and direction, W_hh transposed to (H, 3H) for one sequence's reset-before
-    /// step, under the same size rule as `packedInputWeights`.
-    private let transposedRecurrentWeights: [[Float]]
 
     /// Above this hidden size one sequence's product goes to BLAS's threaded gemv.
     static let largestPackedHiddenSize = 256
@@ -30,23 +27,18 @@ public final class GRUInferenceSession {
         parameters = gru.parameters
         let hidden = gru.configuration.hiddenSize
         let recurrentSlots = gru.parameters.slots.filter { $0.role == .recurrentWeight }
-        if gru.configuration.variant == .resetAfter {
-            packedRecurrentWeights = gru.parameters.values.withUnsafeBufferPointer { values in
-                recurrentSlots.map { slot in
-                    let bias = gru.parameters.slot(.recurrentBias, layer: slot.layer, direction: slot.direction)
-                    let inputBias = gru.parameters.slot(.inputBias, layer: slot.layer, direction: slot.direction)
-                    return PackedRecurrentWeights(
-                        hidden: hidden, recurrentWeight: values.baseAddress! + slot.offset,
-                        recurrentBias: bias.map { values.baseAddress! + $0.offset },
-                        inputBias: inputBias.map { values.baseAddress! + $0.offset })
-                }
+        packedRecurrentWeights = gru.parameters.values.withUnsafeBufferPointer { values in
+            recurrentSlots.map { slot in
+                let bias = gru.parameters.slot(.recurrentBias, layer: slot.layer, direction: slot.direction)
+                let inputBias = gru.parameters.slot(.inputBias, layer: slot.layer, direction: slot.direction)
+                return PackedRecurrentWeights(
+                    hidden: hidden, recurrentWeight: values.baseAddress! + slot.offset,
+                    recurrentBias: bias.map { values.baseAddress! + $0.offset },
+                    inputBias: inputBias.map { values.baseAddress! + $0.offset })
             }
-        } else {
-            packedRecurrentWeights = []
         }
         guard hidden <= Self.largestPackedHiddenSize else {
             packedInputWeights = []
-            transposedRecurrentWeights = []
             return
         }
         /// A (rows, columns) slot transposed to (columns, rows).
@@ -61,7 +53,6 @@ public final class GRUInferenceSession {
             return packed
         }
         packedInputWeights = gru.parameters.slots.filter { $0.role == .inputWeight }.map(transposed)
-        transposedRecurrentWeights = gru.configuration.variant == .resetBefore ? recurrentSlots.map(transposed) : []
     }
 
     /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.
@@ -154,96 +145,31 @@ public final class GRUInferenceSession {
         let config = configuration, layout = parameters.layout
         let hidden = config.hiddenSize, h3 = 3 * hidden, inputSize = config.inputSize(ofLayer: layer)
         let inputWeight = weights + layout.slot(.inputWeight, layer: layer, direction: direction)!.offset
-        let recurrentWeight = weights + layout.slot(.recurrentWeight, layer: layer, direction: direction)!.offset
-        let inputBias = layout.slot(.inputBias, layer: layer, direction: direction).map { weights + $0.offset }
-        let recurrentBias = layout.slot(.recurrentBias, layer: layer, direction: direction).map { weights + $0.offset }
         let inputProjection = b.inputProjection.pointer  // (T*B, 3H)
-        let hiddenProjection = b.hiddenProjection.pointer  // (B, 3H)
-        let gates = b.gates.pointer  // (B, 3H), overwritten every step
-        let auxiliary = b.auxiliary.pointer  // (B, H)
         let state = b.state.pointer, next = b.nextState.pointer  // (B, H)
         let rows = steps * batch
 
         let index = layer * config.directionCount + direction
-        // All steps' input projections, (T*B, 3H); without b_ih for reset-after, whose packed
-        // step adds it. One step of one sequence (streaming) takes the packed product, or
-        // BLAS's gemv; both far faster there than a one-row GEMM.
-        let inputBiasInRows = config.variant == .resetAfter ? nil : inputBias
+        // All steps' input projections, (T*B, 3H), without b_ih: the packed steps add it. One
+        // step of one sequence (streaming) takes the packed product, or BLAS's gemv; both far
+        // faster there than a one-row GEMM.
         if rows == 1, !packedInputWeights.isEmpty {
             packedInputWeights[index].withUnsafeBufferPointer {
                 Matmul.packedMatrixVector(kCount: inputSize, columns: h3, ld: h3, packed: $0.baseAddress!,
-                                          x: input, bias: inputBiasInRows, y: inputProjection)
+                                          x: input, bias: nil, y: inputProjection)
             }
+        } else if rows == 1 {
+            Matmul.gemv(m: h3, n: inputSize, a: inputWeight, lda: inputSize, x: input, beta: 0, y: inputProjection)
         } else {
-            fillRows(inputProjection, rows: rows, with: inputBiasInRows, width: h3)
-            if rows == 1 {
-                Matmul.gemv(m: h3, n: inputSize, a: inputWeight, lda: inputSize, x: input,
-                            beta: inputBiasInRows == nil ? 0 : 1, y: inputProjection)
-            } else {
-                Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
-                            a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
-                            beta: inputBiasInRows == nil ? 0 : 1, c: inputProjection, ldc: h3)
-            }
+            Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+                        a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
+                        beta: 0, c: inputProjection, ldc: h3)
         }
-        if config.variant == .resetAfter {
-            PackedRecurrence.runInference(
-                weights: packedRecurrentWeights[index], steps: steps, batch: batch, reverse: direction == 1,
-                lengths: lengths, inputProjection: inputProjection, state: state, spare: next,
-                output: output + direction * hidden, outputStride: config.outputSize)
-            return
-        }
-        /// The output at `time`: the new state, zero past a sequence's end.
-        func writeOutput(time: Int, state: UnsafePointer<Float>) {
-            for row in 0..<batch {
-                let target = output + (time * batch + row) * config.outputSize + direction * hidden
-                if time < lengths[row] {
-                    target.update(from: state + row * hidden, count: hidden)
-                } else {
-                    target.update(repeating: 0, count: hidden)
-                }
-            }
-        }
-        let packed = transposedRecurrentWeights.isEmpty ? nil : transposedRecurrentWeights[index]
-        /// hiddenProjection[columns] = bias + W_hh[rows of those columns] x, one GEMM or one
-        /// matrix-vector product for a single sequence.
-        func recurrentProduct(_ x: UnsafePointer<Float>, firstColumn: Int, columns: Int) {
-            let target = hiddenProjection + firstColumn
-            let bias = recurrentBias.map { $0 + firstColumn }
-            if batch == 1, let packed {
-                packed.withUnsafeBufferPointer {
-                    Matmul.packedMatrixVector(kCount: hidden, columns: columns, ld: h3, packed: $0.baseAddress! + firstColumn,
-                                          x: x, bias: bias, y: target)
-                }
-                return
-            }
-            if let bias { for row in 0..<batch { (target + row * h3).update(from: bias, count: columns) } }
-            let weights = recurrentWeight + firstColumn * hidden
-            if batch == 1 {
-                Matmul.gemv(m: columns, n: hidden, a: weights, lda: hidden, x: x, beta: bias == nil ? 0 : 1, y: target)
-            } else {
-                Matmul.gemm(transposeA: false, transposeB: true, m: batch, n: columns, k: hidden,
-                            a: x, lda: hidden, b: weights, ldb: hidden,
-                            beta: bias == nil ? 0 : 1, c: target, ldc: h3)
-            }
-        }
-
-        for step in 0..<steps {
-            let time = direction == 0 ? step : steps - 1 - step
-            let projection = inputProjection + time * batch * h3
-            // Reset-before: r and z from W_hh[r, z] h; then n from W_hn (r * h).
-            recurrentProduct(state, firstColumn: 0, columns: 2 * hidden)
-            GateKernels.resetBeforeGates(
-                batch: batch, hidden: hidden, time: time, lengths: lengths,
-                inputProjection: projection, hiddenProjection: hiddenProjection,
-                previousState: state, gates: gates, resetState: auxiliary)
-            recurrentProduct(auxiliary, firstColumn: 2 * hidden, columns: hidden)
-            GateKernels.resetBeforeCandidate(
-                batch: batch, hidden: hidden, time: time, lengths: lengths,
-                inputProjection: projection, hiddenProjection: hiddenProjection,
-                previousState: state, gates: gates, state: next)
-            state.update(from: next, count: batch * hidden)
-            writeOutput(time: time, state: state)
-        }
+        PackedRecurrence.runInference(
+            variant: config.variant, weights: packedRecurrentWeights[index], steps: steps, batch: batch,
+            reverse: direction == 1, lengths: lengths, inputProjection: inputProjection, state: state, spare: next,
+            gates: b.gates.pointer, resetState: b.auxiliary.pointer, output: output + direction * hidden,
+            outputStride: config.outputSize)
     }
 
     /// Buffers sized for the largest (T, B) seen so far.
@@ -269,12 +195,12 @@ public final class GRUInferenceSession {
     /// One direction's working buffers.
     private final class DirectionBuffers {
         let inputProjection: ScratchBuffer  // (T*B, 3H)
-        let hiddenProjection: ScratchBuffer, gates: ScratchBuffer  // (B, 3H)
-        let auxiliary: ScratchBuffer, state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
+        let gates: ScratchBuffer  // (B, 3H), reset-before's gates of a step
+        let auxiliary: ScratchBuffer  // (B, H), reset-before's r * h of a step
+        let state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
 
         init(steps: Int, batch: Int, hidden: Int) {
             inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
-            hiddenProjection = ScratchBuffer(count: batch * 3 * hidden)
             gates = ScratchBuffer(count: batch * 3 * hidden)
             auxiliary = ScratchBuffer(count: batch * hidden)
             state = ScratchBuffer(count: batch * hidden)

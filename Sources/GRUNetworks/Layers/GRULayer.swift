@@ -10,9 +10,9 @@ import GRUTensor
 /// Structure: per layer and direction, the input projections of all T steps are one GEMM;
 /// each step is one recurrent GEMM (two for reset-before) and one fused gate pass over
 /// buffers allocated once per call. Backward walks the steps in reverse carrying dh, then
-/// forms the weight gradients with one GEMM over all T*B rows. Reset-after steps (without
-/// recurrent dropout) run on the packed recurrent kernel, split across the cores by hidden
-/// units when the step is large enough (`PackedRecurrence`).
+/// forms the weight gradients with one GEMM over all T*B rows. Forward steps without recurrent
+/// dropout, and reset-after's backward steps, run on the packed recurrent kernels, shared
+/// across the cores by batch rows or hidden units (`PackedRecurrence`).
 public struct GRULayer: Sendable {
     /// Where each weight sits in the layer's slice of the buffer.
     public let layout: GRUParameterLayout
@@ -146,7 +146,7 @@ public struct GRULayer: Sendable {
 
         // All steps' input projections at once: (T*B, I) x (I, 3H). The packed recurrence adds
         // b_ih itself; the per-step path wants it in the rows.
-        let packedRecurrence = config.variant == .resetAfter && trace.recurrentMask == nil
+        let packedRecurrence = trace.recurrentMask == nil
         let inputBiasInRows = packedRecurrence ? nil : w.inputBias
         fillRows(inputProjection, rows: rows, with: inputBiasInRows, width: h3)
         Matmul.gemm(
@@ -169,6 +169,7 @@ public struct GRULayer: Sendable {
         if packedRecurrence {
             // The weights change between calls, so they are packed afresh: one pass over W_hh.
             PackedRecurrence.runTraining(
+                variant: config.variant,
                 weights: PackedRecurrentWeights(
                     hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
                     inputBias: w.inputBias),

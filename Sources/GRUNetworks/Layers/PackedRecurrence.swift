@@ -1,7 +1,8 @@
 import GRUTensor
 
-/// One reset-after direction's steps on the packed recurrent kernel, shared across GRUKit's
-/// thread team; the team is started once per direction, not per step.
+/// One direction's steps on the packed recurrent kernels, shared across GRUKit's thread team;
+/// the team is started once per direction, not per step. Reset-after steps are one pass;
+/// reset-before steps two (r and z, then n from every unit's r * h).
 ///
 /// Two ways to share: a batch of at least 8 rows per thread is split by rows, each thread
 /// running whole sequences of its own, with no synchronization until the end (its rows never
@@ -40,7 +41,7 @@ enum PackedRecurrence {
                 : (0..<batch, ThreadTeam.share(of: panelCount, part: part, parts: parts))
         }
 
-        /// Waits for the other parts when they share a step's units.
+        /// Waits for the other parts when they share a step's units (after each pass).
         @inline(__always)
         func synchronizeStep() {
             if !byRows { ThreadTeam.barrier() }
@@ -53,11 +54,13 @@ enum PackedRecurrence {
     ///   - inputProjection: (T*B, 3H), all steps' W_ih x + b_ih, by time.
     ///   - state: (B, H) the initial state on entry, the final state on return.
     ///   - spare: (B, H) room for the other of each step's two states.
+    ///   - gates: (B, 3H), resetState: (B, H): reset-before's room for a step's gates and r * h.
     ///   - output: where row b of time t's output goes: output + (t B + b) outputStride.
     static func runInference(
-        weights: PackedRecurrentWeights, steps: Int, batch: Int, reverse: Bool, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
-        spare: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int
+        variant: GRUVariant, weights: PackedRecurrentWeights, steps: Int, batch: Int, reverse: Bool,
+        lengths: UnsafePointer<Int>, inputProjection: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        spare: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
+        resetState: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
         let hidden = weights.hidden
         let sharing = Sharing(batch: batch, hidden: hidden, panelCount: weights.panelCount)
@@ -67,11 +70,13 @@ enum PackedRecurrence {
             var previous = state, next = spare
             for step in 0..<steps {
                 let time = reverse ? steps - 1 - step : step
-                weights.step(
-                    batch: rows.count, panels: panels, time: time, lengths: lengths + first,
-                    inputProjection: inputProjection + (time * batch + first) * 3 * hidden,
+                advance(
+                    variant: variant, weights: weights, sharing: sharing, rows: rows.count, panels: panels, time: time,
+                    lengths: lengths + first, inputProjection: inputProjection + (time * batch + first) * 3 * hidden,
                     previousState: previous + first * hidden, state: next + first * hidden,
-                    output: output + (time * batch + first) * outputStride, outputStride: outputStride)
+                    output: output + (time * batch + first) * outputStride, outputStride: outputStride,
+                    gates: variant == .resetBefore ? gates + first * 3 * hidden : nil,
+                    auxiliary: variant == .resetBefore ? resetState + first * hidden : nil)
                 sharing.synchronizeStep()
                 swap(&previous, &next)
             }
@@ -83,10 +88,12 @@ enum PackedRecurrence {
     ///
     /// - Parameters:
     ///   - states: (T+1, B, H) by step, states[0] the initial state; receives every step's state.
-    ///   - gates: (T, B, 3H) by step; auxiliary: (T, B, H) by step (W_hn h + b_hn).
+    ///   - gates: (T, B, 3H) by step; auxiliary: (T, B, H) by step: W_hn h + b_hn (reset-after)
+    ///     or r * h (reset-before).
     ///   - output: as for `runInference`.
     static func runTraining(
-        weights: PackedRecurrentWeights, steps: Int, batch: Int, reverse: Bool, lengths: UnsafePointer<Int>,
+        variant: GRUVariant, weights: PackedRecurrentWeights, steps: Int, batch: Int, reverse: Bool,
+        lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>, states: UnsafeMutablePointer<Float>,
         gates: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>,
         output: UnsafeMutablePointer<Float>, outputStride: Int
@@ -99,14 +106,43 @@ enum PackedRecurrence {
             for step in 0..<steps {
                 let time = reverse ? steps - 1 - step : step
                 let rowsOfStep = step * batch + first
-                weights.step(
-                    batch: rows.count, panels: panels, time: time, lengths: lengths + first,
-                    inputProjection: inputProjection + (time * batch + first) * 3 * hidden,
+                advance(
+                    variant: variant, weights: weights, sharing: sharing, rows: rows.count, panels: panels, time: time,
+                    lengths: lengths + first, inputProjection: inputProjection + (time * batch + first) * 3 * hidden,
                     previousState: states + rowsOfStep * hidden, state: states + (rowsOfStep + batch) * hidden,
                     output: output + (time * batch + first) * outputStride, outputStride: outputStride,
-                    gates: gates + rowsOfStep * 3 * hidden, candidateHiddenTerm: auxiliary + rowsOfStep * hidden)
+                    gates: gates + rowsOfStep * 3 * hidden, auxiliary: auxiliary + rowsOfStep * hidden)
                 sharing.synchronizeStep()
             }
+        }
+    }
+
+    /// One step of a part's rows and panels: one pass for reset-after; for reset-before r and
+    /// z, a meeting of the parts (when they share units), then n. `gates` and `auxiliary` are
+    /// the caches, (rows, 3H) and (rows, H): optional for reset-after (nil: inference), the
+    /// room for r, z, n and r * h that reset-before always needs.
+    private static func advance(
+        variant: GRUVariant, weights: PackedRecurrentWeights, sharing: Sharing, rows: Int, panels: Range<Int>,
+        time: Int, lengths: UnsafePointer<Int>, inputProjection: UnsafePointer<Float>,
+        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        output: UnsafeMutablePointer<Float>, outputStride: Int,
+        gates: UnsafeMutablePointer<Float>?, auxiliary: UnsafeMutablePointer<Float>?
+    ) {
+        switch variant {
+        case .resetAfter:
+            weights.step(
+                batch: rows, panels: panels, time: time, lengths: lengths, inputProjection: inputProjection,
+                previousState: previousState, state: state, output: output, outputStride: outputStride,
+                gates: gates, candidateHiddenTerm: auxiliary)
+        case .resetBefore:
+            weights.resetBeforeGates(
+                batch: rows, panels: panels, time: time, lengths: lengths, inputProjection: inputProjection,
+                previousState: previousState, gates: gates!, resetState: auxiliary!)
+            sharing.synchronizeStep()
+            weights.resetBeforeCandidate(
+                batch: rows, panels: panels, time: time, lengths: lengths, inputProjection: inputProjection,
+                previousState: previousState, resetState: auxiliary!, gates: gates!, state: state,
+                output: output, outputStride: outputStride)
         }
     }
 
