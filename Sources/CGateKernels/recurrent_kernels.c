@@ -359,10 +359,11 @@ void gru_pack_backward_weights(intptr_t k_count, intptr_t hidden, const float *w
     }
 }
 
-// `rows` rows (a constant after inlining) of a against one backward panel, added to c.
+// `rows` rows (a constant after inlining) of a against one backward panel, added to c or
+// stored over it.
 ALWAYS_INLINE void accumulate_block(
     const int rows, intptr_t k_count, intptr_t hidden, intptr_t unit, intptr_t width,
-    const float *a, intptr_t lda, const float *panel, float *c) {
+    const float *a, intptr_t lda, const float *panel, float *c, bool overwrite) {
     vector16 acc[BLOCK_ROWS][2];
     for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = 0.0f;
     for (intptr_t k = 0; k < k_count; k++) {
@@ -376,23 +377,27 @@ ALWAYS_INLINE void accumulate_block(
     const intptr_t low = width < 16 ? width : 16, high = width - low;
     for (int r = 0; r < rows; r++) {
         float *cr = c + r * hidden + unit;
-        store_partial16(cr, load_partial16(cr, low) + acc[r][0], low);
-        if (high > 0) store_partial16(cr + 16, load_partial16(cr + 16, high) + acc[r][1], high);
+        store_partial16(cr, overwrite ? acc[r][0] : load_partial16(cr, low) + acc[r][0], low);
+        if (high > 0) store_partial16(cr + 16, overwrite ? acc[r][1] : load_partial16(cr + 16, high) + acc[r][1], high);
     }
 }
 
 MULTIVERSION
-void gru_packed_accumulate_product(
-    intptr_t batch, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
-    const float *a, intptr_t lda, const float *packed_weights, float *c) {
+void gru_packed_product_rows(
+    intptr_t batch, intptr_t k_first, intptr_t k_count, intptr_t packed_k_count, intptr_t hidden,
+    intptr_t first_panel, intptr_t end_panel, const float *a, intptr_t lda, const float *packed_weights,
+    float *c, bool overwrite) {
     for (intptr_t p = first_panel; p < end_panel; p++) {
         const intptr_t unit = p * BACKWARD_PANEL;
         const intptr_t width = hidden - unit < BACKWARD_PANEL ? hidden - unit : BACKWARD_PANEL;
-        const float *panel = packed_weights + p * k_count * BACKWARD_PANEL;
+        const float *panel = packed_weights + (p * packed_k_count + k_first) * BACKWARD_PANEL;
         for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) {
             const intptr_t rows = batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS;
 #define ACCUMULATE_CASE(n) \
-    case n: accumulate_block(n, k_count, hidden, unit, width, a + b * lda, lda, panel, c + b * hidden); break;
+    case n: \
+        accumulate_block(n, k_count, hidden, unit, width, a + b * lda + k_first, lda, panel, c + b * hidden, \
+                         overwrite); \
+        break;
             switch (rows) {
                 ACCUMULATE_CASE(1) ACCUMULATE_CASE(2) ACCUMULATE_CASE(3) ACCUMULATE_CASE(4)
                 ACCUMULATE_CASE(5) ACCUMULATE_CASE(6) ACCUMULATE_CASE(7) ACCUMULATE_CASE(8)
@@ -400,4 +405,10 @@ void gru_packed_accumulate_product(
 #undef ACCUMULATE_CASE
         }
     }
+}
+
+void gru_packed_accumulate_product(
+    intptr_t batch, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
+    const float *a, intptr_t lda, const float *packed_weights, float *c) {
+    gru_packed_product_rows(batch, 0, k_count, k_count, hidden, first_panel, end_panel, a, lda, packed_weights, c, false);
 }

@@ -36,5 +36,18 @@ public final class PackedRecurrentGradientWeights: @unchecked Sendable {
             3 * hidden, weightsPointer, stateGradient)
     }
 
+    /// c[b, u] (+)= sum over k in `weightRows` of a[b, k] W_hh[k, u] for the units u of
+    /// `panels`: a is (B, 3H), c (B, H); stored over c when `overwrite`, else added to it.
+    /// Reset-before's backward takes W_hn (rows 2H..<3H) and W_h[r, z] (rows 0..<2H) apart.
+    @inlinable
+    public func multiply(
+        batch: Int, panels: Range<Int>, weightRows: Range<Int>, a: UnsafePointer<Float>,
+        into c: UnsafeMutablePointer<Float>, overwrite: Bool
+    ) {
+        gru_packed_product_rows(
+            batch, weightRows.lowerBound, weightRows.count, 3 * hidden, hidden, panels.lowerBound, panels.upperBound,
+            a, 3 * hidden, weightsPointer, c, overwrite)
+    }
+
     @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }
 }

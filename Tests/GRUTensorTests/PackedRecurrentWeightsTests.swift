@@ -160,5 +160,23 @@ struct PackedRecurrentWeightsTests {
             }
             expectClose(c, naive, "state gradient, \(splits) ranges", tolerance: 1e-5)
         }
+        // Rows of W_hh apart, as reset-before takes W_hn and W_h[r, z]: stored, then added.
+        var naiveParts = [Float](repeating: 0, count: batch * hidden)
+        a.withUnsafeBufferPointer { a in
+            weight.withUnsafeBufferPointer { w in
+                Matmul.naiveGemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden,
+                                 a: a.baseAddress! + 2 * hidden, lda: 3 * hidden, b: w.baseAddress! + 2 * hidden * hidden,
+                                 ldb: hidden, beta: 0, c: &naiveParts, ldc: hidden)
+                Matmul.naiveGemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: 2 * hidden,
+                                 a: a.baseAddress!, lda: 3 * hidden, b: w.baseAddress!, ldb: hidden,
+                                 beta: 1, c: &naiveParts, ldc: hidden)
+            }
+        }
+        var parts = [Float](repeating: 9, count: batch * hidden)
+        packed.multiply(batch: batch, panels: 0..<packed.panelCount, weightRows: (2 * hidden)..<(3 * hidden), a: a,
+                        into: &parts, overwrite: true)
+        packed.multiply(batch: batch, panels: 0..<packed.panelCount, weightRows: 0..<(2 * hidden), a: a,
+                        into: &parts, overwrite: false)
+        expectClose(parts, naiveParts, "W_hn then W_h[r, z]", tolerance: 1e-5)
     }
 }

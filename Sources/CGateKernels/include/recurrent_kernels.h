@@ -8,6 +8,7 @@
 #ifndef GRUKIT_RECURRENT_KERNELS_H
 #define GRUKIT_RECURRENT_KERNELS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 // Hidden units per forward panel, and per backward panel.
@@ -75,5 +76,13 @@ void gru_pack_backward_weights(intptr_t k_count, intptr_t hidden, const float *w
 void gru_packed_accumulate_product(
     intptr_t batch, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
     const float *a, intptr_t lda, const float *packed_weights, float *c);
+
+// The same product over rows k_first..<k_first+k_count of the packed (packed_k_count, H)
+// matrix and the same columns of a, stored over c when `overwrite`, else added. Reset-before's
+// backward multiplies by W_hn (rows 2H..<3H) and W_h[r, z] (rows 0..<2H) separately.
+void gru_packed_product_rows(
+    intptr_t batch, intptr_t k_first, intptr_t k_count, intptr_t packed_k_count, intptr_t hidden,
+    intptr_t first_panel, intptr_t end_panel, const float *a, intptr_t lda, const float *packed_weights,
+    float *c, bool overwrite);
 
 #endif

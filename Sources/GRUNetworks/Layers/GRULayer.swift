@@ -10,9 +10,9 @@ import GRUTensor
 /// Structure: per layer and direction, the input projections of all T steps are one GEMM;
 /// each step is one recurrent GEMM (two for reset-before) and one fused gate pass over
 /// buffers allocated once per call. Backward walks the steps in reverse carrying dh, then
-/// forms the weight gradients with one GEMM over all T*B rows. Forward steps without recurrent
-/// dropout, and reset-after's backward steps, run on the packed recurrent kernels, shared
-/// across the cores by batch rows or hidden units (`PackedRecurrence`).
+/// forms the weight gradients with one GEMM over all T*B rows. Steps without recurrent dropout
+/// run on the packed recurrent kernels, shared across the cores by batch rows or hidden units
+/// (`PackedRecurrence`); with it, on BLAS.
 public struct GRULayer: Sendable {
     /// Where each weight sits in the layer's slice of the buffer.
     public let layout: GRUParameterLayout
@@ -361,6 +361,18 @@ public struct GRULayer: Sendable {
                 inputProjectionGradient: workspace.inputProjectionGradient.pointer,
                 stateGradient: workspace.stateGradient.pointer,
                 previousStateGradient: workspace.previousStateGradient.pointer,
+                addOutputGradient: { time, dh, rows, units in addOutputGradient(time: time, to: dh, rows: rows, units: units) })
+            return
+        }
+        if config.variant == .resetBefore, trace.recurrentMask == nil {
+            PackedRecurrence.sweepBackwardResetBefore(
+                weights: PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: w.recurrentWeight),
+                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
+                states: trace.states.pointer, gates: trace.gates.pointer,
+                inputProjectionGradient: workspace.inputProjectionGradient.pointer,
+                stateGradient: workspace.stateGradient.pointer,
+                previousStateGradient: workspace.previousStateGradient.pointer,
+                resetStateGradient: workspace.resetStateGradient.pointer,
                 addOutputGradient: { time, dh, rows, units in addOutputGradient(time: time, to: dh, rows: rows, units: units) })
             return
         }

@@ -191,4 +191,49 @@ enum PackedRecurrence {
         }
         if steps % 2 == 1 { stateGradient.update(from: previousStateGradient, count: batch * hidden) }
     }
+
+    /// Reset-before's backward sweep: per step, the candidate's gate gradients, then
+    /// dL/d(r * h) = dGh_n W_hn, the reset gate's gradients, and dL/dh_{t-1} += dGh[r, z]
+    /// W_h[r, z]. Shared by rows only (between its passes every unit needs all of the other
+    /// pass's): a batch too small to share by rows runs on one thread. Same contract as
+    /// `sweepBackward`, with `resetStateGradient` (B, H) as room for dL/d(r * h).
+    static func sweepBackwardResetBefore(
+        weights: PackedRecurrentGradientWeights, steps: Int, batch: Int, reverse: Bool,
+        lengths: UnsafePointer<Int>, states: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
+        inputProjectionGradient: UnsafeMutablePointer<Float>, stateGradient: UnsafeMutablePointer<Float>,
+        previousStateGradient: UnsafeMutablePointer<Float>, resetStateGradient: UnsafeMutablePointer<Float>,
+        addOutputGradient: (_ time: Int, _ dh: UnsafeMutablePointer<Float>, _ rows: Range<Int>, _ units: Range<Int>) -> Void
+    ) {
+        let hidden = weights.hidden
+        let sharing = Sharing(batch: batch, hidden: hidden, panelCount: 2 * weights.panelCount)
+        ThreadTeam.run(parts: sharing.byRows ? sharing.parts : 1) { part, parts in
+            let rows = ThreadTeam.share(of: batch, part: part, parts: parts), first = rows.lowerBound
+            let panels = 0..<weights.panelCount
+            let dResetState = resetStateGradient + first * hidden
+            var dh = stateGradient, dhPrevious = previousStateGradient
+            for step in stride(from: steps - 1, through: 0, by: -1) {
+                let time = reverse ? steps - 1 - step : step
+                let stepGates = gates + (step * batch + first) * 3 * hidden
+                let previous = states + (step * batch + first) * hidden
+                let dInput = inputProjectionGradient + (time * batch + first) * 3 * hidden
+                addOutputGradient(time, dh, rows, 0..<hidden)
+                GateKernels.resetBeforeBackwardCandidate(
+                    batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
+                    stateGradient: dh + first * hidden, previousState: previous, gates: stepGates,
+                    inputProjectionGradient: dInput, previousStateGradient: dhPrevious + first * hidden)
+                weights.multiply(
+                    batch: rows.count, panels: panels, weightRows: (2 * hidden)..<(3 * hidden), a: stepGates,
+                    into: dResetState, overwrite: true)
+                GateKernels.resetBeforeBackwardReset(
+                    batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
+                    resetStateGradient: dResetState, previousState: previous, gates: stepGates,
+                    inputProjectionGradient: dInput, previousStateGradient: dhPrevious + first * hidden)
+                weights.multiply(
+                    batch: rows.count, panels: panels, weightRows: 0..<(2 * hidden), a: stepGates,
+                    into: dhPrevious + first * hidden, overwrite: false)
+                swap(&dh, &dhPrevious)
+            }
+        }
+        if steps % 2 == 1 { stateGradient.update(from: previousStateGradient, count: batch * hidden) }
+    }
 }
