@@ -353,22 +353,12 @@ public struct GRULayer: Sendable {
                 for j in units { dh[b * hidden + j] += source[j] }
             }
         }
-        if config.variant == .resetAfter, trace.recurrentMask == nil {
+        if trace.recurrentMask == nil {
             PackedRecurrence.sweepBackward(
+                variant: config.variant,
                 weights: PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: w.recurrentWeight),
                 steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
                 states: trace.states.pointer, gates: trace.gates.pointer, auxiliary: trace.auxiliary.pointer,
-                inputProjectionGradient: workspace.inputProjectionGradient.pointer,
-                stateGradient: workspace.stateGradient.pointer,
-                previousStateGradient: workspace.previousStateGradient.pointer,
-                addOutputGradient: { time, dh, rows, units in addOutputGradient(time: time, to: dh, rows: rows, units: units) })
-            return
-        }
-        if config.variant == .resetBefore, trace.recurrentMask == nil {
-            PackedRecurrence.sweepBackwardResetBefore(
-                weights: PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: w.recurrentWeight),
-                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
-                states: trace.states.pointer, gates: trace.gates.pointer,
                 inputProjectionGradient: workspace.inputProjectionGradient.pointer,
                 stateGradient: workspace.stateGradient.pointer,
                 previousStateGradient: workspace.previousStateGradient.pointer,

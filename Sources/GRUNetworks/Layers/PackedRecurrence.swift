@@ -146,91 +146,74 @@ enum PackedRecurrence {
         }
     }
 
-    /// Walks one direction's steps in reverse, each thread taking its rows or its units: the
-    /// gate gradients, then dL/dh_{t-1} = dh * z + dGh W_hh[:, units]. Shared by units, the
-    /// threads meet once per step, between the two (the product needs every unit's dGh); a
-    /// thread's units of dL/dh_{t-1} are its own to read at the next step.
+    /// Walks one direction's steps in reverse, each thread taking its rows or its units.
+    ///
+    /// Reset-after: the gate gradients, then dL/dh_{t-1} = dh * z + dGh W_hh[:, units]. Shared
+    /// by units, the threads meet once per step, between the two (the product needs every
+    /// unit's dGh); a thread's units of dL/dh_{t-1} are its own to read at the next step.
+    /// Reset-before: the candidate's gate gradients, dL/d(r * h) = dGh_n W_hn, the reset
+    /// gate's gradients, then dL/dh_{t-1} += dGh[r, z] W_h[r, z]. Shared by rows only (each
+    /// product needs every unit of the pass before it): a batch too small to share by rows
+    /// runs on one thread.
     ///
     /// - Parameters:
     ///   - stateGradient: (B, H) dL/dh_T on entry, dL/dh_0 on return.
     ///   - previousStateGradient: (B, H) room for the other of each step's two gradients.
+    ///   - resetStateGradient: (B, H) reset-before's room for dL/d(r * h).
     ///   - gates: (T, B, 3H) by step; overwritten with dL/d(hidden projection).
+    ///   - auxiliary: (T, B, H) by step, reset-after's W_hn h + b_hn.
     ///   - inputProjectionGradient: (T, B, 3H) by time, receives dL/d(input projection).
     ///   - addOutputGradient: adds dL/d output at a time to the given rows and units of dh.
     static func sweepBackward(
-        weights: PackedRecurrentGradientWeights, steps: Int, batch: Int, reverse: Bool,
+        variant: GRUVariant, weights: PackedRecurrentGradientWeights, steps: Int, batch: Int, reverse: Bool,
         lengths: UnsafePointer<Int>, states: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
         auxiliary: UnsafePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         stateGradient: UnsafeMutablePointer<Float>, previousStateGradient: UnsafeMutablePointer<Float>,
+        resetStateGradient: UnsafeMutablePointer<Float>,
         addOutputGradient: (_ time: Int, _ dh: UnsafeMutablePointer<Float>, _ rows: Range<Int>, _ units: Range<Int>) -> Void
     ) {
         let hidden = weights.hidden
         // Backward panels hold 32 units, forward ones 16: the same rule in forward panels.
         let sharing = Sharing(batch: batch, hidden: hidden, panelCount: 2 * weights.panelCount)
-        ThreadTeam.run(parts: sharing.parts) { part, parts in
+        let requested = variant == .resetBefore && !sharing.byRows ? 1 : sharing.parts
+        ThreadTeam.run(parts: requested) { part, parts in
             let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
             let units = weights.units(of: panels), first = rows.lowerBound
             var dh = stateGradient, dhPrevious = previousStateGradient
             for step in stride(from: steps - 1, through: 0, by: -1) {
                 let time = reverse ? steps - 1 - step : step
                 let stepGates = gates + (step * batch + first) * 3 * hidden
-                addOutputGradient(time, dh, rows, units)
-                GateKernels.resetAfterBackward(
-                    batch: rows.count, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
-                    lengths: lengths + first, stateGradient: dh + first * hidden,
-                    previousState: states + (step * batch + first) * hidden,
-                    gates: stepGates, candidateHiddenTerm: auxiliary + (step * batch + first) * hidden,
-                    inputProjectionGradient: inputProjectionGradient + (time * batch + first) * 3 * hidden,
-                    previousStateGradient: dhPrevious + first * hidden)
-                sharing.synchronizeStep()
-                weights.accumulate(
-                    batch: rows.count, panels: panels, hiddenProjectionGradient: stepGates,
-                    stateGradient: dhPrevious + first * hidden)
-                swap(&dh, &dhPrevious)
-            }
-        }
-        if steps % 2 == 1 { stateGradient.update(from: previousStateGradient, count: batch * hidden) }
-    }
-
-    /// Reset-before's backward sweep: per step, the candidate's gate gradients, then
-    /// dL/d(r * h) = dGh_n W_hn, the reset gate's gradients, and dL/dh_{t-1} += dGh[r, z]
-    /// W_h[r, z]. Shared by rows only (between its passes every unit needs all of the other
-    /// pass's): a batch too small to share by rows runs on one thread. Same contract as
-    /// `sweepBackward`, with `resetStateGradient` (B, H) as room for dL/d(r * h).
-    static func sweepBackwardResetBefore(
-        weights: PackedRecurrentGradientWeights, steps: Int, batch: Int, reverse: Bool,
-        lengths: UnsafePointer<Int>, states: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
-        inputProjectionGradient: UnsafeMutablePointer<Float>, stateGradient: UnsafeMutablePointer<Float>,
-        previousStateGradient: UnsafeMutablePointer<Float>, resetStateGradient: UnsafeMutablePointer<Float>,
-        addOutputGradient: (_ time: Int, _ dh: UnsafeMutablePointer<Float>, _ rows: Range<Int>, _ units: Range<Int>) -> Void
-    ) {
-        let hidden = weights.hidden
-        let sharing = Sharing(batch: batch, hidden: hidden, panelCount: 2 * weights.panelCount)
-        ThreadTeam.run(parts: sharing.byRows ? sharing.parts : 1) { part, parts in
-            let rows = ThreadTeam.share(of: batch, part: part, parts: parts), first = rows.lowerBound
-            let panels = 0..<weights.panelCount
-            let dResetState = resetStateGradient + first * hidden
-            var dh = stateGradient, dhPrevious = previousStateGradient
-            for step in stride(from: steps - 1, through: 0, by: -1) {
-                let time = reverse ? steps - 1 - step : step
-                let stepGates = gates + (step * batch + first) * 3 * hidden
                 let previous = states + (step * batch + first) * hidden
                 let dInput = inputProjectionGradient + (time * batch + first) * 3 * hidden
-                addOutputGradient(time, dh, rows, 0..<hidden)
-                GateKernels.resetBeforeBackwardCandidate(
-                    batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
-                    stateGradient: dh + first * hidden, previousState: previous, gates: stepGates,
-                    inputProjectionGradient: dInput, previousStateGradient: dhPrevious + first * hidden)
-                weights.multiply(
-                    batch: rows.count, panels: panels, weightRows: (2 * hidden)..<(3 * hidden), a: stepGates,
-                    into: dResetState, overwrite: true)
-                GateKernels.resetBeforeBackwardReset(
-                    batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
-                    resetStateGradient: dResetState, previousState: previous, gates: stepGates,
-                    inputProjectionGradient: dInput, previousStateGradient: dhPrevious + first * hidden)
-                weights.multiply(
-                    batch: rows.count, panels: panels, weightRows: 0..<(2 * hidden), a: stepGates,
-                    into: dhPrevious + first * hidden, overwrite: false)
+                let dPrevious = dhPrevious + first * hidden
+                addOutputGradient(time, dh, rows, units)
+                switch variant {
+                case .resetAfter:
+                    GateKernels.resetAfterBackward(
+                        batch: rows.count, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
+                        lengths: lengths + first, stateGradient: dh + first * hidden, previousState: previous,
+                        gates: stepGates, candidateHiddenTerm: auxiliary + (step * batch + first) * hidden,
+                        inputProjectionGradient: dInput, previousStateGradient: dPrevious)
+                    sharing.synchronizeStep()
+                    weights.accumulate(
+                        batch: rows.count, panels: panels, hiddenProjectionGradient: stepGates, stateGradient: dPrevious)
+                case .resetBefore:
+                    let dResetState = resetStateGradient + first * hidden
+                    GateKernels.resetBeforeBackwardCandidate(
+                        batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
+                        stateGradient: dh + first * hidden, previousState: previous, gates: stepGates,
+                        inputProjectionGradient: dInput, previousStateGradient: dPrevious)
+                    weights.multiply(
+                        batch: rows.count, panels: panels, weightRows: (2 * hidden)..<(3 * hidden), a: stepGates,
+                        into: dResetState, overwrite: true)
+                    GateKernels.resetBeforeBackwardReset(
+                        batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
+                        resetStateGradient: dResetState, previousState: previous, gates: stepGates,
+                        inputProjectionGradient: dInput, previousStateGradient: dPrevious)
+                    weights.multiply(
+                        batch: rows.count, panels: panels, weightRows: 0..<(2 * hidden), a: stepGates,
+                        into: dPrevious, overwrite: false)
+                }
                 swap(&dh, &dhPrevious)
             }
         }
