@@ -1,6 +1,7 @@
 // The GRU's recurrent step with W_hh packed once into panels, so that no step
 // repacks the weights (as a BLAS GEMM call does, every call) and the gates are applied while
-// the products are still in registers. Threads share a step by panels.
+// the products are still in registers. Threads share a step by panels (hidden units) or, each
+// call taking a block of rows, by batch rows.
 //
 // Legend: B batch rows, H hidden size, P panels. Gate blocks in each (B, 3H) row are r, z, n.
 // A row b is active at time t when t < lengths[b]; inactive rows carry their state, output
