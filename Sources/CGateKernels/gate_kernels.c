@@ -171,46 +171,22 @@ void gru_packed_matrix_vector(
     }
 }
 
-// The reset-after steps for hidden units first..<first+width: gx rows have stride 3H with
-// blocks at 0, H, 2H; gh rows hold the share's [r | z | n], stride 3*width; states have
-// stride H. The whole-row kernels below are these with one share of all H units.
+// The reset-after training step with its recurrent product from BLAS (the recurrent-dropout
+// path; the others run recurrent_kernels.c).
 MULTIVERSION
-static void reset_after_infer_columns(
-    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
-    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
-    const float *previous_state, float *state) {
+void gru_reset_after_forward(
+    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *hidden_projection, const float *previous_state,
+    float *state, float *gates, float *candidate_hidden_term) {
     for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict gx = input_projection + b * 3 * hidden + first;
-        const float *restrict gh = hidden_projection + b * 3 * width;
-        const float *restrict hp = previous_state + b * hidden + first;
-        float *restrict h = state + b * hidden + first;
+        const float *restrict gx = input_projection + b * 3 * hidden;
+        const float *restrict gh = hidden_projection + b * 3 * hidden;
+        const float *restrict hp = previous_state + b * hidden;
+        float *restrict h = state + b * hidden;
+        float *restrict g = gates + b * 3 * hidden;
+        float *restrict ghn = candidate_hidden_term + b * hidden;
         if (time >= lengths[b]) {
-            memcpy(h, hp, (size_t)width * sizeof(float));
-            continue;
-        }
-        for (intptr_t j = 0; j < width; j++) {
-            float r = fast_sigmoid(gx[j] + gh[j]);
-            float z = fast_sigmoid(gx[hidden + j] + gh[width + j]);
-            float n = fast_tanh(gx[2 * hidden + j] + r * gh[2 * width + j]);
-            h[j] = n + z * (hp[j] - n);
-        }
-    }
-}
-
-MULTIVERSION
-static void reset_after_forward_columns(
-    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
-    const intptr_t *lengths, const float *input_projection, const float *hidden_projection,
-    const float *previous_state, float *state, float *gates, float *candidate_hidden_term) {
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict gx = input_projection + b * 3 * hidden + first;
-        const float *restrict gh = hidden_projection + b * 3 * width;
-        const float *restrict hp = previous_state + b * hidden + first;
-        float *restrict h = state + b * hidden + first;
-        float *restrict g = gates + b * 3 * hidden + first;
-        float *restrict ghn = candidate_hidden_term + b * hidden + first;
-        if (time >= lengths[b]) {
-            for (intptr_t j = 0; j < width; j++) {
+            for (intptr_t j = 0; j < hidden; j++) {
                 h[j] = hp[j];
                 g[j] = 0.0f;
                 g[hidden + j] = 0.0f;
@@ -219,10 +195,10 @@ static void reset_after_forward_columns(
             }
             continue;
         }
-        for (intptr_t j = 0; j < width; j++) {
+        for (intptr_t j = 0; j < hidden; j++) {
             float r = fast_sigmoid(gx[j] + gh[j]);
-            float z = fast_sigmoid(gx[hidden + j] + gh[width + j]);
-            float hn = gh[2 * width + j];
+            float z = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
+            float hn = gh[2 * hidden + j];
             float n = fast_tanh(gx[2 * hidden + j] + r * hn);
             g[j] = r;
             g[hidden + j] = z;
@@ -274,25 +250,7 @@ void gru_reset_after_backward_columns(
 
 // MARK: - Whole rows
 
-// The whole-row kernels are the column kernels with one share of all H units.
-void gru_reset_after_forward(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *state, float *gates, float *candidate_hidden_term) {
-    reset_after_forward_columns(
-        batch, hidden, 0, hidden, time, lengths, input_projection, hidden_projection,
-        previous_state, state, gates, candidate_hidden_term);
-}
-
-void gru_reset_after_infer(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *state) {
-    reset_after_infer_columns(
-        batch, hidden, 0, hidden, time, lengths, input_projection, hidden_projection,
-        previous_state, state);
-}
-
+// The whole-row backward is the column kernel with one share of all H units.
 void gru_reset_after_backward(
     intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
     const float *state_gradient, const float *previous_state, float *gates,

@@ -110,8 +110,6 @@ static void *team_thread(void *argument) {
     return NULL;
 }
 
-intptr_t gru_team_capacity(void) { return TEAM_CAPACITY; }
-
 intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
     if (parts > TEAM_CAPACITY) parts = TEAM_CAPACITY;
     if (parts <= 1 || in_team_run || pthread_mutex_trylock(&team.run_lock) != 0) {

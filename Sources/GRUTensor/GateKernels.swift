@@ -41,17 +41,6 @@ public enum GateKernels {
             state, gates, candidateHiddenTerm)
     }
 
-    /// Forward step of the reset-after GRU for inference: only the new state, no caches.
-    @inlinable
-    public static func resetAfterInference(
-        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>
-    ) {
-        gru_reset_after_infer(
-            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState, state)
-    }
-
     /// Backward step of the reset-after GRU for hidden units `first..<first + width`:
     /// `resetAfterBackward` restricted to a share of the units (all buffers full width), so
     /// threads can share one step.

@@ -1,6 +1,6 @@
 /// The slow, obvious twin of `GateKernels`: its six whole-row training kernels as plain Swift
 /// loops with the C library's exp and tanh, used only by tests to check the vectorized kernels
-/// (the C whole-row kernels are the column-share kernels with one share, so these check both).
+/// (the C whole-row backward is its column-share kernel with one share, so these check both).
 /// See `GateKernels` for the math, the legend, the buffers and the masking rule.
 public enum NaiveGateKernels {
     // MARK: - Reset-after

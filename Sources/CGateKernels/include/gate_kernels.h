@@ -13,11 +13,6 @@ void gru_reset_after_forward(
     const float *input_projection, const float *hidden_projection, const float *previous_state,
     float *state, float *gates, float *candidate_hidden_term);
 
-void gru_reset_after_infer(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *state);
-
 // The backward kernels read the gates from `gates` and overwrite them, element by element,
 // with dL/d(hidden projection): backward keeps no separate (T, B, 3H) buffer for it.
 void gru_reset_after_backward(

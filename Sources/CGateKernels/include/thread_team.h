@@ -23,7 +23,4 @@ intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context);
 // it the same number of times. A no-op in a run of one part.
 void gru_team_barrier(void);
 
-// The most parts a run can have.
-intptr_t gru_team_capacity(void);
-
 #endif

@@ -19,7 +19,8 @@ public final class GRUInferenceSession {
     /// Per layer and direction, W_hh, b_hh and b_ih packed for the fused recurrent steps.
     private let packedRecurrentWeights: [PackedRecurrentWeights]
 
-    /// Above this hidden size one sequence's product goes to BLAS's threaded gemv.
+    /// Above this hidden size one step of one sequence projects its input with BLAS's gemv
+    /// instead of the packed product.
     static let largestPackedHiddenSize = 256
 
     /// A session over a copy of the GRU's parameters.
