@@ -136,41 +136,6 @@ void gru_reset_before_backward_reset(
     }
 }
 
-// MARK: - Packed matrix-vector product
-
-// Columns go in blocks of 128, eight vectors of sums that stay in registers while k runs
-// (eight independent chains keep both FMA units busy through their latency); the sums still
-// run in k order for every column.
-MULTIVERSION
-void gru_packed_matrix_vector(
-    intptr_t k_count, intptr_t columns, intptr_t ld, const float *packed, const float *x,
-    const float *bias, float *y) {
-    intptr_t start = 0;
-    for (; start + 128 <= columns; start += 128) {
-        vector16 s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (intptr_t k = 0; k < k_count; k++) {
-            const float *row = packed + k * ld + start;
-            const float xk = x[k];
-            for (int v = 0; v < 8; v++) s[v] += xk * *(const unaligned_vector16 *)(row + 16 * v);
-        }
-        for (int v = 0; v < 8; v++) {
-            if (bias) s[v] += *(const unaligned_vector16 *)(bias + start + 16 * v);
-            *(unaligned_vector16 *)(y + start + 16 * v) = s[v];
-        }
-    }
-    for (; start + 16 <= columns; start += 16) {
-        vector16 sum = 0;
-        for (intptr_t k = 0; k < k_count; k++) sum += x[k] * *(const unaligned_vector16 *)(packed + k * ld + start);
-        if (bias) sum += *(const unaligned_vector16 *)(bias + start);
-        *(unaligned_vector16 *)(y + start) = sum;
-    }
-    for (; start < columns; start++) {
-        float sum = 0.0f;
-        for (intptr_t k = 0; k < k_count; k++) sum += x[k] * packed[k * ld + start];
-        y[start] = (bias ? bias[start] : 0.0f) + sum;
-    }
-}
-
 // The reset-after training step with its recurrent product from BLAS (the recurrent-dropout
 // path; the others run recurrent_kernels.c).
 MULTIVERSION

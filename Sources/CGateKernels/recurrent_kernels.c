@@ -24,19 +24,25 @@ intptr_t gru_forward_packed_count(intptr_t hidden) {
     return (hidden + FORWARD_PANEL - 1) / FORWARD_PANEL * hidden * FORWARD_ROW;
 }
 
-void gru_pack_forward_weights(
-    intptr_t hidden, const float *weights, const float *bias, float *packed, float *packed_bias) {
+// Panels of 16 units of a (3H, K) row-major matrix: panel p holds, for each k, the r, z and n
+// weights of units 16p..<16p+16 (zero past H).
+static void pack_forward_panels(intptr_t k_count, intptr_t hidden, const float *weights, float *packed) {
     const intptr_t panels = (hidden + FORWARD_PANEL - 1) / FORWARD_PANEL;
     for (intptr_t p = 0; p < panels; p++) {
         for (intptr_t gate = 0; gate < 3; gate++) {
             for (intptr_t j = 0; j < FORWARD_PANEL; j++) {
                 const intptr_t unit = p * FORWARD_PANEL + j;
-                float *target = packed + p * hidden * FORWARD_ROW + gate * FORWARD_PANEL + j;
-                const float *row = weights + (gate * hidden + unit) * hidden;
-                for (intptr_t k = 0; k < hidden; k++) target[k * FORWARD_ROW] = unit < hidden ? row[k] : 0.0f;
+                float *target = packed + p * k_count * FORWARD_ROW + gate * FORWARD_PANEL + j;
+                const float *row = weights + (gate * hidden + unit) * k_count;
+                for (intptr_t k = 0; k < k_count; k++) target[k * FORWARD_ROW] = unit < hidden ? row[k] : 0.0f;
             }
         }
     }
+}
+
+void gru_pack_forward_weights(
+    intptr_t hidden, const float *weights, const float *bias, float *packed, float *packed_bias) {
+    pack_forward_panels(hidden, hidden, weights, packed);
     gru_pack_forward_bias(hidden, bias, packed_bias);
 }
 
@@ -181,6 +187,57 @@ void gru_reset_after_packed_step(
             }
 #undef FORWARD_CASE
         }
+    }
+}
+
+// MARK: - One sequence's input projection
+
+intptr_t gru_input_packed_count(intptr_t input_size, intptr_t hidden) {
+    return (hidden + FORWARD_PANEL - 1) / FORWARD_PANEL * input_size * FORWARD_ROW;
+}
+
+void gru_pack_input_weights(intptr_t input_size, intptr_t hidden, const float *weights, float *packed) {
+    pack_forward_panels(input_size, hidden, weights, packed);
+}
+
+// One panel's 48 sums for a single row; four chains of k (k modulo 4) keep enough FMAs and
+// loads in flight.
+ALWAYS_INLINE void input_panel_product(
+    intptr_t input_size, intptr_t hidden, intptr_t unit, intptr_t width, const float *panel, const float *x,
+    float *projection) {
+    vector16 acc[4][3];
+    for (int c = 0; c < 4; c++) {
+        for (int v = 0; v < 3; v++) acc[c][v] = 0.0f;
+    }
+    intptr_t k = 0;
+    for (; k + 4 <= input_size; k += 4) {
+        for (int c = 0; c < 4; c++) {
+            const float *w = panel + (k + c) * FORWARD_ROW;
+            __builtin_prefetch(w + 8 * FORWARD_ROW);
+            __builtin_prefetch(w + 8 * FORWARD_ROW + 16);
+            __builtin_prefetch(w + 8 * FORWARD_ROW + 32);
+            const float value = x[k + c];
+            for (int v = 0; v < 3; v++) acc[c][v] += value * load16(w + 16 * v);
+        }
+    }
+    for (; k < input_size; k++) {
+        const float *w = panel + k * FORWARD_ROW;
+        for (int v = 0; v < 3; v++) acc[0][v] += x[k] * load16(w + 16 * v);
+    }
+    for (int v = 0; v < 3; v++) {
+        const vector16 sum = (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]);
+        store_partial16(projection + v * hidden + unit, sum, width);
+    }
+}
+
+MULTIVERSION
+void gru_packed_input_product(
+    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, const float *packed,
+    const float *x, float *projection) {
+    for (intptr_t p = first_panel; p < end_panel; p++) {
+        const intptr_t unit = p * FORWARD_PANEL;
+        const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL;
+        input_panel_product(input_size, hidden, unit, width, packed + p * input_size * FORWARD_ROW, x, projection);
     }
 }
 

@@ -89,40 +89,6 @@ public enum Matmul {
             beta, c, Int32(ldc))
     }
 
-    /// Matrix-vector product through BLAS: y = alpha * A x + beta * y, A (m, n) row-major with
-    /// row stride `lda`. For one sequence at a time, where a GEMM with m = 1 is much slower.
-    /// Large matrices are split by rows across `threadCount` threads, so each core streams
-    /// its own part of A from its own cache.
-    @inlinable
-    public static func gemv(
-        m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-        x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
-    ) {
-        guard m > 0 else { return }
-        if n == 0 {
-            scale(y, rows: 1, columns: m, stride: m, by: beta)
-            return
-        }
-        _ = singleThreadedBLAS
-        let parts = 2 * m * n >= smallestParallelWork / 4 && m >= 64 * threadCount ? threadCount : 1
-        ThreadTeam.run(parts: parts) { part, parts in
-            let first = m * part / parts, rows = m * (part + 1) / parts - first
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(n), alpha, a + first * lda,
-                        Int32(lda), x, 1, beta, y + first, 1)
-        }
-    }
-
-    /// y[c] = bias[c] + sum_k x[k] * packed[k * ld + c] for c < columns: one sequence's product
-    /// with weights packed transposed, (K, ld) row-major. Vectorized C, no BLAS call: for small
-    /// weights a BLAS call costs more than the arithmetic. Its twin is `naiveGemm` with m = 1.
-    @inlinable
-    public static func packedMatrixVector(
-        kCount: Int, columns: Int, ld: Int, packed: UnsafePointer<Float>,
-        x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>
-    ) {
-        gru_packed_matrix_vector(kCount, columns, ld, packed, x, bias, y)
-    }
-
     /// The slow, obvious twin of `gemm`, accumulated in Double; used only by tests.
     public static func naiveGemm(
         transposeA: Bool, transposeB: Bool,

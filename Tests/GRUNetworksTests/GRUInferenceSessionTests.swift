@@ -2,10 +2,10 @@ import GRUNetworks
 import GRUTensor
 import Testing
 
-/// The inference session against `GRU.forward`, on every path it takes: the packed product
-/// for one small sequence, BLAS gemv for one large sequence, the recurrence split across
-/// threads for larger reset-after batches, and plain GEMMs otherwise; and streaming one step
-/// at a time against the whole sequence.
+/// The inference session against `GRU.forward`, on every path it takes: one sequence (split by
+/// hidden units across threads when large enough), batches split by rows, small batches; and
+/// streaming one step at a time (the input projection fused into the step, the panels walked
+/// in alternating order) against the whole sequence.
 struct GRUInferenceSessionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var variant: GRUVariant
@@ -19,11 +19,12 @@ struct GRUInferenceSessionTests {
     }
 
     static let cases: [Case] = [
-        Case(variant: .resetAfter, batch: 1, hidden: 40),  // packed matrix-vector product
+        Case(variant: .resetAfter, batch: 1, hidden: 40),  // one thread
         Case(variant: .resetBefore, batch: 1, hidden: 40),
-        Case(variant: .resetAfter, batch: 1, hidden: 300),  // BLAS gemv
-        Case(variant: .resetAfter, batch: 8, hidden: 440, layers: 2, bidirectional: true),  // split across threads
-        Case(variant: .resetAfter, batch: 3, hidden: 33),  // one GEMM per step
+        Case(variant: .resetAfter, batch: 1, hidden: 300),  // split by units
+        Case(variant: .resetAfter, batch: 8, hidden: 440, layers: 2, bidirectional: true),  // directions at once
+        Case(variant: .resetAfter, batch: 3, hidden: 33),
+        Case(variant: .resetAfter, batch: 19, hidden: 70),  // split by rows
         Case(variant: .resetBefore, batch: 8, hidden: 440, layers: 2, bidirectional: true),
     ]
 
@@ -47,21 +48,46 @@ struct GRUInferenceSessionTests {
         }
     }
 
-    @Test(arguments: [40, 300])
-    func streamingStepByStepEqualsTheWholeSequence(hidden: Int) throws {
-        let gru = GRU(configuration: GRUConfiguration(inputSize: 4, hiddenSize: hidden), seed: 5)
+    static let streamingCases: [Case] = [
+        Case(variant: .resetAfter, batch: 1, hidden: 40),  // one thread
+        Case(variant: .resetAfter, batch: 1, hidden: 300),  // split by units, a partial panel
+        Case(variant: .resetBefore, batch: 1, hidden: 40),
+        Case(variant: .resetBefore, batch: 1, hidden: 300),
+        Case(variant: .resetAfter, batch: 1, hidden: 140, layers: 2, bidirectional: true),
+        Case(variant: .resetBefore, batch: 1, hidden: 140, layers: 2, bidirectional: true),
+    ]
+
+    /// Each step's output and state against the whole sequence's; a bidirectional GRU's
+    /// steps are single-step sequences, so its reference is the whole GRU on each step alone.
+    @Test(arguments: streamingCases)
+    func streamingStepByStepEqualsTheWholeSequence(_ testCase: Case) throws {
+        let hidden = testCase.hidden, inputSize = 4, steps = 7
+        let configuration = GRUConfiguration(
+            inputSize: inputSize, hiddenSize: hidden, layerCount: testCase.layers,
+            isBidirectional: testCase.bidirectional, variant: testCase.variant)
+        let gru = GRU(configuration: configuration, seed: 5)
         var random = RandomData(seed: 6)
-        let input = random.tensor([7, 1, 4])
-        let whole = try GRUInferenceSession(gru).run(input)
+        let input = random.tensor([steps, 1, inputSize])
+        let whole = try gru.forward(input)
         let session = GRUInferenceSession(gru)
         var state: Tensor? = nil
-        for t in 0..<7 {
-            let step = Tensor(shape: [1, 1, 4], scalars: Array(input.scalars[(t * 4)..<((t + 1) * 4)]))
+        for t in 0..<steps {
+            let step = Tensor(shape: [1, 1, inputSize], scalars: Array(input.scalars[(t * inputSize)..<((t + 1) * inputSize)]))
             let result = try session.run(step, initialState: state)
+            if testCase.bidirectional {
+                let expected = try gru.forward(step, initialState: state)
+                expectApproximatelyEqual(result.output, expected.output, absoluteTolerance: 2e-6, "step \(t)")
+                expectApproximatelyEqual(result.finalState, expected.finalState, absoluteTolerance: 2e-6, "step \(t)")
+            } else {
+                let width = configuration.outputSize
+                expectApproximatelyEqual(
+                    result.output.scalars, whole.output.scalars[(t * width)..<((t + 1) * width)].map(Double.init),
+                    absoluteTolerance: 2e-6, "step \(t)")
+            }
             state = result.finalState
-            expectApproximatelyEqual(
-                result.output.scalars, whole.output.scalars[(t * hidden)..<((t + 1) * hidden)].map(Double.init),
-                absoluteTolerance: 1e-6, "step \(t)")
+        }
+        if !testCase.bidirectional {
+            expectApproximatelyEqual(state!, whole.finalState, absoluteTolerance: 2e-6, "final state")
         }
     }
 }

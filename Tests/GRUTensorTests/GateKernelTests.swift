@@ -119,28 +119,4 @@ struct GateKernelTests {
             #expect(abs(Double(g[2 * hidden + j]) - Foundation.tanh(Double(x))) <= 3e-7, "tanh(\(x))")
         }
     }
-
-    @Test func packedMatrixVectorAndGemvMatchNaiveGemm() {
-        var generator = SeededGenerator(seed: 5)
-        for (k, columns) in [(1, 1), (7, 130), (33, 256)] {
-            let ld = columns + 3
-            let packed = (0..<(k * ld)).map { _ in generator.uniform(-1, 1) }
-            let x = (0..<k).map { _ in generator.uniform(-1, 1) }
-            let bias = (0..<columns).map { _ in generator.uniform(-1, 1) }
-            var fast = [Float](repeating: 0, count: columns), expected = bias
-            Matmul.packedMatrixVector(kCount: k, columns: columns, ld: ld, packed: packed, x: x, bias: bias, y: &fast)
-            // x (1, K) times packed (K, columns) with row stride ld.
-            Matmul.naiveGemm(transposeA: false, transposeB: false, m: 1, n: columns, k: k, a: x, lda: k,
-                             b: packed, ldb: ld, beta: 1, c: &expected, ldc: columns)
-            for c in 0..<columns { #expect(abs(fast[c] - expected[c]) <= 1e-5, "packed column \(c)") }
-
-            // gemv with A = packed viewed as (k, columns) against x of length columns.
-            let vector = (0..<columns).map { _ in generator.uniform(-1, 1) }
-            var gemv = [Float](repeating: 0.5, count: k), naive = gemv
-            Matmul.gemv(m: k, n: columns, a: packed, lda: ld, x: vector, beta: 1, y: &gemv)
-            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: k, k: columns, a: vector, lda: columns,
-                             b: packed, ldb: ld, beta: 1, c: &naive, ldc: k)
-            for i in 0..<k { #expect(abs(gemv[i] - naive[i]) <= 1e-5, "gemv row \(i)") }
-        }
-    }
 }

@@ -66,17 +66,4 @@ struct ParallelMatmulTests {
             #expect(worst <= 1e-4, "largest difference \(worst)")
         }
     }
-
-    @Test func splitMatrixVectorMatchesNaiveGemm() {
-        var generator = SeededGenerator(seed: 8)
-        let m = 900, n = 600
-        let a = (0..<(m * n)).map { _ in generator.uniform(-1, 1) }
-        let x = (0..<n).map { _ in generator.uniform(-1, 1) }
-        var fast = [Float](repeating: 0.25, count: m), naive = fast
-        Matmul.gemv(m: m, n: n, a: a, lda: n, x: x, beta: 1, y: &fast)
-        Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: m, k: n, a: x, lda: n,
-                         b: a, ldb: n, beta: 1, c: &naive, ldc: m)
-        let worst = zip(fast, naive).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst <= 1e-4, "largest difference \(worst)")
-    }
 }

@@ -43,14 +43,6 @@ void gru_reset_before_backward_reset(
 
 
 
-// y[c] = bias[c] + sum_k x[k] * packed[k * ld + c] for c < columns: a matrix-vector product
-// over weights packed transposed, (K, ld) row-major, so every k is one contiguous axpy and
-// the sums run in k order. bias may be NULL (then zero). For one sequence at a time, where
-// a BLAS call costs more than the arithmetic.
-void gru_packed_matrix_vector(
-    intptr_t k_count, intptr_t columns, intptr_t ld, const float *packed, const float *x,
-    const float *bias, float *y);
-
 // The reset-after backward step for hidden units first..<first+width only, so threads can
 // each take a share of the units; every buffer has its full row width (3H or H).
 void gru_reset_after_backward_columns(

@@ -12,16 +12,14 @@ public final class GRUInferenceSession {
 
     private let parameters: GRUParameters
     private var buffers = Buffers(steps: 0, batch: 0, configuration: nil)
-    /// Per layer and direction, W_ih transposed to (I_layer, 3H), for one step of one sequence
-    /// (streaming), when the weights are small enough that a BLAS call would cost more than
-    /// the arithmetic.
-    private let packedInputWeights: [[Float]]
+    /// Per layer and direction, W_ih packed for one sequence's single steps (streaming); made
+    /// at the first such call.
+    private var streamingInputWeights: [PackedInputWeights] = []
+    /// Single steps so far: each walks the panels in the order opposite to the one before
+    /// (see `PackedRecurrence.runStreamingStep`).
+    private var streamingSteps = 0
     /// Per layer and direction, W_hh, b_hh and b_ih packed for the fused recurrent steps.
     private let packedRecurrentWeights: [PackedRecurrentWeights]
-
-    /// Above this hidden size one step of one sequence projects its input with BLAS's gemv
-    /// instead of the packed product.
-    static let largestPackedHiddenSize = 256
 
     /// A session over a copy of the GRU's parameters.
     public init(_ gru: GRU) {
@@ -38,22 +36,18 @@ public final class GRUInferenceSession {
                     inputBias: inputBias.map { values.baseAddress! + $0.offset })
             }
         }
-        guard hidden <= Self.largestPackedHiddenSize else {
-            packedInputWeights = []
-            return
-        }
-        /// A (rows, columns) slot transposed to (columns, rows).
-        func transposed(_ slot: GRUParameterSlot) -> [Float] {
-            let rows = slot.shape[0], columns = slot.shape[1]
-            var packed = [Float](repeating: 0, count: slot.count)
-            for row in 0..<rows {
-                for column in 0..<columns {
-                    packed[column * rows + row] = gru.parameters.values[slot.offset + row * columns + column]
-                }
+    }
+
+    /// Every layer's and direction's W_ih, packed for streaming.
+    private func packInputWeights() -> [PackedInputWeights] {
+        let config = configuration
+        return parameters.values.withUnsafeBufferPointer { values in
+            parameters.slots.filter { $0.role == .inputWeight }.map { slot in
+                PackedInputWeights(
+                    inputSize: config.inputSize(ofLayer: slot.layer), hidden: config.hiddenSize,
+                    inputWeight: values.baseAddress! + slot.offset)
             }
-            return packed
         }
-        packedInputWeights = gru.parameters.slots.filter { $0.role == .inputWeight }.map(transposed)
     }
 
     /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.
@@ -88,6 +82,10 @@ public final class GRUInferenceSession {
             buffers = Buffers(steps: max(steps, buffers.steps), batch: max(batch, buffers.batch), configuration: config)
         }
         let b = buffers
+        if steps * batch == 1 {
+            if streamingInputWeights.isEmpty { streamingInputWeights = packInputWeights() }
+            streamingSteps += 1
+        }
         var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
         // The first layer reads the input where it is and the last writes the output array in
         // place; layers between alternate between two scratch buffers.
@@ -151,21 +149,18 @@ public final class GRUInferenceSession {
         let rows = steps * batch
 
         let index = layer * config.directionCount + direction
-        // All steps' input projections, (T*B, 3H), without b_ih: the packed steps add it. One
-        // step of one sequence (streaming) takes the packed product, or BLAS's gemv; both far
-        // faster there than a one-row GEMM.
-        if rows == 1, !packedInputWeights.isEmpty {
-            packedInputWeights[index].withUnsafeBufferPointer {
-                Matmul.packedMatrixVector(kCount: inputSize, columns: h3, ld: h3, packed: $0.baseAddress!,
-                                          x: input, bias: nil, y: inputProjection)
-            }
-        } else if rows == 1 {
-            Matmul.gemv(m: h3, n: inputSize, a: inputWeight, lda: inputSize, x: input, beta: 0, y: inputProjection)
-        } else {
-            Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
-                        a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
-                        beta: 0, c: inputProjection, ldc: h3)
+        if rows == 1 {
+            PackedRecurrence.runStreamingStep(
+                variant: config.variant, weights: packedRecurrentWeights[index],
+                inputWeights: streamingInputWeights[index], descending: streamingSteps % 2 == 0, lengths: lengths,
+                input: input, inputProjection: inputProjection, state: state, spare: next, gates: b.gates.pointer,
+                resetState: b.auxiliary.pointer, output: output + direction * hidden)
+            return
         }
+        // All steps' input projections, (T*B, 3H), without b_ih: the packed steps add it.
+        Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+                    a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
+                    beta: 0, c: inputProjection, ldc: h3)
         PackedRecurrence.runInference(
             variant: config.variant, weights: packedRecurrentWeights[index], steps: steps, batch: batch,
             reverse: direction == 1, lengths: lengths, inputProjection: inputProjection, state: state, spare: next,
