@@ -200,44 +200,78 @@ void gru_pack_input_weights(intptr_t input_size, intptr_t hidden, const float *w
     pack_forward_panels(input_size, hidden, weights, packed);
 }
 
-// One panel's 48 sums for a single row; four chains of k (k modulo 4) keep enough FMAs and
-// loads in flight.
-ALWAYS_INLINE void input_panel_product(
-    intptr_t input_size, intptr_t hidden, intptr_t unit, intptr_t width, const float *panel, const float *x,
-    float *projection) {
-    vector16 acc[4][3];
-    for (int c = 0; c < 4; c++) {
-        for (int v = 0; v < 3; v++) acc[c][v] = 0.0f;
+// `rows` rows (a constant after inlining) of x against one panel of W_ih: 48 sums a row in
+// registers while k runs. With few rows the sums of k modulo 2 or 4 run in separate
+// registers (chains), as in forward_block.
+ALWAYS_INLINE void input_block(
+    const int rows, intptr_t input_size, intptr_t hidden, intptr_t unit, intptr_t width, const float *panel,
+    const float *x, intptr_t input_stride, float *projection) {
+    const int chains = rows == 1 ? 4 : (rows <= 3 ? 2 : 1);
+    vector16 acc[4][BLOCK_ROWS][3];
+    for (int c = 0; c < chains; c++) {
+        for (int r = 0; r < rows; r++) {
+            for (int v = 0; v < 3; v++) acc[c][r][v] = 0.0f;
+        }
     }
     intptr_t k = 0;
-    for (; k + 4 <= input_size; k += 4) {
-        for (int c = 0; c < 4; c++) {
+    for (; k + chains <= input_size; k += chains) {
+        for (int c = 0; c < chains; c++) {
             const float *w = panel + (k + c) * FORWARD_ROW;
-            __builtin_prefetch(w + 8 * FORWARD_ROW);
-            __builtin_prefetch(w + 8 * FORWARD_ROW + 16);
-            __builtin_prefetch(w + 8 * FORWARD_ROW + 32);
-            const float value = x[k + c];
-            for (int v = 0; v < 3; v++) acc[c][v] += value * load16(w + 16 * v);
+            if (rows <= 2) {
+                __builtin_prefetch(w + 8 * FORWARD_ROW);
+                __builtin_prefetch(w + 8 * FORWARD_ROW + 16);
+                __builtin_prefetch(w + 8 * FORWARD_ROW + 32);
+            }
+            const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
+            for (int r = 0; r < rows; r++) {
+                const float value = x[r * input_stride + k + c];
+                acc[c][r][0] += value * w0;
+                acc[c][r][1] += value * w1;
+                acc[c][r][2] += value * w2;
+            }
         }
     }
     for (; k < input_size; k++) {
         const float *w = panel + k * FORWARD_ROW;
-        for (int v = 0; v < 3; v++) acc[0][v] += x[k] * load16(w + 16 * v);
+        const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
+        for (int r = 0; r < rows; r++) {
+            const float value = x[r * input_stride + k];
+            acc[0][r][0] += value * w0;
+            acc[0][r][1] += value * w1;
+            acc[0][r][2] += value * w2;
+        }
     }
-    for (int v = 0; v < 3; v++) {
-        const vector16 sum = (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]);
-        store_partial16(projection + v * hidden + unit, sum, width);
+    for (int r = 0; r < rows; r++) {
+        for (int v = 0; v < 3; v++) {
+            vector16 sum = acc[0][r][v];
+            for (int c = 1; c < chains; c++) sum += acc[c][r][v];
+            store_partial16(projection + r * 3 * hidden + v * hidden + unit, sum, width);
+        }
     }
 }
 
 MULTIVERSION
 void gru_packed_input_product(
-    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, const float *packed,
-    const float *x, float *projection) {
+    intptr_t rows, intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
+    const float *packed, const float *input, intptr_t input_stride, float *projection) {
     for (intptr_t p = first_panel; p < end_panel; p++) {
         const intptr_t unit = p * FORWARD_PANEL;
         const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL;
-        input_panel_product(input_size, hidden, unit, width, packed + p * input_size * FORWARD_ROW, x, projection);
+        const float *panel = packed + p * input_size * FORWARD_ROW;
+        for (intptr_t b = 0; b < rows; b += BLOCK_ROWS) {
+            const intptr_t block = rows - b < BLOCK_ROWS ? rows - b : BLOCK_ROWS;
+            const float *x = input + b * input_stride;
+            float *y = projection + b * 3 * hidden;
+#define INPUT_CASE(n) \
+    case n: \
+        input_block(n, input_size, hidden, unit, width, panel, x, input_stride, y); \
+        break;
+            switch (block) {
+                INPUT_CASE(1) INPUT_CASE(2) INPUT_CASE(3) INPUT_CASE(4)
+                INPUT_CASE(5) INPUT_CASE(6) INPUT_CASE(7) INPUT_CASE(8)
+            }
+#undef INPUT_CASE
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 import CGateKernels
 
 /// One direction's W_ih packed in the same 16-unit panels as `PackedRecurrentWeights`, for
-/// one sequence's single step (streaming): the thread that owns a panel of the step computes
-/// that panel's input projection too, so each thread reads only its share of W_ih and W_hh,
-/// the same share every step, and the share can stay in its core's cache.
+/// steps shared by hidden units (one sequence, small batches, streaming): the thread that
+/// owns a panel computes that panel's input projection too, so it reads only its share of
+/// W_ih, the same share every call, and finds its projections in its own core's cache; no
+/// BLAS call and no extra hand-off between threads.
 ///
 /// Legend: I input size, H hidden size.
 public final class PackedInputWeights: @unchecked Sendable {
@@ -21,12 +22,17 @@ public final class PackedInputWeights: @unchecked Sendable {
         gru_pack_input_weights(inputSize, hidden, inputWeight, weights.pointer)
     }
 
-    /// W_ih x (no bias) for the units of `panels`, into their r, z and n columns of the
-    /// (1, 3H) `projection`; the other columns are left as they are.
+    /// W_ih x (no bias) of `rows` rows of `input` (row stride `inputStride`) for the units of
+    /// `panels`, into their r, z and n columns of `projection` (rows, 3H); the other columns
+    /// are left as they are.
     @inlinable
-    public func project(panels: Range<Int>, input: UnsafePointer<Float>, into projection: UnsafeMutablePointer<Float>) {
+    public func project(
+        rows: Int = 1, panels: Range<Int>, input: UnsafePointer<Float>, inputStride: Int? = nil,
+        into projection: UnsafeMutablePointer<Float>
+    ) {
         gru_packed_input_product(
-            inputSize, hidden, panels.lowerBound, panels.upperBound, weightsPointer, input, projection)
+            rows, inputSize, hidden, panels.lowerBound, panels.upperBound, weightsPointer, input,
+            inputStride ?? inputSize, projection)
     }
 
     @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }

@@ -44,17 +44,18 @@ void gru_reset_after_packed_step(
     const float *packed_input_bias, const float *input_projection, const float *previous_state, float *state,
     float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term);
 
-// One sequence's input projection fused into the step (streaming), packed like W_hh: W_ih
-// (3H, I) in P panels of (I, 48). Floats of the packing, and the packing.
+// The input projection computed per panel, by the thread that owns the panel's units: W_ih
+// (3H, I) packed like W_hh, in P panels of (I, 48). Floats of the packing, and the packing.
 intptr_t gru_input_packed_count(intptr_t input_size, intptr_t hidden);
 void gru_pack_input_weights(intptr_t input_size, intptr_t hidden, const float *weights, float *packed);
 
-// projection[g * H + u] = sum_k W_ih[g * H + u, k] x[k] (no bias) for gates g = r, z, n and the
-// units u of panels first_panel..<end_panel: the part of a (1, 3H) input projection that the
-// same panels' step reads, so a thread that owns those panels reads only its share of W_ih.
+// projection[b, g * H + u] = sum_k W_ih[g * H + u, k] input[b, k] (no bias) for `rows` rows b
+// (input row stride input_stride, projection row stride 3H), gates g = r, z, n and the units
+// u of panels first_panel..<end_panel: the columns that the same panels' steps read, so a
+// thread that owns those panels reads only its share of W_ih. Other columns are untouched.
 void gru_packed_input_product(
-    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, const float *packed,
-    const float *x, float *projection);
+    intptr_t rows, intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
+    const float *packed, const float *input, intptr_t input_stride, float *projection);
 
 // The reset-before step in two passes over the same packing, for the units of panels
 // first_panel..<end_panel; every unit's r * h_{t-1} must be complete before any candidate:

@@ -12,9 +12,9 @@ public final class GRUInferenceSession {
 
     private let parameters: GRUParameters
     private var buffers = Buffers(steps: 0, batch: 0, configuration: nil)
-    /// Per layer and direction, W_ih packed for one sequence's single steps (streaming); made
-    /// at the first such call.
-    private var streamingInputWeights: [PackedInputWeights] = []
+    /// Per layer and direction, W_ih packed in the recurrent panels, for steps shared by
+    /// hidden units (one sequence, small batches, streaming); made at the first such call.
+    private var inputWeights: [PackedInputWeights] = []
     /// Single steps so far: each walks the panels in the order opposite to the one before
     /// (see `PackedRecurrence.runStreamingStep`).
     private var streamingSteps = 0
@@ -38,7 +38,7 @@ public final class GRUInferenceSession {
         }
     }
 
-    /// Every layer's and direction's W_ih, packed for streaming.
+    /// Every layer's and direction's W_ih, packed in the recurrent panels.
     private func packInputWeights() -> [PackedInputWeights] {
         let config = configuration
         return parameters.values.withUnsafeBufferPointer { values in
@@ -82,10 +82,10 @@ public final class GRUInferenceSession {
             buffers = Buffers(steps: max(steps, buffers.steps), batch: max(batch, buffers.batch), configuration: config)
         }
         let b = buffers
-        if steps * batch == 1 {
-            if streamingInputWeights.isEmpty { streamingInputWeights = packInputWeights() }
-            streamingSteps += 1
+        if inputWeights.isEmpty, PackedRecurrence.sharesByUnits(batch: batch, weights: packedRecurrentWeights[0]) {
+            inputWeights = packInputWeights()
         }
+        if steps * batch == 1 { streamingSteps += 1 }
         var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
         // The first layer reads the input where it is and the last writes the output array in
         // place; layers between alternate between two scratch buffers.
@@ -152,18 +152,24 @@ public final class GRUInferenceSession {
         if rows == 1 {
             PackedRecurrence.runStreamingStep(
                 variant: config.variant, weights: packedRecurrentWeights[index],
-                inputWeights: streamingInputWeights[index], descending: streamingSteps % 2 == 0, lengths: lengths,
+                inputWeights: inputWeights[index], descending: streamingSteps % 2 == 0, lengths: lengths,
                 input: input, inputProjection: inputProjection, state: state, spare: next, gates: b.gates.pointer,
                 resetState: b.auxiliary.pointer, output: output + direction * hidden)
             return
         }
-        // All steps' input projections, (T*B, 3H), without b_ih: the packed steps add it.
-        Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
-                    a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
-                    beta: 0, c: inputProjection, ldc: h3)
+        // All steps' input projections, (T*B, 3H), without b_ih (the packed steps add it): per
+        // panel by the threads that step them when they share steps by units, else one GEMM.
+        let weights = packedRecurrentWeights[index]
+        let projectsPerPanel = PackedRecurrence.sharesByUnits(batch: batch, weights: weights)
+        if !projectsPerPanel {
+            Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+                        a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
+                        beta: 0, c: inputProjection, ldc: h3)
+        }
         PackedRecurrence.runInference(
-            variant: config.variant, weights: packedRecurrentWeights[index], steps: steps, batch: batch,
-            reverse: direction == 1, lengths: lengths, inputProjection: inputProjection, state: state, spare: next,
+            variant: config.variant, weights: weights, steps: steps, batch: batch,
+            reverse: direction == 1, lengths: lengths, inputWeights: projectsPerPanel ? inputWeights[index] : nil,
+            input: input, inputProjection: inputProjection, state: state, spare: next,
             gates: b.gates.pointer, resetState: b.auxiliary.pointer, output: output + direction * hidden,
             outputStride: config.outputSize)
     }

@@ -48,25 +48,42 @@ enum PackedRecurrence {
         }
     }
 
+    /// Whether a direction of `batch` rows shares its steps by hidden units (and so can
+    /// project its input per panel, see `runInference`) rather than by rows.
+    static func sharesByUnits(batch: Int, weights: PackedRecurrentWeights) -> Bool {
+        !Sharing(batch: batch, hidden: weights.hidden, panelCount: weights.panelCount).byRows
+    }
+
     /// Runs all steps for inference.
     ///
+    /// With `inputWeights` (only when `sharesByUnits`), each thread first projects `input`
+    /// (T*B, I) onto its own panels into `inputProjection`, for all steps: it then reads only
+    /// its share of W_ih, writes the projections its steps read from its own cache, and no
+    /// BLAS call or hand-off between threads comes before the steps.
+    ///
     /// - Parameters:
-    ///   - inputProjection: (T*B, 3H), all steps' W_ih x + b_ih, by time.
+    ///   - inputProjection: (T*B, 3H), all steps' W_ih x + b_ih (or W_ih x when the weights
+    ///     add b_ih), by time; with `inputWeights`, the room for them.
     ///   - state: (B, H) the initial state on entry, the final state on return.
     ///   - spare: (B, H) room for the other of each step's two states.
     ///   - gates: (B, 3H), resetState: (B, H): reset-before's room for a step's gates and r * h.
     ///   - output: where row b of time t's output goes: output + (t B + b) outputStride.
     static func runInference(
         variant: GRUVariant, weights: PackedRecurrentWeights, steps: Int, batch: Int, reverse: Bool,
-        lengths: UnsafePointer<Int>, inputProjection: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        lengths: UnsafePointer<Int>, inputWeights: PackedInputWeights? = nil, input: UnsafePointer<Float>? = nil,
+        inputProjection: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
         spare: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
         resetState: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
         let hidden = weights.hidden
         let sharing = Sharing(batch: batch, hidden: hidden, panelCount: weights.panelCount)
+        precondition(inputWeights == nil || !sharing.byRows, "per-panel input projections need steps shared by units")
         ThreadTeam.run(parts: sharing.parts) { part, parts in
             let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
             let first = rows.lowerBound
+            if let inputWeights, let input {
+                inputWeights.project(rows: steps * batch, panels: panels, input: input, into: inputProjection)
+            }
             var previous = state, next = spare
             for step in 0..<steps {
                 let time = reverse ? steps - 1 - step : step
