@@ -59,28 +59,23 @@ void gru_pack_forward_bias(intptr_t hidden, const float *bias, float *packed_bia
     }
 }
 
-// `rows` batch rows (a constant after inlining) against one forward panel, then the gates.
-// With few rows the sums of k modulo 2 or 4 run in separate registers (chains), so that
-// enough independent FMAs and weight loads are in flight.
-ALWAYS_INLINE void forward_block(
-    const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
-    const intptr_t *lengths, const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
-    const float *hp, float *h, float *out, intptr_t output_stride, float *g, float *aux) {
-    // The rows' input projections are needed only after the products; their lines are
-    // fetched now so that the gates do not wait on memory (a whole step's are too big to
-    // stay in cache from the GEMM that made them).
-    for (int r = 0; r < rows; r++) {
-        for (int gate = 0; gate < 3; gate++) __builtin_prefetch(gx + r * 3 * hidden + gate * hidden + unit);
-    }
+// The 48 sums of `rows` rows (a constant after inlining) of x (row stride x_stride, k_count
+// long) against one forward-style panel, started at `initial` (48 floats, or zeros when NULL).
+// All sums stay in registers while k runs; with few rows the sums of k modulo 2 or 4 run in
+// separate registers (chains), so that enough independent FMAs and weight loads are in
+// flight.
+ALWAYS_INLINE void panel_sums(
+    const int rows, intptr_t k_count, const float *panel, const float *initial, const float *x,
+    intptr_t x_stride, vector16 sums[][3]) {
     const int chains = rows == 1 ? 4 : (rows <= 3 ? 2 : 1);
     vector16 acc[4][BLOCK_ROWS][3];
     for (int c = 0; c < chains; c++) {
         for (int r = 0; r < rows; r++) {
-            for (int v = 0; v < 3; v++) acc[c][r][v] = c == 0 ? load16(panel_bias + 16 * v) : 0.0f;
+            for (int v = 0; v < 3; v++) acc[c][r][v] = (c == 0 && initial) ? load16(initial + 16 * v) : 0.0f;
         }
     }
     intptr_t k = 0;
-    for (; k + chains <= hidden; k += chains) {
+    for (; k + chains <= k_count; k += chains) {
         for (int c = 0; c < chains; c++) {
             const float *w = panel + (k + c) * FORWARD_ROW;
             if (rows <= 2) {
@@ -92,30 +87,46 @@ ALWAYS_INLINE void forward_block(
             }
             const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
             for (int r = 0; r < rows; r++) {
-                const float x = hp[r * hidden + k + c];
-                acc[c][r][0] += x * w0;
-                acc[c][r][1] += x * w1;
-                acc[c][r][2] += x * w2;
+                const float value = x[r * x_stride + k + c];
+                acc[c][r][0] += value * w0;
+                acc[c][r][1] += value * w1;
+                acc[c][r][2] += value * w2;
             }
         }
     }
-    for (; k < hidden; k++) {
+    for (; k < k_count; k++) {
         const float *w = panel + k * FORWARD_ROW;
         const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
         for (int r = 0; r < rows; r++) {
-            const float x = hp[r * hidden + k];
-            acc[0][r][0] += x * w0;
-            acc[0][r][1] += x * w1;
-            acc[0][r][2] += x * w2;
+            const float value = x[r * x_stride + k];
+            acc[0][r][0] += value * w0;
+            acc[0][r][1] += value * w1;
+            acc[0][r][2] += value * w2;
         }
     }
     for (int r = 0; r < rows; r++) {
-        vector16 ghr = acc[0][r][0], ghz = acc[0][r][1], ghn = acc[0][r][2];
-        for (int c = 1; c < chains; c++) {
-            ghr += acc[c][r][0];
-            ghz += acc[c][r][1];
-            ghn += acc[c][r][2];
+        for (int v = 0; v < 3; v++) {
+            sums[r][v] = acc[0][r][v];
+            for (int c = 1; c < chains; c++) sums[r][v] += acc[c][r][v];
         }
+    }
+}
+
+// `rows` batch rows (a constant after inlining) against one forward panel, then the gates.
+ALWAYS_INLINE void forward_block(
+    const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
+    const float *hp, float *h, float *out, intptr_t output_stride, float *g, float *aux) {
+    // The rows' input projections are needed only after the products; their lines are
+    // fetched now so that the gates do not wait on memory (a whole step's are too big to
+    // stay in cache from the GEMM that made them).
+    for (int r = 0; r < rows; r++) {
+        for (int gate = 0; gate < 3; gate++) __builtin_prefetch(gx + r * 3 * hidden + gate * hidden + unit);
+    }
+    vector16 sums[BLOCK_ROWS][3];
+    panel_sums(rows, hidden, panel, panel_bias, hp, hidden, sums);
+    for (int r = 0; r < rows; r++) {
+        const vector16 ghr = sums[r][0], ghz = sums[r][1], ghn = sums[r][2];
         const float *gxr = gx + r * 3 * hidden + unit;
         const float *hpr = hp + r * hidden + unit;
         float *hr = h + r * hidden + unit;
@@ -200,53 +211,14 @@ void gru_pack_input_weights(intptr_t input_size, intptr_t hidden, const float *w
     pack_forward_panels(input_size, hidden, weights, packed);
 }
 
-// `rows` rows (a constant after inlining) of x against one panel of W_ih: 48 sums a row in
-// registers while k runs. With few rows the sums of k modulo 2 or 4 run in separate
-// registers (chains), as in forward_block.
+// `rows` rows (a constant after inlining) of x against one panel of W_ih.
 ALWAYS_INLINE void input_block(
     const int rows, intptr_t input_size, intptr_t hidden, intptr_t unit, intptr_t width, const float *panel,
     const float *x, intptr_t input_stride, float *projection) {
-    const int chains = rows == 1 ? 4 : (rows <= 3 ? 2 : 1);
-    vector16 acc[4][BLOCK_ROWS][3];
-    for (int c = 0; c < chains; c++) {
-        for (int r = 0; r < rows; r++) {
-            for (int v = 0; v < 3; v++) acc[c][r][v] = 0.0f;
-        }
-    }
-    intptr_t k = 0;
-    for (; k + chains <= input_size; k += chains) {
-        for (int c = 0; c < chains; c++) {
-            const float *w = panel + (k + c) * FORWARD_ROW;
-            if (rows <= 2) {
-                __builtin_prefetch(w + 8 * FORWARD_ROW);
-                __builtin_prefetch(w + 8 * FORWARD_ROW + 16);
-                __builtin_prefetch(w + 8 * FORWARD_ROW + 32);
-            }
-            const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
-            for (int r = 0; r < rows; r++) {
-                const float value = x[r * input_stride + k + c];
-                acc[c][r][0] += value * w0;
-                acc[c][r][1] += value * w1;
-                acc[c][r][2] += value * w2;
-            }
-        }
-    }
-    for (; k < input_size; k++) {
-        const float *w = panel + k * FORWARD_ROW;
-        const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
-        for (int r = 0; r < rows; r++) {
-            const float value = x[r * input_stride + k];
-            acc[0][r][0] += value * w0;
-            acc[0][r][1] += value * w1;
-            acc[0][r][2] += value * w2;
-        }
-    }
+    vector16 sums[BLOCK_ROWS][3];
+    panel_sums(rows, input_size, panel, 0, x, input_stride, sums);
     for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < 3; v++) {
-            vector16 sum = acc[0][r][v];
-            for (int c = 1; c < chains; c++) sum += acc[c][r][v];
-            store_partial16(projection + r * 3 * hidden + v * hidden + unit, sum, width);
-        }
+        for (int v = 0; v < 3; v++) store_partial16(projection + r * 3 * hidden + v * hidden + unit, sums[r][v], width);
     }
 }
 
