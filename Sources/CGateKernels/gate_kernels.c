@@ -174,20 +174,39 @@ void gru_reset_after_forward(
     }
 }
 
-MULTIVERSION
-void gru_reset_after_backward_columns(
+// Units j..<j+count (count <= 16) of one row, as vectors: the gates are read before the
+// gradients are written over them (dgh is the gates' own buffer), so the compiler need not
+// prove that the three gate blocks and their gradients never overlap.
+static inline __attribute__((always_inline)) void reset_after_backward_units(
+    intptr_t hidden, intptr_t j, intptr_t count, const float *dh, const float *hp, float *dgh,
+    const float *ghn, float *dgx, float *dhp) {
+    const vector16 r = load_partial16(dgh + j, count), z = load_partial16(dgh + hidden + j, count);
+    const vector16 n = load_partial16(dgh + 2 * hidden + j, count);
+    const vector16 d = load_partial16(dh + j, count);
+    const vector16 dn = d * (1.0f - z) * (1.0f - n * n);
+    const vector16 dz = d * (load_partial16(hp + j, count) - n) * z * (1.0f - z);
+    const vector16 dr = dn * load_partial16(ghn + j, count) * r * (1.0f - r);
+    store_partial16(dgx + j, dr, count);
+    store_partial16(dgx + hidden + j, dz, count);
+    store_partial16(dgx + 2 * hidden + j, dn, count);
+    store_partial16(dgh + j, dr, count);
+    store_partial16(dgh + hidden + j, dz, count);
+    store_partial16(dgh + 2 * hidden + j, dn * r, count);
+    store_partial16(dhp + j, d * z, count);
+}
+
+static inline __attribute__((always_inline)) void reset_after_backward_rows(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *state_gradient, const float *previous_state,
     float *gates, const float *candidate_hidden_term, float *input_projection_gradient,
     float *previous_state_gradient) {
     for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict dh = state_gradient + b * hidden + first;
-        const float *restrict hp = previous_state + b * hidden + first;
-        float *restrict dgh = gates + b * 3 * hidden + first;
-        const float *g = dgh;
-        const float *restrict ghn = candidate_hidden_term + b * hidden + first;
-        float *restrict dgx = input_projection_gradient + b * 3 * hidden + first;
-        float *restrict dhp = previous_state_gradient + b * hidden + first;
+        const float *dh = state_gradient + b * hidden + first;
+        const float *hp = previous_state + b * hidden + first;
+        float *dgh = gates + b * 3 * hidden + first;
+        const float *ghn = candidate_hidden_term + b * hidden + first;
+        float *dgx = input_projection_gradient + b * 3 * hidden + first;
+        float *dhp = previous_state_gradient + b * hidden + first;
         if (time >= lengths[b]) {
             for (intptr_t j = 0; j < width; j++) {
                 dhp[j] = dh[j];
@@ -196,21 +215,21 @@ void gru_reset_after_backward_columns(
             }
             continue;
         }
-        for (intptr_t j = 0; j < width; j++) {
-            float r = g[j], z = g[hidden + j], n = g[2 * hidden + j];
-            float d = dh[j];
-            float dn = d * (1.0f - z) * (1.0f - n * n);
-            float dz = d * (hp[j] - n) * z * (1.0f - z);
-            float dr = dn * ghn[j] * r * (1.0f - r);
-            dgx[j] = dr;
-            dgx[hidden + j] = dz;
-            dgx[2 * hidden + j] = dn;
-            dgh[j] = dr;
-            dgh[hidden + j] = dz;
-            dgh[2 * hidden + j] = dn * r;
-            dhp[j] = d * z;
+        for (intptr_t j = 0; j < width; j += 16) {
+            reset_after_backward_units(hidden, j, width - j < 16 ? width - j : 16, dh, hp, dgh, ghn, dgx, dhp);
         }
     }
+}
+
+MULTIVERSION
+void gru_reset_after_backward_columns(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
+    const intptr_t *lengths, const float *state_gradient, const float *previous_state,
+    float *gates, const float *candidate_hidden_term, float *input_projection_gradient,
+    float *previous_state_gradient) {
+    reset_after_backward_rows(
+        batch, hidden, first, width, time, lengths, state_gradient, previous_state, gates, candidate_hidden_term,
+        input_projection_gradient, previous_state_gradient);
 }
 
 // MARK: - Whole rows
