@@ -448,13 +448,20 @@ void gru_pack_backward_weights(intptr_t k_count, intptr_t hidden, const float *w
 }
 
 // `rows` rows (a constant after inlining) of a against one backward panel, added to c or
-// stored over it.
+// stored over it. With `upcoming`, each k prefetches `upcoming_lines` lines from
+// upcoming + k * upcoming_lines * 16 into L2, as in panel_sums.
 ALWAYS_INLINE void accumulate_block(
     const int rows, intptr_t k_count, intptr_t hidden, intptr_t unit, intptr_t width,
-    const float *a, intptr_t lda, const float *panel, float *c, bool overwrite) {
+    const float *a, intptr_t lda, const float *panel, float *c, bool overwrite, const float *upcoming,
+    intptr_t upcoming_lines) {
     vector16 acc[BLOCK_ROWS][2];
     for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = 0.0f;
     for (intptr_t k = 0; k < k_count; k++) {
+        if (rows >= 4 && upcoming) {
+            for (intptr_t line = 0; line < upcoming_lines; line++) {
+                __builtin_prefetch(upcoming + (k * upcoming_lines + line) * 16, 0, 2);
+            }
+        }
         const vector16 w0 = load16(panel + k * BACKWARD_PANEL), w1 = load16(panel + k * BACKWARD_PANEL + 16);
         for (int r = 0; r < rows; r++) {
             const float x = a[r * lda + k];
@@ -475,16 +482,27 @@ void gru_packed_product_rows(
     intptr_t batch, intptr_t k_first, intptr_t k_count, intptr_t packed_k_count, intptr_t hidden,
     intptr_t first_panel, intptr_t end_panel, const float *a, intptr_t lda, const float *packed_weights,
     float *c, bool overwrite) {
+    // The next panel's rows k_first..<k_first+k_count (2 k_count lines) are prefetched as in
+    // gru_reset_after_packed_step, when this call's panels do not stay in L2.
+    const bool prefetches =
+        (end_panel - first_panel) * k_count * BACKWARD_PANEL * (intptr_t)sizeof(float) > L2_RESIDENT_BYTES;
+    const intptr_t blocks = (batch + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    const intptr_t upcoming_lines = blocks >= 2 ? 1 : 2;
     for (intptr_t p = first_panel; p < end_panel; p++) {
         const intptr_t unit = p * BACKWARD_PANEL;
         const intptr_t width = hidden - unit < BACKWARD_PANEL ? hidden - unit : BACKWARD_PANEL;
         const float *panel = packed_weights + (p * packed_k_count + k_first) * BACKWARD_PANEL;
+        const intptr_t next = p + 1 < end_panel ? p + 1 : first_panel;
+        const float *next_panel = packed_weights + (next * packed_k_count + k_first) * BACKWARD_PANEL;
         for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) {
             const intptr_t rows = batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS;
+            const intptr_t block = b / BLOCK_ROWS;
+            const float *upcoming =
+                prefetches && block * upcoming_lines < 2 ? next_panel + block * k_count * upcoming_lines * 16 : 0;
 #define ACCUMULATE_CASE(n) \
     case n: \
         accumulate_block(n, k_count, hidden, unit, width, a + b * lda + k_first, lda, panel, c + b * hidden, \
-                         overwrite); \
+                         overwrite, upcoming, upcoming_lines); \
         break;
             switch (rows) {
                 ACCUMULATE_CASE(1) ACCUMULATE_CASE(2) ACCUMULATE_CASE(3) ACCUMULATE_CASE(4)
