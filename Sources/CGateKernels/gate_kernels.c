@@ -1,4 +1,4 @@
-// Vectorized GRU gate kernels. The loops over the hidden units are written so that the
+// Vectorized GRU backward gate kernels. The loops over the hidden units are written so that the
 // compiler vectorizes them (restrict pointers, branch-free math); on x86-64 Linux each kernel
 // is compiled for AVX-512 (which implies FMA), AVX2 and baseline, and the loader picks the
 // best by CPU features (target_clones).
@@ -15,10 +15,6 @@
 #define MULTIVERSION
 #endif
 
-// MARK: - Reset-after
-
-
-
 // Masked rows: the state gradient passes straight through, no gate gradient.
 static inline void pass_through(
     intptr_t hidden, const float *dh, float *dhp, float *dgx, float *dgh) {
@@ -27,59 +23,7 @@ static inline void pass_through(
     memset(dgh, 0, (size_t)(3 * hidden) * sizeof(float));
 }
 
-
 // MARK: - Reset-before
-
-MULTIVERSION
-void gru_reset_before_gates(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *gates, float *reset_state) {
-    const intptr_t h3 = 3 * hidden;
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict gx = input_projection + b * h3;
-        const float *restrict gh = hidden_projection + b * h3;
-        const float *restrict hp = previous_state + b * hidden;
-        float *restrict g = gates + b * h3;
-        float *restrict rh = reset_state + b * hidden;
-        if (time >= lengths[b]) {
-            memset(rh, 0, (size_t)hidden * sizeof(float));
-            continue;
-        }
-        for (intptr_t j = 0; j < hidden; j++) {
-            float r = fast_sigmoid(gx[j] + gh[j]);
-            g[j] = r;
-            g[hidden + j] = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
-            rh[j] = r * hp[j];
-        }
-    }
-}
-
-MULTIVERSION
-void gru_reset_before_candidate(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *gates, float *state) {
-    const intptr_t h3 = 3 * hidden;
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict gx = input_projection + b * h3;
-        const float *restrict gh = hidden_projection + b * h3;
-        const float *restrict hp = previous_state + b * hidden;
-        float *restrict h = state + b * hidden;
-        float *restrict g = gates + b * h3;
-        if (time >= lengths[b]) {
-            memcpy(h, hp, (size_t)hidden * sizeof(float));
-            memset(g, 0, (size_t)h3 * sizeof(float));
-            continue;
-        }
-        for (intptr_t j = 0; j < hidden; j++) {
-            float z = g[hidden + j];
-            float n = fast_tanh(gx[2 * hidden + j] + gh[2 * hidden + j]);
-            g[2 * hidden + j] = n;
-            h[j] = n + z * (hp[j] - n);
-        }
-    }
-}
 
 MULTIVERSION
 void gru_reset_before_backward_candidate(
@@ -136,43 +80,7 @@ void gru_reset_before_backward_reset(
     }
 }
 
-// The reset-after training step with its recurrent product from BLAS (the recurrent-dropout
-// path; the others run recurrent_kernels.c).
-MULTIVERSION
-void gru_reset_after_forward(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *input_projection, const float *hidden_projection, const float *previous_state,
-    float *state, float *gates, float *candidate_hidden_term) {
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *restrict gx = input_projection + b * 3 * hidden;
-        const float *restrict gh = hidden_projection + b * 3 * hidden;
-        const float *restrict hp = previous_state + b * hidden;
-        float *restrict h = state + b * hidden;
-        float *restrict g = gates + b * 3 * hidden;
-        float *restrict ghn = candidate_hidden_term + b * hidden;
-        if (time >= lengths[b]) {
-            for (intptr_t j = 0; j < hidden; j++) {
-                h[j] = hp[j];
-                g[j] = 0.0f;
-                g[hidden + j] = 0.0f;
-                g[2 * hidden + j] = 0.0f;
-                ghn[j] = 0.0f;
-            }
-            continue;
-        }
-        for (intptr_t j = 0; j < hidden; j++) {
-            float r = fast_sigmoid(gx[j] + gh[j]);
-            float z = fast_sigmoid(gx[hidden + j] + gh[hidden + j]);
-            float hn = gh[2 * hidden + j];
-            float n = fast_tanh(gx[2 * hidden + j] + r * hn);
-            g[j] = r;
-            g[hidden + j] = z;
-            g[2 * hidden + j] = n;
-            ghn[j] = hn;
-            h[j] = n + z * (hp[j] - n);
-        }
-    }
-}
+// MARK: - Reset-after
 
 // Units j..<j+count (count <= 16) of one row, as vectors: the gates are read before the
 // gradients are written over them (dgh is the gates' own buffer), so the compiler need not
@@ -230,17 +138,4 @@ void gru_reset_after_backward_columns(
     reset_after_backward_rows(
         batch, hidden, first, width, time, lengths, state_gradient, previous_state, gates, candidate_hidden_term,
         input_projection_gradient, previous_state_gradient);
-}
-
-// MARK: - Whole rows
-
-// The whole-row backward is the column kernel with one share of all H units.
-void gru_reset_after_backward(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, float *gates,
-    const float *candidate_hidden_term, float *input_projection_gradient,
-    float *previous_state_gradient) {
-    gru_reset_after_backward_columns(
-        batch, hidden, 0, hidden, time, lengths, state_gradient, previous_state, gates,
-        candidate_hidden_term, input_projection_gradient, previous_state_gradient);
 }

@@ -128,8 +128,8 @@ ALWAYS_INLINE void panel_sums(
 ALWAYS_INLINE void forward_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
-    const float *hp, float *h, float *out, intptr_t output_stride, float *g, float *aux, const float *upcoming,
-    intptr_t upcoming_lines) {
+    const float *hx, const float *hp, float *h, float *out, intptr_t output_stride, float *g, float *aux,
+    const float *upcoming, intptr_t upcoming_lines) {
     // The rows' input projections are needed only after the products; their lines are
     // fetched now so that the gates do not wait on memory (a whole step's are too big to
     // stay in cache from the GEMM that made them).
@@ -137,7 +137,7 @@ ALWAYS_INLINE void forward_block(
         for (int gate = 0; gate < 3; gate++) __builtin_prefetch(gx + r * 3 * hidden + gate * hidden + unit);
     }
     vector16 sums[BLOCK_ROWS][3];
-    panel_sums(rows, hidden, panel, panel_bias, hp, hidden, upcoming, upcoming_lines, sums);
+    panel_sums(rows, hidden, panel, panel_bias, hx, hidden, upcoming, upcoming_lines, sums);
     for (int r = 0; r < rows; r++) {
         const vector16 ghr = sums[r][0], ghz = sums[r][1], ghn = sums[r][2];
         const float *gxr = gx + r * 3 * hidden + unit;
@@ -184,8 +184,10 @@ MULTIVERSION
 void gru_reset_after_packed_step(
     intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
     const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
-    const float *packed_input_bias, const float *input_projection, const float *previous_state, float *state,
-    float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term) {
+    const float *packed_input_bias, const float *input_projection, const float *previous_state,
+    const float *recurrent_input, float *state, float *output, intptr_t output_stride, float *gates,
+    float *candidate_hidden_term) {
+    if (!recurrent_input) recurrent_input = previous_state;
     // When this call's panels are too many to stay in L2 from step to step (H = 512: 3 MB),
     // the blocks of rows running through a panel prefetch the next one (the first again after
     // the last, for the next step) into L2, a share each: H lines a block when there are three
@@ -208,13 +210,14 @@ void gru_reset_after_packed_step(
             const float *upcoming = prefetches && block * upcoming_lines < 3 ? next_panel + block * hidden * upcoming_lines * 16 : 0;
             const float *gx = input_projection + b * 3 * hidden;
             const float *hp = previous_state + b * hidden;
+            const float *hx = recurrent_input + b * hidden;
             float *h = state + b * hidden;
             float *out = output ? output + b * output_stride : 0;
             float *g = gates ? gates + b * 3 * hidden : 0;
             float *aux = gates ? candidate_hidden_term + b * hidden : 0;
 #define FORWARD_CASE(n) \
     case n: \
-        forward_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, panel_input_bias, gx, hp, h, \
+        forward_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, panel_input_bias, gx, hx, hp, h, \
                       out, output_stride, g, aux, upcoming, upcoming_lines); \
         break;
             switch (rows) {

@@ -1,8 +1,9 @@
 import CGateKernels
 
-/// The GRU's elementwise gate arithmetic for one time step, forward and backward, fused into
-/// single vectorized passes over preallocated buffers (C, in CGateKernels). The matrix
-/// products around them are the caller's; `NaiveGateKernels` is the slow twin for tests.
+/// The GRU's elementwise gate arithmetic of one backward time step, fused into single
+/// vectorized passes over preallocated buffers (C, in CGateKernels); the forward gate math runs
+/// inside the packed steps (`PackedRecurrentWeights`). The matrix products around them are the
+/// caller's; `NaiveGateKernels` is the slow twin of both for tests.
 ///
 /// Legend: B batch rows, H hidden size. Gate blocks are ordered r (reset), z (update),
 /// n (candidate), as in PyTorch, so a (B, 3H) buffer holds [r | z | n] in each row.
@@ -20,30 +21,16 @@ import CGateKernels
 public enum GateKernels {
     // MARK: - Reset-after
 
-    /// Forward step of the reset-after GRU.
+    /// Backward step of the reset-after GRU for hidden units `first..<first + width` (all
+    /// buffers full width), so threads can share one step.
     ///
     /// - Parameters:
-    ///   - inputProjection: (B, 3H) W_ih x_t + b_ih.
-    ///   - hiddenProjection: (B, 3H) W_hh h + b_hh.
-    ///   - previousState: (B, H) h_{t-1}.
-    ///   - state: (B, H) receives h_t.
-    ///   - gates: (B, 3H) receives r, z, n after activation.
-    ///   - candidateHiddenTerm: (B, H) receives W_hn h + b_hn, which backward needs for dr.
-    @inlinable
-    public static func resetAfterForward(
-        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
-        gates: UnsafeMutablePointer<Float>, candidateHiddenTerm: UnsafeMutablePointer<Float>
-    ) {
-        gru_reset_after_forward(
-            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState,
-            state, gates, candidateHiddenTerm)
-    }
-
-    /// Backward step of the reset-after GRU for hidden units `first..<first + width`:
-    /// `resetAfterBackward` restricted to a share of the units (all buffers full width), so
-    /// threads can share one step.
+    ///   - stateGradient: (B, H) dL/dh_t, everything that flows into h_t.
+    ///   - gates: (B, 3H) the step's gates on input; on output dL/d(W_hh h + b_hh), written in
+    ///     place so backward needs no second (T, B, 3H) buffer.
+    ///   - inputProjectionGradient: (B, 3H) receives dL/d(W_ih x_t + b_ih).
+    ///   - previousStateGradient: (B, H) receives the direct part of dL/dh_{t-1}; the caller
+    ///     adds (hidden projection gradient) * W_hh.
     @inlinable
     public static func resetAfterBackward(
         batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
@@ -57,65 +44,7 @@ public enum GateKernels {
             candidateHiddenTerm, inputProjectionGradient, previousStateGradient)
     }
 
-    /// Backward step of the reset-after GRU.
-    ///
-    /// - Parameters:
-    ///   - stateGradient: (B, H) dL/dh_t, everything that flows into h_t.
-    ///   - gates: (B, 3H) the step's gates on input; on output dL/d(W_hh h + b_hh), written in
-    ///     place so backward needs no second (T, B, 3H) buffer.
-    ///   - inputProjectionGradient: (B, 3H) receives dL/d(W_ih x_t + b_ih).
-    ///   - previousStateGradient: (B, H) receives the direct part of dL/dh_{t-1}; the caller
-    ///     adds (hidden projection gradient) * W_hh.
-    @inlinable
-    public static func resetAfterBackward(
-        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        stateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
-        gates: UnsafeMutablePointer<Float>, candidateHiddenTerm: UnsafePointer<Float>,
-        inputProjectionGradient: UnsafeMutablePointer<Float>,
-        previousStateGradient: UnsafeMutablePointer<Float>
-    ) {
-        gru_reset_after_backward(
-            batch, hidden, time, lengths, stateGradient, previousState, gates, candidateHiddenTerm,
-            inputProjectionGradient, previousStateGradient)
-    }
-
     // MARK: - Reset-before
-
-    /// First half of a reset-before forward step: the reset and update gates and r * h.
-    ///
-    /// - Parameters:
-    ///   - hiddenProjection: (B, 3H) whose r and z blocks hold W_hh h + b_hh for those gates.
-    ///   - gates: (B, 3H) receives r and z (n is written by `resetBeforeCandidate`).
-    ///   - resetState: (B, H) receives r * h_{t-1}, the input of the candidate's recurrent GEMM.
-    @inlinable
-    public static func resetBeforeGates(
-        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
-        resetState: UnsafeMutablePointer<Float>
-    ) {
-        gru_reset_before_gates(
-            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState,
-            gates, resetState)
-    }
-
-    /// Second half of a reset-before forward step: the candidate and the new state.
-    ///
-    /// - Parameters:
-    ///   - hiddenProjection: (B, 3H) whose n block holds W_hn (r * h) + b_hn.
-    ///   - gates: (B, 3H) holding r and z; receives n.
-    ///   - state: (B, H) receives h_t.
-    @inlinable
-    public static func resetBeforeCandidate(
-        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
-        inputProjection: UnsafePointer<Float>, hiddenProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
-        state: UnsafeMutablePointer<Float>
-    ) {
-        gru_reset_before_candidate(
-            batch, hidden, time, lengths, inputProjection, hiddenProjection, previousState,
-            gates, state)
-    }
 
     /// First half of a reset-before backward step: the candidate and update gate gradients.
     ///

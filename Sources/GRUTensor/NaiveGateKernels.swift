@@ -1,11 +1,12 @@
-/// The slow, obvious twin of `GateKernels`: its six whole-row training kernels as plain Swift
-/// loops with the C library's exp and tanh, used only by tests to check the vectorized kernels
-/// (the C whole-row backward is its column-share kernel with one share, so these check both).
-/// See `GateKernels` for the math, the legend, the buffers and the masking rule.
+/// The slow, obvious twin of the gate math: the packed steps' forward gates (given the
+/// products as a separate hidden projection) and `GateKernels`'s backward, whole rows, as plain
+/// Swift loops with the C library's exp and tanh, used only by tests to check the vectorized
+/// kernels. See `GateKernels` for the math, the legend, the buffers and the masking rule.
 public enum NaiveGateKernels {
     // MARK: - Reset-after
 
-    /// Twin of `GateKernels.resetAfterForward`.
+    /// Twin of the reset-after packed step's gates (`PackedRecurrentWeights.step`), given
+    /// hiddenProjection = W_hh h + b_hh.
     public static func resetAfterForward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
@@ -78,7 +79,8 @@ public enum NaiveGateKernels {
 
     // MARK: - Reset-before
 
-    /// Twin of `GateKernels.resetBeforeGates`.
+    /// Twin of `PackedRecurrentWeights.resetBeforeGates`'s gates, given the r and z blocks of
+    /// hiddenProjection = W_hh h + b_hh.
     public static func resetBeforeGates(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
@@ -105,7 +107,8 @@ public enum NaiveGateKernels {
         }
     }
 
-    /// Twin of `GateKernels.resetBeforeCandidate`.
+    /// Twin of `PackedRecurrentWeights.resetBeforeCandidate`'s gates, given the n block of
+    /// hiddenProjection = W_hn (r * h) + b_hn.
     public static func resetBeforeCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,

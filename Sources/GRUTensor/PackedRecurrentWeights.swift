@@ -39,6 +39,13 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
         }
     }
 
+    /// The hidden units of `panels`.
+    @inlinable
+    public func units(of panels: Range<Int>) -> Range<Int> {
+        let size = Int(GRU_FORWARD_PANEL_UNITS)
+        return min(panels.lowerBound * size, hidden)..<min(panels.upperBound * size, hidden)
+    }
+
     /// Whether steps add b_ih themselves (see `init`).
     public var addsInputBias: Bool { inputBias != nil }
 
@@ -48,6 +55,8 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
     /// - Parameters:
     ///   - inputProjection: (B, 3H) W_ih x_t + b_ih, or W_ih x_t when `addsInputBias`.
     ///   - previousState: (B, H) h_{t-1}; state: (B, H) receives these units of h_t.
+    ///   - recurrentInput: when not nil, (B, H) what W_hh multiplies instead of h_{t-1}:
+    ///     h_{t-1} * mask under recurrent dropout.
     ///   - output: when not nil, row b's units of h_t (zeros past its length) go to
     ///     `output + b * outputStride`.
     ///   - gates: when not nil, (B, 3H) receives r, z, n, and candidateHiddenTerm (B, H)
@@ -56,12 +65,14 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
     public func step(
         batch: Int, panels: Range<Int>, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        recurrentInput: UnsafePointer<Float>? = nil,
         state: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>?, outputStride: Int,
         gates: UnsafeMutablePointer<Float>? = nil, candidateHiddenTerm: UnsafeMutablePointer<Float>? = nil
     ) {
         gru_reset_after_packed_step(
             batch, hidden, panels.lowerBound, panels.upperBound, time, lengths, weightsPointer, biasPointer,
-            inputBiasPointer, inputProjection, previousState, state, output, outputStride, gates, candidateHiddenTerm)
+            inputBiasPointer, inputProjection, previousState, recurrentInput, state, output, outputStride, gates,
+            candidateHiddenTerm)
     }
 
     /// Reset-before, first pass, for the units of `panels`: r and z into `gates` (B, 3H), and

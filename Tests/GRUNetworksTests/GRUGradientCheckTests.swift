@@ -82,6 +82,60 @@ struct GRUGradientCheckTests {
             relativeTolerance: 1e-4, "initial state gradient")
     }
 
+    /// Recurrent dropout on the paths shared across threads: 2 rows split by hidden units (a
+    /// barrier every step, each thread masking its own units of the next state), 17 rows split
+    /// by rows. Too large for a full finite-difference check, so the output is checked against
+    /// the Double twin and each gradient along a random direction v against the twin's central
+    /// difference (L(p + e v) - L(p - e v)) / 2e, v of unit length.
+    @Test(arguments: GRUVariant.allCases.flatMap { variant in [2, 17].map { (variant, $0) } })
+    func recurrentDropoutSharedAcrossThreadsMatchesDirectionalDerivatives(variant: GRUVariant, batch: Int) throws {
+        let steps = 4, inputSize = 3, hidden = 136
+        let configuration = GRUConfiguration(
+            inputSize: inputSize, hiddenSize: hidden, isBidirectional: true, variant: variant)
+        let gru = GRU(configuration: configuration, initialization: .pytorch, seed: 7)
+        var random = RandomData(seed: 13)
+        let input = random.tensor([steps, batch, inputSize])
+        let initialState = random.tensor([configuration.stateCount, batch, hidden])
+        let outputGradient = random.tensor([steps, batch, configuration.outputSize])
+        let lengths = (0..<batch).map { steps - $0 % 3 }
+        let result = try gru.forward(
+            input, initialState: initialState, lengths: lengths,
+            dropout: GRUDropout(recurrent: 0.3, seed: UInt64(batch)))
+        let gradients = try gru.backward(result, outputGradient: outputGradient)
+
+        let naive = NaiveGRU(gru.parameters, masksOf: result.trace)
+        let x = input.scalars.map(Double.init), h0 = initialState.scalars.map(Double.init)
+        let dY = outputGradient.scalars.map(Double.init)
+        let (output, _) = naive.forward(input: x, steps: steps, batch: batch, initialState: h0, lengths: lengths)
+        expectApproximatelyEqual(result.output.scalars, output, absoluteTolerance: 1e-5, "output")
+
+        func loss(parameters: [Double], input: [Double], initialState: [Double]) -> Double {
+            var perturbed = naive
+            perturbed.parameters = parameters
+            let (y, _) = perturbed.forward(
+                input: input, steps: steps, batch: batch, initialState: initialState, lengths: lengths)
+            return zip(y, dY).map(*).reduce(0, +)
+        }
+        /// (L(p + e v) - L(p - e v)) / 2e against gradient . v.
+        func check(_ point: [Double], _ gradient: [Float], _ name: String, _ loss: ([Double]) -> Double) {
+            let raw = random.tensor([point.count]).scalars.map(Double.init)
+            let norm = raw.map { $0 * $0 }.reduce(0, +).squareRoot()
+            let direction = raw.map { $0 / norm }, e = 1e-4
+            let expected = (loss(zip(point, direction).map { $0 + e * $1 })
+                - loss(zip(point, direction).map { $0 - e * $1 })) / (2 * e)
+            let actual = zip(gradient, direction).map { Double($0) * $1 }.reduce(0, +)
+            #expect(abs(actual - expected) <= 1e-5 + 1e-4 * abs(expected),
+                    "\(name): gradient . v = \(actual), central difference \(expected)")
+        }
+        check(naive.parameters, gradients.parameters.values, "parameters") {
+            loss(parameters: $0, input: x, initialState: h0)
+        }
+        check(x, gradients.input.scalars, "input") { loss(parameters: naive.parameters, input: $0, initialState: h0) }
+        check(h0, gradients.initialState.scalars, "initial state") {
+            loss(parameters: naive.parameters, input: x, initialState: $0)
+        }
+    }
+
     @Test(arguments: cases)
     func forwardMatchesNaiveTwin(_ testCase: Case) throws {
         let steps = 5, batch = 3, inputSize = 2, hidden = 3

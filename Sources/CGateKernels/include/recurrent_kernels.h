@@ -34,15 +34,18 @@ void gru_pack_forward_bias(intptr_t hidden, const float *bias, float *packed_bia
 //   n = tanh(gx_n + r * gh_n), h_t = n + z * (h_{t-1} - n).
 // input_projection (B, 3H) holds gx = W_ih x_t + b_ih, or W_ih x_t alone when
 // packed_input_bias (b_ih packed by gru_pack_forward_bias) is not NULL: the kernel adds it.
-// previous_state and state are (B, H).
+// previous_state and state are (B, H). The product reads recurrent_input (B, H) instead of
+// previous_state when it is not NULL: h_{t-1} * mask under recurrent dropout (Keras's
+// semantics: the products see the masked state, the update h_t the state itself).
 // When output is not NULL, row b's units go to output + b * output_stride (zeros for an
 // inactive row). When gates is not NULL it receives r, z, n (B, 3H) and
 // candidate_hidden_term (B, H) receives gh_n, the caches that backward needs.
 void gru_reset_after_packed_step(
     intptr_t batch, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t time,
     const intptr_t *lengths, const float *packed_weights, const float *packed_bias,
-    const float *packed_input_bias, const float *input_projection, const float *previous_state, float *state,
-    float *output, intptr_t output_stride, float *gates, float *candidate_hidden_term);
+    const float *packed_input_bias, const float *input_projection, const float *previous_state,
+    const float *recurrent_input, float *state, float *output, intptr_t output_stride, float *gates,
+    float *candidate_hidden_term);
 
 // The input projection computed per panel, by the thread that owns the panel's units: W_ih
 // (3H, I) packed like W_hh, in P panels of (I, 48). Floats of the packing, and the packing.

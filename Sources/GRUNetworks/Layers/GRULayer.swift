@@ -8,11 +8,11 @@ import GRUTensor
 /// B batch, I input size, H hidden size, L layers, D directions (2 when bidirectional).
 ///
 /// Structure: per layer and direction, the input projections of all T steps are one GEMM;
-/// each step is one recurrent GEMM (two for reset-before) and one fused gate pass over
-/// buffers allocated once per call. Backward walks the steps in reverse carrying dh, then
-/// forms the weight gradients with one GEMM over all T*B rows. Steps without recurrent dropout
-/// run on the packed recurrent kernels, shared across the cores by batch rows or hidden units
-/// (`PackedRecurrence`); with it, on BLAS.
+/// the steps run on the packed recurrent kernels (the product with W_hh and the gates in one
+/// pass, two for reset-before), shared across the cores by batch rows or hidden units
+/// (`PackedRecurrence`), over buffers allocated once per call; recurrent dropout feeds them
+/// the masked state. Backward walks the steps in reverse carrying dh on the same kernels, then
+/// forms the weight gradients with one GEMM over all T*B rows.
 public struct GRULayer: Sendable {
     /// Where each weight sits in the layer's slice of the buffer.
     public let layout: GRUParameterLayout
@@ -142,88 +142,24 @@ public struct GRULayer: Sendable {
         let w = views(layer: layer, direction: direction, weights: weights)
         let rows = steps * batch
         let inputProjection = workspace.inputProjection.pointer  // (T*B, 3H)
-        let hiddenProjection = workspace.hiddenProjection.pointer  // (B, 3H)
 
-        // All steps' input projections at once: (T*B, I) x (I, 3H). The packed recurrence adds
-        // b_ih itself; the per-step path wants it in the rows.
-        let packedRecurrence = trace.recurrentMask == nil
-        let inputBiasInRows = packedRecurrence ? nil : w.inputBias
-        fillRows(inputProjection, rows: rows, with: inputBiasInRows, width: h3)
+        // All steps' input projections at once, (T*B, I) x (I, 3H), without b_ih: the packed
+        // steps add it.
         Matmul.gemm(
             transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
             a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize,
-            beta: inputBiasInRows == nil ? 0 : 1, c: inputProjection, ldc: h3)
-
-        /// The output at `time`: the new state, zero past a sequence's end.
-        func writeOutput(time: Int, state: UnsafePointer<Float>) {
-            for b in 0..<batch {
-                let target = output + (time * batch + b) * outputWidth + direction * hidden
-                if time < lengths[b] {
-                    target.update(from: state + b * hidden, count: hidden)
-                } else {
-                    target.update(repeating: 0, count: hidden)
-                }
-            }
-        }
-
-        if packedRecurrence {
-            // The weights change between calls, so they are packed afresh: one pass over W_hh.
-            PackedRecurrence.runTraining(
-                variant: config.variant,
-                weights: PackedRecurrentWeights(
-                    hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
-                    inputBias: w.inputBias),
-                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
-                inputProjection: inputProjection, states: trace.states.pointer, gates: trace.gates.pointer,
-                auxiliary: trace.auxiliary.pointer, output: output + direction * hidden, outputStride: outputWidth)
-            return
-        }
-
-        for step in 0..<steps {
-            let time = direction == 0 ? step : steps - 1 - step
-            let previous = trace.states.pointer + step * batch * hidden
-            let state = trace.states.pointer + (step + 1) * batch * hidden
-            let gates = trace.gates.pointer + step * batch * h3
-            let auxiliary = trace.auxiliary.pointer + step * batch * hidden
-            let projection = inputProjection + time * batch * h3
-            // Keras's recurrent dropout: the recurrent products see h * mask, the update
-            // h' = (1 - z) n + z h sees h itself.
-            let recurrentInput = trace.applyRecurrentMask(step: step, batch: batch, hidden: hidden)
-
-            fillRows(hiddenProjection, rows: batch, with: w.recurrentBias, width: h3)
-            switch config.variant {
-            case .resetAfter:
-                Matmul.gemm(
-                    transposeA: false, transposeB: true, m: batch, n: h3, k: hidden,
-                    a: recurrentInput, lda: hidden, b: w.recurrentWeight, ldb: hidden,
-                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection, ldc: h3)
-                GateKernels.resetAfterForward(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: previous, state: state, gates: gates,
-                    candidateHiddenTerm: auxiliary)
-            case .resetBefore:
-                // r and z from W_hh[r, z] h; then n from W_hn (r * h).
-                Matmul.gemm(
-                    transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
-                    a: recurrentInput, lda: hidden, b: w.recurrentWeight, ldb: hidden,
-                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection, ldc: h3)
-                GateKernels.resetBeforeGates(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: recurrentInput, gates: gates, resetState: auxiliary)
-                Matmul.gemm(
-                    transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
-                    a: auxiliary, lda: hidden, b: w.recurrentWeight + 2 * hidden * hidden, ldb: hidden,
-                    beta: w.recurrentBias == nil ? 0 : 1, c: hiddenProjection + 2 * hidden, ldc: h3)
-                GateKernels.resetBeforeCandidate(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    inputProjection: projection, hiddenProjection: hiddenProjection,
-                    previousState: previous, gates: gates, state: state)
-            }
-
-            writeOutput(time: time, state: state)
-        }
+            beta: 0, c: inputProjection, ldc: h3)
+        // The weights change between calls, so they are packed afresh: one pass over W_hh.
+        PackedRecurrence.runTraining(
+            variant: config.variant,
+            weights: PackedRecurrentWeights(
+                hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
+                inputBias: w.inputBias),
+            steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
+            inputProjection: inputProjection, states: trace.states.pointer, gates: trace.gates.pointer,
+            auxiliary: trace.auxiliary.pointer, output: output + direction * hidden, outputStride: outputWidth,
+            recurrentMask: trace.recurrentMask.map { UnsafePointer($0.pointer) },
+            maskedStates: trace.maskedStates?.pointer)
     }
 
     // MARK: - Backward
@@ -344,7 +280,7 @@ public struct GRULayer: Sendable {
         outputGradient: UnsafePointer<Float>, workspace: BackwardWorkspace
     ) {
         let config = configuration
-        let hidden = config.hiddenSize, h3 = 3 * hidden, outputWidth = config.outputSize
+        let hidden = config.hiddenSize, outputWidth = config.outputSize
         /// dh += dL/d output at `time` on `rows` and `units`, for the rows still inside their
         /// sequence.
         func addOutputGradient(time: Int, to dh: UnsafeMutablePointer<Float>, rows: Range<Int>, units: Range<Int>) {
@@ -353,76 +289,19 @@ public struct GRULayer: Sendable {
                 for j in units { dh[b * hidden + j] += source[j] }
             }
         }
-        if trace.recurrentMask == nil {
-            PackedRecurrence.sweepBackward(
-                variant: config.variant,
-                weights: PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: w.recurrentWeight),
-                steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
-                states: trace.states.pointer, gates: trace.gates.pointer, auxiliary: trace.auxiliary.pointer,
-                inputProjectionGradient: workspace.inputProjectionGradient.pointer,
-                stateGradient: workspace.stateGradient.pointer,
-                previousStateGradient: workspace.previousStateGradient.pointer,
-                resetStateGradient: workspace.resetStateGradient.pointer,
-                addOutputGradient: { time, dh, rows, units in addOutputGradient(time: time, to: dh, rows: rows, units: units) })
-            return
-        }
-        var dh = workspace.stateGradient.pointer
-        var dhPrevious = workspace.previousStateGradient.pointer
-        // With recurrent dropout the GEMMs' gradient is for h * mask: collect it apart, then
-        // scale by the mask into dh_{t-1}.
-        let mask = trace.recurrentMask?.pointer
-        let recurrentGradient = mask == nil ? nil : workspace.recurrentInputGradient.pointer
-        for step in stride(from: steps - 1, through: 0, by: -1) {
-            let time = direction == 0 ? step : steps - 1 - step
-            addOutputGradient(time: time, to: dh, rows: 0..<batch, units: 0..<hidden)
-            let previous = trace.states.pointer + step * batch * hidden
-            let recurrentInput = trace.recurrentInput(step: step, batch: batch, hidden: hidden)
-            // The kernels overwrite this step's gates with dL/d(hidden projection).
-            let gates = trace.gates.pointer + step * batch * h3
-            let dHidden = gates
-            let auxiliary = trace.auxiliary.pointer + step * batch * hidden
-            let dInput = workspace.inputProjectionGradient.pointer + time * batch * h3
-            let recurrentTarget = recurrentGradient ?? dhPrevious
-
-            switch config.variant {
-            case .resetAfter:
-                GateKernels.resetAfterBackward(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    stateGradient: dh, previousState: previous, gates: gates,
-                    candidateHiddenTerm: auxiliary, inputProjectionGradient: dInput,
-                    previousStateGradient: dhPrevious)
-                Matmul.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: hidden, k: h3,
-                    a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
-                    beta: mask == nil ? 1 : 0, c: recurrentTarget, ldc: hidden)
-            case .resetBefore:
-                let dResetState = workspace.resetStateGradient.pointer  // (B, H)
-                GateKernels.resetBeforeBackwardCandidate(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    stateGradient: dh, previousState: previous, gates: gates,
-                    inputProjectionGradient: dInput, previousStateGradient: dhPrevious)
-                Matmul.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden,
-                    a: dHidden + 2 * hidden, lda: h3, b: w.recurrentWeight + 2 * hidden * hidden,
-                    ldb: hidden, beta: 0, c: dResetState, ldc: hidden)
-                if let recurrentGradient { recurrentGradient.update(repeating: 0, count: batch * hidden) }
-                GateKernels.resetBeforeBackwardReset(
-                    batch: batch, hidden: hidden, time: time, lengths: lengths,
-                    resetStateGradient: dResetState, previousState: recurrentInput, gates: gates,
-                    inputProjectionGradient: dInput, previousStateGradient: recurrentTarget)
-                Matmul.gemm(
-                    transposeA: false, transposeB: false, m: batch, n: hidden, k: 2 * hidden,
-                    a: dHidden, lda: h3, b: w.recurrentWeight, ldb: hidden,
-                    beta: 1, c: recurrentTarget, ldc: hidden)
-            }
-            if let mask, let recurrentGradient {
-                for i in 0..<(batch * hidden) { dhPrevious[i] += recurrentGradient[i] * mask[i] }
-            }
-            swap(&dh, &dhPrevious)
-        }
-        if dh != workspace.stateGradient.pointer {
-            workspace.stateGradient.pointer.update(from: dh, count: batch * hidden)
-        }
+        PackedRecurrence.sweepBackward(
+            variant: config.variant,
+            weights: PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: w.recurrentWeight),
+            steps: steps, batch: batch, reverse: direction == 1, lengths: lengths,
+            states: trace.states.pointer, gates: trace.gates.pointer, auxiliary: trace.auxiliary.pointer,
+            inputProjectionGradient: workspace.inputProjectionGradient.pointer,
+            stateGradient: workspace.stateGradient.pointer,
+            previousStateGradient: workspace.previousStateGradient.pointer,
+            resetStateGradient: workspace.resetStateGradient.pointer,
+            recurrentMask: trace.recurrentMask.map { UnsafePointer($0.pointer) },
+            maskedStates: trace.maskedStates.map { UnsafePointer($0.pointer) },
+            recurrentInputGradient: trace.recurrentMask == nil ? nil : workspace.recurrentInputGradient.pointer,
+            addOutputGradient: { time, dh, rows, units in addOutputGradient(time: time, to: dh, rows: rows, units: units) })
     }
 
     /// Weight, bias and input gradients of one direction, each one GEMM over all T*B rows.
@@ -556,12 +435,10 @@ public struct GRUStateGradients: Sendable {
 /// Forward buffers sized once per call.
 private struct ForwardWorkspace {
     let inputProjection: ScratchBuffer  // (T*B, 3H)
-    let hiddenProjection: ScratchBuffer  // (B, 3H)
 
     init(steps: Int, batch: Int, hidden: Int) {
-        // The input projection GEMM writes it in full (over the bias rows, or with beta = 0).
+        // The input projection GEMM writes it in full (beta = 0).
         inputProjection = ScratchBuffer(uninitializedCount: steps * batch * 3 * hidden)
-        hiddenProjection = ScratchBuffer(count: batch * 3 * hidden)
     }
 }
 
@@ -581,14 +458,6 @@ private struct BackwardWorkspace {
         resetStateGradient = ScratchBuffer(count: batch * hidden)
         recurrentInputGradient = ScratchBuffer(count: batch * hidden)
     }
-}
-
-/// Copies a bias vector into every row; without a bias the GEMM that follows uses beta = 0.
-func fillRows(
-    _ target: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>?, width: Int
-) {
-    guard let bias else { return }
-    for row in 0..<rows { (target + row * width).update(from: bias, count: width) }
 }
 
 /// Adds the column sums of a (rows, width) matrix into `sums`.

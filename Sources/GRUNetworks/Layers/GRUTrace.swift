@@ -59,27 +59,13 @@ struct GRUDirectionTrace: Sendable {
         gates = ScratchBuffer(uninitializedCount: steps * batch * 3 * hidden)
         auxiliary = ScratchBuffer(uninitializedCount: steps * batch * hidden)
         self.recurrentMask = recurrentMask
-        maskedStates = recurrentMask == nil ? nil : ScratchBuffer(count: steps * batch * hidden)
+        // Forward writes every step's masked state.
+        maskedStates = recurrentMask == nil ? nil : ScratchBuffer(uninitializedCount: steps * batch * hidden)
     }
 
     /// The recurrent products' input of every step, (T, B, H) by step: the states, or the
     /// masked states under recurrent dropout.
     var recurrentInputs: UnsafeMutablePointer<Float> {
         maskedStates?.pointer ?? states.pointer
-    }
-
-    /// The recurrent products' input at one step. // (B, H)
-    func recurrentInput(step: Int, batch: Int, hidden: Int) -> UnsafeMutablePointer<Float> {
-        recurrentInputs + step * batch * hidden
-    }
-
-    /// Forms states[step] * mask when there is a mask, and returns the step's recurrent input.
-    func applyRecurrentMask(step: Int, batch: Int, hidden: Int) -> UnsafeMutablePointer<Float> {
-        let target = recurrentInput(step: step, batch: batch, hidden: hidden)
-        if let mask = recurrentMask?.pointer {
-            let state = states.pointer + step * batch * hidden
-            for i in 0..<(batch * hidden) { target[i] = state[i] * mask[i] }
-        }
-        return target
     }
 }

@@ -161,28 +161,61 @@ enum PackedRecurrence {
     ///   - gates: (T, B, 3H) by step; auxiliary: (T, B, H) by step: W_hn h + b_hn (reset-after)
     ///     or r * h (reset-before).
     ///   - output: as for `runInference`.
+    ///   - recurrentMask: recurrent dropout's (B, H) mask, the same at every step, or nil.
+    ///     The products then see h * mask (Keras's semantics), the update h itself.
+    ///   - maskedStates: with a mask, (T, B, H) by step, receives states[s] * mask, what the
+    ///     products saw (backward's dW_hh needs it).
     static func runTraining(
         variant: GRUVariant, weights: PackedRecurrentWeights, steps: Int, batch: Int, reverse: Bool,
         lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>, states: UnsafeMutablePointer<Float>,
         gates: UnsafeMutablePointer<Float>, auxiliary: UnsafeMutablePointer<Float>,
-        output: UnsafeMutablePointer<Float>, outputStride: Int
+        output: UnsafeMutablePointer<Float>, outputStride: Int,
+        recurrentMask: UnsafePointer<Float>? = nil, maskedStates: UnsafeMutablePointer<Float>? = nil
     ) {
         let hidden = weights.hidden
         let sharing = Sharing(batch: batch, hidden: hidden, panelCount: weights.panelCount)
+        if let recurrentMask, let maskedStates {
+            multiply(states, by: recurrentMask, into: maskedStates, rows: 0..<batch, units: 0..<hidden, hidden: hidden)
+        }
         ThreadTeam.run(parts: sharing.parts) { part, parts in
             let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
             let first = rows.lowerBound
             for step in 0..<steps {
                 let time = reverse ? steps - 1 - step : step
                 let rowsOfStep = step * batch + first
+                let state = states + (rowsOfStep + batch) * hidden
                 advance(
                     variant: variant, weights: weights, sharing: sharing, rows: rows.count, panels: panels, time: time,
                     lengths: lengths + first, inputProjection: inputProjection + (time * batch + first) * 3 * hidden,
-                    previousState: states + rowsOfStep * hidden, state: states + (rowsOfStep + batch) * hidden,
+                    previousState: states + rowsOfStep * hidden,
+                    recurrentInput: maskedStates.map { $0 + rowsOfStep * hidden }, state: state,
                     output: output + (time * batch + first) * outputStride, outputStride: outputStride,
                     gates: gates + rowsOfStep * 3 * hidden, auxiliary: auxiliary + rowsOfStep * hidden)
+                // This part's share of the next step's masked state, before the others read it.
+                if let recurrentMask, let maskedStates, step + 1 < steps {
+                    multiply(
+                        states + (step + 1) * batch * hidden, by: recurrentMask,
+                        into: maskedStates + (step + 1) * batch * hidden,
+                        rows: rows, units: weights.units(of: panels), hidden: hidden)
+                }
                 sharing.synchronizeStep()
+            }
+        }
+    }
+
+    /// target[b, u] = source[b, u] * mask[b, u] (or += with `adding`) for the given rows and
+    /// units of (B, H) buffers: one thread's share of a masked state or of its gradient.
+    private static func multiply(
+        _ source: UnsafePointer<Float>, by mask: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+        rows: Range<Int>, units: Range<Int>, hidden: Int, adding: Bool = false
+    ) {
+        for b in rows {
+            let offset = b * hidden
+            if adding {
+                for u in units { target[offset + u] += source[offset + u] * mask[offset + u] }
+            } else {
+                for u in units { target[offset + u] = source[offset + u] * mask[offset + u] }
             }
         }
     }
@@ -190,24 +223,26 @@ enum PackedRecurrence {
     /// One step of a part's rows and panels: one pass for reset-after; for reset-before r and
     /// z, a meeting of the parts (when they share units), then n. `gates` and `auxiliary` are
     /// the caches, (rows, 3H) and (rows, H): optional for reset-after (nil: inference), the
-    /// room for r, z, n and r * h that reset-before always needs.
+    /// room for r, z, n and r * h that reset-before always needs. `recurrentInput`, when not
+    /// nil, is what the products see instead of `previousState` (recurrent dropout).
     private static func advance(
         variant: GRUVariant, weights: PackedRecurrentWeights, sharing: Sharing, rows: Int, panels: Range<Int>,
         time: Int, lengths: UnsafePointer<Int>, inputProjection: UnsafePointer<Float>,
-        previousState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
-        output: UnsafeMutablePointer<Float>, outputStride: Int,
+        previousState: UnsafePointer<Float>, recurrentInput: UnsafePointer<Float>? = nil,
+        state: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int,
         gates: UnsafeMutablePointer<Float>?, auxiliary: UnsafeMutablePointer<Float>?
     ) {
         switch variant {
         case .resetAfter:
             weights.step(
                 batch: rows, panels: panels, time: time, lengths: lengths, inputProjection: inputProjection,
-                previousState: previousState, state: state, output: output, outputStride: outputStride,
-                gates: gates, candidateHiddenTerm: auxiliary)
+                previousState: previousState, recurrentInput: recurrentInput, state: state, output: output,
+                outputStride: outputStride, gates: gates, candidateHiddenTerm: auxiliary)
         case .resetBefore:
+            // r, z and r * h from the masked state under recurrent dropout; the update from h.
             weights.resetBeforeGates(
                 batch: rows, panels: panels, time: time, lengths: lengths, inputProjection: inputProjection,
-                previousState: previousState, gates: gates!, resetState: auxiliary!)
+                previousState: recurrentInput ?? previousState, gates: gates!, resetState: auxiliary!)
             sharing.synchronizeStep()
             weights.resetBeforeCandidate(
                 batch: rows, panels: panels, time: time, lengths: lengths, inputProjection: inputProjection,
@@ -233,6 +268,9 @@ enum PackedRecurrence {
     ///   - gates: (T, B, 3H) by step; overwritten with dL/d(hidden projection).
     ///   - auxiliary: (T, B, H) by step, reset-after's W_hn h + b_hn.
     ///   - inputProjectionGradient: (T, B, 3H) by time, receives dL/d(input projection).
+    ///   - recurrentMask: recurrent dropout's (B, H) mask, or nil; with it, maskedStates
+    ///     (T, B, H) by step, the products' inputs, and recurrentInputGradient, (B, H) room for
+    ///     dL/d(h * mask), which reaches dL/dh_{t-1} times the mask.
     ///   - addOutputGradient: adds dL/d output at a time to the given rows and units of dh.
     static func sweepBackward(
         variant: GRUVariant, weights: PackedRecurrentGradientWeights, steps: Int, batch: Int, reverse: Bool,
@@ -240,8 +278,12 @@ enum PackedRecurrence {
         auxiliary: UnsafePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         stateGradient: UnsafeMutablePointer<Float>, previousStateGradient: UnsafeMutablePointer<Float>,
         resetStateGradient: UnsafeMutablePointer<Float>,
+        recurrentMask: UnsafePointer<Float>? = nil, maskedStates: UnsafePointer<Float>? = nil,
+        recurrentInputGradient: UnsafeMutablePointer<Float>? = nil,
         addOutputGradient: (_ time: Int, _ dh: UnsafeMutablePointer<Float>, _ rows: Range<Int>, _ units: Range<Int>) -> Void
     ) {
+        precondition(recurrentMask == nil || (maskedStates != nil && recurrentInputGradient != nil),
+                     "recurrent dropout's backward needs the masked states and room for their gradient")
         let hidden = weights.hidden
         // Backward panels hold 32 units, forward ones 16: the same rule in forward panels.
         let sharing = Sharing(batch: batch, hidden: hidden, panelCount: 2 * weights.panelCount)
@@ -265,8 +307,17 @@ enum PackedRecurrence {
                         gates: stepGates, candidateHiddenTerm: auxiliary + (step * batch + first) * hidden,
                         inputProjectionGradient: dInput, previousStateGradient: dPrevious)
                     sharing.synchronizeStep()
-                    weights.accumulate(
-                        batch: rows.count, panels: panels, hiddenProjectionGradient: stepGates, stateGradient: dPrevious)
+                    if let recurrentMask, let recurrentInputGradient {
+                        weights.multiply(
+                            batch: rows.count, panels: panels, weightRows: 0..<(3 * hidden), a: stepGates,
+                            into: recurrentInputGradient + first * hidden, overwrite: true)
+                        multiply(recurrentInputGradient, by: recurrentMask, into: dhPrevious, rows: rows, units: units,
+                                 hidden: hidden, adding: true)
+                    } else {
+                        weights.accumulate(
+                            batch: rows.count, panels: panels, hiddenProjectionGradient: stepGates,
+                            stateGradient: dPrevious)
+                    }
                 case .resetBefore:
                     let dResetState = resetStateGradient + first * hidden
                     GateKernels.resetBeforeBackwardCandidate(
@@ -276,13 +327,22 @@ enum PackedRecurrence {
                     weights.multiply(
                         batch: rows.count, panels: panels, weightRows: (2 * hidden)..<(3 * hidden), a: stepGates,
                         into: dResetState, overwrite: true)
+                    // The reset gate and W_h[r, z] saw h * mask under recurrent dropout: their
+                    // gradient is for it, and reaches dL/dh_{t-1} times the mask.
+                    let recurrentTarget = recurrentInputGradient.map { $0 + first * hidden } ?? dPrevious
+                    if recurrentMask != nil { recurrentTarget.update(repeating: 0, count: rows.count * hidden) }
                     GateKernels.resetBeforeBackwardReset(
                         batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
-                        resetStateGradient: dResetState, previousState: previous, gates: stepGates,
-                        inputProjectionGradient: dInput, previousStateGradient: dPrevious)
+                        resetStateGradient: dResetState,
+                        previousState: maskedStates.map { $0 + (step * batch + first) * hidden } ?? previous,
+                        gates: stepGates, inputProjectionGradient: dInput, previousStateGradient: recurrentTarget)
                     weights.multiply(
                         batch: rows.count, panels: panels, weightRows: 0..<(2 * hidden), a: stepGates,
-                        into: dPrevious, overwrite: false)
+                        into: recurrentTarget, overwrite: false)
+                    if let recurrentMask, let recurrentInputGradient {
+                        multiply(recurrentInputGradient, by: recurrentMask, into: dhPrevious, rows: rows,
+                                 units: units, hidden: hidden, adding: true)
+                    }
                 }
                 swap(&dh, &dhPrevious)
             }
