@@ -2,7 +2,8 @@
 """GRUKit against onnxruntime, PyTorch and Keras: one run, the same shapes, one table.
 
 Runs `gru bench --json` and each competitor script (one after another, never
-concurrently: they would share the cores), merges their records (schema in
+concurrently: they would share the cores; with --rounds N, N times over, taking
+turns, each keeping its median round), merges their records (schema in
 harness.py) and prints one table: a row per (case, mode), each framework's
 median in ms (per step for streaming), the best competitor, GRUKit's speed-up
 over it (best competitor time / GRUKit time; > 1 means GRUKit is faster) and
@@ -55,7 +56,7 @@ def parse_records(text: str, source: str) -> list[Record]:
         raise ValueError(f"{source}: expected a JSON array of records, found {type(records).__name__}")
     expected = set(harness.RECORD_KEYS)
     for record in records:
-        keys = set(record)
+        keys = set(record) - {"round_medians_ms"}  # added by --rounds
         if keys != expected:
             missing, extra = sorted(expected - keys), sorted(keys - expected)
             harness.log(f"warning: {source}: record {record.get('case')}/{record.get('mode')} "
@@ -98,6 +99,39 @@ def bench_options(cases: str | None, repeats: int | None, quick: bool,
     if memory:
         options.append("--memory")
     return options
+
+
+def run_rounds(args: argparse.Namespace, options: list[str], gru_from_file: bool) -> tuple[list[Record], bool]:
+    """`run_all` --rounds times, the frameworks taking turns in every round, so that a slow
+    stretch of a drifting machine falls on all of them rather than on whichever ran then;
+    each (framework, case, mode) keeps its median round."""
+    rounds: list[list[Record]] = []
+    ok = True
+    for number in range(args.rounds):
+        if args.rounds > 1:
+            harness.log(f"round {number + 1} of {args.rounds}")
+        records, round_ok = run_all(args, options, gru_from_file)
+        rounds.append(records)
+        ok &= round_ok
+    return merge_rounds(rounds), ok
+
+
+def merge_rounds(rounds: list[list[Record]]) -> list[Record]:
+    """Per (framework, case, mode), the record of the round with the median time (the lower
+    middle one of an even count), noting every round's median in `round_medians_ms`."""
+    if len(rounds) == 1:
+        return rounds[0]
+    groups: dict[tuple[str, str, str], list[Record]] = {}
+    for records in rounds:
+        for record in records:
+            groups.setdefault((record["framework"], record["case"], record["mode"]), []).append(record)
+    merged = []
+    for group in groups.values():
+        ordered = sorted(group, key=lambda record: record["median_ms"])
+        chosen = dict(ordered[(len(ordered) - 1) // 2])
+        chosen["round_medians_ms"] = [record["median_ms"] for record in group]
+        merged.append(chosen)
+    return merged
 
 
 def run_all(args: argparse.Namespace, options: list[str], gru_from_file: bool) -> tuple[list[Record], bool]:
@@ -313,6 +347,9 @@ def main() -> int:
     parser.add_argument("--scaling", action="store_true",
                         help="also run the forward sweep over T, B and H around S2")
     parser.add_argument("--plot", metavar="OUT.png", help="draw the sweep (implies --scaling)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run everything this many times, the frameworks taking turns, and keep "
+                             "each one's median round (default: %(default)s)")
     parser.add_argument("--json", metavar="OUT", help="write all records to OUT")
     parser.add_argument("--markdown", metavar="OUT", help="write the table as a Markdown section to OUT")
     args = parser.parse_args()
@@ -320,6 +357,8 @@ def main() -> int:
         if name not in COMPETITORS:
             parser.error(f"unknown competitor '{name}' (expected {', '.join(COMPETITORS)})")
     harness.parse_cases(args.cases)  # Rejects unknown names before anything runs.
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     scaling = args.scaling or bool(args.plot)
 
     ok = True
@@ -334,11 +373,11 @@ def main() -> int:
                 wanted |= {case.name for case in harness.sweep_cases()}
             gru_records = [r for r in load_records(args.gru_json) if r["case"] in wanted]
         options = bench_options(args.cases, args.repeats, args.quick, args.memory)
-        records, ok = run_all(args, options, gru_from_file=bool(args.gru_json))
+        records, ok = run_rounds(args, options, gru_from_file=bool(args.gru_json))
         if scaling:
             names = ",".join(case.name for case in harness.sweep_cases())
             sweep_repeats = None if args.quick else harness.SWEEP_REPEATS
-            sweep_records, sweep_ok = run_all(
+            sweep_records, sweep_ok = run_rounds(
                 args, bench_options(names, sweep_repeats, args.quick, memory=False),
                 gru_from_file=bool(args.gru_json))
             records += sweep_records
