@@ -46,7 +46,8 @@ public enum GateKernels {
 
     // MARK: - Reset-before
 
-    /// First half of a reset-before backward step: the candidate and update gate gradients.
+    /// First half of a reset-before backward step, for hidden units `first..<first + width`:
+    /// the candidate and update gate gradients.
     ///
     /// Writes the z and n blocks of the input projection gradient and, in place over the
     /// gates' z and n blocks, of the hidden projection gradient (its n block is
@@ -54,17 +55,18 @@ public enum GateKernels {
     /// r for `resetBeforeBackwardReset`, after the caller forms d(r h) = dn_pre * W_hn.
     @inlinable
     public static func resetBeforeBackwardCandidate(
-        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
         gates: UnsafeMutablePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         gru_reset_before_backward_candidate(
-            batch, hidden, time, lengths, stateGradient, previousState, gates,
+            batch, hidden, first, width, time, lengths, stateGradient, previousState, gates,
             inputProjectionGradient, previousStateGradient)
     }
 
-    /// Second half of a reset-before backward step: the reset gate gradient.
+    /// Second half of a reset-before backward step, for hidden units `first..<first + width`:
+    /// the reset gate gradient.
     ///
     /// - Parameters:
     ///   - resetStateGradient: (B, H) dL/d(r * h_{t-1}), that is dn_pre * W_hn.
@@ -73,13 +75,13 @@ public enum GateKernels {
     ///   - previousStateGradient: (B, H) accumulates dL/d(r h) * r.
     @inlinable
     public static func resetBeforeBackwardReset(
-        batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
+        batch: Int, hidden: Int, first: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
         resetStateGradient: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
         gates: UnsafeMutablePointer<Float>, inputProjectionGradient: UnsafeMutablePointer<Float>,
         previousStateGradient: UnsafeMutablePointer<Float>
     ) {
         gru_reset_before_backward_reset(
-            batch, hidden, time, lengths, resetStateGradient, previousState, gates,
+            batch, hidden, first, width, time, lengths, resetStateGradient, previousState, gates,
             inputProjectionGradient, previousStateGradient)
     }
 }

@@ -59,12 +59,13 @@ struct GRUInvarianceTests {
             absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "parameter gradients summed over sequences")
     }
 
-    /// Reset-after batches are shared across threads: 8 rows by hidden units (a barrier every
-    /// step), 19 rows by batch rows (unevenly); one sequence of H = 440 by units too. Every
-    /// way must give the outputs and gradients of the sequences run one by one.
-    @Test(arguments: [8, 19])
-    func stepsSplitAcrossThreadsMatchOneThread(batch: Int) throws {
-        let config = GRUConfiguration(inputSize: 3, hiddenSize: 440, layerCount: 1, isBidirectional: true)
+    /// Batches are shared across threads: 8 rows by hidden units (barriers every step), 19 rows
+    /// by batch rows (unevenly); one sequence of H = 440 by units too. Every way, for both
+    /// variants, must give the outputs and gradients of the sequences run one by one.
+    @Test(arguments: GRUVariant.allCases.flatMap { variant in [8, 19].map { (variant, $0) } })
+    func stepsSplitAcrossThreadsMatchOneThread(variant: GRUVariant, batch: Int) throws {
+        let config = GRUConfiguration(
+            inputSize: 3, hiddenSize: 440, layerCount: 1, isBidirectional: true, variant: variant)
         let gru = GRU(configuration: config, seed: 8)
         var random = RandomData(seed: 9)
         let steps = 4

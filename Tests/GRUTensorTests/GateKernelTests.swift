@@ -67,8 +67,14 @@ struct GateKernelTests {
             // Backward turns the gates into the hidden projection's gradient in place.
             var dgh = gates
             if fast {
-                GateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
-                GateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                // In two shares of the units, as threads take them.
+                let half = hidden / 2
+                for (first, width) in [(0, half), (half, hidden - half)] {
+                    GateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                }
+                for (first, width) in [(half, hidden - half), (0, half)] {
+                    GateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                }
             } else {
                 NaiveGateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
                 NaiveGateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)

@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-// The reset-after backward step for hidden units first..<first+width only, so threads can
-// each take a share of the units; every buffer has its full row width (3H or H).
+// Each backward step takes hidden units first..<first+width only, so threads can each take a
+// share of the units; every buffer has its full row width (3H or H).
 void gru_reset_after_backward_columns(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *state_gradient, const float *previous_state,
@@ -21,12 +21,12 @@ void gru_reset_after_backward_columns(
     float *previous_state_gradient);
 
 void gru_reset_before_backward_candidate(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *state_gradient, const float *previous_state, float *gates,
     float *input_projection_gradient, float *previous_state_gradient);
 
 void gru_reset_before_backward_reset(
-    intptr_t batch, intptr_t hidden, intptr_t time, const intptr_t *lengths,
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *reset_state_gradient, const float *previous_state, float *gates,
     float *input_projection_gradient, float *previous_state_gradient);
 

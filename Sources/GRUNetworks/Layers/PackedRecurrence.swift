@@ -257,9 +257,8 @@ enum PackedRecurrence {
     /// by units, the threads meet once per step, between the two (the product needs every
     /// unit's dGh); a thread's units of dL/dh_{t-1} are its own to read at the next step.
     /// Reset-before: the candidate's gate gradients, dL/d(r * h) = dGh_n W_hn, the reset
-    /// gate's gradients, then dL/dh_{t-1} += dGh[r, z] W_h[r, z]. Shared by rows only (each
-    /// product needs every unit of the pass before it): a batch too small to share by rows
-    /// runs on one thread.
+    /// gate's gradients, then dL/dh_{t-1} += dGh[r, z] W_h[r, z]. Each product needs every
+    /// unit of the pass before it, so threads sharing units meet before each product.
     ///
     /// - Parameters:
     ///   - stateGradient: (B, H) dL/dh_T on entry, dL/dh_0 on return.
@@ -287,8 +286,7 @@ enum PackedRecurrence {
         let hidden = weights.hidden
         // Backward panels hold 32 units, forward ones 16: the same rule in forward panels.
         let sharing = Sharing(batch: batch, hidden: hidden, panelCount: 2 * weights.panelCount)
-        let requested = variant == .resetBefore && !sharing.byRows ? 1 : sharing.parts
-        ThreadTeam.run(parts: requested) { part, parts in
+        ThreadTeam.run(parts: sharing.parts) { part, parts in
             let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
             let units = weights.units(of: panels), first = rows.lowerBound
             var dh = stateGradient, dhPrevious = previousStateGradient
@@ -321,21 +319,27 @@ enum PackedRecurrence {
                 case .resetBefore:
                     let dResetState = resetStateGradient + first * hidden
                     GateKernels.resetBeforeBackwardCandidate(
-                        batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
-                        stateGradient: dh + first * hidden, previousState: previous, gates: stepGates,
-                        inputProjectionGradient: dInput, previousStateGradient: dPrevious)
+                        batch: rows.count, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
+                        lengths: lengths + first, stateGradient: dh + first * hidden, previousState: previous,
+                        gates: stepGates, inputProjectionGradient: dInput, previousStateGradient: dPrevious)
+                    sharing.synchronizeStep()
                     weights.multiply(
                         batch: rows.count, panels: panels, weightRows: (2 * hidden)..<(3 * hidden), a: stepGates,
                         into: dResetState, overwrite: true)
                     // The reset gate and W_h[r, z] saw h * mask under recurrent dropout: their
                     // gradient is for it, and reaches dL/dh_{t-1} times the mask.
                     let recurrentTarget = recurrentInputGradient.map { $0 + first * hidden } ?? dPrevious
-                    if recurrentMask != nil { recurrentTarget.update(repeating: 0, count: rows.count * hidden) }
+                    if recurrentMask != nil {
+                        for b in 0..<rows.count {
+                            (recurrentTarget + b * hidden + units.lowerBound).update(repeating: 0, count: units.count)
+                        }
+                    }
                     GateKernels.resetBeforeBackwardReset(
-                        batch: rows.count, hidden: hidden, time: time, lengths: lengths + first,
-                        resetStateGradient: dResetState,
+                        batch: rows.count, hidden: hidden, first: units.lowerBound, width: units.count, time: time,
+                        lengths: lengths + first, resetStateGradient: dResetState,
                         previousState: maskedStates.map { $0 + (step * batch + first) * hidden } ?? previous,
                         gates: stepGates, inputProjectionGradient: dInput, previousStateGradient: recurrentTarget)
+                    sharing.synchronizeStep()
                     weights.multiply(
                         batch: rows.count, panels: panels, weightRows: 0..<(2 * hidden), a: stepGates,
                         into: recurrentTarget, overwrite: false)
