@@ -56,7 +56,8 @@ def parse_records(text: str, source: str) -> list[Record]:
         raise ValueError(f"{source}: expected a JSON array of records, found {type(records).__name__}")
     expected = set(harness.RECORD_KEYS)
     for record in records:
-        keys = set(record) - {"round_medians_ms"}  # added by --rounds
+        # Added by --rounds, and GRUKit's sgemm ceiling.
+        keys = set(record) - {"round_medians_ms", "sgemm_gflops"}
         if keys != expected:
             missing, extra = sorted(expected - keys), sorted(keys - expected)
             harness.log(f"warning: {source}: record {record.get('case')}/{record.get('mode')} "
@@ -186,6 +187,19 @@ def machine_lines(records: list[Record]) -> list[str]:
     frameworks = ", ".join(f"{DISPLAY_NAMES.get(name, name)} {version} ({threads} threads)"
                            for name, (version, threads) in sorted(versions.items(), key=framework_order))
     lines.append(f"Frameworks: {frameworks}; Python {sys.version.split()[0]}")
+    # GRUKit measures its BLAS's sgemm (1024^3, all cores) in the same run: the ceiling that
+    # the S4 target is a fraction of.
+    sgemm = {record["case"]: record["sgemm_gflops"] for record in records
+             if record["framework"] == GRUKIT and record.get("sgemm_gflops")}
+    if sgemm:
+        ceiling = sorted(sgemm.values())[len(sgemm) // 2]
+        line = f"sgemm 1024^3 through GRUKit's BLAS in this run: {ceiling:.1f} GFLOP/s"
+        s4 = next((record for record in records if record["framework"] == GRUKIT
+                   and record["case"] == "S4" and record["mode"] == harness.FORWARD), None)
+        if s4 and s4.get("sgemm_gflops"):
+            line += (f"; S4 forward at {100 * s4['gflops'] / s4['sgemm_gflops']:.0f}% of the "
+                     f"{s4['sgemm_gflops']:.1f} measured with it")
+        lines.append(line)
     return lines
 
 

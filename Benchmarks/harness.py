@@ -27,6 +27,9 @@ Record schema (one JSON object per measurement; the scripts print a JSON array):
     sequence_steps_per_s T*B / median time
     peak_memory_mb       training only, with --memory: MiB (2^20 bytes) a step adds
                          to the peak resident set (see measure_peak_memory)
+
+GRUKit's records also carry sgemm_gflops, its BLAS's sgemm (1024^3, all cores)
+measured in the same run; compare.py's --rounds adds round_medians_ms.
 """
 
 from __future__ import annotations

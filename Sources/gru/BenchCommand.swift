@@ -54,6 +54,7 @@ struct BenchCommand: ParsableCommand {
             for benchmarkCase in selected {
                 var record = try GRUBenchmark.measure(
                     benchmarkCase, repeats: repeats ?? (quick ? 3 : defaultRepeats(benchmarkCase)), warmups: quick ? 1 : 2)
+                record.sgemmGflops = sgemm
                 if memory && benchmarkCase.mode == .train {
                     record.peakMemoryMb = try measureInFreshProcess(benchmarkCase)
                 }

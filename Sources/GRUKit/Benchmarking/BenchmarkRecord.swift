@@ -18,11 +18,15 @@ public struct BenchmarkRecord: Codable, Sendable {
     public var sequenceStepsPerS: Double
     /// The extra peak resident memory of one training step, in MB; nil when not measured.
     public var peakMemoryMb: Double?
+    /// The machine's sgemm (1024^3 through GRUKit's BLAS, all cores) measured in the same run,
+    /// the ceiling the large forward case is judged against; GRUKit's records only.
+    public var sgemmGflops: Double?
 
     enum CodingKeys: String, CodingKey {
         case framework, version, `case`, mode, batch, steps, repeats, threads, gflops
         case inputSize = "input_size", hiddenSize = "hidden_size", medianMs = "median_ms", minMs = "min_ms"
         case sequenceStepsPerS = "sequence_steps_per_s", peakMemoryMb = "peak_memory_mb"
+        case sgemmGflops = "sgemm_gflops"
     }
 
     /// Writes every key, `peak_memory_mb` as null when it was not measured, as the schema asks.
@@ -43,6 +47,7 @@ public struct BenchmarkRecord: Codable, Sendable {
         try container.encode(gflops, forKey: .gflops)
         try container.encode(sequenceStepsPerS, forKey: .sequenceStepsPerS)
         try container.encode(peakMemoryMb, forKey: .peakMemoryMb)
+        try container.encodeIfPresent(sgemmGflops, forKey: .sgemmGflops)
     }
 
     /// A record of `benchmarkCase` from its sorted timings in seconds (per step for streaming).
@@ -64,5 +69,6 @@ public struct BenchmarkRecord: Codable, Sendable {
         gflops = benchmarkCase.floatingPointOperations / median / 1e9
         sequenceStepsPerS = Double(steps * benchmarkCase.batch) / median
         peakMemoryMb = nil
+        sgemmGflops = nil
     }
 }
