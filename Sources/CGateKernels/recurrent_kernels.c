@@ -229,7 +229,7 @@ void gru_reset_after_packed_step(
     }
 }
 
-// MARK: - One sequence's input projection
+// MARK: - Input projection by panels
 
 intptr_t gru_input_packed_count(intptr_t input_size, intptr_t hidden) {
     return (hidden + FORWARD_PANEL - 1) / FORWARD_PANEL * input_size * FORWARD_ROW;
