@@ -10,9 +10,10 @@
 #endif
 
 MULTIVERSION
-void gru_add_column_sums(intptr_t rows, intptr_t width, const float *matrix, float *restrict sums) {
+void gru_add_column_sums(
+    intptr_t rows, intptr_t width, intptr_t stride, const float *matrix, float *restrict sums) {
     for (intptr_t row = 0; row < rows; row++) {
-        const float *restrict values = matrix + row * width;
+        const float *restrict values = matrix + row * stride;
         for (intptr_t j = 0; j < width; j++) sums[j] += values[j];
     }
 }

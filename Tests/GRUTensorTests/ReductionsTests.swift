@@ -15,6 +15,20 @@ struct ReductionsTests {
         }
     }
 
+    /// Large enough to be split by columns across the team (with a remainder past the last
+    /// 16-column group): every column is still summed in row order, so the sums equal a plain
+    /// Float loop's exactly.
+    @Test func columnSumsSplitAcrossThreadsEqualOneLoop() {
+        var generator = SeededGenerator(seed: 6)
+        let rows = 700, width = 405
+        let matrix = (0..<(rows * width)).map { _ in generator.uniform(-1, 1) }
+        var loop = (0..<width).map { _ in generator.uniform(-1, 1) }
+        var sums = loop
+        for row in 0..<rows { for j in 0..<width { loop[j] += matrix[row * width + j] } }
+        Reductions.addColumnSums(rows: rows, width: width, matrix: matrix, into: &sums)
+        #expect(sums == loop)
+    }
+
     /// A NaN or an infinity anywhere, in the first, a middle or the last block, is found.
     @Test func allFiniteFindsEveryNonFiniteValue() {
         for count in [0, 1, 100, 4096, 4097, 10_000] {
