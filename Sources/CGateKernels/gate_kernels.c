@@ -48,10 +48,11 @@ ALWAYS_INLINE void reset_before_candidate_units(
     store_partial16(dhp + j, d * z, count);
 }
 
-ALWAYS_INLINE void reset_before_candidate_rows(
+MULTIVERSION
+void gru_reset_before_backward_candidate(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, float *gates, float *input_projection_gradient,
-    float *previous_state_gradient) {
+    const float *state_gradient, const float *previous_state, float *gates,
+    float *input_projection_gradient, float *previous_state_gradient) {
     for (intptr_t b = 0; b < batch; b++) {
         const float *dh = state_gradient + b * hidden + first;
         const float *hp = previous_state + b * hidden + first;
@@ -68,16 +69,6 @@ ALWAYS_INLINE void reset_before_candidate_rows(
     }
 }
 
-MULTIVERSION
-void gru_reset_before_backward_candidate(
-    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
-    const float *state_gradient, const float *previous_state, float *gates,
-    float *input_projection_gradient, float *previous_state_gradient) {
-    reset_before_candidate_rows(
-        batch, hidden, first, width, time, lengths, state_gradient, previous_state, gates,
-        input_projection_gradient, previous_state_gradient);
-}
-
 ALWAYS_INLINE void reset_before_reset_units(
     intptr_t j, intptr_t count, const float *drh, const float *hp, float *dgh, float *dgx, float *dhp) {
     const vector16 r = load_partial16(dgh + j, count), d = load_partial16(drh + j, count);
@@ -87,7 +78,8 @@ ALWAYS_INLINE void reset_before_reset_units(
     store_partial16(dhp + j, load_partial16(dhp + j, count) + d * r, count);
 }
 
-ALWAYS_INLINE void reset_before_reset_rows(
+MULTIVERSION
+void gru_reset_before_backward_reset(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *reset_state_gradient, const float *previous_state, float *gates,
     float *input_projection_gradient, float *previous_state_gradient) {
@@ -102,16 +94,6 @@ ALWAYS_INLINE void reset_before_reset_rows(
             reset_before_reset_units(j, width - j < 16 ? width - j : 16, drh, hp, dgh, dgx, dhp);
         }
     }
-}
-
-MULTIVERSION
-void gru_reset_before_backward_reset(
-    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
-    const float *reset_state_gradient, const float *previous_state, float *gates,
-    float *input_projection_gradient, float *previous_state_gradient) {
-    reset_before_reset_rows(
-        batch, hidden, first, width, time, lengths, reset_state_gradient, previous_state, gates,
-        input_projection_gradient, previous_state_gradient);
 }
 
 // MARK: - Reset-after
@@ -135,7 +117,8 @@ ALWAYS_INLINE void reset_after_backward_units(
     store_partial16(dhp + j, d * z, count);
 }
 
-ALWAYS_INLINE void reset_after_backward_rows(
+MULTIVERSION
+void gru_reset_after_backward_columns(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
     const intptr_t *lengths, const float *state_gradient, const float *previous_state,
     float *gates, const float *candidate_hidden_term, float *input_projection_gradient,
@@ -157,13 +140,3 @@ ALWAYS_INLINE void reset_after_backward_rows(
     }
 }
 
-MULTIVERSION
-void gru_reset_after_backward_columns(
-    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time,
-    const intptr_t *lengths, const float *state_gradient, const float *previous_state,
-    float *gates, const float *candidate_hidden_term, float *input_projection_gradient,
-    float *previous_state_gradient) {
-    reset_after_backward_rows(
-        batch, hidden, first, width, time, lengths, state_gradient, previous_state, gates, candidate_hidden_term,
-        input_projection_gradient, previous_state_gradient);
-}
