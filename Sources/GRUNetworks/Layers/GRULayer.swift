@@ -227,6 +227,7 @@ public struct GRULayer: Sendable {
                     } else {
                         space.stateGradient.zero()
                     }
+                    space.biasGradientSums.zero()
                     sweepBackward(
                         direction: direction, steps: steps, batch: batch, lengths: lengths,
                         weights: views(layer: layer, direction: direction, weights: weights.baseAddress!),
@@ -273,7 +274,8 @@ public struct GRULayer: Sendable {
     }
 
     /// Walks one direction's steps in reverse, filling the projection gradients by time (input)
-    /// and by step (hidden) and leaving dL/dh_0 in `workspace.stateGradient`.
+    /// and by step (hidden), leaving dL/dh_0 in `workspace.stateGradient` and, with biases, the
+    /// threads' column sums of both gradients in `workspace.biasGradientSums`.
     private func sweepBackward(
         direction: Int, steps: Int, batch: Int, lengths: UnsafePointer<Int>,
         weights w: WeightViews, trace: GRUDirectionTrace,
@@ -301,10 +303,12 @@ public struct GRULayer: Sendable {
             recurrentMask: trace.recurrentMask.map { UnsafePointer($0.pointer) },
             maskedStates: trace.maskedStates.map { UnsafePointer($0.pointer) },
             recurrentInputGradient: trace.recurrentMask == nil ? nil : workspace.recurrentInputGradient.pointer,
+            biasGradientSums: config.hasBias ? workspace.biasGradientSums.pointer : nil,
             addOutputGradient: { time, dh, rows, units in addOutputGradient(time: time, to: dh, rows: rows, units: units) })
     }
 
-    /// Weight, bias and input gradients of one direction, each one GEMM over all T*B rows.
+    /// Weight and input gradients of one direction, each one GEMM over all T*B rows, and the
+    /// bias gradients from the sweep's column sums.
     private func accumulateParameterGradients(
         rows: Int, inputSize: Int, weights w: WeightViews, gradients g: GradientViews,
         layerInput: UnsafePointer<Float>, trace: GRUDirectionTrace,
@@ -337,8 +341,9 @@ public struct GRULayer: Sendable {
                 beta: 1, c: g.recurrentWeight + 2 * hidden * hidden, ldc: hidden)
         }
         if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
-            sumRows(dInput, rows: rows, width: h3, into: inputBias)
-            sumRows(dHidden, rows: rows, width: h3, into: recurrentBias)
+            // The sweep summed the columns step by step, while they were in cache.
+            PackedRecurrence.addBiasGradientSums(
+                workspace.biasGradientSums.pointer, hidden: hidden, inputBias: inputBias, recurrentBias: recurrentBias)
         }
         // dX = dGx W_ih, summed over directions.
         Matmul.gemm(
@@ -449,6 +454,7 @@ private struct BackwardWorkspace {
     let previousStateGradient: ScratchBuffer  // (B, H)
     let resetStateGradient: ScratchBuffer  // (B, H)
     let recurrentInputGradient: ScratchBuffer  // (B, H), d(h * mask) under recurrent dropout
+    let biasGradientSums: ScratchBuffer  // (parts, 2, 3H), the sweep's column sums
 
     init(steps: Int, batch: Int, hidden: Int) {
         // Every step writes its rows in full, masked rows included.
@@ -457,14 +463,8 @@ private struct BackwardWorkspace {
         previousStateGradient = ScratchBuffer(count: batch * hidden)
         resetStateGradient = ScratchBuffer(count: batch * hidden)
         recurrentInputGradient = ScratchBuffer(count: batch * hidden)
+        biasGradientSums = ScratchBuffer(count: PackedRecurrence.biasGradientSumsCount(hidden: hidden))
     }
-}
-
-/// Adds the column sums of a (rows, width) matrix into `sums`.
-private func sumRows(
-    _ matrix: UnsafePointer<Float>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Float>
-) {
-    Reductions.addColumnSums(rows: rows, width: width, matrix: matrix, into: sums)
 }
 
 private func expectShape(_ tensor: Tensor, _ shape: [Int], name: String) throws {

@@ -270,6 +270,10 @@ enum PackedRecurrence {
     ///   - recurrentMask: recurrent dropout's (B, H) mask, or nil; with it, maskedStates
     ///     (T, B, H) by step, the products' inputs, and recurrentInputGradient, (B, H) room for
     ///     dL/d(h * mask), which reaches dL/dh_{t-1} times the mask.
+    ///   - biasGradientSums: nil, or `biasGradientSumsCount(hidden:)` zeros: part p adds
+    ///     the column sums of the rows and units it computed at every step, of
+    ///     dL/d(input projection) at offset 6Hp and of dL/d(hidden projection) at 6Hp + 3H,
+    ///     while they are still in its cache (see `addBiasGradientSums`).
     ///   - addOutputGradient: adds dL/d output at a time to the given rows and units of dh.
     static func sweepBackward(
         variant: GRUVariant, weights: PackedRecurrentGradientWeights, steps: Int, batch: Int, reverse: Bool,
@@ -279,6 +283,7 @@ enum PackedRecurrence {
         resetStateGradient: UnsafeMutablePointer<Float>,
         recurrentMask: UnsafePointer<Float>? = nil, maskedStates: UnsafePointer<Float>? = nil,
         recurrentInputGradient: UnsafeMutablePointer<Float>? = nil,
+        biasGradientSums: UnsafeMutablePointer<Float>? = nil,
         addOutputGradient: (_ time: Int, _ dh: UnsafeMutablePointer<Float>, _ rows: Range<Int>, _ units: Range<Int>) -> Void
     ) {
         precondition(recurrentMask == nil || (maskedStates != nil && recurrentInputGradient != nil),
@@ -348,9 +353,47 @@ enum PackedRecurrence {
                                  units: units, hidden: hidden, adding: true)
                     }
                 }
+                if let biasGradientSums {
+                    let sums = biasGradientSums + part * 6 * hidden
+                    addColumnSums(dInput, rows: rows.count, units: units, hidden: hidden, into: sums)
+                    addColumnSums(stepGates, rows: rows.count, units: units, hidden: hidden, into: sums + 3 * hidden)
+                }
                 swap(&dh, &dhPrevious)
             }
         }
         if steps % 2 == 1 { stateGradient.update(from: previousStateGradient, count: batch * hidden) }
+    }
+
+    /// The room `sweepBackward` needs for its bias gradient sums: 2 x 3H per part.
+    static func biasGradientSumsCount(hidden: Int) -> Int {
+        ThreadTeam.defaultParts * 6 * hidden
+    }
+
+    /// Adds `biasGradientSums`' parts, in part order, into the input and recurrent bias
+    /// gradients (3H each).
+    static func addBiasGradientSums(
+        _ biasGradientSums: UnsafePointer<Float>, hidden: Int,
+        inputBias: UnsafeMutablePointer<Float>, recurrentBias: UnsafeMutablePointer<Float>
+    ) {
+        for part in 0..<ThreadTeam.defaultParts {
+            let sums = biasGradientSums + part * 6 * hidden
+            for j in 0..<(3 * hidden) {
+                inputBias[j] += sums[j]
+                recurrentBias[j] += sums[3 * hidden + j]
+            }
+        }
+    }
+
+    /// Adds the column sums of `rows` rows of a (rows, 3H) buffer, for `units` of each gate
+    /// block, into the same columns of `sums` (3H).
+    private static func addColumnSums(
+        _ matrix: UnsafePointer<Float>, rows: Int, units: Range<Int>, hidden: Int,
+        into sums: UnsafeMutablePointer<Float>
+    ) {
+        for gate in 0..<3 {
+            let first = gate * hidden + units.lowerBound
+            Reductions.addColumnSums(
+                rows: rows, width: units.count, stride: 3 * hidden, matrix: matrix + first, into: sums + first)
+        }
     }
 }
