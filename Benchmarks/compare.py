@@ -56,8 +56,8 @@ def parse_records(text: str, source: str) -> list[Record]:
         raise ValueError(f"{source}: expected a JSON array of records, found {type(records).__name__}")
     expected = set(harness.RECORD_KEYS)
     for record in records:
-        # Added by --rounds, and GRUKit's sgemm ceiling.
-        keys = set(record) - {"round_medians_ms", "sgemm_gflops"}
+        # Added by --rounds, and GRUKit's sgemm ceiling and kernels.
+        keys = set(record) - {"round_medians_ms", "sgemm_gflops", "kernels"}
         if keys != expected:
             missing, extra = sorted(expected - keys), sorted(keys - expected)
             harness.log(f"warning: {source}: record {record.get('case')}/{record.get('mode')} "
@@ -201,6 +201,10 @@ def machine_lines(records: list[Record]) -> list[str]:
         if s4:
             line += f"; S4 forward at {100 * s4['gflops'] / ceiling:.0f}% of the best"
         lines.append(line)
+    kernels = next((record["kernels"] for record in records
+                    if record["framework"] == GRUKIT and record.get("kernels")), None)
+    if kernels:
+        lines.append(f"GRUKit's kernels: {kernels}")
     return lines
 
 

@@ -29,7 +29,8 @@ Record schema (one JSON object per measurement; the scripts print a JSON array):
                          to the peak resident set (see measure_peak_memory)
 
 GRUKit's records also carry sgemm_gflops, its BLAS's sgemm (1024^3, all cores)
-measured in the same run; compare.py's --rounds adds round_medians_ms.
+measured in the same run, and kernels, what its own kernels run on this processor
+(instruction set, one-row weight prefetch); compare.py's --rounds adds round_medians_ms.
 """
 
 from __future__ import annotations

@@ -44,6 +44,22 @@ static bool few_rows_prefetch(void) {
 #endif
 }
 
+bool gru_kernel_prefetches_few_rows(void) { return few_rows_prefetch(); }
+
+const char *gru_kernel_instruction_set(void) {
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+    // The order in which the loader picks among the MULTIVERSION clones.
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return "AVX-512";
+    if (__builtin_cpu_supports("avx2")) return "AVX2";
+    return "x86-64 baseline";
+#elif defined(__aarch64__)
+    return "NEON";
+#else
+    return "baseline";
+#endif
+}
+
 // MARK: - Forward
 
 intptr_t gru_forward_packed_count(intptr_t hidden) {

@@ -48,6 +48,7 @@ struct BenchCommand: ParsableCommand {
             if !json {
                 print("BLAS: \(BLASLibrary.configuration)")
                 print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads; sgemm 1024^3: \(format(sgemm)) GFLOP/s")
+                print("GRUKit kernels: \(KernelReport.summary)")
                 print("case         mode     B    T     I     H    median ms   GFLOP/s   steps/s")
             }
             var records: [BenchmarkRecord] = []
@@ -55,6 +56,7 @@ struct BenchCommand: ParsableCommand {
                 var record = try GRUBenchmark.measure(
                     benchmarkCase, repeats: repeats ?? (quick ? 3 : defaultRepeats(benchmarkCase)), warmups: quick ? 1 : 2)
                 record.sgemmGflops = sgemm
+                record.kernels = KernelReport.summary
                 if memory && benchmarkCase.mode == .train {
                     record.peakMemoryMb = try measureInFreshProcess(benchmarkCase)
                 }

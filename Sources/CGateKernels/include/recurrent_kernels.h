@@ -12,6 +12,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+// The instruction set of the kernel versions the loader chose for this processor: "AVX-512",
+// "AVX2" or "x86-64 baseline" on x86-64 Linux, where each kernel is built in those three.
+const char *gru_kernel_instruction_set(void);
+// Whether blocks of one or two rows prefetch their weights ahead: yes but on AMD processors,
+// whose hardware prefetcher keeps up without it.
+bool gru_kernel_prefetches_few_rows(void);
+
 // Hidden units per forward panel, and per backward panel.
 #define GRU_FORWARD_PANEL_UNITS 16
 #define GRU_BACKWARD_PANEL_UNITS 32

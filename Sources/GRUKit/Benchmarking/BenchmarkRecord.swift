@@ -21,12 +21,14 @@ public struct BenchmarkRecord: Codable, Sendable {
     /// The machine's sgemm (1024^3 through GRUKit's BLAS, all cores) measured in the same run,
     /// the ceiling the large forward case is judged against; GRUKit's records only.
     public var sgemmGflops: Double?
+    /// GRUKit's own kernels on this processor (`KernelReport.summary`); GRUKit's records only.
+    public var kernels: String?
 
     enum CodingKeys: String, CodingKey {
         case framework, version, `case`, mode, batch, steps, repeats, threads, gflops
         case inputSize = "input_size", hiddenSize = "hidden_size", medianMs = "median_ms", minMs = "min_ms"
         case sequenceStepsPerS = "sequence_steps_per_s", peakMemoryMb = "peak_memory_mb"
-        case sgemmGflops = "sgemm_gflops"
+        case sgemmGflops = "sgemm_gflops", kernels
     }
 
     /// Writes every key, `peak_memory_mb` as null when it was not measured, as the schema asks.
@@ -48,6 +50,7 @@ public struct BenchmarkRecord: Codable, Sendable {
         try container.encode(sequenceStepsPerS, forKey: .sequenceStepsPerS)
         try container.encode(peakMemoryMb, forKey: .peakMemoryMb)
         try container.encodeIfPresent(sgemmGflops, forKey: .sgemmGflops)
+        try container.encodeIfPresent(kernels, forKey: .kernels)
     }
 
     /// A record of `benchmarkCase` from its sorted timings in seconds (per step for streaming).
@@ -70,5 +73,6 @@ public struct BenchmarkRecord: Codable, Sendable {
         sequenceStepsPerS = Double(steps * benchmarkCase.batch) / median
         peakMemoryMb = nil
         sgemmGflops = nil
+        kernels = nil
     }
 }

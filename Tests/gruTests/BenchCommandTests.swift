@@ -1,0 +1,72 @@
+import Foundation
+import GRUKit
+import Testing
+
+/// `gru bench` run as a user runs it: the JSON records Benchmarks/compare.py merges (the
+/// schema of Benchmarks/harness.py, GFLOP/s by the issue's definition), the table's machine
+/// lines, and a bad case name.
+struct BenchCommandTests {
+    /// Every key of a record in Benchmarks/harness.py's RECORD_KEYS.
+    static let schemaKeys: Set<String> = [
+        "framework", "version", "case", "mode", "batch", "steps", "input_size", "hidden_size",
+        "median_ms", "min_ms", "repeats", "threads", "gflops", "sequence_steps_per_s", "peak_memory_mb",
+    ]
+
+    private func records(_ arguments: [String]) throws -> [[String: Any]] {
+        let result = try CommandRunner.run(["bench", "--quick", "--json"] + arguments)
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+        return try #require(parsed as? [[String: Any]], "expected a JSON array of objects: \(result.standardOutput)")
+    }
+
+    @Test func jsonRecordsFollowTheSchemaAndCountFlopsAsTheIssueDefines() throws {
+        let records = try records(["--memory", "--cases", "S1,S2,stream-H128,B2-T5-I4-H8"])
+        #expect(records.map { "\($0["case"]!) \($0["mode"]!)" }
+            == ["S1 forward", "S2 forward", "S2 train", "stream-H128 stream", "B2-T5-I4-H8 forward"])
+        for record in records {
+            let name = "\(record["case"]!) \(record["mode"]!)"
+            #expect(Self.schemaKeys.isSubset(of: Set(record.keys)), "\(name): keys \(record.keys.sorted())")
+            #expect(record["framework"] as? String == "gruKit")
+            #expect(record["kernels"] as? String == KernelReport.summary, "\(name)")
+            let sgemm = try #require(record["sgemm_gflops"] as? Double)
+            #expect(sgemm > 0, "\(name)")
+            let median = try #require(record["median_ms"] as? Double), fastest = try #require(record["min_ms"] as? Double)
+            #expect(median > 0 && fastest > 0 && fastest <= median, "\(name): min \(fastest), median \(median)")
+            #expect(record["repeats"] as? Int == 3, "\(name)")
+            // 2 * 3 * (I*H + H*H) per step and sequence; training 3x; a stream record is one step.
+            let batch = try #require(record["batch"] as? Int), steps = try #require(record["steps"] as? Int)
+            let input = try #require(record["input_size"] as? Int), hidden = try #require(record["hidden_size"] as? Int)
+            let mode = try #require(record["mode"] as? String)
+            let flops = 6.0 * Double(input * hidden + hidden * hidden) * Double(steps * batch) * (mode == "train" ? 3 : 1)
+            let gflops = try #require(record["gflops"] as? Double)
+            #expect(abs(gflops - flops / (median / 1000) / 1e9) <= 1e-6 * gflops, "\(name): \(gflops) GFLOP/s")
+            if mode == "stream" { #expect(batch == 1 && steps == 1, "\(name)") }
+            // Peak memory is measured for training steps only, and a step needs some.
+            if mode == "train" {
+                let peak = try #require(record["peak_memory_mb"] as? Double, "\(name): no peak memory")
+                #expect(peak > 0, "\(name)")
+            } else {
+                #expect(record["peak_memory_mb"] is NSNull, "\(name)")
+            }
+        }
+    }
+
+    @Test func tableNamesTheBLASKernelsAndEveryCase() throws {
+        let result = try CommandRunner.run(["bench", "--quick", "--cases", "S1,B2-T5-I4-H8"])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("BLAS: ") })
+        #expect(lines.contains { $0.hasPrefix("kernel: ") && $0.contains("sgemm 1024^3: ") })
+        #expect(lines.contains("GRUKit kernels: \(KernelReport.summary)"))
+        #expect(lines.contains { $0.hasPrefix("S1 ") && $0.contains("forward") })
+        #expect(lines.contains { $0.hasPrefix("B2-T5-I4-H8 ") && $0.contains("forward") })
+    }
+
+    @Test func unknownCaseIsOneLineError() throws {
+        let result = try CommandRunner.run(["bench", "--quick", "--cases", "S1,S9"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+        #expect(result.standardError.contains("'S9'"), "\(result.standardError)")
+        #expect(result.standardOutput.isEmpty, "\(result.standardOutput)")
+    }
+}
