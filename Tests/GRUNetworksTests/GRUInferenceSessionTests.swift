@@ -26,6 +26,10 @@ struct GRUInferenceSessionTests {
         Case(variant: .resetAfter, batch: 3, hidden: 33),
         Case(variant: .resetAfter, batch: 19, hidden: 70),  // split by rows
         Case(variant: .resetBefore, batch: 8, hidden: 440, layers: 2, bidirectional: true),
+        // Split by rows: both variants, a second layer reading the first's output, both
+        // directions.
+        Case(variant: .resetBefore, batch: 19, hidden: 70),
+        Case(variant: .resetAfter, batch: 17, hidden: 40, layers: 2, bidirectional: true),
     ]
 
     @Test(arguments: cases)
