@@ -204,7 +204,7 @@ def machine_lines(records: list[Record]) -> list[str]:
     kernels = next((record["kernels"] for record in records
                     if record["framework"] == GRUKIT and record.get("kernels")), None)
     if kernels:
-        lines.append(f"GRUKit's kernels: {kernels}")
+        lines.append(f"GRUKit kernels: {kernels}")
     return lines
 
 
