@@ -5,16 +5,16 @@ import Testing
 /// The kernel report against what Linux says of the processor in /proc/cpuinfo, read
 /// independently of the compiler's CPU detection.
 struct KernelReportTests {
-    /// The first "flags" and "vendor_id" lines of /proc/cpuinfo, or nil off Linux x86-64.
+    /// The processor's flags (`BLASLibrary.processorFlags`) and the first "vendor_id" line of
+    /// /proc/cpuinfo, or nil off x86-64 Linux.
     static func cpuInfo() -> (flags: Set<String>, vendor: String)? {
         #if os(Linux) && arch(x86_64)
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        func field(_ name: String) -> String? {
-            text.split(separator: "\n").first { $0.hasPrefix(name) }
-                .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
-        }
-        guard let flags = field("flags"), let vendor = field("vendor_id") else { return nil }
-        return (Set(flags.split(separator: " ").map(String.init)), vendor)
+        let flags = BLASLibrary.processorFlags()
+        guard !flags.isEmpty,
+              let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("vendor_id") }),
+              let colon = line.firstIndex(of: ":") else { return nil }
+        return (flags, line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         #else
         return nil
         #endif
