@@ -94,4 +94,69 @@ struct GRUInferenceSessionTests {
             expectApproximatelyEqual(state!, whole.finalState, absoluteTolerance: 2e-6, "final state")
         }
     }
+
+    static let stepCases: [Case] = [
+        Case(variant: .resetAfter, batch: 1, hidden: 40),  // one thread
+        Case(variant: .resetAfter, batch: 1, hidden: 300),  // split by units, a partial panel
+        Case(variant: .resetBefore, batch: 1, hidden: 40),
+        Case(variant: .resetBefore, batch: 1, hidden: 300),
+        Case(variant: .resetAfter, batch: 1, hidden: 140, layers: 3),  // layers feed each other
+        Case(variant: .resetBefore, batch: 1, hidden: 140, layers: 2),
+    ]
+
+    /// `step` against `run` on the same single steps (the same kernels, so the same bits) and
+    /// against the whole sequence.
+    @Test(arguments: stepCases)
+    func stepEqualsRunOnEachStep(_ testCase: Case) throws {
+        let hidden = testCase.hidden, inputSize = 4, steps = 7
+        let configuration = GRUConfiguration(
+            inputSize: inputSize, hiddenSize: hidden, layerCount: testCase.layers, variant: testCase.variant)
+        let gru = GRU(configuration: configuration, seed: 7)
+        var random = RandomData(seed: 8)
+        let input = random.tensor([steps, 1, inputSize])
+        let initialState = random.tensor([testCase.layers, 1, hidden])
+        let whole = try gru.forward(input, initialState: initialState)
+        let stepping = GRUInferenceSession(gru), running = GRUInferenceSession(gru)
+        var state = initialState.scalars
+        var runState = initialState
+        for t in 0..<steps {
+            let x = Array(input.scalars[(t * inputSize)..<((t + 1) * inputSize)])
+            try stepping.step(x, state: &state)
+            let result = try running.run(Tensor(shape: [1, 1, inputSize], scalars: x), initialState: runState)
+            #expect(state == result.finalState.scalars, "step \(t)")
+            expectApproximatelyEqual(
+                Array(state.suffix(hidden)), whole.output.scalars[(t * hidden)..<((t + 1) * hidden)].map(Double.init),
+                absoluteTolerance: 2e-6, "step \(t) output")
+            runState = result.finalState
+        }
+        expectApproximatelyEqual(state, whole.finalState.scalars.map(Double.init), absoluteTolerance: 2e-6, "final state")
+    }
+
+    /// Bad input to `step` is one line naming what was expected, and leaves the state alone.
+    @Test func stepRejectsBadInputAndKeepsTheState() throws {
+        let gru = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 4, layerCount: 2), seed: 1)
+        let session = GRUInferenceSession(gru)
+        let kept: [Float] = (0..<8).map { Float($0) / 10 }
+        func expectError(_ fragments: [String], input: [Float], state: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
+            var state = state
+            let before = state
+            expectInputError(fragments, sourceLocation: sourceLocation) { try session.step(input, state: &state) }
+            #expect(state.elementsEqual(before) { $0 == $1 || ($0.isNaN && $1.isNaN) }, sourceLocation: sourceLocation)
+        }
+        expectError(["input has 4 values", "expected 3"], input: [1, 2, 3, 4], state: kept)
+        expectError(["state has 4 values", "expected 8", "2 layers"], input: [1, 2, 3], state: [0, 0, 0, 0])
+        expectError(["step input", "NaN"], input: [1, .nan, 3], state: kept)
+        var infinite = kept
+        infinite[5] = .infinity
+        expectError(["state", "NaN or infinite"], input: [1, 2, 3], state: infinite)
+        let bidirectional = GRUInferenceSession(
+            GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 4, isBidirectional: true), seed: 1))
+        var state = [Float](repeating: 0, count: 8)
+        let error = #expect(throws: GRUInputError.self) { try bidirectional.step([1, 2, 3], state: &state) }
+        #expect(error?.description.contains("bidirectional") == true)
+        // The session still steps after the errors.
+        var good = kept
+        try session.step([1, 2, 3], state: &good)
+        #expect(good != kept)
+    }
 }

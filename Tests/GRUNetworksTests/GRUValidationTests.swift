@@ -10,17 +10,7 @@ struct GRUValidationTests {
 
     private func expectError(_ fragments: [String], _ body: () throws -> Void,
                              sourceLocation: SourceLocation = #_sourceLocation) {
-        do {
-            try body()
-            Issue.record("expected an error containing \(fragments)", sourceLocation: sourceLocation)
-        } catch let error as GRUInputError {
-            for fragment in fragments {
-                #expect(error.description.contains(fragment), "\(error.description)", sourceLocation: sourceLocation)
-            }
-            #expect(!error.description.contains("\n"), sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-        }
+        expectInputError(fragments, sourceLocation: sourceLocation, body)
     }
 
     @Test func rejectsWrongInputShapes() {

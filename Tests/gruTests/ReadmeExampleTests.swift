@@ -23,5 +23,15 @@ struct ReadmeExampleTests {
         try gru.save(to: url)
         let loaded = try GRU.load(contentsOf: url)
         #expect(loaded.parameters == gru.parameters)
+
+        let streaming = GRU(configuration: GRUConfiguration(inputSize: 8, hiddenSize: 16), seed: 1)
+        let session = GRUInferenceSession(streaming)
+        var state = [Float](repeating: 0, count: 16)
+        let frames = [[Float]](repeating: [Float](repeating: 0.1, count: 8), count: 5)
+        for frame in frames { try session.step(frame, state: &state) }
+        let whole = try streaming.forward(Tensor(shape: [5, 1, 8], scalars: frames.flatMap { $0 }))
+        for (stepped, expected) in zip(state, whole.finalState.scalars) {
+            #expect(abs(stepped - expected) <= 2e-6)
+        }
     }
 }

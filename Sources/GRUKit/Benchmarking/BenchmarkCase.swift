@@ -6,7 +6,8 @@ public struct BenchmarkCase: Equatable, Sendable {
         case forward
         /// Forward plus full BPTT, gradients of every weight and of the input.
         case train
-        /// One step at a time with the state carried; timed per step.
+        /// One sequence (B = 1) one step at a time with the state carried, through
+        /// `GRUInferenceSession.step`; timed per step.
         case stream
     }
 

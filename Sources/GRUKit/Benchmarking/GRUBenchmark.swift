@@ -97,11 +97,15 @@ private final class Workload {
     let session: GRUInferenceSession
     let input: Tensor
     let outputGradient: Tensor
-    var state: Tensor
-    /// Streaming: single-step inputs (1, B, I), cycled through.
-    let stepInputs: [Tensor]
+    /// Streaming: the state carried from step to step, and single-step inputs (I values),
+    /// cycled through.
+    var state: [Float]
+    let stepInputs: [[Float]]
 
     init(_ benchmarkCase: BenchmarkCase) throws {
+        guard benchmarkCase.mode != .stream || benchmarkCase.batch == 1 else {
+            throw GRUInputError("streaming cases step one sequence; \(benchmarkCase.name) has B = \(benchmarkCase.batch)")
+        }
         self.benchmarkCase = benchmarkCase
         let configuration = GRUConfiguration(
             inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize, variant: .resetAfter)
@@ -114,10 +118,9 @@ private final class Workload {
                        scalars: (0..<(steps * batch * configuration.inputSize)).map { _ in generator.uniform(-1, 1) })
         outputGradient = Tensor(shape: [steps, batch, configuration.outputSize],
                                 repeating: 1 / Float(steps * batch))
-        state = Tensor(shape: [1, batch, configuration.hiddenSize])
+        state = [Float](repeating: 0, count: configuration.hiddenSize)
         stepInputs = (0..<(benchmarkCase.mode == .stream ? 16 : 0)).map { _ in
-            Tensor(shape: [1, batch, configuration.inputSize],
-                   scalars: (0..<(batch * configuration.inputSize)).map { _ in generator.uniform(-1, 1) })
+            (0..<configuration.inputSize).map { _ in generator.uniform(-1, 1) }
         }
     }
 
@@ -130,7 +133,7 @@ private final class Workload {
             _ = try gru.backward(result, outputGradient: outputGradient)
         case .stream:
             for step in 0..<benchmarkCase.steps {
-                state = try session.run(stepInputs[step % stepInputs.count], initialState: state).finalState
+                try session.step(stepInputs[step % stepInputs.count], state: &state)
             }
         }
     }

@@ -113,12 +113,13 @@ enum PackedRecurrence {
     /// - Parameters:
     ///   - input: (1, I) x_t; inputProjection: (1, 3H) room for W_ih x_t.
     ///   - state: (1, H) h_{t-1} on entry, h_t on return; spare: (1, H) room.
+    ///   - output: (1, H) receives h_t as well, or nil.
     ///   - gates: (1, 3H), resetState: (1, H): reset-before's room for the gates and r * h.
     static func runStreamingStep(
         variant: GRUVariant, weights: PackedRecurrentWeights, inputWeights: PackedInputWeights, descending: Bool,
         lengths: UnsafePointer<Int>, input: UnsafePointer<Float>, inputProjection: UnsafeMutablePointer<Float>,
         state: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
-        resetState: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+        resetState: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>?
     ) {
         let panelCount = weights.panelCount
         let sharing = Sharing(batch: 1, hidden: weights.hidden, panelCount: panelCount)
