@@ -16,11 +16,11 @@ public enum ThreadTeam {
     /// returns when all are done. `parts` is `requestedParts`, or 1 when the team is busy.
     public static func run(parts requestedParts: Int, _ body: (_ part: Int, _ parts: Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            var context = TeamTask(body: body)
-            withUnsafeMutablePointer(to: &context) { pointer in
+            let task = TeamTask(body: body)
+            withExtendedLifetime(task) {
                 _ = gru_team_run(requestedParts, { raw, part, parts in
-                    raw!.assumingMemoryBound(to: TeamTask.self).pointee.body(part, parts)
-                }, pointer)
+                    Unmanaged<TeamTask>.fromOpaque(raw!)._withUnsafeGuaranteedRef { $0.body(part, parts) }
+                }, Unmanaged.passUnretained(task).toOpaque())
             }
         }
     }
@@ -39,7 +39,12 @@ public enum ThreadTeam {
     }
 }
 
-/// A run's body, reached by the team's threads through a raw pointer.
-private struct TeamTask {
+/// A run's body, reached by the team's threads through an unretained reference. A class, so
+/// that they call the body without touching a reference count: copying the closure out of
+/// raw memory retained and released its context on every part, an atomic on a cache line
+/// that both cores then wrote (in a profile of one-step streaming at H = 128, 11% of the
+/// samples were retains and releases, 5% after).
+private final class TeamTask {
     let body: (Int, Int) -> Void
+    init(body: @escaping (Int, Int) -> Void) { self.body = body }
 }
