@@ -29,7 +29,7 @@ struct NpyHeader {
             throw FormatError(name, "malformed header \(Self.quoted(bytes)): \(error.reason)")
         }
         guard case .dictionary(let pairs) = literal else {
-            throw FormatError(name, "malformed header \(Self.quoted(bytes)): expected a dict, found \(literal.pythonText)")
+            throw FormatError(name, "malformed header \(Self.quoted(bytes)): expected a dict, found \(Self.abbreviated(literal.pythonText))")
         }
         // As in Python, a repeated key keeps its last value.
         var fields: [String: PythonLiteral] = [:]
@@ -87,10 +87,14 @@ struct NpyHeader {
 
     /// The header text for an error message, trimmed and shortened to stay on one line.
     private static func quoted(_ bytes: [UInt8]) -> String {
-        var text = String(decoding: bytes, as: UTF8.self)
+        let text = String(decoding: bytes, as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
             .replacingOccurrences(of: "\n", with: "\\n")
-        if text.count > 80 { text = String(text.prefix(77)) + "..." }
-        return "\"\(text)\""
+        return "\"\(abbreviated(text))\""
+    }
+
+    /// At most 80 characters of `text`, for a message.
+    private static func abbreviated(_ text: String) -> String {
+        text.count > 80 ? String(text.prefix(77)) + "..." : text
     }
 }

@@ -36,8 +36,13 @@ struct PythonLiteralSyntaxError: Error {
 
 /// A recursive-descent parser for one Python literal held in ASCII or UTF-8 bytes.
 struct PythonLiteralParser {
+    /// The deepest nesting of dicts, tuples and lists read. numpy writes a dict holding a
+    /// tuple; without a limit, a header of 50,000 opening brackets overflowed the stack.
+    static let maximumDepth = 32
+
     private let bytes: [UInt8]
     private var position = 0
+    private var depth = 0
 
     /// A parser over the given bytes.
     init(_ bytes: [UInt8]) {
@@ -57,6 +62,12 @@ struct PythonLiteralParser {
     private mutating func parseValue() throws(PythonLiteralSyntaxError) -> PythonLiteral {
         skipWhitespace()
         guard let byte = peek() else { throw failure("expected a value, found the end") }
+        let opensContainer = byte == UInt8(ascii: "{") || byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[")
+        if opensContainer {
+            guard depth < Self.maximumDepth else { throw failure("values nested more than \(Self.maximumDepth) deep") }
+            depth += 1
+        }
+        defer { if opensContainer { depth -= 1 } }
         switch byte {
         case UInt8(ascii: "{"): return try parseDictionary()
         case UInt8(ascii: "("): return try parseParenthesized()

@@ -58,4 +58,47 @@ struct AtomicWriteTests {
             try writeAtomically(Data([1]), to: url)
         }
     }
+
+    @Test("a symbolic link is kept and the file it names is replaced")
+    func followsSymbolicLinks() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let target = directory.appendingPathComponent("target.bin"), link = directory.appendingPathComponent("link.bin")
+        try Data([1]).write(to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        try writeAtomically(Data([7, 8]), to: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path)
+        #expect(try Data(contentsOf: target) == Data([7, 8]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["link.bin", "target.bin"])
+    }
+
+    @Test("a device is written in place, not replaced by a regular file")
+    func writesDevicesInPlace() throws {
+        try writeAtomically(Data([1, 2, 3]), to: URL(fileURLWithPath: "/dev/null"))
+        var status = stat()
+        #expect(stat("/dev/null", &status) == 0)
+        #expect(status.st_mode & S_IFMT == S_IFCHR)
+    }
+
+    @Test("several files: a failure before the renames replaces none and leaves no temporary files")
+    func severalFilesAllOrNothing() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let first = directory.appendingPathComponent("first.bin"), second = directory.appendingPathComponent("second.bin")
+        try Data([1]).write(to: first)
+        expectFormatError(subject: directory.path + "/missing/x.bin", containing: ["cannot write the file"]) {
+            try writeAtomically([(Data([2]), first), (Data([3]), directory.appendingPathComponent("missing/x.bin"))])
+        }
+        let taken = directory.appendingPathComponent("taken")
+        try FileManager.default.createDirectory(at: taken, withIntermediateDirectories: false)
+        expectFormatError(subject: taken.path, containing: ["cannot replace the file", "Is a directory"]) {
+            try writeAtomically([(Data([2]), first), (Data([3]), taken)])
+        }
+        #expect(try Data(contentsOf: first) == Data([1]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["first.bin", "taken"])
+
+        try writeAtomically([(Data([2]), first), (Data([3]), second)])
+        #expect(try Data(contentsOf: first) == Data([2]))
+        #expect(try Data(contentsOf: second) == Data([3]))
+    }
 }

@@ -220,6 +220,11 @@ struct NpyTests {
             Rejection(testDescription: "fortran_order not a bool",
                       data: npyFile("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", payload: two),
                       fragments: ["header 'fortran_order' is 0; expected True or False"]),
+            Rejection(testDescription: "nested 50,000 deep",
+                      data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': "
+                                    + String(repeating: "(", count: 50_000) + String(repeating: ")", count: 50_000) + "}",
+                                    version: 2, payload: two),
+                      fragments: ["malformed header", "nested more than 32 deep"]),
             Rejection(testDescription: "shape too large",
                       data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", payload: two),
                       fragments: ["byte size overflows"]),
