@@ -1,3 +1,5 @@
+import GRUTensor
+
 /// The shape of a (possibly stacked, possibly bidirectional) GRU: everything that fixes the
 /// number and shapes of its parameters, plus the variant that fixes its math.
 public struct GRUConfiguration: Equatable, Hashable, Sendable, Codable {
@@ -38,8 +40,20 @@ public struct GRUConfiguration: Equatable, Hashable, Sendable, Codable {
     /// The number of initial or final states, layers * D.
     public var stateCount: Int { layerCount * directionCount }
 
+    /// The number of parameters, or nil when it is too large to count in an `Int` (sizes from
+    /// a command line are checked with it before anything is allocated).
+    public var parameterCountIfRepresentable: Int? {
+        typealias Checked = CheckedArithmetic
+        let h = hiddenSize
+        let biases = hasBias ? Checked.product(6, h) : 0
+        let first = Checked.sum(Checked.product(3, h, inputSize), Checked.product(3, h, h), biases)
+        let upper = Checked.sum(Checked.product(3, h, directionCount, h), Checked.product(3, h, h), biases)
+        return Checked.product(directionCount, Checked.sum(first, Checked.product(upper, layerCount - 1)))
+    }
+
     /// The input width of the given layer: I for layer 0, D * H above it.
     public func inputSize(ofLayer layer: Int) -> Int {
         layer == 0 ? inputSize : outputSize
     }
 }
+

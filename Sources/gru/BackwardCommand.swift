@@ -26,6 +26,10 @@ struct BackwardCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputPaths(
+                [("--output", output)],
+                inputs: weightOptions.inputPaths + sequenceOptions.inputPaths
+                    + [("--grad-output", gradOutput), ("--grad-final-state", gradFinalState)])
             let gru = try weightOptions.load()
             let result = try sequenceOptions.run(gru)
             let outputGradient = try SequenceFiles.readTensor(
@@ -37,6 +41,10 @@ struct BackwardCommand: ParsableCommand {
                 result, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
             let tensors = [("input", gradients.input), ("initial_state", gradients.initialState)]
                 + PyTorchGRUNames.namedTensors(of: gradients.parameters).map { ($0.name, $0.tensor) }
+            if let (name, _) = tensors.first(where: { !$0.1.isFinite }) {
+                throw GRUInputError(
+                    "the gradient '\(name)' overflowed to NaN or infinity; expected finite gradients (are the output or final state gradients too large for float32?)")
+            }
             try SafetensorsFile(
                 tensors.map { (name: $0.0, tensor: $0.1) },
                 metadata: ["variant": gru.configuration.variant.rawValue],

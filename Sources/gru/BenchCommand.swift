@@ -31,7 +31,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: .hidden) var measureMemoryOf: String?
 
     func validate() throws {
-        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        if let repeats, !(1...1_000_000).contains(repeats) {
+            throw ValidationError("--repeats must be in 1...1000000, got \(repeats)")
+        }
     }
 
     func run() throws {
@@ -79,11 +81,15 @@ struct BenchCommand: ParsableCommand {
             if !standard.isEmpty {
                 selected += standard.map(adjusted)
             } else if let shape = BenchmarkCase(shapeName: name) {
+                try checkFitsInMemory(bytes: shape.estimatedBytes, "case \(name)")
                 selected.append(shape)
             } else {
                 throw ValidationError(
                     "unknown case '\(name)'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256")
             }
+        }
+        guard !selected.isEmpty else {
+            throw ValidationError("--cases '\(cases)' names no case; expected names such as S1,stream-H128 or B32-T25-I128-H256")
         }
         return selected
     }

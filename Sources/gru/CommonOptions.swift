@@ -16,6 +16,9 @@ struct WeightOptions: ParsableArguments {
     func load() throws -> GRU {
         try GRU.load(contentsOf: URL(fileURLWithPath: weights), variant: variant)
     }
+
+    /// The files read, for `checkOutputPaths`.
+    var inputPaths: [(option: String, path: String?)] { [("--weights", weights)] }
 }
 
 /// The sequences to run and their optional state and lengths.
@@ -33,6 +36,11 @@ struct SequenceOptions: ParsableArguments {
     var batchFirst = false
 
     var layout: SequenceLayout { batchFirst ? .batchFirst : .timeMajor }
+
+    /// The files read, for `checkOutputPaths`.
+    var inputPaths: [(option: String, path: String?)] {
+        [("--input", input), ("--initial-state", initialState), ("--lengths", lengths)]
+    }
 
     func run(_ gru: GRU) throws -> GRUForwardResult {
         let inputTensor = try SequenceFiles.readTensor(URL(fileURLWithPath: input), role: "input", rank: 3)

@@ -20,14 +20,17 @@ struct ForwardCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputPaths(
+                [("--output", output), ("--final-state", finalState)],
+                inputs: weightOptions.inputPaths + sequenceOptions.inputPaths)
             let gru = try weightOptions.load()
             let result = try sequenceOptions.run(gru)
-            try Npy.write(result.output, to: URL(fileURLWithPath: output))
+            // Both files or neither: a final state that cannot be written keeps the old output.
+            var files = [(data: Npy.encode(result.output), url: URL(fileURLWithPath: output))]
+            if let finalState { files.append((Npy.encode(result.finalState), URL(fileURLWithPath: finalState))) }
+            try writeAtomically(files)
             print("output \(result.output.shape) -> \(output)")
-            if let finalState {
-                try Npy.write(result.finalState, to: URL(fileURLWithPath: finalState))
-                print("final state \(result.finalState.shape) -> \(finalState)")
-            }
+            if let finalState { print("final state \(result.finalState.shape) -> \(finalState)") }
         }
     }
 }

@@ -16,6 +16,6 @@ struct GRUCommand: ParsableCommand {
     /// Selects fast BLAS kernels (see KernelSelection), then runs the command line.
     static func main() {
         KernelSelection.restartWithFasterKernelsIfNeeded()
-        main(nil)
+        main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -31,6 +31,10 @@ struct InitCommand: ParsableCommand {
             let configuration = GRUConfiguration(
                 inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layers,
                 isBidirectional: bidirectional, hasBias: !noBias, variant: variant)
+            // The float32 values, and the file's bytes made from them.
+            try checkFitsInMemory(
+                bytes: CheckedArithmetic.product(8, configuration.parameterCountIfRepresentable),
+                "a GRU with --input-size \(inputSize), --hidden-size \(hiddenSize) and --layers \(layers)")
             let gru = GRU(configuration: configuration, initialization: initialization, seed: seed)
             try gru.save(to: URL(fileURLWithPath: output))
             print("\(gru.parameters.values.count) parameters (\(variant.rawValue), \(initialization.rawValue) initialization) -> \(output)")

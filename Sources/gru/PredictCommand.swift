@@ -25,6 +25,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputPaths([("--output", output)], inputs: [("--data", data)])
             let table = try PredictionJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
                 outputFile: URL(fileURLWithPath: output), format: format

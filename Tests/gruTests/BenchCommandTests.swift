@@ -69,4 +69,17 @@ struct BenchCommandTests {
         #expect(result.standardError.contains("'S9'"), "\(result.standardError)")
         #expect(result.standardOutput.isEmpty, "\(result.standardOutput)")
     }
+
+    /// A case list that names nothing, or a shape larger than memory, fails before timing.
+    @Test(arguments: [
+        (",", "names no case"),
+        ("B1-T1-I1-H3074457345618258603", "more memory than can be counted"),
+        ("B100000-T100000-I100000-H100000", "GiB of memory; this machine has"),
+    ])
+    func casesThatCannotRunAreOneLineErrors(_ cases: String, _ fragment: String) throws {
+        let result = try CommandRunner.run(["bench", "--quick", "--cases", cases])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+        #expect(result.standardError.contains(fragment), "\(result.standardError)")
+    }
 }

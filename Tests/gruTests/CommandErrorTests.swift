@@ -98,4 +98,56 @@ struct CommandErrorTests {
         #expect(result.standardError.contains("'sideways'"))
         #expect(result.standardError.contains("reset-after"))
     }
+
+    /// The bytes of a file of the test directory.
+    private func contents(_ name: String) throws -> Data {
+        try Data(contentsOf: directory.url.appendingPathComponent(name))
+    }
+
+    @Test func outputsThatWouldOverwriteAnInputOrEachOtherAreRefused() throws {
+        let before = try contents("x.npy")
+        let overInput = try CommandRunner.run(
+            ["forward", "--weights", directory.path("w.safetensors"), "--input", directory.path("x.npy"),
+             "--output", directory.path("./x.npy")])
+        expectFailure(overInput, mentions: ["--output", "x.npy", "is the file given to --input"])
+        #expect(try contents("x.npy") == before)
+        let overWeights = try CommandRunner.run(
+            ["backward", "--weights", directory.path("w.safetensors"), "--input", directory.path("x.npy"),
+             "--grad-output", directory.path("x.npy"), "--output", directory.path("w.safetensors")])
+        expectFailure(overWeights, mentions: ["is the file given to --weights"])
+        let twice = try forward(extra: ["--final-state", directory.path("y.npy")])
+        expectFailure(twice, mentions: ["--final-state", "is the file given to --output", "its own file"])
+    }
+
+    @Test func aFinalStateThatCannotBeWrittenKeepsTheOldOutput() throws {
+        try Data("kept".utf8).write(to: directory.url.appendingPathComponent("old.npy"))
+        let result = try CommandRunner.run(
+            ["forward", "--weights", directory.path("w.safetensors"), "--input", directory.path("x.npy"),
+             "--output", directory.path("old.npy"), "--final-state", directory.path("no-such-directory/h.npy")])
+        expectFailure(result, mentions: ["no-such-directory/h.npy", "cannot write the file"])
+        #expect(try contents("old.npy") == Data("kept".utf8))
+    }
+
+    @Test func gradientsThatOverflowAreAnErrorAndNothingIsWritten() throws {
+        try Npy.write(Tensor(shape: [5, 2, 4], repeating: 3e38), to: directory.url.appendingPathComponent("dy-huge.npy"))
+        let result = try CommandRunner.run(
+            ["backward", "--weights", directory.path("w.safetensors"), "--input", directory.path("x.npy"),
+             "--grad-output", directory.path("dy-huge.npy"), "--output", directory.path("y.npy")])
+        expectFailure(result, mentions: ["overflowed to NaN or infinity", "too large for float32"])
+    }
+
+    @Test func aGRUTooLargeForMemoryIsRefusedBeforeAllocating() throws {
+        for size in ["50000", "3074457345618258603"] {
+            let result = try CommandRunner.run(
+                ["init", "--input-size", "3", "--hidden-size", size, "--output", directory.path("y.npy")])
+            expectFailure(result, mentions: ["--hidden-size \(size)", "this machine has"])
+        }
+    }
+
+    @Test func aNegativeValueReachesTheOptionsCheck() throws {
+        let result = try CommandRunner.run(
+            ["init", "--input-size", "3", "--hidden-size", "-4", "--output", directory.path("y.npy")])
+        #expect(result.exitCode == 64)
+        #expect(result.standardError.contains("--hidden-size must be at least 1, got -4"), "\(result.standardError)")
+    }
 }

@@ -1,3 +1,5 @@
+import GRUTensor
+
 /// One standard benchmark shape: time-major, one layer, reset-after, float32.
 public struct BenchmarkCase: Equatable, Sendable {
     /// What is timed.
@@ -44,6 +46,19 @@ public struct BenchmarkCase: Equatable, Sendable {
         case .train: return 3 * perStep * Double(steps)
         case .stream: return perStep
         }
+    }
+
+    /// About how many bytes measuring the case holds at once, or nil when that is too large to
+    /// count: the weights three times (the values, their gradients, the packed copies) and, per
+    /// step and sequence, the input, its gradient and 16 H of states, gates, projections and
+    /// their gradients (training's caches; a forward call holds less).
+    public var estimatedBytes: Int? {
+        typealias Checked = CheckedArithmetic
+        let h = hiddenSize, i = inputSize
+        let rows = mode == .stream ? batch : Checked.product(batch, steps)
+        let weights = Checked.product(18, h, Checked.sum(i, h))
+        let perRow = Checked.sum(Checked.product(2, i), Checked.product(16, h))
+        return Checked.product(4, Checked.sum(weights, Checked.product(rows, perRow)))
     }
 
     /// A case with the given streaming length (steps per timed call).
