@@ -79,4 +79,33 @@ struct TrainCommandTests {
         #expect(typo.exitCode == 1)
         #expect(typo.standardError.contains("unknown key \"hiden_size\""))
     }
+
+    /// A new run into a directory that holds a trained model changes nothing until its first
+    /// epoch is saved: a run that fails before then leaves the model loadable as it was.
+    @Test func aFailedRunLeavesTheEarlierModelAsItWas() throws {
+        #expect(try train("kept", ["--epochs", "2"]).exitCode == 0)
+        let files = ["model.json", "weights.safetensors", "checkpoint.safetensors", "log.jsonl", "curve.svg"]
+        let before = try files.map { try Data(contentsOf: directory.url.appendingPathComponent("kept/\($0)")) }
+        // Ten hidden units, not six (the last flag wins), at a rate that diverges in epoch 1.
+        let failed = try train("kept", ["--epochs", "2", "--hidden-size", "10", "--optimizer", "sgd", "--momentum", "0.9", "--learning-rate", "3e38"])
+        #expect(failed.exitCode == 1)
+        #expect(failed.standardError.contains("the training loss became"), "\(failed.standardError)")
+        let after = try files.map { try Data(contentsOf: directory.url.appendingPathComponent("kept/\($0)")) }
+        for (name, (old, new)) in zip(files, zip(before, after)) { #expect(old == new, "\(name)") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("kept")).sorted() == files.sorted())
+    }
+
+    @Test func sizesBeyondMemoryOrRangeAreOneLineErrors() throws {
+        for (flags, fragment) in [
+            (["--hidden-size", "50000"], "more than this machine's"),
+            (["--hidden-size", "3037000500"], "more parameters than can be counted"),
+            (["--batch-size", "9223372036854775807"], "batch size is 9223372036854775807; expected 1...1073741824"),
+        ] {
+            let result = try train("too-large", ["--epochs", "1"] + flags)
+            #expect(result.exitCode == 1, "\(flags)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+            #expect(result.standardError.contains(fragment), "\(result.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: directory.path("too-large")))
+        }
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A `gru train` run: reads the data, builds or restores the model, and hands back a trainer
-/// ready to run, with the model directory's configuration written.
+/// ready to run, which writes the model directory's configuration with its first checkpoint.
 public struct TrainingJob {
     /// The settings given on the command line and in the config file.
     public var recipe: TrainingRecipe
@@ -65,7 +65,9 @@ public struct TrainingJob {
         if resume {
             try trainer.resume(from: directory.loadCheckpoint(configuration: manifest.model))
         }
-        try directory.saveManifest(manifest)
+        // Written with the first epoch's checkpoint, not now: a run that fails or is stopped
+        // before then leaves a directory that holds an earlier model as it was.
+        trainer.manifest = manifest
         return Prepared(trainer: trainer, manifest: manifest, training: training, validation: validation)
     }
 

@@ -67,18 +67,13 @@ public struct ModelDirectory: Sendable {
     /// Writes the configuration, creating the directory.
     public func saveManifest(_ manifest: Manifest) throws {
         try createIfNeeded()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(try encoder.encode(manifest), to: manifestURL)
+        try writeAtomically(try manifestData(manifest), to: manifestURL)
     }
 
     /// Writes the weights users load.
     public func saveWeights(_ model: SequenceModel) throws {
         try createIfNeeded()
-        try SafetensorsFile(
-            model.namedTensors, metadata: ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue],
-            fileName: weightsURL.path
-        ).write(to: weightsURL)
+        try writeAtomically(try weightsData(model), to: weightsURL)
     }
 
     /// Writes the resume checkpoint in one atomic file.
@@ -86,6 +81,50 @@ public struct ModelDirectory: Sendable {
         model: SequenceModel, bestParameters: [Float]?, optimizer: OptimizerState, state: TrainingState
     ) throws {
         try createIfNeeded()
+        try writeAtomically(
+            try checkpointData(model: model, bestParameters: bestParameters, optimizer: optimizer, state: state),
+            to: checkpointURL)
+    }
+
+    /// Writes the history as JSON lines (one object per epoch) and as an SVG chart.
+    public func saveReport(_ history: [EpochRecord], title: String) throws {
+        try writeAtomically(try reportFiles(history, title: title))
+    }
+
+    /// Writes everything a finished epoch leaves, all files flushed before any replaces its
+    /// old version (see `writeAtomically`): the configuration (when given), the weights users
+    /// load, the checkpoint, the log and the curve. A new run in a directory that holds an
+    /// older one so changes nothing before its first epoch ends, and never leaves one run's
+    /// configuration beside the other's weights.
+    public func saveEpoch(
+        manifest: Manifest?, weights: SequenceModel, model: SequenceModel, bestParameters: [Float]?,
+        optimizer: OptimizerState, state: TrainingState, title: String
+    ) throws {
+        try createIfNeeded()
+        var files = try manifest.map { [(data: try manifestData($0), url: manifestURL)] } ?? []
+        files.append((try weightsData(weights), weightsURL))
+        files.append((try checkpointData(model: model, bestParameters: bestParameters, optimizer: optimizer, state: state),
+                      checkpointURL))
+        files += try reportFiles(state.history, title: title)
+        try writeAtomically(files)
+    }
+
+    private func manifestData(_ manifest: Manifest) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(manifest)
+    }
+
+    private func weightsData(_ model: SequenceModel) throws -> Data {
+        try SafetensorsFile(
+            model.namedTensors, metadata: ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue],
+            fileName: weightsURL.path
+        ).encoded()
+    }
+
+    private func checkpointData(
+        model: SequenceModel, bestParameters: [Float]?, optimizer: OptimizerState, state: TrainingState
+    ) throws -> Data {
         var tensors = model.namedTensors
         tensors += optimizer.buffers.sorted { $0.key < $1.key }.map {
             (name: "optimizer.\($0.key)", tensor: Tensor(shape: [$0.value.count], scalars: $0.value))
@@ -97,11 +136,10 @@ public struct ModelDirectory: Sendable {
             "state": String(decoding: try encoder.encode(state), as: UTF8.self),
             "optimizer_step_count": String(optimizer.stepCount),
         ]
-        try SafetensorsFile(tensors, metadata: metadata, fileName: checkpointURL.path).write(to: checkpointURL)
+        return try SafetensorsFile(tensors, metadata: metadata, fileName: checkpointURL.path).encoded()
     }
 
-    /// Writes the history as JSON lines (one object per epoch) and as an SVG chart.
-    public func saveReport(_ history: [EpochRecord], title: String) throws {
+    private func reportFiles(_ history: [EpochRecord], title: String) throws -> [(data: Data, url: URL)] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var lines = Data()
@@ -109,8 +147,7 @@ public struct ModelDirectory: Sendable {
             lines.append(try encoder.encode(record))
             lines.append(0x0A)
         }
-        try writeAtomically(lines, to: logURL)
-        try writeAtomically(Data(TrainingCurveChart.svg(history, title: title).utf8), to: curveURL)
+        return [(lines, logURL), (Data(TrainingCurveChart.svg(history, title: title).utf8), curveURL)]
     }
 
     // MARK: - Reading

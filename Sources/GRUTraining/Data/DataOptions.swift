@@ -3,6 +3,10 @@
 /// The defaults suit the common case; the CLI maps its flags onto these fields, and stores them
 /// with the model so evaluation and prediction read their files the same way as training did.
 public struct DataOptions: Sendable, Equatable, Codable {
+    /// The largest window, horizon, sequence length or batch size accepted, 2^30: larger
+    /// values are typing mistakes, and near Int.max the arithmetic on them would overflow.
+    public static let largestCount = 1 << 30
+
     /// The file format; nil takes it from the file extension.
     public var format: DataFormat?
     /// The task; nil takes the format's default (classify for .csv, .tsv, .ts; tag for .conll;

@@ -66,8 +66,9 @@ enum PlainTextLoader {
     ///
     /// - Throws: `FormatError` naming the file for a sequence length below 1 or fewer than two tokens.
     static func parse(_ file: DataFile, options: DataOptions) throws -> Records {
-        guard options.sequenceLength >= 1 else {
-            throw FormatError(file.name, "sequence length \(options.sequenceLength) is not valid; expected at least 1")
+        guard (1...DataOptions.largestCount).contains(options.sequenceLength) else {
+            throw FormatError(
+                file.name, "sequence length \(options.sequenceLength) is not valid; expected 1...\(DataOptions.largestCount)")
         }
         let tokenizer = options.tokenizer ?? .characters
         let endsWithLineBreak = file.bytes.last == UInt8(ascii: "\n")

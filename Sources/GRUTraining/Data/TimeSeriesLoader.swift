@@ -144,8 +144,9 @@ enum TimeSeriesLoader {
     ///   repeated column names, or no numeric column; naming `file:line` for a row
     ///   with the wrong number of fields.
     static func parse(_ file: DataFile, delimiter: UInt8, options: DataOptions, window: Int, horizon: Int) throws -> Records {
-        guard window >= 1, horizon >= 1 else {
-            throw FormatError(file.name, "window \(window) and horizon \(horizon) are not valid; expected both at least 1")
+        guard (1...DataOptions.largestCount).contains(window), (1...DataOptions.largestCount).contains(horizon) else {
+            throw FormatError(
+                file.name, "window \(window) and horizon \(horizon) are not valid; expected both in 1...\(DataOptions.largestCount)")
         }
         let records = try DelimitedRecords.records(in: file, delimiter: delimiter, quoting: delimiter == UInt8(ascii: ","))
         var skipped = SkipReport()

@@ -1,4 +1,6 @@
+import Foundation
 import GRUNetworks
+import GRUTensor
 
 /// Everything that rebuilds a sequence model: its task, input, GRU, head and dropout. Saved
 /// as JSON in the model directory.
@@ -91,5 +93,25 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                              ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout)] {
             try require((0..<1).contains(rate), "\(name) is \(rate); expected a rate in [0, 1)")
         }
+        // Sizes from a command line or a model.json: an allocation too large to make traps,
+        // so it is refused first. Training holds the parameters five times over (values,
+        // gradients, two optimizer buffers, the best epoch's copy).
+        let available = ProcessInfo.processInfo.physicalMemory
+        let count = parameterCountIfRepresentable
+        guard let bytes = CheckedArithmetic.product(20, count), UInt64(bytes) <= available else {
+            let sizes = "hidden size \(hiddenSize), \(layerCount) layers, \(gruInputSize) inputs and \(outputSize) outputs"
+            let parameters = count.map { "\($0) parameters" } ?? "more parameters than can be counted"
+            throw GRUInputError(
+                "model configuration: \(sizes) make \(parameters), more than this machine's \(available >> 30) GiB of memory holds for training")
+        }
+    }
+
+    /// The number of parameters (embedding, GRU, output layer), or nil when it is too large to
+    /// count in an `Int`.
+    public var parameterCountIfRepresentable: Int? {
+        let embedding = CheckedArithmetic.product(vocabularySize ?? 0, embeddingSize ?? 0)
+        let directions = isBidirectional ? 2 : 1
+        let head = CheckedArithmetic.product(outputSize, CheckedArithmetic.sum(CheckedArithmetic.product(directions, hiddenSize), 1))
+        return CheckedArithmetic.sum(embedding, gru.parameterCountIfRepresentable, head)
     }
 }

@@ -30,6 +30,9 @@ public final class Trainer {
     private let objective: TaskObjective
     private var optimizer: any Optimizer
     private var bestParameters: [Float]?
+    /// The model directory's configuration, written with every epoch's checkpoint (see
+    /// `ModelDirectory.saveEpoch`); nil leaves model.json as it is.
+    public var manifest: ModelDirectory.Manifest?
 
     /// A trainer for `model` on `training`, validating on `validation` (when given) after each
     /// epoch and checkpointing into `directory` (when given).
@@ -123,8 +126,15 @@ public final class Trainer {
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
             sequencesPerSecond: Double(sequences) / max(trainingSeconds, 1e-9))
         finishEpoch(record, validationLoss: evaluation?.monitored)
-        try directory?.saveCheckpoint(model: model, bestParameters: bestParameters, optimizer: optimizer.state, state: state)
-        try directory?.saveReport(state.history, title: "GRUKit \(model.configuration.task.rawValue): \(training.source)")
+        if let directory {
+            // The weights users load: the best epoch's under early stopping, as at the end.
+            var weights = model
+            if let bestParameters, options.earlyStoppingPatience != nil { weights.parameters = bestParameters }
+            try directory.saveEpoch(
+                manifest: manifest, weights: weights, model: model, bestParameters: bestParameters,
+                optimizer: optimizer.state, state: state,
+                title: "GRUKit \(model.configuration.task.rawValue): \(training.source)")
+        }
         report(.epoch(record))
         if let reason = state.stopReason { report(.stopped(reason)) }
     }

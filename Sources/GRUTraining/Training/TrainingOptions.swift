@@ -77,7 +77,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             if !condition { throw GRUInputError("training options: \(message)") }
         }
         try require(epochs > 0, "epochs is \(epochs); expected at least 1")
-        try require(batchSize > 0, "batch size is \(batchSize); expected at least 1")
+        try require((1...DataOptions.largestCount).contains(batchSize), "batch size is \(batchSize); expected 1...\(DataOptions.largestCount)")
         try require(learningRate > 0 && learningRate.isFinite, "learning rate is \(learningRate); expected a positive number")
         try require(momentum >= 0 && momentum < 1, "momentum is \(momentum); expected [0, 1)")
         try require(!nesterov || (optimizer == .sgd && momentum > 0), "Nesterov momentum needs the sgd optimizer and a momentum above 0")
@@ -86,7 +86,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try require(clipValue.map { $0 > 0 } ?? true, "clip value must be positive")
         try require(stepSize > 0, "step size is \(stepSize); expected at least 1")
         try require(decayFactor > 0 && decayFactor < 1, "decay factor is \(decayFactor); expected (0, 1)")
-        try require(warmupSteps >= 0, "warm-up steps is \(warmupSteps); expected at least 0")
+        try require((0...DataOptions.largestCount).contains(warmupSteps), "warm-up steps is \(warmupSteps); expected 0...\(DataOptions.largestCount)")
         try require(earlyStoppingPatience.map { $0 > 0 } ?? true, "early stopping patience must be at least 1")
         try require(validationFraction > 0 && validationFraction < 1, "validation fraction is \(validationFraction); expected (0, 1)")
         try require(maximumLength.map { $0 > 0 } ?? true, "maximum length must be at least 1")
