@@ -108,4 +108,29 @@ struct TrainCommandTests {
             #expect(!FileManager.default.fileExists(atPath: directory.path("too-large")))
         }
     }
+
+    @Test func resumingWithADifferentSettingIsAnError() throws {
+        #expect(try train("resumed", ["--epochs", "1"]).exitCode == 0)
+        let checkpoint = try Data(contentsOf: directory.url.appendingPathComponent("resumed/checkpoint.safetensors"))
+        let result = try train("resumed", ["--epochs", "2", "--resume", "--hidden-size", "9"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("--hidden-size 9 (the checkpointed run has 6)"), "\(result.standardError)")
+        #expect(try Data(contentsOf: directory.url.appendingPathComponent("resumed/checkpoint.safetensors")) == checkpoint)
+        // The same settings, and a longer run, are what --resume takes.
+        #expect(try train("resumed", ["--epochs", "2", "--resume"]).exitCode == 0)
+    }
+
+    @Test(arguments: [
+        (#"{"epochs": 1.5}"#, #"key "epochs" is 1.5; expected an integer"#),
+        (#"{"optimizer": "foo"}"#, #"key "optimizer" is "foo"; expected one of sgd, adam, adamw, rmsprop"#),
+        (#"{"learning_rate": null}"#, #"key "learning_rate" is null; expected a number"#),
+    ])
+    func configValuesOfTheWrongKindNameTheKeyAndWhatItTakes(_ json: String, _ fragment: String) throws {
+        let name = "config-\(abs(json.hashValue)).json"
+        try json.write(to: directory.url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        let result = try train("never", ["--config", directory.path(name)])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains(fragment), "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1)
+    }
 }

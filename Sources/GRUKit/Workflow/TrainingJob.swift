@@ -40,6 +40,10 @@ public struct TrainingJob {
             }
             manifest = try directory.loadManifest()
             // A resumed run keeps its settings; only a longer run may be asked for.
+            if let conflict = recipe.conflict(withResumed: manifest) {
+                throw GRUInputError(
+                    "--resume continues the checkpointed run with its own settings, but \(conflict) was given; leave it out, or train a new model in another directory")
+            }
             if let epochs = recipe.epochs { manifest.training.epochs = epochs }
         } else {
             let options = recipe.trainingOptions

@@ -68,15 +68,38 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw FormatError(url.path, "unknown key \"\(unknown)\"; expected one of \(known.sorted().joined(separator: ", "))")
         }
-        do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            return try decoder.decode(TrainingRecipe.self, from: data)
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw FormatError(url.path, "key \"\(key)\": \(context.debugDescription)")
-        } catch {
-            throw FormatError(url.path, "cannot be read as a training configuration (\(error))")
+        if let key = object.keys.sorted().first(where: { object[$0] is NSNull }) {
+            throw FormatError(url.path, "key \"\(key)\" is null; expected \(expectation(forKey: key)), or no key for the default")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        if let recipe = try? decoder.decode(TrainingRecipe.self, from: data) { return recipe }
+        // Decoding errors name Swift types and coding paths; find the key whose value does
+        // not fit, one key at a time, and say what it takes.
+        for key in object.keys.sorted() {
+            let single = try JSONSerialization.data(withJSONObject: [key: object[key]!])
+            if (try? decoder.decode(TrainingRecipe.self, from: single)) == nil {
+                let value = (try? JSONSerialization.data(withJSONObject: object[key]!, options: [.fragmentsAllowed]))
+                    .map { String(decoding: $0, as: UTF8.self) } ?? "\(object[key]!)"
+                throw FormatError(url.path, "key \"\(key)\" is \(value); expected \(expectation(forKey: key))")
+            }
+        }
+        throw FormatError(url.path, "cannot be read as a training configuration")
+    }
+
+    /// What the configuration key `key` takes, in words: "an integer", "one of sgd, adam".
+    static func expectation(forKey key: String) -> String {
+        guard let field = Mirror(reflecting: TrainingRecipe()).children.first(where: { $0.label.map(snakeCase) == key }) else {
+            return "a value"
+        }
+        let type = Swift.type(of: field.value)
+        if let listing = type as? AllowedValuesListing.Type { return "one of " + listing.allowedValues.joined(separator: ", ") }
+        switch type {
+        case is Int?.Type, is UInt64?.Type: return "an integer"
+        case is Float?.Type, is Double?.Type: return "a number"
+        case is Bool?.Type: return "true or false"
+        case is [String]?.Type: return "a list of strings"
+        default: return "a value"
         }
     }
 
@@ -155,7 +178,7 @@ extension TrainingRecipe {
         Mirror(reflecting: TrainingRecipe()).children.compactMap { $0.label.map(snakeCase) }
     }
 
-    private static func snakeCase(_ name: String) -> String {
+    fileprivate static func snakeCase(_ name: String) -> String {
         name.reduce(into: "") { result, character in
             if character.isUppercase {
                 result += "_" + character.lowercased()
@@ -164,4 +187,13 @@ extension TrainingRecipe {
             }
         }
     }
+}
+
+/// The values a setting given by name takes, for configuration errors.
+protocol AllowedValuesListing {
+    static var allowedValues: [String] { get }
+}
+
+extension Optional: AllowedValuesListing where Wrapped: CaseIterable & RawRepresentable, Wrapped.RawValue == String {
+    static var allowedValues: [String] { Wrapped.allCases.map(\.rawValue) }
 }

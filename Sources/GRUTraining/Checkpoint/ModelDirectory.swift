@@ -110,9 +110,25 @@ public struct ModelDirectory: Sendable {
     }
 
     private func manifestData(_ manifest: Manifest) throws -> Data {
+        try Self.jsonEncoder(pretty: true).encode(manifest)
+    }
+
+    /// JSON as the directory's files hold it: sorted keys, and infinities and NaN as the strings
+    /// "Infinity", "-Infinity" and "NaN" (a loss that overflowed is still recorded).
+    static func jsonEncoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(manifest)
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return encoder
+    }
+
+    /// Reads what `jsonEncoder` writes.
+    static func jsonDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return decoder
     }
 
     private func weightsData(_ model: SequenceModel) throws -> Data {
@@ -130,8 +146,7 @@ public struct ModelDirectory: Sendable {
             (name: "optimizer.\($0.key)", tensor: Tensor(shape: [$0.value.count], scalars: $0.value))
         }
         if let bestParameters { tensors.append((name: "best_parameters", tensor: Tensor(shape: [bestParameters.count], scalars: bestParameters))) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = Self.jsonEncoder()
         let metadata = [
             "state": String(decoding: try encoder.encode(state), as: UTF8.self),
             "optimizer_step_count": String(optimizer.stepCount),
@@ -140,8 +155,7 @@ public struct ModelDirectory: Sendable {
     }
 
     private func reportFiles(_ history: [EpochRecord], title: String) throws -> [(data: Data, url: URL)] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = Self.jsonEncoder()
         var lines = Data()
         for record in history {
             lines.append(try encoder.encode(record))
@@ -161,9 +175,30 @@ public struct ModelDirectory: Sendable {
             throw FormatError(manifestURL.path, "cannot read the model configuration; expected a model directory written by gru train")
         }
         do {
-            return try JSONDecoder().decode(Manifest.self, from: data)
+            let manifest = try Self.jsonDecoder().decode(Manifest.self, from: data)
+            try manifest.model.validate()
+            return manifest
+        } catch let error as GRUInputError {
+            throw FormatError(manifestURL.path, error.description)
+        } catch let error as DecodingError {
+            throw FormatError(manifestURL.path, "is not a valid model configuration: \(Self.describe(error))")
         } catch {
             throw FormatError(manifestURL.path, "is not a valid model configuration (\(error))")
+        }
+    }
+
+    /// A decoding error of model.json in words, naming the key by its path ("model.hiddenSize").
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            "\"" + (context.codingPath + (key.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".") + "\""
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "the key \(path(context, key)) is missing"
+        case .valueNotFound(_, let context): return "\(path(context)) is null"
+        case .typeMismatch(let type, let context): return "\(path(context)) is not of type \(type)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
         }
     }
 
@@ -192,7 +227,7 @@ public struct ModelDirectory: Sendable {
         let file = try SafetensorsFile.read(contentsOf: checkpointURL)
         let name = checkpointURL.path
         guard let stateText = file.metadata["state"],
-              let state = try? JSONDecoder().decode(TrainingState.self, from: Data(stateText.utf8)),
+              let state = try? Self.jsonDecoder().decode(TrainingState.self, from: Data(stateText.utf8)),
               let stepCount = file.metadata["optimizer_step_count"].flatMap(Int.init) else {
             throw FormatError(name, "has no readable training state; expected a checkpoint written by gru train")
         }

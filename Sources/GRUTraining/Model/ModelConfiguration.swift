@@ -100,9 +100,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         let count = parameterCountIfRepresentable
         guard let bytes = CheckedArithmetic.product(20, count), UInt64(bytes) <= available else {
             let sizes = "hidden size \(hiddenSize), \(layerCount) layers, \(gruInputSize) inputs and \(outputSize) outputs"
-            let parameters = count.map { "\($0) parameters" } ?? "more parameters than can be counted"
+            guard let count else { throw GRUInputError("model configuration: \(sizes) make more parameters than can be counted") }
             throw GRUInputError(
-                "model configuration: \(sizes) make \(parameters), more than this machine's \(available >> 30) GiB of memory holds for training")
+                "model configuration: \(sizes) make \(count) parameters, more than this machine's \(available >> 30) GiB of memory holds for training")
         }
     }
 

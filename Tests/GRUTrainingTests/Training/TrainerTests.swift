@@ -256,6 +256,25 @@ struct TrainerTests {
         #expect(log.split(separator: "\n").count == run.options.epochs)
     }
 
+    /// A checkpoint whose state holds infinities (a best loss that overflowed) is written and
+    /// read back as it was, not refused by the JSON encoder.
+    @Test func aCheckpointKeepsInfiniteLosses() throws {
+        let data = try DataDirectory()
+        defer { data.remove() }
+        let run = try Run(in: data)
+        let directory = try run.modelDirectory("model", in: data)
+        let trainer = try run.trainer(directory)
+        var state = trainer.state
+        state.bestLoss = .infinity
+        state.history = [EpochRecord(epoch: 1, trainingLoss: .infinity, validation: nil, learningRate: 0.1,
+                                     seconds: 0, sequencesPerSecond: 0)]
+        try directory.saveCheckpoint(model: trainer.model, bestParameters: nil, optimizer: OptimizerState(stepCount: 0, buffers: [:]), state: state)
+        try directory.saveReport(state.history, title: "overflow")
+        let loaded = try directory.loadCheckpoint(configuration: run.configuration)
+        #expect(loaded.state.bestLoss == .infinity)
+        #expect(loaded.state.history.first?.trainingLoss == .infinity)
+    }
+
     // MARK: - Failure
 
     /// A forecast model under mean squared error at a learning rate that makes every step
