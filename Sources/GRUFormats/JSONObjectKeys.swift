@@ -1,42 +1,53 @@
 import Foundation
 
-/// The member names of the top-level JSON object in `bytes`, in order and with any repeats.
+/// The first key that an object in the JSON text `bytes` names twice, with the key of the
+/// object it is in (nil for the top level); nil when no object repeats a key.
 ///
 /// JSONSerialization keeps one value per repeated key without saying so; this scan finds the
-/// repeats. It assumes `bytes` is valid JSON whose top level is an object, which the caller has
-/// checked with JSONSerialization.
-func topLevelJSONObjectKeys(_ bytes: [UInt8]) -> [String] {
-    var keys: [String] = []
-    var depth = 0
+/// repeats, at any depth (a tensor named twice, or `variant` twice in `__metadata__`). It
+/// assumes `bytes` is valid JSON, which the caller has checked with JSONSerialization.
+func firstRepeatedJSONObjectKey(_ bytes: [UInt8]) -> (key: String, object: String?)? {
+    /// An open object (its keys so far and its own key) or an array (nil).
+    var open: [(keys: Set<String>, name: String?)?] = []
+    var lastKey: String?
     var expectingKey = false
     var index = 0
     while index < bytes.count {
         switch bytes[index] {
         case UInt8(ascii: "\""):
             let end = endOfJSONString(bytes, from: index)
-            if depth == 1 && expectingKey {
+            if expectingKey, var object = open.last ?? nil {
                 // Decoding the quoted text as a JSON fragment applies every escape exactly.
                 let quoted = Data(bytes[index..<end])
                 if let key = try? JSONSerialization.jsonObject(with: quoted, options: .fragmentsAllowed) as? String {
-                    keys.append(key)
+                    if object.keys.contains(key) { return (key, object.name) }
+                    object.keys.insert(key)
+                    open[open.count - 1] = object
+                    lastKey = key
                 }
                 expectingKey = false
             }
             index = end
             continue
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            depth += 1
-            expectingKey = depth == 1
+        case UInt8(ascii: "{"):
+            // The object's own key: the key just read, when it is a member of an object.
+            let name = (open.last ?? nil) != nil ? lastKey : nil
+            open.append((keys: [], name: name))
+            expectingKey = true
+        case UInt8(ascii: "["):
+            open.append(nil)
+            expectingKey = false
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
-            depth -= 1
+            _ = open.popLast()
+            expectingKey = false
         case UInt8(ascii: ","):
-            expectingKey = depth == 1
+            expectingKey = (open.last ?? nil) != nil
         default:
             break
         }
         index += 1
     }
-    return keys
+    return nil
 }
 
 /// The index just past the closing quote of the JSON string whose opening quote is at `start`.

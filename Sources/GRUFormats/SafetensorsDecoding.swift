@@ -19,7 +19,8 @@ extension SafetensorsFile {
     ///   repeats; an entry is not an object; a dtype is not F32, F64, F16, BF16, I32 or I64; a
     ///   shape is not a list of non-negative integers; `data_offsets` is not `[begin, end]`
     ///   with begin <= end; the byte length disagrees with shape and dtype; a range lies outside
-    ///   the buffer or overlaps another; or a metadata value is not a string.
+    ///   the buffer, overlaps another or leaves a gap; bytes follow the last tensor; or a metadata
+    ///   value is not a string.
     public init(decoding data: Data, name: String) throws {
         self.init(fileName: name)
         let (header, bufferStart) = try Self.readHeader(data, name: name)
@@ -36,12 +37,22 @@ extension SafetensorsFile {
 
         // Stable order: by position in the buffer, then by name for empty tensors.
         entries.sort { ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name) }
+        // As in the reference implementation, the tensors fill the buffer: no overlaps, no
+        // gaps, nothing after them (bytes that no tensor claims mean a damaged or joined file).
         var previous: (name: String, range: Range<Int>)?
         for entry in entries where !entry.range.isEmpty {
-            if let previous, entry.range.lowerBound < previous.range.upperBound {
+            let end = previous?.range.upperBound ?? 0
+            if let previous, entry.range.lowerBound < end {
                 throw FormatError(name, "tensors '\(previous.name)' \(Self.offsetsText(previous.range)) and '\(entry.name)' \(Self.offsetsText(entry.range)) overlap; expected disjoint data_offsets")
             }
+            if entry.range.lowerBound > end {
+                throw FormatError(name, "tensor '\(entry.name)' starts at byte \(entry.range.lowerBound) of the data buffer; expected \(end), where \(previous.map { "'\($0.name)' ends" } ?? "the buffer starts") (no gaps)")
+            }
             previous = (entry.name, entry.range)
+        }
+        let end = previous?.range.upperBound ?? 0
+        guard end == bufferSize else {
+            throw FormatError(name, "the tensors fill \(end) bytes of the \(bufferSize)-byte data buffer; expected them to fill it (trailing bytes)")
         }
 
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
@@ -78,10 +89,11 @@ extension SafetensorsFile {
         guard let header = parsed as? [String: Any] else {
             throw FormatError(name, "header is \(jsonText(parsed)); expected a JSON object of tensor entries")
         }
-        let keys = topLevelJSONObjectKeys(headerBytes)
-        var seen = Set<String>()
-        if let repeated = keys.first(where: { !seen.insert($0).inserted }) {
-            throw FormatError(name, "header names '\(repeated)' twice; expected unique tensor names")
+        if let repeated = firstRepeatedJSONObjectKey(headerBytes) {
+            guard let object = repeated.object else {
+                throw FormatError(name, "header names '\(repeated.key)' twice; expected unique tensor names")
+            }
+            throw FormatError(name, "header's '\(object)' names '\(repeated.key)' twice; expected unique keys")
         }
         return (header, 8 + Int(headerLength))
     }

@@ -138,11 +138,11 @@ struct SafetensorsTests {
         #expect(file.sourceElementTypes == ["d": "F64", "i": "I32", "l": "I64"])
     }
 
-    @Test("names follow the buffer order, not the header order; holes and padding are allowed")
+    @Test("names follow the buffer order, not the header order; the header may be padded")
     func bufferOrder() throws {
-        let header = "{" + [entry("z", "F32", [1], 0, 4), entry("a", "F32", [1], 8, 12), entry("m", "F32", [0], 4, 4)]
+        let header = "{" + [entry("z", "F32", [1], 0, 4), entry("a", "F32", [1], 4, 8), entry("m", "F32", [0], 4, 4)]
             .joined(separator: ",") + "}    "
-        let buffer = littleEndianBytes([Float(1).bitPattern, 0, Float(2).bitPattern])
+        let buffer = littleEndianBytes([Float(1).bitPattern, Float(2).bitPattern])
         let file = try SafetensorsFile(decoding: safetensorsFile(header, buffer: buffer), name: "o.safetensors")
         #expect(file.names == ["z", "m", "a"])
         #expect(file["a"]?.scalars == [2])
@@ -225,6 +225,22 @@ struct SafetensorsTests {
             Rejection(testDescription: "duplicate names written with escapes",
                       data: one(entry("w", "F32", [1], 0, 4) + "," + entry(#"\u0077"#, "F32", [1], 0, 4)),
                       fragments: ["header names 'w' twice"]),
+            Rejection(testDescription: "duplicate metadata key",
+                      data: one(#""__metadata__":{"variant":"reset-after","variant":"reset-before"},"# + entry("w", "F32", [1], 0, 4)),
+                      fragments: ["header's '__metadata__' names 'variant' twice; expected unique keys"]),
+            Rejection(testDescription: "duplicate key in an entry",
+                      data: one(#""w":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}"#),
+                      fragments: ["header's 'w' names 'shape' twice"]),
+            Rejection(testDescription: "a gap between tensors",
+                      data: safetensorsFile("{" + entry("a", "F32", [1], 0, 4) + "," + entry("b", "F32", [1], 8, 12) + "}",
+                                            buffer: Array(repeating: 0, count: 12)),
+                      fragments: ["tensor 'b' starts at byte 8 of the data buffer; expected 4, where 'a' ends"]),
+            Rejection(testDescription: "a gap before the first tensor",
+                      data: safetensorsFile("{" + entry("a", "F32", [1], 4, 8) + "}", buffer: Array(repeating: 0, count: 8)),
+                      fragments: ["tensor 'a' starts at byte 4 of the data buffer; expected 0, where the buffer starts"]),
+            Rejection(testDescription: "trailing bytes",
+                      data: one(entry("w", "F32", [1], 0, 4), buffer: four + [0, 0, 0, 0]),
+                      fragments: ["the tensors fill 4 bytes of the 8-byte data buffer", "trailing bytes"]),
         ]
     }()
 

@@ -66,6 +66,16 @@ struct GRUValidationTests {
         expectError(["unexpected tensors", "'weight_ih_l0_reverse_typo'"]) {
             _ = try PyTorchGRUNames.parameters(from: extra, variant: .resetAfter)
         }
+        // A foreign file's many names are cut short, not listed in a line of megabytes.
+        let foreign = Dictionary(uniqueKeysWithValues: (0..<200_000).map { ("t\($0)", Tensor(shape: [1])) })
+        expectError(["missing tensor 'weight_hh_l0'", "'t0', 't1'", "(200000 in all)"]) {
+            do {
+                _ = try PyTorchGRUNames.parameters(from: foreign, variant: .resetAfter)
+            } catch let error as GRUInputError {
+                #expect(error.description.count < 400)
+                throw error
+            }
+        }
         named["weight_hh_l1"] = Tensor(shape: [12, 5])
         expectError(["tensor 'weight_hh_l1' has shape [12, 5]", "expected [12, 4]"]) {
             _ = try PyTorchGRUNames.parameters(from: named, variant: .resetAfter)

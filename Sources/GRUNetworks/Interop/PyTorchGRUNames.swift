@@ -105,6 +105,6 @@ public enum PyTorchGRUNames {
     }
 
     private static func describe(_ names: [String]) -> String {
-        names.isEmpty ? "no tensors" : names.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        names.isEmpty ? "no tensors" : listForMessage(names.sorted())
     }
 }

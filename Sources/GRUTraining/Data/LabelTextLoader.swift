@@ -1,5 +1,6 @@
 import Foundation
 import GRUFormats
+import GRUTensor
 
 /// Reads label-and-text files (.csv with RFC 4180 quoting, .tsv without) for text classification.
 ///

@@ -1,4 +1,5 @@
 import GRUFormats
+import GRUTensor
 
 /// The records of one file, parsed but not yet encoded: what every loader produces first.
 ///
@@ -42,12 +43,6 @@ extension ParsedRecords {
         }
         return SequenceDataset(schema: schema, examples: examples, skipped: report, source: name)
     }
-}
-
-/// `names` for a message: all of them when few, else the first few and a count.
-func listForMessage(_ names: [String], limit: Int = 10) -> String {
-    let quoted = names.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
-    return names.count > limit ? quoted + ", ... (\(names.count) in all)" : quoted
 }
 
 /// The class index of `label` among `labels`.

@@ -1,4 +1,5 @@
 import GRUFormats
+import GRUTensor
 
 /// Reads UEA/UCR time-series classification files (.ts).
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import GRUFormats
+import GRUTensor
 
 /// Reads numeric time series from .csv or .tsv files into forecast windows.
 ///

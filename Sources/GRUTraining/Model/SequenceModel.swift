@@ -100,7 +100,7 @@ public struct SequenceModel: Sendable {
         }
         let extra = Set(namedTensors.keys).subtracting(expected.map(\.name))
         if !extra.isEmpty {
-            throw GRUInputError("unexpected tensors \(extra.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+            throw GRUInputError("unexpected tensors \(listForMessage(extra.sorted()))")
         }
     }
 
