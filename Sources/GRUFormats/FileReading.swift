@@ -23,9 +23,39 @@ func readContents(of url: URL) throws -> Data {
     guard FileManager.default.isReadableFile(atPath: url.path) else {
         throw FormatError(name, "cannot read the file (permission denied)")
     }
+    let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+    if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+        return try readStream(url, name: name)
+    }
     do {
         return try Data(contentsOf: url, options: .mappedIfSafe)
     } catch {
         throw FormatError(name, "cannot read the file (I/O error)")
+    }
+}
+
+/// The largest pipe or device read (`<(cat x.npy)`, /dev/stdin): without a limit, /dev/zero
+/// would fill the memory.
+let largestStreamRead = 1 << 32
+
+/// Everything a pipe or device gives until its end, read in chunks.
+private func readStream(_ url: URL, name: String) throws -> Data {
+    guard let handle = try? FileHandle(forReadingFrom: url) else {
+        throw FormatError(name, "cannot read the file (I/O error)")
+    }
+    defer { try? handle.close() }
+    var contents = Data()
+    while true {
+        let chunk: Data?
+        do {
+            chunk = try handle.read(upToCount: 1 << 20)
+        } catch {
+            throw FormatError(name, "cannot read the stream (\(error.localizedDescription))")
+        }
+        guard let chunk, !chunk.isEmpty else { return contents }
+        contents.append(chunk)
+        guard contents.count <= largestStreamRead else {
+            throw FormatError(name, "gives more than \(largestStreamRead >> 30) GiB; expected a .npy or .safetensors file")
+        }
     }
 }

@@ -52,9 +52,10 @@ struct BackwardCommand: ParsableCommand {
             ).write(to: URL(fileURLWithPath: output))
             for (name, tensor) in tensors {
                 let largest = tensor.scalars.lazy.map(abs).max() ?? 0
-                print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(tensor.shape)  max |gradient| \(largest)")
+                printStatus("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(tensor.shape)  max |gradient| \(largest)",
+                            outputs: [output])
             }
-            print("\(tensors.count) gradient tensors -> \(output)")
+            printStatus("\(tensors.count) gradient tensors -> \(output)", outputs: [output])
         }
     }
 }

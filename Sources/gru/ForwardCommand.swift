@@ -29,8 +29,10 @@ struct ForwardCommand: ParsableCommand {
             var files = [(data: Npy.encode(result.output), url: URL(fileURLWithPath: output))]
             if let finalState { files.append((Npy.encode(result.finalState), URL(fileURLWithPath: finalState))) }
             try writeAtomically(files)
-            print("output \(result.output.shape) -> \(output)")
-            if let finalState { print("final state \(result.finalState.shape) -> \(finalState)") }
+            printStatus("output \(result.output.shape) -> \(output)", outputs: [output, finalState])
+            if let finalState {
+                printStatus("final state \(result.finalState.shape) -> \(finalState)", outputs: [output, finalState])
+            }
         }
     }
 }

@@ -64,3 +64,14 @@ private struct FileIdentity: Equatable {
         return a.path == b.path
     }
 }
+
+/// Prints a status line on standard output, or on standard error when one of `outputs` is
+/// standard output (`--output /dev/stdout`), so that the line does not land in the data.
+func printStatus(_ line: String, outputs: [String?]) {
+    let toStandardOutput = outputs.contains { ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains($0) }
+    if toStandardOutput {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    } else {
+        print(line)
+    }
+}

@@ -30,7 +30,7 @@ struct PredictCommand: ParsableCommand {
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
                 outputFile: URL(fileURLWithPath: output), format: format
             ).run()
-            print("\(table.rows.count) predictions -> \(output)")
+            printStatus("\(table.rows.count) predictions -> \(output)", outputs: [output])
         }
     }
 }

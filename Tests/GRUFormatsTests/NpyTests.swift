@@ -238,6 +238,23 @@ struct NpyTests {
         }
     }
 
+    @Test("a pipe is read to its end, as from <(cat x.npy)")
+    func readsPipes() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let pipe = directory.appendingPathComponent("pipe.npy")
+        #expect(mkfifo(pipe.path, 0o600) == 0)
+        let tensor = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        let bytes = Npy.encode(tensor)
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: pipe.path)
+            handle?.write(bytes)
+            try? handle?.close()
+        }
+        writer.start()
+        #expect(try Npy.read(contentsOf: pipe).floatTensor() == tensor)
+    }
+
     @Test("a missing file is an error naming its path")
     func missingFile() {
         let url = URL(fileURLWithPath: "/nonexistent-GRUFormats/x.npy")

@@ -6,6 +6,8 @@ struct CommandResult {
     let exitCode: Int32
     let standardOutput: String
     let standardError: String
+    /// Standard output as bytes, for data written to /dev/stdout.
+    var standardOutputBytes = Data()
 }
 
 /// The `gru` binary was not found beside the test bundle.
@@ -37,7 +39,8 @@ enum CommandRunner {
         return CommandResult(
             exitCode: process.terminationStatus,
             standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self))
+            standardError: String(decoding: errData, as: UTF8.self),
+            standardOutputBytes: outData)
     }
 }
 

@@ -33,6 +33,30 @@ struct ForwardBackwardCommandTests {
         #expect(try Npy.read(contentsOf: directory.url.appendingPathComponent("hn.npy")).floatTensor() == expected.finalState)
     }
 
+    /// A pipe in, standard output out: the data alone on standard output, the status on
+    /// standard error, and the devices left as they were.
+    @Test func forwardReadsAPipeAndWritesToStandardOutput() throws {
+        let pipe = directory.url.appendingPathComponent("x-pipe.npy")
+        #expect(mkfifo(pipe.path, 0o600) == 0)
+        let bytes = try Data(contentsOf: directory.url.appendingPathComponent("x.npy"))
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: pipe.path)
+            handle?.write(bytes)
+            try? handle?.close()
+        }
+        writer.start()
+        let result = try CommandRunner.run([
+            "forward", "--weights", directory.path("w.safetensors"), "--input", pipe.path, "--batch-first",
+            "--output", "/dev/stdout",
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("output [3, 4, 10] -> /dev/stdout"))
+        let expected = try gru.forward(input, layout: .batchFirst)
+        #expect(try Npy.decode(result.standardOutputBytes, name: "stdout").floatTensor() == expected.output)
+        var status = stat()
+        #expect(stat("/dev/stdout", &status) == 0 && status.st_mode & S_IFMT != S_IFREG)
+    }
+
     @Test func backwardWritesEveryGradientUnderItsName() throws {
         let outputGradient = Tensor(shape: [3, 4, 10], scalars: (0..<120).map { Float($0 % 5) - 2 })
         try Npy.write(outputGradient, to: directory.url.appendingPathComponent("dy.npy"))
