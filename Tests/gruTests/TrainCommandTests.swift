@@ -133,4 +133,29 @@ struct TrainCommandTests {
         #expect(result.standardError.contains(fragment), "\(result.standardError)")
         #expect(result.standardError.split(separator: "\n").count == 1)
     }
+
+    /// Settings that do nothing for the task at hand are named, not silently ignored.
+    @Test(arguments: [
+        (["--loss", "mae"], "--loss applies to forecast models only; this run trains a classify model from tiny.ts"),
+        (["--truncated-bptt"], "--truncated-bptt applies to language models only"),
+        (["--embedding-size", "8"], "--embedding-size applies to models of token input (text) only"),
+    ])
+    func settingsThatDoNotApplyToTheTaskAreErrors(_ flags: [String], _ fragment: String) throws {
+        let result = try train("inapplicable", ["--epochs", "1"] + flags)
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains(fragment), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("inapplicable")))
+    }
+
+    @Test func aModelDirectoryOfAnotherFormatIsRefused() throws {
+        #expect(try train("other-format", ["--epochs", "1"]).exitCode == 0)
+        let manifestURL = directory.url.appendingPathComponent("other-format/model.json")
+        let text = try String(contentsOf: manifestURL, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"format\" : 1", with: "\"format\" : 99")
+            .write(to: manifestURL, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(
+            ["evaluate", "--model", directory.path("other-format"), "--data", directory.path("tiny.ts")])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("has format 99; expected 1"), "\(result.standardError)")
+    }
 }

@@ -59,6 +59,9 @@ public struct TrainingJob {
                 throw GRUInputError("\(trainingFile.path): the training data differs from the data the checkpoint in \(directory.url.path) was trained on")
             }
         } else {
+            if let inapplicable = recipe.inapplicableSetting(for: training.schema) {
+                throw GRUInputError("\(inapplicable) from \(trainingFile.lastPathComponent); leave it out")
+            }
             manifest.data = training.schema
             manifest.model = recipe.modelConfiguration(for: training.schema)
             try manifest.model.validate()

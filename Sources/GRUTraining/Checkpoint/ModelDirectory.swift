@@ -26,8 +26,10 @@ public struct ModelDirectory: Sendable {
 
     /// The saved configuration.
     public struct Manifest: Codable, Equatable, Sendable {
+        /// The layout version this version of GRUKit writes and reads.
+        public static let currentFormat = 1
         /// The layout version of the directory.
-        public var format = 1
+        public var format = currentFormat
         public var model: ModelConfiguration
         public var training: TrainingOptions
         /// How the training files were read; evaluation and prediction read theirs the same way.
@@ -176,8 +178,13 @@ public struct ModelDirectory: Sendable {
         }
         do {
             let manifest = try Self.jsonDecoder().decode(Manifest.self, from: data)
+            guard manifest.format == Manifest.currentFormat else {
+                throw FormatError(manifestURL.path, "has format \(manifest.format); expected \(Manifest.currentFormat), the layout this version of gru train writes")
+            }
             try manifest.model.validate()
             return manifest
+        } catch let error as FormatError {
+            throw error
         } catch let error as GRUInputError {
             throw FormatError(manifestURL.path, error.description)
         } catch let error as DecodingError {

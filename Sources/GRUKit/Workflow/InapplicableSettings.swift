@@ -1,0 +1,25 @@
+import GRUTraining
+
+extension TrainingRecipe {
+    /// The first setting given that has no effect on a model for data of `schema`, as
+    /// "--loss applies to forecast models only"; nil when every setting given applies. Left
+    /// unreported, `--loss mae` on a classifier would be silently ignored.
+    func inapplicableSetting(for schema: DatasetSchema) -> String? {
+        let task = schema.task, tokens = schema.vocabulary != nil
+        let settings: [(flag: String, given: Bool, applies: Bool, models: String)] = [
+            ("--loss", loss != nil, task == .forecast, "forecast models"),
+            ("--window", window != nil, task == .forecast, "forecast models"),
+            ("--horizon", horizon != nil, task == .forecast, "forecast models"),
+            ("--sequence-length", sequenceLength != nil, task == .languageModel, "language models"),
+            ("--truncated-bptt", truncatedBptt == true, task == .languageModel, "language models"),
+            ("--pooling", pooling != nil, task == .classify || task == .forecast, "classify and forecast models (one output a sequence)"),
+            ("--balance-classes", balanceClasses == true, task == .classify || task == .tag, "classify and tag models"),
+            ("--label-smoothing", labelSmoothing != nil, task != .forecast, "classify, tag and language models"),
+            ("--embedding-size", embeddingSize != nil, tokens, "models of token input (text)"),
+            ("--max-vocabulary", maxVocabulary != nil, tokens, "models of token input (text)"),
+            ("--min-frequency", minFrequency != nil, tokens, "models of token input (text)"),
+        ]
+        guard let setting = settings.first(where: { $0.given && !$0.applies }) else { return nil }
+        return "\(setting.flag) applies to \(setting.models) only; this run trains a \(task.rawValue) model"
+    }
+}
