@@ -196,6 +196,9 @@ private func jsonText(_ value: Any) -> String {
     let text: String
     if let array = value as? [Any] {
         text = "[" + array.map(jsonText).joined(separator: ", ") + "]"
+    } else if let number = value as? NSNumber, ["d", "f"].contains(String(cString: number.objCType)) {
+        // A fractional number as such: 12.0 shown as 12 would read as a valid size.
+        text = String(number.doubleValue)
     } else if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
         text = String(decoding: data, as: UTF8.self)
     } else {

@@ -189,6 +189,8 @@ struct SafetensorsTests {
                       fragments: ["tensor 'w' has shape [-1]; expected a list of non-negative integers"]),
             Rejection(testDescription: "fractional shape", data: one(#""w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}"#),
                       fragments: ["tensor 'w' has shape [1.5]"]),
+            Rejection(testDescription: "whole number written as a float", data: one(#""w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}"#),
+                      fragments: ["tensor 'w' has shape [1.0]; expected a list of non-negative integers"]),
             Rejection(testDescription: "boolean shape", data: one(#""w":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}"#),
                       fragments: ["tensor 'w' has shape [true]"]),
             Rejection(testDescription: "shape not a list", data: one(#""w":{"dtype":"F32","shape":1,"data_offsets":[0,4]}"#),

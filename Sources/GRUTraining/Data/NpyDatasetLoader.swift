@@ -52,11 +52,11 @@ enum NpyDatasetLoader {
                     ? FeatureNormalization(fitting: records.flatMap { features($0) }, featureCount: featureCount) : nil)
             switch targets {
             case .classes(let ids):
-                schema.labels = classNames(upTo: ids.max() ?? 0)
+                schema.labels = try classNames(upTo: ids.max() ?? 0)
             case .stepClasses(let ids):
                 // The class count is a property of the id space, so every valid step of the file counts.
                 let largest = lengths.indices.flatMap { ids[($0 * steps)..<($0 * steps + lengths[$0])] }.max() ?? 0
-                schema.labels = classNames(upTo: largest)
+                schema.labels = try classNames(upTo: largest)
             case .values(_, let count):
                 schema.targetNames = (1...count).map { "target\($0)" }
                 schema.horizon = 1
@@ -64,8 +64,16 @@ enum NpyDatasetLoader {
             return schema
         }
 
-        private func classNames(upTo largest: Int) -> LabelSet {
-            LabelSet(names: (0...largest).map(String.init))!
+        /// The most classes a file of class ids may make: the ids name the classes 0...largest,
+        /// so one stray large id would otherwise ask for a label and an output per number.
+        static let maximumClassCount = 1_000_000
+
+        private func classNames(upTo largest: Int) throws -> LabelSet {
+            guard largest < Self.maximumClassCount else {
+                throw FormatError(
+                    targetsName, "holds class id \(largest); expected ids 0...\(Self.maximumClassCount - 1), one per class in order")
+            }
+            return LabelSet(names: (0...largest).map(String.init))!
         }
 
         func examples(records: [Int], schema: DatasetSchema) throws -> [SequenceExample] {

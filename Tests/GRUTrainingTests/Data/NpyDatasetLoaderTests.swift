@@ -109,6 +109,9 @@ struct NpyDatasetLoaderTests {
         try directory.write(Npy.encodeIntegers([0, -1, 1]), to: "y.npy")
         expectDataError(y.path, ["element [1] is -1; expected class ids from 0"]) { _ = try DataLoader.load(url) }
 
+        try directory.write(Npy.encodeIntegers([0, 1_000_000_000_000, 1]), to: "y.npy")
+        expectDataError(y.path, ["holds class id 1000000000000; expected ids 0...999999"]) { _ = try DataLoader.load(url) }
+
         try directory.write(Npy.encode(Tensor(shape: [3], scalars: [0, 1, 0])), to: "y.npy")
         expectDataError(y.path, ["y has dtype '<f4'; expected integer class ids", "for classify"]) {
             _ = try DataLoader.load(url, options: DataOptions(task: .classify))
