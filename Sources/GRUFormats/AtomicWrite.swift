@@ -59,7 +59,7 @@ private struct PendingWrite {
         self.data = data
         var linkStatus = stat()
         let isLink = lstat(url.path, &linkStatus) == 0 && (linkStatus.st_mode & S_IFMT) == S_IFLNK
-        targetPath = isLink ? url.resolvingSymlinksInPath().path : url.path
+        targetPath = isLink ? Self.linkTarget(url) : url.path
         var status = stat()
         let kind = stat(targetPath, &status) == 0 ? status.st_mode & S_IFMT : nil
         if kind == S_IFDIR {
@@ -87,6 +87,17 @@ private struct PendingWrite {
             throw error
         }
         self.temporaryPath = temporaryPath
+    }
+
+    /// The file a symbolic link names, also when it does not exist yet (a dangling link, which
+    /// the write then creates), following links in turn.
+    private static func linkTarget(_ url: URL) -> String {
+        let resolved = url.resolvingSymlinksInPath().path
+        guard resolved == url.standardizedFileURL.path,
+              let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { return resolved }
+        let target = destination.hasPrefix("/") ? URL(fileURLWithPath: destination)
+            : url.deletingLastPathComponent().appendingPathComponent(destination)
+        return target.standardizedFileURL.path
     }
 
     /// Puts the bytes at the target: renames the temporary file over it, or writes in place.

@@ -6,7 +6,7 @@ import Foundation
 /// JSONSerialization keeps one value per repeated key without saying so; this scan finds the
 /// repeats, at any depth (a tensor named twice, or `variant` twice in `__metadata__`). It
 /// assumes `bytes` is valid JSON, which the caller has checked with JSONSerialization.
-func firstRepeatedJSONObjectKey(_ bytes: [UInt8]) -> (key: String, object: String?)? {
+public func firstRepeatedJSONObjectKey(_ bytes: [UInt8]) -> (key: String, object: String?)? {
     /// An open object (its keys so far and its own key) or an array (nil).
     var open: [(keys: Set<String>, name: String?)?] = []
     var lastKey: String?
@@ -16,13 +16,13 @@ func firstRepeatedJSONObjectKey(_ bytes: [UInt8]) -> (key: String, object: Strin
         switch bytes[index] {
         case UInt8(ascii: "\""):
             let end = endOfJSONString(bytes, from: index)
-            if expectingKey, var object = open.last ?? nil {
+            if expectingKey, let last = open.indices.last, open[last] != nil {
                 // Decoding the quoted text as a JSON fragment applies every escape exactly.
                 let quoted = Data(bytes[index..<end])
                 if let key = try? JSONSerialization.jsonObject(with: quoted, options: .fragmentsAllowed) as? String {
-                    if object.keys.contains(key) { return (key, object.name) }
-                    object.keys.insert(key)
-                    open[open.count - 1] = object
+                    if open[last]!.keys.contains(key) { return (key, open[last]!.name) }
+                    // In place: a copy of the set per key made 200,000 names take minutes.
+                    open[last]!.keys.insert(key)
                     lastKey = key
                 }
                 expectingKey = false

@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed calls per case. Default: by case size.")
     var repeats: Int?
 
-    @Flag(help: "Also measure each training step's extra peak memory, in a fresh process per case.")
+    @Flag(help: "Also measure each training step's extra peak memory, in a fresh process per case (training cases only; forward and streaming records leave it null).")
     var memory = false
 
     @Flag(help: "Print the records as a JSON array instead of a table.")

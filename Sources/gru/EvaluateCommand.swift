@@ -23,6 +23,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkPathsNotEmpty([("--model", model), ("--data", data)])
             let result = try EvaluationJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data), format: format
             ).run()

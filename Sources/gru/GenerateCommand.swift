@@ -23,6 +23,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkPathsNotEmpty([("--model", model)])
             let generated = try GenerationJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), prompt: prompt, length: length,
                 temperature: temperature, topK: topK, seed: seed

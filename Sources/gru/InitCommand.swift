@@ -28,6 +28,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkPathsNotEmpty([("--output", output)])
             let configuration = GRUConfiguration(
                 inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layers,
                 isBidirectional: bidirectional, hasBias: !noBias, variant: variant)

@@ -25,7 +25,10 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try checkOutputPaths([("--output", output)], inputs: [("--data", data)])
+            // The model's own files are inputs too: a CSV over model.json would destroy the model.
+            let modelFiles = ["model.json", "weights.safetensors", "checkpoint.safetensors", "log.jsonl", "curve.svg"]
+                .map { (option: "--model", path: Optional(URL(fileURLWithPath: model).appendingPathComponent($0).path)) }
+            try checkOutputPaths([("--output", output)], inputs: [("--data", data)] + modelFiles)
             let table = try PredictionJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
                 outputFile: URL(fileURLWithPath: output), format: format

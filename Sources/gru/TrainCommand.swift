@@ -130,7 +130,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard !model.isEmpty else { throw CommandLineError(description: "--model is empty; expected the model directory to write") }
+            try checkPathsNotEmpty([("--train", train), ("--validation", validation), ("--model", model), ("--config", config)])
             let base = try config.map { try TrainingRecipe.load(contentsOf: URL(fileURLWithPath: $0)) } ?? TrainingRecipe()
             let job = TrainingJob(
                 recipe: base.overridden(by: flags), trainingFile: URL(fileURLWithPath: train),

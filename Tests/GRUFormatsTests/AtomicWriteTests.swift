@@ -72,6 +72,17 @@ struct AtomicWriteTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["link.bin", "target.bin"])
     }
 
+    @Test("a dangling symbolic link is kept and the file it names is created")
+    func createsTheTargetOfADanglingLink() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let link = directory.appendingPathComponent("link.bin")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "new.bin")
+        try writeAtomically(Data([4]), to: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "new.bin")
+        #expect(try Data(contentsOf: directory.appendingPathComponent("new.bin")) == Data([4]))
+    }
+
     @Test("a device is written in place, not replaced by a regular file")
     func writesDevicesInPlace() throws {
         try writeAtomically(Data([1, 2, 3]), to: URL(fileURLWithPath: "/dev/null"))

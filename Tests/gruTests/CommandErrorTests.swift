@@ -144,6 +144,15 @@ struct CommandErrorTests {
         }
     }
 
+    @Test func anEmptyPathIsNamedAsEmpty() throws {
+        let emptyInput = try CommandRunner.run(
+            ["forward", "--weights", directory.path("w.safetensors"), "--input", "", "--output", directory.path("y.npy")])
+        expectFailure(emptyInput, mentions: ["--input is empty; expected a path"])
+        expectFailure(try forward(extra: ["--final-state", ""]), mentions: ["--final-state is empty"])
+        let initEmpty = try CommandRunner.run(["init", "--input-size", "3", "--hidden-size", "4", "--output", ""])
+        expectFailure(initEmpty, mentions: ["--output is empty"])
+    }
+
     @Test func aNegativeValueReachesTheOptionsCheck() throws {
         let result = try CommandRunner.run(
             ["init", "--input-size", "3", "--hidden-size", "-4", "--output", directory.path("y.npy")])

@@ -124,6 +124,7 @@ struct TrainCommandTests {
         (#"{"epochs": 1.5}"#, #"key "epochs" is 1.5; expected an integer"#),
         (#"{"optimizer": "foo"}"#, #"key "optimizer" is "foo"; expected one of sgd, adam, adamw, rmsprop"#),
         (#"{"learning_rate": null}"#, #"key "learning_rate" is null; expected a number"#),
+        (#"{"epochs": 1, "epochs": 2}"#, #"names the key "epochs" twice"#),
     ])
     func configValuesOfTheWrongKindNameTheKeyAndWhatItTakes(_ json: String, _ fragment: String) throws {
         let name = "config-\(abs(json.hashValue)).json"

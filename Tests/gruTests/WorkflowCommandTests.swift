@@ -351,5 +351,35 @@ struct WorkflowCommandTests {
         try expectFailure(["generate", "--model", model, "--top-k", "0"], mentions: ["top-k is 0"])
         try expectFailure(["generate", "--model", model, "--temperature=-1"], mentions: ["temperature is -1"])
         try expectFailure(["generate", "--model", model, "--length=-3"], mentions: ["length is -3"])
+        try expectFailure(["generate", "--model", model, "--length", "9223372036854775807"],
+                          mentions: ["length is 9223372036854775807; expected 0...10000000"])
+    }
+
+    /// The model's own files are inputs of predict: a CSV written over one would destroy the model.
+    @Test func predictRefusesToWriteOverTheModel() throws {
+        let model = try classifier()
+        let manifest = try Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("model.json"))
+        try expectFailure(
+            ["predict", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--output", model + "/model.json"],
+            mentions: ["is the file given to --model"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("model.json")) == manifest)
+    }
+
+    /// Data may come from a pipe, as with `--data <(gunzip -c test.csv.gz)`.
+    @Test func evaluateReadsDataFromAPipe() throws {
+        let model = try classifier()
+        let pipe = directory.url.appendingPathComponent("reviews-pipe")
+        #expect(mkfifo(pipe.path, 0o600) == 0)
+        let bytes = try Data(contentsOf: directory.url.appendingPathComponent("tiny, reviews.csv"))
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: pipe.path)
+            handle?.write(bytes)
+            try? handle?.close()
+        }
+        writer.start()
+        let fromPipe = try CommandRunner.run(["evaluate", "--model", model, "--data", pipe.path, "--format", "csv", "--json"])
+        #expect(fromPipe.exitCode == 0, "\(fromPipe.standardError)")
+        let fromFile = try CommandRunner.run(["evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--json"])
+        #expect(fromPipe.standardOutput == fromFile.standardOutput)
     }
 }

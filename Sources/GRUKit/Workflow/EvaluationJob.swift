@@ -56,7 +56,7 @@ public struct EvaluationJob {
         public var perplexity: Double?
         /// The class names, in the confusion matrix's order.
         public var labels: [String]?
-        /// Counts of (true class, predicted class).
+        /// Counts of (true class, predicted class); nil beyond 1,000 classes.
         public var confusionMatrix: [[Int]]?
 
         /// The report of `evaluation` over `count` sequences of a model with the given classes.
@@ -70,7 +70,8 @@ public struct EvaluationJob {
             perplexity = evaluation.perplexity
             let classifies = evaluation.task == .classify || evaluation.task == .tag
             self.labels = classifies ? labels : nil
-            confusionMatrix = classifies ? evaluation.confusion : nil
+            // Up to 1,000 classes: beyond, the matrix would be larger than anyone reads.
+            confusionMatrix = classifies && evaluation.classCount <= 1000 ? evaluation.confusion : nil
         }
 
         /// One JSON object, keys sorted and snake_case; a value that is not finite is written

@@ -14,6 +14,9 @@ public struct GenerationJob {
     public var directory: ModelDirectory
     /// The text to continue; nil starts from a line break (see above).
     public var prompt: String?
+    /// The most tokens one run samples.
+    public static let longestGeneration = 10_000_000
+
     /// How many tokens to sample, at least 0.
     public var length: Int
     /// Divides the logits before the softmax: below 1 sharpens, above 1 flattens; 0 always
@@ -96,7 +99,10 @@ public struct GenerationJob {
 
     /// Checks the sampling settings.
     func validate() throws {
-        guard length >= 0 else { throw GRUInputError("generation length is \(length); expected 0 or more tokens") }
+        // The text is printed whole at the end, so a length without end would only fill memory.
+        guard (0...Self.longestGeneration).contains(length) else {
+            throw GRUInputError("generation length is \(length); expected 0...\(Self.longestGeneration) tokens")
+        }
         guard temperature >= 0, temperature.isFinite else {
             throw GRUInputError("temperature is \(temperature); expected a finite value of 0 or more (0 takes the most likely token)")
         }

@@ -55,14 +55,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     /// The recipe in a JSON file; unknown keys are an error, so a typo is not silently ignored.
     public static func load(contentsOf url: URL) throws -> TrainingRecipe {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw FormatError(url.path, "cannot read the configuration file")
-        }
+        let data = try readContents(of: url)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw FormatError(url.path, "is not a JSON object; expected keys such as \"hidden_size\" and \"epochs\"")
+        }
+        if let repeated = firstRepeatedJSONObjectKey([UInt8](data)) {
+            throw FormatError(url.path, "names the key \"\(repeated.key)\" twice; expected each setting once")
         }
         let known = Set(configurationKeys)
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {

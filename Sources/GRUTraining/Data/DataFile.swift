@@ -1,11 +1,6 @@
 import Foundation
 import GRUFormats
 
-/// The name a user gave for `url`: the path as written, relative when it was given relative.
-func displayName(of url: URL) -> String {
-    url.isFileURL ? url.relativePath : url.absoluteString
-}
-
 extension FormatError {
     /// An error about line `line` of `file`, with the subject written `file:line`.
     init(_ file: String, line: Int, _ problem: String) {
@@ -27,21 +22,9 @@ struct DataFile {
     /// The file at `url`.
     ///
     /// - Throws: `FormatError` naming the file when it is missing, a directory, unreadable or
-    ///   not UTF-8 text (naming the first line that is not).
+    ///   not UTF-8 text (naming the first line that is not). A pipe is read to its end.
     init(contentsOf url: URL) throws {
-        let name = displayName(of: url)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw FormatError(name, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw FormatError(name, "is a directory; expected a file") }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw FormatError(name, "cannot read the file (\(error.localizedDescription))")
-        }
-        self.init(name: name, bytes: [UInt8](data))
+        self.init(name: displayName(of: url), bytes: [UInt8](try readContents(of: url)))
         try checkUTF8()
     }
 

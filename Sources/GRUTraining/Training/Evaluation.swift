@@ -10,8 +10,13 @@ import GRUTensor
 public struct Evaluation: Codable, Equatable, Sendable {
     /// The mean loss per element (the training objective, without regularization).
     public var loss: Double { lossWeight > 0 ? lossSum / Double(lossWeight) : .nan }
-    /// Rows: true class; columns: predicted class. Empty for forecasts.
-    public private(set) var confusion: [[Int]]
+    /// The number of classes (0 for forecasts).
+    public let classCount: Int
+    /// How often each (true class, predicted class) pair occurred, by target * classCount +
+    /// predicted: sparse, as a dense matrix of a million classes would not fit in memory.
+    private var pairCounts: [Int: Int] = [:]
+    /// Per class: how often it was the target, how often predicted, how often both.
+    private var targetCounts: [Int], predictedCounts: [Int], correctCounts: [Int]
     private var lossSum = 0.0
     private var lossWeight = 0
     private var absoluteErrorSum = 0.0
@@ -23,7 +28,17 @@ public struct Evaluation: Codable, Equatable, Sendable {
     /// An empty evaluation for a task with `classCount` classes (0 for forecasts).
     public init(task: SequenceTask, classCount: Int) {
         self.task = task
-        confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
+        self.classCount = classCount
+        targetCounts = Array(repeating: 0, count: classCount)
+        predictedCounts = targetCounts
+        correctCounts = targetCounts
+    }
+
+    /// Rows: true class; columns: predicted class. Empty for forecasts; built on each use.
+    public var confusion: [[Int]] {
+        var matrix = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
+        for (pair, count) in pairCounts { matrix[pair / classCount][pair % classCount] = count }
+        return matrix
     }
 
     /// Adds one batch: its mean loss, the model output and the batch's targets.
@@ -65,24 +80,27 @@ public struct Evaluation: Codable, Equatable, Sendable {
             bestValue = output.scalars[row * width + c]
             best = c
         }
-        confusion[target][best] += 1
+        pairCounts[target * classCount + best, default: 0] += 1
+        targetCounts[target] += 1
+        predictedCounts[best] += 1
+        if best == target { correctCounts[target] += 1 }
     }
 
     /// The fraction of correct predictions.
     public var accuracy: Double? {
-        let total = confusion.joined().reduce(0, +)
+        let total = targetCounts.reduce(0, +)
         guard total > 0 else { return nil }
-        return Double((0..<confusion.count).map { confusion[$0][$0] }.reduce(0, +)) / Double(total)
+        return Double(correctCounts.reduce(0, +)) / Double(total)
     }
 
     /// The mean F1 over classes that occur among targets or predictions.
     public var macroF1: Double? {
         guard accuracy != nil else { return nil }
         var scores: [Double] = []
-        for c in 0..<confusion.count {
-            let truePositive = Double(confusion[c][c])
-            let actual = Double(confusion[c].reduce(0, +))
-            let predicted = Double(confusion.map { $0[c] }.reduce(0, +))
+        for c in 0..<classCount {
+            let truePositive = Double(correctCounts[c])
+            let actual = Double(targetCounts[c])
+            let predicted = Double(predictedCounts[c])
             guard actual + predicted > 0 else { continue }
             scores.append(2 * truePositive / (actual + predicted))
         }

@@ -99,7 +99,7 @@ public final class Trainer {
             let pass = try model.forward(batch, dropoutSeed: dropoutSeed, initialState: initialState)
             let (loss, outputGradient) = try objective.loss(output: pass.output, batch: batch)
             guard loss.isFinite else {
-                throw GRUInputError("the training loss became \(loss) at epoch \(epoch), batch \(index + 1); lower the learning rate or clip gradients (--clip-norm)")
+                throw GRUInputError("the training loss became \(loss.isNaN ? "NaN" : "\(loss)") at epoch \(epoch), batch \(index + 1); lower the learning rate or clip gradients (--clip-norm)")
             }
             for i in gradients.indices { gradients[i] = 0 }
             try model.backward(pass, outputGradient: outputGradient, into: &gradients)

@@ -20,6 +20,7 @@ struct CommandLineError: Error, CustomStringConvertible {
 ///   - outputs: each output's option and path, nil when not given.
 ///   - inputs: each input's option and path, nil when not given.
 func checkOutputPaths(_ outputs: [(option: String, path: String?)], inputs: [(option: String, path: String?)]) throws {
+    try checkPathsNotEmpty(outputs + inputs)
     let given = outputs.compactMap { item in item.path.map { (item.option, $0) } }
     let read = inputs.compactMap { item in item.path.map { (item.option, $0) } }
     for (index, (option, path)) in given.enumerated() {
@@ -31,6 +32,14 @@ func checkOutputPaths(_ outputs: [(option: String, path: String?)], inputs: [(op
         if let (otherOption, _) = given[..<index].first(where: { FileIdentity($0.1) == file }) {
             throw CommandLineError(description: "\(option) \(path) is the file given to \(otherOption); give each output its own file")
         }
+    }
+}
+
+/// Refuses an empty path, which would otherwise name the current directory (`--output ""`
+/// reported as "`.`: cannot replace the file").
+func checkPathsNotEmpty(_ paths: [(option: String, path: String?)]) throws {
+    if let empty = paths.first(where: { $0.path?.isEmpty == true }) {
+        throw CommandLineError(description: "\(empty.option) is empty; expected a path")
     }
 }
 
