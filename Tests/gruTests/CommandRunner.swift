@@ -60,3 +60,14 @@ final class TemporaryDirectory {
     }
 }
 
+/// A named pipe at `url` that a background thread fills with `data` once a reader opens it,
+/// as `<(cat file)` would.
+func makePipe(at url: URL, feeding data: Data) -> Bool {
+    guard mkfifo(url.path, 0o600) == 0 else { return false }
+    Thread {
+        let handle = FileHandle(forWritingAtPath: url.path)
+        handle?.write(data)
+        try? handle?.close()
+    }.start()
+    return true
+}

@@ -37,14 +37,7 @@ struct ForwardBackwardCommandTests {
     /// standard error, and the devices left as they were.
     @Test func forwardReadsAPipeAndWritesToStandardOutput() throws {
         let pipe = directory.url.appendingPathComponent("x-pipe.npy")
-        #expect(mkfifo(pipe.path, 0o600) == 0)
-        let bytes = try Data(contentsOf: directory.url.appendingPathComponent("x.npy"))
-        let writer = Thread {
-            let handle = FileHandle(forWritingAtPath: pipe.path)
-            handle?.write(bytes)
-            try? handle?.close()
-        }
-        writer.start()
+        #expect(makePipe(at: pipe, feeding: try Data(contentsOf: directory.url.appendingPathComponent("x.npy"))))
         let result = try CommandRunner.run([
             "forward", "--weights", directory.path("w.safetensors"), "--input", pipe.path, "--batch-first",
             "--output", "/dev/stdout",

@@ -369,14 +369,7 @@ struct WorkflowCommandTests {
     @Test func evaluateReadsDataFromAPipe() throws {
         let model = try classifier()
         let pipe = directory.url.appendingPathComponent("reviews-pipe")
-        #expect(mkfifo(pipe.path, 0o600) == 0)
-        let bytes = try Data(contentsOf: directory.url.appendingPathComponent("tiny, reviews.csv"))
-        let writer = Thread {
-            let handle = FileHandle(forWritingAtPath: pipe.path)
-            handle?.write(bytes)
-            try? handle?.close()
-        }
-        writer.start()
+        #expect(makePipe(at: pipe, feeding: try Data(contentsOf: directory.url.appendingPathComponent("tiny, reviews.csv"))))
         let fromPipe = try CommandRunner.run(["evaluate", "--model", model, "--data", pipe.path, "--format", "csv", "--json"])
         #expect(fromPipe.exitCode == 0, "\(fromPipe.standardError)")
         let fromFile = try CommandRunner.run(["evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--json"])
