@@ -78,6 +78,8 @@ private struct PendingWrite {
         }
         do {
             defer { close(descriptor) }
+            // A replaced file keeps its permissions (a checkpoint made private stays private).
+            if kind == S_IFREG { _ = fchmod(descriptor, status.st_mode & 0o7777) }
             try writeAll(data, to: descriptor, naming: url)
             guard fsync(descriptor) == 0 else {
                 throw FormatError(displayName(of: url), "cannot flush the file (\(lastErrorMessage()))")

@@ -83,6 +83,18 @@ struct AtomicWriteTests {
         #expect(try Data(contentsOf: directory.appendingPathComponent("new.bin")) == Data([4]))
     }
 
+    @Test("a replaced file keeps its permissions")
+    func keepsPermissions() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let url = directory.appendingPathComponent("private.bin")
+        try Data([1]).write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        try writeAtomically(Data([2]), to: url)
+        #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int == 0o600)
+        #expect(try Data(contentsOf: url) == Data([2]))
+    }
+
     @Test("a device is written in place, not replaced by a regular file")
     func writesDevicesInPlace() throws {
         try writeAtomically(Data([1, 2, 3]), to: URL(fileURLWithPath: "/dev/null"))
