@@ -26,11 +26,14 @@ struct TSHeader {
     /// The header of `lines`, read up to and including `@data`.
     ///
     /// - Throws: `FormatError` naming `file:line` for an unknown identifier, a value that is not
-    ///   what the identifier takes, timestamps, regression targets, no class labels, data before
-    ///   `@data`, or naming the file when `@data` never comes.
+    ///   what the identifier takes, a repeated identifier, timestamps, regression targets, no
+    ///   class labels, data before `@data`, or naming the file when `@data` never comes.
     ///
     /// - Parameter requiresTargets: false accepts `@classLabel false` (unlabelled cases).
     init(lines: [DataFile.Line], file: String, requiresTargets: Bool = true) throws {
+        /// The line of each identifier seen, by its meaning: a second @dimensions (or
+        /// @dimension) would otherwise silently replace the first.
+        var seen: [String: Int] = [:]
         for (position, line) in lines.enumerated() {
             let text = line.text.trimmingSpaces
             if text.isEmpty || text.hasPrefix("#") { continue }
@@ -40,6 +43,11 @@ struct TSHeader {
             let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             let key = parts[0].dropFirst().lowercased()
             let values = Array(parts.dropFirst())
+            let meaning = key == "dimension" ? "dimensions" : key
+            if let earlier = seen[meaning] {
+                throw FormatError(file, line: line.number, "@\(parts[0].dropFirst()) repeats the header of line \(earlier); expected each header once")
+            }
+            seen[meaning] = line.number
             func flag() throws -> Bool {
                 guard values.count == 1, let value = Bool(values[0].lowercased()) else {
                     throw FormatError(file, line: line.number, "@\(parts[0].dropFirst()) takes true or false; found '\(values.joined(separator: " "))'")

@@ -121,6 +121,7 @@ struct TSFileLoaderTests {
             ("@classLabel true a\n1,2:a\n", "found data before @data", 2),
             ("@problemName x\n@data\n", "@data comes before any @classLabel line", 2),
             ("@univariate true\n@dimensions 3\n@classLabel true a\n@data\n", "@univariate true disagrees with @dimensions 3", 4),
+            ("@dimensions 2\n@dimension 3\n@classLabel true a\n@data\n", "@dimension repeats the header of line 1; expected each header once", 2),
         ]
         for (index, (text, message, line)) in headers.enumerated() {
             let url = try directory.write(text, to: "header\(index).ts")
