@@ -46,7 +46,7 @@ public func writeAtomically(_ files: [(data: Data, url: URL)]) throws {
 
 /// One file of `writeAtomically`: its bytes in a flushed temporary file beside the target,
 /// or, for a device or pipe, held until `commit` writes them in place.
-private struct PendingWrite {
+struct PendingWrite {
     let url: URL
     /// The file replaced: `url`, or the file a symbolic link at `url` names.
     let targetPath: String

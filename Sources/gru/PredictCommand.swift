@@ -25,6 +25,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkPathsNotEmpty([("--model", model)])
             // The model's own files are inputs too: a CSV over model.json would destroy the model.
             let modelFiles = ["model.json", "weights.safetensors", "checkpoint.safetensors", "log.jsonl", "curve.svg"]
                 .map { (option: "--model", path: Optional(URL(fileURLWithPath: model).appendingPathComponent($0).path)) }

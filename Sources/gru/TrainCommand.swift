@@ -19,8 +19,9 @@ struct TrainCommand: ParsableCommand {
             --resume) is also a key of --config FILE.json (snake_case, such as "hidden_size"); \
             flags win over the file. The model directory gets model.json, \
             weights.safetensors (PyTorch names), checkpoint.safetensors (for --resume), log.jsonl \
-            and curve.svg, all saved together after every epoch; an earlier model in the \
-            directory stays as it was until the first epoch ends. With --resume, settings given \
+            and curve.svg, saved as one set after every epoch; an earlier model in the \
+            directory stays as it was until the first epoch ends, and one run at a time may \
+            write a directory. With --resume, settings given \
             must match the checkpointed run's (only --epochs may differ).
             """
     )

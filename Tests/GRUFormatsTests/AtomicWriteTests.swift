@@ -124,4 +124,27 @@ struct AtomicWriteTests {
         #expect(try Data(contentsOf: first) == Data([2]))
         #expect(try Data(contentsOf: second) == Data([3]))
     }
+
+    @Test("a set of files: replaced whole, journal gone; a crash after the journal is finished by the next reader")
+    func setsOfFilesSurviveACrash() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let a = directory.appendingPathComponent("a.bin"), b = directory.appendingPathComponent("b.bin")
+        let journal = directory.appendingPathComponent(".journal")
+        try writeAsOneSet([(Data([1]), a), (Data([2]), b)], journal: journal)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["a.bin", "b.bin"])
+
+        // As a crash leaves it after the journal and the first rename: a new, b's new bytes
+        // still in their temporary file.
+        let temporaryB = directory.appendingPathComponent(".b.bin.crashed.tmp")
+        try Data([3]).write(to: a)
+        try Data([4]).write(to: temporaryB)
+        let temporaryA = directory.appendingPathComponent(".a.bin.crashed.tmp")
+        try Data("\(temporaryA.path)\t\(a.path)\n\(temporaryB.path)\t\(b.path)\n".utf8).write(to: journal)
+        try completeInterruptedSet(journal: journal)
+        #expect(try Data(contentsOf: a) == Data([3]))
+        #expect(try Data(contentsOf: b) == Data([4]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["a.bin", "b.bin"])
+        try completeInterruptedSet(journal: journal)  // no journal: nothing to do
+    }
 }

@@ -159,4 +159,28 @@ struct TrainCommandTests {
         #expect(result.exitCode == 1)
         #expect(result.standardError.contains("has format 99; expected 1"), "\(result.standardError)")
     }
+
+    /// A second run into a directory that a run is writing is refused at once.
+    @Test func aDirectoryBeingWrittenIsRefused() throws {
+        #expect(try train("busy", ["--epochs", "1"]).exitCode == 0)
+        let before = try Data(contentsOf: directory.url.appendingPathComponent("busy/weights.safetensors"))
+        let lock = try ModelDirectoryLock(directory.url.appendingPathComponent("busy"))
+        let result = try train("busy", ["--epochs", "1", "--hidden-size", "9"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("another gru train is writing this model directory"), "\(result.standardError)")
+        #expect(try Data(contentsOf: directory.url.appendingPathComponent("busy/weights.safetensors")) == before)
+        withExtendedLifetime(lock) {}
+    }
+
+    /// A language model whose weights overflow says so, not that its input is not finite.
+    @Test func weightsThatOverflowAreNamed() throws {
+        try String(repeating: "the cat sat on the mat. ", count: 40).write(
+            to: directory.url.appendingPathComponent("text.txt"), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(
+            ["train", "--train", directory.path("text.txt"), "--model", directory.path("lm"), "--epochs", "1",
+             "--hidden-size", "8", "--optimizer", "sgd", "--learning-rate", "1e30", "--sequence-length", "16"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("became NaN or infinite at epoch 1"), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("lm")))
+    }
 }

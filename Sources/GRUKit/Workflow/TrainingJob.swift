@@ -33,6 +33,8 @@ public struct TrainingJob {
 
     /// Loads the data and the model (fresh, or from the checkpoint when resuming).
     public func prepare() throws -> Prepared {
+        // Before anything is read: another run writing the directory would interleave its files.
+        let lock = FileManager.default.fileExists(atPath: directory.url.path) ? try ModelDirectoryLock(directory.url) : nil
         var manifest: ModelDirectory.Manifest
         if resume {
             guard directory.hasCheckpoint else {
@@ -75,6 +77,7 @@ public struct TrainingJob {
         // Written with the first epoch's checkpoint, not now: a run that fails or is stopped
         // before then leaves a directory that holds an earlier model as it was.
         trainer.manifest = manifest
+        trainer.directoryLock = lock
         return Prepared(trainer: trainer, manifest: manifest, training: training, validation: validation)
     }
 

@@ -13,8 +13,8 @@ import GRUTensor
 ///     log.jsonl                one JSON object per epoch
 ///     curve.svg                the loss and metric curves
 ///
-/// Every file is written atomically (a temporary file, then a rename), and the resume state is
-/// one file, so a run stopped at any moment resumes from its last whole epoch.
+/// Every epoch's files are replaced as one set (`writeAsOneSet`), and the resume state is one
+/// file, so a run stopped at any moment leaves a whole epoch and resumes from it.
 public struct ModelDirectory: Sendable {
     /// The directory.
     public let url: URL
@@ -51,6 +51,10 @@ public struct ModelDirectory: Sendable {
     public var logURL: URL { url.appendingPathComponent("log.jsonl") }
     /// The SVG loss curve.
     public var curveURL: URL { url.appendingPathComponent("curve.svg") }
+
+    /// Where a save keeps its journal while it renames its files into place (see
+    /// `writeAsOneSet`).
+    var journalURL: URL { url.appendingPathComponent(".save-journal") }
 
     /// Whether the directory holds a resumable checkpoint.
     public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointURL.path) }
@@ -102,13 +106,24 @@ public struct ModelDirectory: Sendable {
         manifest: Manifest?, weights: SequenceModel, model: SequenceModel, bestParameters: [Float]?,
         optimizer: OptimizerState, state: TrainingState, title: String
     ) throws {
-        try createIfNeeded()
         var files = try manifest.map { [(data: try manifestData($0), url: manifestURL)] } ?? []
         files.append((try weightsData(weights), weightsURL))
         files.append((try checkpointData(model: model, bestParameters: bestParameters, optimizer: optimizer, state: state),
                       checkpointURL))
         files += try reportFiles(state.history, title: title)
-        try writeAtomically(files)
+        try writeAsOneSet(files, journal: journalURL)
+        removeLeftoverTemporaryFiles()
+    }
+
+    /// Removes the temporary files of saves that a crash stopped before their journal was
+    /// written (the old set stayed whole; these are only litter). Only while this process
+    /// holds the directory's lock, so they are no one else's.
+    private func removeLeftoverTemporaryFiles() {
+        let names = [manifestURL, weightsURL, checkpointURL, logURL, curveURL, journalURL].map(\.lastPathComponent)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        for entry in entries where entry.hasSuffix(".tmp") && names.contains(where: { entry.hasPrefix("." + $0 + ".") }) {
+            try? FileManager.default.removeItem(at: url.appendingPathComponent(entry))
+        }
     }
 
     private func manifestData(_ manifest: Manifest) throws -> Data {
@@ -170,6 +185,7 @@ public struct ModelDirectory: Sendable {
 
     /// The saved configuration.
     public func loadManifest() throws -> Manifest {
+        try completeInterruptedSet(journal: journalURL)
         let data: Data
         do {
             data = try Data(contentsOf: manifestURL)
@@ -231,6 +247,7 @@ public struct ModelDirectory: Sendable {
 
     /// The resume checkpoint, for a model of the given configuration.
     public func loadCheckpoint(configuration: ModelConfiguration) throws -> Checkpoint {
+        try completeInterruptedSet(journal: journalURL)
         let file = try SafetensorsFile.read(contentsOf: checkpointURL)
         let name = checkpointURL.path
         guard let stateText = file.metadata["state"],

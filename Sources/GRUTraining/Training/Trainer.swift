@@ -33,6 +33,9 @@ public final class Trainer {
     /// The model directory's configuration, written with every epoch's checkpoint (see
     /// `ModelDirectory.saveEpoch`); nil leaves model.json as it is.
     public var manifest: ModelDirectory.Manifest?
+    /// Held while this run writes `directory`: taken by `TrainingJob` when the directory
+    /// exists, else at the first save, which creates it.
+    public var directoryLock: ModelDirectoryLock?
 
     /// A trainer for `model` on `training`, validating on `validation` (when given) after each
     /// epoch and checkpointing into `directory` (when given).
@@ -106,6 +109,10 @@ public final class Trainer {
             if let clipNorm = options.clipNorm { _ = clipGradientsByGlobalNorm(&gradients, maximumNorm: clipNorm) }
             if let clipValue = options.clipValue { clipGradientsByValue(&gradients, limit: clipValue) }
             optimizer.step(values: &model.parameters, gradients: gradients)
+            // Caught here, the next batch's forward would blame its input instead.
+            guard model.parameters.withUnsafeBufferPointer({ Reductions.allFinite($0) }) else {
+                throw GRUInputError("the weights became NaN or infinite at epoch \(epoch), batch \(index + 1); lower the learning rate or clip gradients (--clip-norm)")
+            }
             state.stepsCompleted += 1
             // Truncated BPTT: the next chunk starts from this one's final state, as a constant.
             carriedState = options.truncatedBPTT ? pass.finalState : nil
@@ -130,10 +137,21 @@ public final class Trainer {
             // The weights users load: the best epoch's under early stopping, as at the end.
             var weights = model
             if let bestParameters, options.earlyStoppingPatience != nil { weights.parameters = bestParameters }
-            try directory.saveEpoch(
-                manifest: manifest, weights: weights, model: model, bestParameters: bestParameters,
-                optimizer: optimizer.state, state: state,
-                title: "GRUKit \(model.configuration.task.rawValue): \(training.source)")
+            let creates = directoryLock == nil && !FileManager.default.fileExists(atPath: directory.url.path)
+            if directoryLock == nil {
+                try directory.createIfNeeded()
+                directoryLock = try ModelDirectoryLock(directory.url)
+            }
+            do {
+                try directory.saveEpoch(
+                    manifest: manifest, weights: weights, model: model, bestParameters: bestParameters,
+                    optimizer: optimizer.state, state: state,
+                    title: "GRUKit \(model.configuration.task.rawValue): \(training.source)")
+            } catch {
+                // A first save that fails (a full disk) leaves no empty directory behind.
+                if creates { rmdir(directory.url.path) }
+                throw error
+            }
         }
         report(.epoch(record))
         if let reason = state.stopReason { report(.stopped(reason)) }
