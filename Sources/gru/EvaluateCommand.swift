@@ -63,6 +63,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private static func format(_ value: Double) -> String {
-        abs(value) >= 100 ? String(format: "%.1f", value) : String(format: "%.4f", value)
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity") }
+        return abs(value) >= 100 ? String(format: "%.1f", value) : String(format: "%.4f", value)
     }
 }

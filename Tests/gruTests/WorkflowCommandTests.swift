@@ -355,6 +355,28 @@ struct WorkflowCommandTests {
                           mentions: ["length is 9223372036854775807; expected 0...10000000"])
     }
 
+    /// Outputs that overflow are an error, not a file of NaN probabilities.
+    @Test func predictRefusesOutputsThatOverflow() throws {
+        let model = try classifier()
+        let weightsURL = URL(fileURLWithPath: model).appendingPathComponent("weights.safetensors")
+        var weights = try SafetensorsFile.read(contentsOf: weightsURL)
+        // Every unit's state saturates at 1 (update gate shut, candidate at 1), and the head
+        // multiplies it by the largest floats: every logit overflows.
+        let head = try #require(weights["head.weight"]), headBias = try #require(weights["head.bias"])
+        let inputBias = try #require(weights["gru.bias_ih_l0"])
+        let hidden = inputBias.shape[0] / 3
+        weights.set(Tensor(shape: inputBias.shape, scalars: (0..<(3 * hidden)).map { $0 < hidden ? 0 : ($0 < 2 * hidden ? -30 : 30) }),
+                    named: "gru.bias_ih_l0")
+        weights.set(Tensor(shape: head.shape, repeating: 3e38), named: "head.weight")
+        weights.set(Tensor(shape: headBias.shape, repeating: 3e38), named: "head.bias")
+        try weights.write(to: weightsURL)
+        try expectFailure(["predict", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--output", directory.path("p.csv")],
+                          mentions: ["outputs are NaN or infinite", "may have overflowed"])
+        #expect(!FileManager.default.fileExists(atPath: directory.path("p.csv")))
+        let table = try CommandRunner.run(["evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv")])
+        #expect(!table.standardOutput.contains("nan"), "\(table.standardOutput)")
+    }
+
     /// The model's own files are inputs of predict: a CSV written over one would destroy the model.
     @Test func predictRefusesToWriteOverTheModel() throws {
         let model = try classifier()

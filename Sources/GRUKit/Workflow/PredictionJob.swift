@@ -79,6 +79,12 @@ public struct PredictionJob {
         let batcher = Batcher(dataset: dataset, batchSize: manifest.training.batchSize, shuffles: false)
         for batch in batcher.batches(epoch: 0) {
             let output = try model.forward(batch).output
+            // A model whose weights are finite can still overflow; NaN probabilities would be
+            // written as if they were predictions.
+            guard output.isFinite else {
+                let first = batch.exampleIndices.first.map { dataset.examples[$0].source } ?? dataFile.path
+                throw GRUInputError("the model's outputs are NaN or infinite for the batch starting at \(first); its weights in \(directory.url.path) may have overflowed")
+            }
             let fields = try Self.fields(of: output, batch: batch, schema: schema)
             for (column, index) in batch.exampleIndices.enumerated() {
                 rows[index] = [String(index), dataset.examples[index].source] + fields[column]
