@@ -8,47 +8,122 @@ import Glibc
 import Musl
 #endif
 
-/// Replaces several files as one set, also across a crash: a reader finds either all the old
-/// files or all the new ones, never one of each (a model's configuration beside another
-/// model's weights).
+/// Replaces several files as one set, also across a crash and beside readers: a reader that
+/// goes through `readingSet` finds either all the old files or all the new ones, never one of
+/// each (a model's configuration beside another model's weights).
 ///
-/// Every file is written and flushed to a temporary file first (as `writeAtomically`); then a
-/// journal naming each temporary file and its target is written atomically; then the files
-/// are renamed into place and the journal removed. A crash before the journal leaves the old
-/// set; after it, `completeInterruptedSet` finishes the renames.
+/// Every file is written and flushed to a temporary file first (as `writeAtomically`). Then,
+/// holding `lock` exclusively, a journal naming each temporary file and its target is written
+/// atomically, the files are renamed into place, and the journal is removed. A crash before
+/// the journal leaves the old set; after it, the next `readingSet` or `writeAsOneSet` finishes
+/// the renames. The journal names files in its own directory relative to it, so a directory
+/// copied or moved after a crash finishes its own save.
 ///
-/// - Parameter journal: where the journal goes while the set is replaced; in the files'
-///   directory, under a name no file of the set has.
-public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL) throws {
-    try completeInterruptedSet(journal: journal)
+/// - Parameters:
+///   - journal: where the journal goes; in the files' directory, named like none of them.
+///   - lock: the set's lock file, created when missing (beside the journal).
+public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock: URL) throws {
     var pending: [PendingWrite] = []
     do {
         for file in files { pending.append(try PendingWrite(file.data, to: file.url)) }
-        let entries = pending.compactMap { write in write.temporaryPath.map { $0 + "\t" + write.targetPath + "\n" } }
-        try writeAtomically(Data(entries.joined().utf8), to: journal)
     } catch {
         pending.forEach { $0.discard() }
         throw error
     }
-    for write in pending { try write.commit() }
-    unlink(journal.path)
+    do {
+        let setLock = try FileSetLock(lock, exclusive: true, creating: true)
+        defer { withExtendedLifetime(setLock) {} }
+        try completeInterruptedSet(journal: journal)
+        let directory = journal.deletingLastPathComponent().standardizedFileURL.path
+        func journalPath(_ path: String) -> String {
+            URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path == directory
+                ? URL(fileURLWithPath: path).lastPathComponent : path
+        }
+        let entries = pending.compactMap { write in
+            write.temporaryPath.map { journalPath($0) + "\t" + journalPath(write.targetPath) + "\n" }
+        }
+        try writeAtomically(Data(entries.joined().utf8), to: journal)
+        for write in pending { try write.commit() }
+        unlink(journal.path)
+    } catch {
+        pending.forEach { $0.discard() }
+        throw error
+    }
+}
+
+/// Runs `body`, which reads files of a set written by `writeAsOneSet`, while no writer renames
+/// them, after finishing a save that a crash interrupted.
+public func readingSet<T>(journal: URL, lock: URL, _ body: () throws -> T) throws -> T {
+    // No lock file: the set was never written through a journal.
+    guard FileManager.default.fileExists(atPath: lock.path) else { return try body() }
+    let setLock = try FileSetLock(lock, exclusive: false, creating: false)
+    if FileManager.default.fileExists(atPath: journal.path) {
+        // While readers share the lock no writer is renaming, so the journal is a crash's.
+        try setLock.relock(exclusive: true)
+        try completeInterruptedSet(journal: journal)
+        try setLock.relock(exclusive: false)
+    }
+    return try withExtendedLifetime(setLock) { try body() }
 }
 
 /// Finishes the renames of a `writeAsOneSet` that a crash interrupted after its journal was
-/// written; nothing when there is no journal.
+/// written; nothing when there is no journal. Call it holding the set's lock exclusively.
 ///
-/// - Throws: `FormatError` naming the journal's directory when the renames cannot be done
-///   (a directory that is not writable).
-public func completeInterruptedSet(journal: URL) throws {
-    guard let text = try? String(contentsOf: journal, encoding: .utf8) else { return }
-    for line in text.split(separator: "\n") {
-        let paths = line.split(separator: "\t", maxSplits: 1).map(String.init)
-        guard paths.count == 2, access(paths[0], F_OK) == 0 else { continue }  // renamed already
-        guard rename(paths[0], paths[1]) == 0 else {
+/// - Throws: `FormatError` when the journal cannot be read (it is kept) or the renames cannot
+///   be done (a directory that is not writable).
+func completeInterruptedSet(journal: URL) throws {
+    guard FileManager.default.fileExists(atPath: journal.path) else { return }
+    let directory = journal.deletingLastPathComponent()
+    guard let text = try? String(contentsOf: journal, encoding: .utf8) else {
+        throw FormatError(displayName(of: journal), "cannot read the journal of an interrupted save")
+    }
+    let lines = text.split(separator: "\n").map { $0.split(separator: "\t", maxSplits: 1).map(String.init) }
+    guard !lines.isEmpty, lines.allSatisfy({ $0.count == 2 }) else {
+        throw FormatError(
+            displayName(of: journal), "is not the journal of a save; expected lines of a temporary file and its target, a tab between")
+    }
+    for paths in lines {
+        let resolved = paths.map { $0.hasPrefix("/") ? $0 : directory.appendingPathComponent($0).path }
+        guard access(resolved[0], F_OK) == 0 else { continue }  // renamed already
+        guard rename(resolved[0], resolved[1]) == 0 else {
             throw FormatError(
-                displayName(of: journal.deletingLastPathComponent()),
-                "holds a save that was interrupted and cannot be finished (\(String(cString: strerror(errno)))); run gru train --resume here with write access")
+                displayName(of: directory),
+                "holds a save that was interrupted and cannot be finished (\(String(cString: strerror(errno)))); run a gru command here with write access")
         }
     }
     unlink(journal.path)
+}
+
+/// An advisory lock on a file set's lock file: shared by readers, exclusive for the writer
+/// renaming; released when the value is.
+final class FileSetLock {
+    private let descriptor: Int32
+    private let url: URL
+
+    init(_ url: URL, exclusive: Bool, creating: Bool) throws {
+        self.url = url
+        descriptor = creating ? open(url.path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644) : open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FormatError(displayName(of: url), "cannot open the lock file (\(String(cString: strerror(errno))))")
+        }
+        do {
+            try relock(exclusive: exclusive)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    /// Takes the lock shared or exclusive, waiting for other holders.
+    func relock(exclusive: Bool) throws {
+        while flock(descriptor, exclusive ? LOCK_EX : LOCK_SH) != 0 {
+            guard errno == EINTR else {
+                throw FormatError(displayName(of: url), "cannot lock the file (\(String(cString: strerror(errno))))")
+            }
+        }
+    }
+
+    deinit {
+        close(descriptor)
+    }
 }

@@ -130,21 +130,40 @@ struct AtomicWriteTests {
         let directory = try makeTemporaryDirectory()
         defer { removeTemporaryDirectory(directory) }
         let a = directory.appendingPathComponent("a.bin"), b = directory.appendingPathComponent("b.bin")
-        let journal = directory.appendingPathComponent(".journal")
-        try writeAsOneSet([(Data([1]), a), (Data([2]), b)], journal: journal)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["a.bin", "b.bin"])
+        let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
+        try writeAsOneSet([(Data([1]), a), (Data([2]), b)], journal: journal, lock: lock)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [".lock", "a.bin", "b.bin"])
 
         // As a crash leaves it after the journal and the first rename: a new, b's new bytes
-        // still in their temporary file.
-        let temporaryB = directory.appendingPathComponent(".b.bin.crashed.tmp")
+        // still in their temporary file. The journal names them relative to the directory, so
+        // a copy of the directory finishes its own save.
         try Data([3]).write(to: a)
-        try Data([4]).write(to: temporaryB)
-        let temporaryA = directory.appendingPathComponent(".a.bin.crashed.tmp")
-        try Data("\(temporaryA.path)\t\(a.path)\n\(temporaryB.path)\t\(b.path)\n".utf8).write(to: journal)
-        try completeInterruptedSet(journal: journal)
-        #expect(try Data(contentsOf: a) == Data([3]))
-        #expect(try Data(contentsOf: b) == Data([4]))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["a.bin", "b.bin"])
-        try completeInterruptedSet(journal: journal)  // no journal: nothing to do
+        try Data([4]).write(to: directory.appendingPathComponent(".b.bin.crashed.tmp"))
+        try Data(".a.bin.crashed.tmp\ta.bin\n.b.bin.crashed.tmp\tb.bin\n".utf8).write(to: journal)
+        let copy = directory.appendingPathComponent("copy")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: false)
+        for name in [".lock", ".journal", "a.bin", "b.bin", ".b.bin.crashed.tmp"] {
+            try FileManager.default.copyItem(at: directory.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+        }
+        for place in [copy, directory] {
+            let read = try readingSet(journal: place.appendingPathComponent(".journal"), lock: place.appendingPathComponent(".lock")) {
+                try [Data(contentsOf: place.appendingPathComponent("a.bin")), Data(contentsOf: place.appendingPathComponent("b.bin"))]
+            }
+            #expect(read == [Data([3]), Data([4])], "\(place.lastPathComponent)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: copy.path).sorted() == [".lock", "a.bin", "b.bin"])
+    }
+
+    @Test("a damaged journal is an error and is kept")
+    func damagedJournalIsKept() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
+        try writeAsOneSet([(Data([1]), directory.appendingPathComponent("a.bin"))], journal: journal, lock: lock)
+        try Data("garbage{".utf8).write(to: journal)
+        expectFormatError(subject: journal.path, containing: ["is not the journal of a save"]) {
+            _ = try readingSet(journal: journal, lock: lock) { 0 }
+        }
+        #expect(FileManager.default.fileExists(atPath: journal.path))
     }
 }

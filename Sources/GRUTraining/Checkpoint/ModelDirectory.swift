@@ -55,6 +55,8 @@ public struct ModelDirectory: Sendable {
     /// Where a save keeps its journal while it renames its files into place (see
     /// `writeAsOneSet`).
     var journalURL: URL { url.appendingPathComponent(".save-journal") }
+    /// The lock a save holds while it renames, and readers while they read (see `readingSet`).
+    var saveLockURL: URL { url.appendingPathComponent(".save-lock") }
 
     /// Whether the directory holds a resumable checkpoint.
     public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointURL.path) }
@@ -111,7 +113,7 @@ public struct ModelDirectory: Sendable {
         files.append((try checkpointData(model: model, bestParameters: bestParameters, optimizer: optimizer, state: state),
                       checkpointURL))
         files += try reportFiles(state.history, title: title)
-        try writeAsOneSet(files, journal: journalURL)
+        try writeAsOneSet(files, journal: journalURL, lock: saveLockURL)
         removeLeftoverTemporaryFiles()
     }
 
@@ -185,7 +187,11 @@ public struct ModelDirectory: Sendable {
 
     /// The saved configuration.
     public func loadManifest() throws -> Manifest {
-        try completeInterruptedSet(journal: journalURL)
+        try readingSet(journal: journalURL, lock: saveLockURL) { try readManifest() }
+    }
+
+    /// model.json, read without the set's lock (the caller holds it).
+    private func readManifest() throws -> Manifest {
         let data: Data
         do {
             data = try Data(contentsOf: manifestURL)
@@ -227,8 +233,10 @@ public struct ModelDirectory: Sendable {
 
     /// The model with its weights.
     public func loadModel() throws -> (model: SequenceModel, manifest: Manifest) {
-        let manifest = try loadManifest()
-        let file = try SafetensorsFile.read(contentsOf: weightsURL)
+        // Both files under one lock: a save between the two reads would pair them wrongly.
+        let (manifest, file) = try readingSet(journal: journalURL, lock: saveLockURL) {
+            (try readManifest(), try SafetensorsFile.read(contentsOf: weightsURL))
+        }
         let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
         do {
             return (try SequenceModel(configuration: manifest.model, namedTensors: tensors), manifest)
@@ -247,8 +255,7 @@ public struct ModelDirectory: Sendable {
 
     /// The resume checkpoint, for a model of the given configuration.
     public func loadCheckpoint(configuration: ModelConfiguration) throws -> Checkpoint {
-        try completeInterruptedSet(journal: journalURL)
-        let file = try SafetensorsFile.read(contentsOf: checkpointURL)
+        let file = try readingSet(journal: journalURL, lock: saveLockURL) { try SafetensorsFile.read(contentsOf: checkpointURL) }
         let name = checkpointURL.path
         guard let stateText = file.metadata["state"],
               let state = try? Self.jsonDecoder().decode(TrainingState.self, from: Data(stateText.utf8)),

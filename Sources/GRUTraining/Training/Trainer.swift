@@ -223,6 +223,10 @@ public final class Trainer {
         let targetNormalization = dataset.schema.targetNormalization
         for batch in batcher.batches(epoch: 0) {
             let pass = try model.forward(batch)
+            // Metrics of NaN outputs would read as a model that is merely bad.
+            guard pass.output.isFinite else {
+                throw GRUInputError("the model's outputs on \(dataset.source) are NaN or infinite; its weights may have overflowed")
+            }
             let (loss, _) = try objective.loss(output: pass.output, batch: batch)
             evaluation.add(loss: loss, weight: objective.weight(of: batch), output: pass.output, batch: batch,
                            denormalize: targetNormalization.map { normalization in { normalization.denormalized($0) } })
