@@ -16,8 +16,8 @@ import Musl
 /// holding `lock` exclusively, a journal naming each temporary file and its target is written
 /// atomically, the files are renamed into place, and the journal is removed. A crash before
 /// the journal leaves the old set; after it, the next `readingSet` or `writeAsOneSet` finishes
-/// the renames. The journal names files in its own directory relative to it, so a directory
-/// copied or moved after a crash finishes its own save.
+/// the renames. The journal names files by their names in its own directory, so a directory
+/// copied or moved after a crash finishes its own save, and recovery renames nothing outside it.
 ///
 /// - Parameters:
 ///   - journal: where the journal goes; in the files' directory, named like none of them.
@@ -34,13 +34,19 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
         let setLock = try FileSetLock(lock, exclusive: true, creating: true)
         defer { withExtendedLifetime(setLock) {} }
         try completeInterruptedSet(journal: journal)
+        // Only files of the journal's own directory, by name: a file that a link places
+        // elsewhere is renamed with the rest but not journaled, as recovery renames nothing
+        // outside the directory (a journal from a downloaded model must not reach ~/.bashrc).
         let directory = journal.deletingLastPathComponent().standardizedFileURL.path
-        func journalPath(_ path: String) -> String {
-            URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path == directory
-                ? URL(fileURLWithPath: path).lastPathComponent : path
+        func nameInDirectory(_ path: String) -> String? {
+            let url = URL(fileURLWithPath: path)
+            return url.deletingLastPathComponent().standardizedFileURL.path == directory ? url.lastPathComponent : nil
         }
-        let entries = pending.compactMap { write in
-            write.temporaryPath.map { journalPath($0) + "\t" + journalPath(write.targetPath) + "\n" }
+        let entries = pending.compactMap { write -> String? in
+            guard let temporary = write.temporaryPath.flatMap(nameInDirectory), let target = nameInDirectory(write.targetPath) else {
+                return nil
+            }
+            return temporary + "\t" + target + "\n"
         }
         try writeAtomically(Data(entries.joined().utf8), to: journal)
         for write in pending { try write.commit() }
@@ -78,12 +84,16 @@ func completeInterruptedSet(journal: URL) throws {
         throw FormatError(displayName(of: journal), "cannot read the journal of an interrupted save")
     }
     let lines = text.split(separator: "\n").map { $0.split(separator: "\t", maxSplits: 1).map(String.init) }
-    guard !lines.isEmpty, lines.allSatisfy({ $0.count == 2 }) else {
+    // Names in the journal's directory only, a temporary file's name as writeAsOneSet makes it.
+    func isName(_ name: String) -> Bool { !name.isEmpty && !name.contains("/") && name != "." && name != ".." }
+    guard !lines.isEmpty, lines.allSatisfy({ $0.count == 2 && isName($0[0]) && isName($0[1])
+        && $0[0].hasPrefix("." + $0[1] + ".") && $0[0].hasSuffix(".tmp") }) else {
         throw FormatError(
-            displayName(of: journal), "is not the journal of a save; expected lines of a temporary file and its target, a tab between")
+            displayName(of: journal),
+            "is not the journal of a save; expected lines of a temporary file and its target in this directory, a tab between")
     }
     for paths in lines {
-        let resolved = paths.map { $0.hasPrefix("/") ? $0 : directory.appendingPathComponent($0).path }
+        let resolved = paths.map { directory.appendingPathComponent($0).path }
         guard access(resolved[0], F_OK) == 0 else { continue }  // renamed already
         guard rename(resolved[0], resolved[1]) == 0 else {
             throw FormatError(

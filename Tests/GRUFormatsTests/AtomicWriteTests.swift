@@ -160,10 +160,20 @@ struct AtomicWriteTests {
         defer { removeTemporaryDirectory(directory) }
         let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
         try writeAsOneSet([(Data([1]), directory.appendingPathComponent("a.bin"))], journal: journal, lock: lock)
-        try Data("garbage{".utf8).write(to: journal)
-        expectFormatError(subject: journal.path, containing: ["is not the journal of a save"]) {
-            _ = try readingSet(journal: journal, lock: lock) { 0 }
+        // A victim outside the directory, and journals that would rename it or rename onto it.
+        let victim = directory.deletingLastPathComponent().appendingPathComponent("victim-\(UUID().uuidString).txt")
+        try Data("kept".utf8).write(to: victim)
+        defer { try? FileManager.default.removeItem(at: victim) }
+        try Data([9]).write(to: directory.appendingPathComponent(".a.bin.evil.tmp"))
+        for text in ["garbage{", "", "../\(victim.lastPathComponent)\ta.bin\n", ".a.bin.evil.tmp\t\(victim.path)\n",
+                     ".a.bin.evil.tmp\t../\(victim.lastPathComponent)\n"] {
+            try Data(text.utf8).write(to: journal)
+            expectFormatError(subject: journal.path, containing: ["journal"]) {
+                _ = try readingSet(journal: journal, lock: lock) { 0 }
+            }
+            #expect(FileManager.default.fileExists(atPath: journal.path))
         }
-        #expect(FileManager.default.fileExists(atPath: journal.path))
+        #expect(try Data(contentsOf: victim) == Data("kept".utf8))
+        #expect(try Data(contentsOf: directory.appendingPathComponent("a.bin")) == Data([1]))
     }
 }
