@@ -33,6 +33,7 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
     do {
         let setLock = try FileSetLock(lock, exclusive: true, creating: true)
         defer { withExtendedLifetime(setLock) {} }
+        try refuseLink(journal)
         try completeInterruptedSet(journal: journal)
         // Only files of the journal's own directory, by name: a file that a link places
         // elsewhere is renamed with the rest but not journaled, as recovery renames nothing
@@ -60,10 +61,15 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
 /// Runs `body`, which reads files of a set written by `writeAsOneSet`, while no writer renames
 /// them, after finishing a save that a crash interrupted.
 public func readingSet<T>(journal: URL, lock: URL, _ body: () throws -> T) throws -> T {
-    // No lock file: the set was never written through a journal.
-    guard FileManager.default.fileExists(atPath: lock.path) else { return try body() }
-    let setLock = try FileSetLock(lock, exclusive: false, creating: false)
-    if FileManager.default.fileExists(atPath: journal.path) {
+    try refuseLink(journal)
+    let hasJournal = FileManager.default.fileExists(atPath: journal.path)
+    // No lock file, or one this user may not open: no writer can be renaming through it, so
+    // a journal is a crash's, finished without it; without a journal the set is whole.
+    guard let setLock = try? FileSetLock(lock, exclusive: false, creating: false) else {
+        if hasJournal { try completeInterruptedSet(journal: journal) }
+        return try body()
+    }
+    if hasJournal {
         // While readers share the lock no writer is renaming, so the journal is a crash's.
         try setLock.relock(exclusive: true)
         try completeInterruptedSet(journal: journal)
@@ -104,6 +110,15 @@ func completeInterruptedSet(journal: URL) throws {
     unlink(journal.path)
 }
 
+/// Refuses a journal that is a symbolic link: written or read through it, the journal would
+/// reach a file outside the directory.
+private func refuseLink(_ journal: URL) throws {
+    var status = stat()
+    if lstat(journal.path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK {
+        throw FormatError(displayName(of: journal), "is a symbolic link; expected the journal file that saves write here")
+    }
+}
+
 /// An advisory lock on a file set's lock file: shared by readers, exclusive for the writer
 /// renaming; released when the value is.
 final class FileSetLock {
@@ -112,7 +127,9 @@ final class FileSetLock {
 
     init(_ url: URL, exclusive: Bool, creating: Bool) throws {
         self.url = url
-        descriptor = creating ? open(url.path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644) : open(url.path, O_RDONLY | O_CLOEXEC)
+        // Never through a link: the lock file is the directory's own.
+        let flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW
+        descriptor = creating ? open(url.path, flags | O_CREAT, 0o644) : open(url.path, flags)
         guard descriptor >= 0 else {
             throw FormatError(displayName(of: url), "cannot open the lock file (\(String(cString: strerror(errno))))")
         }

@@ -176,4 +176,25 @@ struct AtomicWriteTests {
         #expect(try Data(contentsOf: victim) == Data("kept".utf8))
         #expect(try Data(contentsOf: directory.appendingPathComponent("a.bin")) == Data([1]))
     }
+
+    @Test("a crashed save is finished without its lock file; a journal that is a link is refused")
+    func journalWithoutLockOrAsLink() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        let a = directory.appendingPathComponent("a.bin")
+        let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
+        try Data([1]).write(to: a)
+        try Data([2]).write(to: directory.appendingPathComponent(".a.bin.crashed.tmp"))
+        try Data(".a.bin.crashed.tmp\ta.bin\n".utf8).write(to: journal)
+        #expect(try readingSet(journal: journal, lock: lock) { try Data(contentsOf: a) } == Data([2]))
+        #expect(!FileManager.default.fileExists(atPath: journal.path))
+
+        let outside = directory.deletingLastPathComponent().appendingPathComponent("outside-\(UUID().uuidString)")
+        try FileManager.default.createSymbolicLink(at: journal, withDestinationURL: outside)
+        expectFormatError(subject: journal.path, containing: ["is a symbolic link"]) {
+            try writeAsOneSet([(Data([3]), a)], journal: journal, lock: lock)
+        }
+        #expect(!FileManager.default.fileExists(atPath: outside.path))
+        #expect(try Data(contentsOf: a) == Data([2]))
+    }
 }

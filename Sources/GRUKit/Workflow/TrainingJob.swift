@@ -35,6 +35,7 @@ public struct TrainingJob {
     public func prepare() throws -> Prepared {
         // Before anything is read: another run writing the directory would interleave its files.
         let lock = FileManager.default.fileExists(atPath: directory.url.path) ? try ModelDirectoryLock(directory.url) : nil
+        if lock != nil { try directory.finishInterruptedSave() }
         var manifest: ModelDirectory.Manifest
         if resume {
             guard directory.hasCheckpoint else {

@@ -58,6 +58,11 @@ public struct ModelDirectory: Sendable {
     /// The lock a save holds while it renames, and readers while they read (see `readingSet`).
     var saveLockURL: URL { url.appendingPathComponent(".save-lock") }
 
+    /// Finishes a save that a crash interrupted (see `writeAsOneSet`); nothing when there is none.
+    public func finishInterruptedSave() throws {
+        try readingSet(journal: journalURL, lock: saveLockURL) {}
+    }
+
     /// Whether the directory holds a resumable checkpoint.
     public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointURL.path) }
 
