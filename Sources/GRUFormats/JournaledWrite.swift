@@ -30,9 +30,9 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
         pending.forEach { $0.discard() }
         throw error
     }
+    let setLock: FileSetLock
     do {
-        let setLock = try FileSetLock(lock, exclusive: true, creating: true)
-        defer { withExtendedLifetime(setLock) {} }
+        setLock = try FileSetLock(lock, exclusive: true, creating: true)
         try refuseLink(journal)
         try completeInterruptedSet(journal: journal)
         // Only files of the journal's own directory, by name: a file that a link places
@@ -49,12 +49,16 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
             }
             return temporary + "\t" + target + "\n"
         }
-        try writeAtomically(Data(entries.joined().utf8), to: journal)
-        for write in pending { try write.commit() }
-        unlink(journal.path)
+        if !entries.isEmpty { try writeAtomically(Data(entries.joined().utf8), to: journal) }
     } catch {
         pending.forEach { $0.discard() }
         throw error
+    }
+    // From here the journal stands for the new set: a rename that fails leaves the remaining
+    // temporary files for the next reader to finish, not discarded beside a half-renamed set.
+    try withExtendedLifetime(setLock) {
+        for write in pending { try write.commit() }
+        unlink(journal.path)
     }
 }
 
