@@ -22,7 +22,8 @@ import Musl
 /// - Parameters:
 ///   - journal: where the journal goes; in the files' directory, named like none of them.
 ///   - lock: the set's lock file, created when missing (beside the journal).
-public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock: URL) throws {
+///   - names: the names a journal may rename onto, all the set's files.
+public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock: URL, names: Set<String>) throws {
     var pending: [PendingWrite] = []
     do {
         for file in files { pending.append(try PendingWrite(file.data, to: file.url)) }
@@ -34,7 +35,7 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
     do {
         setLock = try FileSetLock(lock, exclusive: true, creating: true)
         try refuseLink(journal)
-        try completeInterruptedSet(journal: journal)
+        try completeInterruptedSet(journal: journal, names: names)
         // Only files of the journal's own directory, by name: a file that a link places
         // elsewhere is renamed with the rest but not journaled, as recovery renames nothing
         // outside the directory (a journal from a downloaded model must not reach ~/.bashrc).
@@ -63,20 +64,22 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
 }
 
 /// Runs `body`, which reads files of a set written by `writeAsOneSet`, while no writer renames
-/// them, after finishing a save that a crash interrupted.
-public func readingSet<T>(journal: URL, lock: URL, _ body: () throws -> T) throws -> T {
+/// them, after finishing a save that a crash interrupted. `names` as for `writeAsOneSet`.
+public func readingSet<T>(journal: URL, lock: URL, names: Set<String>, _ body: () throws -> T) throws -> T {
     try refuseLink(journal)
+    try refuseLink(lock)
     let hasJournal = FileManager.default.fileExists(atPath: journal.path)
-    // No lock file, or one this user may not open: no writer can be renaming through it, so
-    // a journal is a crash's, finished without it; without a journal the set is whole.
-    guard let setLock = try? FileSetLock(lock, exclusive: false, creating: false) else {
-        if hasJournal { try completeInterruptedSet(journal: journal) }
+    // The lock file is made when missing, so that a writer starting now waits for this read. A
+    // directory this user may not write (or a lock file it may not open) has no writer but its
+    // owner's; a journal there is a crash's, and finishing it fails with a clear message.
+    guard let setLock = try? FileSetLock(lock, exclusive: false, creating: true) else {
+        if hasJournal { try completeInterruptedSet(journal: journal, names: names) }
         return try body()
     }
     if hasJournal {
         // While readers share the lock no writer is renaming, so the journal is a crash's.
         try setLock.relock(exclusive: true)
-        try completeInterruptedSet(journal: journal)
+        try completeInterruptedSet(journal: journal, names: names)
         try setLock.relock(exclusive: false)
     }
     return try withExtendedLifetime(setLock) { try body() }
@@ -87,17 +90,26 @@ public func readingSet<T>(journal: URL, lock: URL, _ body: () throws -> T) throw
 ///
 /// - Throws: `FormatError` when the journal cannot be read (it is kept) or the renames cannot
 ///   be done (a directory that is not writable).
-func completeInterruptedSet(journal: URL) throws {
+func completeInterruptedSet(journal: URL, names: Set<String>) throws {
     guard FileManager.default.fileExists(atPath: journal.path) else { return }
     let directory = journal.deletingLastPathComponent()
     guard let text = try? String(contentsOf: journal, encoding: .utf8) else {
         throw FormatError(displayName(of: journal), "cannot read the journal of an interrupted save")
     }
     let lines = text.split(separator: "\n").map { $0.split(separator: "\t", maxSplits: 1).map(String.init) }
-    // Names in the journal's directory only, a temporary file's name as writeAsOneSet makes it.
-    func isName(_ name: String) -> Bool { !name.isEmpty && !name.contains("/") && name != "." && name != ".." }
-    guard !lines.isEmpty, lines.allSatisfy({ $0.count == 2 && isName($0[0]) && isName($0[1])
-        && $0[0].hasPrefix("." + $0[1] + ".") && $0[0].hasSuffix(".tmp") }) else {
+    // Each line a temporary file as writeAsOneSet names it, `.NAME.<id>.tmp`, a regular file
+    // of this directory, and NAME one of the set's files, each at most once.
+    func isTemporary(_ temporary: String, of name: String) -> Bool {
+        let prefix = "." + name + ".", suffix = ".tmp"
+        guard !temporary.contains("/"), temporary.hasPrefix(prefix), temporary.hasSuffix(suffix),
+              temporary.count > prefix.count + suffix.count else { return false }
+        // Renamed already (absent), or a regular file: never a link put into the set.
+        var status = stat()
+        return lstat(directory.appendingPathComponent(temporary).path, &status) != 0 || status.st_mode & S_IFMT == S_IFREG
+    }
+    let targets = lines.compactMap { $0.count == 2 ? $0[1] : nil }
+    guard !lines.isEmpty, Set(targets).count == lines.count,
+          lines.allSatisfy({ $0.count == 2 && names.contains($0[1]) && isTemporary($0[0], of: $0[1]) }) else {
         throw FormatError(
             displayName(of: journal),
             "is not the journal of a save; expected lines of a temporary file and its target in this directory, a tab between")

@@ -131,7 +131,7 @@ struct AtomicWriteTests {
         defer { removeTemporaryDirectory(directory) }
         let a = directory.appendingPathComponent("a.bin"), b = directory.appendingPathComponent("b.bin")
         let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
-        try writeAsOneSet([(Data([1]), a), (Data([2]), b)], journal: journal, lock: lock)
+        try writeAsOneSet([(Data([1]), a), (Data([2]), b)], journal: journal, lock: lock, names: ["a.bin", "b.bin"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [".lock", "a.bin", "b.bin"])
 
         // As a crash leaves it after the journal and the first rename: a new, b's new bytes
@@ -146,7 +146,7 @@ struct AtomicWriteTests {
             try FileManager.default.copyItem(at: directory.appendingPathComponent(name), to: copy.appendingPathComponent(name))
         }
         for place in [copy, directory] {
-            let read = try readingSet(journal: place.appendingPathComponent(".journal"), lock: place.appendingPathComponent(".lock")) {
+            let read = try readingSet(journal: place.appendingPathComponent(".journal"), lock: place.appendingPathComponent(".lock"), names: ["a.bin", "b.bin"]) {
                 try [Data(contentsOf: place.appendingPathComponent("a.bin")), Data(contentsOf: place.appendingPathComponent("b.bin"))]
             }
             #expect(read == [Data([3]), Data([4])], "\(place.lastPathComponent)")
@@ -159,17 +159,25 @@ struct AtomicWriteTests {
         let directory = try makeTemporaryDirectory()
         defer { removeTemporaryDirectory(directory) }
         let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
-        try writeAsOneSet([(Data([1]), directory.appendingPathComponent("a.bin"))], journal: journal, lock: lock)
+        try writeAsOneSet([(Data([1]), directory.appendingPathComponent("a.bin"))], journal: journal, lock: lock, names: ["a.bin", "b.bin"])
         // A victim outside the directory, and journals that would rename it or rename onto it.
         let victim = directory.deletingLastPathComponent().appendingPathComponent("victim-\(UUID().uuidString).txt")
         try Data("kept".utf8).write(to: victim)
         defer { try? FileManager.default.removeItem(at: victim) }
         try Data([9]).write(to: directory.appendingPathComponent(".a.bin.evil.tmp"))
+        try Data([8]).write(to: directory.appendingPathComponent(".a.bin.tmp"))
+        try Data([7]).write(to: directory.appendingPathComponent(".notes.txt.evil.tmp"))
+        try FileManager.default.createSymbolicLink(
+            at: directory.appendingPathComponent(".b.bin.link.tmp"), withDestinationURL: victim)
         for text in ["garbage{", "", "../\(victim.lastPathComponent)\ta.bin\n", ".a.bin.evil.tmp\t\(victim.path)\n",
-                     ".a.bin.evil.tmp\t../\(victim.lastPathComponent)\n"] {
+                     ".a.bin.evil.tmp\t../\(victim.lastPathComponent)\n",
+                     ".a.bin.tmp\ta.bin\n",  // no middle part: not a name writeAsOneSet makes
+                     ".notes.txt.evil.tmp\tnotes.txt\n",  // not a file of the set
+                     ".a.bin.evil.tmp\ta.bin\n.a.bin.evil.tmp\ta.bin\n",  // one target twice
+                     ".b.bin.link.tmp\tb.bin\n"] {  // a link put into the set
             try Data(text.utf8).write(to: journal)
             expectFormatError(subject: journal.path, containing: ["journal"]) {
-                _ = try readingSet(journal: journal, lock: lock) { 0 }
+                _ = try readingSet(journal: journal, lock: lock, names: ["a.bin", "b.bin"]) { 0 }
             }
             #expect(FileManager.default.fileExists(atPath: journal.path))
         }
@@ -186,13 +194,13 @@ struct AtomicWriteTests {
         try Data([1]).write(to: a)
         try Data([2]).write(to: directory.appendingPathComponent(".a.bin.crashed.tmp"))
         try Data(".a.bin.crashed.tmp\ta.bin\n".utf8).write(to: journal)
-        #expect(try readingSet(journal: journal, lock: lock) { try Data(contentsOf: a) } == Data([2]))
+        #expect(try readingSet(journal: journal, lock: lock, names: ["a.bin", "b.bin"]) { try Data(contentsOf: a) } == Data([2]))
         #expect(!FileManager.default.fileExists(atPath: journal.path))
 
         let outside = directory.deletingLastPathComponent().appendingPathComponent("outside-\(UUID().uuidString)")
         try FileManager.default.createSymbolicLink(at: journal, withDestinationURL: outside)
         expectFormatError(subject: journal.path, containing: ["is a symbolic link"]) {
-            try writeAsOneSet([(Data([3]), a)], journal: journal, lock: lock)
+            try writeAsOneSet([(Data([3]), a)], journal: journal, lock: lock, names: ["a.bin", "b.bin"])
         }
         #expect(!FileManager.default.fileExists(atPath: outside.path))
         #expect(try Data(contentsOf: a) == Data([2]))

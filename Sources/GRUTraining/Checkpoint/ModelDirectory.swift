@@ -57,10 +57,12 @@ public struct ModelDirectory: Sendable {
     var journalURL: URL { url.appendingPathComponent(".save-journal") }
     /// The lock a save holds while it renames, and readers while they read (see `readingSet`).
     var saveLockURL: URL { url.appendingPathComponent(".save-lock") }
+    /// The files a save replaces, the only ones its journal may name.
+    var setNames: Set<String> { Set([manifestURL, weightsURL, checkpointURL, logURL, curveURL].map(\.lastPathComponent)) }
 
     /// Finishes a save that a crash interrupted (see `writeAsOneSet`); nothing when there is none.
     public func finishInterruptedSave() throws {
-        try readingSet(journal: journalURL, lock: saveLockURL) {}
+        try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) {}
     }
 
     /// Whether the directory holds a resumable checkpoint.
@@ -118,7 +120,7 @@ public struct ModelDirectory: Sendable {
         files.append((try checkpointData(model: model, bestParameters: bestParameters, optimizer: optimizer, state: state),
                       checkpointURL))
         files += try reportFiles(state.history, title: title)
-        try writeAsOneSet(files, journal: journalURL, lock: saveLockURL)
+        try writeAsOneSet(files, journal: journalURL, lock: saveLockURL, names: setNames)
         removeLeftoverTemporaryFiles()
     }
 
@@ -192,7 +194,7 @@ public struct ModelDirectory: Sendable {
 
     /// The saved configuration.
     public func loadManifest() throws -> Manifest {
-        try readingSet(journal: journalURL, lock: saveLockURL) { try readManifest() }
+        try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) { try readManifest() }
     }
 
     /// model.json, read without the set's lock (the caller holds it).
@@ -239,7 +241,7 @@ public struct ModelDirectory: Sendable {
     /// The model with its weights.
     public func loadModel() throws -> (model: SequenceModel, manifest: Manifest) {
         // Both files under one lock: a save between the two reads would pair them wrongly.
-        let (manifest, file) = try readingSet(journal: journalURL, lock: saveLockURL) {
+        let (manifest, file) = try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) {
             (try readManifest(), try SafetensorsFile.read(contentsOf: weightsURL))
         }
         let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
@@ -260,7 +262,7 @@ public struct ModelDirectory: Sendable {
 
     /// The resume checkpoint, for a model of the given configuration.
     public func loadCheckpoint(configuration: ModelConfiguration) throws -> Checkpoint {
-        let file = try readingSet(journal: journalURL, lock: saveLockURL) { try SafetensorsFile.read(contentsOf: checkpointURL) }
+        let file = try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) { try SafetensorsFile.read(contentsOf: checkpointURL) }
         let name = checkpointURL.path
         guard let stateText = file.metadata["state"],
               let state = try? Self.jsonDecoder().decode(TrainingState.self, from: Data(stateText.utf8)),
