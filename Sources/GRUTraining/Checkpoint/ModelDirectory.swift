@@ -85,12 +85,6 @@ public struct ModelDirectory: Sendable {
         try writeAtomically(try manifestData(manifest), to: manifestURL)
     }
 
-    /// Writes the weights users load.
-    public func saveWeights(_ model: SequenceModel) throws {
-        try createIfNeeded()
-        try writeAtomically(try weightsData(model), to: weightsURL)
-    }
-
     /// Writes the resume checkpoint in one atomic file.
     public func saveCheckpoint(
         model: SequenceModel, bestParameters: [Float]?, optimizer: OptimizerState, state: TrainingState

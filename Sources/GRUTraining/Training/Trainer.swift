@@ -82,7 +82,8 @@ public final class Trainer {
         if let bestParameters, options.earlyStoppingPatience != nil {
             model.parameters = bestParameters  // best-weights restore
         }
-        try directory?.saveWeights(model)
+        // weights.safetensors already holds these weights: every epoch's save writes the best
+        // epoch's under early stopping (see runEpoch), as one set with the rest.
     }
 
     // MARK: - One epoch
