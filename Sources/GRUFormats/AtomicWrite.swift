@@ -27,13 +27,7 @@ public func writeAtomically(_ data: Data, to url: URL) throws {
 /// them but the rename itself replaces none: every file is written and flushed to its
 /// temporary file first, and only then are they renamed over their targets, in order.
 public func writeAtomically(_ files: [(data: Data, url: URL)]) throws {
-    var pending: [PendingWrite] = []
-    do {
-        for file in files { pending.append(try PendingWrite(file.data, to: file.url)) }
-    } catch {
-        pending.forEach { $0.discard() }
-        throw error
-    }
+    let pending = try PendingWrite.prepare(files)
     for (index, write) in pending.enumerated() {
         do {
             try write.commit()
@@ -53,6 +47,18 @@ struct PendingWrite {
     /// nil when the target is written in place.
     let temporaryPath: String?
     let data: Data
+
+    /// Every file's temporary file, written and flushed; on a failure, none is left.
+    static func prepare(_ files: [(data: Data, url: URL)]) throws -> [PendingWrite] {
+        var pending: [PendingWrite] = []
+        do {
+            for file in files { pending.append(try PendingWrite(file.data, to: file.url)) }
+        } catch {
+            pending.forEach { $0.discard() }
+            throw error
+        }
+        return pending
+    }
 
     init(_ data: Data, to url: URL) throws {
         self.url = url

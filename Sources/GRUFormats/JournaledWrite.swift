@@ -24,13 +24,7 @@ import Musl
 ///   - lock: the set's lock file, created when missing (beside the journal).
 ///   - names: the names a journal may rename onto, all the set's files.
 public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock: URL, names: Set<String>) throws {
-    var pending: [PendingWrite] = []
-    do {
-        for file in files { pending.append(try PendingWrite(file.data, to: file.url)) }
-    } catch {
-        pending.forEach { $0.discard() }
-        throw error
-    }
+    let pending = try PendingWrite.prepare(files)
     let setLock: FileSetLock
     do {
         setLock = try FileSetLock(lock, exclusive: true, creating: true)
