@@ -163,6 +163,22 @@ ALWAYS_INLINE void panel_sums(
     }
 }
 
+// The reset-after gates of 16 units and their h_t, from gx = W_ih x (plus b_ih from
+// `panel_input_bias` when not NULL) and gh = W_hh h_{t-1} + b_hh.
+ALWAYS_INLINE vector16 reset_after_gates(
+    vector16 xr, vector16 xz, vector16 xn, const float *panel_input_bias, vector16 ghr, vector16 ghz,
+    vector16 ghn, vector16 previous, vector16 *reset, vector16 *update, vector16 *candidate) {
+    if (panel_input_bias) {
+        xr += load16(panel_input_bias);
+        xz += load16(panel_input_bias + 16);
+        xn += load16(panel_input_bias + 32);
+    }
+    *reset = sigmoid16(xr + ghr);
+    *update = sigmoid16(xz + ghz);
+    *candidate = tanh16(xn + *reset * ghn);
+    return *candidate + *update * (previous - *candidate);
+}
+
 // `rows` batch rows (a constant after inlining) against one forward panel, then the gates.
 ALWAYS_INLINE void forward_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time,
@@ -196,17 +212,11 @@ ALWAYS_INLINE void forward_block(
             }
             continue;
         }
-        vector16 xr = load_partial16(gxr, width), xz = load_partial16(gxr + hidden, width);
-        vector16 xn = load_partial16(gxr + 2 * hidden, width);
-        if (panel_input_bias) {
-            xr += load16(panel_input_bias);
-            xz += load16(panel_input_bias + 16);
-            xn += load16(panel_input_bias + 32);
-        }
-        const vector16 reset = sigmoid16(xr + ghr);
-        const vector16 update = sigmoid16(xz + ghz);
-        const vector16 candidate = tanh16(xn + reset * ghn);
-        const vector16 state = candidate + update * (previous - candidate);
+        const vector16 xr = load_partial16(gxr, width), xz = load_partial16(gxr + hidden, width);
+        const vector16 xn = load_partial16(gxr + 2 * hidden, width);
+        vector16 reset, update, candidate;
+        const vector16 state =
+            reset_after_gates(xr, xz, xn, panel_input_bias, ghr, ghz, ghn, previous, &reset, &update, &candidate);
         store_partial16(hr, state, width);
         if (outr) store_partial16(outr, state, width);
         if (g) {
@@ -313,6 +323,48 @@ void gru_packed_input_product(
             }
 #undef INPUT_CASE
         }
+    }
+}
+
+// MARK: - Streaming
+
+// One panel of a streaming step: the panel's input projection and recurrent sums stay in
+// registers, then its gates.
+ALWAYS_INLINE void streaming_panel(
+    intptr_t input_size, intptr_t hidden, intptr_t p, bool active, const float *packed_input_weights,
+    const float *packed_weights, const float *packed_bias, const float *packed_input_bias, const float *input,
+    const float *previous_state, float *state, float *output, bool prefetches_ahead) {
+    const intptr_t unit = p * FORWARD_PANEL;
+    const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL;
+    const vector16 previous = load_partial16(previous_state + unit, width);
+    if (!active) {
+        store_partial16(state + unit, previous, width);
+        if (output) store_partial16(output + unit, 0.0f, width);
+        return;
+    }
+    vector16 x[1][3], gh[1][3];
+    panel_sums(1, input_size, packed_input_weights + p * input_size * FORWARD_ROW, 0, input, input_size,
+               prefetches_ahead, 0, 0, x);
+    panel_sums(1, hidden, packed_weights + p * hidden * FORWARD_ROW, packed_bias + p * FORWARD_ROW, previous_state,
+               hidden, prefetches_ahead, 0, 0, gh);
+    vector16 reset, update, candidate;
+    const vector16 h = reset_after_gates(
+        x[0][0], x[0][1], x[0][2], packed_input_bias ? packed_input_bias + p * FORWARD_ROW : 0, gh[0][0], gh[0][1],
+        gh[0][2], previous, &reset, &update, &candidate);
+    store_partial16(state + unit, h, width);
+    if (output) store_partial16(output + unit, h, width);
+}
+
+MULTIVERSION
+void gru_reset_after_streaming_step(
+    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, bool descending, intptr_t time,
+    const intptr_t *lengths, const float *packed_input_weights, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input, const float *previous_state, float *state, float *output) {
+    const bool prefetches_ahead = few_rows_prefetch(), active = time < lengths[0];
+    for (intptr_t i = 0; i < end_panel - first_panel; i++) {
+        const intptr_t p = descending ? end_panel - 1 - i : first_panel + i;
+        streaming_panel(input_size, hidden, p, active, packed_input_weights, packed_weights, packed_bias,
+                        packed_input_bias, input, previous_state, state, output, prefetches_ahead);
     }
 }
 

@@ -103,6 +103,28 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
             inputBiasPointer, inputProjection, previousState, resetState, gates, state, output, outputStride)
     }
 
+    /// One reset-after step of one sequence (streaming) for the units of `panels`, walked from
+    /// the last when `descending`, with each panel's input projection W_ih x_t from
+    /// `inputWeights` summed in registers just before its recurrent sums: one stream of
+    /// weights and no projection written. The same results as `project` then `step`, bit for
+    /// bit, with b_ih added when `addsInputBias`.
+    ///
+    /// - Parameters:
+    ///   - input: x_t, `inputWeights.inputSize` floats.
+    ///   - lengths: one entry; at `time` past it, the state carries over and the output is zeros.
+    ///   - previousState: h_{t-1} (H); state: receives these units of h_t; output: them as well, or nil.
+    @inlinable
+    public func streamingStep(
+        inputWeights: PackedInputWeights, panels: Range<Int>, descending: Bool, time: Int,
+        lengths: UnsafePointer<Int>, input: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        state: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>?
+    ) {
+        gru_reset_after_streaming_step(
+            inputWeights.inputSize, hidden, panels.lowerBound, panels.upperBound, descending, time, lengths,
+            inputWeights.weightsPointer, weightsPointer, biasPointer, inputBiasPointer, input, previousState, state,
+            output)
+    }
+
     @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }
     @usableFromInline var biasPointer: UnsafePointer<Float> { UnsafePointer(bias.pointer) }
     @usableFromInline var inputBiasPointer: UnsafePointer<Float>? { inputBias.map { UnsafePointer($0.pointer) } }

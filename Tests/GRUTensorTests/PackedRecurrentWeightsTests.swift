@@ -179,4 +179,77 @@ struct PackedRecurrentWeightsTests {
                         into: &parts, overwrite: false)
         expectClose(parts, naiveParts, "W_hn then W_h[r, z]", tolerance: 1e-5)
     }
+
+    static let streamingSizes: [(input: Int, hidden: Int)] = [(3, 5), (17, 16), (8, 40), (5, 70), (64, 128)]
+
+    /// The fused streaming step (input projection in registers) against the two kernels it
+    /// fuses, bit for bit, over panel ranges walked either way, with and without biases, and
+    /// against the naive product and gates; past its length the state carries over and the
+    /// output is zeros.
+    @Test(arguments: streamingSizes)
+    func streamingStepEqualsProjectionThenStep(size: (input: Int, hidden: Int)) {
+        let (inputSize, hidden) = size
+        var generator = SeededGenerator(seed: UInt64(7 * inputSize + hidden))
+        let inputWeight = random(3 * hidden * inputSize, &generator, scale: 0.5)
+        let weight = random(3 * hidden * hidden, &generator, scale: 0.5)
+        let bias = random(3 * hidden, &generator), inputBias = random(3 * hidden, &generator)
+        let x = random(inputSize, &generator, scale: 2), hp = random(hidden, &generator)
+        let packedInput = PackedInputWeights(inputSize: inputSize, hidden: hidden, inputWeight: inputWeight)
+
+        for biases in [true, false] {
+            let packed = PackedRecurrentWeights(
+                hidden: hidden, recurrentWeight: weight, recurrentBias: biases ? bias : nil,
+                inputBias: biases ? inputBias : nil)
+            var gx = biases ? inputBias : [Float](repeating: 0, count: 3 * hidden)
+            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: inputSize,
+                             a: x, lda: inputSize, b: inputWeight, ldb: inputSize, beta: 1, c: &gx, ldc: 3 * hidden)
+            var gh = biases ? bias : [Float](repeating: 0, count: 3 * hidden)
+            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: hidden,
+                             a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+            var naiveState = [Float](repeating: 0, count: hidden)
+            var naiveGates = [Float](repeating: 0, count: 3 * hidden)
+            var naiveCandidate = [Float](repeating: 0, count: hidden)
+            NaiveGateKernels.resetAfterForward(
+                batch: 1, hidden: hidden, time: 0, lengths: [1], inputProjection: gx, hiddenProjection: gh,
+                previousState: hp, state: &naiveState, gates: &naiveGates, candidateHiddenTerm: &naiveCandidate)
+
+            for time in [0, 1] {  // length 1: active at time 0, past its length at 1
+                var projection = [Float](repeating: 9, count: 3 * hidden)
+                var twoKernelState = [Float](repeating: 9, count: hidden)
+                var twoKernelOutput = [Float](repeating: 7, count: hidden)
+                packedInput.project(panels: 0..<packed.panelCount, input: x, into: &projection)
+                packed.step(batch: 1, panels: 0..<packed.panelCount, time: time, lengths: [1],
+                            inputProjection: projection, previousState: hp, state: &twoKernelState,
+                            output: &twoKernelOutput, outputStride: hidden)
+                let label = "biases \(biases), time \(time)"
+                if time == 0 {
+                    expectClose(twoKernelState, naiveState, "two kernels, \(label)", tolerance: 1e-5)
+                } else {
+                    #expect(twoKernelState == hp && twoKernelOutput == [Float](repeating: 0, count: hidden), "\(label)")
+                }
+                for splits in [1, 2, 3] where splits <= packed.panelCount {
+                    for descending in [false, true] {
+                        var state = [Float](repeating: 9, count: hidden)
+                        var output = [Float](repeating: 7, count: hidden)
+                        for part in 0..<splits {
+                            packed.streamingStep(
+                                inputWeights: packedInput,
+                                panels: ThreadTeam.share(of: packed.panelCount, part: part, parts: splits),
+                                descending: descending, time: time, lengths: [1], input: x, previousState: hp,
+                                state: &state, output: &output)
+                        }
+                        let walk = "\(label), \(splits) ranges, descending \(descending)"
+                        #expect(state == twoKernelState, "state, \(walk)")
+                        #expect(output == twoKernelOutput, "output, \(walk)")
+                    }
+                }
+                // Without an output.
+                var state = [Float](repeating: 9, count: hidden)
+                packed.streamingStep(
+                    inputWeights: packedInput, panels: 0..<packed.panelCount, descending: false, time: time,
+                    lengths: [1], input: x, previousState: hp, state: &state, output: nil)
+                #expect(state == twoKernelState, "state without output, \(label)")
+            }
+        }
+    }
 }

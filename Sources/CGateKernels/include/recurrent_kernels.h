@@ -67,6 +67,18 @@ void gru_packed_input_product(
     intptr_t rows, intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel,
     const float *packed, const float *input, intptr_t input_stride, float *projection);
 
+// One reset-after step of one sequence (B = 1, streaming) for the units of panels
+// first_panel..<end_panel, walked from the last when `descending`: each panel's input
+// projection W_ih x_t (input: I floats, packed_input_weights by gru_pack_input_weights) is
+// summed in registers right before its recurrent sums, so the step reads one stream of
+// weights and writes no projection. Results are those of gru_packed_input_product followed by
+// gru_reset_after_packed_step, bit for bit; biases, time, lengths (one entry), state and output
+// as there (output: H floats or NULL).
+void gru_reset_after_streaming_step(
+    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, bool descending, intptr_t time,
+    const intptr_t *lengths, const float *packed_input_weights, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input, const float *previous_state, float *state, float *output);
+
 // The reset-before step in two passes over the same packing, for the units of panels
 // first_panel..<end_panel; every unit's r * h_{t-1} must be complete before any candidate:
 //   gates:     r = sigmoid(gx_r + b_hr + W_hr h_{t-1}), z likewise, into gates (B, 3H) columns
