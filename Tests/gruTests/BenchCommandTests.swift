@@ -51,6 +51,23 @@ struct BenchCommandTests {
         }
     }
 
+    #if os(Linux)
+    /// Pinned to one CPU, gru sizes its thread team to it: a team of two spinning threads on
+    /// one core waited out a time slice at every step (S1 took 21.7 ms instead of 0.25).
+    @Test func benchUnderOneCPUsAffinityRunsOneThread() throws {
+        let taskset = "/usr/bin/taskset"  // util-linux, part of every Debian system
+        try #require(FileManager.default.isExecutableFile(atPath: taskset), "\(taskset) is missing")
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let allowed = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+        let firstCPU = try #require(allowed.dropFirst("Cpus_allowed_list:".count).split(whereSeparator: { !$0.isNumber }).first)
+        let result = try CommandRunner.run(["bench", "--quick", "--json", "--cases", "S1"], launcher: [taskset, "-c", String(firstCPU)])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+        let records = try #require(parsed as? [[String: Any]], "expected a JSON array of objects: \(result.standardOutput)")
+        #expect(records.map { $0["threads"] as? Int } == [1])
+    }
+    #endif
+
     @Test func tableNamesTheBLASKernelsAndEveryCase() throws {
         let result = try CommandRunner.run(["bench", "--quick", "--cases", "S1,B2-T5-I4-H8"])
         #expect(result.exitCode == 0, "\(result.standardError)")

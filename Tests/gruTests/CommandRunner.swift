@@ -23,11 +23,18 @@ enum CommandRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    static func run(_ arguments: [String]) throws -> CommandResult {
+    /// Runs `gru` with `arguments`; with a `launcher` (a program and its arguments, such as
+    /// taskset), runs the launcher with gru's path and `arguments` after its own.
+    static func run(_ arguments: [String], launcher: [String] = []) throws -> CommandResult {
         let process = Process()
         guard let executable else { throw MissingExecutable() }
-        process.executableURL = executable
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = launcher.dropFirst() + [executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
