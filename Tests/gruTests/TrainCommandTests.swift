@@ -173,6 +173,28 @@ struct TrainCommandTests {
         withExtendedLifetime(lock) {}
     }
 
+    /// A file of the model directory's set that is a directory (or a link to one) is refused
+    /// before any training, and the directory is left as it was.
+    @Test(arguments: ["weights.safetensors", "checkpoint.safetensors", "curve.svg"])
+    func aSetFileThatIsADirectoryIsRefusedBeforeTraining(name: String) throws {
+        let model = directory.url.appendingPathComponent("blocked-\(name)")
+        try FileManager.default.createDirectory(at: model.appendingPathComponent(name), withIntermediateDirectories: true)
+        let result = try train("blocked-\(name)", ["--epochs", "3"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("\(name): is a directory; expected a file that gru train replaces"),
+                "\(result.standardError)")
+        #expect(!result.standardOutput.contains("epoch 1"), "\(result.standardOutput)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: model.path).filter { !$0.hasPrefix(".") } == [name])
+
+        let linked = directory.url.appendingPathComponent("linked-\(name)")
+        try FileManager.default.createDirectory(at: linked, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            at: linked.appendingPathComponent(name), withDestinationURL: model.appendingPathComponent(name))
+        let viaLink = try train("linked-\(name)", ["--epochs", "3"])
+        #expect(viaLink.exitCode == 1)
+        #expect(viaLink.standardError.contains("is a directory"), "\(viaLink.standardError)")
+    }
+
     /// A language model whose weights overflow says so, not that its input is not finite.
     @Test func weightsThatOverflowAreNamed() throws {
         try String(repeating: "the cat sat on the mat. ", count: 40).write(

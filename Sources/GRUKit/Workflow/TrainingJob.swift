@@ -36,6 +36,7 @@ public struct TrainingJob {
         // Before anything is read: another run writing the directory would interleave its files.
         let lock = FileManager.default.fileExists(atPath: directory.url.path) ? try ModelDirectoryLock(directory.url) : nil
         if lock != nil { try directory.finishInterruptedSave() }
+        try directory.checkSetIsReplaceable()
         var manifest: ModelDirectory.Manifest
         if resume {
             guard directory.hasCheckpoint else {

@@ -65,6 +65,22 @@ public struct ModelDirectory: Sendable {
         try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) {}
     }
 
+    /// Checks, before a run trains, that its saves can replace the set's files: none of them
+    /// is a directory (or a link to one). Otherwise the run would fail only when its first
+    /// epoch ends, after all the work of that epoch.
+    ///
+    /// - Throws: `FormatError` naming the first such path.
+    public func checkSetIsReplaceable() throws {
+        for file in [manifestURL, weightsURL, checkpointURL, logURL, curveURL] {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw FormatError(
+                    file.path,
+                    "is a directory; expected a file that gru train replaces after each epoch (move it away or train into another directory)")
+            }
+        }
+    }
+
     /// Whether the directory holds a resumable checkpoint.
     public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointURL.path) }
 
