@@ -28,12 +28,13 @@ public final class ScratchBuffer: @unchecked Sendable {
         pointer = memory.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    /// A buffer holding a copy of `values`.
+    /// A buffer holding a copy of `values` (written once: no zeros first).
     public convenience init(copying values: [Float]) {
-        self.init(count: values.count)
+        self.init(uninitializedCount: values.count)
         values.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { pointer.update(from: base, count: source.count) }
         }
+        if values.isEmpty { pointer.update(repeating: 0, count: 1) }
     }
 
     deinit {
