@@ -50,7 +50,7 @@ public enum AvailableCores {
 
     /// The smallest CPU quota among this process's cgroups, v2 and v1, where the files are
     /// found: under the cgroup's own path (a host) or at the hierarchy's root (a container
-    /// with its own cgroup namespace).
+    /// with its own cgroup namespace). A quota set only on a cgroup's ancestor is not seen.
     private static func cgroupQuotaCores() -> Int? {
         guard let memberships = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
         var quotas: [Int] = []
