@@ -412,6 +412,22 @@ ALWAYS_INLINE void reset_before_sums(
     }
 }
 
+// r and z of 16 units into their columns of a gates row `g`, and r * h_{t-1} into `rh`, from
+// gx = W_ih x (plus b_ih from `panel_input_bias` when not NULL) and the sums W_h[r, z] h_{t-1}
+// + b_h[r, z].
+ALWAYS_INLINE void reset_before_store_gates(
+    vector16 xr, vector16 xz, const float *panel_input_bias, vector16 sum_r, vector16 sum_z, vector16 previous,
+    intptr_t hidden, intptr_t width, float *g, float *rh) {
+    if (panel_input_bias) {
+        xr += load16(panel_input_bias);
+        xz += load16(panel_input_bias + 16);
+    }
+    const vector16 reset = sigmoid16(xr + sum_r);
+    store_partial16(g, reset, width);
+    store_partial16(g + hidden, sigmoid16(xz + sum_z), width);
+    store_partial16(rh, reset * previous, width);
+}
+
 // r and z of `rows` rows for one panel's units, and r * h_{t-1} (zero on an inactive row).
 ALWAYS_INLINE void reset_before_gates_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time, const intptr_t *lengths,
@@ -426,16 +442,9 @@ ALWAYS_INLINE void reset_before_gates_block(
             continue;
         }
         const float *gxr = gx + r * 3 * hidden + unit;
-        vector16 xr = load_partial16(gxr, width), xz = load_partial16(gxr + hidden, width);
-        if (panel_input_bias) {
-            xr += load16(panel_input_bias);
-            xz += load16(panel_input_bias + 16);
-        }
-        const vector16 reset = sigmoid16(xr + sums[r][0]);
-        float *gr = g + r * 3 * hidden + unit;
-        store_partial16(gr, reset, width);
-        store_partial16(gr + hidden, sigmoid16(xz + sums[r][1]), width);
-        store_partial16(rhr, reset * load_partial16(hp + r * hidden + unit, width), width);
+        reset_before_store_gates(
+            load_partial16(gxr, width), load_partial16(gxr + hidden, width), panel_input_bias, sums[r][0], sums[r][1],
+            load_partial16(hp + r * hidden + unit, width), hidden, width, g + r * 3 * hidden + unit, rhr);
     }
 }
 
@@ -520,6 +529,44 @@ void gru_reset_before_packed_candidate(
                                  output ? output + b * output_stride : 0, output_stride)
     FOR_EACH_BLOCK(CANDIDATE_BLOCK)
 #undef CANDIDATE_BLOCK
+}
+
+// Reset-before's first pass of a streaming step: each panel's input projection in registers,
+// its n part kept for the second pass.
+ALWAYS_INLINE void reset_before_streaming_panel(
+    intptr_t input_size, intptr_t hidden, intptr_t p, bool active, const float *packed_input_weights,
+    const float *packed_weights, const float *packed_bias, const float *packed_input_bias, const float *input,
+    const float *previous_state, float *input_projection, float *gates, float *reset_state, bool prefetches_ahead) {
+    const intptr_t unit = p * FORWARD_PANEL;
+    const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL;
+    if (!active) {
+        store_partial16(reset_state + unit, 0.0f, width);
+        return;
+    }
+    vector16 x[1][3], sums[1][2];
+    panel_sums(1, input_size, packed_input_weights + p * input_size * FORWARD_ROW, 0, input, input_size,
+               prefetches_ahead, 0, 0, x);
+    store_partial16(input_projection + 2 * hidden + unit, x[0][2], width);
+    reset_before_sums(1, 0, 2, hidden, packed_weights + p * hidden * FORWARD_ROW, packed_bias + p * FORWARD_ROW,
+                      previous_state, sums);
+    reset_before_store_gates(
+        x[0][0], x[0][1], packed_input_bias ? packed_input_bias + p * FORWARD_ROW : 0, sums[0][0], sums[0][1],
+        load_partial16(previous_state + unit, width), hidden, width, gates + unit, reset_state + unit);
+}
+
+MULTIVERSION
+void gru_reset_before_streaming_gates(
+    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, bool descending, intptr_t time,
+    const intptr_t *lengths, const float *packed_input_weights, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input, const float *previous_state, float *input_projection,
+    float *gates, float *reset_state) {
+    const bool prefetches_ahead = few_rows_prefetch(), active = time < lengths[0];
+    for (intptr_t i = 0; i < end_panel - first_panel; i++) {
+        const intptr_t p = descending ? end_panel - 1 - i : first_panel + i;
+        reset_before_streaming_panel(input_size, hidden, p, active, packed_input_weights, packed_weights, packed_bias,
+                                     packed_input_bias, input, previous_state, input_projection, gates, reset_state,
+                                     prefetches_ahead);
+    }
 }
 
 #undef FOR_EACH_BLOCK

@@ -125,6 +125,24 @@ public final class PackedRecurrentWeights: @unchecked Sendable {
             output)
     }
 
+    /// Reset-before's first pass of one streaming step for the units of `panels` (walked from
+    /// the last when `descending`), each panel's input projection summed in registers as in
+    /// `streamingStep`: `gates` and `resetState` as `resetBeforeGates` writes them, and the n
+    /// columns of `inputProjection` (3H) receive W_in x_t for `resetBeforeCandidate`, which runs
+    /// after as before. Bit for bit the results of `project` then `resetBeforeGates`.
+    @inlinable
+    public func resetBeforeStreamingGates(
+        inputWeights: PackedInputWeights, panels: Range<Int>, descending: Bool, time: Int,
+        lengths: UnsafePointer<Int>, input: UnsafePointer<Float>, previousState: UnsafePointer<Float>,
+        inputProjection: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
+        resetState: UnsafeMutablePointer<Float>
+    ) {
+        gru_reset_before_streaming_gates(
+            inputWeights.inputSize, hidden, panels.lowerBound, panels.upperBound, descending, time, lengths,
+            inputWeights.weightsPointer, weightsPointer, biasPointer, inputBiasPointer, input, previousState,
+            inputProjection, gates, resetState)
+    }
+
     @usableFromInline var weightsPointer: UnsafePointer<Float> { UnsafePointer(weights.pointer) }
     @usableFromInline var biasPointer: UnsafePointer<Float> { UnsafePointer(bias.pointer) }
     @usableFromInline var inputBiasPointer: UnsafePointer<Float>? { inputBias.map { UnsafePointer($0.pointer) } }

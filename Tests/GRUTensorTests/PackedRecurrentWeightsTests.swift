@@ -182,28 +182,57 @@ struct PackedRecurrentWeightsTests {
 
     static let streamingSizes: [(input: Int, hidden: Int)] = [(3, 5), (17, 16), (8, 40), (5, 70), (64, 128)]
 
+    /// Random weights, biases, x_t and h_{t-1} of one streaming step, with W_ih packed.
+    struct StreamingStepData {
+        let inputSize: Int, hidden: Int
+        let inputWeight: [Float], weight: [Float], bias: [Float], inputBias: [Float]
+        let x: [Float], previous: [Float]
+        let packedInput: PackedInputWeights
+
+        init(size: (input: Int, hidden: Int), seed: Int) {
+            (inputSize, hidden) = size
+            var generator = SeededGenerator(seed: UInt64(seed * size.input + size.hidden))
+            func random(_ count: Int, scale: Float = 1) -> [Float] {
+                (0..<count).map { _ in generator.uniform(-scale, scale) }
+            }
+            inputWeight = random(3 * size.hidden * size.input, scale: 0.5)
+            weight = random(3 * size.hidden * size.hidden, scale: 0.5)
+            bias = random(3 * size.hidden)
+            inputBias = random(3 * size.hidden)
+            x = random(size.input, scale: 2)
+            previous = random(size.hidden)
+            packedInput = PackedInputWeights(inputSize: size.input, hidden: size.hidden, inputWeight: inputWeight)
+        }
+
+        /// W_hh packed, with b_hh and b_ih or without biases.
+        func packed(biases: Bool) -> PackedRecurrentWeights {
+            PackedRecurrentWeights(
+                hidden: hidden, recurrentWeight: weight, recurrentBias: biases ? bias : nil,
+                inputBias: biases ? inputBias : nil)
+        }
+
+        /// W_ih x_t (+ b_ih), by the naive product.
+        func naiveInputProjection(biases: Bool) -> [Float] {
+            var gx = biases ? inputBias : [Float](repeating: 0, count: 3 * hidden)
+            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: inputSize,
+                             a: x, lda: inputSize, b: inputWeight, ldb: inputSize, beta: 1, c: &gx, ldc: 3 * hidden)
+            return gx
+        }
+    }
+
     /// The fused streaming step (input projection in registers) against the two kernels it
     /// fuses, bit for bit, over panel ranges walked either way, with and without biases, and
     /// against the naive product and gates; past its length the state carries over and the
     /// output is zeros.
     @Test(arguments: streamingSizes)
     func streamingStepEqualsProjectionThenStep(size: (input: Int, hidden: Int)) {
-        let (inputSize, hidden) = size
-        var generator = SeededGenerator(seed: UInt64(7 * inputSize + hidden))
-        let inputWeight = random(3 * hidden * inputSize, &generator, scale: 0.5)
-        let weight = random(3 * hidden * hidden, &generator, scale: 0.5)
-        let bias = random(3 * hidden, &generator), inputBias = random(3 * hidden, &generator)
-        let x = random(inputSize, &generator, scale: 2), hp = random(hidden, &generator)
-        let packedInput = PackedInputWeights(inputSize: inputSize, hidden: hidden, inputWeight: inputWeight)
+        let data = StreamingStepData(size: size, seed: 7)
+        let (hidden, weight, x, hp, packedInput) = (data.hidden, data.weight, data.x, data.previous, data.packedInput)
 
         for biases in [true, false] {
-            let packed = PackedRecurrentWeights(
-                hidden: hidden, recurrentWeight: weight, recurrentBias: biases ? bias : nil,
-                inputBias: biases ? inputBias : nil)
-            var gx = biases ? inputBias : [Float](repeating: 0, count: 3 * hidden)
-            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: inputSize,
-                             a: x, lda: inputSize, b: inputWeight, ldb: inputSize, beta: 1, c: &gx, ldc: 3 * hidden)
-            var gh = biases ? bias : [Float](repeating: 0, count: 3 * hidden)
+            let packed = data.packed(biases: biases)
+            let gx = data.naiveInputProjection(biases: biases)
+            var gh = biases ? data.bias : [Float](repeating: 0, count: 3 * hidden)
             Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: hidden,
                              a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
             var naiveState = [Float](repeating: 0, count: hidden)
@@ -249,6 +278,91 @@ struct PackedRecurrentWeightsTests {
                     inputWeights: packedInput, panels: 0..<packed.panelCount, descending: false, time: time,
                     lengths: [1], input: x, previousState: hp, state: &state, output: nil)
                 #expect(state == twoKernelState, "state without output, \(label)")
+            }
+        }
+    }
+
+    /// Reset-before's fused first pass against the projection and gates kernels it fuses, bit
+    /// for bit, then the unchanged second pass; and the state against the naive twins.
+    @Test(arguments: streamingSizes)
+    func resetBeforeStreamingGatesEqualProjectionThenGates(size: (input: Int, hidden: Int)) {
+        let data = StreamingStepData(size: size, seed: 11)
+        let (hidden, weight, x, hp, packedInput) = (data.hidden, data.weight, data.x, data.previous, data.packedInput)
+
+        for biases in [true, false] {
+            let packed = data.packed(biases: biases)
+            // The naive twins: gx = W_ih x + b_ih, r and z from W_h[r, z] h + b_h[r, z], then n.
+            let gx = data.naiveInputProjection(biases: biases)
+            var gh = biases ? data.bias : [Float](repeating: 0, count: 3 * hidden)
+            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 2 * hidden, k: hidden,
+                             a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+            var naiveGates = [Float](repeating: 0, count: 3 * hidden)
+            var naiveResetState = [Float](repeating: 0, count: hidden)
+            NaiveGateKernels.resetBeforeGates(
+                batch: 1, hidden: hidden, time: 0, lengths: [1], inputProjection: gx, hiddenProjection: gh,
+                previousState: hp, gates: &naiveGates, resetState: &naiveResetState)
+            gh.withUnsafeMutableBufferPointer { target in
+                weight.withUnsafeBufferPointer { w in
+                    Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: hidden, k: hidden,
+                                     a: naiveResetState, lda: hidden, b: w.baseAddress! + 2 * hidden * hidden,
+                                     ldb: hidden, beta: 1, c: target.baseAddress! + 2 * hidden, ldc: 3 * hidden)
+                }
+            }
+            var naiveState = [Float](repeating: 0, count: hidden)
+            NaiveGateKernels.resetBeforeCandidate(
+                batch: 1, hidden: hidden, time: 0, lengths: [1], inputProjection: gx, hiddenProjection: gh,
+                previousState: hp, gates: &naiveGates, state: &naiveState)
+
+            /// The second pass, the same after either first pass.
+            func candidates(
+                projection: [Float], resetState: [Float], gates: inout [Float], time: Int
+            ) -> (state: [Float], output: [Float]) {
+                var state = [Float](repeating: 9, count: hidden), output = [Float](repeating: 7, count: hidden)
+                packed.resetBeforeCandidate(
+                    batch: 1, panels: 0..<packed.panelCount, time: time, lengths: [1], inputProjection: projection,
+                    previousState: hp, resetState: resetState, gates: &gates, state: &state, output: &output,
+                    outputStride: hidden)
+                return (state, output)
+            }
+            for time in [0, 1] {  // length 1: active at time 0, past its length at 1
+                var projection = [Float](repeating: 9, count: 3 * hidden)
+                var gates = [Float](repeating: 9, count: 3 * hidden), resetState = [Float](repeating: 9, count: hidden)
+                packedInput.project(panels: 0..<packed.panelCount, input: x, into: &projection)
+                packed.resetBeforeGates(batch: 1, panels: 0..<packed.panelCount, time: time, lengths: [1],
+                                        inputProjection: projection, previousState: hp, gates: &gates,
+                                        resetState: &resetState)
+                let twoKernel = candidates(projection: projection, resetState: resetState, gates: &gates, time: time)
+                let label = "biases \(biases), time \(time)"
+                if time == 0 {
+                    expectClose(twoKernel.state, naiveState, "two kernels, \(label)", tolerance: 1e-5)
+                } else {
+                    #expect(twoKernel.state == hp && twoKernel.output == [Float](repeating: 0, count: hidden), "\(label)")
+                }
+                for splits in [1, 2, 3] where splits <= packed.panelCount {
+                    for descending in [false, true] {
+                        var fusedProjection = [Float](repeating: 9, count: 3 * hidden)
+                        var fusedGates = [Float](repeating: 9, count: 3 * hidden)
+                        var fusedResetState = [Float](repeating: 9, count: hidden)
+                        for part in 0..<splits {
+                            packed.resetBeforeStreamingGates(
+                                inputWeights: packedInput,
+                                panels: ThreadTeam.share(of: packed.panelCount, part: part, parts: splits),
+                                descending: descending, time: time, lengths: [1], input: x, previousState: hp,
+                                inputProjection: &fusedProjection, gates: &fusedGates, resetState: &fusedResetState)
+                        }
+                        let walk = "\(label), \(splits) ranges, descending \(descending)"
+                        #expect(fusedResetState == resetState, "r * h, \(walk)")
+                        if time == 0 {
+                            #expect(Array(fusedGates[0..<(2 * hidden)]) == Array(gates[0..<(2 * hidden)]), "r, z, \(walk)")
+                            #expect(Array(fusedProjection[(2 * hidden)...]) == Array(projection[(2 * hidden)...]),
+                                    "W_in x, \(walk)")
+                        }
+                        let fused = candidates(
+                            projection: fusedProjection, resetState: fusedResetState, gates: &fusedGates, time: time)
+                        #expect(fused.state == twoKernel.state && fused.output == twoKernel.output, "state, \(walk)")
+                        #expect(fusedGates == gates, "gates after both passes, \(walk)")
+                    }
+                }
             }
         }
     }

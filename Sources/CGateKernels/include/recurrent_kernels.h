@@ -99,6 +99,18 @@ void gru_reset_before_packed_candidate(
     const float *packed_input_bias, const float *input_projection, const float *previous_state,
     const float *reset_state, float *gates, float *state, float *output, intptr_t output_stride);
 
+// Reset-before's first pass for one sequence (B = 1, streaming), its input projection summed
+// in registers as in gru_reset_after_streaming_step (panels walked from the last when
+// `descending`): gates and reset_state as gru_reset_before_packed_gates writes them, and the
+// n columns of input_projection (3H) receive W_ih,n x_t for gru_reset_before_packed_candidate,
+// which then runs unchanged. Bit for bit the results of gru_packed_input_product followed by
+// gru_reset_before_packed_gates.
+void gru_reset_before_streaming_gates(
+    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, bool descending, intptr_t time,
+    const intptr_t *lengths, const float *packed_input_weights, const float *packed_weights, const float *packed_bias,
+    const float *packed_input_bias, const float *input, const float *previous_state, float *input_projection,
+    float *gates, float *reset_state);
+
 // Floats of the backward packing of a (K, H) matrix: ceil(H / 32) panels of (K, 32).
 intptr_t gru_backward_packed_count(intptr_t k_count, intptr_t hidden);
 

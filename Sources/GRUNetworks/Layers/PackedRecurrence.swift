@@ -103,9 +103,10 @@ enum PackedRecurrence {
 
     /// One step of one sequence (streaming), its input projection fused in: each thread
     /// projects the input for its own panels just before stepping them, so it reads only its
-    /// share of W_ih and W_hh, the same share every call. Reset-after does both in one kernel
-    /// call a thread, the projection kept in registers (a step at H = 512 took 26-27 us in a
-    /// C harness with a call pair per panel, 24.5-25 us fused).
+    /// share of W_ih and W_hh, the same share every call. The projection stays in registers:
+    /// reset-after does a step in one kernel call a thread (a step at H = 512 took 26-27 us in
+    /// a C harness with a call pair per panel, 24.5-25 us fused), reset-before its first pass
+    /// (r, z and r * h), keeping W_in x_t in `inputProjection` for the second.
     ///
     /// `descending` walks each thread's panels in reverse. Alternated from call to call, the
     /// panels a thread read last come first the next time, still in its core's cache when
@@ -113,7 +114,7 @@ enum PackedRecurrence {
     /// where the same order every call would miss on every line.
     ///
     /// - Parameters:
-    ///   - input: (1, I) x_t; inputProjection: (1, 3H) reset-before's room for W_ih x_t.
+    ///   - input: (1, I) x_t; inputProjection: (1, 3H) reset-before's room for W_in x_t.
     ///   - state: (1, H) h_{t-1} on entry, h_t on return; spare: (1, H) room.
     ///   - output: (1, H) receives h_t as well, or nil.
     ///   - gates: (1, 3H), resetState: (1, H): reset-before's room for the gates and r * h.
@@ -133,18 +134,16 @@ enum PackedRecurrence {
                     input: input, previousState: state, state: spare, output: output)
                 return
             }
+            weights.resetBeforeStreamingGates(
+                inputWeights: inputWeights, panels: panels, descending: descending, time: 0, lengths: lengths,
+                input: input, previousState: state, inputProjection: inputProjection, gates: gates,
+                resetState: resetState)
+            sharing.synchronizeStep()
             /// The i-th panel of this call's walk.
             func panel(_ i: Int) -> Range<Int> {
                 let p = descending ? panels.upperBound - 1 - i : panels.lowerBound + i
                 return p..<(p + 1)
             }
-            for i in 0..<panels.count {
-                inputWeights.project(panels: panel(i), input: input, into: inputProjection)
-                weights.resetBeforeGates(
-                    batch: 1, panels: panel(i), time: 0, lengths: lengths, inputProjection: inputProjection,
-                    previousState: state, gates: gates, resetState: resetState)
-            }
-            sharing.synchronizeStep()
             for i in 0..<panels.count {
                 weights.resetBeforeCandidate(
                     batch: 1, panels: panel(i), time: 0, lengths: lengths, inputProjection: inputProjection,
