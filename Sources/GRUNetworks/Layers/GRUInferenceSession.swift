@@ -140,8 +140,8 @@ public final class GRUInferenceSession {
     ///
     /// The same results as `run` on a (1, 1, I) input with that initial state, without `run`'s
     /// tensors and arrays: with a `state` array of its own (not shared with another variable),
-    /// a step allocates nothing (at H = 128: 2.5 us a step on the AMD EPYC measured, where
-    /// `run` takes 3.1). Bad input throws and leaves `state` as it was.
+    /// a step allocates nothing (at H = 128: 2.1-2.3 us a step on the AMD EPYC measured, where
+    /// `run` took 3.1). Bad input throws and leaves `state` as it was.
     ///
     /// - Parameters:
     ///   - input: x_t, I values.
