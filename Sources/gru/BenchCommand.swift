@@ -49,7 +49,10 @@ struct BenchCommand: ParsableCommand {
             let sgemm = GRUBenchmark.measureSgemm()
             if !json {
                 print("BLAS: \(BLASLibrary.configuration)")
-                print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads; sgemm 1024^3: \(format(sgemm)) GFLOP/s")
+                let processors = ProcessInfo.processInfo.activeProcessorCount
+                let limit = AvailableCores.count < processors
+                    ? " (this process may use \(AvailableCores.count) of the machine's \(processors) processors)" : ""
+                print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(limit); sgemm 1024^3: \(format(sgemm)) GFLOP/s")
                 print("GRUKit kernels: \(KernelReport.summary)")
                 print("case         mode     B    T     I     H    median ms   GFLOP/s   steps/s")
             }

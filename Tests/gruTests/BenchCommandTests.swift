@@ -65,6 +65,15 @@ struct BenchCommandTests {
         let parsed = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
         let records = try #require(parsed as? [[String: Any]], "expected a JSON array of objects: \(result.standardOutput)")
         #expect(records.map { $0["threads"] as? Int } == [1])
+        // The table says why, where the machine has more processors than that.
+        let table = try CommandRunner.run(["bench", "--quick", "--cases", "S1"], launcher: [taskset, "-c", String(firstCPU)])
+        #expect(table.exitCode == 0, "\(table.standardError)")
+        let processors = ProcessInfo.processInfo.activeProcessorCount
+        #expect(table.standardOutput.contains("across 1 threads"), "\(table.standardOutput)")
+        if processors > 1 {
+            #expect(table.standardOutput.contains("may use 1 of the machine's \(processors) processors"),
+                    "\(table.standardOutput)")
+        }
     }
     #endif
 
