@@ -9,7 +9,7 @@ import CGateKernels
 /// asked for while another is under way (or from inside one) goes on the caller alone, so a
 /// body must split its work by the `parts` it is handed.
 public enum ThreadTeam {
-    /// The threads a run uses by default: the cores this process may use, at most 8.
+    /// The threads a run uses by default: `Matmul.threadCount`.
     public static var defaultParts: Int { Matmul.threadCount }
 
     /// Runs `body(part, parts)` for every part in 0..<parts, part 0 on the calling thread, and

@@ -50,7 +50,9 @@ struct BenchCommand: ParsableCommand {
             if !json {
                 print("BLAS: \(BLASLibrary.configuration)")
                 let processors = ProcessInfo.processInfo.activeProcessorCount
-                let limit = AvailableCores.count < processors
+                let limit = ThreadCountSetting.requested != nil
+                    ? " (set by \(ThreadCountSetting.variable))"
+                    : AvailableCores.count < processors
                     ? " (this process may use \(AvailableCores.count) of the machine's \(processors) processors)" : ""
                 print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(limit); sgemm 1024^3: \(format(sgemm)) GFLOP/s")
                 print("GRUKit kernels: \(KernelReport.summary)")

@@ -77,6 +77,25 @@ struct BenchCommandTests {
     }
     #endif
 
+    /// GRUKIT_NUM_THREADS sets the thread count, and a value that is not one is refused
+    /// before anything runs.
+    @Test func threadCountFromTheEnvironment() throws {
+        let records = try CommandRunner.run(
+            ["bench", "--quick", "--json", "--cases", "S1,S2"], environment: ["GRUKIT_NUM_THREADS": "1"])
+        #expect(records.exitCode == 0, "\(records.standardError)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(records.standardOutput.utf8)) as? [[String: Any]]
+        #expect(parsed?.map { $0["threads"] as? Int } == [1, 1, 1], "\(records.standardOutput)")
+        let table = try CommandRunner.run(["bench", "--quick", "--cases", "S1"], environment: ["GRUKIT_NUM_THREADS": "3"])
+        #expect(table.standardOutput.contains("across 3 threads (set by GRUKIT_NUM_THREADS)"), "\(table.standardOutput)")
+        for bad in ["0", "17", "two"] {
+            let result = try CommandRunner.run(["bench", "--quick", "--cases", "S1"], environment: ["GRUKIT_NUM_THREADS": bad])
+            #expect(result.exitCode == 1, "'\(bad)'")
+            #expect(result.standardError == "error: GRUKIT_NUM_THREADS is '\(bad)'; expected a whole number from 1 to 16\n",
+                    "\(result.standardError)")
+            #expect(result.standardOutput.isEmpty, "'\(bad)': \(result.standardOutput)")
+        }
+    }
+
     @Test func tableNamesTheBLASKernelsAndEveryCase() throws {
         let result = try CommandRunner.run(["bench", "--quick", "--cases", "S1,B2-T5-I4-H8"])
         #expect(result.exitCode == 0, "\(result.standardError)")

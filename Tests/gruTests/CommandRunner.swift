@@ -24,10 +24,16 @@ enum CommandRunner {
     }()
 
     /// Runs `gru` with `arguments`; with a `launcher` (a program and its arguments, such as
-    /// taskset), runs the launcher with gru's path and `arguments` after its own.
-    static func run(_ arguments: [String], launcher: [String] = []) throws -> CommandResult {
+    /// taskset), runs the launcher with gru's path and `arguments` after its own. `environment`
+    /// adds to (or replaces in) this process's environment.
+    static func run(
+        _ arguments: [String], launcher: [String] = [], environment: [String: String] = [:]
+    ) throws -> CommandResult {
         let process = Process()
         guard let executable else { throw MissingExecutable() }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let program = launcher.first {
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = launcher.dropFirst() + [executable.path] + arguments
