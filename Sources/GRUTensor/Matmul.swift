@@ -18,10 +18,12 @@ import Foundation
 /// threaded products with steps it splits across the same team, and a second set of
 /// spinning workers would take the cores those steps need.
 public enum Matmul {
-    /// The threads large products are split across: GRUKIT_NUM_THREADS when set (see
-    /// `ThreadCountSetting`), else the cores this process may use (see `AvailableCores`), at
-    /// most 8.
-    public static let threadCount = ThreadCountSetting.requested ?? min(AvailableCores.count, 8)
+    /// The threads large products are split across: the cores this process may use (see
+    /// `AvailableCores`), at most 8, or GRUKIT_NUM_THREADS when set (see `ThreadCountSetting`),
+    /// at most those cores: a thread team spinning at a barrier on more threads than cores
+    /// waits for the scheduler at every step (S1 took 24 ms with 16 threads on 2 cores).
+    public static let threadCount = ThreadCountSetting.requested.map { min($0, AvailableCores.count) }
+        ?? min(AvailableCores.count, 8)
 
     /// Products below this many floating-point operations run on one thread: a team run costs
     /// about a microsecond while the team's threads still spin from the last run, but tens of

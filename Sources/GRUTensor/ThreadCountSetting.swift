@@ -2,9 +2,9 @@ import Foundation
 
 /// The thread count a user asks for in the environment, as PyTorch's users do with
 /// `torch.set_num_threads` or OMP_NUM_THREADS: GRUKIT_NUM_THREADS, a whole number from 1 to
-/// 16 (the thread team's capacity). Unset, GRUKit uses the cores the process may use, at most 8
-/// (`AvailableCores`). Useful where several GRUKit processes share a machine, or the process
-/// has other work on its cores.
+/// 16 (the thread team's capacity), of which GRUKit takes at most the cores the process may use
+/// (`Matmul.threadCount`). Unset, GRUKit uses those cores, at most 8 (`AvailableCores`). Useful
+/// where several GRUKit processes share a machine, or the process has other work on its cores.
 public enum ThreadCountSetting {
     /// The environment variable's name.
     public static let variable = "GRUKIT_NUM_THREADS"

@@ -50,10 +50,12 @@ struct BenchCommand: ParsableCommand {
             if !json {
                 print("BLAS: \(BLASLibrary.configuration)")
                 let processors = ProcessInfo.processInfo.activeProcessorCount
-                let limit = ThreadCountSetting.requested != nil
-                    ? " (set by \(ThreadCountSetting.variable))"
-                    : AvailableCores.count < processors
-                    ? " (this process may use \(AvailableCores.count) of the machine's \(processors) processors)" : ""
+                let limit = ThreadCountSetting.requested.map { requested in
+                    requested == Matmul.threadCount
+                        ? " (set by \(ThreadCountSetting.variable))"
+                        : " (\(ThreadCountSetting.variable)=\(requested), at most the \(AvailableCores.count) cores this process may use)"
+                } ?? (AvailableCores.count < processors
+                    ? " (this process may use \(AvailableCores.count) of the machine's \(processors) processors)" : "")
                 print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(limit); sgemm 1024^3: \(format(sgemm)) GFLOP/s")
                 print("GRUKit kernels: \(KernelReport.summary)")
                 print("case         mode     B    T     I     H    median ms   GFLOP/s   steps/s")

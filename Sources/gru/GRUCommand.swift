@@ -11,7 +11,7 @@ struct GRUCommand: ParsableCommand {
             Weights are safetensors files with PyTorch nn.GRU names (weight_ih_l0, weight_hh_l0, \
             bias_ih_l0, bias_hh_l0, ..._reverse); arrays are NumPy .npy files. GRUKit splits its \
             work over the cores the process may use (at most 8); GRUKIT_NUM_THREADS=N (1 to 16) \
-            sets the thread count instead.
+            sets the thread count instead, up to those cores.
             """,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, ForwardCommand.self, BackwardCommand.self, InitCommand.self, BenchCommand.self]
     )

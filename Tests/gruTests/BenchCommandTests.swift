@@ -60,13 +60,17 @@ struct BenchCommandTests {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
         let allowed = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
         let firstCPU = try #require(allowed.dropFirst("Cpus_allowed_list:".count).split(whereSeparator: { !$0.isNumber }).first)
-        let result = try CommandRunner.run(["bench", "--quick", "--json", "--cases", "S1"], launcher: [taskset, "-c", String(firstCPU)])
+        // Blank: whatever GRUKIT_NUM_THREADS the tests run with does not decide the count here.
+        let unset = ["GRUKIT_NUM_THREADS": ""]
+        let result = try CommandRunner.run(
+            ["bench", "--quick", "--json", "--cases", "S1"], launcher: [taskset, "-c", String(firstCPU)], environment: unset)
         #expect(result.exitCode == 0, "\(result.standardError)")
         let parsed = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
         let records = try #require(parsed as? [[String: Any]], "expected a JSON array of objects: \(result.standardOutput)")
         #expect(records.map { $0["threads"] as? Int } == [1])
         // The table says why, where the machine has more processors than that.
-        let table = try CommandRunner.run(["bench", "--quick", "--cases", "S1"], launcher: [taskset, "-c", String(firstCPU)])
+        let table = try CommandRunner.run(
+            ["bench", "--quick", "--cases", "S1"], launcher: [taskset, "-c", String(firstCPU)], environment: unset)
         #expect(table.exitCode == 0, "\(table.standardError)")
         let processors = ProcessInfo.processInfo.activeProcessorCount
         #expect(table.standardOutput.contains("across 1 threads"), "\(table.standardOutput)")
@@ -85,8 +89,13 @@ struct BenchCommandTests {
         #expect(records.exitCode == 0, "\(records.standardError)")
         let parsed = try JSONSerialization.jsonObject(with: Data(records.standardOutput.utf8)) as? [[String: Any]]
         #expect(parsed?.map { $0["threads"] as? Int } == [1, 1, 1], "\(records.standardOutput)")
-        let table = try CommandRunner.run(["bench", "--quick", "--cases", "S1"], environment: ["GRUKIT_NUM_THREADS": "3"])
-        #expect(table.standardOutput.contains("across 3 threads (set by GRUKIT_NUM_THREADS)"), "\(table.standardOutput)")
+        let table = try CommandRunner.run(["bench", "--quick", "--cases", "S1"], environment: ["GRUKIT_NUM_THREADS": "1"])
+        #expect(table.standardOutput.contains("across 1 threads (set by GRUKIT_NUM_THREADS)"), "\(table.standardOutput)")
+        // More threads than cores are capped at the cores.
+        let capped = try CommandRunner.run(
+            ["bench", "--quick", "--json", "--cases", "S1"], environment: ["GRUKIT_NUM_THREADS": "16"])
+        let cappedRecords = try JSONSerialization.jsonObject(with: Data(capped.standardOutput.utf8)) as? [[String: Any]]
+        #expect(cappedRecords?.map { $0["threads"] as? Int } == [AvailableCores.count], "\(capped.standardOutput)")
         for bad in ["0", "17", "two"] {
             let result = try CommandRunner.run(["bench", "--quick", "--cases", "S1"], environment: ["GRUKIT_NUM_THREADS": bad])
             #expect(result.exitCode == 1, "'\(bad)'")
