@@ -14,7 +14,7 @@ public enum ThreadCountSetting {
     /// The count this process's environment asks for; nil when the variable is unset or blank.
     /// A value that `parse` refuses counts as unset here (the `gru` command refuses it with a
     /// message before it runs).
-    public static let requested: Int? = (try? requestedCount(in: ProcessInfo.processInfo.environment).get()) ?? nil
+    public static let requested: Int? = try? requestedCount(in: ProcessInfo.processInfo.environment).get()
 
     /// The count `environment` asks for: nil when the variable is unset or blank, else what
     /// `parse` makes of it.
