@@ -49,14 +49,7 @@ struct BenchCommand: ParsableCommand {
             let sgemm = GRUBenchmark.measureSgemm()
             if !json {
                 print("BLAS: \(BLASLibrary.configuration)")
-                let processors = ProcessInfo.processInfo.activeProcessorCount
-                let limit = ThreadCountSetting.requested.map { requested in
-                    requested == Matmul.threadCount
-                        ? " (set by \(ThreadCountSetting.variable))"
-                        : " (\(ThreadCountSetting.variable)=\(requested), at most the \(AvailableCores.count) cores this process may use)"
-                } ?? (AvailableCores.count < processors
-                    ? " (this process may use \(AvailableCores.count) of the machine's \(processors) processors)" : "")
-                print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(limit); sgemm 1024^3: \(format(sgemm)) GFLOP/s")
+                print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(threadCountReason()); sgemm 1024^3: \(format(sgemm)) GFLOP/s")
                 print("GRUKit kernels: \(KernelReport.summary)")
                 print("case         mode     B    T     I     H    median ms   GFLOP/s   steps/s")
             }
@@ -78,6 +71,16 @@ struct BenchCommand: ParsableCommand {
                 print(String(decoding: try encoder.encode(records), as: UTF8.self))
             }
         }
+    }
+
+    /// Why the thread count is not the machine's processor count, in parentheses, or nothing.
+    private func threadCountReason() -> String {
+        let cores = AvailableCores.count, processors = ProcessInfo.processInfo.activeProcessorCount
+        if let requested = ThreadCountSetting.requested {
+            if requested == Matmul.threadCount { return " (set by \(ThreadCountSetting.variable))" }
+            return " (\(ThreadCountSetting.variable)=\(requested), at most the \(cores) cores this process may use)"
+        }
+        return cores < processors ? " (this process may use \(cores) of the machine's \(processors) processors)" : ""
     }
 
     private func selectedCases() throws -> [BenchmarkCase] {
