@@ -161,6 +161,62 @@ struct TrainCommandTests {
         #expect(result.standardError.contains("has format 99; expected 1"), "\(result.standardError)")
     }
 
+    /// A model.json edited by hand: values out of range, or a data schema that does not fit
+    /// the model, are one-line errors naming model.json for evaluate and --resume alike, not
+    /// traps in batching, and the directory is left as it was.
+    @Test(arguments: [
+        (["training", "batchSize"], "0", "training options: batch size is 0; expected 1...1073741824"),
+        (["training", "bucketBatches"], "-1", "training options: bucket batches is -1; expected 1...1073741824"),
+        (["data", "featureNames"], "[]", "data schema: the model reads 1 features, but the schema has 0 feature names"),
+        (["data", "task"], #""forecast""#, "data schema: the task is forecast, but the model's is classify"),
+        (["data", "labels", "names"], #"["a", "b", "c"]"#, "data schema: the model writes 2 values a prediction, but the schema's 3 labels make 3"),
+    ])
+    func editedModelConfigurationsAreOneLineErrors(_ path: [String], _ json: String, _ fragment: String) throws {
+        let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
+        let model = "edited-\(path.joined(separator: "-"))"
+        #expect(try train(model, ["--epochs", "1"]).exitCode == 0)
+        let manifestURL = directory.url.appendingPathComponent("\(model)/model.json")
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        var section = try #require(manifest[path[0]] as? [String: Any])
+        if path.count == 3 {
+            var inner = try #require(section[path[1]] as? [String: Any])
+            inner[path[2]] = value
+            section[path[1]] = inner
+        } else {
+            section[path[1]] = value
+        }
+        manifest[path[0]] = section
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path(model)).sorted()
+        let checkpoint = try Data(contentsOf: directory.url.appendingPathComponent("\(model)/checkpoint.safetensors"))
+        for result in [
+            try CommandRunner.run(["evaluate", "--model", directory.path(model), "--data", directory.path("tiny.ts")]),
+            try train(model, ["--epochs", "2", "--resume"]),
+        ] {
+            #expect(result.exitCode == 1, "\(result.standardError)")
+            #expect(result.standardError.contains("model.json"), "\(result.standardError)")
+            #expect(result.standardError.contains(fragment), "\(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path(model)).sorted() == files)
+        #expect(try Data(contentsOf: directory.url.appendingPathComponent("\(model)/checkpoint.safetensors")) == checkpoint)
+    }
+
+    /// A checkpoint whose optimizer claims more steps than any run takes is refused on
+    /// --resume (Adam's bias correction would overflow at the next step).
+    @Test func aCheckpointWithAnImpossibleStepCountIsRefused() throws {
+        #expect(try train("many-steps", ["--epochs", "1"]).exitCode == 0)
+        let url = directory.url.appendingPathComponent("many-steps/checkpoint.safetensors")
+        let file = try SafetensorsFile.read(contentsOf: url)
+        var metadata = file.metadata
+        metadata["optimizer_step_count"] = String(Int.max)
+        try SafetensorsFile(file.names.map { ($0, file[$0]!) }, metadata: metadata, fileName: url.lastPathComponent).write(to: url)
+        let result = try train("many-steps", ["--epochs", "2", "--resume"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("optimizer step count is \(Int.max); expected 0...\(1 << 53)"), "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+    }
+
     /// A second run into a directory that a run is writing is refused at once.
     @Test func aDirectoryBeingWrittenIsRefused() throws {
         #expect(try train("busy", ["--epochs", "1"]).exitCode == 0)

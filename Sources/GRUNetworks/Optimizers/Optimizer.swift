@@ -26,6 +26,8 @@ public struct OptimizerState: Equatable, Codable, Sendable {
     /// The state buffers by PyTorch name (`momentum_buffer`, `exp_avg`, `exp_avg_sq`,
     /// `square_avg`, `grad_avg`); empty before the first step.
     public var buffers: [String: [Float]]
+    /// The most steps a saved state may have taken.
+    public static let largestStepCount = 1 << 53
 
     /// A state with the given step count and buffers.
     public init(stepCount: Int, buffers: [String: [Float]]) {
@@ -36,7 +38,10 @@ public struct OptimizerState: Equatable, Codable, Sendable {
     /// The buffers named in `names`, in that order, after checking that exactly those are
     /// present (or none, before the first step) and that each holds `parameterCount` values.
     func buffers(named names: [String], parameterCount: Int) throws -> [[Float]] {
-        guard stepCount >= 0 else { throw GRUInputError("optimizer step count is \(stepCount); expected 0 or more") }
+        // Adam's bias correction counts steps in a Double, exact up to 2^53; no run takes more.
+        guard (0...Self.largestStepCount).contains(stepCount) else {
+            throw GRUInputError("optimizer step count is \(stepCount); expected 0...\(Self.largestStepCount)")
+        }
         if buffers.isEmpty { return names.map { _ in [] } }
         guard Set(buffers.keys) == Set(names) else {
             throw GRUInputError(

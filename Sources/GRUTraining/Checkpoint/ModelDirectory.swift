@@ -221,6 +221,9 @@ public struct ModelDirectory: Sendable {
                 throw FormatError(manifestURL.path, "has format \(manifest.format); expected \(Manifest.currentFormat), the layout this version of gru train writes")
             }
             try manifest.model.validate()
+            try manifest.data.validate(for: manifest.model)
+            // evaluate and predict batch by the saved batch size, and --resume trains on.
+            try manifest.training.validate()
             return manifest
         } catch let error as FormatError {
             throw error

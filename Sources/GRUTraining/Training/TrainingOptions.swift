@@ -90,6 +90,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try require(earlyStoppingPatience.map { $0 > 0 } ?? true, "early stopping patience must be at least 1")
         try require(validationFraction > 0 && validationFraction < 1, "validation fraction is \(validationFraction); expected (0, 1)")
         try require(maximumLength.map { $0 > 0 } ?? true, "maximum length must be at least 1")
+        try require(bucketBatches.map { (1...DataOptions.largestCount).contains($0) } ?? true,
+                    "bucket batches is \(bucketBatches ?? 0); expected 1...\(DataOptions.largestCount)")
+        try require(schedulePatience >= 0, "schedule patience is \(schedulePatience); expected at least 0")
         try require((0...1).contains(labelSmoothing), "label smoothing is \(labelSmoothing); expected [0, 1]")
     }
 
