@@ -20,7 +20,7 @@ struct GRUCommand: ParsableCommand {
     /// KernelSelection), then runs the command line.
     static func main() {
         if case .failure(let error) = ThreadCountSetting.requestedCount(in: ProcessInfo.processInfo.environment) {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data(errorLine(error).utf8))
             Foundation.exit(1)
         }
         KernelSelection.restartWithFasterKernelsIfNeeded()

@@ -217,6 +217,22 @@ struct TrainCommandTests {
         #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
     }
 
+    /// A field quoted in an error keeps the message on one line: a carriage return or a
+    /// vertical tab inside it is printed as an escape, not as a character that breaks the
+    /// line or sends a terminal's cursor back over the message.
+    @Test(arguments: [
+        ("carriage-return.ts", "@problemName t\n@classLabel true a b\n@data\n1.0,2\r0,3.0:a\n1.0,2.0:b\n", #"dimension 1, step 2 holds '2\r0'; expected a finite number"#),
+        ("vertical-tab.conll", "EU\u{B}NNP\n", #"found 1 column ('EU\u{B}NNP')"#),
+    ])
+    func controlCharactersInAnErrorAreEscaped(_ name: String, _ contents: String, _ fragment: String) throws {
+        try contents.write(to: directory.url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["train", "--train", directory.path(name), "--model", directory.path("never")])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains(fragment), "\(result.standardError.debugDescription)")
+        #expect(result.standardError.unicodeScalars.filter { $0.properties.generalCategory == .control } == ["\n"],
+                "\(result.standardError.debugDescription)")
+    }
+
     /// A second run into a directory that a run is writing is refused at once.
     @Test func aDirectoryBeingWrittenIsRefused() throws {
         #expect(try train("busy", ["--epochs", "1"]).exitCode == 0)
