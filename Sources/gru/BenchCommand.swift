@@ -95,7 +95,7 @@ struct BenchCommand: ParsableCommand {
                 selected.append(shape)
             } else {
                 throw ValidationError(
-                    "unknown case '\(name)'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256")
+                    "unknown case '\(name)'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256 (each size at least 1)")
             }
         }
         guard !selected.isEmpty else {

@@ -129,6 +129,7 @@ struct BenchCommandTests {
         (",", "names no case"),
         ("B1-T1-I1-H3074457345618258603", "more memory than can be counted"),
         ("B100000-T100000-I100000-H100000", "GiB of memory; this machine has"),
+        ("B0-T1-I1-H1", "unknown case 'B0-T1-I1-H1'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256 (each size at least 1)"),
     ])
     func casesThatCannotRunAreOneLineErrors(_ cases: String, _ fragment: String) throws {
         let result = try CommandRunner.run(["bench", "--quick", "--cases", cases])
