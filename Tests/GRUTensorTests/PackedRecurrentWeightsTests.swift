@@ -218,6 +218,15 @@ struct PackedRecurrentWeightsTests {
                              a: x, lda: inputSize, b: inputWeight, ldb: inputSize, beta: 1, c: &gx, ldc: 3 * hidden)
             return gx
         }
+
+        /// W_hh h_{t-1} (+ b_hh) for the first `gateCount` gate blocks (r, z, n), by the naive
+        /// product; the blocks past them hold b_hh (or zeros) alone. (3H)
+        func naiveRecurrentProduct(biases: Bool, gateCount: Int = 3) -> [Float] {
+            var gh = biases ? bias : [Float](repeating: 0, count: 3 * hidden)
+            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: gateCount * hidden, k: hidden,
+                             a: previous, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+            return gh
+        }
     }
 
     /// The fused streaming step (input projection in registers) against the two kernels it
@@ -227,14 +236,12 @@ struct PackedRecurrentWeightsTests {
     @Test(arguments: streamingSizes)
     func streamingStepEqualsProjectionThenStep(size: (input: Int, hidden: Int)) {
         let data = StreamingStepData(size: size, seed: 7)
-        let (hidden, weight, x, hp, packedInput) = (data.hidden, data.weight, data.x, data.previous, data.packedInput)
+        let (hidden, x, hp, packedInput) = (data.hidden, data.x, data.previous, data.packedInput)
 
         for biases in [true, false] {
             let packed = data.packed(biases: biases)
             let gx = data.naiveInputProjection(biases: biases)
-            var gh = biases ? data.bias : [Float](repeating: 0, count: 3 * hidden)
-            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: hidden,
-                             a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+            let gh = data.naiveRecurrentProduct(biases: biases)
             var naiveState = [Float](repeating: 0, count: hidden)
             var naiveGates = [Float](repeating: 0, count: 3 * hidden)
             var naiveCandidate = [Float](repeating: 0, count: hidden)
@@ -293,9 +300,7 @@ struct PackedRecurrentWeightsTests {
             let packed = data.packed(biases: biases)
             // The naive twins: gx = W_ih x + b_ih, r and z from W_h[r, z] h + b_h[r, z], then n.
             let gx = data.naiveInputProjection(biases: biases)
-            var gh = biases ? data.bias : [Float](repeating: 0, count: 3 * hidden)
-            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 2 * hidden, k: hidden,
-                             a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+            var gh = data.naiveRecurrentProduct(biases: biases, gateCount: 2)
             var naiveGates = [Float](repeating: 0, count: 3 * hidden)
             var naiveResetState = [Float](repeating: 0, count: hidden)
             NaiveGateKernels.resetBeforeGates(
