@@ -2,7 +2,7 @@ import GRUTensor
 
 /// The shape of a (possibly stacked, possibly bidirectional) GRU: everything that fixes the
 /// number and shapes of its parameters, plus the variant that fixes its math.
-public struct GRUConfiguration: Equatable, Hashable, Sendable, Codable {
+public struct GRUConfiguration: RecurrentStackConfiguration, Hashable, Codable {
     /// Features per time step of the input, I.
     public var inputSize: Int
     /// Features of the hidden state per direction, H.
@@ -31,15 +31,6 @@ public struct GRUConfiguration: Equatable, Hashable, Sendable, Codable {
         self.variant = variant
     }
 
-    /// D: 2 when bidirectional, else 1.
-    public var directionCount: Int { isBidirectional ? 2 : 1 }
-
-    /// The width of the output at each time step, D * H.
-    public var outputSize: Int { directionCount * hiddenSize }
-
-    /// The number of initial or final states, layers * D.
-    public var stateCount: Int { layerCount * directionCount }
-
     /// The number of parameters, or nil when it is too large to count in an `Int` (sizes from
     /// a command line are checked with it before anything is allocated).
     public var parameterCountIfRepresentable: Int? {
@@ -50,10 +41,4 @@ public struct GRUConfiguration: Equatable, Hashable, Sendable, Codable {
         let upper = Checked.sum(Checked.product(3, h, directionCount, h), Checked.product(3, h, h), biases)
         return Checked.product(directionCount, Checked.sum(first, Checked.product(upper, layerCount - 1)))
     }
-
-    /// The input width of the given layer: I for layer 0, D * H above it.
-    public func inputSize(ofLayer layer: Int) -> Int {
-        layer == 0 ? inputSize : outputSize
-    }
 }
-

@@ -42,7 +42,7 @@ struct SequenceOptions: ParsableArguments {
         [("--input", input), ("--initial-state", initialState), ("--lengths", lengths)]
     }
 
-    func run(_ gru: GRU) throws -> GRUForwardResult {
+    func run(_ gru: GRU) throws -> RecurrentForwardResult {
         let inputTensor = try SequenceFiles.readTensor(URL(fileURLWithPath: input), role: "input", rank: 3)
         let state = try initialState.map {
             try SequenceFiles.readTensor(URL(fileURLWithPath: $0), role: "initial state", rank: 3)

@@ -171,7 +171,7 @@ func centralDifferences(_ point: [Double], _ function: ([Double]) -> Double) -> 
 
 extension NaiveGRU {
     /// The twin of a GRU with the dropout masks a fast forward pass drew.
-    init(_ parameters: GRUParameters, masksOf trace: GRUTrace) {
+    init(_ parameters: GRUParameters, masksOf trace: RecurrentTrace) {
         self.init(parameters)
         betweenLayerMasks = trace.betweenLayerMasks.map { $0?.array().map(Double.init) }
         recurrentMasks = trace.directions.map { $0.map { $0.recurrentMask?.array().map(Double.init) } }

@@ -123,11 +123,18 @@ struct GRUInvarianceTests {
         #expect(a.values.map(abs).max()! > 0.9 * bound)
     }
 
-    @Test func kerasInitializationHasOrthogonalRecurrentKernelAndZeroBias() {
+    @Test func kerasInitializationHasOrthogonalRecurrentKernelAndZeroBias() throws {
         let parameters = GRUParameters(configuration: configuration, initialization: .keras, seed: 3)
-        for slot in parameters.slots {
+        let tensors = (0..<configuration.layerCount).flatMap { layer in
+            (0..<configuration.directionCount).flatMap { direction in
+                RecurrentParameterRole.allCases.map { ($0, parameters.slot($0, layer: layer, direction: direction)) }
+            }
+        }
+        #expect(tensors.count == parameters.slots.count)
+        for (role, slot) in tensors {
+            let slot = try #require(slot)
             let values = parameters.tensor(for: slot).scalars
-            switch slot.role {
+            switch role {
             case .inputBias, .recurrentBias:
                 #expect(values.allSatisfy { $0 == 0 })
             case .inputWeight:

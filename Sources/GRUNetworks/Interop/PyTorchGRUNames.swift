@@ -7,15 +7,8 @@ import GRUTensor
 /// GRUKit's, so the tensors move across unchanged.
 public enum PyTorchGRUNames {
     /// The state_dict key of one parameter tensor.
-    public static func name(of role: GRUParameterRole, layer: Int, direction: Int) -> String {
-        let stem: String
-        switch role {
-        case .inputWeight: stem = "weight_ih"
-        case .recurrentWeight: stem = "weight_hh"
-        case .inputBias: stem = "bias_ih"
-        case .recurrentBias: stem = "bias_hh"
-        }
-        return "\(stem)_l\(layer)" + (direction == 1 ? "_reverse" : "")
+    public static func name(of role: RecurrentParameterRole, layer: Int, direction: Int) -> String {
+        RecurrentParameterLayout.name(of: role, layer: layer, direction: direction)
     }
 
     /// Infers the configuration from the names and shapes of a state_dict-like set of tensors.
@@ -59,7 +52,7 @@ public enum PyTorchGRUNames {
         var parameters = GRUParameters(zerosFor: configuration)
         var expected = Set<String>()
         for slot in parameters.slots {
-            let key = name(of: slot.role, layer: slot.layer, direction: slot.direction)
+            let key = slot.name
             expected.insert(key)
             guard let tensor = tensors[key] else {
                 throw GRUInputError(
@@ -91,10 +84,7 @@ public enum PyTorchGRUNames {
 
     /// The parameters as (name, tensor) pairs in state_dict order.
     public static func namedTensors(of parameters: GRUParameters) -> [(name: String, tensor: Tensor)] {
-        parameters.slots.map { slot in
-            (name(of: slot.role, layer: slot.layer, direction: slot.direction),
-             parameters.tensor(for: slot))
-        }
+        parameters.slots.map { slot in (slot.name, parameters.tensor(for: slot)) }
     }
 
     private static func summary(of configuration: GRUConfiguration) -> String {

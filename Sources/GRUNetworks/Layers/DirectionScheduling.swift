@@ -2,7 +2,7 @@ import GRUTensor
 
 /// Runs a bidirectional layer's two directions at once, one thread each, when one direction
 /// alone would not keep the cores busy without a barrier every step: a batch too small to
-/// share by rows (see `PackedRecurrence`). The directions are independent until the layer's
+/// share by rows (see `StepSharing`). The directions are independent until the layer's
 /// output is complete, so they need no synchronization at all.
 enum DirectionScheduling {
     /// Whether `run` runs two directions of this batch on two threads.

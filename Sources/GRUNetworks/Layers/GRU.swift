@@ -31,7 +31,7 @@ public struct GRU: Sendable {
     public func forward(
         _ input: Tensor, initialState: Tensor? = nil, lengths: [Int]? = nil,
         layout: SequenceLayout = .timeMajor, dropout: GRUDropout? = nil
-    ) throws -> GRUForwardResult {
+    ) throws -> RecurrentForwardResult {
         try parameters.values.withUnsafeBufferPointer { weights in
             try layer.forward(
                 input, initialState: initialState, lengths: lengths, layout: layout,
@@ -41,7 +41,7 @@ public struct GRU: Sendable {
 
     /// Backpropagation through time; see `GRULayer.backward`.
     public func backward(
-        _ result: GRUForwardResult, outputGradient: Tensor, finalStateGradient: Tensor? = nil
+        _ result: RecurrentForwardResult, outputGradient: Tensor, finalStateGradient: Tensor? = nil
     ) throws -> GRUGradients {
         var gradients = GRUParameters(zerosFor: configuration)
         let stateGradients = try parameters.values.withUnsafeBufferPointer { weights in

@@ -16,7 +16,7 @@ public final class GRUInferenceSession {
     /// hidden units (one sequence, small batches, streaming); made at the first such call.
     private var inputWeights: [PackedInputWeights] = []
     /// Single steps so far: each walks the panels in the order opposite to the one before
-    /// (see `PackedRecurrence.runStreamingStep`).
+    /// (see `GRUInferenceSweep.streamingStep`).
     private var streamingSteps = 0
     /// Per layer and direction, W_hh, b_hh and b_ih packed for the fused recurrent steps.
     private let packedRecurrentWeights: [PackedRecurrentWeights]
@@ -25,15 +25,15 @@ public final class GRUInferenceSession {
     public init(_ gru: GRU) {
         parameters = gru.parameters
         let hidden = gru.configuration.hiddenSize
-        let recurrentSlots = gru.parameters.slots.filter { $0.role == .recurrentWeight }
-        packedRecurrentWeights = gru.parameters.values.withUnsafeBufferPointer { values in
-            recurrentSlots.map { slot in
-                let bias = gru.parameters.slot(.recurrentBias, layer: slot.layer, direction: slot.direction)
-                let inputBias = gru.parameters.slot(.inputBias, layer: slot.layer, direction: slot.direction)
+        let parameters = gru.parameters
+        packedRecurrentWeights = parameters.values.withUnsafeBufferPointer { values in
+            Self.layersAndDirections(of: parameters.configuration).map { layer, direction in
+                func at(_ role: RecurrentParameterRole) -> UnsafePointer<Float>? {
+                    parameters.slot(role, layer: layer, direction: direction).map { values.baseAddress! + $0.offset }
+                }
                 return PackedRecurrentWeights(
-                    hidden: hidden, recurrentWeight: values.baseAddress! + slot.offset,
-                    recurrentBias: bias.map { values.baseAddress! + $0.offset },
-                    inputBias: inputBias.map { values.baseAddress! + $0.offset })
+                    hidden: hidden, recurrentWeight: at(.recurrentWeight)!, recurrentBias: at(.recurrentBias),
+                    inputBias: at(.inputBias))
             }
         }
     }
@@ -42,11 +42,18 @@ public final class GRUInferenceSession {
     private func packInputWeights() -> [PackedInputWeights] {
         let config = configuration
         return parameters.values.withUnsafeBufferPointer { values in
-            parameters.slots.filter { $0.role == .inputWeight }.map { slot in
+            Self.layersAndDirections(of: config).map { layer, direction in
                 PackedInputWeights(
-                    inputSize: config.inputSize(ofLayer: slot.layer), hidden: config.hiddenSize,
-                    inputWeight: values.baseAddress! + slot.offset)
+                    inputSize: config.inputSize(ofLayer: layer), hidden: config.hiddenSize,
+                    inputWeight: values.baseAddress! + parameters.slot(.inputWeight, layer: layer, direction: direction)!.offset)
             }
+        }
+    }
+
+    /// Every (layer, direction) in buffer order, the order of the packed weights.
+    private static func layersAndDirections(of configuration: GRUConfiguration) -> [(layer: Int, direction: Int)] {
+        (0..<configuration.layerCount).flatMap { layer in
+            (0..<configuration.directionCount).map { (layer, $0) }
         }
     }
 
@@ -82,7 +89,7 @@ public final class GRUInferenceSession {
             buffers = Buffers(steps: max(steps, buffers.steps), batch: max(batch, buffers.batch), configuration: config)
         }
         let b = buffers
-        if inputWeights.isEmpty, PackedRecurrence.sharesByUnits(batch: batch, weights: packedRecurrentWeights[0]) {
+        if inputWeights.isEmpty, GRUInferenceSweep.sharesByUnits(batch: batch, weights: packedRecurrentWeights[0]) {
             inputWeights = packInputWeights()
         }
         if steps * batch == 1 { streamingSteps += 1 }
@@ -179,7 +186,7 @@ public final class GRUInferenceSession {
                 var layerInput = inputBuffer.baseAddress!
                 for layer in 0..<layers {
                     let layerState = stateBuffer.baseAddress! + layer * hidden
-                    PackedRecurrence.runStreamingStep(
+                    GRUInferenceSweep.streamingStep(
                         variant: config.variant, weights: packedRecurrentWeights[layer],
                         inputWeights: inputWeights[layer], descending: descending, lengths: &length,
                         input: layerInput, inputProjection: b.inputProjection.pointer, state: layerState,
@@ -207,7 +214,7 @@ public final class GRUInferenceSession {
 
         let index = layer * config.directionCount + direction
         if rows == 1 {
-            PackedRecurrence.runStreamingStep(
+            GRUInferenceSweep.streamingStep(
                 variant: config.variant, weights: packedRecurrentWeights[index],
                 inputWeights: inputWeights[index], descending: streamingSteps % 2 == 0, lengths: lengths,
                 input: input, inputProjection: inputProjection, state: state, spare: next, gates: b.gates.pointer,
@@ -217,13 +224,13 @@ public final class GRUInferenceSession {
         // All steps' input projections, (T*B, 3H), without b_ih (the packed steps add it): per
         // panel by the threads that step them when they share steps by units, else one GEMM.
         let weights = packedRecurrentWeights[index]
-        let projectsPerPanel = PackedRecurrence.sharesByUnits(batch: batch, weights: weights)
+        let projectsPerPanel = GRUInferenceSweep.sharesByUnits(batch: batch, weights: weights)
         if !projectsPerPanel {
             Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
                         a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
                         beta: 0, c: inputProjection, ldc: h3)
         }
-        PackedRecurrence.runInference(
+        GRUInferenceSweep.run(
             variant: config.variant, weights: weights, steps: steps, batch: batch,
             reverse: direction == 1, lengths: lengths, inputWeights: projectsPerPanel ? inputWeights[index] : nil,
             input: input, inputProjection: inputProjection, state: state, spare: next,

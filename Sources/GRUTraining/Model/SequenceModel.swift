@@ -44,11 +44,13 @@ public struct SequenceModel: Sendable {
         parameters = [Float](repeating: 0, count: headRange.upperBound)
 
         var generator = SeededGenerator(seed: seed)
-        let gruValues = GRUParameters(
-            configuration: configuration.gru, initialization: configuration.initialization, seed: generator.next())
-        parameters.replaceSubrange(gruRange, with: gruValues.values)
-        let (embedding, head, embeddingRange, headRange) = (embedding, head, embeddingRange, headRange)
+        // The GRU draws from a generator of its own, seeded first, as `GRU(seed:)` does.
+        var gruGenerator = SeededGenerator(seed: generator.next())
+        let (embedding, gru, head) = (embedding, gru, head)
+        let (embeddingRange, gruRange, headRange) = (embeddingRange, gruRange, headRange)
         parameters.withUnsafeMutableBufferPointer { buffer in
+            gru.initialize(UnsafeMutableBufferPointer(rebasing: buffer[gruRange]),
+                           using: &gruGenerator, as: configuration.initialization)
             if let embedding {
                 embedding.initialize(UnsafeMutableBufferPointer(rebasing: buffer[embeddingRange]),
                                      using: &generator, as: configuration.initialization)
@@ -70,11 +72,7 @@ public struct SequenceModel: Sendable {
             }
         }
         if let embedding { add("embedding", embedding.parameterSlots, base: embeddingRange.lowerBound) }
-        for slot in gru.layout.slots {
-            let start = gruRange.lowerBound + slot.offset
-            let name = PyTorchGRUNames.name(of: slot.role, layer: slot.layer, direction: slot.direction)
-            result.append(("gru.\(name)", Tensor(shape: slot.shape, scalars: Array(parameters[start..<(start + slot.count)]))))
-        }
+        add("gru", gru.parameterSlots, base: gruRange.lowerBound)
         add("head", head.parameterSlots, base: headRange.lowerBound)
         return result
     }
@@ -197,7 +195,7 @@ public struct SequenceModel: Sendable {
 public struct SequenceModelForward: Sendable {
     let embedding: Embedding.ForwardResult?
     let inputDropout: Dropout.ForwardResult
-    let gru: GRUForwardResult
+    let gru: RecurrentForwardResult
     let pooling: SequencePooling.ForwardResult?
     let outputDropout: Dropout.ForwardResult
     let head: Linear.ForwardResult

@@ -11,7 +11,7 @@ struct NaiveGRU {
     let configuration: GRUConfiguration
     /// The flat parameter buffer in `GRUParameters` layout.
     var parameters: [Double]
-    let slots: [GRUParameterSlot]
+    let layout: RecurrentParameterLayout
     /// Per layer, the dropout mask on its input (T, B, D*H); nil for none.
     var betweenLayerMasks: [[Double]?] = []
     /// Per layer and direction, the recurrent dropout mask (B, H); nil for none.
@@ -20,7 +20,7 @@ struct NaiveGRU {
     init(_ parameters: GRUParameters) {
         configuration = parameters.configuration
         self.parameters = parameters.values.map(Double.init)
-        slots = parameters.slots
+        layout = parameters.layout
     }
 
     /// Output (T, B, D*H) and final state (L*D, B, H), flattened.
@@ -92,7 +92,7 @@ struct NaiveGRU {
         return (0..<hidden).map { (1 - z[$0]) * n[$0] + z[$0] * h[$0] }
     }
 
-    private func slot(_ role: GRUParameterRole, _ layer: Int, _ direction: Int) -> GRUParameterSlot? {
-        slots.first { $0.role == role && $0.layer == layer && $0.direction == direction }
+    private func slot(_ role: RecurrentParameterRole, _ layer: Int, _ direction: Int) -> LayerParameterSlot? {
+        layout.slot(role, layer: layer, direction: direction)
     }
 }

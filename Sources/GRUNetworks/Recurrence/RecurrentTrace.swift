@@ -1,10 +1,10 @@
 import GRUTensor
 
-/// What a GRU forward pass keeps for its backward pass (backpropagation through time).
+/// What a recurrent forward pass keeps for its backward pass (backpropagation through time).
 ///
-/// Legend: T sequence length, B batch, H hidden size, D directions. Buffers are time-major.
+/// Legend: T sequence length, B batch, G gates, H hidden size, D directions. Buffers are time-major.
 /// "Step" s counts in processing order: time t = s forward, t = T - 1 - s in reverse.
-public struct GRUTrace: Sendable {
+public struct RecurrentTrace: Sendable {
     /// The layout the caller's tensors use.
     public let layout: SequenceLayout
     /// T.
@@ -19,7 +19,7 @@ public struct GRUTrace: Sendable {
     /// without dropout. // (T, B, D*H)
     let betweenLayerMasks: [ScratchBuffer?]
     /// Per layer, per direction.
-    let directions: [[GRUDirectionTrace]]
+    let directions: [[RecurrentDirectionTrace]]
     /// Set by the first backward, which overwrites the gate caches.
     let consumption = Consumption()
 
@@ -39,24 +39,25 @@ public struct GRUTrace: Sendable {
 }
 
 /// The per-step caches of one layer and direction.
-struct GRUDirectionTrace: Sendable {
+struct RecurrentDirectionTrace: Sendable {
     /// Hidden states by step; states[0] is the initial state. // (T+1, B, H)
     let states: ScratchBuffer
-    /// Activated gates r, z, n by step; zero on masked rows. Backward overwrites them with
-    /// dL/d(hidden projection). // (T, B, 3H)
+    /// Activated gates by step (the GRU's r, z, n); zero on masked rows. Backward overwrites
+    /// them with dL/d(hidden projection). // (T, B, G*H)
     let gates: ScratchBuffer
-    /// By step: reset-after keeps W_hn h + b_hn, reset-before keeps r * h. // (T, B, H)
+    /// By step, the cell's other cache: the GRU's reset-after keeps W_hn h + b_hn, its
+    /// reset-before r * h. // (T, B, H)
     let auxiliary: ScratchBuffer
     /// The recurrent dropout mask, the same at every step; nil without recurrent dropout. // (B, H)
     let recurrentMask: ScratchBuffer?
     /// states[s] * mask, what the recurrent products saw; nil without recurrent dropout. // (T, B, H)
     let maskedStates: ScratchBuffer?
 
-    init(steps: Int, batch: Int, hidden: Int, recurrentMask: ScratchBuffer?) {
+    init(steps: Int, batch: Int, hidden: Int, gates gateCount: Int, recurrentMask: ScratchBuffer?) {
         // Every step writes all of its rows (masked rows too), so only states[0] starts as zeros.
         states = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
         states.pointer.update(repeating: 0, count: batch * hidden)
-        gates = ScratchBuffer(uninitializedCount: steps * batch * 3 * hidden)
+        gates = ScratchBuffer(uninitializedCount: steps * batch * gateCount * hidden)
         auxiliary = ScratchBuffer(uninitializedCount: steps * batch * hidden)
         self.recurrentMask = recurrentMask
         // Forward writes every step's masked state.

@@ -1,0 +1,416 @@
+import GRUTensor
+
+/// A stacked, optionally bidirectional recurrent layer of any cell, over parameters that live
+/// in someone else's flat buffer (a whole model's, or `GRU`'s own), with full backpropagation
+/// through time. `GRULayer` is this layer with the GRU cell.
+///
+/// Legend for shapes: T sequence length, B batch, I input size, G gates, H hidden size,
+/// L layers, D directions (2 when bidirectional).
+///
+/// Structure: per layer and direction, the input projections of all T steps are one GEMM; the
+/// cell's steps run on its packed recurrent weights, shared across the cores by batch rows or
+/// hidden units (`RecurrentSweep`), over buffers allocated once per call. Backward walks the
+/// steps in reverse carrying dh on the same kernels, then forms the weight gradients with one
+/// GEMM over all T*B rows.
+public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
+    /// The stack's sizes and the cell's settings.
+    public let configuration: Cell.Configuration
+    /// The cell every layer and direction steps.
+    public let cell: Cell
+    /// Where each weight sits in the layer's slice of the buffer.
+    public let layout: RecurrentParameterLayout
+
+    /// A layer with the given configuration.
+    public init(_ configuration: Cell.Configuration) {
+        self.configuration = configuration
+        cell = Cell(configuration)
+        layout = RecurrentParameterLayout(configuration, gateCount: Cell.gateCount)
+    }
+
+    /// The named tensors in buffer order, as PyTorch names them.
+    public var parameterSlots: [LayerParameterSlot] { layout.slots }
+
+    private var gateWidth: Int { Cell.gateCount * configuration.hiddenSize }
+
+    // MARK: - Forward
+
+    /// Runs the layer over a batch of sequences.
+    ///
+    /// - Parameters:
+    ///   - input: (T, B, I), or (B, T, I) for `.batchFirst`.
+    ///   - initialState: (L*D, B, H), index layer * D + direction; zeros when nil.
+    ///   - lengths: B valid lengths in 1...T (PyTorch packed-sequence semantics): outputs past
+    ///     a sequence's end are zero, its final state is the state at its last valid step, and
+    ///     the reverse direction starts at its own last valid step. All T when nil.
+    ///   - layout: the layout of `input`, also used for the output.
+    ///   - weights: the layer's `layout.count` parameters.
+    ///   - dropout: training-time dropout; nil (or zero rates) for inference.
+    /// - Returns: the output (T, B, D*H) (or batch-first), the final states (L*D, B, H), and
+    ///   the trace that `backward` needs.
+    /// - Throws: `GRUInputError` when a shape, length or value does not fit.
+    public func forward(
+        _ input: Tensor, initialState: Tensor? = nil, lengths: [Int]? = nil,
+        layout sequenceLayout: SequenceLayout = .timeMajor,
+        weights: UnsafeBufferPointer<Float>, dropout: GRUDropout? = nil
+    ) throws -> RecurrentForwardResult {
+        precondition(weights.count == layout.count, "recurrent weights: \(weights.count) values, layout needs \(layout.count)")
+        let config = configuration
+        try validateInput(input, layout: sequenceLayout)
+        let timeMajorInput = sequenceLayout == .batchFirst ? input.swappingFirstTwoAxes() : input
+        let steps = timeMajorInput.shape[0], batch = timeMajorInput.shape[1]
+        let stateShape = [config.stateCount, batch, config.hiddenSize]
+        if let initialState {
+            try expectShape(initialState, stateShape, name: "initial state")
+            try expectFinite(initialState, name: "initial state")
+        }
+        let validLengths = try validatedLengths(lengths, steps: steps, batch: batch)
+        let pass = ForwardPass(
+            steps: steps, batch: batch, lengths: validLengths, initialState: initialState?.scalars,
+            workspaces: workspaceCount(batch: batch),
+            projectionCount: steps * batch * gateWidth)
+        var masks = DropoutMasks(dropout)
+
+        var layerInputs = [ScratchBuffer(copying: timeMajorInput.scalars)]
+        var betweenLayerMasks: [ScratchBuffer?] = [nil]
+        var traces: [[RecurrentDirectionTrace]] = []
+        var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
+        for layer in 0..<config.layerCount {
+            if layer > 0 {
+                // PyTorch's `dropout`: on every layer's output but the last.
+                let (input, mask) = droppedOut(layerInputs[layer], mask: masks.betweenLayers(count: layerInputs[layer].count))
+                layerInputs[layer] = input
+                betweenLayerMasks.append(mask)
+            }
+            // The traces (and their random recurrent masks) in direction order, before the
+            // directions run, possibly at once.
+            let layerTraces = (0..<config.directionCount).map { _ in
+                RecurrentDirectionTrace(
+                    steps: steps, batch: batch, hidden: config.hiddenSize, gates: Cell.gateCount,
+                    recurrentMask: masks.recurrent(count: batch * config.hiddenSize))
+            }
+            let output = forwardLayer(layer, input: layerInputs[layer], traces: layerTraces, pass: pass, weights: weights)
+            finalState.withUnsafeMutableBufferPointer { finalStates in
+                for (direction, trace) in layerTraces.enumerated() {
+                    let count = batch * config.hiddenSize
+                    (finalStates.baseAddress! + (layer * config.directionCount + direction) * count)
+                        .update(from: trace.states.pointer + steps * count, count: count)
+                }
+            }
+            traces.append(layerTraces)
+            layerInputs.append(output)
+        }
+
+        let output = layerInputs.removeLast()
+        var outputTensor = Tensor(shape: [steps, batch, config.outputSize], scalars: output.array())
+        if sequenceLayout == .batchFirst { outputTensor = outputTensor.swappingFirstTwoAxes() }
+        let trace = RecurrentTrace(
+            layout: sequenceLayout, sequenceLength: steps, batchSize: batch, lengths: validLengths,
+            layerInputs: layerInputs, betweenLayerMasks: betweenLayerMasks, directions: traces)
+        return RecurrentForwardResult(
+            output: outputTensor, finalState: Tensor(shape: stateShape, scalars: finalState), trace: trace)
+    }
+
+    /// One layer's directions, possibly at once; returns the layer's output (T, B, D*H).
+    private func forwardLayer(
+        _ layer: Int, input: ScratchBuffer, traces: [RecurrentDirectionTrace], pass: ForwardPass,
+        weights: UnsafeBufferPointer<Float>
+    ) -> ScratchBuffer {
+        let config = configuration
+        let count = pass.batch * config.hiddenSize
+        // Every step writes every row's output (zeros past a row's length).
+        let output = ScratchBuffer(uninitializedCount: pass.steps * pass.batch * config.outputSize)
+        pass.lengths.withUnsafeBufferPointer { lengths in
+            DirectionScheduling.run(directions: config.directionCount, batch: pass.batch) { direction in
+                let trace = traces[direction]
+                if let initialState = pass.initialState {
+                    initialState.withUnsafeBufferPointer {
+                        trace.states.pointer.update(
+                            from: $0.baseAddress! + (layer * config.directionCount + direction) * count, count: count)
+                    }
+                }
+                forwardDirection(
+                    layer: layer, direction: direction, pass: pass, lengths: lengths.baseAddress!,
+                    weights: weights.baseAddress!, input: input.pointer, trace: trace, output: output.pointer,
+                    inputProjection: pass.inputProjections[min(direction, pass.inputProjections.count - 1)].pointer)
+            }
+        }
+        return output
+    }
+
+    /// One layer and direction over all steps, writing its H columns of the layer output.
+    private func forwardDirection(
+        layer: Int, direction: Int, pass: ForwardPass, lengths: UnsafePointer<Int>, weights: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, trace: RecurrentDirectionTrace, output: UnsafeMutablePointer<Float>,
+        inputProjection: UnsafeMutablePointer<Float>  // (T*B, G*H)
+    ) {
+        let hidden = configuration.hiddenSize, inputSize = configuration.inputSize(ofLayer: layer)
+        let w = views(layer: layer, direction: direction, of: weights)
+        // All steps' input projections at once, (T*B, I) x (I, G*H), without b_ih: the packed
+        // steps add it.
+        Matmul.gemm(
+            transposeA: false, transposeB: true, m: pass.steps * pass.batch, n: gateWidth, k: inputSize,
+            a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize, beta: 0, c: inputProjection, ldc: gateWidth)
+        // The weights change between calls, so they are packed afresh: one pass over W_hh.
+        let packed = cell.packStepWeights(
+            hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias, inputBias: w.inputBias)
+        RecurrentSweep.forward(
+            cell: cell, weights: packed, steps: pass.steps, batch: pass.batch, reverse: direction == 1,
+            lengths: lengths, inputProjection: inputProjection, trace: trace, output: output + direction * hidden,
+            outputStride: configuration.outputSize)
+    }
+
+    /// `input` times a between-layer dropout mask, or `input` itself without one.
+    private func droppedOut(_ input: ScratchBuffer, mask: ScratchBuffer?) -> (ScratchBuffer, ScratchBuffer?) {
+        guard let mask else { return (input, nil) }
+        let dropped = ScratchBuffer(count: input.count)
+        for i in 0..<input.count { dropped.pointer[i] = input.pointer[i] * mask.pointer[i] }
+        return (dropped, mask)
+    }
+
+    /// One workspace per direction that runs at the same time as another.
+    private func workspaceCount(batch: Int) -> Int {
+        DirectionScheduling.runsConcurrently(directions: configuration.directionCount, batch: batch) ? 2 : 1
+    }
+
+    // MARK: - Backward
+
+    /// Backpropagation through time: gradients of the input and the initial state, with the
+    /// parameter gradients accumulated into `gradients`.
+    ///
+    /// It consumes the trace (its gate caches become gradient buffers): call it at most once
+    /// per `forward`, as PyTorch frees a graph after its backward.
+    ///
+    /// - Parameters:
+    ///   - result: what `forward` returned.
+    ///   - outputGradient: dL/d output, the output's shape and layout.
+    ///   - finalStateGradient: dL/d final state, (L*D, B, H); zeros when nil.
+    ///   - weights: the weights `forward` used.
+    ///   - gradients: the layer's `layout.count` parameter gradients, added to.
+    /// - Throws: `GRUInputError` when a gradient's shape does not fit or it is not finite.
+    public func backward(
+        _ result: RecurrentForwardResult, outputGradient: Tensor, finalStateGradient: Tensor? = nil,
+        weights: UnsafeBufferPointer<Float>, gradients: UnsafeMutableBufferPointer<Float>
+    ) throws -> RecurrentStateGradients {
+        precondition(weights.count == layout.count && gradients.count == layout.count,
+                     "recurrent weights or gradients do not match the layout's \(layout.count) values")
+        let config = configuration
+        let trace = result.trace
+        let steps = trace.sequenceLength, batch = trace.batchSize
+        try expectShape(outputGradient, result.output.shape, name: "output gradient")
+        try expectFinite(outputGradient, name: "output gradient")
+        let stateShape = [config.stateCount, batch, config.hiddenSize]
+        if let finalStateGradient {
+            try expectShape(finalStateGradient, stateShape, name: "final state gradient")
+            try expectFinite(finalStateGradient, name: "final state gradient")
+        }
+        let timeMajorGradient =
+            trace.layout == .batchFirst ? outputGradient.swappingFirstTwoAxes() : outputGradient
+        // Backward overwrites the trace's gates with gradients, so it runs once per forward.
+        precondition(trace.consume(), "recurrent backward called twice on one forward result; run forward again")
+
+        let workspaces = (0..<workspaceCount(batch: batch)).map { _ in
+            RecurrentBackwardWorkspace(steps: steps, batch: batch, hidden: config.hiddenSize, gates: Cell.gateCount)
+        }
+        var initialStateGradient = [Float](repeating: 0, count: stateShape.reduce(1, *))
+        // dL/d(layer output), replaced layer by layer by dL/d(layer input). // (T, B, D*H)
+        var upstream = ScratchBuffer(copying: timeMajorGradient.scalars)
+        for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
+            upstream = backwardLayer(
+                layer, upstream: upstream, trace: trace, finalStateGradient: finalStateGradient?.scalars,
+                workspaces: workspaces, weights: weights.baseAddress!, gradients: gradients.baseAddress!,
+                initialStateGradient: &initialStateGradient)
+        }
+
+        var inputGradient = Tensor(shape: [steps, batch, config.inputSize], scalars: upstream.array())
+        if trace.layout == .batchFirst { inputGradient = inputGradient.swappingFirstTwoAxes() }
+        return RecurrentStateGradients(
+            input: inputGradient, initialState: Tensor(shape: stateShape, scalars: initialStateGradient))
+    }
+
+    /// One layer's backward: its directions' sweeps and gradients, and dL/d(layer input).
+    ///
+    /// With a workspace each, the sweeps run first (both directions at once), then each
+    /// direction's products over all T*B rows, one after the other (they share the input
+    /// gradient); with one workspace, each direction in turn.
+    private func backwardLayer(
+        _ layer: Int, upstream: ScratchBuffer, trace: RecurrentTrace, finalStateGradient: [Float]?,
+        workspaces: [RecurrentBackwardWorkspace], weights: UnsafePointer<Float>,
+        gradients: UnsafeMutablePointer<Float>, initialStateGradient: inout [Float]
+    ) -> ScratchBuffer {
+        let config = configuration, directions = config.directionCount
+        let count = trace.batchSize * config.hiddenSize
+        // The first direction's product overwrites it, the second adds to it.
+        let inputGradient = ScratchBuffer(
+            uninitializedCount: trace.sequenceLength * trace.batchSize * config.inputSize(ofLayer: layer))
+        func sweep(_ direction: Int) {
+            let workspace = workspaces[min(direction, workspaces.count - 1)]
+            if let finalStateGradient {
+                finalStateGradient.withUnsafeBufferPointer {
+                    workspace.stateGradient.pointer.update(
+                        from: $0.baseAddress! + (layer * directions + direction) * count, count: count)
+                }
+            } else {
+                workspace.stateGradient.zero()
+            }
+            workspace.biasGradientSums.zero()
+            trace.lengths.withUnsafeBufferPointer { lengths in
+                let w = views(layer: layer, direction: direction, of: weights)
+                RecurrentSweep.backward(
+                    cell: cell, weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: w.recurrentWeight),
+                    steps: trace.sequenceLength, batch: trace.batchSize, reverse: direction == 1,
+                    lengths: lengths.baseAddress!, trace: trace.directions[layer][direction],
+                    outputGradient: upstream.pointer + direction * config.hiddenSize, outputStride: config.outputSize,
+                    workspace: workspace, sumsBiasGradients: config.hasBias)
+            }
+        }
+        func accumulate(_ direction: Int) {
+            let workspace = workspaces[min(direction, workspaces.count - 1)]
+            initialStateGradient.withUnsafeMutableBufferPointer {
+                ($0.baseAddress! + (layer * directions + direction) * count)
+                    .update(from: workspace.stateGradient.pointer, count: count)
+            }
+            accumulateParameterGradients(
+                layer: layer, direction: direction, rows: trace.sequenceLength * trace.batchSize,
+                weights: weights, gradients: gradients, layerInput: trace.layerInputs[layer].pointer,
+                trace: trace.directions[layer][direction], workspace: workspace,
+                inputGradient: inputGradient.pointer, addsToInputGradient: direction > 0)
+        }
+        if workspaces.count == directions {
+            DirectionScheduling.run(directions: directions, batch: trace.batchSize, sweep)
+            for direction in 0..<directions { accumulate(direction) }
+        } else {
+            for direction in 0..<directions {
+                sweep(direction)
+                accumulate(direction)
+            }
+        }
+        if let mask = trace.betweenLayerMasks[layer] {
+            for i in 0..<inputGradient.count { inputGradient.pointer[i] *= mask.pointer[i] }
+        }
+        return inputGradient
+    }
+
+    /// Weight and input gradients of one direction, each one GEMM over all T*B rows, and the
+    /// bias gradients from the sweep's column sums.
+    private func accumulateParameterGradients(
+        layer: Int, direction: Int, rows: Int, weights: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+        layerInput: UnsafePointer<Float>, trace: RecurrentDirectionTrace, workspace: RecurrentBackwardWorkspace,
+        inputGradient: UnsafeMutablePointer<Float>, addsToInputGradient: Bool
+    ) {
+        let inputSize = configuration.inputSize(ofLayer: layer)
+        let w = views(layer: layer, direction: direction, of: weights)
+        let g = views(layer: layer, direction: direction, of: gradients)
+        let dInput = workspace.inputProjectionGradient.pointer  // (T*B, G*H), by time
+        // dW_ih += dGx^T X.
+        Matmul.gemm(
+            transposeA: true, transposeB: false, m: gateWidth, n: inputSize, k: rows,
+            a: dInput, lda: gateWidth, b: layerInput, ldb: inputSize, beta: 1, c: g.inputWeight, ldc: inputSize)
+        // The sweep wrote dL/d(hidden projection) over the gates, by step.
+        cell.accumulateRecurrentWeightGradient(
+            rows: rows, hidden: configuration.hiddenSize, hiddenProjectionGradient: trace.gates.pointer,
+            recurrentInputs: trace.recurrentInputs, auxiliary: trace.auxiliary.pointer, into: g.recurrentWeight)
+        if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
+            // The sweep summed the columns step by step, while they were in cache.
+            RecurrentSweep.addBiasGradientSums(
+                workspace.biasGradientSums.pointer, width: gateWidth, inputBias: inputBias, recurrentBias: recurrentBias)
+        }
+        // dX = dGx W_ih, summed over directions.
+        Matmul.gemm(
+            transposeA: false, transposeB: false, m: rows, n: inputSize, k: gateWidth,
+            a: dInput, lda: gateWidth, b: w.inputWeight, ldb: inputSize,
+            beta: addsToInputGradient ? 1 : 0, c: inputGradient, ldc: inputSize)
+    }
+
+    // MARK: - Parameter views
+
+    /// One layer and direction's tensors in a buffer of the layout: weights or gradients.
+    private struct Views<Pointer> {
+        let inputWeight: Pointer  // (G*H, I_layer)
+        let recurrentWeight: Pointer  // (G*H, H)
+        let inputBias: Pointer?  // (G*H)
+        let recurrentBias: Pointer?  // (G*H)
+    }
+
+    private func views<Pointer: Strideable>(layer: Int, direction: Int, of base: Pointer) -> Views<Pointer>
+    where Pointer.Stride == Int {
+        func at(_ role: RecurrentParameterRole) -> Pointer? {
+            layout.slot(role, layer: layer, direction: direction).map { base.advanced(by: $0.offset) }
+        }
+        return Views(
+            inputWeight: at(.inputWeight)!, recurrentWeight: at(.recurrentWeight)!,
+            inputBias: at(.inputBias), recurrentBias: at(.recurrentBias))
+    }
+
+    // MARK: - Validation
+
+    private func validateInput(_ input: Tensor, layout: SequenceLayout) throws {
+        let size = configuration.inputSize
+        let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
+        guard input.rank == 3, input.shape[2] == size else {
+            throw GRUInputError("input has shape \(input.shape); expected \(expected) for input size \(size)")
+        }
+        guard input.shape[0] > 0, input.shape[1] > 0 else {
+            throw GRUInputError("input has shape \(input.shape); expected \(expected) with T >= 1 and B >= 1")
+        }
+        try expectFinite(input, name: "input")
+    }
+
+    private func validatedLengths(_ lengths: [Int]?, steps: Int, batch: Int) throws -> [Int] {
+        guard let lengths else { return Array(repeating: steps, count: batch) }
+        guard lengths.count == batch else {
+            throw GRUInputError("lengths has \(lengths.count) entries; expected one per sequence, \(batch)")
+        }
+        if let (index, bad) = lengths.enumerated().first(where: { !(1...steps).contains($0.element) }) {
+            throw GRUInputError("lengths[\(index)] is \(bad); expected 1...\(steps) (the sequence length T)")
+        }
+        return lengths
+    }
+}
+
+/// What `RecurrentLayer.forward` returns.
+public struct RecurrentForwardResult: Sendable {
+    /// (T, B, D*H), or (B, T, D*H) for batch-first input; zero past each sequence's length.
+    public let output: Tensor
+    /// (L*D, B, H), index layer * D + direction.
+    public let finalState: Tensor
+    /// The caches for `backward`.
+    public let trace: RecurrentTrace
+}
+
+/// The gradients `RecurrentLayer.backward` returns; parameter gradients go into the caller's buffer.
+public struct RecurrentStateGradients: Sendable {
+    /// dL/d input, in the input's shape and layout.
+    public let input: Tensor
+    /// dL/d initial state, (L*D, B, H); also the gradient when no initial state was given.
+    public let initialState: Tensor
+}
+
+/// The settings and buffers of one forward call, shared by its layers.
+private struct ForwardPass {
+    let steps: Int, batch: Int
+    let lengths: [Int]
+    let initialState: [Float]?  // (L*D, B, H)
+    /// One (T*B, G*H) input projection buffer per direction that runs at the same time as
+    /// another; the projection GEMM writes it in full (beta = 0).
+    let inputProjections: [ScratchBuffer]
+
+    init(steps: Int, batch: Int, lengths: [Int], initialState: [Float]?, workspaces: Int, projectionCount: Int) {
+        self.steps = steps
+        self.batch = batch
+        self.lengths = lengths
+        self.initialState = initialState
+        inputProjections = (0..<workspaces).map { _ in ScratchBuffer(uninitializedCount: projectionCount) }
+    }
+}
+
+private func expectShape(_ tensor: Tensor, _ shape: [Int], name: String) throws {
+    guard tensor.shape == shape else {
+        throw GRUInputError("\(name) has shape \(tensor.shape); expected \(shape)")
+    }
+}
+
+private func expectFinite(_ tensor: Tensor, name: String) throws {
+    guard tensor.isFinite else {
+        throw GRUInputError("\(name) contains NaN or infinite values; expected finite numbers")
+    }
+}
