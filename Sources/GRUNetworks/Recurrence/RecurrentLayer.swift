@@ -214,11 +214,13 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         var initialStateGradient = [Float](repeating: 0, count: stateShape.reduce(1, *))
         // dL/d(layer output), replaced layer by layer by dL/d(layer input). // (T, B, D*H)
         var upstream = ScratchBuffer(copying: timeMajorGradient.scalars)
-        for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
-            upstream = backwardLayer(
-                layer, upstream: upstream, trace: trace, finalStateGradient: finalStateGradient?.scalars,
-                workspaces: workspaces, weights: weights.baseAddress!, gradients: gradients.baseAddress!,
-                initialStateGradient: &initialStateGradient)
+        initialStateGradient.withUnsafeMutableBufferPointer { initialStateGradient in
+            for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
+                upstream = backwardLayer(
+                    layer, upstream: upstream, trace: trace, finalStateGradient: finalStateGradient?.scalars,
+                    workspaces: workspaces, weights: weights.baseAddress!, gradients: gradients.baseAddress!,
+                    initialStateGradient: initialStateGradient.baseAddress!)
+            }
         }
 
         var inputGradient = Tensor(shape: [steps, batch, config.inputSize], scalars: upstream.array())
@@ -235,44 +237,26 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     private func backwardLayer(
         _ layer: Int, upstream: ScratchBuffer, trace: RecurrentTrace, finalStateGradient: [Float]?,
         workspaces: [RecurrentBackwardWorkspace], weights: UnsafePointer<Float>,
-        gradients: UnsafeMutablePointer<Float>, initialStateGradient: inout [Float]
+        gradients: UnsafeMutablePointer<Float>, initialStateGradient: UnsafeMutablePointer<Float>
     ) -> ScratchBuffer {
         let config = configuration, directions = config.directionCount
         let count = trace.batchSize * config.hiddenSize
         // The first direction's product overwrites it, the second adds to it.
         let inputGradient = ScratchBuffer(
             uninitializedCount: trace.sequenceLength * trace.batchSize * config.inputSize(ofLayer: layer))
-        func sweep(_ direction: Int) {
-            let workspace = workspaces[min(direction, workspaces.count - 1)]
-            if let finalStateGradient {
-                finalStateGradient.withUnsafeBufferPointer {
-                    workspace.stateGradient.pointer.update(
-                        from: $0.baseAddress! + (layer * directions + direction) * count, count: count)
-                }
-            } else {
-                workspace.stateGradient.zero()
-            }
-            workspace.biasGradientSums.zero()
-            trace.lengths.withUnsafeBufferPointer { lengths in
-                let w = views(layer: layer, direction: direction, of: weights)
-                RecurrentSweep.backward(
-                    cell: cell, weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: w.recurrentWeight),
-                    steps: trace.sequenceLength, batch: trace.batchSize, reverse: direction == 1,
-                    lengths: lengths.baseAddress!, trace: trace.directions[layer][direction],
-                    outputGradient: upstream.pointer + direction * config.hiddenSize, outputStride: config.outputSize,
-                    workspace: workspace, sumsBiasGradients: config.hasBias)
-            }
+        let workspace = { (direction: Int) in workspaces[min(direction, workspaces.count - 1)] }
+        let sweep = { (direction: Int) in
+            sweepDirection(
+                layer: layer, direction: direction, upstream: upstream, trace: trace,
+                finalStateGradient: finalStateGradient, workspace: workspace(direction), weights: weights)
         }
-        func accumulate(_ direction: Int) {
-            let workspace = workspaces[min(direction, workspaces.count - 1)]
-            initialStateGradient.withUnsafeMutableBufferPointer {
-                ($0.baseAddress! + (layer * directions + direction) * count)
-                    .update(from: workspace.stateGradient.pointer, count: count)
-            }
+        let accumulate = { (direction: Int) in
+            (initialStateGradient + (layer * directions + direction) * count)
+                .update(from: workspace(direction).stateGradient.pointer, count: count)
             accumulateParameterGradients(
                 layer: layer, direction: direction, rows: trace.sequenceLength * trace.batchSize,
                 weights: weights, gradients: gradients, layerInput: trace.layerInputs[layer].pointer,
-                trace: trace.directions[layer][direction], workspace: workspace,
+                trace: trace.directions[layer][direction], workspace: workspace(direction),
                 inputGradient: inputGradient.pointer, addsToInputGradient: direction > 0)
         }
         if workspaces.count == directions {
@@ -288,6 +272,34 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             for i in 0..<inputGradient.count { inputGradient.pointer[i] *= mask.pointer[i] }
         }
         return inputGradient
+    }
+
+    /// One direction's steps in reverse from dL/dh_T (the final state gradient, or zeros),
+    /// leaving dL/dh_0 and the projection gradients in `workspace`.
+    private func sweepDirection(
+        layer: Int, direction: Int, upstream: ScratchBuffer, trace: RecurrentTrace, finalStateGradient: [Float]?,
+        workspace: RecurrentBackwardWorkspace, weights: UnsafePointer<Float>
+    ) {
+        let config = configuration
+        let count = trace.batchSize * config.hiddenSize
+        if let finalStateGradient {
+            finalStateGradient.withUnsafeBufferPointer {
+                workspace.stateGradient.pointer.update(
+                    from: $0.baseAddress! + (layer * config.directionCount + direction) * count, count: count)
+            }
+        } else {
+            workspace.stateGradient.zero()
+        }
+        workspace.biasGradientSums.zero()
+        let recurrentWeight = views(layer: layer, direction: direction, of: weights).recurrentWeight
+        trace.lengths.withUnsafeBufferPointer { lengths in
+            RecurrentSweep.backward(
+                cell: cell, weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: recurrentWeight),
+                steps: trace.sequenceLength, batch: trace.batchSize, reverse: direction == 1,
+                lengths: lengths.baseAddress!, trace: trace.directions[layer][direction],
+                outputGradient: upstream.pointer + direction * config.hiddenSize, outputStride: config.outputSize,
+                workspace: workspace, sumsBiasGradients: config.hasBias)
+        }
     }
 
     /// Weight and input gradients of one direction, each one GEMM over all T*B rows, and the
