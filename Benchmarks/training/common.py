@@ -1,4 +1,4 @@
-"""What pytorch_train.py and keras_train.py share: the command line, the config and the record.
+"""What pytorch_train.py, keras_train.py and grukit_train.py share: the command line, the config and the record.
 
 Record (one JSON object on stdout):
     dataset, task, framework, version   what ran
@@ -15,11 +15,13 @@ Record (one JSON object on stdout):
     threads                             intra-op threads of the framework
     load_average                        os.getloadavg() before and after training
     machine                             CPU model, core count, Python version
+    date                                the UTC date of the run (records before 2026-12-02 have none)
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -27,7 +29,7 @@ import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -44,7 +46,9 @@ class TrainingLog:
     epoch_seconds: list[float]   # wall-clock time of each epoch
 
 
-def parse_arguments(framework: str) -> argparse.Namespace:
+def parse_arguments(framework: str,
+                    add_options: Callable[[argparse.ArgumentParser], object] | None = None) -> argparse.Namespace:
+    """The shared command line; `add_options` adds a framework's own options."""
     parser = argparse.ArgumentParser(
         description=f"Trains the GRU of one Benchmarks/training/configs/*.json in {framework} "
                     "and prints one JSON record on stdout.")
@@ -54,6 +58,8 @@ def parse_arguments(framework: str) -> argparse.Namespace:
                         help="file the reported metrics are measured on")
     parser.add_argument("--threads", type=int, default=2, help="intra-op threads (default 2)")
     parser.add_argument("--epochs", type=int, help="override the config's epochs (smoke tests)")
+    if add_options is not None:
+        add_options(parser)
     return parser.parse_args()
 
 
@@ -115,6 +121,7 @@ def emit(framework: str, version: str, args: argparse.Namespace, config: dict[st
         "load_average": {"before": [round(x, 2) for x in load_before],
                          "after": [round(x, 2) for x in os.getloadavg()]},
         "machine": machine(),
+        "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
     }
     json.dump(record, sys.stdout, indent=2)
     sys.stdout.write("\n")
