@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The inference session against `GRU.forward`, on every path it takes: one sequence (split by
@@ -129,7 +130,8 @@ struct GRUInferenceSessionTests {
                 absoluteTolerance: 2e-6, "step \(t) output")
             runState = result.finalState
         }
-        expectApproximatelyEqual(state, whole.finalState.scalars.map(Double.init), absoluteTolerance: 2e-6, "final state")
+        expectApproximatelyEqual(
+            state, whole.finalState.scalars.map(Double.init), absoluteTolerance: 2e-6, "final state")
     }
 
     /// Bad input to `step` is one line naming what was expected, and leaves the state alone.

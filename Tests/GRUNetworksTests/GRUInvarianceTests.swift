@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Properties that must hold whatever the reference says: missing initial state == zeros,

@@ -2,14 +2,15 @@ import Foundation
 import GRUFormats
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// GRUKit against the reference fixtures in Tests/Fixtures/gru, made by
 /// Tools/Reference/make_gru_fixtures.py: forward outputs from onnxruntime's GRU operator,
 /// gradients from autograd through a float64 PyTorch GRU (checked there against torch.nn.GRU).
 ///
-/// Tolerances: forward within 1e-5 absolute; each gradient within 1e-4 of its largest
-/// magnitude (plus 1e-6 absolute, for tensors whose reference gradient is exactly zero).
+/// Tolerances, per element: forward within 1e-5 absolute; each gradient element within 1e-4
+/// of its own magnitude, or 1e-6 absolute where it is near zero.
 struct GRUReferenceFixtureTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The vectorized C backward gate kernels against their Swift twins (`NaiveGateKernels`), on
@@ -47,9 +48,12 @@ struct GateKernelTests {
             }
             outputs += [dgx, dgh, dhp]
         }
-        expectClose(outputs[0], outputs[3], "input projection gradient", tolerance: 2e-6)
-        expectClose(outputs[1], outputs[4], "hidden projection gradient", tolerance: 2e-6)
-        expectClose(outputs[2], outputs[5], "previous state gradient", tolerance: 2e-6)
+        expectApproximatelyEqual(
+            outputs[0], outputs[3], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, "input projection gradient")
+        expectApproximatelyEqual(
+            outputs[1], outputs[4], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, "hidden projection gradient")
+        expectApproximatelyEqual(
+            outputs[2], outputs[5], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, "previous state gradient")
     }
 
     @Test(arguments: sizes)
@@ -82,7 +86,8 @@ struct GateKernelTests {
             results += [dgx, dgh, dhp]
         }
         for (index, name) in ["input projection gradient", "hidden projection gradient", "previous state gradient"].enumerated() {
-            expectClose(results[index], results[index + 3], name, tolerance: 2e-6)
+            expectApproximatelyEqual(
+                results[index], results[index + 3], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, name)
         }
     }
 

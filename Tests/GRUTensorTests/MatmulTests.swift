@@ -1,4 +1,5 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The BLAS `gemm` against its naive Double twin, for every transpose combination, strided
@@ -24,9 +25,7 @@ struct MatmulTests {
                 Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
                                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
             }
-            for i in fast.indices {
-                #expect(abs(fast[i] - naive[i]) <= 1e-6, "element \(i), beta \(beta)")
-            }
+            expectApproximatelyEqual(fast, naive, absoluteTolerance: 1e-6, "C, beta \(beta)")
         }
     }
 
@@ -62,8 +61,8 @@ struct ParallelMatmulTests {
                 Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                  a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
             }
-            let worst = zip(fast, naive).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-4, "largest difference \(worst)")
+            expectApproximatelyEqual(
+                fast, naive, absoluteTolerance: 1e-4, "C, transposed A \(transposeA), transposed B \(transposeB)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The per-panel input projection on packed W_ih against `Matmul.naiveGemm`: whole and
@@ -29,7 +30,9 @@ struct PackedInputWeightsTests {
             for p in order {
                 packed.project(rows: rows, panels: p..<(p + 1), input: x, inputStride: stride, into: &projection)
             }
-            expectClose(projection, naive, "one panel at a time, descending \(descending)", tolerance: 1e-5)
+            expectApproximatelyEqual(
+                projection, naive,
+                absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "one panel at a time, descending \(descending)")
         }
 
         // Only the given panels' columns are written.

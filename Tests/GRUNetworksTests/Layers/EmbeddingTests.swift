@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Embedding: PyTorch's nn.Embedding with padding_idx (layers.safetensors, from
@@ -16,7 +17,8 @@ struct EmbeddingTests {
             layer.backward(result, outputGradient: try fixture.tensor("embedding", "grad_output"), gradients: g)
             return result
         }
-        expectApproximatelyEqual(result.output, try fixture.tensor("embedding", "output"), absoluteTolerance: 0, "output")
+        expectApproximatelyEqual(
+            result.output, try fixture.tensor("embedding", "output"), absoluteTolerance: 0, "output")
         expectApproximatelyEqual(
             gradients, try fixture.tensor("embedding", "grad.weight").scalars.map(Double.init),
             absoluteTolerance: 1e-6, "weight gradient")

@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Linear: finite differences through a Double twin, PyTorch's nn.Linear (layers.safetensors,
@@ -35,8 +36,10 @@ struct LinearTests {
         let expected = finiteDifferenceGradients(
             parameters: weights, input: input.scalars, outputGradient: outputGradient
         ) { Self.naiveForward(layer, $0, $1) }
-        expectApproximatelyEqual(gradients, expected.parameters, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "parameter gradients")
-        expectApproximatelyEqual(inputGradient.scalars, expected.input, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "input gradient")
+        expectApproximatelyEqual(
+            gradients, expected.parameters, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "parameter gradients")
+        expectApproximatelyEqual(
+            inputGradient.scalars, expected.input, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "input gradient")
     }
 
     @Test func matchesPyTorch() throws {
@@ -52,10 +55,13 @@ struct LinearTests {
             return (result, layer.backward(
                 result, outputGradient: try fixture.tensor("linear", "grad_output"), weights: w, gradients: g))
         }
-        expectApproximatelyEqual(result.output, try fixture.tensor("linear", "output"), absoluteTolerance: 1e-6, "output")
-        expectApproximatelyEqual(inputGradient, try fixture.tensor("linear", "grad.input"), absoluteTolerance: 1e-6, "input gradient")
+        expectApproximatelyEqual(
+            result.output, try fixture.tensor("linear", "output"), absoluteTolerance: 1e-6, "output")
+        expectApproximatelyEqual(
+            inputGradient, try fixture.tensor("linear", "grad.input"), absoluteTolerance: 1e-6, "input gradient")
         let expectedGradients = try fixture.tensor("linear", "grad.weight").scalars + fixture.tensor("linear", "grad.bias").scalars
-        expectApproximatelyEqual(gradients, expectedGradients.map(Double.init), absoluteTolerance: 1e-5, "parameter gradients")
+        expectApproximatelyEqual(
+            gradients, expectedGradients.map(Double.init), absoluteTolerance: 1e-5, "parameter gradients")
     }
 
     @Test func backwardAccumulatesIntoGradients() {

@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Every loss's gradient against central differences of its Double twin (`NaiveLosses`), with

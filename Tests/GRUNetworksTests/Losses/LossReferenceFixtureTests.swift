@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Every loss against PyTorch (Tests/Fixtures/training/losses.safetensors, made by

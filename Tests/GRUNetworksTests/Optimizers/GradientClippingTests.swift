@@ -1,5 +1,6 @@
 import Foundation
 import GRUNetworks
+import GRUTestSupport
 import Testing
 
 /// Gradient clipping against torch.nn.utils (Tests/Fixtures/training/clipping.safetensors,
@@ -17,7 +18,8 @@ struct GradientClippingTests {
         expectApproximatelyEqual(
             gradients, try fixture.tensor(name, "clipped").scalars.map(Double.init), absoluteTolerance: 1e-7,
             relativeTolerance: 1e-6, "clipped gradients")
-        expectApproximatelyEqual([norm], [Double(globalGradientNorm(of: original))], absoluteTolerance: 0, "returned norm")
+        expectApproximatelyEqual(
+            [norm], [Double(globalGradientNorm(of: original))], absoluteTolerance: 0, "returned norm")
         if let expectedNorm = fixture.optionalTensor(name, "norm") {
             expectApproximatelyEqual([norm], expectedNorm.scalars.map(Double.init), absoluteTolerance: 0,
                                      relativeTolerance: 1e-6, "norm")

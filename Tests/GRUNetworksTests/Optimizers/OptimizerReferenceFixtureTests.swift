@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// SGD, Adam, AdamW and RMSprop against torch.optim (Tests/Fixtures/training/optimizers.safetensors,

@@ -1,5 +1,6 @@
 import Foundation
 import GRUNetworks
+import GRUTestSupport
 import Testing
 
 /// Learning-rate schedules against torch.optim.lr_scheduler (Tests/Fixtures/training/
