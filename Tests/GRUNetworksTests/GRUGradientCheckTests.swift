@@ -5,6 +5,7 @@ import Testing
 
 /// Central finite differences in Double (through `NaiveGRU`) against `GRU.backward`, for the
 /// loss L = sum(output * dY) + sum(finalState * dHN). Independent of the reference fixtures.
+@Suite(.tags(.unit))
 struct GRUGradientCheckTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var variant: GRUVariant

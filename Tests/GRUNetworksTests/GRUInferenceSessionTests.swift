@@ -7,6 +7,7 @@ import Testing
 /// hidden units across threads when large enough), batches split by rows, small batches; and
 /// streaming one step at a time (the input projection fused into the step, the panels walked
 /// in alternating order) against the whole sequence.
+@Suite(.tags(.unit))
 struct GRUInferenceSessionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var variant: GRUVariant

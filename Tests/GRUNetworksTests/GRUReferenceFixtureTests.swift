@@ -11,7 +11,8 @@ import Testing
 ///
 /// Tolerances, per element: forward within 1e-5 absolute; each gradient element within 1e-4
 /// of its own magnitude, or 1e-6 absolute where it is near zero.
-struct GRUReferenceFixtureTests {
+@Suite(.tags(.reference))
+struct GRUReferenceTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/gru")

@@ -7,6 +7,7 @@ import Testing
 /// random data with one masked row, for sizes that are and are not multiples of the vector
 /// width; and the vectorized sigmoid and tanh over their range. (The forward gate math runs
 /// inside the packed steps: see PackedRecurrentWeightsTests.)
+@Suite(.tags(.unit))
 struct GateKernelTests {
     struct Buffers {
         var values: [String: [Float]] = [:]

@@ -4,6 +4,7 @@ import Testing
 
 /// The BLAS `gemm` against its naive Double twin, for every transpose combination, strided
 /// (sub-matrix) operands, beta 0 and 1, and the degenerate k = 0.
+@Suite(.tags(.unit))
 struct MatmulTests {
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func gemmMatchesNaiveTwin(transposes: (Bool, Bool)) {
@@ -42,6 +43,7 @@ struct MatmulTests {
 
 /// Products large enough to be split across threads (by rows, or by columns when rows are
 /// few) against the naive twin.
+@Suite(.tags(.unit))
 struct ParallelMatmulTests {
     @Test(arguments: [(200, 70, 100), (4, 600, 500), (3, 20, 40)])
     func splitProductsMatchNaiveTwin(shape: (Int, Int, Int)) {

@@ -6,6 +6,7 @@ import Testing
 /// partial panels, every row-block remainder (blocks of 8 rows; one to three rows with split
 /// sums), input sizes with and without a remainder of those chains, a row stride wider than
 /// the input, panel ranges taken in either order, and the columns of other panels untouched.
+@Suite(.tags(.unit))
 struct PackedInputWeightsTests {
     static let sizes: [(rows: Int, input: Int, hidden: Int)] = [
         (1, 1, 5), (1, 4, 16), (2, 7, 40), (3, 64, 33), (9, 13, 128), (17, 130, 20), (8, 5, 48),

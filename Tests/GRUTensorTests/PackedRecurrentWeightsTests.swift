@@ -7,6 +7,7 @@ import Testing
 /// products and `NaiveGateKernels` for the gates. Sizes cover whole and partial panels (16
 /// units forward, 32 backward), every row-block remainder (blocks of 8 rows, one- and two-row
 /// blocks with their split sums), several panels, and panel ranges as threads take them.
+@Suite(.tags(.unit))
 struct PackedRecurrentWeightsTests {
     static let sizes: [(batch: Int, hidden: Int)] = [
         (1, 5), (2, 16), (3, 40), (9, 33), (17, 70), (1, 128), (8, 64),

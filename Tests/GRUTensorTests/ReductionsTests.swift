@@ -2,6 +2,7 @@ import GRUTensor
 import GRUTestSupport
 import Testing
 
+@Suite(.tags(.unit))
 struct ReductionsTests {
     /// A block of columns of a wider matrix (one gate's units of a (rows, 3H) buffer): the
     /// columns outside it are left as they are.

@@ -1,9 +1,11 @@
 import Foundation
 import GRUKit
+import GRUTestSupport
 import Testing
 
 /// README's library example, kept compiling and true.
-struct ReadmeExampleTests {
+@Suite(.tags(.endToEnd))
+struct ReadmeExampleEndToEndTests {
     @Test func libraryExample() throws {
         let directory = try TemporaryDirectory()
         let configuration = GRUConfiguration(

@@ -6,7 +6,8 @@ import Testing
 /// `gru evaluate`, `gru predict` and `gru generate` on tiny models trained here through the
 /// library: what the commands print and write agrees with the library's own evaluation, rows
 /// keep the data's order, sampling repeats for a seed, and bad input is one `error:` line.
-struct WorkflowCommandTests {
+@Suite(.tags(.endToEnd))
+struct WorkflowCommandEndToEndTests {
     let directory: TemporaryDirectory
     /// The texts of `tiny, reviews.csv` in file order, quoted as CSV fields.
     let texts: [String]

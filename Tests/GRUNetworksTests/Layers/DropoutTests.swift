@@ -4,6 +4,7 @@ import GRUTestSupport
 import Testing
 
 /// Dropout: the gradient with a fixed mask, inference, mask statistics and repetition.
+@Suite(.tags(.unit))
 struct DropoutTests {
     @Test func backwardMatchesFiniteDifferencesWithAFixedMask() {
         let dropout = Dropout(rate: 0.4)

@@ -5,6 +5,7 @@ import Testing
 
 /// SequencePooling: finite differences through a Double twin, agreement with the GRU's final
 /// states, and length errors.
+@Suite(.tags(.unit))
 struct SequencePoolingTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var mode: SequencePooling.Mode

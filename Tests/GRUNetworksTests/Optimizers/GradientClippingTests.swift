@@ -5,7 +5,8 @@ import Testing
 
 /// Gradient clipping against torch.nn.utils (Tests/Fixtures/training/clipping.safetensors,
 /// made by Tools/Reference/make_training_fixtures.py).
-struct GradientClippingTests {
+@Suite(.tags(.reference))
+struct GradientClippingReferenceTests {
     @Test(arguments: ["norm_clipped", "norm_unclipped", "value"])
     func matchesPyTorch(_ name: String) throws {
         let fixture = try TrainingFixture("clipping")
@@ -27,6 +28,11 @@ struct GradientClippingTests {
         if name == "norm_unclipped" { #expect(gradients == original) }
     }
 
+}
+
+/// Gradient clipping settings through JSON.
+@Suite(.tags(.unit))
+struct GradientClippingTests {
     @Test func clippingCodesAsJSON() throws {
         let clipping = GradientClipping.globalNorm(maximum: 5)
         let data = try JSONEncoder().encode(clipping)

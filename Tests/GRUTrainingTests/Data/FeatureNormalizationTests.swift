@@ -4,7 +4,7 @@ import Testing
 
 @testable import GRUTraining
 
-@Suite("FeatureNormalization")
+@Suite("FeatureNormalization", .tags(.unit))
 struct FeatureNormalizationTests {
     // Rows (N = 3, F = 2); the second feature is constant.
     let rows: [Float] = [1, 10, 3, 10, 5, 10]

@@ -6,7 +6,7 @@ import Testing
 
 @testable import GRUTraining
 
-@Suite("NumPy arrays (.npy)")
+@Suite("NumPy arrays (.npy)", .tags(.unit))
 struct NpyDatasetLoaderTests {
     /// X (N = 3, T = 4, F = 2) with element [n, t, f] = 100 n + 10 t + f.
     let inputs: Tensor = {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import GRUTraining
 
-@Suite("UEA/UCR .ts files")
+@Suite("UEA/UCR .ts files", .tags(.unit))
 struct TSFileLoaderTests {
     let header = """
         # A toy problem: two dimensions, cases of different lengths.
@@ -146,7 +146,7 @@ struct TSFileLoaderTests {
     }
 }
 
-@Suite("UEA/UCR .ts fixtures")
+@Suite("UEA/UCR .ts fixtures", .tags(.unit))
 struct TSFileFixtureTests {
     /// A fixture in Tests/Fixtures/data, found from this source file's location.
     func fixture(_ name: String) -> URL {

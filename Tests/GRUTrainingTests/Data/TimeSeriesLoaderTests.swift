@@ -4,7 +4,7 @@ import Testing
 
 @testable import GRUTraining
 
-@Suite("Time series (.csv forecast windows)")
+@Suite("Time series (.csv forecast windows)", .tags(.unit))
 struct TimeSeriesLoaderTests {
     /// Ten monthly rows: a = 1...10, b = 10 a, and a date column.
     let series = "month,a,b\n" + (1...10).map { "2000-\($0),\($0),\($0 * 10)" }.joined(separator: "\n") + "\n"

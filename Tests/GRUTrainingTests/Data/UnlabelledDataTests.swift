@@ -6,7 +6,7 @@ import Testing
 
 /// Reading new, unlabelled files for prediction (`DataOptions.requiresTargets` false), and the
 /// same files staying errors when targets are required (training and evaluation).
-@Suite("Unlabelled files for prediction")
+@Suite("Unlabelled files for prediction", .tags(.unit))
 struct UnlabelledDataTests {
     /// Options that accept files without labels.
     private var unlabelled: DataOptions {

@@ -8,6 +8,7 @@ import Testing
 /// Invariances of the whole model: a padded batch is its sequences run one by one, a zero
 /// initial state is no initial state, the named tensors round-trip bit for bit, and loading
 /// tensors that do not fit names the tensor.
+@Suite(.tags(.unit))
 struct SequenceModelInvarianceTests {
     static let configurations: [ModelConfiguration] = [
         ModelConfiguration(task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layerCount: 2,

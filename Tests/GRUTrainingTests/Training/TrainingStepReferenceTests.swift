@@ -19,6 +19,7 @@ import Testing
 /// Tolerances: each loss within 1e-4 of itself; each weight element within 1e-4 of its own
 /// magnitude, or 1e-6 absolute where it is near zero (the fixture script checks that float32
 /// PyTorch stays within 2e-5 of float64, so this leaves room for float32 rounding only).
+@Suite(.tags(.reference))
 struct TrainingStepReferenceTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
