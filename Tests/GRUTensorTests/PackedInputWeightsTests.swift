@@ -44,7 +44,9 @@ struct PackedInputWeightsTests {
                 for unit in 0..<hidden {
                     let index = row * width + gate * hidden + unit
                     if unit < 16 {
-                        #expect(abs(projection[index] - naive[index]) <= 1e-5 * max(1, abs(naive[index])), "column \(index)")
+                        expectApproximatelyEqual(
+                            projection[index], naive[index], absoluteTolerance: 1e-5, relativeTolerance: 1e-5,
+                            "column \(index)")
                     } else {
                         #expect(projection[index] == 9, "column \(index) of another panel was written")
                     }
