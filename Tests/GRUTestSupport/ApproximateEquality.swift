@@ -8,10 +8,11 @@ import Testing
 // judged against that element's own size (or the absolute floor), not hidden by a large neighbour.
 // Equal infinities agree; a NaN agrees with nothing.
 
-// MARK: - Tensors, arrays and scalars
+// MARK: - Expectations: tensors, arrays and scalars
 
 /// Expects two tensors to have the same shape and, element by element, to agree within
-/// `max(absoluteTolerance, relativeTolerance * max(|a|, |e|))`.
+/// `max(absoluteTolerance, relativeTolerance * max(|a|, |e|))`; one issue at the caller names how
+/// many elements differ and the worst of them.
 ///
 /// - Parameters:
 ///   - actual: the value the code under test computed.
@@ -25,14 +26,11 @@ public func expectApproximatelyEqual(
     _ actual: Tensor, _ expected: Tensor, absoluteTolerance: Double, relativeTolerance: Double = 0,
     _ name: String = "tensor", sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    guard actual.shape == expected.shape else {
-        Issue.record("\(name): shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
-        return
+    if let failure = approximateEqualityFailure(
+        actual, expected, absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance, name)
+    {
+        Issue.record(Comment(rawValue: failure), sourceLocation: sourceLocation)
     }
-    expectElementsApproximatelyEqual(
-        actual.scalars.map(Double.init), expected.scalars.map(Double.init), shape: actual.shape,
-        absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance, name,
-        sourceLocation: sourceLocation)
 }
 
 /// Expects two arrays (of `Float` or `Double`, in any mix) to have the same count and, element by
@@ -43,13 +41,11 @@ public func expectApproximatelyEqual<Actual: BinaryFloatingPoint, Expected: Bina
     _ actual: [Actual], _ expected: [Expected], absoluteTolerance: Double, relativeTolerance: Double = 0,
     _ name: String = "values", sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    guard actual.count == expected.count else {
-        Issue.record("\(name): \(actual.count) elements, expected \(expected.count)", sourceLocation: sourceLocation)
-        return
+    if let failure = approximateEqualityFailure(
+        actual, expected, absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance, name)
+    {
+        Issue.record(Comment(rawValue: failure), sourceLocation: sourceLocation)
     }
-    expectElementsApproximatelyEqual(
-        doubles(actual), doubles(expected), shape: nil, absoluteTolerance: absoluteTolerance,
-        relativeTolerance: relativeTolerance, name, sourceLocation: sourceLocation)
 }
 
 /// Expects two numbers to agree within `max(absoluteTolerance, relativeTolerance * max(|a|, |e|))`.
@@ -59,20 +55,48 @@ public func expectApproximatelyEqual<Actual: BinaryFloatingPoint, Expected: Bina
     _ actual: Actual, _ expected: Expected, absoluteTolerance: Double, relativeTolerance: Double = 0,
     _ name: String = "value", sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    expectElementsApproximatelyEqual(
-        [Double(actual)], [Double(expected)], shape: nil, absoluteTolerance: absoluteTolerance,
-        relativeTolerance: relativeTolerance, name, sourceLocation: sourceLocation)
+    expectApproximatelyEqual(
+        [actual], [expected], absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance, name,
+        sourceLocation: sourceLocation)
 }
 
 // MARK: - The comparison
 
-/// Compares equal-length arrays with swift-numerics' `isApproximatelyEqual` and records one issue
-/// naming how many elements failed and the worst of them; `shape` (when given) turns its flat
-/// index into a multi-index.
-private func expectElementsApproximatelyEqual(
+/// The message an expectation records for `actual` against `expected`, or nil when they agree:
+/// a shape mismatch, or how many elements differ with the worst one (flat index, multi-index,
+/// both values, its difference and bound, the tolerances).
+///
+/// The parameters are those of `expectApproximatelyEqual`.
+public func approximateEqualityFailure(
+    _ actual: Tensor, _ expected: Tensor, absoluteTolerance: Double, relativeTolerance: Double = 0,
+    _ name: String = "tensor"
+) -> String? {
+    guard actual.shape == expected.shape else { return "\(name): shape \(actual.shape), expected \(expected.shape)" }
+    return elementsFailure(
+        doubles(actual.scalars), doubles(expected.scalars), shape: actual.shape, absoluteTolerance: absoluteTolerance,
+        relativeTolerance: relativeTolerance, name)
+}
+
+/// The message an expectation records for the arrays `actual` and `expected`, or nil when they
+/// agree: a count mismatch, or how many elements differ with the worst one.
+///
+/// The parameters are those of `expectApproximatelyEqual`.
+public func approximateEqualityFailure<Actual: BinaryFloatingPoint, Expected: BinaryFloatingPoint>(
+    _ actual: [Actual], _ expected: [Expected], absoluteTolerance: Double, relativeTolerance: Double = 0,
+    _ name: String = "values"
+) -> String? {
+    guard actual.count == expected.count else { return "\(name): \(actual.count) elements, expected \(expected.count)" }
+    return elementsFailure(
+        doubles(actual), doubles(expected), shape: nil, absoluteTolerance: absoluteTolerance,
+        relativeTolerance: relativeTolerance, name)
+}
+
+/// Compares equal-length arrays with swift-numerics' `isApproximatelyEqual`; `shape` (when given)
+/// turns the worst element's flat index into a multi-index.
+private func elementsFailure(
     _ actual: [Double], _ expected: [Double], shape: [Int]?, absoluteTolerance: Double, relativeTolerance: Double,
-    _ name: String, sourceLocation: SourceLocation
-) {
+    _ name: String
+) -> String? {
     precondition(
         absoluteTolerance >= 0 && absoluteTolerance.isFinite && relativeTolerance >= 0 && relativeTolerance <= 1,
         "tolerances must be finite, non-negative, and the relative one at most 1")
@@ -88,16 +112,14 @@ private func expectElementsApproximatelyEqual(
         let excess = difference.isFinite ? difference / bound(a, e, absoluteTolerance, relativeTolerance) : .infinity
         if worst == nil || excess > worst!.excess { worst = (index, excess) }
     }
-    guard let worst else { return }
+    guard let worst else { return nil }
     let a = actual[worst.index], e = expected[worst.index]
     let position = shape.map { " \(multiIndex(worst.index, in: $0))" } ?? ""
-    Issue.record(
-        """
+    return """
         \(name): \(failures) of \(actual.count) elements differ; the worst, [\(worst.index)]\(position), is \(a), \
         expected \(e): difference \(abs(a - e)) > \(bound(a, e, absoluteTolerance, relativeTolerance)) = \
         max(absoluteTolerance \(absoluteTolerance), relativeTolerance \(relativeTolerance) * \(max(abs(a), abs(e))))
-        """,
-        sourceLocation: sourceLocation)
+        """
 }
 
 /// `values` widened to Double (exactly, for Float and Double).

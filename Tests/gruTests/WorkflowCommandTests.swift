@@ -265,7 +265,8 @@ struct WorkflowCommandEndToEndTests {
         for (row, reference) in zip(rows, whole.suffix(7)) {
             for column in 2..<4 {
                 let value = try #require(Double(row[column])), expected = try #require(Double(reference[column]))
-                #expect(abs(value - expected) <= 1e-5 * abs(expected), "\(row) vs \(reference)")
+                expectApproximatelyEqual(
+                    value, expected, absoluteTolerance: 0, relativeTolerance: 1e-5, "\(row) vs \(reference)")
             }
         }
 
