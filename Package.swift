@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Tests only: `isApproximatelyEqual(to:absoluteTolerance:relativeTolerance:)` for GRUTestSupport.
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
         // MARK: C shim
@@ -44,12 +46,18 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "GRUTensorTests", dependencies: ["GRUTensor"]),
-        .testTarget(name: "GRUFormatsTests", dependencies: ["GRUFormats"]),
+        // What every test target shares: the one numeric comparison and the tier tags.
+        .target(
+            name: "GRUTestSupport",
+            dependencies: ["GRUTensor", .product(name: "RealModule", package: "swift-numerics")],
+            path: "Tests/GRUTestSupport"
+        ),
+        .testTarget(name: "GRUTensorTests", dependencies: ["GRUTensor", "GRUTestSupport"]),
+        .testTarget(name: "GRUFormatsTests", dependencies: ["GRUFormats", "GRUTestSupport"]),
         // Reference fixtures live in Tests/Fixtures and are found through #filePath.
-        .testTarget(name: "GRUNetworksTests", dependencies: ["GRUNetworks", "GRUFormats"]),
-        .testTarget(name: "GRUTrainingTests", dependencies: ["GRUTraining"]),
+        .testTarget(name: "GRUNetworksTests", dependencies: ["GRUNetworks", "GRUFormats", "GRUTestSupport"]),
+        .testTarget(name: "GRUTrainingTests", dependencies: ["GRUTraining", "GRUTestSupport"]),
         // Runs the built `gru` executable; depending on it makes `swift test` build it.
-        .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru"]),
+        .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru", "GRUTestSupport"]),
     ]
 )

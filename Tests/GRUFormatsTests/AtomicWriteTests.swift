@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUFormats
 
-@Suite("writeAtomically")
+@Suite("writeAtomically", .tags(.unit))
 struct AtomicWriteTests {
     @Test("creates a new file and replaces an existing one, leaving no temporary files")
     func createsAndReplaces() throws {

@@ -1,8 +1,9 @@
+import GRUTestSupport
 import Testing
 
 @testable import GRUFormats
 
-@Suite("Half precision")
+@Suite("Half precision", .tags(.unit))
 struct HalfPrecisionTests {
     #if !(os(macOS) && arch(x86_64))
     @Test("floatFromHalfBits agrees with Float16 on all 65536 bit patterns")

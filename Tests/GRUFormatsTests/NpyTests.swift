@@ -1,5 +1,6 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 @testable import GRUFormats
@@ -22,7 +23,7 @@ private func float32Bytes(_ values: [Float]) -> [UInt8] {
     littleEndianBytes(values.map(\.bitPattern))
 }
 
-@Suite("Npy")
+@Suite("Npy", .tags(.unit))
 struct NpyTests {
     // MARK: - Round trips
 
@@ -262,9 +263,11 @@ struct NpyTests {
             _ = try Npy.read(contentsOf: url)
         }
     }
+}
 
-    // MARK: - Fixtures from numpy (Tools/Reference/make_format_fixtures.py)
-
+/// `.npy` files written by numpy (Tools/Reference/make_format_fixtures.py).
+@Suite("Npy against numpy", .tags(.reference))
+struct NpyReferenceTests {
     @Test("numpy float64 array: [[1.5, -2.25, 3.0], [0.1, 0.001, -7.0]]")
     func numpyFloat64() throws {
         let array = try Npy.read(contentsOf: fixtureURL("float64.npy"))

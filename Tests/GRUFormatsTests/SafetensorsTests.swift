@@ -1,5 +1,6 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 @testable import GRUFormats
@@ -15,7 +16,7 @@ private func entry(_ name: String, _ dtype: String, _ shape: [Int], _ begin: Int
     #""\#(name)":{"dtype":"\#(dtype)","shape":\#(shape),"data_offsets":[\#(begin),\#(end)]}"#
 }
 
-@Suite("Safetensors")
+@Suite("Safetensors", .tags(.unit))
 struct SafetensorsTests {
     // MARK: - Round trips
 
@@ -268,9 +269,11 @@ struct SafetensorsTests {
             _ = try SafetensorsFile.read(contentsOf: url)
         }
     }
+}
 
-    // MARK: - Fixtures from safetensors (Tools/Reference/make_format_fixtures.py)
-
+/// Files written by the safetensors package (Tools/Reference/make_format_fixtures.py).
+@Suite("Safetensors against the safetensors package", .tags(.reference))
+struct SafetensorsReferenceTests {
     @Test("safetensors F32 + F16 + I64 file with metadata")
     func referenceMixed() throws {
         let file = try SafetensorsFile.read(contentsOf: fixtureURL("mixed.safetensors"))

@@ -1,9 +1,11 @@
 @testable import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Dropout inside the GRU: off at rate zero, inverted scaling, seeded, one recurrent mask per
 /// sequence. Its gradients are checked with the others in GRUGradientCheckTests.
+@Suite(.tags(.unit))
 struct GRUDropoutTests {
     let gru = GRU(configuration: GRUConfiguration(inputSize: 4, hiddenSize: 6, layerCount: 2), seed: 2)
     let input = RandomData(seed: 3).tensorValue([5, 40, 4])

@@ -1,9 +1,11 @@
 @testable import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Central finite differences in Double (through `NaiveGRU`) against `GRU.backward`, for the
 /// loss L = sum(output * dY) + sum(finalState * dHN). Independent of the reference fixtures.
+@Suite(.tags(.unit))
 struct GRUGradientCheckTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var variant: GRUVariant
@@ -124,8 +126,9 @@ struct GRUGradientCheckTests {
             let expected = (loss(zip(point, direction).map { $0 + e * $1 })
                 - loss(zip(point, direction).map { $0 - e * $1 })) / (2 * e)
             let actual = zip(gradient, direction).map { Double($0) * $1 }.reduce(0, +)
-            #expect(abs(actual - expected) <= 1e-5 + 1e-4 * abs(expected),
-                    "\(name): gradient . v = \(actual), central difference \(expected)")
+            expectApproximatelyEqual(
+                actual, expected, absoluteTolerance: 1e-5, relativeTolerance: 1e-4,
+                "\(name): gradient . v against the central difference")
         }
         check(naive.parameters, gradients.parameters.values, "parameters") {
             loss(parameters: $0, input: x, initialState: h0)

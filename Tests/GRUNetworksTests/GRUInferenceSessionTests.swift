@@ -1,11 +1,13 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The inference session against `GRU.forward`, on every path it takes: one sequence (split by
 /// hidden units across threads when large enough), batches split by rows, small batches; and
 /// streaming one step at a time (the input projection fused into the step, the panels walked
 /// in alternating order) against the whole sequence.
+@Suite(.tags(.unit))
 struct GRUInferenceSessionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var variant: GRUVariant
@@ -129,7 +131,8 @@ struct GRUInferenceSessionTests {
                 absoluteTolerance: 2e-6, "step \(t) output")
             runState = result.finalState
         }
-        expectApproximatelyEqual(state, whole.finalState.scalars.map(Double.init), absoluteTolerance: 2e-6, "final state")
+        expectApproximatelyEqual(
+            state, whole.finalState.scalars.map(Double.init), absoluteTolerance: 2e-6, "final state")
     }
 
     /// Bad input to `step` is one line naming what was expected, and leaves the state alone.

@@ -1,9 +1,11 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Properties that must hold whatever the reference says: missing initial state == zeros,
 /// a batch == its sequences run one by one, batch-first == time-major, seeded initialization.
+@Suite(.tags(.unit))
 struct GRUInvarianceTests {
     let configuration = GRUConfiguration(
         inputSize: 3, hiddenSize: 5, layerCount: 2, isBidirectional: true, variant: .resetBefore)

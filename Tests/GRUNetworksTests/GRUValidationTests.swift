@@ -1,9 +1,11 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Every rejection of user input is a `GRUInputError` whose one line names the tensor, what
 /// was expected and what was found.
+@Suite(.tags(.unit))
 struct GRUValidationTests {
     let gru = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 4, layerCount: 2), seed: 1)
     let input = Tensor(shape: [5, 2, 3], repeating: 0.5)

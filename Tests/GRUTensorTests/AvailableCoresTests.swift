@@ -1,10 +1,12 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The cores the thread team is sized to: cgroup CPU quotas as the kernel writes them, and a
 /// count between one and the machine's processors. (Affinity is checked end to end by
 /// gruTests' `benchUnderOneCPUsAffinityRunsOneThread`, which runs gru under taskset.)
+@Suite(.tags(.unit))
 struct AvailableCoresTests {
     @Test func cgroupV2CPUMaxRoundsTheQuotaUpToWholeCores() {
         #expect(AvailableCores.cores(cpuMax: "max 100000\n") == nil)

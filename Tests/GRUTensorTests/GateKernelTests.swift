@@ -1,11 +1,13 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The vectorized C backward gate kernels against their Swift twins (`NaiveGateKernels`), on
 /// random data with one masked row, for sizes that are and are not multiples of the vector
 /// width; and the vectorized sigmoid and tanh over their range. (The forward gate math runs
 /// inside the packed steps: see PackedRecurrentWeightsTests.)
+@Suite(.tags(.unit))
 struct GateKernelTests {
     struct Buffers {
         var values: [String: [Float]] = [:]
@@ -47,9 +49,12 @@ struct GateKernelTests {
             }
             outputs += [dgx, dgh, dhp]
         }
-        expectClose(outputs[0], outputs[3], "input projection gradient", tolerance: 2e-6)
-        expectClose(outputs[1], outputs[4], "hidden projection gradient", tolerance: 2e-6)
-        expectClose(outputs[2], outputs[5], "previous state gradient", tolerance: 2e-6)
+        expectApproximatelyEqual(
+            outputs[0], outputs[3], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, "input projection gradient")
+        expectApproximatelyEqual(
+            outputs[1], outputs[4], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, "hidden projection gradient")
+        expectApproximatelyEqual(
+            outputs[2], outputs[5], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, "previous state gradient")
     }
 
     @Test(arguments: sizes)
@@ -82,7 +87,8 @@ struct GateKernelTests {
             results += [dgx, dgh, dhp]
         }
         for (index, name) in ["input projection gradient", "hidden projection gradient", "previous state gradient"].enumerated() {
-            expectClose(results[index], results[index + 3], name, tolerance: 2e-6)
+            expectApproximatelyEqual(
+                results[index], results[index + 3], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, name)
         }
     }
 
@@ -97,10 +103,12 @@ struct GateKernelTests {
         var h = [Float](repeating: 0, count: hidden), g = [Float](repeating: 0, count: 3 * hidden), aux = h
         packed.step(batch: 1, panels: 0..<packed.panelCount, time: 0, lengths: [1], inputProjection: gx,
                     previousState: hp, state: &h, output: nil, outputStride: hidden, gates: &g, candidateHiddenTerm: &aux)
-        for (j, x) in xs.enumerated() {
-            let sigmoid = 1 / (1 + Foundation.exp(-Double(x)))
-            #expect(abs(Double(g[j]) - sigmoid) <= 1e-7 + 2e-7 * sigmoid, "sigmoid(\(x))")
-            #expect(abs(Double(g[2 * hidden + j]) - Foundation.tanh(Double(x))) <= 3e-7, "tanh(\(x))")
-        }
+        // Element j is x = j / 10 - 20. Sigmoid: 1e-7 absolute in its tail near 0, 3e-7 relative
+        // near 1 (2.5 float32 ulps); tanh: 3e-7 absolute over its whole range.
+        expectApproximatelyEqual(
+            Array(g[0..<hidden]), xs.map { 1 / (1 + Foundation.exp(-Double($0))) }, absoluteTolerance: 1e-7,
+            relativeTolerance: 3e-7, "r = sigmoid(x)")
+        expectApproximatelyEqual(
+            Array(g[(2 * hidden)...]), xs.map { Foundation.tanh(Double($0)) }, absoluteTolerance: 3e-7, "n = tanh(x)")
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The kernel report against what Linux says of the processor in /proc/cpuinfo, read
 /// independently of the compiler's CPU detection.
+@Suite(.tags(.unit))
 struct KernelReportTests {
     /// The processor's flags (`BLASLibrary.processorFlags`) and the first "vendor_id" line of
     /// /proc/cpuinfo, or nil off x86-64 Linux.

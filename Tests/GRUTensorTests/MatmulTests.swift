@@ -1,8 +1,10 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The BLAS `gemm` against its naive Double twin, for every transpose combination, strided
 /// (sub-matrix) operands, beta 0 and 1, and the degenerate k = 0.
+@Suite(.tags(.unit))
 struct MatmulTests {
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func gemmMatchesNaiveTwin(transposes: (Bool, Bool)) {
@@ -24,9 +26,7 @@ struct MatmulTests {
                 Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
                                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
             }
-            for i in fast.indices {
-                #expect(abs(fast[i] - naive[i]) <= 1e-6, "element \(i), beta \(beta)")
-            }
+            expectApproximatelyEqual(fast, naive, absoluteTolerance: 1e-6, "C, beta \(beta)")
         }
     }
 
@@ -43,6 +43,7 @@ struct MatmulTests {
 
 /// Products large enough to be split across threads (by rows, or by columns when rows are
 /// few) against the naive twin.
+@Suite(.tags(.unit))
 struct ParallelMatmulTests {
     @Test(arguments: [(200, 70, 100), (4, 600, 500), (3, 20, 40)])
     func splitProductsMatchNaiveTwin(shape: (Int, Int, Int)) {
@@ -62,8 +63,8 @@ struct ParallelMatmulTests {
                 Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                  a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
             }
-            let worst = zip(fast, naive).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-4, "largest difference \(worst)")
+            expectApproximatelyEqual(
+                fast, naive, absoluteTolerance: 1e-4, "C, transposed A \(transposeA), transposed B \(transposeB)")
         }
     }
 }

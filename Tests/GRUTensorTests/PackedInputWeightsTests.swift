@@ -1,10 +1,12 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The per-panel input projection on packed W_ih against `Matmul.naiveGemm`: whole and
 /// partial panels, every row-block remainder (blocks of 8 rows; one to three rows with split
 /// sums), input sizes with and without a remainder of those chains, a row stride wider than
 /// the input, panel ranges taken in either order, and the columns of other panels untouched.
+@Suite(.tags(.unit))
 struct PackedInputWeightsTests {
     static let sizes: [(rows: Int, input: Int, hidden: Int)] = [
         (1, 1, 5), (1, 4, 16), (2, 7, 40), (3, 64, 33), (9, 13, 128), (17, 130, 20), (8, 5, 48),
@@ -29,7 +31,9 @@ struct PackedInputWeightsTests {
             for p in order {
                 packed.project(rows: rows, panels: p..<(p + 1), input: x, inputStride: stride, into: &projection)
             }
-            expectClose(projection, naive, "one panel at a time, descending \(descending)", tolerance: 1e-5)
+            expectApproximatelyEqual(
+                projection, naive,
+                absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "one panel at a time, descending \(descending)")
         }
 
         // Only the given panels' columns are written.
@@ -40,7 +44,9 @@ struct PackedInputWeightsTests {
                 for unit in 0..<hidden {
                     let index = row * width + gate * hidden + unit
                     if unit < 16 {
-                        #expect(abs(projection[index] - naive[index]) <= 1e-5 * max(1, abs(naive[index])), "column \(index)")
+                        expectApproximatelyEqual(
+                            projection[index], naive[index], absoluteTolerance: 1e-5, relativeTolerance: 1e-5,
+                            "column \(index)")
                     } else {
                         #expect(projection[index] == 9, "column \(index) of another panel was written")
                     }

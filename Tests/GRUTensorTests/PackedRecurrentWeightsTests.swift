@@ -1,11 +1,13 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The packed recurrent kernels against their twins: BLAS-free `Matmul.naiveGemm` for the
 /// products and `NaiveGateKernels` for the gates. Sizes cover whole and partial panels (16
 /// units forward, 32 backward), every row-block remainder (blocks of 8 rows, one- and two-row
 /// blocks with their split sums), several panels, and panel ranges as threads take them.
+@Suite(.tags(.unit))
 struct PackedRecurrentWeightsTests {
     static let sizes: [(batch: Int, hidden: Int)] = [
         (1, 5), (2, 16), (3, 40), (9, 33), (17, 70), (1, 128), (8, 64),
@@ -55,10 +57,15 @@ struct PackedRecurrentWeightsTests {
                     time: 2, lengths: lengths, inputProjection: gx, previousState: hp, state: &state,
                     output: &output, outputStride: outputStride, gates: &gates, candidateHiddenTerm: &candidate)
             }
-            expectClose(state, naiveState, "state, \(splits) ranges", tolerance: 1e-5)
-            expectClose(output, naiveOutput, "output, \(splits) ranges", tolerance: 1e-5)
-            expectClose(gates, naiveGates, "gates, \(splits) ranges", tolerance: 1e-5)
-            expectClose(candidate, naiveCandidate, "candidate hidden term, \(splits) ranges", tolerance: 1e-5)
+            expectApproximatelyEqual(
+                state, naiveState, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "state, \(splits) ranges")
+            expectApproximatelyEqual(
+                output, naiveOutput, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "output, \(splits) ranges")
+            expectApproximatelyEqual(
+                gates, naiveGates, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "gates, \(splits) ranges")
+            expectApproximatelyEqual(
+                candidate, naiveCandidate,
+                absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "candidate hidden term, \(splits) ranges")
         }
         // Without bias and without caches or output.
         let unbiased = PackedRecurrentWeights(hidden: hidden, recurrentWeight: weight, recurrentBias: nil)
@@ -72,7 +79,8 @@ struct PackedRecurrentWeightsTests {
         var state = [Float](repeating: 9, count: batch * hidden)
         unbiased.step(batch: batch, panels: 0..<unbiased.panelCount, time: 2, lengths: lengths, inputProjection: gx,
                       previousState: hp, state: &state, output: nil, outputStride: 0)
-        expectClose(state, naiveState, "state without bias", tolerance: 1e-5)
+        expectApproximatelyEqual(
+            state, naiveState, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "state without bias")
 
         // b_ih added by the step: the same state from W_ih x alone.
         let inputBias = random(3 * hidden, &generator)
@@ -83,7 +91,9 @@ struct PackedRecurrentWeightsTests {
         state = [Float](repeating: 9, count: batch * hidden)
         withInputBias.step(batch: batch, panels: 0..<withInputBias.panelCount, time: 2, lengths: lengths,
                            inputProjection: gxWithoutBias, previousState: hp, state: &state, output: nil, outputStride: 0)
-        expectClose(state, naiveState, "state with the input bias added by the step", tolerance: 1e-5)
+        expectApproximatelyEqual(
+            state, naiveState,
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "state with the input bias added by the step")
     }
 
     /// Reset-before's two passes (all gates first, then all candidates, as the threads meet
@@ -134,9 +144,13 @@ struct PackedRecurrentWeightsTests {
                                             inputProjection: gxWithoutBias, previousState: hp, resetState: resetState,
                                             gates: &gates, state: &state, output: nil, outputStride: 0)
             }
-            expectClose(resetState, naiveResetState, "r * h, \(splits) ranges", tolerance: 1e-5)
-            expectClose(gates, naiveGates, "gates, \(splits) ranges", tolerance: 1e-5)
-            expectClose(state, naiveState, "state, \(splits) ranges", tolerance: 1e-5)
+            expectApproximatelyEqual(
+                resetState, naiveResetState,
+                absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "r * h, \(splits) ranges")
+            expectApproximatelyEqual(
+                gates, naiveGates, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "gates, \(splits) ranges")
+            expectApproximatelyEqual(
+                state, naiveState, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "state, \(splits) ranges")
         }
     }
 
@@ -158,7 +172,8 @@ struct PackedRecurrentWeightsTests {
                 let panels = ThreadTeam.share(of: packed.panelCount, part: part, parts: splits)
                 packed.accumulate(batch: batch, panels: panels, hiddenProjectionGradient: a, stateGradient: &c)
             }
-            expectClose(c, naive, "state gradient, \(splits) ranges", tolerance: 1e-5)
+            expectApproximatelyEqual(
+                c, naive, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "state gradient, \(splits) ranges")
         }
         // Rows of W_hh apart, as reset-before takes W_hn and W_h[r, z]: stored, then added.
         var naiveParts = [Float](repeating: 0, count: batch * hidden)
@@ -177,7 +192,8 @@ struct PackedRecurrentWeightsTests {
                         into: &parts, overwrite: true)
         packed.multiply(batch: batch, panels: 0..<packed.panelCount, weightRows: 0..<(2 * hidden), a: a,
                         into: &parts, overwrite: false)
-        expectClose(parts, naiveParts, "W_hn then W_h[r, z]", tolerance: 1e-5)
+        expectApproximatelyEqual(
+            parts, naiveParts, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "W_hn then W_h[r, z]")
     }
 
     static let streamingSizes: [(input: Int, hidden: Int)] = [(3, 5), (17, 16), (8, 40), (5, 70), (64, 128)]
@@ -259,7 +275,9 @@ struct PackedRecurrentWeightsTests {
                             output: &twoKernelOutput, outputStride: hidden)
                 let label = "biases \(biases), time \(time)"
                 if time == 0 {
-                    expectClose(twoKernelState, naiveState, "two kernels, \(label)", tolerance: 1e-5)
+                    expectApproximatelyEqual(
+                        twoKernelState, naiveState,
+                        absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "two kernels, \(label)")
                 } else {
                     #expect(twoKernelState == hp && twoKernelOutput == [Float](repeating: 0, count: hidden), "\(label)")
                 }
@@ -339,7 +357,9 @@ struct PackedRecurrentWeightsTests {
                 let twoKernel = candidates(projection: projection, resetState: resetState, gates: &gates, time: time)
                 let label = "biases \(biases), time \(time)"
                 if time == 0 {
-                    expectClose(twoKernel.state, naiveState, "two kernels, \(label)", tolerance: 1e-5)
+                    expectApproximatelyEqual(
+                        twoKernel.state, naiveState,
+                        absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "two kernels, \(label)")
                 } else {
                     #expect(twoKernel.state == hp && twoKernel.output == [Float](repeating: 0, count: hidden), "\(label)")
                 }

@@ -1,6 +1,8 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
+@Suite(.tags(.unit))
 struct ReductionsTests {
     /// A block of columns of a wider matrix (one gate's units of a (rows, 3H) buffer): the
     /// columns outside it are left as they are.
@@ -19,7 +21,9 @@ struct ReductionsTests {
                         into: sums.baseAddress! + first)
                 }
             }
-            expectClose(sums, naive.map { Float($0) }, "column sums \(rows)x\(width) of \(stride)", tolerance: 1e-5)
+            expectApproximatelyEqual(
+                sums, naive.map { Float($0) },
+                absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "column sums \(rows)x\(width) of \(stride)")
             let outside = Array(0..<first) + Array((first + width)..<stride)
             #expect(outside.allSatisfy { sums[$0] == start[$0] }, "columns outside the block")
         }

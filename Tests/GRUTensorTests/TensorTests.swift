@@ -1,6 +1,8 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
+@Suite(.tags(.unit))
 struct TensorTests {
     @Test func swappingFirstTwoAxesTransposesAndIsItsOwnInverse() {
         let tensor = Tensor(shape: [2, 3, 2], scalars: (0..<12).map(Float.init))
@@ -35,6 +37,7 @@ struct TensorTests {
 }
 
 /// The choice of OpenBLAS kernel set when its own CPU detection falls back to generic kernels.
+@Suite(.tags(.unit))
 struct BLASKernelSelectionTests {
     let avx512: Set<String> = ["sse2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl"]
 
@@ -57,6 +60,7 @@ struct BLASKernelSelectionTests {
 }
 
 /// Large scratch buffers reuse freed memory; a zeroed buffer is zero even on a reused block.
+@Suite(.tags(.unit))
 struct ScratchBufferTests {
     @Test func zeroedBuffersAreZeroOnReusedMemory() {
         let count = 1 << 19  // 2 MiB: pooled

@@ -1,14 +1,14 @@
+import GRUTestSupport
 import Testing
 
-/// Records the first element where a fast kernel's result and its twin's differ by more than
-/// `tolerance`, relative to the twin's value where that is above 1 and absolute below.
+/// The old fast-vs-twin comparison, kept only so that tests written against it on other branches
+/// still compile; it forwards to the shared per-element rule with `tolerance` as both tolerances.
+@available(*, deprecated, message: "use expectApproximatelyEqual(_:_:absoluteTolerance:relativeTolerance:_:)")
 func expectClose(
     _ fast: [Float], _ naive: [Float], _ name: String, tolerance: Float,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(fast.count == naive.count, "\(name): \(fast.count) values, twin \(naive.count)", sourceLocation: sourceLocation)
-    for (index, (a, b)) in zip(fast, naive).enumerated() where abs(a - b) > tolerance * max(1, abs(b)) {
-        Issue.record("\(name)[\(index)]: fast \(a), twin \(b)", sourceLocation: sourceLocation)
-        return
-    }
+    expectApproximatelyEqual(
+        fast, naive, absoluteTolerance: Double(tolerance), relativeTolerance: Double(tolerance), name,
+        sourceLocation: sourceLocation)
 }

@@ -1,7 +1,9 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// GRUKIT_NUM_THREADS's values: whole numbers from 1 to the team's 16 threads, nothing else.
+@Suite(.tags(.unit))
 struct ThreadCountSettingTests {
     @Test func wholeNumbersFromOneToSixteenAreThreadCounts() {
         #expect(ThreadCountSetting.parse("1") == .success(1))

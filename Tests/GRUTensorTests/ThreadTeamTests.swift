@@ -1,11 +1,13 @@
 import Foundation
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// The thread team: every part runs once, barriers order the parts' steps, and runs asked
 /// for from inside a run or while another is under way fall back to the caller alone. Other
 /// tests run beside these and may hold the team, so a run may get one part instead of the
 /// parts it asked for; the checks hold for whatever it got.
+@Suite(.tags(.unit))
 struct ThreadTeamTests {
     /// Each step every part writes its slot, meets the others, then reads all slots: a
     /// barrier that let a part through early would show a slot from the wrong step.

@@ -1,11 +1,13 @@
 import Foundation
 import GRUKit
+import GRUTestSupport
 import Testing
 
 /// `gru bench` run as a user runs it: the JSON records Benchmarks/compare.py merges (the
 /// schema of Benchmarks/harness.py, GFLOP/s by the definition), the table's machine
 /// lines, and a bad case name.
-struct BenchCommandTests {
+@Suite(.tags(.endToEnd))
+struct BenchCommandEndToEndTests {
     /// Every key of a record in Benchmarks/harness.py's RECORD_KEYS.
     static let schemaKeys: Set<String> = [
         "framework", "version", "case", "mode", "batch", "steps", "input_size", "hidden_size",

@@ -1,10 +1,12 @@
 import Foundation
 import GRUKit
+import GRUTestSupport
 import Testing
 
 /// Bad input ends with one line on standard error naming the file or tensor, what was expected
 /// and what was found, exit code 1, no trap, and no output file.
-struct CommandErrorTests {
+@Suite(.tags(.endToEnd))
+struct CommandErrorEndToEndTests {
     let directory: TemporaryDirectory
 
     init() throws {

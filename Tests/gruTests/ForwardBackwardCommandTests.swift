@@ -1,10 +1,12 @@
 import Foundation
 import GRUKit
+import GRUTestSupport
 import Testing
 
 /// `gru init`, `gru forward` and `gru backward` end to end: files in, files out, and the
 /// numbers equal the library's.
-struct ForwardBackwardCommandTests {
+@Suite(.tags(.endToEnd))
+struct ForwardBackwardCommandEndToEndTests {
     let directory: TemporaryDirectory
     let gru: GRU
     let input: Tensor

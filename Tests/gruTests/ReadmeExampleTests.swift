@@ -1,9 +1,11 @@
 import Foundation
 import GRUKit
+import GRUTestSupport
 import Testing
 
 /// README's library example, kept compiling and true.
-struct ReadmeExampleTests {
+@Suite(.tags(.endToEnd))
+struct ReadmeExampleEndToEndTests {
     @Test func libraryExample() throws {
         let directory = try TemporaryDirectory()
         let configuration = GRUConfiguration(
@@ -30,8 +32,6 @@ struct ReadmeExampleTests {
         let frames = [[Float]](repeating: [Float](repeating: 0.1, count: 8), count: 5)
         for frame in frames { try session.step(frame, state: &state) }
         let whole = try streaming.forward(Tensor(shape: [5, 1, 8], scalars: frames.flatMap { $0 }))
-        for (stepped, expected) in zip(state, whole.finalState.scalars) {
-            #expect(abs(stepped - expected) <= 2e-6)
-        }
+        expectApproximatelyEqual(state, whole.finalState.scalars, absoluteTolerance: 2e-6, "streamed final state")
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
 import GRUKit
+import GRUTestSupport
 import Testing
 
 /// `gru train` end to end: progress on standard output, the model directory's files, a run
 /// stopped and resumed reaching the same weights as an uninterrupted one, and bad settings.
-struct TrainCommandTests {
+@Suite(.tags(.endToEnd))
+struct TrainCommandEndToEndTests {
     let directory: TemporaryDirectory
 
     init() throws {

@@ -1,11 +1,13 @@
 import Foundation
 import GRUKit
+import GRUTestSupport
 import Testing
 
 /// `gru evaluate`, `gru predict` and `gru generate` on tiny models trained here through the
 /// library: what the commands print and write agrees with the library's own evaluation, rows
 /// keep the data's order, sampling repeats for a seed, and bad input is one `error:` line.
-struct WorkflowCommandTests {
+@Suite(.tags(.endToEnd))
+struct WorkflowCommandEndToEndTests {
     let directory: TemporaryDirectory
     /// The texts of `tiny, reviews.csv` in file order, quoted as CSV fields.
     let texts: [String]
@@ -101,12 +103,19 @@ struct WorkflowCommandTests {
         return fields + [field]
     }
 
-    private func expectClose(_ value: Any?, _ expected: Double?, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// Expects the JSON number `value` to be `expected`: unwraps both, then compares within 1e-5
+    /// relative (1e-9 absolute, for zeros), since the CLI and the library compute it the same way.
+    private func expectJSONNumber(
+        _ value: Any?, _ expected: Double?, _ name: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let value = value as? Double, let expected else {
-            Issue.record("expected \(String(describing: expected)), found \(String(describing: value))", sourceLocation: sourceLocation)
+            Issue.record(
+                "\(name): expected \(String(describing: expected)), found \(String(describing: value))",
+                sourceLocation: sourceLocation)
             return
         }
-        #expect(abs(value - expected) <= 1e-9 + 1e-5 * abs(expected), "\(value) vs \(expected)", sourceLocation: sourceLocation)
+        expectApproximatelyEqual(
+            value, expected, absoluteTolerance: 1e-9, relativeTolerance: 1e-5, name, sourceLocation: sourceLocation)
     }
 
     // MARK: - evaluate
@@ -116,9 +125,9 @@ struct WorkflowCommandTests {
         let object = try evaluateJSON(model: model, data: "tiny, reviews.csv")
         #expect(Set(object.keys) == ["count", "loss", "accuracy", "macro_f1", "labels", "confusion_matrix"])
         let evaluation = try libraryEvaluation(model: model, data: "tiny, reviews.csv")
-        expectClose(object["loss"], evaluation.loss)
-        expectClose(object["accuracy"], evaluation.accuracy)
-        expectClose(object["macro_f1"], evaluation.macroF1)
+        expectJSONNumber(object["loss"], evaluation.loss, "loss")
+        expectJSONNumber(object["accuracy"], evaluation.accuracy, "accuracy")
+        expectJSONNumber(object["macro_f1"], evaluation.macroF1, "macro_f1")
         #expect(object["count"] as? Int == 8)
         #expect(object["labels"] as? [String] == ["neg", "pos"])
         #expect(object["confusion_matrix"] as? [[Int]] == evaluation.confusion)
@@ -137,9 +146,9 @@ struct WorkflowCommandTests {
         let object = try evaluateJSON(model: model, data: "series.csv")
         #expect(Set(object.keys) == ["count", "loss", "mae", "rmse"])
         let evaluation = try libraryEvaluation(model: model, data: "series.csv")
-        expectClose(object["loss"], evaluation.loss)
-        expectClose(object["mae"], evaluation.meanAbsoluteError)
-        expectClose(object["rmse"], evaluation.rootMeanSquaredError)
+        expectJSONNumber(object["loss"], evaluation.loss, "loss")
+        expectJSONNumber(object["mae"], evaluation.meanAbsoluteError, "mae")
+        expectJSONNumber(object["rmse"], evaluation.rootMeanSquaredError, "rmse")
         #expect(object["count"] as? Int == 30 - 4 - 2 + 1)
     }
 
@@ -148,8 +157,8 @@ struct WorkflowCommandTests {
         let object = try evaluateJSON(model: model, data: "text.txt")
         #expect(Set(object.keys) == ["count", "loss", "perplexity"])
         let evaluation = try libraryEvaluation(model: model, data: "text.txt")
-        expectClose(object["loss"], evaluation.loss)
-        expectClose(object["perplexity"], evaluation.perplexity)
+        expectJSONNumber(object["loss"], evaluation.loss, "loss")
+        expectJSONNumber(object["perplexity"], evaluation.perplexity, "perplexity")
     }
 
     // MARK: - predict
@@ -256,7 +265,8 @@ struct WorkflowCommandTests {
         for (row, reference) in zip(rows, whole.suffix(7)) {
             for column in 2..<4 {
                 let value = try #require(Double(row[column])), expected = try #require(Double(reference[column]))
-                #expect(abs(value - expected) <= 1e-5 * abs(expected), "\(row) vs \(reference)")
+                expectApproximatelyEqual(
+                    value, expected, absoluteTolerance: 0, relativeTolerance: 1e-5, "\(row) vs \(reference)")
             }
         }
 
@@ -278,7 +288,7 @@ struct WorkflowCommandTests {
         }
         #expect(tokens == 3 * 48 - 1)
         let object = try evaluateJSON(model: model, data: "text.txt")
-        expectClose(logSum / Double(tokens), object["loss"] as? Double)
+        expectJSONNumber(logSum / Double(tokens), object["loss"] as? Double, "loss")
     }
 
     // MARK: - generate

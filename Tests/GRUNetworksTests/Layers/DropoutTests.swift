@@ -1,8 +1,10 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Dropout: the gradient with a fixed mask, inference, mask statistics and repetition.
+@Suite(.tags(.unit))
 struct DropoutTests {
     @Test func backwardMatchesFiniteDifferencesWithAFixedMask() {
         let dropout = Dropout(rate: 0.4)
@@ -13,7 +15,8 @@ struct DropoutTests {
         let result = dropout.forward(input, mask: mask)
         let inputGradient = dropout.backward(result, outputGradient: outputGradient)
         let twin: ([Double]) -> [Double] = { x in x.indices.map { x[$0] * Double(mask[$0 % 8]) } }
-        expectApproximatelyEqual(result.output.scalars, twin(input.scalars.map(Double.init)), absoluteTolerance: 1e-6, "output")
+        expectApproximatelyEqual(
+            result.output.scalars, twin(input.scalars.map(Double.init)), absoluteTolerance: 1e-6, "output")
         let expected = finiteDifferenceGradients(parameters: [], input: input.scalars, outputGradient: outputGradient) { _, x in twin(x) }
         expectApproximatelyEqual(inputGradient.scalars, expected.input, absoluteTolerance: 1e-6, "input gradient")
     }

@@ -1,10 +1,12 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
-/// Embedding: PyTorch's nn.Embedding with padding_idx (layers.safetensors, from
-/// Tools/Reference/make_training_fixtures.py), finite differences, errors and initialization.
-struct EmbeddingTests {
+/// Embedding against PyTorch's nn.Embedding with padding_idx (layers.safetensors, from
+/// Tools/Reference/make_training_fixtures.py).
+@Suite(.tags(.reference))
+struct EmbeddingReferenceTests {
     @Test func matchesPyTorch() throws {
         let fixture = try TrainingFixture("layers")
         let weight = try fixture.tensor("embedding", "weight")
@@ -16,12 +18,18 @@ struct EmbeddingTests {
             layer.backward(result, outputGradient: try fixture.tensor("embedding", "grad_output"), gradients: g)
             return result
         }
-        expectApproximatelyEqual(result.output, try fixture.tensor("embedding", "output"), absoluteTolerance: 0, "output")
+        expectApproximatelyEqual(
+            result.output, try fixture.tensor("embedding", "output"), absoluteTolerance: 0, "output")
         expectApproximatelyEqual(
             gradients, try fixture.tensor("embedding", "grad.weight").scalars.map(Double.init),
             absoluteTolerance: 1e-6, "weight gradient")
     }
 
+}
+
+/// Embedding: finite differences, errors and initialization.
+@Suite(.tags(.unit))
+struct EmbeddingTests {
     @Test func backwardMatchesFiniteDifferencesExceptThePaddingRow() throws {
         let layer = Embedding(vocabularySize: 5, dimension: 2, paddingIndex: 3)
         let ids = [1, 3, 4, 1, 0, 3]

@@ -1,9 +1,10 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
-/// Linear: finite differences through a Double twin, PyTorch's nn.Linear (layers.safetensors,
-/// from Tools/Reference/make_training_fixtures.py), accumulation and initialization.
+/// Linear: finite differences through a Double twin, accumulation and initialization.
+@Suite(.tags(.unit))
 struct LinearTests {
     /// y = x W^T + b in Double, W (O, I) row-major then b, over rows of I.
     static func naiveForward(_ layer: Linear, _ theta: [Double], _ x: [Double]) -> [Double] {
@@ -35,27 +36,10 @@ struct LinearTests {
         let expected = finiteDifferenceGradients(
             parameters: weights, input: input.scalars, outputGradient: outputGradient
         ) { Self.naiveForward(layer, $0, $1) }
-        expectApproximatelyEqual(gradients, expected.parameters, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "parameter gradients")
-        expectApproximatelyEqual(inputGradient.scalars, expected.input, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "input gradient")
-    }
-
-    @Test func matchesPyTorch() throws {
-        let fixture = try TrainingFixture("layers")
-        let weight = try fixture.tensor("linear", "weight"), bias = try fixture.tensor("linear", "bias")
-        let layer = Linear(inputSize: 4, outputSize: 3)
-        #expect(layer.parameterSlots.map(\.name) == ["weight", "bias"])
-        #expect(layer.slot(named: "weight")?.shape == weight.shape)
-        #expect(layer.slot(named: "bias")?.shape == bias.shape)
-        let weights = weight.scalars + bias.scalars
-        let ((result, inputGradient), gradients) = try withSlices(weights) { w, g in
-            let result = layer.forward(try fixture.tensor("linear", "input"), weights: w)
-            return (result, layer.backward(
-                result, outputGradient: try fixture.tensor("linear", "grad_output"), weights: w, gradients: g))
-        }
-        expectApproximatelyEqual(result.output, try fixture.tensor("linear", "output"), absoluteTolerance: 1e-6, "output")
-        expectApproximatelyEqual(inputGradient, try fixture.tensor("linear", "grad.input"), absoluteTolerance: 1e-6, "input gradient")
-        let expectedGradients = try fixture.tensor("linear", "grad.weight").scalars + fixture.tensor("linear", "grad.bias").scalars
-        expectApproximatelyEqual(gradients, expectedGradients.map(Double.init), absoluteTolerance: 1e-5, "parameter gradients")
+        expectApproximatelyEqual(
+            gradients, expected.parameters, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "parameter gradients")
+        expectApproximatelyEqual(
+            inputGradient.scalars, expected.input, absoluteTolerance: 1e-5, relativeTolerance: 1e-4, "input gradient")
     }
 
     @Test func backwardAccumulatesIntoGradients() {
@@ -84,5 +68,32 @@ struct LinearTests {
         let bound = (6 / Float(24)).squareRoot()
         #expect(keras[0..<128].allSatisfy { abs($0) <= bound } && keras[0..<128].contains { abs($0) > 0.25 })
         #expect(keras[128...].allSatisfy { $0 == 0 })
+    }
+}
+
+/// Linear against PyTorch's nn.Linear (layers.safetensors, from
+/// Tools/Reference/make_training_fixtures.py).
+@Suite(.tags(.reference))
+struct LinearReferenceTests {
+    @Test func matchesPyTorch() throws {
+        let fixture = try TrainingFixture("layers")
+        let weight = try fixture.tensor("linear", "weight"), bias = try fixture.tensor("linear", "bias")
+        let layer = Linear(inputSize: 4, outputSize: 3)
+        #expect(layer.parameterSlots.map(\.name) == ["weight", "bias"])
+        #expect(layer.slot(named: "weight")?.shape == weight.shape)
+        #expect(layer.slot(named: "bias")?.shape == bias.shape)
+        let weights = weight.scalars + bias.scalars
+        let ((result, inputGradient), gradients) = try withSlices(weights) { w, g in
+            let result = layer.forward(try fixture.tensor("linear", "input"), weights: w)
+            return (result, layer.backward(
+                result, outputGradient: try fixture.tensor("linear", "grad_output"), weights: w, gradients: g))
+        }
+        expectApproximatelyEqual(
+            result.output, try fixture.tensor("linear", "output"), absoluteTolerance: 1e-6, "output")
+        expectApproximatelyEqual(
+            inputGradient, try fixture.tensor("linear", "grad.input"), absoluteTolerance: 1e-6, "input gradient")
+        let expectedGradients = try fixture.tensor("linear", "grad.weight").scalars + fixture.tensor("linear", "grad.bias").scalars
+        expectApproximatelyEqual(
+            gradients, expectedGradients.map(Double.init), absoluteTolerance: 1e-5, "parameter gradients")
     }
 }

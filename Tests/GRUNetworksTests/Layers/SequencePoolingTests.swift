@@ -1,9 +1,11 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// SequencePooling: finite differences through a Double twin, agreement with the GRU's final
 /// states, and length errors.
+@Suite(.tags(.unit))
 struct SequencePoolingTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var mode: SequencePooling.Mode
@@ -46,7 +48,8 @@ struct SequencePoolingTests {
         let twin: ([Double]) -> [Double] = {
             Self.naivePool($0, steps: steps, batch: batch, features: features, lengths: lengths, testCase: testCase)
         }
-        expectApproximatelyEqual(result.output.scalars, twin(input.scalars.map(Double.init)), absoluteTolerance: 1e-6, "output")
+        expectApproximatelyEqual(
+            result.output.scalars, twin(input.scalars.map(Double.init)), absoluteTolerance: 1e-6, "output")
         let expected = finiteDifferenceGradients(parameters: [], input: input.scalars, outputGradient: outputGradient) { twin($1) }
         #expect(inputGradient.shape == shape)
         expectApproximatelyEqual(inputGradient.scalars, expected.input, absoluteTolerance: 1e-6, "input gradient")

@@ -1,8 +1,10 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// What the losses reject, what they do with nothing to average, and `sequenceMask`.
+@Suite(.tags(.unit))
 struct LossBehaviorTests {
     let logits = Tensor(shape: [2, 3], scalars: [1, 2, 3, -1, 0, 1])
 

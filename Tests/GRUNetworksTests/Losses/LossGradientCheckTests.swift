@@ -1,9 +1,11 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Every loss's gradient against central differences of its Double twin (`NaiveLosses`), with
 /// masks, class weights, label smoothing and positive weights.
+@Suite(.tags(.unit))
 struct LossGradientCheckTests {
     static let steps = 3, batch = 2, lengths = [3, 1]
     static let mask = sequenceMask(lengths: lengths, steps: steps)

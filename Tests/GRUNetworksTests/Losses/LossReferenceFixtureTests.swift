@@ -1,10 +1,12 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Every loss against PyTorch (Tests/Fixtures/training/losses.safetensors, made by
 /// Tools/Reference/make_training_fixtures.py): the loss and its gradient within 1e-5 relative.
-struct LossReferenceFixtureTests {
+@Suite(.tags(.reference))
+struct LossReferenceTests {
     static let cases = TrainingFixture.cases(in: "losses")
 
     @Test func theCasesArePresent() {

@@ -1,10 +1,12 @@
 import Foundation
 import GRUNetworks
+import GRUTestSupport
 import Testing
 
 /// Gradient clipping against torch.nn.utils (Tests/Fixtures/training/clipping.safetensors,
 /// made by Tools/Reference/make_training_fixtures.py).
-struct GradientClippingTests {
+@Suite(.tags(.reference))
+struct GradientClippingReferenceTests {
     @Test(arguments: ["norm_clipped", "norm_unclipped", "value"])
     func matchesPyTorch(_ name: String) throws {
         let fixture = try TrainingFixture("clipping")
@@ -17,7 +19,8 @@ struct GradientClippingTests {
         expectApproximatelyEqual(
             gradients, try fixture.tensor(name, "clipped").scalars.map(Double.init), absoluteTolerance: 1e-7,
             relativeTolerance: 1e-6, "clipped gradients")
-        expectApproximatelyEqual([norm], [Double(globalGradientNorm(of: original))], absoluteTolerance: 0, "returned norm")
+        expectApproximatelyEqual(
+            [norm], [Double(globalGradientNorm(of: original))], absoluteTolerance: 0, "returned norm")
         if let expectedNorm = fixture.optionalTensor(name, "norm") {
             expectApproximatelyEqual([norm], expectedNorm.scalars.map(Double.init), absoluteTolerance: 0,
                                      relativeTolerance: 1e-6, "norm")
@@ -25,6 +28,11 @@ struct GradientClippingTests {
         if name == "norm_unclipped" { #expect(gradients == original) }
     }
 
+}
+
+/// Gradient clipping settings through JSON.
+@Suite(.tags(.unit))
+struct GradientClippingTests {
     @Test func clippingCodesAsJSON() throws {
         let clipping = GradientClipping.globalNorm(maximum: 5)
         let data = try JSONEncoder().encode(clipping)

@@ -1,11 +1,13 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// SGD, Adam, AdamW and RMSprop against torch.optim (Tests/Fixtures/training/optimizers.safetensors,
 /// made by Tools/Reference/make_training_fixtures.py): the values after every step within 1e-5
 /// relative, and the state buffers after the last step.
-struct OptimizerReferenceFixtureTests {
+@Suite(.tags(.reference))
+struct OptimizerReferenceTests {
     static let cases = TrainingFixture.cases(in: "optimizers")
 
     @Test func theCasesArePresent() {

@@ -1,10 +1,12 @@
 import Foundation
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Optimizer state: a run stopped, saved and restored into a fresh optimizer reaches the same
 /// values bit for bit as an uninterrupted one; bad states are rejected; Codable round trips.
+@Suite(.tags(.unit))
 struct OptimizerStateTests {
     static let optimizers: [(name: String, make: @Sendable () -> any Optimizer)] = [
         ("SGD", { SGD(learningRate: 0.1) }),

@@ -1,10 +1,12 @@
 import Foundation
 import GRUNetworks
+import GRUTestSupport
 import Testing
 
 /// Learning-rate schedules against torch.optim.lr_scheduler (Tests/Fixtures/training/
 /// schedules.safetensors, made by Tools/Reference/make_training_fixtures.py), epoch by epoch.
-struct ScheduleTests {
+@Suite(.tags(.reference))
+struct ScheduleReferenceTests {
     static let cases = TrainingFixture.cases(in: "schedules")
 
     @Test func theCasesArePresent() {
@@ -44,6 +46,11 @@ struct ScheduleTests {
         expectApproximatelyEqual(rates, expected, absoluteTolerance: 1e-9, relativeTolerance: 1e-6, "rates")
     }
 
+}
+
+/// Learning-rate schedules at their ends and through JSON.
+@Suite(.tags(.unit))
+struct ScheduleTests {
     @Test func cosineEndsAtItsFloorAndStaysThere() {
         let schedule = CosineWarmupSchedule(baseLearningRate: 1, warmupSteps: 0, totalSteps: 10, minimumLearningRate: 0.1)
         #expect(schedule.learningRate(at: 0) == 1)

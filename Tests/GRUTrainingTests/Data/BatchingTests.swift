@@ -1,9 +1,10 @@
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("SequenceBatch")
+@Suite("SequenceBatch", .tags(.unit))
 struct SequenceBatchTests {
     @Test("token inputs are time-major and padded with <pad>; the mask marks real steps")
     func tokens() {
@@ -46,7 +47,7 @@ struct SequenceBatchTests {
     }
 }
 
-@Suite("Batcher")
+@Suite("Batcher", .tags(.unit))
 struct BatcherTests {
     /// A data set of `count` token sequences whose lengths cycle through 1...`longest` in a scrambled order.
     func dataset(count: Int, longest: Int = 50) -> SequenceDataset {

@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("CoNLL token/tag files")
+@Suite("CoNLL token/tag files", .tags(.unit))
 struct CoNLLLoaderTests {
     let conll2003 = """
         -DOCSTART- -X- -X- O

@@ -1,10 +1,11 @@
 import Foundation
 import GRUNetworks
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("A data schema checked against its model's configuration")
+@Suite("A data schema checked against its model's configuration", .tags(.unit))
 struct DatasetSchemaConsistencyTests {
     /// A forecast schema fitted by the loader (two features and targets, window 3, horizon 2)
     /// and the configuration that training builds for it.

@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("DatasetPartition")
+@Suite("DatasetPartition", .tags(.unit))
 struct DatasetPartitionTests {
     @Test("a random split is deterministic for a seed, disjoint, complete and in file order")
     func random() throws {
@@ -39,7 +40,7 @@ struct DatasetPartitionTests {
     }
 }
 
-@Suite("SequenceDataset")
+@Suite("SequenceDataset", .tags(.unit))
 struct SequenceDatasetTests {
     @Test("truncation keeps the first steps (and tags) and reports how many were cut")
     func truncation() {
@@ -81,7 +82,7 @@ struct SequenceDatasetTests {
     }
 }
 
-@Suite("SkipReport, DatasetSchema and DataFormat")
+@Suite("SkipReport, DatasetSchema and DataFormat", .tags(.unit))
 struct DataMetadataTests {
     @Test("a skip report counts by reason in first-seen order")
     func skipReport() {

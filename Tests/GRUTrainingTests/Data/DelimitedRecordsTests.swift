@@ -1,8 +1,9 @@
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("DelimitedRecords")
+@Suite("DelimitedRecords", .tags(.unit))
 struct DelimitedRecordsTests {
     func csv(_ text: String) throws -> [DelimitedRecord] {
         try DelimitedRecords.records(in: DataFile(name: "t.csv", bytes: Array(text.utf8)), delimiter: UInt8(ascii: ","), quoting: true)

@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("FeatureNormalization")
+@Suite("FeatureNormalization", .tags(.unit))
 struct FeatureNormalizationTests {
     // Rows (N = 3, F = 2); the second feature is constant.
     let rows: [Float] = [1, 10, 3, 10, 5, 10]
@@ -11,8 +12,10 @@ struct FeatureNormalizationTests {
     @Test("fits population statistics; a constant feature gets deviation 1")
     func fitting() {
         let normalization = FeatureNormalization(fitting: rows, featureCount: 2)
-        expectClose(normalization.means, [3, 10])
-        expectClose(normalization.standardDeviations, [(8.0 / 3.0 as Float).squareRoot(), 1])
+        expectApproximatelyEqual(normalization.means, [3, 10], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.standardDeviations, [(8.0 / 3.0 as Float).squareRoot(), 1],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
 
     @Test("normalizes and maps back")
@@ -20,16 +23,19 @@ struct FeatureNormalizationTests {
         let normalization = FeatureNormalization(fitting: rows, featureCount: 2)
         let deviation = (8.0 / 3.0 as Float).squareRoot()
         let normalized = normalization.normalized(rows)
-        expectClose(normalized, [-2 / deviation, 0, 0, 0, 2 / deviation, 0])
-        expectClose(normalization.denormalized(normalized), rows)
+        expectApproximatelyEqual(
+            normalized, [-2 / deviation, 0, 0, 0, 2 / deviation, 0], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.denormalized(normalized), rows, absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
 
     @Test("stays accurate for values with a large offset")
     func largeOffset() {
         // Both values are exact in Float; a one-pass sum of squares in Float would lose the spread.
         let normalization = FeatureNormalization(fitting: [100_000_000, 100_000_016], featureCount: 1)
-        expectClose(normalization.means, [100_000_008])
-        expectClose(normalization.standardDeviations, [8])
+        expectApproximatelyEqual(normalization.means, [100_000_008], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.standardDeviations, [8], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
 
     @Test("selects features for the forecast targets")

@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("Label-and-text files (.csv, .tsv)")
+@Suite("Label-and-text files (.csv, .tsv)", .tags(.unit))
 struct LabelTextLoaderTests {
     @Test("reads a CSV with a header, quoted text, blank lines and rows without tokens")
     func csvWithHeader() throws {

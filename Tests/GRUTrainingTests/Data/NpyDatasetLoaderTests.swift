@@ -1,11 +1,12 @@
 import Foundation
 import GRUFormats
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("NumPy arrays (.npy)")
+@Suite("NumPy arrays (.npy)", .tags(.unit))
 struct NpyDatasetLoaderTests {
     /// X (N = 3, T = 4, F = 2) with element [n, t, f] = 100 n + 10 t + f.
     let inputs: Tensor = {
@@ -77,8 +78,11 @@ struct NpyDatasetLoaderTests {
         let dataset = try DataLoader.load(url, options: options)
         // Only the valid steps count: feature 1 is 0, 100, 200 there.
         let normalization = try #require(dataset.schema.featureNormalization)
-        expectClose(normalization.means, [100, 101])
-        expectClose(featureValues(dataset.examples[2]), [(100 / (20_000 / 3 as Float).squareRoot()), (100 / (20_000 / 3 as Float).squareRoot())])
+        expectApproximatelyEqual(normalization.means, [100, 101], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        let standardized = 100 / (20_000 / 3 as Float).squareRoot()
+        expectApproximatelyEqual(
+            featureValues(dataset.examples[2]), [standardized, standardized], absoluteTolerance: 1e-5,
+            relativeTolerance: 1e-5)
 
         expectDataError(url.path, ["cannot tell where y is", "no part 'X'"]) { _ = try DataLoader.load(url) }
     }

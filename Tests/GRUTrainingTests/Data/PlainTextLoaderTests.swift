@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("Plain text (.txt language models)")
+@Suite("Plain text (.txt language models)", .tags(.unit))
 struct PlainTextLoaderTests {
     @Test("cuts the character stream into sequences whose targets are the next characters")
     func characterSequences() throws {

@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("UEA/UCR .ts files")
+@Suite("UEA/UCR .ts files", .tags(.unit))
 struct TSFileLoaderTests {
     let header = """
         # A toy problem: two dimensions, cases of different lengths.
@@ -62,10 +63,12 @@ struct TSFileLoaderTests {
         let options = DataOptions(normalizesFeatures: true)
         let training = try DataLoader.load(try directory.write(header + "@data\n1,3:10,10:up\n", to: "train.ts"), options: options)
         let normalization = try #require(training.schema.featureNormalization)
-        expectClose(normalization.means, [2, 10])
-        expectClose(normalization.standardDeviations, [1, 1])
+        expectApproximatelyEqual(normalization.means, [2, 10], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.standardDeviations, [1, 1], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
         let test = try DataLoader.load(try directory.write(header + "@data\n4:12:down\n", to: "test.ts"), schema: training.schema)
-        expectClose(featureValues(test.examples[0]), [2, 2])
+        expectApproximatelyEqual(
+            featureValues(test.examples[0]), [2, 2], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
 
     @Test("missing values are an error naming the line, dimension and step")
@@ -143,7 +146,7 @@ struct TSFileLoaderTests {
     }
 }
 
-@Suite("UEA/UCR .ts fixtures")
+@Suite("UEA/UCR .ts fixtures", .tags(.unit))
 struct TSFileFixtureTests {
     /// A fixture in Tests/Fixtures/data, found from this source file's location.
     func fixture(_ name: String) -> URL {
@@ -161,8 +164,12 @@ struct TSFileFixtureTests {
         #expect(dataset.schema.featureNames?.count == 3)
         #expect(dataset.lengths == [3, 2, 4, 1])
         #expect(dataset.examples.map(\.target) == [.classIndex(0), .classIndex(1), .classIndex(2), .classIndex(1)])
-        expectClose(featureValues(dataset.examples[0]), [1.25, 0.5, -1, 1.5, 0.25, -2, -8.3e-4, 0.125, -3])
-        expectClose(featureValues(dataset.examples[1]), [2, 0.75, -0.5, 2.5, 5.18e-4, -0.25])
+        expectApproximatelyEqual(
+            featureValues(dataset.examples[0]), [1.25, 0.5, -1, 1.5, 0.25, -2, -8.3e-4, 0.125, -3],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            featureValues(dataset.examples[1]), [2, 0.75, -0.5, 2.5, 5.18e-4, -0.25],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
         #expect(dataset.examples[3].source.hasSuffix("speakers_TRAIN.ts:16"))
         #expect(dataset.skipped.total == 0)
     }

@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("Time series (.csv forecast windows)")
+@Suite("Time series (.csv forecast windows)", .tags(.unit))
 struct TimeSeriesLoaderTests {
     /// Ten monthly rows: a = 1...10, b = 10 a, and a date column.
     let series = "month,a,b\n" + (1...10).map { "2000-\($0),\($0),\($0 * 10)" }.joined(separator: "\n") + "\n"
@@ -29,11 +30,17 @@ struct TimeSeriesLoaderTests {
 
         // Fitted on all ten rows: a has mean 5.5 and deviation sqrt(8.25).
         let normalization = try #require(dataset.schema.featureNormalization)
-        expectClose(normalization.means, [5.5, 55])
-        expectClose(normalization.standardDeviations, [Float(8.25).squareRoot(), 10 * Float(8.25).squareRoot()])
+        expectApproximatelyEqual(normalization.means, [5.5, 55], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.standardDeviations, [Float(8.25).squareRoot(), 10 * Float(8.25).squareRoot()],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
         let targets = try #require(dataset.schema.targetNormalization)
-        expectClose(targets.denormalized(targetValues(dataset.examples[0])), [4, 40, 5, 50])
-        expectClose(normalization.denormalized(featureValues(dataset.examples[5])), [6, 60, 7, 70, 8, 80])
+        expectApproximatelyEqual(
+            targets.denormalized(targetValues(dataset.examples[0])), [4, 40, 5, 50],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.denormalized(featureValues(dataset.examples[5])), [6, 60, 7, 70, 8, 80],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
 
     @Test("target columns choose the outputs; input columns choose the inputs")
@@ -51,7 +58,9 @@ struct TimeSeriesLoaderTests {
         #expect(dataset.schema.outputSize == 2)
         #expect(dataset.skipped.total == 0)
         let targets = try #require(dataset.schema.targetNormalization)
-        expectClose(targets.denormalized(targetValues(dataset.examples[1])), [50, 60])
+        expectApproximatelyEqual(
+            targets.denormalized(targetValues(dataset.examples[1])), [50, 60],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
 
     @Test("a split by time fits the normalization on the training rows only")
@@ -68,13 +77,19 @@ struct TimeSeriesLoaderTests {
 
         // Rows 1...7 of a: mean 4, population deviation 2.
         let normalization = try #require(training.schema.featureNormalization)
-        expectClose(normalization.means, [4, 40])
-        expectClose(normalization.standardDeviations, [2, 20])
+        expectApproximatelyEqual(normalization.means, [4, 40], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.standardDeviations, [2, 20], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
         // Validation window 0 reads a = 5, 6, 7 and predicts a = 8, 9.
-        expectClose(featureValues(validation.examples[0]), [0.5, 0.5, 1, 1, 1.5, 1.5])
-        expectClose(targetValues(validation.examples[0]), [2, 2, 2.5, 2.5])
+        expectApproximatelyEqual(
+            featureValues(validation.examples[0]), [0.5, 0.5, 1, 1, 1.5, 1.5],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            targetValues(validation.examples[0]), [2, 2, 2.5, 2.5], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
         let targets = try #require(validation.schema.targetNormalization)
-        expectClose(targets.denormalized(targetValues(validation.examples[1])), [9, 90, 10, 100])
+        expectApproximatelyEqual(
+            targets.denormalized(targetValues(validation.examples[1])), [9, 90, 10, 100],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
 
     @Test("without a header, columns are named column1...; blank lines are counted")
@@ -101,7 +116,9 @@ struct TimeSeriesLoaderTests {
             try directory.write("b,a\n1,0\n2,1\n3,2\n4,3\n5,4\n", to: "valid.csv"), options: forecast, schema: training.schema)
         #expect(validation.count == 1)
         let normalization = try #require(training.schema.featureNormalization)
-        expectClose(normalization.denormalized(featureValues(validation.examples[0])), [0, 1, 1, 2, 2, 3])
+        expectApproximatelyEqual(
+            normalization.denormalized(featureValues(validation.examples[0])), [0, 1, 1, 2, 2, 3],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
 
         let missing = try directory.write("a,c\n1,2\n2,3\n3,4\n4,5\n5,6\n", to: "other.csv")
         expectDataError(missing.path, ["has no column 'b'", "its columns are 'a', 'c'"]) {

@@ -1,11 +1,12 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
 /// Reading new, unlabelled files for prediction (`DataOptions.requiresTargets` false), and the
 /// same files staying errors when targets are required (training and evaluation).
-@Suite("Unlabelled files for prediction")
+@Suite("Unlabelled files for prediction", .tags(.unit))
 struct UnlabelledDataTests {
     /// Options that accept files without labels.
     private var unlabelled: DataOptions {
@@ -150,8 +151,12 @@ struct UnlabelledDataTests {
         #expect(dataset.examples.map(\.target) == Array(repeating: .none, count: 8))
         #expect(dataset.examples.map(\.source) == (4...11).map { "\(url.path):\($0)" })
         let normalization = try #require(training.schema.featureNormalization)
-        expectClose(normalization.denormalized(featureValues(dataset.examples[7])), [8, 80, 9, 90, 10, 100])
-        expectClose(normalization.denormalized(featureValues(dataset.examples[0])), [1, 10, 2, 20, 3, 30])
+        expectApproximatelyEqual(
+            normalization.denormalized(featureValues(dataset.examples[7])), [8, 80, 9, 90, 10, 100],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
+        expectApproximatelyEqual(
+            normalization.denormalized(featureValues(dataset.examples[0])), [1, 10, 2, 20, 3, 30],
+            absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
         let batch = SequenceBatch(examples: Array(dataset.examples[5...]), exampleIndices: [5, 6, 7])
         #expect(batch.targets == .none)
 

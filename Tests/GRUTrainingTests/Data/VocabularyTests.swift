@@ -1,9 +1,10 @@
 import Foundation
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
 
-@Suite("Vocabulary")
+@Suite("Vocabulary", .tags(.unit))
 struct VocabularyTests {
     let sequences = [["b", "a", "c", "a"], ["b", "a", "d"]]
 
@@ -54,7 +55,7 @@ struct VocabularyTests {
     }
 }
 
-@Suite("LabelSet")
+@Suite("LabelSet", .tags(.unit))
 struct LabelSetTests {
     @Test("sorts integer labels numerically and other labels by code point")
     func sorting() {
@@ -76,7 +77,7 @@ struct LabelSetTests {
     }
 }
 
-@Suite("Tokenizer")
+@Suite("Tokenizer", .tags(.unit))
 struct TokenizerTests {
     @Test("words: lowercased, split at everything but letters and digits")
     func words() {

@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
@@ -16,6 +17,7 @@ import Testing
 /// (GRUNetworksTests) pin the math down; this checks the wiring: slices of the flat buffer,
 /// pooling, per-step heads, masks, embedding rows and dropout masks reused in backward.
 /// Each parameter tensor gets its element with the largest gradient and a few others.
+@Suite(.tags(.unit))
 struct SequenceModelGradientTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String

@@ -1,5 +1,6 @@
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
@@ -7,6 +8,7 @@ import Testing
 /// Invariances of the whole model: a padded batch is its sequences run one by one, a zero
 /// initial state is no initial state, the named tensors round-trip bit for bit, and loading
 /// tensors that do not fit names the tensor.
+@Suite(.tags(.unit))
 struct SequenceModelInvarianceTests {
     static let configurations: [ModelConfiguration] = [
         ModelConfiguration(task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layerCount: 2,
@@ -42,8 +44,8 @@ struct SequenceModelInvarianceTests {
             } else {
                 rows = Array(output.scalars[(column * width)..<((column + 1) * width)])
             }
-            expectElementsClose(rows, single.scalars, relativeTolerance: 1e-5, absoluteTolerance: 1e-6,
-                                "\(configuration.task.rawValue) sequence \(column)")
+            expectApproximatelyEqual(rows, single.scalars, absoluteTolerance: 1e-6, relativeTolerance: 1e-5,
+                                     "\(configuration.task.rawValue) sequence \(column)")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRUFormats
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 @testable import GRUTraining
@@ -13,7 +14,8 @@ import Testing
 /// Resuming follows `TrainingJob` (GRUKit): a fresh model from the seed, a trainer with the
 /// manifest's options (epochs raised to the new total when extending), then
 /// `Trainer.resume(from: directory.loadCheckpoint(configuration:))`.
-struct TrainerTests {
+@Suite(.tags(.endToEnd))
+struct TrainerEndToEndTests {
     /// Two-dimensional series of 3 to 7 steps, labelled "up" when the first dimension's mean is
     /// positive, else "down" (`inverted` swaps them: a validation set the model gets worse at).
     static func tsFile(count: Int, seed: UInt64, inverted: Bool = false) -> String {
@@ -40,9 +42,9 @@ struct TrainerTests {
         var options: TrainingOptions
 
         init(in directory: DataDirectory, invertedValidation: Bool = false) throws {
-            let trainingURL = try directory.write(TrainerTests.tsFile(count: 14, seed: 1), to: "train.ts")
+            let trainingURL = try directory.write(TrainerEndToEndTests.tsFile(count: 14, seed: 1), to: "train.ts")
             let validationURL = try directory.write(
-                TrainerTests.tsFile(count: 6, seed: 2, inverted: invertedValidation), to: "validation.ts")
+                TrainerEndToEndTests.tsFile(count: 6, seed: 2, inverted: invertedValidation), to: "validation.ts")
             training = try DataLoader.load(trainingURL)
             validation = try DataLoader.load(validationURL, schema: training.schema)
             configuration = ModelConfiguration(
