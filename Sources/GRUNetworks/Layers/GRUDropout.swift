@@ -8,7 +8,8 @@ public struct GRUDropout: Equatable, Sendable, Codable {
     public var betweenLayers: Float
     /// Keras's `recurrent_dropout` (Gal & Ghahramani 2016): the probability of zeroing each
     /// unit of the state that enters the recurrent products, one mask per sequence and
-    /// direction, the same at every step.
+    /// direction, the same at every step. (Keras draws a mask per gate; GRUKit one for all
+    /// three, which is Keras with its three masks equal.)
     public var recurrent: Float
     /// The seed of the masks; a trainer draws a new one for every batch.
     public var seed: UInt64
