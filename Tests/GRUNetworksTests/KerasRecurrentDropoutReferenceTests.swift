@@ -79,7 +79,8 @@ struct KerasRecurrentDropoutReferenceTests {
                 dropout: dropout
             ).output.scalars
             let difference = zip(output, expected).map { abs($0 - $1) }.max() ?? 0
-            #expect(difference > 1e-2, "\(name): output \(difference) from Keras's with masks \(dropout == nil ? "off" : "reversed")")
+            let masks = dropout == nil ? "off" : "reversed"
+            #expect(difference > 1e-2, "\(name): output \(difference) from Keras's with masks \(masks)")
         }
     }
 }
@@ -90,11 +91,12 @@ struct KerasDropoutFixture {
     let gru: GRU
 
     init(_ name: String) throws {
-        file = try SafetensorsFile.read(contentsOf: KerasRecurrentDropoutReferenceTests.directory.appendingPathComponent(name))
+        let tests = KerasRecurrentDropoutReferenceTests.self
+        file = try SafetensorsFile.read(contentsOf: tests.directory.appendingPathComponent(name))
         let variant = try #require(GRUVariant(rawValue: file.metadata["variant"] ?? ""))
         var weights: [String: Tensor] = [:]
         for tensorName in file.names
-        where !KerasRecurrentDropoutReferenceTests.nonWeightNames.contains(tensorName) && !tensorName.hasPrefix("grad.") {
+        where !tests.nonWeightNames.contains(tensorName) && !tensorName.hasPrefix("grad.") {
             weights[tensorName] = file[tensorName]
         }
         gru = GRU(parameters: try PyTorchGRUNames.parameters(from: weights, variant: variant))

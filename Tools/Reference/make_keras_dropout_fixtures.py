@@ -148,7 +148,8 @@ def keras_run(case: Case, weights: dict, data: dict) -> tuple[dict, dict]:
                 rnn = rnns[(layer, suffix)]
                 # The one non-trainable variable is the dropout seed generator's state, unused here.
                 (sequence, final), _ = rnn.stateless_call(
-                    variables[(layer, suffix)], [v.value for v in rnn.non_trainable_variables], layer_input, initial_state=[h0[index]], training=True)
+                    variables[(layer, suffix)], [v.value for v in rnn.non_trainable_variables], layer_input,
+                    initial_state=[h0[index]], training=True)
                 outputs.append(sequence[:, ::-1] if direction == 1 else sequence)  # go_backwards runs reversed
                 finals.append(final)
             layer_input = jax.numpy.concatenate(outputs, axis=-1)
