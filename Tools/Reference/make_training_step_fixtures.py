@@ -11,6 +11,12 @@ The model mirrors SequenceModel (Sources/GRUTraining/Model/SequenceModel.swift):
 
 * tokens pass through `nn.Embedding(V, E, padding_idx=0)`; features go straight in;
 * `nn.GRU` (reset-after, time-major) reads packed sequences, so padding is never seen;
+  PyTorch has no reset-before GRU, so reset-before cases use `HandWrittenGRU`, a
+  step-by-step GRU with the same parameter names, the same initialization and the same
+  packed-sequence semantics, whose gradients come from autograd; before any case is
+  built, its reset-after twin is checked against `nn.GRU` (outputs, final states and every
+  gradient, float64) and its reset-before step against make_gru_fixtures.py's (itself checked
+  against onnxruntime);
 * classify and forecast feed the last layer's final state (h_n, both directions
   concatenated when bidirectional) to `head`; tag and language-model feed every
   step, rows t*B + b of the padded (T, B, D*H) output;
@@ -37,7 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from make_gru_fixtures import serialize_reproducibly
+from make_gru_fixtures import RESET_BEFORE, gru_cell, serialize_reproducibly
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = REPO_ROOT / "Tests" / "Fixtures" / "training-steps"
@@ -73,6 +79,7 @@ class Case:
     label_smoothing: float = 0.0
     steps: int = 4
     batch_order: list[int] = field(default_factory=list)
+    variant: str = "reset_after"  # reset_after (nn.GRU) | reset_before (HandWrittenGRU)
 
     def __post_init__(self) -> None:
         if not self.batch_order:
@@ -92,7 +99,7 @@ class Case:
         return {
             "task": self.task, "vocabulary_size": self.vocabulary_size, "embedding_size": self.embedding_size,
             "feature_count": self.feature_count, "hidden_size": self.hidden_size, "layer_count": self.layer_count,
-            "bidirectional": self.bidirectional, "output_size": self.output_size, "variant": "reset_after",
+            "bidirectional": self.bidirectional, "output_size": self.output_size, "variant": self.variant,
         }
 
     def training_settings(self) -> dict:
@@ -136,10 +143,98 @@ CASES = [
          seed=7, task="tag", feature_count=3, hidden_size=4, output_size=3, steps=3,
          batch_lengths=[[3, 4], [2, 3, 4]],
          optimizer={"kind": "adam", "lr": 1.0}),
+    Case("classify_features_reset_before_sgd",
+         "reset-before GRU: classify features, 2 layers bidirectional, SGD momentum 0.9 with weight decay",
+         seed=8, task="classify", feature_count=3, hidden_size=5, output_size=3, layer_count=2,
+         bidirectional=True, batch_lengths=[[4, 2, 3], [5, 1]], variant="reset_before",
+         optimizer={"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+    Case("tag_tokens_reset_before_adam",
+         "reset-before GRU: tag tokens (embedding with padding id 0), 1 layer bidirectional, Adam lr 0.01",
+         seed=9, task="tag", vocabulary_size=10, embedding_size=4, hidden_size=6, output_size=3,
+         bidirectional=True, batch_lengths=[[5, 3, 4], [2, 6, 3]], variant="reset_before",
+         optimizer={"kind": "adam", "lr": 0.01}),
 ]
 
 
 # MARK: - The model
+
+
+class HandWrittenGRU(nn.Module):
+    """A time-major GRU over padded sequences with lengths, one step at a time, either variant.
+
+    Parameters, their names, order and initial values are nn.GRU's (it builds one and takes its
+    parameters, consuming the same random numbers). A sequence's steps past its length leave
+    its state alone and output zeros, so its final state is the state at its last valid step
+    and the reverse direction starts there: nn.GRU's packed-sequence semantics.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, bidirectional: bool, variant: str) -> None:
+        super().__init__()
+        twin = nn.GRU(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional)
+        for name, value in twin.named_parameters():
+            self.register_parameter(name, nn.Parameter(value.detach().clone()))
+        self.hidden_size, self.num_layers, self.variant = hidden_size, num_layers, variant
+        self.suffixes = ["", "_reverse"] if bidirectional else [""]
+
+    def cell(self, x: torch.Tensor, h: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
+        """One step; gate rows r, z, n as in PyTorch; b_hn outside r for reset-before (as GRUKit, ONNX)."""
+        p = {kind: getattr(self, f"{kind}_l{layer}{suffix}") for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        gi_r, gi_z, gi_n = (x @ p["weight_ih"].T + p["bias_ih"]).chunk(3, dim=-1)
+        w_hr, w_hz, w_hn = p["weight_hh"].chunk(3, dim=0)
+        b_hr, b_hz, b_hn = p["bias_hh"].chunk(3)
+        r = torch.sigmoid(gi_r + h @ w_hr.T + b_hr)
+        z = torch.sigmoid(gi_z + h @ w_hz.T + b_hz)
+        if self.variant == "reset_after":
+            n = torch.tanh(gi_n + r * (h @ w_hn.T + b_hn))
+        else:
+            n = torch.tanh(gi_n + (r * h) @ w_hn.T + b_hn)
+        return (1 - z) * n + z * h
+
+    def forward(self, x: torch.Tensor, lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (T, B, I) -> output (T, B, D*H), zero past each length, and final state (L*D, B, H)."""
+        steps, batch = x.shape[0], x.shape[1]
+        valid = torch.tensor([[t < length for length in lengths] for t in range(steps)])[:, :, None]  # (T, B, 1)
+        finals = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction, suffix in enumerate(self.suffixes):
+                h = x.new_zeros(batch, self.hidden_size)
+                rows = [None] * steps
+                for t in (range(steps) if direction == 0 else reversed(range(steps))):
+                    stepped = self.cell(x[t], h, layer, suffix)
+                    h = torch.where(valid[t], stepped, h)
+                    rows[t] = torch.where(valid[t], stepped, torch.zeros_like(stepped))
+                outputs.append(torch.stack(rows))
+                finals.append(h)
+            x = torch.cat(outputs, dim=-1)
+        return x, torch.stack(finals)
+
+
+def check_hand_written_gru() -> None:
+    """HandWrittenGRU's reset-after twin == nn.GRU on packed sequences (outputs, final states,
+    gradients), and its reset-before step == make_gru_fixtures.py's."""
+    for layers, bidirectional in [(1, False), (2, True)]:
+        torch.manual_seed(layers)
+        reference = nn.GRU(3, 4, num_layers=layers, bidirectional=bidirectional).double()
+        twin = HandWrittenGRU(3, 4, layers, bidirectional, "reset_after").double()
+        twin.load_state_dict(reference.state_dict())
+        lengths = [5, 2, 4]
+        x = torch.randn(5, 3, 3, dtype=torch.float64)
+        packed, final = reference(pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False))
+        output, _ = pad_packed_sequence(packed, total_length=5)
+        twin_output, twin_final = twin(x, lengths)
+        weights = (torch.randn_like(output), torch.randn_like(final))
+        for model, (out, fin) in [(reference, (output, final)), (twin, (twin_output, twin_final))]:
+            ((out * weights[0]).sum() + (fin * weights[1]).sum()).backward()
+        for a, b in [(output, twin_output), (final, twin_final)] + [
+                (p.grad, q.grad) for p, q in zip(reference.parameters(), twin.parameters())]:
+            assert torch.allclose(a, b, rtol=0, atol=1e-12), "HandWrittenGRU (reset-after) differs from nn.GRU"
+    # The reset-before step == make_gru_fixtures.py's, which is checked there against onnxruntime.
+    torch.manual_seed(0)
+    cell = HandWrittenGRU(3, 4, 1, False, "reset_before").double()
+    x, h = torch.randn(2, 3, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64)
+    expected = gru_cell(RESET_BEFORE, x, h, cell.weight_ih_l0, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0)
+    assert torch.allclose(cell.cell(x, h, 0, ""), expected, rtol=0, atol=1e-12), "reset-before step differs"
 
 
 class SequenceModel(nn.Module):
@@ -152,8 +247,12 @@ class SequenceModel(nn.Module):
             self.embedding = nn.Embedding(case.vocabulary_size, case.embedding_size, padding_idx=0)
         else:
             self.embedding = None
-        self.gru = nn.GRU(case.gru_input_size, case.hidden_size, num_layers=case.layer_count,
-                          bidirectional=case.bidirectional, batch_first=False)
+        if case.variant == "reset_after":
+            self.gru = nn.GRU(case.gru_input_size, case.hidden_size, num_layers=case.layer_count,
+                              bidirectional=case.bidirectional, batch_first=False)
+        else:
+            self.gru = HandWrittenGRU(case.gru_input_size, case.hidden_size, case.layer_count,
+                                      case.bidirectional, case.variant)
         directions = 2 if case.bidirectional else 1
         self.head = nn.Linear(case.hidden_size * directions, case.output_size)
 
@@ -161,10 +260,13 @@ class SequenceModel(nn.Module):
         """(B, C) per sequence, or (T*B, C) per step in time-major rows."""
         x = self.embedding(inputs) if self.embedding is not None else inputs  # (T, B, E or F)
         steps, batch = x.shape[0], x.shape[1]
-        packed = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
-        output, final = self.gru(packed)  # final: (L*D, B, H)
-        if self.case.per_step:
+        if isinstance(self.gru, HandWrittenGRU):
+            padded, final = self.gru(x, lengths)
+        else:
+            packed = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
+            output, final = self.gru(packed)  # final: (L*D, B, H)
             padded, _ = pad_packed_sequence(output, total_length=steps)  # (T, B, D*H), zeros past each length
+        if self.case.per_step:
             return self.head(padded.reshape(steps * batch, -1))
         last = torch.cat([final[-2], final[-1]], dim=1) if self.case.bidirectional else final[-1]
         return self.head(last)
@@ -293,6 +395,7 @@ def build(case: Case) -> tuple[bytes, str]:
 
 def main() -> None:
     torch.use_deterministic_algorithms(True)
+    check_hand_written_gru()
     assert len({case.name for case in CASES}) == len(CASES), "case names must be unique"
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for stale in OUT_DIR.glob("*.safetensors"):

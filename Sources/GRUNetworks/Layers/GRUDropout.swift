@@ -8,10 +8,15 @@ public struct GRUDropout: Equatable, Sendable, Codable {
     public var betweenLayers: Float
     /// Keras's `recurrent_dropout` (Gal & Ghahramani 2016): the probability of zeroing each
     /// unit of the state that enters the recurrent products, one mask per sequence and
-    /// direction, the same at every step.
+    /// direction, the same at every step. (Keras draws a mask per gate; GRUKit one for all
+    /// three, which is Keras with its three masks equal.)
     public var recurrent: Float
     /// The seed of the masks; a trainer draws a new one for every batch.
     public var seed: UInt64
+    /// Given recurrent masks instead of drawn ones, so that a reference test can run another
+    /// framework's mask: one (B, H) mask per layer and direction, index layer * D + direction,
+    /// used whatever `recurrent` is. Nil (the default) draws them from `seed`.
+    package var recurrentMasks: [[Float]]?
 
     /// Dropout with the given rates in [0, 1).
     public init(betweenLayers: Float = 0, recurrent: Float = 0, seed: UInt64) {
@@ -27,6 +32,7 @@ public struct GRUDropout: Equatable, Sendable, Codable {
 struct DropoutMasks {
     private let dropout: GRUDropout?
     private var generator: SeededGenerator
+    private var recurrentMaskIndex = 0
 
     init(_ dropout: GRUDropout?) {
         self.dropout = dropout
@@ -40,7 +46,13 @@ struct DropoutMasks {
 
     /// A recurrent mask for one direction, or nil when that dropout is off.
     mutating func recurrent(count: Int) -> ScratchBuffer? {
-        mask(count: count, rate: dropout?.recurrent ?? 0)
+        if let given = dropout?.recurrentMasks {
+            precondition(recurrentMaskIndex < given.count && given[recurrentMaskIndex].count == count,
+                         "recurrent mask \(recurrentMaskIndex) of \(given.count) should hold \(count) values")
+            defer { recurrentMaskIndex += 1 }
+            return ScratchBuffer(copying: given[recurrentMaskIndex])
+        }
+        return mask(count: count, rate: dropout?.recurrent ?? 0)
     }
 
     private mutating func mask(count: Int, rate: Float) -> ScratchBuffer? {

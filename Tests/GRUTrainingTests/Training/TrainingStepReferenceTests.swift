@@ -10,7 +10,9 @@ import Testing
 /// Whole-model training steps against PyTorch: the fixtures in Tests/Fixtures/training-steps,
 /// made by Tools/Reference/make_training_step_fixtures.py, hold a small model's initial
 /// weights, two fixed batches and the loss of every step and the weights after the last one
-/// when PyTorch (float64) trains it with SGD or Adam, no dropout and no shuffling.
+/// when PyTorch (float64) trains it with SGD or Adam, no dropout and no shuffling. Reset-after
+/// cases use `nn.GRU`; the reset-before cases (PyTorch has none) a hand-written GRU in the
+/// script, checked there against `nn.GRU` for its reset-after twin.
 ///
 /// Each step here is the one `Trainer.runEpoch` takes: forward with a dropout seed, the task
 /// objective's loss and output gradient, zeroed gradients, backward, clipping by global norm,
@@ -33,10 +35,15 @@ struct TrainingStepReferenceTests {
     static let relativeTolerance = 1e-4
 
     @Test func everyCaseIsPresent() {
-        // classify x3 (features SGD, tokens Adam, high-rate SGD), tag x2, forecast, language model.
-        #expect(Self.caseNames.count == 7)
-        let tasks = Set(Self.caseNames.compactMap { try? TrainingStepFixture($0).configuration().task })
-        #expect(tasks == Set(SequenceTask.allCases))
+        // Reset-after: classify x3 (features SGD, tokens Adam, high-rate SGD), tag x2, forecast,
+        // language model. Reset-before: classify features SGD, tag tokens Adam.
+        #expect(Self.caseNames.count == 9)
+        let configurations = Self.caseNames.compactMap { try? TrainingStepFixture($0).configuration() }
+        #expect(Set(configurations.map(\.task)) == Set(SequenceTask.allCases))
+        #expect(configurations.filter { $0.variant == .resetBefore }.count == 2)
+        let resetBeforeOptimizers = Self.caseNames.filter { $0.contains("reset_before") }
+            .compactMap { try? TrainingStepFixture($0).trainingOptions().optimizer }
+        #expect(Set(resetBeforeOptimizers) == [.sgd, .adam])
     }
 
     @Test(arguments: caseNames)
@@ -129,12 +136,13 @@ struct TrainingStepFixture {
         let model = try settings("model")
         func int(_ key: String) -> Int? { (model[key] as? NSNumber)?.intValue }
         let task = try #require(SequenceTask(rawValue: model["task"] as? String ?? ""))
-        #expect(model["variant"] as? String == "reset_after")
+        let variants: [String: GRUVariant] = ["reset_after": .resetAfter, "reset_before": .resetBefore]
+        let variant = try #require(variants[model["variant"] as? String ?? ""], "variant \(model["variant"] ?? "none")")
         return ModelConfiguration(
             task: task, vocabularySize: int("vocabulary_size"), embeddingSize: int("embedding_size"),
             featureCount: int("feature_count"), hiddenSize: try #require(int("hidden_size")),
             layerCount: try #require(int("layer_count")), isBidirectional: model["bidirectional"] as? Bool ?? false,
-            variant: .resetAfter, outputSize: try #require(int("output_size")))
+            variant: variant, outputSize: try #require(int("output_size")))
     }
 
     /// The optimizer settings as the trainer's options (PyTorch's defaults where absent).
