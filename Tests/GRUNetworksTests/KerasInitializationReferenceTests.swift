@@ -1,6 +1,7 @@
 import Foundation
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// `GRUInitialization.keras` against real Keras 3: Tests/Fixtures/keras-initialization/statistics.json,
@@ -16,6 +17,7 @@ import Testing
 /// - the recurrent kernel's |W^T W - I| below 1e-5 (Keras's float32 QR reaches about 5e-7);
 /// - a zero tensor exactly zero.
 /// `wrongSchemeIsRejected` checks that these tolerances reject `.pytorch` for every tensor.
+@Suite(.tags(.reference))
 struct KerasInitializationReferenceTests {
     static let fixtureURL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -2,6 +2,7 @@ import Foundation
 import GRUFormats
 import GRUNetworks
 import GRUTensor
+import GRUTestSupport
 import Testing
 
 /// Recurrent dropout against Keras 3: the fixtures in Tests/Fixtures/keras-recurrent-dropout, made
@@ -16,6 +17,7 @@ import Testing
 ///
 /// Tolerances: forward within 1e-5 absolute; each gradient within 1e-5 absolute plus 1e-5 of its
 /// largest magnitude (GRUKit computes in float32, the reference in float64).
+@Suite(.tags(.reference))
 struct KerasRecurrentDropoutReferenceTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
