@@ -98,7 +98,7 @@ struct TrainCommandTests {
 
     @Test func sizesBeyondMemoryOrRangeAreOneLineErrors() throws {
         for (flags, fragment) in [
-            (["--hidden-size", "50000"], "more than this machine's"),
+            (["--hidden-size", "50000"], "expected at most what this machine's"),
             (["--hidden-size", "3037000500"], "more parameters than can be counted"),
             (["--batch-size", "9223372036854775807"], "batch size is 9223372036854775807; expected 1...1073741824"),
         ] {
@@ -138,9 +138,9 @@ struct TrainCommandTests {
 
     /// Settings that do nothing for the task at hand are named, not silently ignored.
     @Test(arguments: [
-        (["--loss", "mae"], "--loss applies to forecast models only; this run trains a classify model from tiny.ts"),
-        (["--truncated-bptt"], "--truncated-bptt applies to language models only"),
-        (["--embedding-size", "8"], "--embedding-size applies to models of token input (text) only"),
+        (["--loss", "mae"], "--loss: given for a classify model from tiny.ts; expected forecast models only"),
+        (["--truncated-bptt"], "--truncated-bptt: given for a classify model from tiny.ts; expected language models only"),
+        (["--embedding-size", "8"], "--embedding-size: given for a classify model from tiny.ts; expected models of token input (text) only"),
     ])
     func settingsThatDoNotApplyToTheTaskAreErrors(_ flags: [String], _ fragment: String) throws {
         let result = try train("inapplicable", ["--epochs", "1"] + flags)
@@ -167,9 +167,9 @@ struct TrainCommandTests {
     @Test(arguments: [
         (["training", "batchSize"], "0", "training options: batch size is 0; expected 1...1073741824"),
         (["training", "bucketBatches"], "-1", "training options: bucket batches is -1; expected 1...1073741824"),
-        (["data", "featureNames"], "[]", "data schema: the model reads 1 features, but the schema has 0 feature names"),
-        (["data", "task"], #""forecast""#, "data schema: the task is forecast, but the model's is classify"),
-        (["data", "labels", "names"], #"["a", "b", "c"]"#, "data schema: the model writes 2 values a prediction, but the schema's 3 labels make 3"),
+        (["data", "featureNames"], "[]", "data schema: 0 feature names; expected 1 feature names, the features the model reads"),
+        (["data", "task"], #""forecast""#, "data schema: task forecast; expected classify, the model's task"),
+        (["data", "labels", "names"], #"["a", "b", "c"]"#, "data schema: 3 labels, which make 3 values a prediction; expected 2, the values the model writes"),
     ])
     func editedModelConfigurationsAreOneLineErrors(_ path: [String], _ json: String, _ fragment: String) throws {
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)

@@ -1,10 +1,11 @@
 import GRUTraining
 
 extension TrainingRecipe {
-    /// The first setting given that has no effect on a model for data of `schema`, as
-    /// "--loss applies to forecast models only"; nil when every setting given applies. Left
-    /// unreported, `--loss mae` on a classifier would be silently ignored.
-    func inapplicableSetting(for schema: DatasetSchema) -> String? {
+    /// The error for the first setting given that has no effect on a model for data of
+    /// `schema`, read from `file`: "--loss: given for a classify model from tiny.ts; expected
+    /// forecast models only"; nil when every setting given applies. Left unreported, `--loss
+    /// mae` on a classifier would be silently ignored.
+    func inapplicableSetting(for schema: DatasetSchema, file: String) -> GRUInputError? {
         let task = schema.task, tokens = schema.vocabulary != nil
         let settings: [(flag: String, given: Bool, applies: Bool, models: String)] = [
             ("--loss", loss != nil, task == .forecast, "forecast models"),
@@ -20,6 +21,8 @@ extension TrainingRecipe {
             ("--min-frequency", minFrequency != nil, tokens, "models of token input (text)"),
         ]
         guard let setting = settings.first(where: { $0.given && !$0.applies }) else { return nil }
-        return "\(setting.flag) applies to \(setting.models) only; this run trains a \(task.rawValue) model"
+        return GRUInputError(
+            .setting(setting.flag), found: "given for a \(task.rawValue) model from \(file)",
+            expected: "\(setting.models) only; leave it out")
     }
 }

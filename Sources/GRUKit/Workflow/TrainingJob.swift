@@ -40,13 +40,16 @@ public struct TrainingJob {
         var manifest: ModelDirectory.Manifest
         if resume {
             guard directory.hasCheckpoint else {
-                throw GRUInputError("\(directory.url.path): no checkpoint to resume; expected checkpoint.safetensors from an earlier gru train")
+                throw GRUInputError(
+                    .file(directory.url.path), found: "no checkpoint to resume",
+                    expected: "checkpoint.safetensors from an earlier gru train")
             }
             manifest = try directory.loadManifest()
             // A resumed run keeps its settings; only a longer run may be asked for.
             if let conflict = recipe.conflict(withResumed: manifest) {
                 throw GRUInputError(
-                    "--resume continues the checkpointed run with its own settings, but \(conflict) was given; leave it out, or train a new model in another directory")
+                    .setting("--resume"), found: "\(conflict) was given",
+                    expected: "no other setting: --resume continues the checkpointed run with its own settings; leave it out, or train a new model in another directory")
             }
             if let epochs = recipe.epochs { manifest.training.epochs = epochs }
         } else {
@@ -60,11 +63,13 @@ public struct TrainingJob {
         let (training, validation) = try loadData(manifest)
         if resume {
             guard training.schema == manifest.data else {
-                throw GRUInputError("\(trainingFile.path): the training data differs from the data the checkpoint in \(directory.url.path) was trained on")
+                throw GRUInputError(
+                    .file(trainingFile.path), found: "training data that differs from the checkpoint's",
+                    expected: "the data the checkpoint in \(directory.url.path) was trained on")
             }
         } else {
-            if let inapplicable = recipe.inapplicableSetting(for: training.schema) {
-                throw GRUInputError("\(inapplicable) from \(trainingFile.lastPathComponent); leave it out")
+            if let inapplicable = recipe.inapplicableSetting(for: training.schema, file: trainingFile.lastPathComponent) {
+                throw inapplicable
             }
             manifest.data = training.schema
             manifest.model = recipe.modelConfiguration(for: training.schema)

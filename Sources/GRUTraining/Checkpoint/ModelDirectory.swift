@@ -261,7 +261,7 @@ public struct ModelDirectory: Sendable {
         do {
             return (try SequenceModel(configuration: manifest.model, namedTensors: tensors), manifest)
         } catch let error as GRUInputError {
-            throw GRUInputError("\(weightsURL.path): \(error.description)")
+            throw error.located(in: weightsURL.path)
         }
     }
 
@@ -299,7 +299,7 @@ public struct ModelDirectory: Sendable {
         do {
             model = try SequenceModel(configuration: configuration, namedTensors: modelTensors)
         } catch let error as GRUInputError {
-            throw GRUInputError("\(name): \(error.description)")
+            throw error.located(in: name)
         }
         if let best, best.count != model.parameters.count {
             throw FormatError(name, "best_parameters has \(best.count) values; expected \(model.parameters.count)")

@@ -76,22 +76,25 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// Checks the sizes and rates, naming the first setting that does not fit.
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw GRUInputError("model configuration: \(message)") }
+        func require(_ condition: Bool, found: @autoclosure () -> String, expected: @autoclosure () -> String) throws {
+            if !condition { throw GRUInputError(.setting("model configuration"), found: found(), expected: expected()) }
         }
-        try require(hiddenSize > 0, "hidden size is \(hiddenSize); expected at least 1")
-        try require(layerCount > 0, "layer count is \(layerCount); expected at least 1")
-        try require(outputSize > 0, "output size is \(outputSize); expected at least 1")
-        try require((vocabularySize == nil) != (featureCount == nil), "expected either a vocabulary size or a feature count")
+        try require(hiddenSize > 0, found: "hidden size is \(hiddenSize)", expected: "at least 1")
+        try require(layerCount > 0, found: "layer count is \(layerCount)", expected: "at least 1")
+        try require(outputSize > 0, found: "output size is \(outputSize)", expected: "at least 1")
+        try require((vocabularySize == nil) != (featureCount == nil), 
+                    found: vocabularySize == nil ? "neither a vocabulary size nor a feature count" : "both a vocabulary size and a feature count",
+                    expected: "either a vocabulary size or a feature count")
         if let vocabularySize {
-            try require(vocabularySize > 1, "vocabulary size is \(vocabularySize); expected at least 2")
-            try require((embeddingSize ?? 0) > 0, "token input needs an embedding size of at least 1")
+            try require(vocabularySize > 1, found: "vocabulary size is \(vocabularySize)", expected: "at least 2")
+            try require((embeddingSize ?? 0) > 0, found: "embedding size is \(embeddingSize ?? 0)", expected: "at least 1 for token input")
         }
-        if let featureCount { try require(featureCount > 0, "feature count is \(featureCount); expected at least 1") }
-        try require(!(task == .languageModel && isBidirectional), "a language model cannot be bidirectional: it predicts the next token")
+        if let featureCount { try require(featureCount > 0, found: "feature count is \(featureCount)", expected: "at least 1") }
+        try require(!(task == .languageModel && isBidirectional), found: "a bidirectional language model",
+                    expected: "a unidirectional one: a language model predicts the next token")
         for (name, rate) in [("input dropout", inputDropout), ("between-layer dropout", betweenLayerDropout),
                              ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout)] {
-            try require((0..<1).contains(rate), "\(name) is \(rate); expected a rate in [0, 1)")
+            try require((0..<1).contains(rate), found: "\(name) is \(rate)", expected: "a rate in [0, 1)")
         }
         // Sizes from a command line or a model.json: an allocation too large to make traps,
         // so it is refused first. Training holds the parameters five times over (values,
@@ -100,9 +103,14 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         let count = parameterCountIfRepresentable
         guard let bytes = CheckedArithmetic.product(20, count), UInt64(bytes) <= available else {
             let sizes = "hidden size \(hiddenSize), \(layerCount) layers, \(gruInputSize) inputs and \(outputSize) outputs"
-            guard let count else { throw GRUInputError("model configuration: \(sizes) make more parameters than can be counted") }
+            guard let count else {
+                throw GRUInputError(
+                    .setting("model configuration"), found: "\(sizes) make more parameters than can be counted",
+                    expected: "a model that fits in memory")
+            }
             throw GRUInputError(
-                "model configuration: \(sizes) make \(count) parameters, more than this machine's \(available >> 30) GiB of memory holds for training")
+                .setting("model configuration"), found: "\(sizes) make \(count) parameters",
+                expected: "at most what this machine's \(available >> 30) GiB of memory holds for training")
         }
     }
 

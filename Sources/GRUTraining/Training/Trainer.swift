@@ -44,7 +44,9 @@ public final class Trainer {
         validation: SequenceDataset?, directory: ModelDirectory?
     ) throws {
         try options.validate()
-        guard training.count > 0 else { throw GRUInputError("\(training.source): no training sequences") }
+        guard training.count > 0 else {
+            throw GRUInputError(.file(training.source), found: "no training sequences", expected: "at least one")
+        }
         self.model = model
         self.options = options
         self.training = options.maximumLength.map { training.truncated(toMaximumLength: $0) } ?? training
@@ -103,7 +105,7 @@ public final class Trainer {
             let pass = try model.forward(batch, dropoutSeed: dropoutSeed, initialState: initialState)
             let (loss, outputGradient) = try objective.loss(output: pass.output, batch: batch)
             guard loss.isFinite else {
-                throw GRUInputError("the training loss became \(loss.isNaN ? "NaN" : "\(loss)") at epoch \(epoch), batch \(index + 1); lower the learning rate or clip gradients (--clip-norm)")
+                throw TrainingDivergedError(epoch: epoch, step: index + 1, quantity: .loss(loss))
             }
             for i in gradients.indices { gradients[i] = 0 }
             try model.backward(pass, outputGradient: outputGradient, into: &gradients)
@@ -112,7 +114,7 @@ public final class Trainer {
             optimizer.step(values: &model.parameters, gradients: gradients)
             // Caught here, the next batch's forward would blame its input instead.
             guard model.parameters.withUnsafeBufferPointer({ Reductions.allFinite($0) }) else {
-                throw GRUInputError("the weights became NaN or infinite at epoch \(epoch), batch \(index + 1); lower the learning rate or clip gradients (--clip-norm)")
+                throw TrainingDivergedError(epoch: epoch, step: index + 1, quantity: .weights)
             }
             state.stepsCompleted += 1
             // Truncated BPTT: the next chunk starts from this one's final state, as a constant.
@@ -226,7 +228,9 @@ public final class Trainer {
             let pass = try model.forward(batch)
             // Metrics of NaN outputs would read as a model that is merely bad.
             guard pass.output.isFinite else {
-                throw GRUInputError("the model's outputs on \(dataset.source) are NaN or infinite; its weights may have overflowed")
+                throw GRUInputError(
+                    .file(dataset.source), found: "the model's outputs on this data are NaN or infinite",
+                    expected: "finite outputs (the model's weights may have overflowed)")
             }
             let (loss, _) = try objective.loss(output: pass.output, batch: batch)
             evaluation.add(loss: loss, weight: objective.weight(of: batch), output: pass.output, batch: batch,
