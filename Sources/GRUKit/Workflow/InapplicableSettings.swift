@@ -8,17 +8,17 @@ extension TrainingRecipe {
     func inapplicableSetting(for schema: DatasetSchema, file: String) -> GRUInputError? {
         let task = schema.task, tokens = schema.vocabulary != nil
         let settings: [(flag: String, given: Bool, applies: Bool, models: String)] = [
-            ("--loss", loss != nil, task == .forecast, "forecast models"),
-            ("--window", window != nil, task == .forecast, "forecast models"),
-            ("--horizon", horizon != nil, task == .forecast, "forecast models"),
-            ("--sequence-length", sequenceLength != nil, task == .languageModel, "language models"),
-            ("--truncated-bptt", truncatedBptt == true, task == .languageModel, "language models"),
-            ("--pooling", pooling != nil, task == .classify || task == .forecast, "classify and forecast models (one output a sequence)"),
-            ("--balance-classes", balanceClasses == true, task == .classify || task == .tag, "classify and tag models"),
-            ("--label-smoothing", labelSmoothing != nil, task != .forecast, "classify, tag and language models"),
-            ("--embedding-size", embeddingSize != nil, tokens, "models of token input (text)"),
-            ("--max-vocabulary", maxVocabulary != nil, tokens, "models of token input (text)"),
-            ("--min-frequency", minFrequency != nil, tokens, "models of token input (text)"),
+            ("--loss", optimization.loss != nil, task == .forecast, "forecast models"),
+            ("--window", data.window != nil, task == .forecast, "forecast models"),
+            ("--horizon", data.horizon != nil, task == .forecast, "forecast models"),
+            ("--sequence-length", data.sequenceLength != nil, task == .languageModel, "language models"),
+            ("--truncated-bptt", optimization.truncatedBptt == true, task == .languageModel, "language models"),
+            ("--pooling", model.pooling != nil, task == .classify || task == .forecast, "classify and forecast models (one output a sequence)"),
+            ("--balance-classes", optimization.balanceClasses == true, task == .classify || task == .tag, "classify and tag models"),
+            ("--label-smoothing", optimization.labelSmoothing != nil, task != .forecast, "classify, tag and language models"),
+            ("--embedding-size", model.embeddingSize != nil, tokens, "models of token input (text)"),
+            ("--max-vocabulary", data.maxVocabulary != nil, tokens, "models of token input (text)"),
+            ("--min-frequency", data.minFrequency != nil, tokens, "models of token input (text)"),
         ]
         guard let setting = settings.first(where: { $0.given && !$0.applies }) else { return nil }
         return GRUInputError(

@@ -51,11 +51,11 @@ public struct TrainingJob {
                     .setting("--resume"), found: "\(conflict) was given",
                     expected: "no other setting: --resume continues the checkpointed run with its own settings; leave it out, or train a new model in another directory")
             }
-            if let epochs = recipe.epochs { manifest.training.epochs = epochs }
+            if let epochs = recipe.optimization.epochs { manifest.training.epochs = epochs }
         } else {
             let options = recipe.trainingOptions
             try options.validate()
-            let placeholder = DatasetSchema(task: recipe.task ?? .classify)
+            let placeholder = DatasetSchema(task: recipe.data.task ?? .classify)
             manifest = ModelDirectory.Manifest(
                 model: recipe.modelConfiguration(for: placeholder), training: options,
                 dataOptions: recipe.dataOptions, data: placeholder)

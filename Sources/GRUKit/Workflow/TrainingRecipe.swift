@@ -1,57 +1,42 @@
 import Foundation
 
-/// Every setting of a training run that a user may give, each optional: the keys of
-/// `gru train --config FILE.json` (snake_case, such as `hidden_size`) and, one for one, its flags
-/// (such as `--hidden-size`). Flags override the file; what neither sets keeps its default.
+/// Every setting of a training run that a user may give, each optional, in three groups:
+/// the model, the optimization and the data. A setting has one name: its field (such as
+/// `hiddenSize`), its `gru train --config FILE.json` key (snake_case, `hidden_size`) and its flag
+/// (`--hidden-size`), and it sets the field of that name of `ModelConfiguration`,
+/// `TrainingOptions` or `DataOptions`. Flags override the file; what neither sets keeps its
+/// default. In the file the keys of the three groups stand side by side, not nested.
 public struct TrainingRecipe: Codable, Equatable, Sendable {
-    // Data
-    public var task: SequenceTask?
-    public var format: DataFormat?
-    public var window: Int?
-    public var horizon: Int?
-    public var sequenceLength: Int?
-    public var maxVocabulary: Int?
-    public var minFrequency: Int?
-    public var normalize: Bool?
-    public var targetColumns: [String]?
-    public var validationFraction: Double?
-    public var maxLength: Int?
-    // Model
-    public var hiddenSize: Int?
-    public var layers: Int?
-    public var bidirectional: Bool?
-    public var variant: GRUVariant?
-    public var embeddingSize: Int?
-    public var pooling: SequencePooling.Mode?
-    public var initialization: GRUInitialization?
-    public var inputDropout: Float?
-    public var layerDropout: Float?
-    public var recurrentDropout: Float?
-    public var outputDropout: Float?
-    // Optimization
-    public var epochs: Int?
-    public var batchSize: Int?
-    public var optimizer: TrainingOptions.OptimizerKind?
-    public var learningRate: Float?
-    public var momentum: Float?
-    public var nesterov: Bool?
-    public var weightDecay: Float?
-    public var clipNorm: Float?
-    public var clipValue: Float?
-    public var schedule: TrainingOptions.ScheduleKind?
-    public var stepSize: Int?
-    public var decayFactor: Float?
-    public var warmupSteps: Int?
-    public var schedulePatience: Int?
-    public var earlyStopping: Int?
-    public var labelSmoothing: Float?
-    public var balanceClasses: Bool?
-    public var loss: TrainingOptions.RegressionLoss?
-    public var truncatedBptt: Bool?
-    public var seed: UInt64?
+    /// The model's settings.
+    public var model = ModelSettings()
+    /// The optimization's settings.
+    public var optimization = OptimizationSettings()
+    /// How the data is read and split.
+    public var data = DataSettings()
 
     /// A recipe that sets nothing.
     public init() {}
+
+    /// A recipe of the given groups.
+    public init(model: ModelSettings, optimization: OptimizationSettings, data: DataSettings) {
+        self.model = model
+        self.optimization = optimization
+        self.data = data
+    }
+
+    /// Reads the three groups' keys from one object.
+    public init(from decoder: any Decoder) throws {
+        model = try ModelSettings(from: decoder)
+        optimization = try OptimizationSettings(from: decoder)
+        data = try DataSettings(from: decoder)
+    }
+
+    /// Writes the three groups' keys into one object.
+    public func encode(to encoder: any Encoder) throws {
+        try model.encode(to: encoder)
+        try optimization.encode(to: encoder)
+        try data.encode(to: encoder)
+    }
 
     /// The recipe in a JSON file; unknown keys are an error, so a typo is not silently ignored.
     public static func load(contentsOf url: URL) throws -> TrainingRecipe {
@@ -87,9 +72,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     /// What the configuration key `key` takes, in words: "an integer", "one of sgd, adam".
     static func expectation(forKey key: String) -> String {
-        guard let field = Mirror(reflecting: TrainingRecipe()).children.first(where: { $0.label.map(snakeCase) == key }) else {
-            return "a value"
-        }
+        guard let field = settingFields.first(where: { $0.label.map(snakeCase) == key }) else { return "a value" }
         let type = Swift.type(of: field.value)
         if let listing = type as? AllowedValuesListing.Type { return "one of " + listing.allowedValues.joined(separator: ", ") }
         switch type {
@@ -103,77 +86,38 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     /// This recipe with every setting that `overrides` makes replacing its own.
     public func overridden(by overrides: TrainingRecipe) -> TrainingRecipe {
-        // Encode both, merge the keys, decode: one rule for every field.
-        let encoder = JSONEncoder()
-        guard let base = try? JSONSerialization.jsonObject(with: encoder.encode(self)) as? [String: Any],
-              let top = try? JSONSerialization.jsonObject(with: encoder.encode(overrides)) as? [String: Any],
-              let merged = try? JSONSerialization.data(withJSONObject: base.merging(top) { $1 }),
-              let result = try? JSONDecoder().decode(TrainingRecipe.self, from: merged) else { return overrides }
-        return result
+        overlaying(self, with: [overrides])
     }
 
     // MARK: - What the recipe makes
 
     /// How to read the data files.
-    public var dataOptions: DataOptions {
-        var options = DataOptions(task: task)
-        options.format = format
-        if let window { options.window = window }
-        if let horizon { options.horizon = horizon }
-        if let sequenceLength { options.sequenceLength = sequenceLength }
-        options.maximumVocabularySize = maxVocabulary
-        if let minFrequency { options.minimumTokenFrequency = minFrequency }
-        options.normalizesFeatures = normalize ?? true
-        options.targetColumns = targetColumns
-        return options
-    }
+    public var dataOptions: DataOptions { data.dataOptions }
 
-    /// The optimization settings.
-    public var trainingOptions: TrainingOptions {
-        var options = TrainingOptions()
-        if let epochs { options.epochs = epochs }
-        if let batchSize { options.batchSize = batchSize }
-        if let optimizer { options.optimizer = optimizer }
-        if let learningRate { options.learningRate = learningRate }
-        if let momentum { options.momentum = momentum }
-        if let nesterov { options.nesterov = nesterov }
-        if let weightDecay { options.weightDecay = weightDecay }
-        options.clipNorm = clipNorm
-        options.clipValue = clipValue
-        if let schedule { options.schedule = schedule }
-        if let stepSize { options.stepSize = stepSize }
-        if let decayFactor { options.decayFactor = decayFactor }
-        if let warmupSteps { options.warmupSteps = warmupSteps }
-        if let schedulePatience { options.schedulePatience = schedulePatience }
-        options.earlyStoppingPatience = earlyStopping
-        if let validationFraction { options.validationFraction = validationFraction }
-        options.maximumLength = maxLength
-        if let labelSmoothing { options.labelSmoothing = labelSmoothing }
-        if let balanceClasses { options.balanceClasses = balanceClasses }
-        if let loss { options.regressionLoss = loss }
-        if let truncatedBptt { options.truncatedBPTT = truncatedBptt }
-        if let seed { options.seed = seed }
-        return options
-    }
+    /// The optimization settings, with the data settings that training applies
+    /// (`validationFraction`, `maxLength`).
+    public var trainingOptions: TrainingOptions { overlaying(TrainingOptions(), with: [optimization, data]) }
 
     /// The model for data of the given schema.
-    public func modelConfiguration(for schema: DatasetSchema) -> ModelConfiguration {
-        let hidden = hiddenSize ?? 64
-        let tokens = schema.vocabulary?.count
-        return ModelConfiguration(
-            task: schema.task, vocabularySize: tokens, embeddingSize: tokens == nil ? nil : (embeddingSize ?? min(hidden, 128)),
-            featureCount: tokens == nil ? schema.inputSize : nil, hiddenSize: hidden, layerCount: layers ?? 1,
-            isBidirectional: bidirectional ?? false, variant: variant ?? .resetAfter, outputSize: schema.outputSize,
-            pooling: pooling ?? .lastState, inputDropout: inputDropout ?? 0, betweenLayerDropout: layerDropout ?? 0,
-            recurrentDropout: recurrentDropout ?? 0, outputDropout: outputDropout ?? 0,
-            initialization: initialization ?? .pytorch)
-    }
+    public func modelConfiguration(for schema: DatasetSchema) -> ModelConfiguration { model.configuration(for: schema) }
 }
 
 extension TrainingRecipe {
-    /// Every key as it appears in a JSON configuration file (snake_case).
-    static var configurationKeys: [String] {
-        Mirror(reflecting: TrainingRecipe()).children.compactMap { $0.label.map(snakeCase) }
+    /// Every key as it appears in a JSON configuration file (snake_case), in the order of the
+    /// groups' fields; `gru train` has the flag `--` + the key with dashes for each.
+    public static var configurationKeys: [String] { settingFields.compactMap { $0.label.map(snakeCase) } }
+
+    /// Every setting's field name (camelCase), in the order of `configurationKeys`.
+    static var fieldNames: [String] { settingFields.compactMap(\.label) }
+
+    /// The flag of the setting whose field is `name`, without its dashes: `hidden-size`.
+    static func flagName(_ name: String) -> String { snakeCase(name).replacingOccurrences(of: "_", with: "-") }
+
+    /// The fields of the three groups, with the values of a recipe that sets nothing.
+    private static var settingFields: [Mirror.Child] {
+        let recipe = TrainingRecipe()
+        return [Mirror(reflecting: recipe.model), Mirror(reflecting: recipe.optimization), Mirror(reflecting: recipe.data)]
+            .flatMap(\.children)
     }
 
     fileprivate static func snakeCase(_ name: String) -> String {

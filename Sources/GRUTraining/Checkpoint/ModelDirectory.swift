@@ -216,7 +216,7 @@ public struct ModelDirectory: Sendable {
             throw FormatError(manifestURL.path, "cannot read the model configuration; expected a model directory written by gru train")
         }
         do {
-            let manifest = try Self.jsonDecoder().decode(Manifest.self, from: data)
+            let manifest = try Self.jsonDecoder().decode(Manifest.self, from: Manifest.renamingFormerKeys(data))
             guard manifest.format == Manifest.currentFormat else {
                 throw FormatError(manifestURL.path, "has format \(manifest.format); expected \(Manifest.currentFormat), the layout this version of gru train writes")
             }

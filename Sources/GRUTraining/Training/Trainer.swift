@@ -49,8 +49,8 @@ public final class Trainer {
         }
         self.model = model
         self.options = options
-        self.training = options.maximumLength.map { training.truncated(toMaximumLength: $0) } ?? training
-        self.validation = validation.map { data in options.maximumLength.map { data.truncated(toMaximumLength: $0) } ?? data }
+        self.training = options.maxLength.map { training.truncated(toMaximumLength: $0) } ?? training
+        self.validation = validation.map { data in options.maxLength.map { data.truncated(toMaximumLength: $0) } ?? data }
         self.directory = directory
         var classWeights: [Float]?
         if options.balanceClasses, model.configuration.task == .classify || model.configuration.task == .tag {
@@ -59,7 +59,7 @@ public final class Trainer {
         objective = TaskObjective(
             task: model.configuration.task,
             crossEntropy: CrossEntropyLoss(classWeights: classWeights, labelSmoothing: options.labelSmoothing),
-            regressionLoss: options.regressionLoss)
+            regressionLoss: options.loss)
         optimizer = options.makeOptimizer()
         state = TrainingState(learningRate: options.learningRate)
         if options.schedule == .plateau {
@@ -81,7 +81,7 @@ public final class Trainer {
         while state.epochsCompleted < options.epochs && state.stopReason == nil {
             try runEpoch(state.epochsCompleted + 1, report)
         }
-        if let bestParameters, options.earlyStoppingPatience != nil {
+        if let bestParameters, options.earlyStopping != nil {
             model.parameters = bestParameters  // best-weights restore
         }
         // weights.safetensors already holds these weights: every epoch's save writes the best
@@ -101,7 +101,7 @@ public final class Trainer {
             let batch = batcher.batch(of: indices)
             applySchedule(step: state.stepsCompleted)
             let dropoutSeed = Self.mix(options.seed, UInt64(epoch), UInt64(index))
-            let initialState = options.truncatedBPTT && carriedState?.shape[1] == batch.batchSize ? carriedState : nil
+            let initialState = options.truncatedBptt && carriedState?.shape[1] == batch.batchSize ? carriedState : nil
             let pass = try model.forward(batch, dropoutSeed: dropoutSeed, initialState: initialState)
             let (loss, outputGradient) = try objective.loss(output: pass.output, batch: batch)
             guard loss.isFinite else {
@@ -118,7 +118,7 @@ public final class Trainer {
             }
             state.stepsCompleted += 1
             // Truncated BPTT: the next chunk starts from this one's final state, as a constant.
-            carriedState = options.truncatedBPTT ? pass.finalState : nil
+            carriedState = options.truncatedBptt ? pass.finalState : nil
 
             let weight = objective.weight(of: batch)
             lossSum += Double(loss) * Double(weight)
@@ -139,7 +139,7 @@ public final class Trainer {
         if let directory {
             // The weights users load: the best epoch's under early stopping, as at the end.
             var weights = model
-            if let bestParameters, options.earlyStoppingPatience != nil { weights.parameters = bestParameters }
+            if let bestParameters, options.earlyStopping != nil { weights.parameters = bestParameters }
             let creates = directoryLock == nil && !FileManager.default.fileExists(atPath: directory.url.path)
             if directoryLock == nil {
                 try directory.createIfNeeded()
@@ -168,7 +168,7 @@ public final class Trainer {
             state.bestLoss = monitored
             state.bestEpoch = record.epoch
             state.epochsWithoutImprovement = 0
-            if options.earlyStoppingPatience != nil { bestParameters = model.parameters }
+            if options.earlyStopping != nil { bestParameters = model.parameters }
         } else {
             state.epochsWithoutImprovement += 1
         }
@@ -181,7 +181,7 @@ public final class Trainer {
         case .none, .cosine:
             break
         }
-        if let patience = options.earlyStoppingPatience, state.epochsWithoutImprovement >= patience {
+        if let patience = options.earlyStopping, state.epochsWithoutImprovement >= patience {
             state.stopReason = "early stopping: the validation loss has not improved for \(patience) epochs (best at epoch \(state.bestEpoch ?? 0))"
         }
     }
@@ -205,7 +205,7 @@ public final class Trainer {
     /// The epoch's batches as example indices: shuffled and bucketed, or for truncated BPTT,
     /// B consecutive streams read chunk by chunk.
     private func batchIndices(epoch: Int) -> [[Int]] {
-        if options.truncatedBPTT {
+        if options.truncatedBptt {
             let streams = min(options.batchSize, training.count)
             let chunksPerStream = training.count / streams
             return (0..<chunksPerStream).map { chunk in (0..<streams).map { $0 * chunksPerStream + chunk } }

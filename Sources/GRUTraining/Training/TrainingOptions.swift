@@ -50,21 +50,21 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var schedulePatience = 2
     /// Stop when the validation loss has not improved for this many epochs, and restore the
     /// best epoch's weights; nil trains all epochs.
-    public var earlyStoppingPatience: Int?
+    public var earlyStopping: Int?
     /// The fraction of the training file held out for validation when no validation file is given.
     public var validationFraction = 0.1
     /// Cut every sequence to at most this many steps.
-    public var maximumLength: Int?
+    public var maxLength: Int?
     /// Sort by length within groups of this many batches, so batches waste little padding.
     public var bucketBatches: Int? = 20
     /// Softmax cross-entropy label smoothing.
     public var labelSmoothing: Float = 0
     /// Weigh each class by the inverse of its training frequency (PyTorch's `weight`).
     public var balanceClasses = false
-    public var regressionLoss = RegressionLoss.mse
+    public var loss = RegressionLoss.mse
     /// Language models: carry each stream's state from one chunk to the next without
     /// backpropagating across chunks (truncated BPTT); needs unshuffled, consecutive chunks.
-    public var truncatedBPTT = false
+    public var truncatedBptt = false
     /// The seed of initialization, shuffling and dropout: the same seed gives the same weights.
     public var seed: UInt64 = 0
 
@@ -88,9 +88,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try require(stepSize > 0, found: "step size is \(stepSize)", expected: "at least 1")
         try require(decayFactor > 0 && decayFactor < 1, found: "decay factor is \(decayFactor)", expected: "(0, 1)")
         try require((0...DataOptions.largestCount).contains(warmupSteps), found: "warm-up steps is \(warmupSteps)", expected: "0...\(DataOptions.largestCount)")
-        try require(earlyStoppingPatience.map { $0 > 0 } ?? true, found: "early stopping patience is \(earlyStoppingPatience ?? 0)", expected: "at least 1")
+        try require(earlyStopping.map { $0 > 0 } ?? true, found: "early stopping patience is \(earlyStopping ?? 0)", expected: "at least 1")
         try require(validationFraction > 0 && validationFraction < 1, found: "validation fraction is \(validationFraction)", expected: "(0, 1)")
-        try require(maximumLength.map { $0 > 0 } ?? true, found: "maximum length is \(maximumLength ?? 0)", expected: "at least 1")
+        try require(maxLength.map { $0 > 0 } ?? true, found: "maximum length is \(maxLength ?? 0)", expected: "at least 1")
         try require(bucketBatches.map { (1...DataOptions.largestCount).contains($0) } ?? true,
                     found: "bucket batches is \(bucketBatches ?? 0)", expected: "1...\(DataOptions.largestCount)")
         try require(schedulePatience >= 0, found: "schedule patience is \(schedulePatience)", expected: "at least 0")

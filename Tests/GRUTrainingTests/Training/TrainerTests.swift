@@ -46,7 +46,7 @@ struct TrainerTests {
             training = try DataLoader.load(trainingURL)
             validation = try DataLoader.load(validationURL, schema: training.schema)
             configuration = ModelConfiguration(
-                task: .classify, featureCount: 2, hiddenSize: 4, isBidirectional: true, outputSize: 2,
+                task: .classify, featureCount: 2, hiddenSize: 4, bidirectional: true, outputSize: 2,
                 inputDropout: 0.1, recurrentDropout: 0.2, outputDropout: 0.1)
             options = TrainingOptions()
             options.epochs = 4
@@ -131,7 +131,7 @@ struct TrainerTests {
         run.options.schedule = .step
         run.options.stepSize = 1
         run.options.decayFactor = 0.5
-        run.options.earlyStoppingPatience = 10
+        run.options.earlyStopping = 10
         let straight = try run.modelDirectory("straight", in: data)
         let resumed = try run.modelDirectory("resumed", in: data)
 
@@ -193,7 +193,7 @@ struct TrainerTests {
         defer { data.remove() }
         var run = try Run(in: data, invertedValidation: true)
         run.options.epochs = 30
-        run.options.earlyStoppingPatience = 2
+        run.options.earlyStopping = 2
         run.options.learningRate = 0.1
         let directory = try run.modelDirectory("model", in: data)
         let trainer = try run.trainer(directory)
@@ -318,4 +318,38 @@ struct TrainerTests {
         #expect(trainer.state.epochsCompleted == 0)
         #expect(!directory.hasCheckpoint)
     }
+}
+
+/// model.json files written before settings were renamed still load.
+@Test func aManifestWithFormerKeysLoads() throws {
+    let data = try DataDirectory()
+    defer { data.remove() }
+    let directory = ModelDirectory(data.url.appendingPathComponent("model"))
+    var options = TrainingOptions()
+    options.earlyStopping = 2
+    options.maxLength = 9
+    options.loss = .mae
+    options.truncatedBptt = true
+    var dataOptions = DataOptions(task: .forecast)
+    dataOptions.maxVocabulary = 7
+    dataOptions.minFrequency = 2
+    dataOptions.normalize = true
+    let model = ModelConfiguration(
+        task: .forecast, featureCount: 1, hiddenSize: 4, layers: 2, bidirectional: true, outputSize: 1, layerDropout: 0.25)
+    let schema = DatasetSchema(task: .forecast, featureNames: ["v"], targetNames: ["v"], window: 3, horizon: 1)
+    let manifest = ModelDirectory.Manifest(model: model, training: options, dataOptions: dataOptions, data: schema)
+    try directory.saveManifest(manifest)
+    let url = directory.url.appendingPathComponent("model.json")
+    var text = try String(contentsOf: url, encoding: .utf8)
+    for (current, former) in [
+        ("layers", "layerCount"), ("bidirectional", "isBidirectional"), ("layerDropout", "betweenLayerDropout"),
+        ("earlyStopping", "earlyStoppingPatience"), ("maxLength", "maximumLength"), ("loss", "regressionLoss"),
+        ("truncatedBptt", "truncatedBPTT"), ("maxVocabulary", "maximumVocabularySize"),
+        ("minFrequency", "minimumTokenFrequency"), ("normalize", "normalizesFeatures"),
+    ] {
+        #expect(text.contains("\"\(current)\" :"), "\(current)")
+        text = text.replacingOccurrences(of: "\"\(current)\" :", with: "\"\(former)\" :")
+    }
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    #expect(try directory.loadManifest() == manifest)
 }
