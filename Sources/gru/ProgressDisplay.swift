@@ -52,6 +52,8 @@ final class ProgressDisplay {
             emitLine(line)
             case .stopped(let reason):
             emitLine(reason)
+        case .checkpoint:
+            break
         }
     }
 

@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
             let prepared = try job.prepare()
             let progress = ProgressDisplay(epochs: prepared.manifest.training.epochs)
             progress.describe(prepared)
-            try prepared.trainer.run { progress.show($0) }
+            try prepared.run { progress.show($0) }
             progress.finish(prepared.trainer.state, directory: model)
         }
     }

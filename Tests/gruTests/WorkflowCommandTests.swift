@@ -41,7 +41,7 @@ struct WorkflowCommandTests {
         let file = directory.url.appendingPathComponent(data)
         let job = TrainingJob(recipe: recipe, trainingFile: file, validationFile: file,
                               directory: ModelDirectory(directory.url.appendingPathComponent(name)), resume: false)
-        try job.prepare().trainer.run()
+        try job.prepare().run()
         return directory.path(name)
     }
 

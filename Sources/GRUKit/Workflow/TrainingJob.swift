@@ -1,7 +1,8 @@
 import Foundation
 
-/// A `gru train` run: reads the data, builds or restores the model, and hands back a trainer
-/// ready to run, which writes the model directory's configuration with its first checkpoint.
+/// A `gru train` run: takes the model directory, reads the data, builds or restores the model,
+/// and hands back a run ready to start, whose writer saves the configuration with the first
+/// checkpoint.
 public struct TrainingJob {
     /// The settings given on the command line and in the config file.
     public var recipe: TrainingRecipe
@@ -23,80 +24,88 @@ public struct TrainingJob {
         self.resume = resume
     }
 
-    /// What `prepare` returns.
+    /// A run ready to start: the trainer, and the writer that saves its checkpoints.
     public struct Prepared {
+        /// The trainer, fresh or restored from the checkpoint.
         public let trainer: Trainer
+        /// The configuration written with every checkpoint.
         public let manifest: ModelDirectory.Manifest
+        /// The training data.
         public let training: SequenceDataset
+        /// The validation data, when there is any.
         public let validation: SequenceDataset?
+        /// The model directory's writer, which holds its lock until this value is released.
+        public let writer: CheckpointWriter
+
+        /// Trains the remaining epochs, saving each epoch's checkpoint in the model directory
+        /// before `report` hears of the epoch.
+        public func run(_ report: (Trainer.Event) -> Void = { _ in }) throws {
+            let title = "GRUKit \(manifest.model.task.rawValue): \(training.source)"
+            try trainer.run { event in
+                if case .checkpoint(let checkpoint) = event { try writer.save(checkpoint, manifest: manifest, title: title) }
+                report(event)
+            }
+        }
     }
 
-    /// Loads the data and the model (fresh, or from the checkpoint when resuming).
+    /// Takes the model directory, loads the data and the model (fresh, or from the checkpoint
+    /// when resuming).
     public func prepare() throws -> Prepared {
         // Before anything is read: another run writing the directory would interleave its files.
-        let lock = FileManager.default.fileExists(atPath: directory.url.path) ? try ModelDirectoryLock(directory.url) : nil
-        if lock != nil { try directory.finishInterruptedSave() }
-        try directory.checkSetIsReplaceable()
-        var manifest: ModelDirectory.Manifest
-        if resume {
-            guard directory.hasCheckpoint else {
-                throw GRUInputError(
-                    .file(directory.url.path), found: "no checkpoint to resume",
-                    expected: "checkpoint.safetensors from an earlier gru train")
-            }
-            manifest = try directory.loadManifest()
-            // A resumed run keeps its settings; only a longer run may be asked for.
-            if let conflict = recipe.conflict(withResumed: manifest) {
-                throw GRUInputError(
-                    .setting("--resume"), found: "\(conflict) was given",
-                    expected: "no other setting: --resume continues the checkpointed run with its own settings; leave it out, or train a new model in another directory")
-            }
-            if let epochs = recipe.optimization.epochs { manifest.training.epochs = epochs }
-        } else {
-            let options = recipe.trainingOptions
-            try options.validate()
-            let placeholder = DatasetSchema(task: recipe.data.task ?? .classify)
-            manifest = ModelDirectory.Manifest(
-                model: recipe.modelConfiguration(for: placeholder), training: options,
-                dataOptions: recipe.dataOptions, data: placeholder)
+        let writer = try CheckpointWriter(directory: directory)
+        if resume { return try prepareResumed(writer) }
+        let options = recipe.trainingOptions
+        try options.validate()
+        let dataOptions = recipe.dataOptions
+        let (training, validation) = try loadData(dataOptions, options)
+        if let inapplicable = recipe.inapplicableSetting(for: training.schema, file: trainingFile.lastPathComponent) {
+            throw inapplicable
         }
-        let (training, validation) = try loadData(manifest)
-        if resume {
-            guard training.schema == manifest.data else {
-                throw GRUInputError(
-                    .file(trainingFile.path), found: "training data that differs from the checkpoint's",
-                    expected: "the data the checkpoint in \(directory.url.path) was trained on")
-            }
-        } else {
-            if let inapplicable = recipe.inapplicableSetting(for: training.schema, file: trainingFile.lastPathComponent) {
-                throw inapplicable
-            }
-            manifest.data = training.schema
-            manifest.model = recipe.modelConfiguration(for: training.schema)
-            try manifest.model.validate()
-        }
-        let model = try SequenceModel(configuration: manifest.model, seed: manifest.training.seed)
+        let model = recipe.modelConfiguration(for: training.schema)
+        try model.validate()
+        let manifest = ModelDirectory.Manifest(model: model, training: options, dataOptions: dataOptions, data: training.schema)
         let trainer = try Trainer(
-            model: model, options: manifest.training, training: training, validation: validation, directory: directory)
-        if resume {
-            try trainer.resume(from: directory.loadCheckpoint(configuration: manifest.model))
-        }
-        // Written with the first epoch's checkpoint, not now: a run that fails or is stopped
-        // before then leaves a directory that holds an earlier model as it was.
-        trainer.manifest = manifest
-        trainer.directoryLock = lock
-        return Prepared(trainer: trainer, manifest: manifest, training: training, validation: validation)
+            model: SequenceModel(configuration: model, seed: options.seed), options: options, training: training,
+            validation: validation)
+        return Prepared(trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)
     }
 
-    private func loadData(_ manifest: ModelDirectory.Manifest) throws -> (SequenceDataset, SequenceDataset?) {
+    /// Continues the run checkpointed in the directory that `writer` holds, with its settings.
+    private func prepareResumed(_ writer: CheckpointWriter) throws -> Prepared {
+        guard directory.hasCheckpoint else {
+            throw GRUInputError(
+                .file(directory.url.path), found: "no checkpoint to resume",
+                expected: "checkpoint.safetensors from an earlier gru train")
+        }
+        var manifest = try directory.loadManifest()
+        // A resumed run keeps its settings; only a longer run may be asked for.
+        if let conflict = recipe.conflict(withResumed: manifest) {
+            throw GRUInputError(
+                .setting("--resume"), found: "\(conflict) was given",
+                expected: "no other setting: --resume continues the checkpointed run with its own settings; leave it out, or train a new model in another directory")
+        }
+        if let epochs = recipe.optimization.epochs { manifest.training.epochs = epochs }
+        let (training, validation) = try loadData(manifest.dataOptions, manifest.training)
+        guard training.schema == manifest.data else {
+            throw GRUInputError(
+                .file(trainingFile.path), found: "training data that differs from the checkpoint's",
+                expected: "the data the checkpoint in \(directory.url.path) was trained on")
+        }
+        let trainer = try Trainer(
+            model: SequenceModel(configuration: manifest.model, seed: manifest.training.seed), options: manifest.training,
+            training: training, validation: validation)
+        try trainer.resume(from: directory.loadCheckpoint(configuration: manifest.model))
+        return Prepared(trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)
+    }
+
+    private func loadData(_ dataOptions: DataOptions, _ options: TrainingOptions) throws -> (SequenceDataset, SequenceDataset?) {
         if let validationFile {
-            let training = try DataLoader.load(trainingFile, options: manifest.dataOptions)
-            let validation = try DataLoader.load(validationFile, options: manifest.dataOptions, schema: training.schema)
+            let training = try DataLoader.load(trainingFile, options: dataOptions)
+            let validation = try DataLoader.load(validationFile, options: dataOptions, schema: training.schema)
             return (training, validation)
         }
         let split = try DataLoader.loadSplit(
-            trainingFile, validationFraction: manifest.training.validationFraction, seed: manifest.training.seed,
-            options: manifest.dataOptions)
+            trainingFile, validationFraction: options.validationFraction, seed: options.seed, options: dataOptions)
         return (split.training, split.validation)
     }
 }

@@ -121,15 +121,13 @@ public struct ModelDirectory: Sendable {
     /// load, the checkpoint, the log and the curve. A new run in a directory that holds an
     /// older one so changes nothing before its first epoch ends, and never leaves one run's
     /// configuration beside the other's weights.
-    public func saveEpoch(
-        manifest: Manifest?, weights: SequenceModel, model: SequenceModel, bestParameters: [Float]?,
-        optimizer: OptimizerState, state: TrainingState, title: String
-    ) throws {
+    public func saveEpoch(_ checkpoint: TrainingCheckpoint, manifest: Manifest?, title: String) throws {
         var files = try manifest.map { [(data: try manifestData($0), url: manifestURL)] } ?? []
-        files.append((try weightsData(weights), weightsURL))
-        files.append((try checkpointData(model: model, bestParameters: bestParameters, optimizer: optimizer, state: state),
-                      checkpointURL))
-        files += try reportFiles(state.history, title: title)
+        files.append((try weightsData(checkpoint.weights), weightsURL))
+        files.append((try checkpointData(
+            model: checkpoint.model, bestParameters: checkpoint.bestParameters, optimizer: checkpoint.optimizer,
+            state: checkpoint.state), checkpointURL))
+        files += try reportFiles(checkpoint.state.history, title: title)
         try writeAsOneSet(files, journal: journalURL, lock: saveLockURL, names: setNames)
         removeLeftoverTemporaryFiles()
     }
@@ -265,16 +263,8 @@ public struct ModelDirectory: Sendable {
         }
     }
 
-    /// What --resume continues from.
-    public struct Checkpoint {
-        public var model: SequenceModel
-        public var bestParameters: [Float]?
-        public var optimizer: OptimizerState
-        public var state: TrainingState
-    }
-
     /// The resume checkpoint, for a model of the given configuration.
-    public func loadCheckpoint(configuration: ModelConfiguration) throws -> Checkpoint {
+    public func loadCheckpoint(configuration: ModelConfiguration) throws -> TrainingCheckpoint {
         let file = try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) { try SafetensorsFile.read(contentsOf: checkpointURL) }
         let name = checkpointURL.path
         guard let stateText = file.metadata["state"],
@@ -304,7 +294,7 @@ public struct ModelDirectory: Sendable {
         if let best, best.count != model.parameters.count {
             throw FormatError(name, "best_parameters has \(best.count) values; expected \(model.parameters.count)")
         }
-        return Checkpoint(model: model, bestParameters: best,
+        return TrainingCheckpoint(model: model, bestParameters: best,
                           optimizer: OptimizerState(stepCount: stepCount, buffers: buffers), state: state)
     }
 }

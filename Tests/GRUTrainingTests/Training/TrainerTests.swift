@@ -12,7 +12,8 @@ import Testing
 ///
 /// Resuming follows `TrainingJob` (GRUKit): a fresh model from the seed, a trainer with the
 /// manifest's options (epochs raised to the new total when extending), then
-/// `Trainer.resume(from: directory.loadCheckpoint(configuration:))`.
+/// `Trainer.resume(from: directory.loadCheckpoint(configuration:))`; checkpoints are saved by a
+/// `CheckpointWriter` on the trainer's `.checkpoint` events.
 struct TrainerTests {
     /// Two-dimensional series of 3 to 7 steps, labelled "up" when the first dimension's mean is
     /// positive, else "down" (`inverted` swaps them: a validation set the model gets worse at).
@@ -56,18 +57,17 @@ struct TrainerTests {
             options.seed = 7
         }
 
-        /// A trainer for a fresh model from the options' seed, checkpointing into `directory`.
-        func trainer(_ directory: ModelDirectory?, options: TrainingOptions? = nil) throws -> Trainer {
+        /// A trainer for a fresh model from the options' seed.
+        func trainer(options: TrainingOptions? = nil) throws -> Trainer {
             let options = options ?? self.options
             let model = try SequenceModel(configuration: configuration, seed: options.seed)
-            return try Trainer(model: model, options: options, training: training, validation: validation,
-                               directory: directory)
+            return try Trainer(model: model, options: options, training: training, validation: validation)
         }
 
         /// A trainer that continues the run checkpointed in `directory`, as `TrainingJob` builds
         /// it for `--resume`: a fresh model from the seed, then the checkpoint.
         func resumedTrainer(_ directory: ModelDirectory) throws -> Trainer {
-            let trainer = try self.trainer(directory)
+            let trainer = try self.trainer()
             try trainer.resume(from: directory.loadCheckpoint(configuration: configuration))
             return trainer
         }
@@ -82,9 +82,19 @@ struct TrainerTests {
         }
     }
 
+    /// Runs `trainer`, a `CheckpointWriter` saving each epoch into `directory` before `report`
+    /// hears of it, as `TrainingJob.Prepared.run` does.
+    static func train(_ trainer: Trainer, savingInto directory: ModelDirectory, _ report: (Trainer.Event) -> Void = { _ in }) throws {
+        let writer = try CheckpointWriter(directory: directory)
+        try trainer.run { event in
+            if case .checkpoint(let checkpoint) = event { try writer.save(checkpoint, manifest: nil, title: "test") }
+            report(event)
+        }
+    }
+
     /// What a resumed run must reproduce: everything in the state but the timings.
     static func expectSameRun(
-        _ actual: ModelDirectory.Checkpoint, _ expected: ModelDirectory.Checkpoint,
+        _ actual: TrainingCheckpoint, _ expected: TrainingCheckpoint,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         #expect(actual.model.parameters == expected.model.parameters, "parameters", sourceLocation: sourceLocation)
@@ -104,7 +114,7 @@ struct TrainerTests {
         let run = try Run(in: directory)
         var results: [(parameters: [Float], losses: [Double])] = []
         for _ in 0..<2 {
-            let trainer = try run.trainer(nil)
+            let trainer = try run.trainer()
             try trainer.run()
             results.append((trainer.model.parameters, trainer.state.history.map(\.trainingLoss)))
         }
@@ -113,7 +123,7 @@ struct TrainerTests {
 
         var other = run.options
         other.seed = 8
-        let reseeded = try run.trainer(nil, options: other)
+        let reseeded = try run.trainer(options: other)
         try reseeded.run()
         #expect(reseeded.model.parameters != results[0].parameters)
     }
@@ -135,14 +145,14 @@ struct TrainerTests {
         let straight = try run.modelDirectory("straight", in: data)
         let resumed = try run.modelDirectory("resumed", in: data)
 
-        try run.trainer(straight).run()
+        try Self.train(run.trainer(), savingInto: straight)
 
         var twoEpochs = run.options
         twoEpochs.epochs = 2
-        try run.trainer(resumed, options: twoEpochs).run()
+        try Self.train(run.trainer(options: twoEpochs), savingInto: resumed)
         let continued = try run.resumedTrainer(resumed)
         #expect(continued.state.epochsCompleted == 2)
-        try continued.run()
+        try Self.train(continued, savingInto: resumed)
 
         Self.expectSameRun(try resumed.loadCheckpoint(configuration: run.configuration),
                            try straight.loadCheckpoint(configuration: run.configuration))
@@ -161,9 +171,9 @@ struct TrainerTests {
         let straight = try run.modelDirectory("straight", in: data)
         let interrupted = try run.modelDirectory("interrupted", in: data)
 
-        let trainer = try run.trainer(straight)
+        let trainer = try run.trainer()
         var copyError: (any Error)?
-        try trainer.run { event in
+        try Self.train(trainer, savingInto: straight) { event in
             guard case .epoch(let record) = event, record.epoch == 2 else { return }
             do {
                 try FileManager.default.copyItem(
@@ -178,7 +188,7 @@ struct TrainerTests {
         let continued = try run.resumedTrainer(interrupted)
         #expect(continued.state.epochsCompleted == 2)
         #expect(continued.state.stepsCompleted == 8)
-        try continued.run()
+        try Self.train(continued, savingInto: interrupted)
         #expect(continued.model.parameters == trainer.model.parameters)
         Self.expectSameRun(try interrupted.loadCheckpoint(configuration: run.configuration),
                            try straight.loadCheckpoint(configuration: run.configuration))
@@ -196,14 +206,14 @@ struct TrainerTests {
         run.options.earlyStopping = 2
         run.options.learningRate = 0.1
         let directory = try run.modelDirectory("model", in: data)
-        let trainer = try run.trainer(directory)
+        let trainer = try run.trainer()
         var parametersByEpoch: [Int: [Float]] = [:]
         var stopped: String?
-        try trainer.run { event in
+        try Self.train(trainer, savingInto: directory) { event in
             switch event {
             case .epoch(let record): parametersByEpoch[record.epoch] = trainer.model.parameters
             case .stopped(let reason): stopped = reason
-            case .batch: break
+            case .batch, .checkpoint: break
             }
         }
 
@@ -236,8 +246,8 @@ struct TrainerTests {
         defer { data.remove() }
         let run = try Run(in: data)
         let directory = try run.modelDirectory("model", in: data)
-        let trainer = try run.trainer(directory)
-        try trainer.run()
+        let trainer = try run.trainer()
+        try Self.train(trainer, savingInto: directory)
 
         let (loaded, manifest) = try directory.loadModel()
         #expect(manifest.model == run.configuration)
@@ -263,7 +273,7 @@ struct TrainerTests {
         defer { data.remove() }
         let run = try Run(in: data)
         let directory = try run.modelDirectory("model", in: data)
-        let trainer = try run.trainer(directory)
+        let trainer = try run.trainer()
         var state = trainer.state
         state.bestLoss = .infinity
         state.history = [EpochRecord(epoch: 1, trainingLoss: .infinity, validation: nil, learningRate: 0.1,
@@ -302,9 +312,9 @@ struct TrainerTests {
             model: configuration, training: options, dataOptions: DataOptions(task: .forecast), data: training.schema))
         let trainer = try Trainer(
             model: try SequenceModel(configuration: configuration, seed: 1), options: options, training: training,
-            validation: nil, directory: directory)
+            validation: nil)
         do {
-            try trainer.run()
+            try Self.train(trainer, savingInto: directory)
             Issue.record("training at a learning rate of 1e4 finished without an error")
         } catch let error as TrainingDivergedError {
             #expect(error.epoch == 1)
