@@ -1,4 +1,5 @@
 import Foundation
+import GRUKit
 import Testing
 
 /// A flag error (unknown flag, bad value, missing option) is one line on standard error, as
@@ -60,5 +61,16 @@ struct FlagErrorTests {
         let root = try CommandRunner.run([])
         #expect(root.exitCode == 0)
         #expect(root.standardOutput.contains("SUBCOMMANDS:"), "\(root.standardOutput)")
+    }
+
+    /// Every `--config` key is a flag (its name with dashes), and every setting flag a key.
+    @Test func everyKeyHasAFlagAndEveryFlagAKey() throws {
+        let help = try CommandRunner.run(["train", "--help"])
+        #expect(help.exitCode == 0)
+        let flags = Set(help.standardOutput.matches(of: /--([a-z][a-z-]*)/).map { String($0.output.1) })
+        let files: Set = ["train", "validation", "model", "config", "resume", "help", "no-normalize"]
+        let keys = Set(TrainingRecipe.configurationKeys.map { $0.replacingOccurrences(of: "_", with: "-") })
+        #expect(keys.subtracting(flags).isEmpty, "keys without a flag")
+        #expect(flags.subtracting(files).subtracting(keys).isEmpty, "flags without a key")
     }
 }

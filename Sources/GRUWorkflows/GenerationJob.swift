@@ -1,4 +1,8 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
+import GRUTraining
 
 /// A `gru generate` run: text sampled from a language model one token at a time.
 ///

@@ -1,9 +1,11 @@
 import Foundation
-import GRUKit
+import GRUNetworks
+import GRUTraining
+import GRUWorkflows
 import Testing
 
-/// Each training setting has one name: a `--config` key, a `gru train` flag, and the field of
-/// the library's options it sets.
+/// Each training setting has one name: a `--config` key, a `gru train` flag (checked by
+/// gruTests' `FlagErrorTests`), and the field of the library's options it sets.
 struct TrainingRecipeTests {
     /// A value other than the default for every key, and where it must arrive.
     static var changes: [String: (json: String, arrives: (TrainingRecipe) -> Bool)] {
@@ -72,21 +74,11 @@ struct TrainingRecipeTests {
     @Test(arguments: TrainingRecipe.configurationKeys)
     func everyKeyReachesTheOptions(_ key: String) throws {
         let change = try #require(Self.changes[key])
-        let directory = try TemporaryDirectory()
-        let url = directory.url.appendingPathComponent("config.json")
-        try Data("{\"\(key)\": \(change.json)}".utf8).write(to: url)
+        let directory = try WorkflowDirectory()
+        let url = try directory.write("{\"\(key)\": \(change.json)}", to: "config.json")
         let recipe = try TrainingRecipe.load(contentsOf: url)
         #expect(change.arrives(recipe), "\(key) did not reach the options")
         #expect(!change.arrives(TrainingRecipe()), "\(key)'s test value is its default")
     }
 
-    @Test func everyKeyHasAFlagAndEveryFlagAKey() throws {
-        let help = try CommandRunner.run(["train", "--help"])
-        #expect(help.exitCode == 0)
-        let flags = Set(help.standardOutput.matches(of: /--([a-z][a-z-]*)/).map { String($0.output.1) })
-        let files: Set = ["train", "validation", "model", "config", "resume", "help", "no-normalize"]
-        let keys = Set(TrainingRecipe.configurationKeys.map { $0.replacingOccurrences(of: "_", with: "-") })
-        #expect(keys.subtracting(flags).isEmpty, "keys without a flag")
-        #expect(flags.subtracting(files).subtracting(keys).isEmpty, "flags without a key")
-    }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import GRUFormats
+import GRUTraining
 
 /// A `gru evaluate` run: a trained model's metrics on a data file read as its training data was.
 ///

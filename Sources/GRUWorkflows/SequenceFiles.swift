@@ -1,4 +1,7 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
 
 /// Reading the arrays that drive a GRU from .npy files, with errors that name the file.
 public enum SequenceFiles {

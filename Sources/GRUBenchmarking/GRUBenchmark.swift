@@ -1,4 +1,6 @@
 import Foundation
+import GRUNetworks
+import GRUTensor
 
 /// Times GRUKit on the standard benchmark cases: median of repeated calls after warm-up.
 public enum GRUBenchmark {

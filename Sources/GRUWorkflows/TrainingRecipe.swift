@@ -1,4 +1,6 @@
 import Foundation
+import GRUFormats
+import GRUTraining
 
 /// Every setting of a training run that a user may give, each optional, in three groups:
 /// the model, the optimization and the data. A setting has one name: its field (such as

@@ -1,4 +1,8 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
+import GRUTraining
 
 /// A `gru predict` run: a trained model's prediction for every sequence of a data file, as a
 /// CSV table with one row per sequence in the file's order.

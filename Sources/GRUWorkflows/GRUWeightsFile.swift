@@ -1,4 +1,6 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
 
 /// Saving and loading a GRU as a safetensors file with PyTorch `nn.GRU` state_dict names.
 ///

@@ -1,4 +1,6 @@
 import Foundation
+import GRUNetworks
+import GRUTraining
 
 /// A `gru train` run: takes the model directory, reads the data, builds or restores the model,
 /// and hands back a run ready to start, whose writer saves the configuration with the first

@@ -1,3 +1,4 @@
+import GRUNetworks
 import GRUTraining
 
 extension TrainingRecipe {
