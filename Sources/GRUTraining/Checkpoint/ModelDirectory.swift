@@ -30,10 +30,13 @@ public struct ModelDirectory: Sendable {
         public static let currentFormat = 1
         /// The layout version of the directory.
         public var format = currentFormat
+        /// The model: task, sizes, dropout, initialization.
         public var model: ModelConfiguration
+        /// The optimization settings, which --resume continues with.
         public var training: TrainingOptions
         /// How the training files were read; evaluation and prediction read theirs the same way.
         public var dataOptions: DataOptions
+        /// What the training data held: vocabulary or features, labels, normalization.
         public var data: DatasetSchema
 
         public init(model: ModelConfiguration, training: TrainingOptions, dataOptions: DataOptions, data: DatasetSchema) {
@@ -61,7 +64,7 @@ public struct ModelDirectory: Sendable {
     var setNames: Set<String> { Set([manifestURL, weightsURL, checkpointURL, logURL, curveURL].map(\.lastPathComponent)) }
 
     /// Finishes a save that a crash interrupted (see `writeAsOneSet`); nothing when there is none.
-    public func finishInterruptedSave() throws {
+    func finishInterruptedSave() throws {
         try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) {}
     }
 
@@ -70,7 +73,7 @@ public struct ModelDirectory: Sendable {
     /// epoch ends, after all the work of that epoch.
     ///
     /// - Throws: `FormatError` naming the first such path.
-    public func checkSetIsReplaceable() throws {
+    func checkSetIsReplaceable() throws {
         for file in [manifestURL, weightsURL, checkpointURL, logURL, curveURL] {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -96,13 +99,13 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Writes the configuration, creating the directory.
-    public func saveManifest(_ manifest: Manifest) throws {
+    package func saveManifest(_ manifest: Manifest) throws {
         try createIfNeeded()
         try writeAtomically(try manifestData(manifest), to: manifestURL)
     }
 
     /// Writes the resume checkpoint in one atomic file.
-    public func saveCheckpoint(
+    package func saveCheckpoint(
         model: SequenceModel, bestParameters: [Float]?, optimizer: OptimizerState, state: TrainingState
     ) throws {
         try createIfNeeded()
@@ -112,7 +115,7 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Writes the history as JSON lines (one object per epoch) and as an SVG chart.
-    public func saveReport(_ history: [EpochRecord], title: String) throws {
+    package func saveReport(_ history: [EpochRecord], title: String) throws {
         try writeAtomically(try reportFiles(history, title: title))
     }
 

@@ -25,8 +25,11 @@ public final class Trainer {
         case stopped(String)
     }
 
+    /// The model being trained; after `run`, the best epoch's weights under early stopping.
     public private(set) var model: SequenceModel
+    /// The run's settings.
     public let options: TrainingOptions
+    /// Where the run stands: epochs and steps done, the history, the schedule's state.
     public private(set) var state: TrainingState
     private let training: SequenceDataset
     private let validation: SequenceDataset?

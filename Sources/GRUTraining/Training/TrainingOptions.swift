@@ -5,7 +5,14 @@ import GRUNetworks
 public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Which optimizer updates the parameters.
     public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
-        case sgd, adam, adamw, rmsprop
+        /// Stochastic gradient descent, with optional (Nesterov) momentum (torch.optim.SGD).
+        case sgd
+        /// Adam, with weight decay added to the gradient (torch.optim.Adam).
+        case adam
+        /// Adam with decoupled weight decay (torch.optim.AdamW).
+        case adamw
+        /// RMSprop, with optional momentum (torch.optim.RMSprop).
+        case rmsprop
     }
 
     /// How the learning rate changes over the run.
@@ -22,12 +29,19 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// The loss of forecast models.
     public enum RegressionLoss: String, Codable, CaseIterable, Sendable {
-        case mse, mae
+        /// Mean squared error.
+        case mse
+        /// Mean absolute error.
+        case mae
     }
 
+    /// Epochs to train.
     public var epochs = 10
+    /// Sequences per batch.
     public var batchSize = 32
+    /// The optimizer.
     public var optimizer = OptimizerKind.adam
+    /// The base learning rate, which the schedule changes.
     public var learningRate: Float = 1e-3
     /// SGD and RMSprop momentum.
     public var momentum: Float = 0
@@ -39,6 +53,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var clipNorm: Float?
     /// Clip every gradient element to [-clipValue, clipValue].
     public var clipValue: Float?
+    /// How the learning rate changes over the run.
     public var schedule = ScheduleKind.none
     /// StepLR's period in epochs.
     public var stepSize = 10
@@ -61,6 +76,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var labelSmoothing: Float = 0
     /// Weigh each class by the inverse of its training frequency (PyTorch's `weight`).
     public var balanceClasses = false
+    /// The loss of forecast models.
     public var loss = RegressionLoss.mse
     /// Language models: carry each stream's state from one chunk to the next without
     /// backpropagating across chunks (truncated BPTT); needs unshuffled, consecutive chunks.
