@@ -278,4 +278,38 @@ struct TrainCommandTests {
         #expect(result.standardError.contains("became NaN or infinite at epoch 1"), "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("lm")))
     }
+
+    /// The saved data options of the model directory `name`.
+    private func savedDataOptions(_ name: String) throws -> [String: Any] {
+        let url = directory.url.appendingPathComponent("\(name)/model.json")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        return try #require(manifest["dataOptions"] as? [String: Any])
+    }
+
+    /// The two settings that were config keys only have flags, which set what the keys do.
+    @Test func normalizeAndTargetColumnsAreFlagsAsWellAsKeys() throws {
+        #expect(try train("normalized", ["--epochs", "1"]).exitCode == 0)
+        #expect(try savedDataOptions("normalized")["normalize"] as? Bool == true)
+        #expect(try train("raw-flag", ["--epochs", "1", "--no-normalize"]).exitCode == 0)
+        try #"{"normalize": false}"#.write(to: directory.url.appendingPathComponent("raw.json"), atomically: true, encoding: .utf8)
+        #expect(try train("raw-key", ["--epochs", "1", "--config", directory.path("raw.json")]).exitCode == 0)
+        #expect(try savedDataOptions("raw-flag")["normalize"] as? Bool == false)
+        #expect(try savedDataOptions("raw-key")["normalize"] as? Bool == false)
+        // The flag wins over the file, in either direction.
+        #expect(try train("renormalized", ["--epochs", "1", "--config", directory.path("raw.json"), "--normalize"]).exitCode == 0)
+        #expect(try savedDataOptions("renormalized")["normalize"] as? Bool == true)
+
+        let rows = (0..<40).map { "\(sin(0.3 * Double($0))),\(cos(0.2 * Double($0))),\(Double($0 % 5))" }
+        try ("a,b,c\n" + rows.joined(separator: "\n") + "\n").write(
+            to: directory.url.appendingPathComponent("series.csv"), atomically: true, encoding: .utf8)
+        let forecast = try CommandRunner.run(
+            ["train", "--train", directory.path("series.csv"), "--model", directory.path("forecast"), "--task", "forecast",
+             "--window", "4", "--hidden-size", "3", "--epochs", "1", "--target-columns", "c,a"])
+        #expect(forecast.exitCode == 0, "\(forecast.standardError)")
+        #expect(try savedDataOptions("forecast")["targetColumns"] as? [String] == ["c", "a"])
+        let empty = try CommandRunner.run(
+            ["train", "--train", directory.path("series.csv"), "--model", directory.path("never"), "--target-columns", "a,,b"])
+        #expect(empty.exitCode == 64)
+        #expect(empty.standardError.split(separator: "\n").count == 1, "\(empty.standardError)")
+    }
 }
