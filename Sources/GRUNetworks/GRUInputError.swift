@@ -60,7 +60,8 @@ public struct GRUInputError: Error, CustomStringConvertible, Equatable, Sendable
 
     /// The one-line message: `file: subject: found; expected expected`, each part when known.
     public var description: String {
-        let problem = [found.isEmpty ? nil : found, expected.map { "expected " + $0 }].compactMap { $0 }.joined(separator: "; ")
+        let problem = [found.isEmpty ? nil : found, expected.map { "expected " + $0 }].compactMap { $0 }.joined(
+            separator: "; ")
         return ([file, subject?.description].compactMap { $0 } + [problem]).joined(separator: ": ")
     }
 }

@@ -14,9 +14,18 @@ extension TrainingRecipe {
             ("--horizon", data.horizon != nil, task == .forecast, "forecast models"),
             ("--sequence-length", data.sequenceLength != nil, task == .languageModel, "language models"),
             ("--truncated-bptt", optimization.truncatedBptt == true, task == .languageModel, "language models"),
-            ("--pooling", model.pooling != nil, task == .classify || task == .forecast, "classify and forecast models (one output a sequence)"),
-            ("--balance-classes", optimization.balanceClasses == true, task == .classify || task == .tag, "classify and tag models"),
-            ("--label-smoothing", optimization.labelSmoothing != nil, task != .forecast, "classify, tag and language models"),
+            (
+                "--pooling", model.pooling != nil, task == .classify || task == .forecast,
+                "classify and forecast models (one output a sequence)"
+            ),
+            (
+                "--balance-classes", optimization.balanceClasses == true, task == .classify || task == .tag,
+                "classify and tag models"
+            ),
+            (
+                "--label-smoothing", optimization.labelSmoothing != nil, task != .forecast,
+                "classify, tag and language models"
+            ),
             ("--embedding-size", model.embeddingSize != nil, tokens, "models of token input (text)"),
             ("--max-vocabulary", data.maxVocabulary != nil, tokens, "models of token input (text)"),
             ("--min-frequency", data.minFrequency != nil, tokens, "models of token input (text)"),

@@ -13,7 +13,9 @@ extension TrainingRecipe {
         var saved = fields(manifest.dataOptions)
         for group in [fields(manifest.training), fields(manifest.model)] { saved.merge(group) { $1 } }
         saved["task"] = manifest.data.task.rawValue
-        let given = [fields(model), fields(optimization), fields(data)].reduce(into: [String: Any]()) { $0.merge($1) { $1 } }
+        let given = [fields(model), fields(optimization), fields(data)].reduce(into: [String: Any]()) {
+            $0.merge($1) { $1 }
+        }
         for name in Self.fieldNames where name != "epochs" {
             guard let value = given[name] else { continue }
             let savedText = saved[name].map(Self.text) ?? "none"

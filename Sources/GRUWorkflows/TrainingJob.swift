@@ -18,7 +18,9 @@ public struct TrainingJob {
     public var resume: Bool
 
     /// A job with the given files and settings.
-    public init(recipe: TrainingRecipe, trainingFile: URL, validationFile: URL?, directory: ModelDirectory, resume: Bool) {
+    public init(
+        recipe: TrainingRecipe, trainingFile: URL, validationFile: URL?, directory: ModelDirectory, resume: Bool
+    ) {
         self.recipe = recipe
         self.trainingFile = trainingFile
         self.validationFile = validationFile
@@ -44,7 +46,9 @@ public struct TrainingJob {
         public func run(_ report: (Trainer.Event) -> Void = { _ in }) throws {
             let title = "GRUKit \(manifest.model.task.rawValue): \(training.source)"
             try trainer.run { event in
-                if case .checkpoint(let checkpoint) = event { try writer.save(checkpoint, manifest: manifest, title: title) }
+                if case .checkpoint(let checkpoint) = event {
+                    try writer.save(checkpoint, manifest: manifest, title: title)
+                }
                 report(event)
             }
         }
@@ -65,11 +69,13 @@ public struct TrainingJob {
         }
         let model = recipe.modelConfiguration(for: training.schema)
         try model.validate()
-        let manifest = ModelDirectory.Manifest(model: model, training: options, dataOptions: dataOptions, data: training.schema)
+        let manifest = ModelDirectory.Manifest(
+            model: model, training: options, dataOptions: dataOptions, data: training.schema)
         let trainer = try Trainer(
             model: SequenceModel(configuration: model, seed: options.seed), options: options, training: training,
             validation: validation)
-        return Prepared(trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)
+        return Prepared(
+            trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)
     }
 
     /// Continues the run checkpointed in the directory that `writer` holds, with its settings.
@@ -84,7 +90,8 @@ public struct TrainingJob {
         if let conflict = recipe.conflict(withResumed: manifest) {
             throw GRUInputError(
                 .setting("--resume"), found: "\(conflict) was given",
-                expected: "no other setting: --resume continues the checkpointed run with its own settings; leave it out, or train a new model in another directory")
+                expected: "no other setting: --resume continues the checkpointed run with its own settings; "
+                    + "leave it out, or train a new model in another directory")
         }
         if let epochs = recipe.optimization.epochs { manifest.training.epochs = epochs }
         let (training, validation) = try loadData(manifest.dataOptions, manifest.training)
@@ -94,13 +101,17 @@ public struct TrainingJob {
                 expected: "the data the checkpoint in \(directory.url.path) was trained on")
         }
         let trainer = try Trainer(
-            model: SequenceModel(configuration: manifest.model, seed: manifest.training.seed), options: manifest.training,
+            model: SequenceModel(configuration: manifest.model, seed: manifest.training.seed),
+            options: manifest.training,
             training: training, validation: validation)
         try trainer.resume(from: directory.loadCheckpoint(configuration: manifest.model))
-        return Prepared(trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)
+        return Prepared(
+            trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)
     }
 
-    private func loadData(_ dataOptions: DataOptions, _ options: TrainingOptions) throws -> (SequenceDataset, SequenceDataset?) {
+    private func loadData(_ dataOptions: DataOptions, _ options: TrainingOptions) throws -> (
+        SequenceDataset, SequenceDataset?
+    ) {
         if let validationFile {
             let training = try DataLoader.load(trainingFile, options: dataOptions)
             let validation = try DataLoader.load(validationFile, options: dataOptions, schema: training.schema)

@@ -21,6 +21,7 @@ struct DataFlags: SettingsFlags {
     var normalize: Bool?
     @Option(help: "Forecast: the columns to predict, comma-separated (default every input column).")
     var targetColumns: NameList?
-    @Option(help: "Validation fraction when no --validation file is given (default 0.1).") var validationFraction: Double?
+    @Option(help: "Validation fraction when no --validation file is given (default 0.1).") var validationFraction:
+        Double?
     @Option(help: "Cut sequences to at most this many steps.") var maxLength: Int?
 }

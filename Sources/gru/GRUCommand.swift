@@ -13,7 +13,10 @@ struct GRUCommand: ParsableCommand {
             work over the cores the process may use (at most 8); GRUKIT_NUM_THREADS=N (1 to 16) \
             sets the thread count instead, up to those cores.
             """,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, ForwardCommand.self, BackwardCommand.self, InitCommand.self, BenchCommand.self]
+        subcommands: [
+            TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, ForwardCommand.self,
+            BackwardCommand.self, InitCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Refuses a GRUKIT_NUM_THREADS that is not a thread count, selects fast BLAS kernels (see

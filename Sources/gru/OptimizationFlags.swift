@@ -28,6 +28,7 @@ struct OptimizationFlags: SettingsFlags {
     @Option(help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float?
     @Flag(help: "Weigh classes by inverse frequency.") var balanceClasses = false
     @Option(help: "Forecast loss: mse (default) or mae.") var loss: TrainingOptions.RegressionLoss?
-    @Flag(help: "Language models: carry the state across consecutive chunks (truncated BPTT).") var truncatedBptt = false
+    @Flag(help: "Language models: carry the state across consecutive chunks (truncated BPTT).") var truncatedBptt =
+        false
     @Option(help: "Seed of initialization, shuffling and dropout (default 0).") var seed: UInt64?
 }

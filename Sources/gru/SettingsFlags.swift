@@ -15,11 +15,14 @@ extension SettingsFlags {
         var given: [String: any Encodable] = [:]
         for child in Mirror(reflecting: self).children {
             // Property wrappers store their values under the property's name with "_" in front.
-            guard let label = child.label, label.hasPrefix("_"), let flag = child.value as? any GivenFlagValue else { continue }
+            guard let label = child.label, label.hasPrefix("_"), let flag = child.value as? any GivenFlagValue else {
+                continue
+            }
             if let value = flag.givenValue { given[String(label.dropFirst())] = value }
         }
         do {
-            return try SettingsJSON.decoder().decode(Settings.self, from: SettingsJSON.encoder().encode(given.mapValues(EncodableValue.init)))
+            return try SettingsJSON.decoder().decode(
+                Settings.self, from: SettingsJSON.encoder().encode(given.mapValues(EncodableValue.init)))
         } catch {
             preconditionFailure("\(Self.self) has a flag of another type than its \(Settings.self) field: \(error)")
         }

@@ -5,7 +5,10 @@ import Testing
 struct BenchmarkCaseTests {
     @Test func aShapeNameGivesItsSizes() throws {
         let parsed = try #require(BenchmarkCase(shapeName: "B32-T25-I128-H256"))
-        #expect(parsed == BenchmarkCase(name: "B32-T25-I128-H256", mode: .forward, batch: 32, steps: 25, inputSize: 128, hiddenSize: 256))
+        #expect(
+            parsed
+                == BenchmarkCase(
+                    name: "B32-T25-I128-H256", mode: .forward, batch: 32, steps: 25, inputSize: 128, hiddenSize: 256))
         for name in ["B0-T1-I1-H1", "B1-T1-I1", "T1-B1-I1-H1", "B1-T1-I1-Hx", "S1"] {
             #expect(BenchmarkCase(shapeName: name) == nil, "\(name)")
         }

@@ -44,8 +44,12 @@ struct TrainingJobTests {
 
     @Test func aResumedRunContinuesAndRefusesOtherSettings() throws {
         try job().prepare().run()
-        let refused = #expect(throws: GRUInputError.self) { try job({ $0.model.hiddenSize = 5 }, resume: true).prepare() }
-        #expect(refused?.description.contains("--hidden-size 5 (the checkpointed run has 3)") == true, "\(String(describing: refused))")
+        let refused = #expect(throws: GRUInputError.self) {
+            try job({ $0.model.hiddenSize = 5 }, resume: true).prepare()
+        }
+        #expect(
+            refused?.description.contains("--hidden-size 5 (the checkpointed run has 3)") == true,
+            "\(String(describing: refused))")
         let resumed = try job({ $0.optimization.epochs = 3 }, resume: true).prepare()
         #expect(resumed.trainer.state.epochsCompleted == 2)
         try resumed.run()

@@ -12,7 +12,9 @@ struct TrainingRecipeTests {
         func model(_ check: @escaping (ModelConfiguration) -> Bool) -> (TrainingRecipe) -> Bool {
             { check($0.modelConfiguration(for: tokenSchema)) }
         }
-        func training(_ check: @escaping (TrainingOptions) -> Bool) -> (TrainingRecipe) -> Bool { { check($0.trainingOptions) } }
+        func training(_ check: @escaping (TrainingOptions) -> Bool) -> (TrainingRecipe) -> Bool {
+            { check($0.trainingOptions) }
+        }
         func data(_ check: @escaping (DataOptions) -> Bool) -> (TrainingRecipe) -> Bool { { check($0.dataOptions) } }
         return [
             "hidden_size": ("7", model { $0.hiddenSize == 7 }),
@@ -62,7 +64,9 @@ struct TrainingRecipeTests {
 
     /// A token-input schema, so that the embedding size applies.
     static var tokenSchema: DatasetSchema {
-        DatasetSchema(task: .classify, vocabulary: Vocabulary(tokens: ["<pad>", "<unk>", "a"]), labels: LabelSet(names: ["x", "y"]))
+        DatasetSchema(
+            task: .classify, vocabulary: Vocabulary(tokens: ["<pad>", "<unk>", "a"]),
+            labels: LabelSet(names: ["x", "y"]))
     }
 
     @Test func everyKeyIsListedHere() {
@@ -80,5 +84,4 @@ struct TrainingRecipeTests {
         #expect(change.arrives(recipe), "\(key) did not reach the options")
         #expect(!change.arrives(TrainingRecipe()), "\(key)'s test value is its default")
     }
-
 }

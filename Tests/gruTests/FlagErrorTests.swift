@@ -30,7 +30,10 @@ struct FlagErrorTests {
         try expectOneLineUsageError(
             ["train", "--train", "a.csv", "--model", "m", "--epochs", "ten"], mentions: ["'ten'", "--epochs"])
         try expectOneLineUsageError(
-            ["forward", "--weights", "w.safetensors", "--input", "x.npy", "--output", "y.npy", "--variant", "sideways"],
+            [
+                "forward", "--weights", "w.safetensors", "--input", "x.npy", "--output", "y.npy", "--variant",
+                "sideways",
+            ],
             mentions: ["'sideways'", "reset-after", "see 'gru forward --help'"])
     }
 

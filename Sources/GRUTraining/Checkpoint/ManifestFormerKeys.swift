@@ -10,7 +10,8 @@ extension ModelDirectory.Manifest {
             "truncatedBPTT": "truncatedBptt",
         ],
         "dataOptions": [
-            "maximumVocabularySize": "maxVocabulary", "minimumTokenFrequency": "minFrequency", "normalizesFeatures": "normalize",
+            "maximumVocabularySize": "maxVocabulary", "minimumTokenFrequency": "minFrequency",
+            "normalizesFeatures": "normalize",
         ],
     ]
 

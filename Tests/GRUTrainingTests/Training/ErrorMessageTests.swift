@@ -17,7 +17,9 @@ struct ErrorMessageTests {
         #expect(located.located(in: "other.npy") == located)
         let file = GRUInputError(.file("w.safetensors"), found: "no tensors", expected: "weight_ih_l0")
         #expect(file.located(in: "w.safetensors") == file)
-        #expect(GRUInputError(.setting("--top-k"), found: "", expected: "at least 1").description == "--top-k: expected at least 1")
+        #expect(
+            GRUInputError(.setting("--top-k"), found: "", expected: "at least 1").description
+                == "--top-k: expected at least 1")
     }
 
     @Test func aMessageOnlyInputErrorKeepsItsMessage() {
@@ -29,9 +31,14 @@ struct ErrorMessageTests {
 
     @Test func aDivergedRunNamesTheEpochAndStep() {
         let loss = TrainingDivergedError(epoch: 2, step: 7, quantity: .loss(.nan))
-        #expect(loss.description == "the training loss became NaN at epoch 2, batch 7; lower the learning rate or clip gradients (--clip-norm)")
+        #expect(
+            loss.description
+                == "the training loss became NaN at epoch 2, batch 7; "
+                + "lower the learning rate or clip gradients (--clip-norm)"
+        )
         let weights = TrainingDivergedError(epoch: 1, step: 3, quantity: .weights)
         #expect(weights.description.hasPrefix("the weights became NaN or infinite at epoch 1, batch 3;"))
-        #expect(TrainingDivergedError(epoch: 1, step: 1, quantity: .loss(.infinity)).description.contains("became inf at"))
+        #expect(
+            TrainingDivergedError(epoch: 1, step: 1, quantity: .loss(.infinity)).description.contains("became inf at"))
     }
 }
