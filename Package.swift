@@ -2,8 +2,9 @@
 import PackageDescription
 
 // MARK: - Targets, one per layer of the design
-// CGateKernels <- GRUTensor <- GRUFormats, GRUNetworks <- GRUTraining <- GRUKit <- gru. BLAS comes from OpenBLAS on Linux
-// (the CBLAS system-library target) and from Accelerate on Apple platforms.
+// CGateKernels <- GRUTensor <- GRUFormats, GRUNetworks <- GRUTraining <- GRUWorkflows; GRUNetworks <- GRUBenchmarking;
+// all of them <- GRUKit (the umbrella, re-exports only) <- gru. BLAS comes from OpenBLAS on Linux (the CBLAS
+// system-library target) and from Accelerate on Apple platforms.
 
 let blas: Target.Dependency = .target(name: "CBLAS", condition: .when(platforms: [.linux]))
 
@@ -34,7 +35,14 @@ let package = Package(
         .target(name: "GRUFormats", dependencies: ["GRUTensor"]),
         .target(name: "GRUNetworks", dependencies: ["GRUTensor"]),
         .target(name: "GRUTraining", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
-        .target(name: "GRUKit", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining"]),
+        // Training, evaluation, prediction and generation jobs over files; the settings of a run.
+        .target(name: "GRUWorkflows", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining"]),
+        // The benchmark cases and their measurement, for `gru bench`.
+        .target(name: "GRUBenchmarking", dependencies: ["GRUTensor", "GRUNetworks"]),
+        // MARK: Umbrella
+        .target(
+            name: "GRUKit",
+            dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining", "GRUWorkflows", "GRUBenchmarking"]),
 
         // MARK: Command line
         .executableTarget(
@@ -57,6 +65,8 @@ let package = Package(
         // Reference fixtures live in Tests/Fixtures and are found through #filePath.
         .testTarget(name: "GRUNetworksTests", dependencies: ["GRUNetworks", "GRUFormats", "GRUTestSupport"]),
         .testTarget(name: "GRUTrainingTests", dependencies: ["GRUTraining", "GRUTestSupport"]),
+        .testTarget(name: "GRUWorkflowsTests", dependencies: ["GRUWorkflows", "GRUTestSupport"]),
+        .testTarget(name: "GRUBenchmarkingTests", dependencies: ["GRUBenchmarking", "GRUTestSupport"]),
         // Runs the built `gru` executable; depending on it makes `swift test` build it.
         .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru", "GRUTestSupport"]),
     ]

@@ -19,14 +19,14 @@ import Musl
 ///
 /// - Throws: `FormatError` naming the path when the directory is missing or not writable, the
 ///   target is a directory, or the disk is full.
-public func writeAtomically(_ data: Data, to url: URL) throws {
+package func writeAtomically(_ data: Data, to url: URL) throws {
     try writeAtomically([(data, url)])
 }
 
 /// Writes several files, each as `writeAtomically(_:to:)` does, so that a failure in any of
 /// them but the rename itself replaces none: every file is written and flushed to its
 /// temporary file first, and only then are they renamed over their targets, in order.
-public func writeAtomically(_ files: [(data: Data, url: URL)]) throws {
+package func writeAtomically(_ files: [(data: Data, url: URL)]) throws {
     let pending = try PendingWrite.prepare(files)
     for (index, write) in pending.enumerated() {
         do {

@@ -3,7 +3,7 @@ import Foundation
 /// The name a user gave for `url`: the path as written, relative when it was given relative.
 ///
 /// Error messages lead with it, so it should read as the user typed it on the command line.
-public func displayName(of url: URL) -> String {
+package func displayName(of url: URL) -> String {
     url.isFileURL ? url.relativePath : url.absoluteString
 }
 
@@ -12,7 +12,7 @@ public func displayName(of url: URL) -> String {
 ///
 /// - Throws: `FormatError` naming the path when the file is missing, is a directory, or
 ///   cannot be read.
-public func readContents(of url: URL) throws -> Data {
+package func readContents(of url: URL) throws -> Data {
     let name = displayName(of: url)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {

@@ -6,7 +6,7 @@ import Foundation
 /// JSONSerialization keeps one value per repeated key without saying so; this scan finds the
 /// repeats, at any depth (a tensor named twice, or `variant` twice in `__metadata__`). It
 /// assumes `bytes` is valid JSON, which the caller has checked with JSONSerialization.
-public func firstRepeatedJSONObjectKey(_ bytes: [UInt8]) -> (key: String, object: String?)? {
+package func firstRepeatedJSONObjectKey(_ bytes: [UInt8]) -> (key: String, object: String?)? {
     /// An open object (its keys so far and its own key) or an array (nil).
     var open: [(keys: Set<String>, name: String?)?] = []
     var lastKey: String?

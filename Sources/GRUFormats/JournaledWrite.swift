@@ -23,7 +23,7 @@ import Musl
 ///   - journal: where the journal goes; in the files' directory, named like none of them.
 ///   - lock: the set's lock file, created when missing (beside the journal).
 ///   - names: the names a journal may rename onto, all the set's files.
-public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock: URL, names: Set<String>) throws {
+package func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock: URL, names: Set<String>) throws {
     let pending = try PendingWrite.prepare(files)
     let setLock: FileSetLock
     do {
@@ -59,7 +59,7 @@ public func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock:
 
 /// Runs `body`, which reads files of a set written by `writeAsOneSet`, while no writer renames
 /// them, after finishing a save that a crash interrupted. `names` as for `writeAsOneSet`.
-public func readingSet<T>(journal: URL, lock: URL, names: Set<String>, _ body: () throws -> T) throws -> T {
+package func readingSet<T>(journal: URL, lock: URL, names: Set<String>, _ body: () throws -> T) throws -> T {
     try refuseLink(journal)
     try refuseLink(lock)
     let hasJournal = FileManager.default.fileExists(atPath: journal.path)

@@ -1,9 +1,9 @@
 /// Sizes multiplied and added without trapping on overflow, for checking sizes that come from
 /// users (a command line, a file header) before anything is allocated: nil stands for "too
 /// large to count", and a nil operand gives nil.
-public enum CheckedArithmetic {
+package enum CheckedArithmetic {
     /// The product of `factors`, or nil when one is nil or the product overflows.
-    public static func product(_ factors: Int?...) -> Int? {
+    package static func product(_ factors: Int?...) -> Int? {
         var product = 1
         for factor in factors {
             guard let factor else { return nil }
@@ -15,7 +15,7 @@ public enum CheckedArithmetic {
     }
 
     /// The sum of `terms`, or nil when one is nil or the sum overflows.
-    public static func sum(_ terms: Int?...) -> Int? {
+    package static func sum(_ terms: Int?...) -> Int? {
         var sum = 0
         for term in terms {
             guard let term else { return nil }

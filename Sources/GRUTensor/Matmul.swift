@@ -94,7 +94,7 @@ public enum Matmul {
     }
 
     /// The slow, obvious twin of `gemm`, accumulated in Double; used only by tests.
-    public static func naiveGemm(
+    package static func naiveGemm(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,

@@ -2,12 +2,12 @@
 /// products as a separate hidden projection) and `GateKernels`'s backward, whole rows, as plain
 /// Swift loops with the C library's exp and tanh, used only by tests to check the vectorized
 /// kernels. See `GateKernels` for the math, the legend, the buffers and the masking rule.
-public enum NaiveGateKernels {
+package enum NaiveGateKernels {
     // MARK: - Reset-after
 
     /// Twin of the reset-after packed step's gates (`PackedRecurrentWeights.step`), given
     /// hiddenProjection = W_hh h + b_hh.
-    public static func resetAfterForward(
+    package static func resetAfterForward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
         hiddenProjection: UnsafePointer<Float>,
@@ -40,7 +40,7 @@ public enum NaiveGateKernels {
     }
 
     /// Twin of `GateKernels.resetAfterBackward`.
-    public static func resetAfterBackward(
+    package static func resetAfterBackward(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>,
         previousState: UnsafePointer<Float>,
@@ -81,7 +81,7 @@ public enum NaiveGateKernels {
 
     /// Twin of `PackedRecurrentWeights.resetBeforeGates`'s gates, given the r and z blocks of
     /// hiddenProjection = W_hh h + b_hh.
-    public static func resetBeforeGates(
+    package static func resetBeforeGates(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
         hiddenProjection: UnsafePointer<Float>,
@@ -109,7 +109,7 @@ public enum NaiveGateKernels {
 
     /// Twin of `PackedRecurrentWeights.resetBeforeCandidate`'s gates, given the n block of
     /// hiddenProjection = W_hn (r * h) + b_hn.
-    public static func resetBeforeCandidate(
+    package static func resetBeforeCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         inputProjection: UnsafePointer<Float>,
         hiddenProjection: UnsafePointer<Float>,
@@ -137,7 +137,7 @@ public enum NaiveGateKernels {
     }
 
     /// Twin of `GateKernels.resetBeforeBackwardCandidate`.
-    public static func resetBeforeBackwardCandidate(
+    package static func resetBeforeBackwardCandidate(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         stateGradient: UnsafePointer<Float>,
         previousState: UnsafePointer<Float>,
@@ -171,7 +171,7 @@ public enum NaiveGateKernels {
     }
 
     /// Twin of `GateKernels.resetBeforeBackwardReset`.
-    public static func resetBeforeBackwardReset(
+    package static func resetBeforeBackwardReset(
         batch: Int, hidden: Int, time: Int, lengths: UnsafePointer<Int>,
         resetStateGradient: UnsafePointer<Float>,
         previousState: UnsafePointer<Float>,

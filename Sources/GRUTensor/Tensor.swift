@@ -65,5 +65,6 @@ public struct Tensor: Equatable, Sendable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// The tensor's shape, as `Tensor(shape: [2, 3])`; not its values.
     public var description: String { "Tensor(shape: \(shape))" }
 }

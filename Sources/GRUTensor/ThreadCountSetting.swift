@@ -38,5 +38,6 @@ public enum ThreadCountSetting {
 
 /// A GRUKIT_NUM_THREADS value that is not a thread count.
 public struct ThreadCountError: Error, CustomStringConvertible, Equatable {
+    /// The one-line message naming the variable, its value and what it takes.
     public let description: String
 }

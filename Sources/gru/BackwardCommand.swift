@@ -43,7 +43,8 @@ struct BackwardCommand: ParsableCommand {
                 + PyTorchGRUNames.namedTensors(of: gradients.parameters).map { ($0.name, $0.tensor) }
             if let (name, _) = tensors.first(where: { !$0.1.isFinite }) {
                 throw GRUInputError(
-                    "the gradient '\(name)' overflowed to NaN or infinity; expected finite gradients (are the output or final state gradients too large for float32?)")
+                    .tensor("the gradient '\(name)'"), found: "overflowed to NaN or infinity",
+                    expected: "finite gradients (are the output or final state gradients too large for float32?)")
             }
             try SafetensorsFile(
                 tensors.map { (name: $0.0, tensor: $0.1) },

@@ -17,7 +17,7 @@ final class ProgressDisplay {
         let parameters = prepared.trainer.model.parameters.count
         var line = "\(model.task.rawValue): \(prepared.training.count) training sequences"
         if let validation = prepared.validation { line += ", \(validation.count) validation" }
-        line += "; GRU \(model.layerCount)x\(model.hiddenSize)\(model.isBidirectional ? " bidirectional" : "")"
+        line += "; GRU \(model.layers)x\(model.hiddenSize)\(model.bidirectional ? " bidirectional" : "")"
         line += " (\(model.variant.rawValue)), \(parameters) parameters"
         emitLine(line)
         for report in [prepared.training.skipped, prepared.validation?.skipped].compactMap({ $0 }) where report.total > 0 {
@@ -52,6 +52,8 @@ final class ProgressDisplay {
             emitLine(line)
             case .stopped(let reason):
             emitLine(reason)
+        case .checkpoint:
+            break
         }
     }
 

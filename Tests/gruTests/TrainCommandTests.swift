@@ -100,7 +100,7 @@ struct TrainCommandEndToEndTests {
 
     @Test func sizesBeyondMemoryOrRangeAreOneLineErrors() throws {
         for (flags, fragment) in [
-            (["--hidden-size", "50000"], "more than this machine's"),
+            (["--hidden-size", "50000"], "expected at most what this machine's"),
             (["--hidden-size", "3037000500"], "more parameters than can be counted"),
             (["--batch-size", "9223372036854775807"], "batch size is 9223372036854775807; expected 1...1073741824"),
         ] {
@@ -140,9 +140,9 @@ struct TrainCommandEndToEndTests {
 
     /// Settings that do nothing for the task at hand are named, not silently ignored.
     @Test(arguments: [
-        (["--loss", "mae"], "--loss applies to forecast models only; this run trains a classify model from tiny.ts"),
-        (["--truncated-bptt"], "--truncated-bptt applies to language models only"),
-        (["--embedding-size", "8"], "--embedding-size applies to models of token input (text) only"),
+        (["--loss", "mae"], "--loss: given for a classify model from tiny.ts; expected forecast models only"),
+        (["--truncated-bptt"], "--truncated-bptt: given for a classify model from tiny.ts; expected language models only"),
+        (["--embedding-size", "8"], "--embedding-size: given for a classify model from tiny.ts; expected models of token input (text) only"),
     ])
     func settingsThatDoNotApplyToTheTaskAreErrors(_ flags: [String], _ fragment: String) throws {
         let result = try train("inapplicable", ["--epochs", "1"] + flags)
@@ -169,9 +169,9 @@ struct TrainCommandEndToEndTests {
     @Test(arguments: [
         (["training", "batchSize"], "0", "training options: batch size is 0; expected 1...1073741824"),
         (["training", "bucketBatches"], "-1", "training options: bucket batches is -1; expected 1...1073741824"),
-        (["data", "featureNames"], "[]", "data schema: the model reads 1 features, but the schema has 0 feature names"),
-        (["data", "task"], #""forecast""#, "data schema: the task is forecast, but the model's is classify"),
-        (["data", "labels", "names"], #"["a", "b", "c"]"#, "data schema: the model writes 2 values a prediction, but the schema's 3 labels make 3"),
+        (["data", "featureNames"], "[]", "data schema: 0 feature names; expected 1 feature names, the features the model reads"),
+        (["data", "task"], #""forecast""#, "data schema: task forecast; expected classify, the model's task"),
+        (["data", "labels", "names"], #"["a", "b", "c"]"#, "data schema: 3 labels, which make 3 values a prediction; expected 2, the values the model writes"),
     ])
     func editedModelConfigurationsAreOneLineErrors(_ path: [String], _ json: String, _ fragment: String) throws {
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
@@ -279,5 +279,39 @@ struct TrainCommandEndToEndTests {
         #expect(result.exitCode == 1)
         #expect(result.standardError.contains("became NaN or infinite at epoch 1"), "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("lm")))
+    }
+
+    /// The saved data options of the model directory `name`.
+    private func savedDataOptions(_ name: String) throws -> [String: Any] {
+        let url = directory.url.appendingPathComponent("\(name)/model.json")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        return try #require(manifest["dataOptions"] as? [String: Any])
+    }
+
+    /// The two settings that were config keys only have flags, which set what the keys do.
+    @Test func normalizeAndTargetColumnsAreFlagsAsWellAsKeys() throws {
+        #expect(try train("normalized", ["--epochs", "1"]).exitCode == 0)
+        #expect(try savedDataOptions("normalized")["normalize"] as? Bool == true)
+        #expect(try train("raw-flag", ["--epochs", "1", "--no-normalize"]).exitCode == 0)
+        try #"{"normalize": false}"#.write(to: directory.url.appendingPathComponent("raw.json"), atomically: true, encoding: .utf8)
+        #expect(try train("raw-key", ["--epochs", "1", "--config", directory.path("raw.json")]).exitCode == 0)
+        #expect(try savedDataOptions("raw-flag")["normalize"] as? Bool == false)
+        #expect(try savedDataOptions("raw-key")["normalize"] as? Bool == false)
+        // The flag wins over the file, in either direction.
+        #expect(try train("renormalized", ["--epochs", "1", "--config", directory.path("raw.json"), "--normalize"]).exitCode == 0)
+        #expect(try savedDataOptions("renormalized")["normalize"] as? Bool == true)
+
+        let rows = (0..<40).map { "\(sin(0.3 * Double($0))),\(cos(0.2 * Double($0))),\(Double($0 % 5))" }
+        try ("a,b,c\n" + rows.joined(separator: "\n") + "\n").write(
+            to: directory.url.appendingPathComponent("series.csv"), atomically: true, encoding: .utf8)
+        let forecast = try CommandRunner.run(
+            ["train", "--train", directory.path("series.csv"), "--model", directory.path("forecast"), "--task", "forecast",
+             "--window", "4", "--hidden-size", "3", "--epochs", "1", "--target-columns", "c,a"])
+        #expect(forecast.exitCode == 0, "\(forecast.standardError)")
+        #expect(try savedDataOptions("forecast")["targetColumns"] as? [String] == ["c", "a"])
+        let empty = try CommandRunner.run(
+            ["train", "--train", directory.path("series.csv"), "--model", directory.path("never"), "--target-columns", "a,,b"])
+        #expect(empty.exitCode == 64)
+        #expect(empty.standardError.split(separator: "\n").count == 1, "\(empty.standardError)")
     }
 }

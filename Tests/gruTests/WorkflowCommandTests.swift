@@ -35,15 +35,15 @@ struct WorkflowCommandEndToEndTests {
     /// Trains a model for two epochs on `data` (validating on it too) into the directory `name`.
     private func train(_ data: String, into name: String, _ configure: (inout TrainingRecipe) -> Void = { _ in }) throws -> String {
         var recipe = TrainingRecipe()
-        recipe.hiddenSize = 8
-        recipe.epochs = 2
-        recipe.batchSize = 3
-        recipe.seed = 1
+        recipe.model.hiddenSize = 8
+        recipe.optimization.epochs = 2
+        recipe.optimization.batchSize = 3
+        recipe.optimization.seed = 1
         configure(&recipe)
         let file = directory.url.appendingPathComponent(data)
         let job = TrainingJob(recipe: recipe, trainingFile: file, validationFile: file,
                               directory: ModelDirectory(directory.url.appendingPathComponent(name)), resume: false)
-        try job.prepare().trainer.run()
+        try job.prepare().run()
         return directory.path(name)
     }
 
@@ -51,15 +51,15 @@ struct WorkflowCommandEndToEndTests {
 
     private func forecaster() throws -> String {
         try train("series.csv", into: "forecast") {
-            $0.task = .forecast
-            $0.window = 4
-            $0.horizon = 2
+            $0.data.task = .forecast
+            $0.data.window = 4
+            $0.data.horizon = 2
         }
     }
 
     private func tagger() throws -> String { try train("tags.conll", into: "tag") }
 
-    private func languageModel() throws -> String { try train("text.txt", into: "language-model") { $0.sequenceLength = 16 } }
+    private func languageModel() throws -> String { try train("text.txt", into: "language-model") { $0.data.sequenceLength = 16 } }
 
     /// The library's evaluation of the model in `model` on the data file `data`.
     private func libraryEvaluation(model: String, data: String) throws -> Evaluation {

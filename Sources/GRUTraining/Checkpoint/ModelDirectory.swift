@@ -30,10 +30,13 @@ public struct ModelDirectory: Sendable {
         public static let currentFormat = 1
         /// The layout version of the directory.
         public var format = currentFormat
+        /// The model: task, sizes, dropout, initialization.
         public var model: ModelConfiguration
+        /// The optimization settings, which --resume continues with.
         public var training: TrainingOptions
         /// How the training files were read; evaluation and prediction read theirs the same way.
         public var dataOptions: DataOptions
+        /// What the training data held: vocabulary or features, labels, normalization.
         public var data: DatasetSchema
 
         public init(model: ModelConfiguration, training: TrainingOptions, dataOptions: DataOptions, data: DatasetSchema) {
@@ -61,7 +64,7 @@ public struct ModelDirectory: Sendable {
     var setNames: Set<String> { Set([manifestURL, weightsURL, checkpointURL, logURL, curveURL].map(\.lastPathComponent)) }
 
     /// Finishes a save that a crash interrupted (see `writeAsOneSet`); nothing when there is none.
-    public func finishInterruptedSave() throws {
+    func finishInterruptedSave() throws {
         try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) {}
     }
 
@@ -70,7 +73,7 @@ public struct ModelDirectory: Sendable {
     /// epoch ends, after all the work of that epoch.
     ///
     /// - Throws: `FormatError` naming the first such path.
-    public func checkSetIsReplaceable() throws {
+    func checkSetIsReplaceable() throws {
         for file in [manifestURL, weightsURL, checkpointURL, logURL, curveURL] {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -96,13 +99,13 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Writes the configuration, creating the directory.
-    public func saveManifest(_ manifest: Manifest) throws {
+    package func saveManifest(_ manifest: Manifest) throws {
         try createIfNeeded()
         try writeAtomically(try manifestData(manifest), to: manifestURL)
     }
 
     /// Writes the resume checkpoint in one atomic file.
-    public func saveCheckpoint(
+    package func saveCheckpoint(
         model: SequenceModel, bestParameters: [Float]?, optimizer: OptimizerState, state: TrainingState
     ) throws {
         try createIfNeeded()
@@ -112,7 +115,7 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Writes the history as JSON lines (one object per epoch) and as an SVG chart.
-    public func saveReport(_ history: [EpochRecord], title: String) throws {
+    package func saveReport(_ history: [EpochRecord], title: String) throws {
         try writeAtomically(try reportFiles(history, title: title))
     }
 
@@ -121,15 +124,13 @@ public struct ModelDirectory: Sendable {
     /// load, the checkpoint, the log and the curve. A new run in a directory that holds an
     /// older one so changes nothing before its first epoch ends, and never leaves one run's
     /// configuration beside the other's weights.
-    public func saveEpoch(
-        manifest: Manifest?, weights: SequenceModel, model: SequenceModel, bestParameters: [Float]?,
-        optimizer: OptimizerState, state: TrainingState, title: String
-    ) throws {
+    public func saveEpoch(_ checkpoint: TrainingCheckpoint, manifest: Manifest?, title: String) throws {
         var files = try manifest.map { [(data: try manifestData($0), url: manifestURL)] } ?? []
-        files.append((try weightsData(weights), weightsURL))
-        files.append((try checkpointData(model: model, bestParameters: bestParameters, optimizer: optimizer, state: state),
-                      checkpointURL))
-        files += try reportFiles(state.history, title: title)
+        files.append((try weightsData(checkpoint.weights), weightsURL))
+        files.append((try checkpointData(
+            model: checkpoint.model, bestParameters: checkpoint.bestParameters, optimizer: checkpoint.optimizer,
+            state: checkpoint.state), checkpointURL))
+        files += try reportFiles(checkpoint.state.history, title: title)
         try writeAsOneSet(files, journal: journalURL, lock: saveLockURL, names: setNames)
         removeLeftoverTemporaryFiles()
     }
@@ -216,7 +217,7 @@ public struct ModelDirectory: Sendable {
             throw FormatError(manifestURL.path, "cannot read the model configuration; expected a model directory written by gru train")
         }
         do {
-            let manifest = try Self.jsonDecoder().decode(Manifest.self, from: data)
+            let manifest = try Self.jsonDecoder().decode(Manifest.self, from: Manifest.renamingFormerKeys(data))
             guard manifest.format == Manifest.currentFormat else {
                 throw FormatError(manifestURL.path, "has format \(manifest.format); expected \(Manifest.currentFormat), the layout this version of gru train writes")
             }
@@ -261,20 +262,12 @@ public struct ModelDirectory: Sendable {
         do {
             return (try SequenceModel(configuration: manifest.model, namedTensors: tensors), manifest)
         } catch let error as GRUInputError {
-            throw GRUInputError("\(weightsURL.path): \(error.description)")
+            throw error.located(in: weightsURL.path)
         }
     }
 
-    /// What --resume continues from.
-    public struct Checkpoint {
-        public var model: SequenceModel
-        public var bestParameters: [Float]?
-        public var optimizer: OptimizerState
-        public var state: TrainingState
-    }
-
     /// The resume checkpoint, for a model of the given configuration.
-    public func loadCheckpoint(configuration: ModelConfiguration) throws -> Checkpoint {
+    public func loadCheckpoint(configuration: ModelConfiguration) throws -> TrainingCheckpoint {
         let file = try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) { try SafetensorsFile.read(contentsOf: checkpointURL) }
         let name = checkpointURL.path
         guard let stateText = file.metadata["state"],
@@ -299,12 +292,12 @@ public struct ModelDirectory: Sendable {
         do {
             model = try SequenceModel(configuration: configuration, namedTensors: modelTensors)
         } catch let error as GRUInputError {
-            throw GRUInputError("\(name): \(error.description)")
+            throw error.located(in: name)
         }
         if let best, best.count != model.parameters.count {
             throw FormatError(name, "best_parameters has \(best.count) values; expected \(model.parameters.count)")
         }
-        return Checkpoint(model: model, bestParameters: best,
+        return TrainingCheckpoint(model: model, bestParameters: best,
                           optimizer: OptimizerState(stepCount: stepCount, buffers: buffers), state: state)
     }
 }

@@ -7,8 +7,10 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var epochsCompleted = 0
     /// Optimizer steps taken (batches), which the cosine schedule follows.
     public var stepsCompleted = 0
-    /// The lowest validation loss so far, and its epoch (1-based); nil before any validation.
+    /// The lowest validation loss so far (the training loss without validation data); nil
+    /// before the first epoch.
     public var bestLoss: Double?
+    /// The epoch (1-based) of `bestLoss`.
     public var bestEpoch: Int?
     /// Epochs since the best one, for early stopping.
     public var epochsWithoutImprovement = 0

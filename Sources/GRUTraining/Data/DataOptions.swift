@@ -27,9 +27,9 @@ public struct DataOptions: Sendable, Equatable, Codable {
     /// only when this tokenizer lowercases.
     public var tokenizer: Tokenizer?
     /// The most token ids, `<pad>` and `<unk>` included; nil keeps every token.
-    public var maximumVocabularySize: Int?
+    public var maxVocabulary: Int?
     /// Tokens seen fewer times than this in the training data become `<unk>`.
-    public var minimumTokenFrequency: Int
+    public var minFrequency: Int
 
     // MARK: Time series (forecast from .csv or .tsv)
 
@@ -52,7 +52,7 @@ public struct DataOptions: Sendable, Equatable, Codable {
 
     /// Whether .ts and .npy features are standardized with statistics fitted on the training data.
     /// Forecast data is always standardized.
-    public var normalizesFeatures: Bool
+    public var normalize: Bool
 
     // MARK: Arrays (.npy)
 
@@ -77,9 +77,9 @@ public struct DataOptions: Sendable, Equatable, Codable {
     public init(
         format: DataFormat? = nil, task: SequenceTask? = nil, header: HeaderPolicy = .automatic,
         labelColumn: String = "label", textColumn: String = "text", tokenizer: Tokenizer? = nil,
-        maximumVocabularySize: Int? = nil, minimumTokenFrequency: Int = 1, window: Int = 24,
+        maxVocabulary: Int? = nil, minFrequency: Int = 1, window: Int = 24,
         horizon: Int = 1, inputColumns: [String]? = nil, targetColumns: [String]? = nil,
-        sequenceLength: Int = 100, normalizesFeatures: Bool = false, targetsPath: String? = nil,
+        sequenceLength: Int = 100, normalize: Bool = false, targetsPath: String? = nil,
         lengthsPath: String? = nil
     ) {
         self.format = format
@@ -88,22 +88,22 @@ public struct DataOptions: Sendable, Equatable, Codable {
         self.labelColumn = labelColumn
         self.textColumn = textColumn
         self.tokenizer = tokenizer
-        self.maximumVocabularySize = maximumVocabularySize
-        self.minimumTokenFrequency = minimumTokenFrequency
+        self.maxVocabulary = maxVocabulary
+        self.minFrequency = minFrequency
         self.window = window
         self.horizon = horizon
         self.inputColumns = inputColumns
         self.targetColumns = targetColumns
         self.sequenceLength = sequenceLength
-        self.normalizesFeatures = normalizesFeatures
+        self.normalize = normalize
         self.targetsPath = targetsPath
         self.lengthsPath = lengthsPath
     }
 
     // `requiresTargets` is left out: a model's stored options always read labelled data.
     private enum CodingKeys: String, CodingKey {
-        case format, task, header, labelColumn, textColumn, tokenizer, maximumVocabularySize, minimumTokenFrequency
-        case window, horizon, inputColumns, targetColumns, sequenceLength, normalizesFeatures, targetsPath, lengthsPath
+        case format, task, header, labelColumn, textColumn, tokenizer, maxVocabulary, minFrequency
+        case window, horizon, inputColumns, targetColumns, sequenceLength, normalize, targetsPath, lengthsPath
     }
 }
 
@@ -116,4 +116,29 @@ public enum HeaderPolicy: String, Sendable, Codable, CaseIterable {
     case present
     /// The first row is data.
     case absent
+}
+
+// MARK: - Former names
+
+extension DataOptions {
+    /// The former name of `maxVocabulary`.
+    @available(*, deprecated, renamed: "maxVocabulary")
+    public var maximumVocabularySize: Int? {
+        get { maxVocabulary }
+        set { maxVocabulary = newValue }
+    }
+
+    /// The former name of `minFrequency`.
+    @available(*, deprecated, renamed: "minFrequency")
+    public var minimumTokenFrequency: Int {
+        get { minFrequency }
+        set { minFrequency = newValue }
+    }
+
+    /// The former name of `normalize`.
+    @available(*, deprecated, renamed: "normalize")
+    public var normalizesFeatures: Bool {
+        get { normalize }
+        set { normalize = newValue }
+    }
 }

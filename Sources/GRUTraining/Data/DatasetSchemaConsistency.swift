@@ -11,49 +11,55 @@ extension DatasetSchema {
     /// - Throws: `GRUInputError` naming the first part that does not fit, with the model's
     ///   value and the schema's.
     public func validate(for model: ModelConfiguration) throws {
-        func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw GRUInputError("data schema: \(message())") }
+        func require(_ condition: Bool, found: @autoclosure () -> String, expected: @autoclosure () -> String) throws {
+            if !condition { throw GRUInputError(.setting("data schema"), found: found(), expected: expected()) }
         }
-        try require(task == model.task, "the task is \(task.rawValue), but the model's is \(model.task.rawValue)")
-        try require((vocabulary == nil) != (featureNames == nil), "expected either a vocabulary or feature names")
+        try require(task == model.task, found: "task \(task.rawValue)", expected: "\(model.task.rawValue), the model's task")
+        try require(
+            (vocabulary == nil) != (featureNames == nil),
+            found: vocabulary == nil ? "neither a vocabulary nor feature names" : "both a vocabulary and feature names",
+            expected: "either a vocabulary or feature names")
         if let vocabularySize = model.vocabularySize {
             try require(
                 vocabulary?.count == vocabularySize,
-                "the model reads \(vocabularySize) token ids, but the schema has "
-                    + (vocabulary.map { "\($0.count) tokens" } ?? "feature names instead of a vocabulary"))
+                found: vocabulary.map { "\($0.count) tokens" } ?? "feature names instead of a vocabulary",
+                expected: "\(vocabularySize) tokens, the token ids the model reads")
         }
         if let featureCount = model.featureCount {
             try require(
                 featureNames?.count == featureCount,
-                "the model reads \(featureCount) features, but the schema has "
-                    + (featureNames.map { "\($0.count) feature names" } ?? "a vocabulary instead of feature names"))
+                found: featureNames.map { "\($0.count) feature names" } ?? "a vocabulary instead of feature names",
+                expected: "\(featureCount) feature names, the features the model reads")
         }
         if let featureNormalization, let featureNames {
             try require(
                 featureNormalization.featureCount == featureNames.count,
-                "feature normalization has \(featureNormalization.featureCount) means for \(featureNames.count) features")
+                found: "feature normalization of \(featureNormalization.featureCount) features",
+                expected: "\(featureNames.count), one a feature name")
         }
         switch task {
         case .classify, .tag:
-            try require(labels != nil, "a \(task.rawValue) model needs its labels")
+            try require(labels != nil, found: "no labels", expected: "the labels of a \(task.rawValue) model")
         case .languageModel:
-            try require(vocabulary != nil, "a language model needs its vocabulary")
+            try require(vocabulary != nil, found: "no vocabulary", expected: "the vocabulary of a language model")
         case .forecast:
             let largest = DataOptions.largestCount
-            try require(!(targetNames ?? []).isEmpty, "a forecast model needs its target names")
+            try require(!(targetNames ?? []).isEmpty, found: "no target names", expected: "the target names of a forecast model")
             try require(window.map { (1...largest).contains($0) } ?? false,
-                        "the window is \(window.map(String.init) ?? "missing"); expected 1...\(largest)")
+                        found: "window \(window.map(String.init) ?? "missing")", expected: "1...\(largest)")
             try require(horizon.map { (1...largest).contains($0) } ?? false,
-                        "the horizon is \(horizon.map(String.init) ?? "missing"); expected 1...\(largest)")
+                        found: "horizon \(horizon.map(String.init) ?? "missing")", expected: "1...\(largest)")
             if let targetNormalization, let targetNames {
                 try require(
                     targetNormalization.featureCount == targetNames.count,
-                    "target normalization has \(targetNormalization.featureCount) means for \(targetNames.count) targets")
+                    found: "target normalization of \(targetNormalization.featureCount) targets",
+                    expected: "\(targetNames.count), one a target name")
             }
         }
         try require(
             outputSize == model.outputSize,
-            "the model writes \(model.outputSize) values a prediction, but the schema's \(outputDescription) make \(outputSize)")
+            found: "\(outputDescription), which make \(outputSize) values a prediction",
+            expected: "\(model.outputSize), the values the model writes")
     }
 
     /// What `outputSize` counts, for messages.

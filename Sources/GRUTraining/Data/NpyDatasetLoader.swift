@@ -182,7 +182,7 @@ enum NpyDatasetLoader {
         }
         return Records(
             name: name, targetsName: y.name, inputs: inputs, steps: steps, featureCount: featureCount, lengths: lengths,
-            targets: targets, normalizes: options.normalizesFeatures, task: task)
+            targets: targets, normalizes: options.normalize, task: task)
     }
 
     /// The X, y and lengths files for `url` (see the type's documentation).

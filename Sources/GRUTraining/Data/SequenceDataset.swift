@@ -31,30 +31,30 @@ public struct SequenceDataset: Sendable {
         SequenceDataset(schema: schema, examples: indices.map { examples[$0] }, skipped: skipped, source: source)
     }
 
-    /// The data set with every sequence cut to at most `maximumLength` steps.
+    /// The data set with every sequence cut to at most `maxLength` steps.
     ///
     /// Classify and tag keep the first steps (tag targets are cut with them); forecast keeps the
     /// last steps, the ones next to the predicted future; language-model sequences are already
     /// cut into chunks by the loader and are cut the same way as tag. The number of shortened
     /// sequences is added to `skipped` as "sequences truncated to N steps", so the cut is reported.
-    public func truncated(toMaximumLength maximumLength: Int) -> SequenceDataset {
-        precondition(maximumLength >= 1, "maximumLength must be at least 1")
+    public func truncated(toMaximumLength maxLength: Int) -> SequenceDataset {
+        precondition(maxLength >= 1, "maxLength must be at least 1")
         var result = self
         var truncatedCount = 0
-        for index in result.examples.indices where result.examples[index].length > maximumLength {
+        for index in result.examples.indices where result.examples[index].length > maxLength {
             truncatedCount += 1
             var example = result.examples[index]
             if task == .forecast {
-                example.input = example.input.suffix(maximumLength)
+                example.input = example.input.suffix(maxLength)
             } else {
-                example.input = example.input.prefix(maximumLength)
+                example.input = example.input.prefix(maxLength)
                 if case .stepClasses(let classes) = example.target {
-                    example.target = .stepClasses(Array(classes.prefix(maximumLength)))
+                    example.target = .stepClasses(Array(classes.prefix(maxLength)))
                 }
             }
             result.examples[index] = example
         }
-        result.skipped.record("sequences truncated to \(maximumLength) steps", count: truncatedCount)
+        result.skipped.record("sequences truncated to \(maxLength) steps", count: truncatedCount)
         return result
     }
 }

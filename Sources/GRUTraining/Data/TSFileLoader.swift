@@ -132,7 +132,7 @@ enum TSFileLoader {
         }
         return Records(
             name: file.name, cases: cases, dimensions: dimensions ?? 1, classLabels: classLabels, skipped: skipped,
-            normalizes: options.normalizesFeatures)
+            normalizes: options.normalize)
     }
 
     /// The values of one dimension of a case, a comma-separated list.

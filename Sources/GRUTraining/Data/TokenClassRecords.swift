@@ -63,11 +63,11 @@ struct TokenClassRecords: ParsedRecords {
 ///
 /// - Throws: `FormatError` about `name` for a size below 2 or a frequency below 1.
 func fitVocabulary(_ sequences: [[String]], options: DataOptions, name: String) throws -> Vocabulary {
-    if let size = options.maximumVocabularySize, size < 2 {
+    if let size = options.maxVocabulary, size < 2 {
         throw FormatError(name, "maximum vocabulary size \(size) is too small; expected at least 2 (<pad> and <unk>)")
     }
-    guard options.minimumTokenFrequency >= 1 else {
-        throw FormatError(name, "minimum token frequency \(options.minimumTokenFrequency) is not valid; expected at least 1")
+    guard options.minFrequency >= 1 else {
+        throw FormatError(name, "minimum token frequency \(options.minFrequency) is not valid; expected at least 1")
     }
-    return Vocabulary(fitting: sequences, maximumSize: options.maximumVocabularySize, minimumFrequency: options.minimumTokenFrequency)
+    return Vocabulary(fitting: sequences, maximumSize: options.maxVocabulary, minimumFrequency: options.minFrequency)
 }

@@ -15,10 +15,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var featureCount: Int?
     /// The GRU's hidden size H.
     public var hiddenSize: Int
-    /// Stacked GRU layers.
-    public var layerCount: Int
-    /// Whether the GRU is bidirectional (not for language models, which predict forward).
-    public var isBidirectional: Bool
+    /// Stacked GRU layers (`--layers`).
+    public var layers: Int
+    /// Whether the GRU is bidirectional (`--bidirectional`; not for language models, which
+    /// predict forward).
+    public var bidirectional: Bool
     /// The GRU formulation.
     public var variant: GRUVariant
     /// The head's outputs: classes, tags, forecast values (horizon x targets) or vocabulary.
@@ -27,8 +28,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var pooling: SequencePooling.Mode
     /// Dropout on the GRU's input (embeddings or features), per element.
     public var inputDropout: Float
-    /// PyTorch's GRU `dropout`, between stacked layers.
-    public var betweenLayerDropout: Float
+    /// PyTorch's GRU `dropout`, between stacked layers (`--layer-dropout`).
+    public var layerDropout: Float
     /// Keras's `recurrent_dropout`, variational, on the state entering the recurrent products.
     public var recurrentDropout: Float
     /// Dropout on the head's input.
@@ -39,9 +40,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// A configuration; the input is tokens when `vocabularySize` is given, else features.
     public init(
         task: SequenceTask, vocabularySize: Int? = nil, embeddingSize: Int? = nil, featureCount: Int? = nil,
-        hiddenSize: Int, layerCount: Int = 1, isBidirectional: Bool = false, variant: GRUVariant = .resetAfter,
+        hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, variant: GRUVariant = .resetAfter,
         outputSize: Int, pooling: SequencePooling.Mode = .lastState, inputDropout: Float = 0,
-        betweenLayerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
+        layerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
         initialization: GRUInitialization = .pytorch
     ) {
         self.task = task
@@ -49,13 +50,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.embeddingSize = embeddingSize
         self.featureCount = featureCount
         self.hiddenSize = hiddenSize
-        self.layerCount = layerCount
-        self.isBidirectional = isBidirectional
+        self.layers = layers
+        self.bidirectional = bidirectional
         self.variant = variant
         self.outputSize = outputSize
         self.pooling = pooling
         self.inputDropout = inputDropout
-        self.betweenLayerDropout = betweenLayerDropout
+        self.layerDropout = layerDropout
         self.recurrentDropout = recurrentDropout
         self.outputDropout = outputDropout
         self.initialization = initialization
@@ -67,8 +68,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The GRU part of the model.
     public var gru: GRUConfiguration {
         GRUConfiguration(
-            inputSize: gruInputSize, hiddenSize: hiddenSize, layerCount: layerCount,
-            isBidirectional: isBidirectional, variant: variant)
+            inputSize: gruInputSize, hiddenSize: hiddenSize, layerCount: layers,
+            isBidirectional: bidirectional, variant: variant)
     }
 
     /// Whether the head reads every step (tag, language model) rather than one summary.
@@ -76,22 +77,25 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// Checks the sizes and rates, naming the first setting that does not fit.
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw GRUInputError("model configuration: \(message)") }
+        func require(_ condition: Bool, found: @autoclosure () -> String, expected: @autoclosure () -> String) throws {
+            if !condition { throw GRUInputError(.setting("model configuration"), found: found(), expected: expected()) }
         }
-        try require(hiddenSize > 0, "hidden size is \(hiddenSize); expected at least 1")
-        try require(layerCount > 0, "layer count is \(layerCount); expected at least 1")
-        try require(outputSize > 0, "output size is \(outputSize); expected at least 1")
-        try require((vocabularySize == nil) != (featureCount == nil), "expected either a vocabulary size or a feature count")
+        try require(hiddenSize > 0, found: "hidden size is \(hiddenSize)", expected: "at least 1")
+        try require(layers > 0, found: "layers is \(layers)", expected: "at least 1")
+        try require(outputSize > 0, found: "output size is \(outputSize)", expected: "at least 1")
+        try require((vocabularySize == nil) != (featureCount == nil), 
+                    found: vocabularySize == nil ? "neither a vocabulary size nor a feature count" : "both a vocabulary size and a feature count",
+                    expected: "either a vocabulary size or a feature count")
         if let vocabularySize {
-            try require(vocabularySize > 1, "vocabulary size is \(vocabularySize); expected at least 2")
-            try require((embeddingSize ?? 0) > 0, "token input needs an embedding size of at least 1")
+            try require(vocabularySize > 1, found: "vocabulary size is \(vocabularySize)", expected: "at least 2")
+            try require((embeddingSize ?? 0) > 0, found: "embedding size is \(embeddingSize ?? 0)", expected: "at least 1 for token input")
         }
-        if let featureCount { try require(featureCount > 0, "feature count is \(featureCount); expected at least 1") }
-        try require(!(task == .languageModel && isBidirectional), "a language model cannot be bidirectional: it predicts the next token")
-        for (name, rate) in [("input dropout", inputDropout), ("between-layer dropout", betweenLayerDropout),
+        if let featureCount { try require(featureCount > 0, found: "feature count is \(featureCount)", expected: "at least 1") }
+        try require(!(task == .languageModel && bidirectional), found: "a bidirectional language model",
+                    expected: "a unidirectional one: a language model predicts the next token")
+        for (name, rate) in [("input dropout", inputDropout), ("layer dropout", layerDropout),
                              ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout)] {
-            try require((0..<1).contains(rate), "\(name) is \(rate); expected a rate in [0, 1)")
+            try require((0..<1).contains(rate), found: "\(name) is \(rate)", expected: "a rate in [0, 1)")
         }
         // Sizes from a command line or a model.json: an allocation too large to make traps,
         // so it is refused first. Training holds the parameters five times over (values,
@@ -99,10 +103,15 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         let available = ProcessInfo.processInfo.physicalMemory
         let count = parameterCountIfRepresentable
         guard let bytes = CheckedArithmetic.product(20, count), UInt64(bytes) <= available else {
-            let sizes = "hidden size \(hiddenSize), \(layerCount) layers, \(gruInputSize) inputs and \(outputSize) outputs"
-            guard let count else { throw GRUInputError("model configuration: \(sizes) make more parameters than can be counted") }
+            let sizes = "hidden size \(hiddenSize), \(layers) layers, \(gruInputSize) inputs and \(outputSize) outputs"
+            guard let count else {
+                throw GRUInputError(
+                    .setting("model configuration"), found: "\(sizes) make more parameters than can be counted",
+                    expected: "a model that fits in memory")
+            }
             throw GRUInputError(
-                "model configuration: \(sizes) make \(count) parameters, more than this machine's \(available >> 30) GiB of memory holds for training")
+                .setting("model configuration"), found: "\(sizes) make \(count) parameters",
+                expected: "at most what this machine's \(available >> 30) GiB of memory holds for training")
         }
     }
 
@@ -110,8 +119,51 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// count in an `Int`.
     public var parameterCountIfRepresentable: Int? {
         let embedding = CheckedArithmetic.product(vocabularySize ?? 0, embeddingSize ?? 0)
-        let directions = isBidirectional ? 2 : 1
+        let directions = bidirectional ? 2 : 1
         let head = CheckedArithmetic.product(outputSize, CheckedArithmetic.sum(CheckedArithmetic.product(directions, hiddenSize), 1))
         return CheckedArithmetic.sum(embedding, gru.parameterCountIfRepresentable, head)
+    }
+}
+
+// MARK: - Former names
+
+extension ModelConfiguration {
+    /// A configuration under the former argument names (`layerCount`, `isBidirectional`,
+    /// `betweenLayerDropout`).
+    @_disfavoredOverload
+    @available(*, deprecated, renamed: "init(task:vocabularySize:embeddingSize:featureCount:hiddenSize:layers:bidirectional:variant:outputSize:pooling:inputDropout:layerDropout:recurrentDropout:outputDropout:initialization:)")
+    public init(
+        task: SequenceTask, vocabularySize: Int? = nil, embeddingSize: Int? = nil, featureCount: Int? = nil,
+        hiddenSize: Int, layerCount: Int = 1, isBidirectional: Bool = false, variant: GRUVariant = .resetAfter,
+        outputSize: Int, pooling: SequencePooling.Mode = .lastState, inputDropout: Float = 0,
+        betweenLayerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
+        initialization: GRUInitialization = .pytorch
+    ) {
+        self.init(
+            task: task, vocabularySize: vocabularySize, embeddingSize: embeddingSize, featureCount: featureCount,
+            hiddenSize: hiddenSize, layers: layerCount, bidirectional: isBidirectional, variant: variant,
+            outputSize: outputSize, pooling: pooling, inputDropout: inputDropout, layerDropout: betweenLayerDropout,
+            recurrentDropout: recurrentDropout, outputDropout: outputDropout, initialization: initialization)
+    }
+
+    /// The former name of `layers`.
+    @available(*, deprecated, renamed: "layers")
+    public var layerCount: Int {
+        get { layers }
+        set { layers = newValue }
+    }
+
+    /// The former name of `bidirectional`.
+    @available(*, deprecated, renamed: "bidirectional")
+    public var isBidirectional: Bool {
+        get { bidirectional }
+        set { bidirectional = newValue }
+    }
+
+    /// The former name of `layerDropout`.
+    @available(*, deprecated, renamed: "layerDropout")
+    public var betweenLayerDropout: Float {
+        get { layerDropout }
+        set { layerDropout = newValue }
     }
 }

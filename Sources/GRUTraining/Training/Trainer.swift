@@ -4,8 +4,9 @@ import GRUTensor
 
 /// Trains a `SequenceModel` epoch by epoch: shuffled (optionally length-bucketed) batches,
 /// backpropagation through time, gradient clipping, an optimizer step and the learning-rate
-/// schedule per batch; validation, early stopping with best-weights restore, and a checkpoint
-/// in the model directory after every epoch.
+/// schedule per batch; validation, and early stopping with best-weights restore. After every
+/// epoch it reports a `TrainingCheckpoint` (`Event.checkpoint`), which a `CheckpointWriter`
+/// saves; the trainer itself touches no file.
 ///
 /// Deterministic: shuffling uses (seed, epoch) and each batch's dropout masks a seed derived
 /// from (seed, epoch, batch), so a run resumed from a checkpoint reaches the same weights as
@@ -15,41 +16,37 @@ public final class Trainer {
     public enum Event {
         /// A batch finished: its mean loss, and the epoch's progress.
         case batch(epoch: Int, batch: Int, batchCount: Int, loss: Float, sequencesPerSecond: Double)
+        /// An epoch finished: the run's state to keep, reported before `.epoch`, so that a
+        /// checkpoint writer has saved it when observers of `.epoch` look.
+        case checkpoint(TrainingCheckpoint)
         /// An epoch finished.
         case epoch(EpochRecord)
         /// Training stopped before the last epoch.
         case stopped(String)
     }
 
+    /// The model being trained; after `run`, the best epoch's weights under early stopping.
     public private(set) var model: SequenceModel
+    /// The run's settings.
     public let options: TrainingOptions
+    /// Where the run stands: epochs and steps done, the history, the schedule's state.
     public private(set) var state: TrainingState
     private let training: SequenceDataset
     private let validation: SequenceDataset?
-    private let directory: ModelDirectory?
     private let objective: TaskObjective
     private var optimizer: any Optimizer
     private var bestParameters: [Float]?
-    /// The model directory's configuration, written with every epoch's checkpoint (see
-    /// `ModelDirectory.saveEpoch`); nil leaves model.json as it is.
-    public var manifest: ModelDirectory.Manifest?
-    /// Held while this run writes `directory`: taken by `TrainingJob` when the directory
-    /// exists, else at the first save, which creates it.
-    public var directoryLock: ModelDirectoryLock?
-
     /// A trainer for `model` on `training`, validating on `validation` (when given) after each
-    /// epoch and checkpointing into `directory` (when given).
-    public init(
-        model: SequenceModel, options: TrainingOptions, training: SequenceDataset,
-        validation: SequenceDataset?, directory: ModelDirectory?
-    ) throws {
+    /// epoch.
+    public init(model: SequenceModel, options: TrainingOptions, training: SequenceDataset, validation: SequenceDataset?) throws {
         try options.validate()
-        guard training.count > 0 else { throw GRUInputError("\(training.source): no training sequences") }
+        guard training.count > 0 else {
+            throw GRUInputError(.file(training.source), found: "no training sequences", expected: "at least one")
+        }
         self.model = model
         self.options = options
-        self.training = options.maximumLength.map { training.truncated(toMaximumLength: $0) } ?? training
-        self.validation = validation.map { data in options.maximumLength.map { data.truncated(toMaximumLength: $0) } ?? data }
-        self.directory = directory
+        self.training = options.maxLength.map { training.truncated(toMaximumLength: $0) } ?? training
+        self.validation = validation.map { data in options.maxLength.map { data.truncated(toMaximumLength: $0) } ?? data }
         var classWeights: [Float]?
         if options.balanceClasses, model.configuration.task == .classify || model.configuration.task == .tag {
             classWeights = Self.balancedClassWeights(training, classCount: model.configuration.outputSize)
@@ -57,7 +54,7 @@ public final class Trainer {
         objective = TaskObjective(
             task: model.configuration.task,
             crossEntropy: CrossEntropyLoss(classWeights: classWeights, labelSmoothing: options.labelSmoothing),
-            regressionLoss: options.regressionLoss)
+            regressionLoss: options.loss)
         optimizer = options.makeOptimizer()
         state = TrainingState(learningRate: options.learningRate)
         if options.schedule == .plateau {
@@ -67,28 +64,28 @@ public final class Trainer {
     }
 
     /// Continues from a checkpoint written by an earlier run with the same options.
-    public func resume(from checkpoint: ModelDirectory.Checkpoint) throws {
+    public func resume(from checkpoint: TrainingCheckpoint) throws {
         model = checkpoint.model
         bestParameters = checkpoint.bestParameters
         try optimizer.restore(checkpoint.optimizer, parameterCount: model.parameters.count)
         state = checkpoint.state
     }
 
-    /// Runs the remaining epochs.
-    public func run(_ report: (Event) -> Void = { _ in }) throws {
+    /// Runs the remaining epochs, reporting each batch and epoch; an error `report` throws
+    /// (a checkpoint that cannot be saved) stops the run.
+    public func run(_ report: (Event) throws -> Void = { _ in }) throws {
         while state.epochsCompleted < options.epochs && state.stopReason == nil {
             try runEpoch(state.epochsCompleted + 1, report)
         }
-        if let bestParameters, options.earlyStoppingPatience != nil {
+        if let bestParameters, options.earlyStopping != nil {
             model.parameters = bestParameters  // best-weights restore
         }
-        // weights.safetensors already holds these weights: every epoch's save writes the best
-        // epoch's under early stopping (see runEpoch), as one set with the rest.
+        // The last checkpoint reported already holds these weights (`TrainingCheckpoint.weights`).
     }
 
     // MARK: - One epoch
 
-    private func runEpoch(_ epoch: Int, _ report: (Event) -> Void) throws {
+    private func runEpoch(_ epoch: Int, _ report: (Event) throws -> Void) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let batches = batchIndices(epoch: epoch)
         let batcher = Batcher(dataset: training, batchSize: options.batchSize, shuffles: false)
@@ -99,11 +96,11 @@ public final class Trainer {
             let batch = batcher.batch(of: indices)
             applySchedule(step: state.stepsCompleted)
             let dropoutSeed = Self.mix(options.seed, UInt64(epoch), UInt64(index))
-            let initialState = options.truncatedBPTT && carriedState?.shape[1] == batch.batchSize ? carriedState : nil
+            let initialState = options.truncatedBptt && carriedState?.shape[1] == batch.batchSize ? carriedState : nil
             let pass = try model.forward(batch, dropoutSeed: dropoutSeed, initialState: initialState)
             let (loss, outputGradient) = try objective.loss(output: pass.output, batch: batch)
             guard loss.isFinite else {
-                throw GRUInputError("the training loss became \(loss.isNaN ? "NaN" : "\(loss)") at epoch \(epoch), batch \(index + 1); lower the learning rate or clip gradients (--clip-norm)")
+                throw TrainingDivergedError(epoch: epoch, step: index + 1, quantity: .loss(loss))
             }
             for i in gradients.indices { gradients[i] = 0 }
             try model.backward(pass, outputGradient: outputGradient, into: &gradients)
@@ -112,18 +109,18 @@ public final class Trainer {
             optimizer.step(values: &model.parameters, gradients: gradients)
             // Caught here, the next batch's forward would blame its input instead.
             guard model.parameters.withUnsafeBufferPointer({ Reductions.allFinite($0) }) else {
-                throw GRUInputError("the weights became NaN or infinite at epoch \(epoch), batch \(index + 1); lower the learning rate or clip gradients (--clip-norm)")
+                throw TrainingDivergedError(epoch: epoch, step: index + 1, quantity: .weights)
             }
             state.stepsCompleted += 1
             // Truncated BPTT: the next chunk starts from this one's final state, as a constant.
-            carriedState = options.truncatedBPTT ? pass.finalState : nil
+            carriedState = options.truncatedBptt ? pass.finalState : nil
 
             let weight = objective.weight(of: batch)
             lossSum += Double(loss) * Double(weight)
             lossWeight += weight
             sequences += batch.batchSize
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            report(.batch(epoch: epoch, batch: index + 1, batchCount: batches.count, loss: loss,
+            try report(.batch(epoch: epoch, batch: index + 1, batchCount: batches.count, loss: loss,
                           sequencesPerSecond: Double(sequences) / max(elapsed, 1e-9)))
         }
         let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -134,28 +131,14 @@ public final class Trainer {
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
             sequencesPerSecond: Double(sequences) / max(trainingSeconds, 1e-9))
         finishEpoch(record, validationLoss: evaluation?.monitored)
-        if let directory {
-            // The weights users load: the best epoch's under early stopping, as at the end.
-            var weights = model
-            if let bestParameters, options.earlyStoppingPatience != nil { weights.parameters = bestParameters }
-            let creates = directoryLock == nil && !FileManager.default.fileExists(atPath: directory.url.path)
-            if directoryLock == nil {
-                try directory.createIfNeeded()
-                directoryLock = try ModelDirectoryLock(directory.url)
-            }
-            do {
-                try directory.saveEpoch(
-                    manifest: manifest, weights: weights, model: model, bestParameters: bestParameters,
-                    optimizer: optimizer.state, state: state,
-                    title: "GRUKit \(model.configuration.task.rawValue): \(training.source)")
-            } catch {
-                // A first save that fails (a full disk) leaves no empty directory behind.
-                if creates { rmdir(directory.url.path) }
-                throw error
-            }
-        }
-        report(.epoch(record))
-        if let reason = state.stopReason { report(.stopped(reason)) }
+        try report(.checkpoint(checkpoint))
+        try report(.epoch(record))
+        if let reason = state.stopReason { try report(.stopped(reason)) }
+    }
+
+    /// The run as it stands: what a checkpoint keeps.
+    public var checkpoint: TrainingCheckpoint {
+        TrainingCheckpoint(model: model, bestParameters: bestParameters, optimizer: optimizer.state, state: state)
     }
 
     private func finishEpoch(_ record: EpochRecord, validationLoss: Double?) {
@@ -166,7 +149,7 @@ public final class Trainer {
             state.bestLoss = monitored
             state.bestEpoch = record.epoch
             state.epochsWithoutImprovement = 0
-            if options.earlyStoppingPatience != nil { bestParameters = model.parameters }
+            if options.earlyStopping != nil { bestParameters = model.parameters }
         } else {
             state.epochsWithoutImprovement += 1
         }
@@ -179,7 +162,7 @@ public final class Trainer {
         case .none, .cosine:
             break
         }
-        if let patience = options.earlyStoppingPatience, state.epochsWithoutImprovement >= patience {
+        if let patience = options.earlyStopping, state.epochsWithoutImprovement >= patience {
             state.stopReason = "early stopping: the validation loss has not improved for \(patience) epochs (best at epoch \(state.bestEpoch ?? 0))"
         }
     }
@@ -203,7 +186,7 @@ public final class Trainer {
     /// The epoch's batches as example indices: shuffled and bucketed, or for truncated BPTT,
     /// B consecutive streams read chunk by chunk.
     private func batchIndices(epoch: Int) -> [[Int]] {
-        if options.truncatedBPTT {
+        if options.truncatedBptt {
             let streams = min(options.batchSize, training.count)
             let chunksPerStream = training.count / streams
             return (0..<chunksPerStream).map { chunk in (0..<streams).map { $0 * chunksPerStream + chunk } }
@@ -226,7 +209,9 @@ public final class Trainer {
             let pass = try model.forward(batch)
             // Metrics of NaN outputs would read as a model that is merely bad.
             guard pass.output.isFinite else {
-                throw GRUInputError("the model's outputs on \(dataset.source) are NaN or infinite; its weights may have overflowed")
+                throw GRUInputError(
+                    .file(dataset.source), found: "the model's outputs on this data are NaN or infinite",
+                    expected: "finite outputs (the model's weights may have overflowed)")
             }
             let (loss, _) = try objective.loss(output: pass.output, batch: batch)
             evaluation.add(loss: loss, weight: objective.weight(of: batch), output: pass.output, batch: batch,

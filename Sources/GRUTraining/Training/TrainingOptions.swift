@@ -5,7 +5,14 @@ import GRUNetworks
 public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Which optimizer updates the parameters.
     public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
-        case sgd, adam, adamw, rmsprop
+        /// Stochastic gradient descent, with optional (Nesterov) momentum (torch.optim.SGD).
+        case sgd
+        /// Adam, with weight decay added to the gradient (torch.optim.Adam).
+        case adam
+        /// Adam with decoupled weight decay (torch.optim.AdamW).
+        case adamw
+        /// RMSprop, with optional momentum (torch.optim.RMSprop).
+        case rmsprop
     }
 
     /// How the learning rate changes over the run.
@@ -22,12 +29,19 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// The loss of forecast models.
     public enum RegressionLoss: String, Codable, CaseIterable, Sendable {
-        case mse, mae
+        /// Mean squared error.
+        case mse
+        /// Mean absolute error.
+        case mae
     }
 
+    /// Epochs to train.
     public var epochs = 10
+    /// Sequences per batch.
     public var batchSize = 32
+    /// The optimizer.
     public var optimizer = OptimizerKind.adam
+    /// The base learning rate, which the schedule changes.
     public var learningRate: Float = 1e-3
     /// SGD and RMSprop momentum.
     public var momentum: Float = 0
@@ -39,6 +53,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var clipNorm: Float?
     /// Clip every gradient element to [-clipValue, clipValue].
     public var clipValue: Float?
+    /// How the learning rate changes over the run.
     public var schedule = ScheduleKind.none
     /// StepLR's period in epochs.
     public var stepSize = 10
@@ -50,21 +65,22 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var schedulePatience = 2
     /// Stop when the validation loss has not improved for this many epochs, and restore the
     /// best epoch's weights; nil trains all epochs.
-    public var earlyStoppingPatience: Int?
+    public var earlyStopping: Int?
     /// The fraction of the training file held out for validation when no validation file is given.
     public var validationFraction = 0.1
     /// Cut every sequence to at most this many steps.
-    public var maximumLength: Int?
+    public var maxLength: Int?
     /// Sort by length within groups of this many batches, so batches waste little padding.
     public var bucketBatches: Int? = 20
     /// Softmax cross-entropy label smoothing.
     public var labelSmoothing: Float = 0
     /// Weigh each class by the inverse of its training frequency (PyTorch's `weight`).
     public var balanceClasses = false
-    public var regressionLoss = RegressionLoss.mse
+    /// The loss of forecast models.
+    public var loss = RegressionLoss.mse
     /// Language models: carry each stream's state from one chunk to the next without
     /// backpropagating across chunks (truncated BPTT); needs unshuffled, consecutive chunks.
-    public var truncatedBPTT = false
+    public var truncatedBptt = false
     /// The seed of initialization, shuffling and dropout: the same seed gives the same weights.
     public var seed: UInt64 = 0
 
@@ -73,27 +89,28 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// Checks the values, naming the first that does not fit.
     public func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw GRUInputError("training options: \(message)") }
+        func require(_ condition: Bool, found: @autoclosure () -> String, expected: @autoclosure () -> String) throws {
+            if !condition { throw GRUInputError(.setting("training options"), found: found(), expected: expected()) }
         }
-        try require(epochs > 0, "epochs is \(epochs); expected at least 1")
-        try require((1...DataOptions.largestCount).contains(batchSize), "batch size is \(batchSize); expected 1...\(DataOptions.largestCount)")
-        try require(learningRate > 0 && learningRate.isFinite, "learning rate is \(learningRate); expected a positive number")
-        try require(momentum >= 0 && momentum < 1, "momentum is \(momentum); expected [0, 1)")
-        try require(!nesterov || (optimizer == .sgd && momentum > 0), "Nesterov momentum needs the sgd optimizer and a momentum above 0")
-        try require(weightDecay >= 0, "weight decay is \(weightDecay); expected at least 0")
-        try require(clipNorm.map { $0 > 0 } ?? true, "clip norm is \(clipNorm ?? 0); expected a positive number")
-        try require(clipValue.map { $0 > 0 } ?? true, "clip value is \(clipValue ?? 0); expected a positive number")
-        try require(stepSize > 0, "step size is \(stepSize); expected at least 1")
-        try require(decayFactor > 0 && decayFactor < 1, "decay factor is \(decayFactor); expected (0, 1)")
-        try require((0...DataOptions.largestCount).contains(warmupSteps), "warm-up steps is \(warmupSteps); expected 0...\(DataOptions.largestCount)")
-        try require(earlyStoppingPatience.map { $0 > 0 } ?? true, "early stopping patience must be at least 1")
-        try require(validationFraction > 0 && validationFraction < 1, "validation fraction is \(validationFraction); expected (0, 1)")
-        try require(maximumLength.map { $0 > 0 } ?? true, "maximum length must be at least 1")
+        try require(epochs > 0, found: "epochs is \(epochs)", expected: "at least 1")
+        try require((1...DataOptions.largestCount).contains(batchSize), found: "batch size is \(batchSize)", expected: "1...\(DataOptions.largestCount)")
+        try require(learningRate > 0 && learningRate.isFinite, found: "learning rate is \(learningRate)", expected: "a positive number")
+        try require(momentum >= 0 && momentum < 1, found: "momentum is \(momentum)", expected: "[0, 1)")
+        try require(!nesterov || (optimizer == .sgd && momentum > 0), found: "Nesterov momentum with \(optimizer.rawValue) and momentum \(momentum)",
+                    expected: "the sgd optimizer and a momentum above 0 for Nesterov momentum")
+        try require(weightDecay >= 0, found: "weight decay is \(weightDecay)", expected: "at least 0")
+        try require(clipNorm.map { $0 > 0 } ?? true, found: "clip norm is \(clipNorm ?? 0)", expected: "a positive number")
+        try require(clipValue.map { $0 > 0 } ?? true, found: "clip value is \(clipValue ?? 0)", expected: "a positive number")
+        try require(stepSize > 0, found: "step size is \(stepSize)", expected: "at least 1")
+        try require(decayFactor > 0 && decayFactor < 1, found: "decay factor is \(decayFactor)", expected: "(0, 1)")
+        try require((0...DataOptions.largestCount).contains(warmupSteps), found: "warm-up steps is \(warmupSteps)", expected: "0...\(DataOptions.largestCount)")
+        try require(earlyStopping.map { $0 > 0 } ?? true, found: "early stopping patience is \(earlyStopping ?? 0)", expected: "at least 1")
+        try require(validationFraction > 0 && validationFraction < 1, found: "validation fraction is \(validationFraction)", expected: "(0, 1)")
+        try require(maxLength.map { $0 > 0 } ?? true, found: "maximum length is \(maxLength ?? 0)", expected: "at least 1")
         try require(bucketBatches.map { (1...DataOptions.largestCount).contains($0) } ?? true,
-                    "bucket batches is \(bucketBatches ?? 0); expected 1...\(DataOptions.largestCount)")
-        try require(schedulePatience >= 0, "schedule patience is \(schedulePatience); expected at least 0")
-        try require((0...1).contains(labelSmoothing), "label smoothing is \(labelSmoothing); expected [0, 1]")
+                    found: "bucket batches is \(bucketBatches ?? 0)", expected: "1...\(DataOptions.largestCount)")
+        try require(schedulePatience >= 0, found: "schedule patience is \(schedulePatience)", expected: "at least 0")
+        try require((0...1).contains(labelSmoothing), found: "label smoothing is \(labelSmoothing)", expected: "[0, 1]")
     }
 
     /// The optimizer these options describe.
@@ -108,5 +125,37 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case .rmsprop:
             return RMSprop(learningRate: learningRate, momentum: momentum, weightDecay: weightDecay)
         }
+    }
+}
+
+// MARK: - Former names
+
+extension TrainingOptions {
+    /// The former name of `earlyStopping`.
+    @available(*, deprecated, renamed: "earlyStopping")
+    public var earlyStoppingPatience: Int? {
+        get { earlyStopping }
+        set { earlyStopping = newValue }
+    }
+
+    /// The former name of `maxLength`.
+    @available(*, deprecated, renamed: "maxLength")
+    public var maximumLength: Int? {
+        get { maxLength }
+        set { maxLength = newValue }
+    }
+
+    /// The former name of `loss`.
+    @available(*, deprecated, renamed: "loss")
+    public var regressionLoss: RegressionLoss {
+        get { loss }
+        set { loss = newValue }
+    }
+
+    /// The former name of `truncatedBptt`.
+    @available(*, deprecated, renamed: "truncatedBptt")
+    public var truncatedBPTT: Bool {
+        get { truncatedBptt }
+        set { truncatedBptt = newValue }
     }
 }

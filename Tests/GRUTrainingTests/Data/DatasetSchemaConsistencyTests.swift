@@ -58,11 +58,11 @@ struct DatasetSchemaConsistencyTests {
         let (schema, model) = try forecast()
         var classify = model
         classify.task = .classify
-        expectRefused(schema, classify, "the task is forecast, but the model's is classify")
+        expectRefused(schema, classify, "data schema: task forecast; expected classify, the model's task")
         let (textSchema, _) = try languageModel()
         var textAsForecast = textSchema
         textAsForecast.task = .forecast
-        expectRefused(textAsForecast, model, "the model reads 2 features, but the schema has a vocabulary instead of feature names")
+        expectRefused(textAsForecast, model, "a vocabulary instead of feature names; expected 2 feature names, the features the model reads")
         var both = schema
         both.vocabulary = textSchema.vocabulary
         expectRefused(both, model, "expected either a vocabulary or feature names")
@@ -73,19 +73,19 @@ struct DatasetSchemaConsistencyTests {
         let (schema, model) = try forecast()
         var oneFeature = schema
         oneFeature.featureNames = ["a"]
-        expectRefused(oneFeature, model, "the model reads 2 features, but the schema has 1 feature names")
+        expectRefused(oneFeature, model, "1 feature names; expected 2 feature names")
         var wider = model
         wider.featureCount = 3
-        expectRefused(schema, wider, "the model reads 3 features, but the schema has 2 feature names")
+        expectRefused(schema, wider, "2 feature names; expected 3 feature names")
         var normalization = schema
         normalization.featureNormalization = FeatureNormalization(means: [0], standardDeviations: [1])
-        expectRefused(normalization, model, "feature normalization has 1 means for 2 features")
+        expectRefused(normalization, model, "feature normalization of 1 features; expected 2, one a feature name")
 
         let (textSchema, textModel) = try languageModel()
         var larger = textModel
         larger.vocabularySize = textModel.vocabularySize! + 1
         larger.outputSize = larger.vocabularySize!
-        expectRefused(textSchema, larger, "the model reads \(larger.vocabularySize!) token ids, but the schema has \(textModel.vocabularySize!) tokens")
+        expectRefused(textSchema, larger, "\(textModel.vocabularySize!) tokens; expected \(larger.vocabularySize!) tokens, the token ids the model reads")
     }
 
     @Test("forecast parts: targets, window, horizon, target normalization, output size")
@@ -93,19 +93,19 @@ struct DatasetSchemaConsistencyTests {
         let (schema, model) = try forecast()
         var noTargets = schema
         noTargets.targetNames = []
-        expectRefused(noTargets, model, "a forecast model needs its target names")
+        expectRefused(noTargets, model, "no target names; expected the target names of a forecast model")
         var noWindow = schema
         noWindow.window = 0
-        expectRefused(noWindow, model, "the window is 0; expected 1...1073741824")
+        expectRefused(noWindow, model, "window 0; expected 1...1073741824")
         var hugeHorizon = schema
         hugeHorizon.horizon = Int.max
-        expectRefused(hugeHorizon, model, "the horizon is \(Int.max); expected 1...1073741824")
+        expectRefused(hugeHorizon, model, "horizon \(Int.max); expected 1...1073741824")
         var targetNormalization = schema
         targetNormalization.targetNormalization = FeatureNormalization(means: [0, 0, 0], standardDeviations: [1, 1, 1])
-        expectRefused(targetNormalization, model, "target normalization has 3 means for 2 targets")
+        expectRefused(targetNormalization, model, "target normalization of 3 targets; expected 2, one a target name")
         var longer = schema
         longer.horizon = 3
-        expectRefused(longer, model, "the model writes 4 values a prediction, but the schema's horizon 3 and 2 targets make 6")
+        expectRefused(longer, model, "horizon 3 and 2 targets, which make 6 values a prediction; expected 4, the values the model writes")
     }
 
     @Test("classify and tag schemas need labels as many as the model's outputs")
@@ -115,9 +115,9 @@ struct DatasetSchemaConsistencyTests {
         classify.task = .classify
         let model = ModelConfiguration(
             task: .classify, vocabularySize: textSchema.vocabulary!.count, embeddingSize: 3, hiddenSize: 4, outputSize: 2)
-        expectRefused(classify, model, "a classify model needs its labels")
+        expectRefused(classify, model, "no labels; expected the labels of a classify model")
         classify.labels = LabelSet(names: ["yes", "no", "maybe"])
-        expectRefused(classify, model, "the model writes 2 values a prediction, but the schema's 3 labels make 3")
+        expectRefused(classify, model, "3 labels, which make 3 values a prediction; expected 2, the values the model writes")
         classify.labels = LabelSet(names: ["yes", "no"])
         try classify.validate(for: model)
     }

@@ -143,17 +143,17 @@ struct LabelTextLoaderTests {
         let directory = try DataDirectory()
         defer { directory.remove() }
         let url = try directory.write("a,x x x y y z\nb,x y w\n", to: "a.csv")
-        let limited = try DataLoader.load(url, options: DataOptions(maximumVocabularySize: 3))
+        let limited = try DataLoader.load(url, options: DataOptions(maxVocabulary: 3))
         #expect(limited.schema.vocabulary?.tokens == ["<pad>", "<unk>", "x"])
-        let frequent = try DataLoader.load(url, options: DataOptions(minimumTokenFrequency: 3))
+        let frequent = try DataLoader.load(url, options: DataOptions(minFrequency: 3))
         #expect(frequent.schema.vocabulary?.tokens == ["<pad>", "<unk>", "x", "y"])
         #expect(tokenIDs(frequent.examples[1]) == [2, 3, Vocabulary.unknownID])
 
         expectDataError(url.path, ["maximum vocabulary size 1 is too small", "expected at least 2"]) {
-            _ = try DataLoader.load(url, options: DataOptions(maximumVocabularySize: 1))
+            _ = try DataLoader.load(url, options: DataOptions(maxVocabulary: 1))
         }
         expectDataError(url.path, ["minimum token frequency 0 is not valid"]) {
-            _ = try DataLoader.load(url, options: DataOptions(minimumTokenFrequency: 0))
+            _ = try DataLoader.load(url, options: DataOptions(minFrequency: 0))
         }
     }
 

@@ -74,7 +74,7 @@ struct NpyDatasetLoaderTests {
         let url = try directory.write(Npy.encode(inputs), to: "inputs.npy")
         let labels = try directory.write(Npy.encodeIntegers([0, 1, 0]), to: "labels.npy")
         let lengths = try directory.write(Npy.encodeIntegers([1, 1, 1]), to: "steps.npy")
-        let options = DataOptions(normalizesFeatures: true, targetsPath: labels.path, lengthsPath: lengths.path)
+        let options = DataOptions(normalize: true, targetsPath: labels.path, lengthsPath: lengths.path)
         let dataset = try DataLoader.load(url, options: options)
         // Only the valid steps count: feature 1 is 0, 100, 200 there.
         let normalization = try #require(dataset.schema.featureNormalization)

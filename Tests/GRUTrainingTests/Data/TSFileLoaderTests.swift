@@ -60,7 +60,7 @@ struct TSFileLoaderTests {
     func normalization() throws {
         let directory = try DataDirectory()
         defer { directory.remove() }
-        let options = DataOptions(normalizesFeatures: true)
+        let options = DataOptions(normalize: true)
         let training = try DataLoader.load(try directory.write(header + "@data\n1,3:10,10:up\n", to: "train.ts"), options: options)
         let normalization = try #require(training.schema.featureNormalization)
         expectApproximatelyEqual(normalization.means, [2, 10], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)

@@ -13,7 +13,8 @@ import Testing
 ///
 /// Resuming follows `TrainingJob` (GRUKit): a fresh model from the seed, a trainer with the
 /// manifest's options (epochs raised to the new total when extending), then
-/// `Trainer.resume(from: directory.loadCheckpoint(configuration:))`.
+/// `Trainer.resume(from: directory.loadCheckpoint(configuration:))`; checkpoints are saved by a
+/// `CheckpointWriter` on the trainer's `.checkpoint` events.
 @Suite(.tags(.endToEnd))
 struct TrainerEndToEndTests {
     /// Two-dimensional series of 3 to 7 steps, labelled "up" when the first dimension's mean is
@@ -48,7 +49,7 @@ struct TrainerEndToEndTests {
             training = try DataLoader.load(trainingURL)
             validation = try DataLoader.load(validationURL, schema: training.schema)
             configuration = ModelConfiguration(
-                task: .classify, featureCount: 2, hiddenSize: 4, isBidirectional: true, outputSize: 2,
+                task: .classify, featureCount: 2, hiddenSize: 4, bidirectional: true, outputSize: 2,
                 inputDropout: 0.1, recurrentDropout: 0.2, outputDropout: 0.1)
             options = TrainingOptions()
             options.epochs = 4
@@ -58,18 +59,17 @@ struct TrainerEndToEndTests {
             options.seed = 7
         }
 
-        /// A trainer for a fresh model from the options' seed, checkpointing into `directory`.
-        func trainer(_ directory: ModelDirectory?, options: TrainingOptions? = nil) throws -> Trainer {
+        /// A trainer for a fresh model from the options' seed.
+        func trainer(options: TrainingOptions? = nil) throws -> Trainer {
             let options = options ?? self.options
             let model = try SequenceModel(configuration: configuration, seed: options.seed)
-            return try Trainer(model: model, options: options, training: training, validation: validation,
-                               directory: directory)
+            return try Trainer(model: model, options: options, training: training, validation: validation)
         }
 
         /// A trainer that continues the run checkpointed in `directory`, as `TrainingJob` builds
         /// it for `--resume`: a fresh model from the seed, then the checkpoint.
         func resumedTrainer(_ directory: ModelDirectory) throws -> Trainer {
-            let trainer = try self.trainer(directory)
+            let trainer = try self.trainer()
             try trainer.resume(from: directory.loadCheckpoint(configuration: configuration))
             return trainer
         }
@@ -84,9 +84,19 @@ struct TrainerEndToEndTests {
         }
     }
 
+    /// Runs `trainer`, a `CheckpointWriter` saving each epoch into `directory` before `report`
+    /// hears of it, as `TrainingJob.Prepared.run` does.
+    static func train(_ trainer: Trainer, savingInto directory: ModelDirectory, _ report: (Trainer.Event) -> Void = { _ in }) throws {
+        let writer = try CheckpointWriter(directory: directory)
+        try trainer.run { event in
+            if case .checkpoint(let checkpoint) = event { try writer.save(checkpoint, manifest: nil, title: "test") }
+            report(event)
+        }
+    }
+
     /// What a resumed run must reproduce: everything in the state but the timings.
     static func expectSameRun(
-        _ actual: ModelDirectory.Checkpoint, _ expected: ModelDirectory.Checkpoint,
+        _ actual: TrainingCheckpoint, _ expected: TrainingCheckpoint,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         #expect(actual.model.parameters == expected.model.parameters, "parameters", sourceLocation: sourceLocation)
@@ -106,7 +116,7 @@ struct TrainerEndToEndTests {
         let run = try Run(in: directory)
         var results: [(parameters: [Float], losses: [Double])] = []
         for _ in 0..<2 {
-            let trainer = try run.trainer(nil)
+            let trainer = try run.trainer()
             try trainer.run()
             results.append((trainer.model.parameters, trainer.state.history.map(\.trainingLoss)))
         }
@@ -115,7 +125,7 @@ struct TrainerEndToEndTests {
 
         var other = run.options
         other.seed = 8
-        let reseeded = try run.trainer(nil, options: other)
+        let reseeded = try run.trainer(options: other)
         try reseeded.run()
         #expect(reseeded.model.parameters != results[0].parameters)
     }
@@ -133,18 +143,18 @@ struct TrainerEndToEndTests {
         run.options.schedule = .step
         run.options.stepSize = 1
         run.options.decayFactor = 0.5
-        run.options.earlyStoppingPatience = 10
+        run.options.earlyStopping = 10
         let straight = try run.modelDirectory("straight", in: data)
         let resumed = try run.modelDirectory("resumed", in: data)
 
-        try run.trainer(straight).run()
+        try Self.train(run.trainer(), savingInto: straight)
 
         var twoEpochs = run.options
         twoEpochs.epochs = 2
-        try run.trainer(resumed, options: twoEpochs).run()
+        try Self.train(run.trainer(options: twoEpochs), savingInto: resumed)
         let continued = try run.resumedTrainer(resumed)
         #expect(continued.state.epochsCompleted == 2)
-        try continued.run()
+        try Self.train(continued, savingInto: resumed)
 
         Self.expectSameRun(try resumed.loadCheckpoint(configuration: run.configuration),
                            try straight.loadCheckpoint(configuration: run.configuration))
@@ -163,9 +173,9 @@ struct TrainerEndToEndTests {
         let straight = try run.modelDirectory("straight", in: data)
         let interrupted = try run.modelDirectory("interrupted", in: data)
 
-        let trainer = try run.trainer(straight)
+        let trainer = try run.trainer()
         var copyError: (any Error)?
-        try trainer.run { event in
+        try Self.train(trainer, savingInto: straight) { event in
             guard case .epoch(let record) = event, record.epoch == 2 else { return }
             do {
                 try FileManager.default.copyItem(
@@ -180,7 +190,7 @@ struct TrainerEndToEndTests {
         let continued = try run.resumedTrainer(interrupted)
         #expect(continued.state.epochsCompleted == 2)
         #expect(continued.state.stepsCompleted == 8)
-        try continued.run()
+        try Self.train(continued, savingInto: interrupted)
         #expect(continued.model.parameters == trainer.model.parameters)
         Self.expectSameRun(try interrupted.loadCheckpoint(configuration: run.configuration),
                            try straight.loadCheckpoint(configuration: run.configuration))
@@ -195,17 +205,17 @@ struct TrainerEndToEndTests {
         defer { data.remove() }
         var run = try Run(in: data, invertedValidation: true)
         run.options.epochs = 30
-        run.options.earlyStoppingPatience = 2
+        run.options.earlyStopping = 2
         run.options.learningRate = 0.1
         let directory = try run.modelDirectory("model", in: data)
-        let trainer = try run.trainer(directory)
+        let trainer = try run.trainer()
         var parametersByEpoch: [Int: [Float]] = [:]
         var stopped: String?
-        try trainer.run { event in
+        try Self.train(trainer, savingInto: directory) { event in
             switch event {
             case .epoch(let record): parametersByEpoch[record.epoch] = trainer.model.parameters
             case .stopped(let reason): stopped = reason
-            case .batch: break
+            case .batch, .checkpoint: break
             }
         }
 
@@ -238,8 +248,8 @@ struct TrainerEndToEndTests {
         defer { data.remove() }
         let run = try Run(in: data)
         let directory = try run.modelDirectory("model", in: data)
-        let trainer = try run.trainer(directory)
-        try trainer.run()
+        let trainer = try run.trainer()
+        try Self.train(trainer, savingInto: directory)
 
         let (loaded, manifest) = try directory.loadModel()
         #expect(manifest.model == run.configuration)
@@ -265,7 +275,7 @@ struct TrainerEndToEndTests {
         defer { data.remove() }
         let run = try Run(in: data)
         let directory = try run.modelDirectory("model", in: data)
-        let trainer = try run.trainer(directory)
+        let trainer = try run.trainer()
         var state = trainer.state
         state.bestLoss = .infinity
         state.history = [EpochRecord(epoch: 1, trainingLoss: .infinity, validation: nil, learningRate: 0.1,
@@ -304,11 +314,13 @@ struct TrainerEndToEndTests {
             model: configuration, training: options, dataOptions: DataOptions(task: .forecast), data: training.schema))
         let trainer = try Trainer(
             model: try SequenceModel(configuration: configuration, seed: 1), options: options, training: training,
-            validation: nil, directory: directory)
+            validation: nil)
         do {
-            try trainer.run()
+            try Self.train(trainer, savingInto: directory)
             Issue.record("training at a learning rate of 1e4 finished without an error")
-        } catch let error as GRUInputError {
+        } catch let error as TrainingDivergedError {
+            #expect(error.epoch == 1)
+            #expect(error.step >= 1)
             let message = error.description
             #expect(message.contains("the training loss became"), "message: \(message)")
             #expect(message.contains("at epoch 1, batch"), "message: \(message)")
@@ -318,4 +330,38 @@ struct TrainerEndToEndTests {
         #expect(trainer.state.epochsCompleted == 0)
         #expect(!directory.hasCheckpoint)
     }
+}
+
+/// model.json files written before settings were renamed still load.
+@Test func aManifestWithFormerKeysLoads() throws {
+    let data = try DataDirectory()
+    defer { data.remove() }
+    let directory = ModelDirectory(data.url.appendingPathComponent("model"))
+    var options = TrainingOptions()
+    options.earlyStopping = 2
+    options.maxLength = 9
+    options.loss = .mae
+    options.truncatedBptt = true
+    var dataOptions = DataOptions(task: .forecast)
+    dataOptions.maxVocabulary = 7
+    dataOptions.minFrequency = 2
+    dataOptions.normalize = true
+    let model = ModelConfiguration(
+        task: .forecast, featureCount: 1, hiddenSize: 4, layers: 2, bidirectional: true, outputSize: 1, layerDropout: 0.25)
+    let schema = DatasetSchema(task: .forecast, featureNames: ["v"], targetNames: ["v"], window: 3, horizon: 1)
+    let manifest = ModelDirectory.Manifest(model: model, training: options, dataOptions: dataOptions, data: schema)
+    try directory.saveManifest(manifest)
+    let url = directory.url.appendingPathComponent("model.json")
+    var text = try String(contentsOf: url, encoding: .utf8)
+    for (current, former) in [
+        ("layers", "layerCount"), ("bidirectional", "isBidirectional"), ("layerDropout", "betweenLayerDropout"),
+        ("earlyStopping", "earlyStoppingPatience"), ("maxLength", "maximumLength"), ("loss", "regressionLoss"),
+        ("truncatedBptt", "truncatedBPTT"), ("maxVocabulary", "maximumVocabularySize"),
+        ("minFrequency", "minimumTokenFrequency"), ("normalize", "normalizesFeatures"),
+    ] {
+        #expect(text.contains("\"\(current)\" :"), "\(current)")
+        text = text.replacingOccurrences(of: "\"\(current)\" :", with: "\"\(former)\" :")
+    }
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    #expect(try directory.loadManifest() == manifest)
 }

@@ -55,7 +55,7 @@ struct TrainingStepReferenceTests {
         let batches = try fixture.batches()
         let objective = TaskObjective(
             task: configuration.task, crossEntropy: CrossEntropyLoss(labelSmoothing: options.labelSmoothing),
-            regressionLoss: options.regressionLoss)
+            regressionLoss: options.loss)
         var optimizer = options.makeOptimizer()
         let expectedLosses = try fixture.file.require("losses").scalars
         let expectedNorms = try fixture.file.require("gradient_norms").scalars
@@ -141,7 +141,7 @@ struct TrainingStepFixture {
         return ModelConfiguration(
             task: task, vocabularySize: int("vocabulary_size"), embeddingSize: int("embedding_size"),
             featureCount: int("feature_count"), hiddenSize: try #require(int("hidden_size")),
-            layerCount: try #require(int("layer_count")), isBidirectional: model["bidirectional"] as? Bool ?? false,
+            layers: try #require(int("layer_count")), bidirectional: model["bidirectional"] as? Bool ?? false,
             variant: variant, outputSize: try #require(int("output_size")))
     }
 
@@ -158,7 +158,7 @@ struct TrainingStepFixture {
         options.clipNorm = float(training, "clip_norm")
         options.labelSmoothing = float(training, "label_smoothing") ?? 0
         #expect(training["regression_loss"] as? String == "mse")
-        options.regressionLoss = .mse
+        options.loss = .mse
         try options.validate()
         return options
     }

@@ -1,4 +1,8 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
+import GRUTraining
 
 /// A `gru generate` run: text sampled from a language model one token at a time.
 ///
@@ -101,12 +105,14 @@ public struct GenerationJob {
     func validate() throws {
         // The text is printed whole at the end, so a length without end would only fill memory.
         guard (0...Self.longestGeneration).contains(length) else {
-            throw GRUInputError("generation length is \(length); expected 0...\(Self.longestGeneration) tokens")
+            throw GRUInputError(.setting("--length"), found: "generation length is \(length)", expected: "0...\(Self.longestGeneration) tokens")
         }
         guard temperature >= 0, temperature.isFinite else {
-            throw GRUInputError("temperature is \(temperature); expected a finite value of 0 or more (0 takes the most likely token)")
+            throw GRUInputError(
+                .setting("--temperature"), found: "temperature is \(temperature)",
+                expected: "a finite value of 0 or more (0 takes the most likely token)")
         }
-        if let topK, topK < 1 { throw GRUInputError("top-k is \(topK); expected at least 1") }
+        if let topK, topK < 1 { throw GRUInputError(.setting("--top-k"), found: "top-k is \(topK)", expected: "at least 1") }
     }
 
     /// One sequence of the given token ids, with placeholder targets the model does not read.

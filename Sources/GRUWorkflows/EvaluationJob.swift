@@ -1,4 +1,6 @@
 import Foundation
+import GRUFormats
+import GRUTraining
 
 /// A `gru evaluate` run: a trained model's metrics on a data file read as its training data was.
 ///
@@ -101,7 +103,7 @@ public struct EvaluationJob {
     /// The loss evaluation reports: the task's plain objective (class weights and label smoothing
     /// shape training only) with the forecast loss the model was trained with.
     public static func objective(for manifest: ModelDirectory.Manifest) -> TaskObjective {
-        TaskObjective(task: manifest.model.task, regressionLoss: manifest.training.regressionLoss)
+        TaskObjective(task: manifest.model.task, regressionLoss: manifest.training.loss)
     }
 }
 
@@ -135,8 +137,8 @@ extension ModelDirectory {
         guard dataset.count > 0 else {
             throw FormatError(url.relativePath, "holds no sequences; expected at least one")
         }
-        if let maximumLength = manifest.training.maximumLength {
-            dataset = dataset.truncated(toMaximumLength: maximumLength)
+        if let maxLength = manifest.training.maxLength {
+            dataset = dataset.truncated(toMaximumLength: maxLength)
         }
         return dataset
     }

@@ -1,20 +1,33 @@
 /// One measured case, in the JSON schema that Benchmarks/compare.py merges with the competing
 /// frameworks' records.
 public struct BenchmarkRecord: Codable, Sendable {
+    /// The framework measured: "GRUKit", "PyTorch", ...
     public var framework: String
+    /// The framework's version.
     public var version: String
+    /// The case's name, such as "S2" or "stream-H128".
     public var `case`: String
+    /// "forward", "train" or "stream".
     public var mode: String
+    /// The batch size B.
     public var batch: Int
+    /// The sequence length T (steps per timed call for streaming).
     public var steps: Int
+    /// The input size I.
     public var inputSize: Int
+    /// The hidden size H.
     public var hiddenSize: Int
     /// Median time of one call in milliseconds (per step for streaming).
     public var medianMs: Double
+    /// The fastest call in milliseconds (per step for streaming).
     public var minMs: Double
+    /// The number of timed calls.
     public var repeats: Int
+    /// The threads the framework ran on.
     public var threads: Int
+    /// Billions of floating-point operations a second at the median time.
     public var gflops: Double
+    /// Sequence steps (B x T) a second at the median time.
     public var sequenceStepsPerS: Double
     /// The extra peak resident memory of one training step, in MB; nil when not measured.
     public var peakMemoryMb: Double?

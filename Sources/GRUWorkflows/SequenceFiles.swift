@@ -1,4 +1,7 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
 
 /// Reading the arrays that drive a GRU from .npy files, with errors that name the file.
 public enum SequenceFiles {
@@ -9,11 +12,13 @@ public enum SequenceFiles {
         let array = try Npy.read(contentsOf: url)
         guard array.shape.count == rank else {
             throw GRUInputError(
-                "\(url.lastPathComponent): the \(role) array has shape \(array.shape); expected \(rank) dimensions")
+                .tensor("the \(role) array"), found: "shape \(array.shape)", expected: "\(rank) dimensions"
+            ).located(in: url.lastPathComponent)
         }
         let tensor = array.floatTensor()
         guard tensor.isFinite else {
-            throw GRUInputError("\(url.lastPathComponent): the \(role) array contains NaN or infinite values")
+            throw GRUInputError(.tensor("the \(role) array"), found: "NaN or infinite values", expected: "finite values")
+                .located(in: url.lastPathComponent)
         }
         return tensor
     }
@@ -22,8 +27,8 @@ public enum SequenceFiles {
     public static func readLengths(_ url: URL) throws -> [Int] {
         let array = try Npy.read(contentsOf: url)
         guard array.shape.count == 1 else {
-            throw GRUInputError(
-                "\(url.lastPathComponent): lengths have shape \(array.shape); expected one dimension (B)")
+            throw GRUInputError(.tensor("lengths"), found: "shape \(array.shape)", expected: "one dimension (B)")
+                .located(in: url.lastPathComponent)
         }
         return try array.integers()
     }

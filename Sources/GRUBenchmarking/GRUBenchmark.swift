@@ -1,4 +1,6 @@
 import Foundation
+import GRUNetworks
+import GRUTensor
 
 /// Times GRUKit on the standard benchmark cases: median of repeated calls after warm-up.
 public enum GRUBenchmark {
@@ -104,7 +106,8 @@ private final class Workload {
 
     init(_ benchmarkCase: BenchmarkCase) throws {
         guard benchmarkCase.mode != .stream || benchmarkCase.batch == 1 else {
-            throw GRUInputError("streaming cases step one sequence; \(benchmarkCase.name) has B = \(benchmarkCase.batch)")
+            throw GRUInputError(
+                .setting(benchmarkCase.name), found: "B = \(benchmarkCase.batch)", expected: "B = 1: streaming cases step one sequence")
         }
         self.benchmarkCase = benchmarkCase
         let configuration = GRUConfiguration(

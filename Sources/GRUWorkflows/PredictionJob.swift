@@ -1,4 +1,8 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
+import GRUTraining
 
 /// A `gru predict` run: a trained model's prediction for every sequence of a data file, as a
 /// CSV table with one row per sequence in the file's order.
@@ -83,7 +87,9 @@ public struct PredictionJob {
             // written as if they were predictions.
             guard output.isFinite else {
                 let first = batch.exampleIndices.first.map { dataset.examples[$0].source } ?? dataFile.path
-                throw GRUInputError("the model's outputs are NaN or infinite for the batch starting at \(first); its weights in \(directory.url.path) may have overflowed")
+                throw GRUInputError(
+                    .file(first), found: "the model's outputs are NaN or infinite for the batch starting here",
+                    expected: "finite outputs (the weights in \(directory.url.path) may have overflowed)")
             }
             let fields = try Self.fields(of: output, batch: batch, schema: schema)
             for (column, index) in batch.exampleIndices.enumerated() {
@@ -135,7 +141,7 @@ public struct PredictionJob {
             return (0..<batchSize).map { column in values[(column * width)..<((column + 1) * width)].map { String($0) } }
         case .languageModel:
             guard case .stepClasses(let targets) = batch.targets else {
-                throw GRUInputError("language-model data must have a next token at every step")
+                throw GRUInputError(.setting("language-model data"), found: "a step without a next token", expected: "a next token at every step")
             }
             return (0..<batchSize).map { column in
                 let length = batch.lengths[column]

@@ -1,4 +1,6 @@
 import Foundation
+import GRUFormats
+import GRUNetworks
 
 /// Saving and loading a GRU as a safetensors file with PyTorch `nn.GRU` state_dict names.
 ///
@@ -21,21 +23,21 @@ extension GRU {
         var fileVariant: GRUVariant?
         if let recorded = file.metadata[variantMetadataKey] {
             guard let parsed = GRUVariant(rawValue: recorded) else {
-                throw GRUInputError(
-                    "\(name): metadata 'variant' is '\(recorded)'; expected reset-after or reset-before")
+                throw GRUInputError(.file(name), found: "metadata 'variant' is '\(recorded)'", expected: "reset-after or reset-before")
             }
             fileVariant = parsed
         }
         if let variant, let fileVariant, variant != fileVariant {
             throw GRUInputError(
-                "\(name): the file's metadata says variant \(fileVariant.rawValue), but \(variant.rawValue) was requested")
+                .file(name), found: "the file's metadata says variant \(fileVariant.rawValue)",
+                expected: "\(variant.rawValue), the variant requested")
         }
         let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
         do {
             return GRU(parameters: try PyTorchGRUNames.parameters(
                 from: tensors, variant: variant ?? fileVariant ?? .resetAfter))
         } catch let error as GRUInputError {
-            throw GRUInputError("\(name): \(error.description)")
+            throw error.located(in: name)
         }
     }
 

@@ -1,0 +1,27 @@
+import ArgumentParser
+import GRUKit
+
+extension SequenceTask: ExpressibleByArgument {}
+extension DataFormat: ExpressibleByArgument {}
+
+/// The `gru train` flags of how the data is read and split, named as the fields of
+/// `DataSettings`.
+struct DataFlags: SettingsFlags {
+    typealias Settings = DataSettings
+
+    @Option(help: "The task: classify, tag, forecast or language-model. Default: from the data format.")
+    var task: SequenceTask?
+    @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
+    @Option(help: "Forecast: input steps per window (default 24).") var window: Int?
+    @Option(help: "Forecast: steps predicted per window (default 1).") var horizon: Int?
+    @Option(help: "Language model: steps per training sequence (default 100).") var sequenceLength: Int?
+    @Option(help: "Largest vocabulary, <pad> and <unk> included.") var maxVocabulary: Int?
+    @Option(help: "Tokens rarer than this become <unk> (default 1).") var minFrequency: Int?
+    @Flag(inversion: .prefixedNo, help: "Standardize .ts and .npy features with training statistics (default on).")
+    var normalize: Bool?
+    @Option(help: "Forecast: the columns to predict, comma-separated (default every input column).")
+    var targetColumns: NameList?
+    @Option(help: "Validation fraction when no --validation file is given (default 0.1).") var validationFraction:
+        Double?
+    @Option(help: "Cut sequences to at most this many steps.") var maxLength: Int?
+}
