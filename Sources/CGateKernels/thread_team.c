@@ -177,3 +177,13 @@ void gru_team_barrier(void) {
         }
     }
 }
+
+static _Atomic intptr_t forced_scopes = 0;
+
+void gru_team_enter_forced_scope(void) { atomic_fetch_add_explicit(&forced_scopes, 1, memory_order_relaxed); }
+
+void gru_team_leave_forced_scope(void) { atomic_fetch_sub_explicit(&forced_scopes, 1, memory_order_relaxed); }
+
+// Relaxed: a scope's own task entered it before it looks, so it sees its own count; another
+// task's scope never concerns this caller.
+bool gru_team_has_forced_scopes(void) { return atomic_load_explicit(&forced_scopes, memory_order_relaxed) != 0; }

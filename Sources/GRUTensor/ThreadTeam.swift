@@ -14,9 +14,13 @@ public enum ThreadTeam {
     /// caller, else `Matmul.threadCount`. The same on every part of a run.
     public static var defaultParts: Int { forcedParts ?? Matmul.threadCount }
 
+    /// The count `withParts` forces on the caller, nil outside it; looked up only while some
+    /// scope is open somewhere in the process.
+    private static var forcedParts: Int? { gru_team_has_forced_scopes() ? forcedPartsInTask : nil }
+
     /// The count `withParts` forces, nil outside it. Task-local, so that a scope forced in one
     /// task (one test, say) leaves the tasks and threads running beside it alone.
-    @TaskLocal private static var forcedParts: Int?
+    @TaskLocal private static var forcedPartsInTask: Int?
 
     /// Runs `body` with `defaultParts` (and so every split GRUKit makes: products, steps,
     /// directions) set to `parts`, in 1...`ThreadCountSetting.maximum`, which may exceed the
@@ -29,7 +33,9 @@ public enum ThreadTeam {
     public static func withParts<Result>(_ parts: Int, _ body: () throws -> Result) rethrows -> Result {
         precondition((1...ThreadCountSetting.maximum).contains(parts),
                      "ThreadTeam.withParts(\(parts)): expected 1 to \(ThreadCountSetting.maximum) parts")
-        return try $forcedParts.withValue(parts, operation: body)
+        gru_team_enter_forced_scope()
+        defer { gru_team_leave_forced_scope() }
+        return try $forcedPartsInTask.withValue(parts, operation: body)
     }
 
     /// Runs `body(part, parts)` for every part in 0..<parts, part 0 on the calling thread, and
@@ -38,7 +44,8 @@ public enum ThreadTeam {
     /// `withParts`).
     @discardableResult
     public static func run(parts requestedParts: Int, _ body: (_ part: Int, _ parts: Int) -> Void) -> Int {
-        let forced = forcedParts
+        // A run of one part goes on the caller, who sees its own forced count: no look-up.
+        let forced = requestedParts > 1 ? forcedParts : nil
         return withoutActuallyEscaping(body) { body in
             let task = TeamTask(body: body, forcedParts: forced)
             return withExtendedLifetime(task) {
@@ -81,7 +88,7 @@ public enum ThreadTeam {
         @inline(__always)
         func run(part: Int, parts: Int) {
             if part != 0, let forcedParts {
-                ThreadTeam.$forcedParts.withValue(forcedParts) { body(part, parts) }
+                ThreadTeam.$forcedPartsInTask.withValue(forcedParts) { body(part, parts) }
             } else {
                 body(part, parts)
             }

@@ -28,6 +28,14 @@ typedef void (*gru_team_task)(void *context, intptr_t part, intptr_t parts);
 // only if the system refused to start a thread.
 intptr_t gru_team_run(intptr_t parts, bool waits_for_team, gru_team_task task, void *context);
 
+// Counts the scopes of forced part counts (Swift's ThreadTeam.withParts) open in the
+// process: while none is, callers skip the task-local look-up for one, which every run and
+// every read of the default part count would otherwise make (a streaming step at H = 128
+// runs the team once a step, in about 2 us).
+void gru_team_enter_forced_scope(void);
+void gru_team_leave_forced_scope(void);
+bool gru_team_has_forced_scopes(void);
+
 // Waits until every part of the current run has reached this barrier; every part must call
 // it the same number of times. A no-op in a run of one part.
 void gru_team_barrier(void);
