@@ -8,6 +8,8 @@
 #ifndef GRUKIT_ACTIVATIONS_H
 #define GRUKIT_ACTIVATIONS_H
 
+#include "kernel_attributes.h"
+
 #include <math.h>
 
 #include <stdint.h>
@@ -23,16 +25,16 @@ typedef int32_t int_vector16 __attribute__((ext_vector_type(16)));
 // The same vector loaded from or stored to any float address.
 typedef float unaligned_vector16 __attribute__((ext_vector_type(16), aligned(4)));
 
-static inline __attribute__((always_inline)) vector16 load16(const float *p) {
+ALWAYS_INLINE vector16 load16(const float *p) {
     return *(const unaligned_vector16 *)p;
 }
 
-static inline __attribute__((always_inline)) void store16(float *p, vector16 v) {
+ALWAYS_INLINE void store16(float *p, vector16 v) {
     *(unaligned_vector16 *)p = v;
 }
 
 // The first `count` (<= 16) floats at p, zeros after them: no read past the end of a row.
-static inline __attribute__((always_inline)) vector16 load_partial16(const float *p, intptr_t count) {
+ALWAYS_INLINE vector16 load_partial16(const float *p, intptr_t count) {
     if (count >= 16) return load16(p);
     float lanes[16] = {0};
     memcpy(lanes, p, (size_t)count * sizeof(float));
@@ -40,7 +42,7 @@ static inline __attribute__((always_inline)) vector16 load_partial16(const float
 }
 
 // Stores the first `count` (<= 16) lanes of v at p.
-static inline __attribute__((always_inline)) void store_partial16(float *p, vector16 v, intptr_t count) {
+ALWAYS_INLINE void store_partial16(float *p, vector16 v, intptr_t count) {
     if (count >= 16) {
         store16(p, v);
         return;
@@ -84,7 +86,7 @@ static inline float fast_tanh(float x) {
 
 // MARK: - Vectors
 
-static inline __attribute__((always_inline)) vector16 exp16(vector16 x) {
+ALWAYS_INLINE vector16 exp16(vector16 x) {
     x = __builtin_elementwise_max(__builtin_elementwise_min(x, (vector16)GRU_EXP_CLAMP_HIGH), (vector16)GRU_EXP_CLAMP_LOW);
     const vector16 n = __builtin_elementwise_floor(GRU_EXP_ROUNDED_EXPONENT(x));
     const vector16 r = GRU_EXP_REDUCED(x, n);
@@ -92,12 +94,12 @@ static inline __attribute__((always_inline)) vector16 exp16(vector16 x) {
     return GRU_EXP_POLYNOMIAL(r) * (vector16)bits;
 }
 
-static inline __attribute__((always_inline)) vector16 sigmoid16(vector16 x) {
+ALWAYS_INLINE vector16 sigmoid16(vector16 x) {
     return 1.0f / (1.0f + exp16(-x));
 }
 
 // The sign is put back from x's sign bit.
-static inline __attribute__((always_inline)) vector16 tanh16(vector16 x) {
+ALWAYS_INLINE vector16 tanh16(vector16 x) {
     vector16 t = exp16(-2.0f * __builtin_elementwise_abs(x));
     vector16 y = (1.0f - t) / (1.0f + t);
     int_vector16 sign = (int_vector16)x & (int_vector16)(int32_t)0x80000000;

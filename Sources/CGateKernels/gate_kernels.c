@@ -1,21 +1,13 @@
 // Vectorized GRU backward gate kernels, 16 units at a time in vector types (the compiler left
-// the plain loops scalar: their gradients overwrite the gates they are computed from). On
-// x86-64 Linux each kernel is compiled for AVX-512 (which implies FMA), AVX2 and baseline, and
-// the loader picks the best by CPU features (target_clones).
+// the plain loops scalar: their gradients overwrite the gates they are computed from), each
+// compiled for several instruction sets (MULTIVERSION, kernel_attributes.h).
 #include "gate_kernels.h"
 
 #include "activations.h"
+#include "kernel_attributes.h"
 
 #include <math.h>
 #include <string.h>
-
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
-
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 // Units first..<first+width of a row past its length: the state gradient passes straight
 // through, no gate gradient.

@@ -5,21 +5,38 @@
 #include "recurrent_kernels.h"
 
 #include "activations.h"
+#include "kernel_attributes.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
-
-#define FORWARD_PANEL 16
+// The panel sizes are recurrent_kernels.h's, which the Swift side reads too. The kernels hold
+// one gate of a forward panel in one vector16, and a backward panel in two.
+#define FORWARD_PANEL GRU_FORWARD_PANEL_UNITS
 #define FORWARD_ROW (3 * FORWARD_PANEL)
-#define BACKWARD_PANEL 32
+#define BACKWARD_PANEL GRU_BACKWARD_PANEL_UNITS
+_Static_assert(FORWARD_PANEL == 16, "a forward panel's gate is one vector16");
+_Static_assert(BACKWARD_PANEL == 32, "a backward panel is two vector16s");
+
+// The most rows of a block (see above).
 #define BLOCK_ROWS 8
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+// Runs BLOCK(n) with n = min(remaining, BLOCK_ROWS), a constant in each case, so that every
+// block size gets its own copy of the inlined block kernel, row loops unrolled and sums in
+// registers. `remaining` is at least 1.
+#define DISPATCH_ROWS(remaining, BLOCK) \
+    switch ((remaining) < BLOCK_ROWS ? (remaining) : BLOCK_ROWS) { \
+        case 1: BLOCK(1); break; \
+        case 2: BLOCK(2); break; \
+        case 3: BLOCK(3); break; \
+        case 4: BLOCK(4); break; \
+        case 5: BLOCK(5); break; \
+        case 6: BLOCK(6); break; \
+        case 7: BLOCK(7); break; \
+        case 8: BLOCK(8); break; \
+    }
+_Static_assert(BLOCK_ROWS == 8, "DISPATCH_ROWS has one case for each block size");
+
 // Weights up to this size are taken to stay in a core's L2 (2 MB on the Intel Xeons measured,
 // 1 MB on AMD's Zen 4) between steps, beside the rows' states and projections.
 #define L2_RESIDENT_BYTES (1 << 20)
@@ -101,62 +118,65 @@ void gru_pack_forward_bias(intptr_t hidden, const float *bias, float *packed_bia
     }
 }
 
-// The 48 sums of `rows` rows (a constant after inlining) of x (row stride x_stride, k_count
-// long) against one forward-style panel, started at `initial` (48 floats, or zeros when NULL).
+// The sums of `rows` rows (a constant after inlining) of x (row stride x_stride, k_count
+// long) against `count` of one forward-style panel's three gate vectors from `first_gate` on
+// (constants too): sums[r][v] for gate first_gate + v, started at that gate's 16 floats of
+// `initial` (a panel's 48, or zeros when NULL). Reset-after takes all three gates at once;
+// reset-before r and z from h first, then n from r * h, from the same packing (the r, z and n
+// of a k lie in three separate cache lines, so neither pass loads the other's weights).
+//
 // All sums stay in registers while k runs; with few rows the sums of k modulo 2 or 4 run in
 // separate registers (chains), so that enough independent FMAs and weight loads are in
-// flight.
-//
-// With `prefetches_ahead` (blocks of 1 or 2 rows), each k prefetches the weights 8 k ahead
-// (see few_rows_prefetch). With `upcoming` (not NULL; blocks of 4 rows or more), each k
-// also prefetches `upcoming_lines` cache lines from upcoming + k * upcoming_lines * 16 into
-// L2: the next panel, fetched while this one computes (see gru_reset_after_packed_step).
+// flight. With `prefetches_ahead` (blocks of 1 or 2 rows), each k prefetches its gates'
+// weights 8 k ahead (see few_rows_prefetch). With `upcoming` (not NULL; blocks of 4 rows or
+// more), each k also prefetches `upcoming_lines` cache lines from
+// upcoming + k * upcoming_lines * 16 into L2: the next panel, fetched while this one computes
+// (see gru_reset_after_packed_step).
 ALWAYS_INLINE void panel_sums(
-    const int rows, intptr_t k_count, const float *panel, const float *initial, const float *x,
-    intptr_t x_stride, bool prefetches_ahead, const float *upcoming, intptr_t upcoming_lines,
-    vector16 sums[][3]) {
+    const int rows, const int first_gate, const int count, intptr_t k_count, const float *panel,
+    const float *initial, const float *x, intptr_t x_stride, bool prefetches_ahead, const float *upcoming,
+    intptr_t upcoming_lines, vector16 sums[][3]) {
     const int chains = rows == 1 ? 4 : (rows <= 3 ? 2 : 1);
     vector16 acc[4][BLOCK_ROWS][3];
     for (int c = 0; c < chains; c++) {
         for (int r = 0; r < rows; r++) {
-            for (int v = 0; v < 3; v++) acc[c][r][v] = (c == 0 && initial) ? load16(initial + 16 * v) : 0.0f;
+            for (int v = 0; v < count; v++) {
+                acc[c][r][v] = (c == 0 && initial) ? load16(initial + 16 * (first_gate + v)) : 0.0f;
+            }
         }
     }
+    panel += 16 * first_gate;
     intptr_t k = 0;
     for (; k + chains <= k_count; k += chains) {
         for (int c = 0; c < chains; c++) {
             const float *w = panel + (k + c) * FORWARD_ROW;
             if (rows <= 2 && prefetches_ahead) {
-                __builtin_prefetch(w + 8 * FORWARD_ROW);
-                __builtin_prefetch(w + 8 * FORWARD_ROW + 16);
-                __builtin_prefetch(w + 8 * FORWARD_ROW + 32);
+                for (int v = 0; v < count; v++) __builtin_prefetch(w + 8 * FORWARD_ROW + 16 * v);
             }
             if (rows >= 4 && upcoming) {
                 for (intptr_t line = 0; line < upcoming_lines; line++) {
                     __builtin_prefetch(upcoming + (k * upcoming_lines + line) * 16, 0, 2);
                 }
             }
-            const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
+            vector16 weights[3];
+            for (int v = 0; v < count; v++) weights[v] = load16(w + 16 * v);
             for (int r = 0; r < rows; r++) {
                 const float value = x[r * x_stride + k + c];
-                acc[c][r][0] += value * w0;
-                acc[c][r][1] += value * w1;
-                acc[c][r][2] += value * w2;
+                for (int v = 0; v < count; v++) acc[c][r][v] += value * weights[v];
             }
         }
     }
     for (; k < k_count; k++) {
         const float *w = panel + k * FORWARD_ROW;
-        const vector16 w0 = load16(w), w1 = load16(w + 16), w2 = load16(w + 32);
+        vector16 weights[3];
+        for (int v = 0; v < count; v++) weights[v] = load16(w + 16 * v);
         for (int r = 0; r < rows; r++) {
             const float value = x[r * x_stride + k];
-            acc[0][r][0] += value * w0;
-            acc[0][r][1] += value * w1;
-            acc[0][r][2] += value * w2;
+            for (int v = 0; v < count; v++) acc[0][r][v] += value * weights[v];
         }
     }
     for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < 3; v++) {
+        for (int v = 0; v < count; v++) {
             sums[r][v] = acc[0][r][v];
             for (int c = 1; c < chains; c++) sums[r][v] += acc[c][r][v];
         }
@@ -192,7 +212,7 @@ ALWAYS_INLINE void forward_block(
         for (int gate = 0; gate < 3; gate++) __builtin_prefetch(gx + r * 3 * hidden + gate * hidden + unit);
     }
     vector16 sums[BLOCK_ROWS][3];
-    panel_sums(rows, hidden, panel, panel_bias, hx, hidden, prefetches_ahead, upcoming, upcoming_lines, sums);
+    panel_sums(rows, 0, 3, hidden, panel, panel_bias, hx, hidden, prefetches_ahead, upcoming, upcoming_lines, sums);
     for (int r = 0; r < rows; r++) {
         const vector16 ghr = sums[r][0], ghz = sums[r][1], ghn = sums[r][2];
         const float *gxr = gx + r * 3 * hidden + unit;
@@ -255,7 +275,6 @@ void gru_reset_after_packed_step(
         const float *panel_input_bias = packed_input_bias ? packed_input_bias + p * FORWARD_ROW : 0;
         const float *next_panel = packed_weights + (p + 1 < end_panel ? p + 1 : first_panel) * hidden * FORWARD_ROW;
         for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) {
-            const intptr_t rows = batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS;
             const intptr_t block = b / BLOCK_ROWS;
             const float *upcoming = prefetches && block * upcoming_lines < 3 ? next_panel + block * hidden * upcoming_lines * 16 : 0;
             const float *gx = input_projection + b * 3 * hidden;
@@ -265,16 +284,11 @@ void gru_reset_after_packed_step(
             float *out = output ? output + b * output_stride : 0;
             float *g = gates ? gates + b * 3 * hidden : 0;
             float *aux = gates ? candidate_hidden_term + b * hidden : 0;
-#define FORWARD_CASE(n) \
-    case n: \
-        forward_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, panel_input_bias, gx, hx, hp, h, \
-                      out, output_stride, g, aux, prefetches_ahead, upcoming, upcoming_lines); \
-        break;
-            switch (rows) {
-                FORWARD_CASE(1) FORWARD_CASE(2) FORWARD_CASE(3) FORWARD_CASE(4)
-                FORWARD_CASE(5) FORWARD_CASE(6) FORWARD_CASE(7) FORWARD_CASE(8)
-            }
-#undef FORWARD_CASE
+#define FORWARD_BLOCK(n) \
+    forward_block(n, hidden, unit, width, time, lengths + b, panel, panel_bias, panel_input_bias, gx, hx, hp, h, out, \
+                  output_stride, g, aux, prefetches_ahead, upcoming, upcoming_lines)
+            DISPATCH_ROWS(batch - b, FORWARD_BLOCK)
+#undef FORWARD_BLOCK
         }
     }
 }
@@ -294,7 +308,7 @@ ALWAYS_INLINE void input_block(
     const int rows, intptr_t input_size, intptr_t hidden, intptr_t unit, intptr_t width, const float *panel,
     const float *x, intptr_t input_stride, bool prefetches_ahead, float *projection) {
     vector16 sums[BLOCK_ROWS][3];
-    panel_sums(rows, input_size, panel, 0, x, input_stride, prefetches_ahead, 0, 0, sums);
+    panel_sums(rows, 0, 3, input_size, panel, 0, x, input_stride, prefetches_ahead, 0, 0, sums);
     for (int r = 0; r < rows; r++) {
         for (int v = 0; v < 3; v++) store_partial16(projection + r * 3 * hidden + v * hidden + unit, sums[r][v], width);
     }
@@ -310,18 +324,11 @@ void gru_packed_input_product(
         const intptr_t width = hidden - unit < FORWARD_PANEL ? hidden - unit : FORWARD_PANEL;
         const float *panel = packed + p * input_size * FORWARD_ROW;
         for (intptr_t b = 0; b < rows; b += BLOCK_ROWS) {
-            const intptr_t block = rows - b < BLOCK_ROWS ? rows - b : BLOCK_ROWS;
             const float *x = input + b * input_stride;
             float *y = projection + b * 3 * hidden;
-#define INPUT_CASE(n) \
-    case n: \
-        input_block(n, input_size, hidden, unit, width, panel, x, input_stride, prefetches_ahead, y); \
-        break;
-            switch (block) {
-                INPUT_CASE(1) INPUT_CASE(2) INPUT_CASE(3) INPUT_CASE(4)
-                INPUT_CASE(5) INPUT_CASE(6) INPUT_CASE(7) INPUT_CASE(8)
-            }
-#undef INPUT_CASE
+#define INPUT_BLOCK(n) input_block(n, input_size, hidden, unit, width, panel, x, input_stride, prefetches_ahead, y)
+            DISPATCH_ROWS(rows - b, INPUT_BLOCK)
+#undef INPUT_BLOCK
         }
     }
 }
@@ -343,9 +350,9 @@ ALWAYS_INLINE void streaming_panel(
         return;
     }
     vector16 x[1][3], gh[1][3];
-    panel_sums(1, input_size, packed_input_weights + p * input_size * FORWARD_ROW, 0, input, input_size,
+    panel_sums(1, 0, 3, input_size, packed_input_weights + p * input_size * FORWARD_ROW, 0, input, input_size,
                prefetches_ahead, 0, 0, x);
-    panel_sums(1, hidden, packed_weights + p * hidden * FORWARD_ROW, packed_bias + p * FORWARD_ROW, previous_state,
+    panel_sums(1, 0, 3, hidden, packed_weights + p * hidden * FORWARD_ROW, packed_bias + p * FORWARD_ROW, previous_state,
                hidden, prefetches_ahead, 0, 0, gh);
     vector16 reset, update, candidate;
     const vector16 h = reset_after_gates(
@@ -370,48 +377,6 @@ void gru_reset_after_streaming_step(
 
 // MARK: - Reset-before
 
-// Sums of `rows` rows of x (row stride H) against `count` of one forward panel's three gate
-// vectors, from `first_vector` on (constants after inlining), each started at the panel's
-// bias: reset-before needs r and z from h first, then n from r * h, and reads the same
-// packing (the r, z and n of a k lie in three separate cache lines, so neither pass loads
-// the other's weights).
-ALWAYS_INLINE void reset_before_sums(
-    const int rows, const int first_vector, const int count, intptr_t hidden, const float *panel,
-    const float *panel_bias, const float *x, vector16 sums[][2]) {
-    const int chains = rows == 1 ? 4 : (rows <= 3 ? 2 : 1);
-    vector16 acc[4][BLOCK_ROWS][2];
-    for (int c = 0; c < chains; c++) {
-        for (int r = 0; r < rows; r++) {
-            for (int v = 0; v < count; v++) acc[c][r][v] = c == 0 ? load16(panel_bias + 16 * (first_vector + v)) : 0.0f;
-        }
-    }
-    intptr_t k = 0;
-    for (; k + chains <= hidden; k += chains) {
-        for (int c = 0; c < chains; c++) {
-            const float *w = panel + (k + c) * FORWARD_ROW + 16 * first_vector;
-            vector16 weights[2];
-            for (int v = 0; v < count; v++) weights[v] = load16(w + 16 * v);
-            for (int r = 0; r < rows; r++) {
-                const float value = x[r * hidden + k + c];
-                for (int v = 0; v < count; v++) acc[c][r][v] += value * weights[v];
-            }
-        }
-    }
-    for (; k < hidden; k++) {
-        const float *w = panel + k * FORWARD_ROW + 16 * first_vector;
-        for (int r = 0; r < rows; r++) {
-            const float value = x[r * hidden + k];
-            for (int v = 0; v < count; v++) acc[0][r][v] += value * load16(w + 16 * v);
-        }
-    }
-    for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < count; v++) {
-            sums[r][v] = acc[0][r][v];
-            for (int c = 1; c < chains; c++) sums[r][v] += acc[c][r][v];
-        }
-    }
-}
-
 // r and z of 16 units into their columns of a gates row `g`, and r * h_{t-1} into `rh`, from
 // gx = W_ih x (plus b_ih from `panel_input_bias` when not NULL) and the sums W_h[r, z] h_{t-1}
 // + b_h[r, z].
@@ -433,8 +398,8 @@ ALWAYS_INLINE void reset_before_gates_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
     const float *hp, float *g, float *rh) {
-    vector16 sums[BLOCK_ROWS][2];
-    reset_before_sums(rows, 0, 2, hidden, panel, panel_bias, hp, sums);
+    vector16 sums[BLOCK_ROWS][3];
+    panel_sums(rows, 0, 2, hidden, panel, panel_bias, hp, hidden, false, 0, 0, sums);
     for (int r = 0; r < rows; r++) {
         float *rhr = rh + r * hidden + unit;
         if (time >= lengths[r]) {
@@ -453,8 +418,8 @@ ALWAYS_INLINE void reset_before_candidate_block(
     const int rows, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *panel, const float *panel_bias, const float *panel_input_bias, const float *gx,
     const float *hp, const float *rh, float *g, float *h, float *out, intptr_t output_stride) {
-    vector16 sums[BLOCK_ROWS][2];
-    reset_before_sums(rows, 2, 1, hidden, panel, panel_bias, rh, sums);
+    vector16 sums[BLOCK_ROWS][3];
+    panel_sums(rows, 2, 1, hidden, panel, panel_bias, rh, hidden, false, 0, 0, sums);
     for (int r = 0; r < rows; r++) {
         const vector16 previous = load_partial16(hp + r * hidden + unit, width);
         float *gr = g + r * 3 * hidden + unit;
@@ -489,16 +454,7 @@ ALWAYS_INLINE void reset_before_candidate_block(
         const float *panel_bias = packed_bias + p * FORWARD_ROW; \
         const float *panel_input_bias = packed_input_bias ? packed_input_bias + p * FORWARD_ROW : 0; \
         for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) { \
-            switch (batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS) { \
-                case 1: BLOCK(1); break; \
-                case 2: BLOCK(2); break; \
-                case 3: BLOCK(3); break; \
-                case 4: BLOCK(4); break; \
-                case 5: BLOCK(5); break; \
-                case 6: BLOCK(6); break; \
-                case 7: BLOCK(7); break; \
-                case 8: BLOCK(8); break; \
-            } \
+            DISPATCH_ROWS(batch - b, BLOCK) \
         } \
     }
 
@@ -543,12 +499,12 @@ ALWAYS_INLINE void reset_before_streaming_panel(
         store_partial16(reset_state + unit, 0.0f, width);
         return;
     }
-    vector16 x[1][3], sums[1][2];
-    panel_sums(1, input_size, packed_input_weights + p * input_size * FORWARD_ROW, 0, input, input_size,
+    vector16 x[1][3], sums[1][3];
+    panel_sums(1, 0, 3, input_size, packed_input_weights + p * input_size * FORWARD_ROW, 0, input, input_size,
                prefetches_ahead, 0, 0, x);
     store_partial16(input_projection + 2 * hidden + unit, x[0][2], width);
-    reset_before_sums(1, 0, 2, hidden, packed_weights + p * hidden * FORWARD_ROW, packed_bias + p * FORWARD_ROW,
-                      previous_state, sums);
+    panel_sums(1, 0, 2, hidden, packed_weights + p * hidden * FORWARD_ROW, packed_bias + p * FORWARD_ROW,
+               previous_state, hidden, false, 0, 0, sums);
     reset_before_store_gates(
         x[0][0], x[0][1], packed_input_bias ? packed_input_bias + p * FORWARD_ROW : 0, sums[0][0], sums[0][1],
         load_partial16(previous_state + unit, width), hidden, width, gates + unit, reset_state + unit);
@@ -638,20 +594,14 @@ void gru_packed_product_rows(
         const intptr_t next = p + 1 < end_panel ? p + 1 : first_panel;
         const float *next_panel = packed_weights + (next * packed_k_count + k_first) * BACKWARD_PANEL;
         for (intptr_t b = 0; b < batch; b += BLOCK_ROWS) {
-            const intptr_t rows = batch - b < BLOCK_ROWS ? batch - b : BLOCK_ROWS;
             const intptr_t block = b / BLOCK_ROWS;
             const float *upcoming =
                 prefetches && block * upcoming_lines < 2 ? next_panel + block * k_count * upcoming_lines * 16 : 0;
-#define ACCUMULATE_CASE(n) \
-    case n: \
-        accumulate_block(n, k_count, hidden, unit, width, a + b * lda + k_first, lda, panel, c + b * hidden, \
-                         overwrite, upcoming, upcoming_lines); \
-        break;
-            switch (rows) {
-                ACCUMULATE_CASE(1) ACCUMULATE_CASE(2) ACCUMULATE_CASE(3) ACCUMULATE_CASE(4)
-                ACCUMULATE_CASE(5) ACCUMULATE_CASE(6) ACCUMULATE_CASE(7) ACCUMULATE_CASE(8)
-            }
-#undef ACCUMULATE_CASE
+#define ACCUMULATE_BLOCK(n) \
+    accumulate_block(n, k_count, hidden, unit, width, a + b * lda + k_first, lda, panel, c + b * hidden, overwrite, \
+                     upcoming, upcoming_lines)
+            DISPATCH_ROWS(batch - b, ACCUMULATE_BLOCK)
+#undef ACCUMULATE_BLOCK
         }
     }
 }

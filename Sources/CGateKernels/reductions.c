@@ -1,13 +1,9 @@
 // The reductions of reductions.h, vectorized by clang (AVX-512, AVX2 or baseline clones).
 #include "reductions.h"
 
-#include <string.h>
+#include "kernel_attributes.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
+#include <string.h>
 
 MULTIVERSION
 void gru_add_column_sums(

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <time.h>
 
-#define TEAM_CAPACITY 16
+#define TEAM_CAPACITY GRU_TEAM_CAPACITY
+// The run word keeps a run's part count in its low 6 bits.
+_Static_assert(TEAM_CAPACITY < 64, "a run's part count fits in 6 bits");
 // A waiting thread spins this long before it yields the core (barrier) or sleeps (idle
 // worker): long enough to cover a time step, short enough not to starve other work.
 #define SPIN_NANOSECONDS 200000
@@ -110,9 +112,11 @@ static void *team_thread(void *argument) {
     return NULL;
 }
 
-intptr_t gru_team_run(intptr_t parts, gru_team_task task, void *context) {
+intptr_t gru_team_run(intptr_t parts, bool waits_for_team, gru_team_task task, void *context) {
     if (parts > TEAM_CAPACITY) parts = TEAM_CAPACITY;
-    if (parts <= 1 || in_team_run || pthread_mutex_trylock(&team.run_lock) != 0) {
+    // A run never waits from inside a run: the run it would wait for may be its own.
+    if (parts <= 1 || in_team_run ||
+        (waits_for_team ? pthread_mutex_lock(&team.run_lock) : pthread_mutex_trylock(&team.run_lock)) != 0) {
         bool outer = in_team_run;
         intptr_t outer_parts = run_parts;
         in_team_run = true;
@@ -173,3 +177,13 @@ void gru_team_barrier(void) {
         }
     }
 }
+
+static _Atomic intptr_t forced_scopes = 0;
+
+void gru_team_enter_forced_scope(void) { atomic_fetch_add_explicit(&forced_scopes, 1, memory_order_relaxed); }
+
+void gru_team_leave_forced_scope(void) { atomic_fetch_sub_explicit(&forced_scopes, 1, memory_order_relaxed); }
+
+// Relaxed: a scope's own task entered it before it looks, so it sees its own count; another
+// task's scope never concerns this caller.
+bool gru_team_has_forced_scopes(void) { return atomic_load_explicit(&forced_scopes, memory_order_relaxed) != 0; }

@@ -13,15 +13,17 @@ import Foundation
 /// column block of a wider matrix (one gate of a (rows, 3H) buffer) is passed without a copy.
 ///
 /// Threads: GRUKit runs BLAS single-threaded and splits large products across the cores
-/// itself, on its `ThreadTeam` (by rows of C, or by columns when there are few rows).
+/// itself, on its `ThreadTeam` (by rows of C, or by columns when there are few rows), in
+/// `ThreadTeam.defaultParts` parts.
 /// OpenBLAS's own worker threads spin for a while after each threaded call; a GRU alternates
 /// threaded products with steps it splits across the same team, and a second set of
 /// spinning workers would take the cores those steps need.
 public enum Matmul {
-    /// The threads large products are split across: the cores this process may use (see
-    /// `AvailableCores`), at most 8, or GRUKIT_NUM_THREADS when set (see `ThreadCountSetting`),
-    /// at most those cores: a thread team spinning at a barrier on more threads than cores
-    /// waits for the scheduler at every step (S1 took 24 ms with 16 threads on 2 cores).
+    /// The threads large products and steps are split across, outside `ThreadTeam.withParts`:
+    /// the cores this process may use (see `AvailableCores`), at most 8, or GRUKIT_NUM_THREADS
+    /// when set (see `ThreadCountSetting`), at most those cores: a thread team spinning at a
+    /// barrier on more threads than cores waits for the scheduler at every step (S1 took
+    /// 24 ms with 16 threads on 2 cores).
     public static let threadCount = ThreadCountSetting.requested.map { min($0, AvailableCores.count) }
         ?? min(AvailableCores.count, 8)
 
@@ -36,8 +38,8 @@ public enum Matmul {
         return true
     }()
 
-    /// Multiplies through BLAS (OpenBLAS on Linux, Accelerate on Apple platforms), split
-    /// across `threadCount` threads when the product is large and `parallel` is true.
+    /// Multiplies through BLAS (OpenBLAS on Linux, Accelerate on Apple platforms), split as
+    /// `split` says.
     @inlinable
     public static func gemm(
         transposeA: Bool, transposeB: Bool,
@@ -56,25 +58,48 @@ public enum Matmul {
             return
         }
         _ = singleThreadedBLAS
-        let parts = parallel && 2 * m * n * k >= smallestParallelWork ? threadCount : 1
-        if parts > 1, m >= 8 * parts {
+        switch split(m: m, n: n, k: k, parallel: parallel) {
+        case .rows(let parts):
             ThreadTeam.run(parts: parts) { part, parts in
                 let first = m * part / parts, rows = m * (part + 1) / parts - first
                 blasGemm(transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
                          a: transposeA ? a + first : a + first * lda, lda: lda,
                          b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
             }
-        } else if parts > 1, n >= 16 * parts {
+        case .columns(let parts):
             ThreadTeam.run(parts: parts) { part, parts in
                 let first = n * part / parts, columns = n * (part + 1) / parts - first
                 blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns, k: k, alpha: alpha,
                          a: a, lda: lda, b: transposeB ? b + first * ldb : b + first,
                          ldb: ldb, beta: beta, c: c + first, ldc: ldc)
             }
-        } else {
+        case .unsplit:
             blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
+    }
+
+    /// How `gemm` shares a product of C (m, n) = (m, k) (k, n) across the thread team.
+    @usableFromInline
+    enum Split: Equatable {
+        /// One BLAS call on the caller's thread.
+        case unsplit
+        /// `parts` calls, each on a block of C's rows.
+        case rows(parts: Int)
+        /// `parts` calls, each on a block of C's columns.
+        case columns(parts: Int)
+    }
+
+    /// The split of a product: unsplit when it is small (below `smallestParallelWork`) or not
+    /// `parallel`, else `ThreadTeam.defaultParts` parts, by rows when each part gets 8 rows
+    /// or more, else by columns when each gets 16 columns or more, else unsplit.
+    @usableFromInline
+    static func split(m: Int, n: Int, k: Int, parallel: Bool) -> Split {
+        guard parallel, 2 * m * n * k >= smallestParallelWork else { return .unsplit }
+        let parts = ThreadTeam.defaultParts
+        if parts > 1, m >= 8 * parts { return .rows(parts: parts) }
+        if parts > 1, n >= 16 * parts { return .columns(parts: parts) }
+        return .unsplit
     }
 
     /// One BLAS sgemm call.

@@ -1,3 +1,4 @@
+import CGateKernels
 import Foundation
 
 /// The thread count a user asks for in the environment, as PyTorch's users do with
@@ -5,11 +6,12 @@ import Foundation
 /// 16 (the thread team's capacity), of which GRUKit takes at most the cores the process may use
 /// (`Matmul.threadCount`). Unset, GRUKit uses those cores, at most 8 (`AvailableCores`). Useful
 /// where several GRUKit processes share a machine, or the process has other work on its cores.
+/// `ThreadTeam.withParts` sets the count for a scope of code instead, cores or not.
 public enum ThreadCountSetting {
     /// The environment variable's name.
     public static let variable = "GRUKIT_NUM_THREADS"
-    /// The most threads the team runs.
-    public static let maximum = 16
+    /// The most threads the team runs (thread_team.h's GRU_TEAM_CAPACITY).
+    public static let maximum = Int(GRU_TEAM_CAPACITY)
 
     /// The count this process's environment asks for; nil when the variable is unset or blank.
     /// A value that `parse` refuses counts as unset here (the `gru` command refuses it with a

@@ -84,26 +84,34 @@ struct GRUGradientCheckTests {
             relativeTolerance: 1e-4, "initial state gradient")
     }
 
-    /// Recurrent dropout on the paths shared across threads: 2 rows split by hidden units (a
-    /// barrier every step, each thread masking its own units of the next state), 17 rows split
-    /// by rows. Too large for a full finite-difference check, so the output is checked against
+    /// Recurrent dropout on the paths shared across threads, in part counts forced so that any
+    /// machine runs them: 2 rows of one direction split by hidden units in 3 parts (a barrier
+    /// every step, each thread masking its own units of the next state), 17 rows of two
+    /// directions split by rows in 2. Too large for a full finite-difference check, so the output is checked against
     /// the Double twin and each gradient along a random direction v against the twin's central
     /// difference (L(p + e v) - L(p - e v)) / 2e, v of unit length.
-    @Test(arguments: GRUVariant.allCases.flatMap { variant in [2, 17].map { (variant, $0) } })
-    func recurrentDropoutSharedAcrossThreadsMatchesDirectionalDerivatives(variant: GRUVariant, batch: Int) throws {
+    @Test(arguments: GRUVariant.allCases.flatMap { variant in
+        [(2, false, 3), (17, true, 2)].map { (variant, $0.0, $0.1, $0.2) }
+    })
+    func recurrentDropoutSharedAcrossThreadsMatchesDirectionalDerivatives(
+        variant: GRUVariant, batch: Int, bidirectional: Bool, parts: Int
+    ) throws {
         let steps = 4, inputSize = 3, hidden = 136
         let configuration = GRUConfiguration(
-            inputSize: inputSize, hiddenSize: hidden, isBidirectional: true, variant: variant)
+            inputSize: inputSize, hiddenSize: hidden, isBidirectional: bidirectional, variant: variant)
         let gru = GRU(configuration: configuration, initialization: .pytorch, seed: 7)
         var random = RandomData(seed: 13)
         let input = random.tensor([steps, batch, inputSize])
         let initialState = random.tensor([configuration.stateCount, batch, hidden])
         let outputGradient = random.tensor([steps, batch, configuration.outputSize])
         let lengths = (0..<batch).map { steps - $0 % 3 }
-        let result = try gru.forward(
-            input, initialState: initialState, lengths: lengths,
-            dropout: GRUDropout(recurrent: 0.3, seed: UInt64(batch)))
-        let gradients = try gru.backward(result, outputGradient: outputGradient)
+        let (result, gradients) = try ThreadTeam.withParts(parts) {
+            #expect(ThreadTeam.defaultParts == parts)
+            let result = try gru.forward(
+                input, initialState: initialState, lengths: lengths,
+                dropout: GRUDropout(recurrent: 0.3, seed: UInt64(batch)))
+            return (result, try gru.backward(result, outputGradient: outputGradient))
+        }
 
         let naive = NaiveGRU(gru.parameters, masksOf: result.trace)
         let x = input.scalars.map(Double.init), h0 = initialState.scalars.map(Double.init)

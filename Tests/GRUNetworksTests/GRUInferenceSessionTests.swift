@@ -6,7 +6,9 @@ import Testing
 /// The inference session against `GRU.forward`, on every path it takes: one sequence (split by
 /// hidden units across threads when large enough), batches split by rows, small batches; and
 /// streaming one step at a time (the input projection fused into the step, the panels walked
-/// in alternating order) against the whole sequence.
+/// in alternating order) against the whole sequence. The session runs in a forced part count
+/// (`ThreadTeam.withParts`), so that its splits happen on any machine, and the references on
+/// one thread.
 @Suite(.tags(.unit))
 struct GRUInferenceSessionTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -15,8 +17,10 @@ struct GRUInferenceSessionTests {
         var hidden: Int
         var layers = 1
         var bidirectional = false
+        /// The session's parts: 3 by default, 2 where 2 split a batch by rows (3 would not).
+        var parts = 3
         var testDescription: String {
-            "\(variant.rawValue) B\(batch) H\(hidden) L\(layers)\(bidirectional ? " bi" : "")"
+            "\(variant.rawValue) B\(batch) H\(hidden) L\(layers)\(bidirectional ? " bi" : "") P\(parts)"
         }
     }
 
@@ -26,12 +30,12 @@ struct GRUInferenceSessionTests {
         Case(variant: .resetAfter, batch: 1, hidden: 300),  // split by units
         Case(variant: .resetAfter, batch: 8, hidden: 440, layers: 2, bidirectional: true),  // directions at once
         Case(variant: .resetAfter, batch: 3, hidden: 33),
-        Case(variant: .resetAfter, batch: 19, hidden: 70),  // split by rows
+        Case(variant: .resetAfter, batch: 19, hidden: 70, parts: 2),  // split by rows
         Case(variant: .resetBefore, batch: 8, hidden: 440, layers: 2, bidirectional: true),
         // Split by rows: both variants, a second layer reading the first's output, both
         // directions.
-        Case(variant: .resetBefore, batch: 19, hidden: 70),
-        Case(variant: .resetAfter, batch: 17, hidden: 40, layers: 2, bidirectional: true),
+        Case(variant: .resetBefore, batch: 19, hidden: 70, parts: 2),
+        Case(variant: .resetAfter, batch: 17, hidden: 40, layers: 2, bidirectional: true, parts: 2),
     ]
 
     @Test(arguments: cases)
@@ -45,12 +49,15 @@ struct GRUInferenceSessionTests {
         let input = random.tensor([steps, testCase.batch, 5])
         let initialState = random.tensor([configuration.stateCount, testCase.batch, testCase.hidden])
         let lengths = (0..<testCase.batch).map { steps - $0 % 3 }
-        let expected = try gru.forward(input, initialState: initialState, lengths: lengths)
+        let expected = try ThreadTeam.withParts(1) { try gru.forward(input, initialState: initialState, lengths: lengths) }
         let session = GRUInferenceSession(gru)
-        for _ in 0..<2 {  // the second call reuses the buffers
-            let result = try session.run(input, initialState: initialState, lengths: lengths)
-            expectApproximatelyEqual(result.output, expected.output, absoluteTolerance: 2e-6, "output")
-            expectApproximatelyEqual(result.finalState, expected.finalState, absoluteTolerance: 2e-6, "final state")
+        try ThreadTeam.withParts(testCase.parts) {
+            #expect(ThreadTeam.defaultParts == testCase.parts)
+            for _ in 0..<2 {  // the second call reuses the buffers
+                let result = try session.run(input, initialState: initialState, lengths: lengths)
+                expectApproximatelyEqual(result.output, expected.output, absoluteTolerance: 2e-6, "output")
+                expectApproximatelyEqual(result.finalState, expected.finalState, absoluteTolerance: 2e-6, "final state")
+            }
         }
     }
 
@@ -74,14 +81,17 @@ struct GRUInferenceSessionTests {
         let gru = GRU(configuration: configuration, seed: 5)
         var random = RandomData(seed: 6)
         let input = random.tensor([steps, 1, inputSize])
-        let whole = try gru.forward(input)
+        let whole = try ThreadTeam.withParts(1) { try gru.forward(input) }
         let session = GRUInferenceSession(gru)
         var state: Tensor? = nil
         for t in 0..<steps {
             let step = Tensor(shape: [1, 1, inputSize], scalars: Array(input.scalars[(t * inputSize)..<((t + 1) * inputSize)]))
-            let result = try session.run(step, initialState: state)
+            let result = try ThreadTeam.withParts(testCase.parts) {
+                #expect(ThreadTeam.defaultParts == testCase.parts)
+                return try session.run(step, initialState: state)
+            }
             if testCase.bidirectional {
-                let expected = try gru.forward(step, initialState: state)
+                let expected = try ThreadTeam.withParts(1) { try gru.forward(step, initialState: state) }
                 expectApproximatelyEqual(result.output, expected.output, absoluteTolerance: 2e-6, "step \(t)")
                 expectApproximatelyEqual(result.finalState, expected.finalState, absoluteTolerance: 2e-6, "step \(t)")
             } else {
@@ -117,14 +127,17 @@ struct GRUInferenceSessionTests {
         var random = RandomData(seed: 8)
         let input = random.tensor([steps, 1, inputSize])
         let initialState = random.tensor([testCase.layers, 1, hidden])
-        let whole = try gru.forward(input, initialState: initialState)
+        let whole = try ThreadTeam.withParts(1) { try gru.forward(input, initialState: initialState) }
         let stepping = GRUInferenceSession(gru), running = GRUInferenceSession(gru)
         var state = initialState.scalars
         var runState = initialState
         for t in 0..<steps {
             let x = Array(input.scalars[(t * inputSize)..<((t + 1) * inputSize)])
-            try stepping.step(x, state: &state)
-            let result = try running.run(Tensor(shape: [1, 1, inputSize], scalars: x), initialState: runState)
+            let result = try ThreadTeam.withParts(testCase.parts) {
+                #expect(ThreadTeam.defaultParts == testCase.parts)
+                try stepping.step(x, state: &state)
+                return try running.run(Tensor(shape: [1, 1, inputSize], scalars: x), initialState: runState)
+            }
             #expect(state == result.finalState.scalars, "step \(t)")
             expectApproximatelyEqual(
                 Array(state.suffix(hidden)), whole.output.scalars[(t * hidden)..<((t + 1) * hidden)].map(Double.init),

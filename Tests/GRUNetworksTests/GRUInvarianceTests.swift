@@ -61,13 +61,17 @@ struct GRUInvarianceTests {
             absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "parameter gradients summed over sequences")
     }
 
-    /// Batches are shared across threads: 8 rows by hidden units (barriers every step), 19 rows
-    /// by batch rows (unevenly); one sequence of H = 440 by units too. Every way, for both
-    /// variants, must give the outputs and gradients of the sequences run one by one.
-    @Test(arguments: GRUVariant.allCases.flatMap { variant in [8, 19].map { (variant, $0) } })
-    func stepsSplitAcrossThreadsMatchOneThread(variant: GRUVariant, batch: Int) throws {
+    /// Batches are shared across threads, in part counts forced so that any machine runs every
+    /// way: 8 rows of one direction by hidden units in 3 parts (barriers every step), 19 rows
+    /// by batch rows in 2 (unevenly), and a bidirectional layer's two directions at once. Every
+    /// way, for both variants, must give the outputs and gradients of the sequences run one by
+    /// one on one thread.
+    @Test(arguments: GRUVariant.allCases.flatMap { variant in
+        [(8, false, 3), (19, false, 2), (8, true, 2)].map { (variant, $0.0, $0.1, $0.2) }
+    })
+    func stepsSplitAcrossThreadsMatchOneThread(variant: GRUVariant, batch: Int, bidirectional: Bool, parts: Int) throws {
         let config = GRUConfiguration(
-            inputSize: 3, hiddenSize: 440, layerCount: 1, isBidirectional: true, variant: variant)
+            inputSize: 3, hiddenSize: 440, layerCount: 1, isBidirectional: bidirectional, variant: variant)
         let gru = GRU(configuration: config, seed: 8)
         var random = RandomData(seed: 9)
         let steps = 4
@@ -75,23 +79,28 @@ struct GRUInvarianceTests {
         let input = random.tensor([steps, batch, 3])
         let outputGradient = random.tensor([steps, batch, config.outputSize])
         let finalStateGradient = random.tensor([config.stateCount, batch, 440])
-        let batched = try gru.forward(input, lengths: lengths)
-        let batchedGradients = try gru.backward(batched, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
+        let (batched, batchedGradients) = try ThreadTeam.withParts(parts) {
+            #expect(ThreadTeam.defaultParts == parts)
+            let batched = try gru.forward(input, lengths: lengths)
+            return (batched, try gru.backward(batched, outputGradient: outputGradient, finalStateGradient: finalStateGradient))
+        }
         var parameterGradientSum = [Float](repeating: 0, count: gru.parameters.values.count)
-        for b in 0..<batch {
-            let single = try gru.forward(slice(input, batch: b, steps: lengths[b]))
-            let singleGradients = try gru.backward(
-                single, outputGradient: slice(outputGradient, batch: b, steps: lengths[b]),
-                finalStateGradient: slice(finalStateGradient, column: b))
-            expectApproximatelyEqual(single.output, slice(batched.output, batch: b, steps: lengths[b]),
-                                     absoluteTolerance: 1e-6, "output of sequence \(b)")
-            expectApproximatelyEqual(single.finalState, slice(batched.finalState, column: b),
-                                     absoluteTolerance: 1e-6, "final state of sequence \(b)")
-            expectApproximatelyEqual(singleGradients.input, slice(batchedGradients.input, batch: b, steps: lengths[b]),
-                                     absoluteTolerance: 1e-5, "input gradient of sequence \(b)")
-            expectApproximatelyEqual(singleGradients.initialState, slice(batchedGradients.initialState, column: b),
-                                     absoluteTolerance: 1e-5, "initial state gradient of sequence \(b)")
-            for i in parameterGradientSum.indices { parameterGradientSum[i] += singleGradients.parameters.values[i] }
+        try ThreadTeam.withParts(1) {
+            for b in 0..<batch {
+                let single = try gru.forward(slice(input, batch: b, steps: lengths[b]))
+                let singleGradients = try gru.backward(
+                    single, outputGradient: slice(outputGradient, batch: b, steps: lengths[b]),
+                    finalStateGradient: slice(finalStateGradient, column: b))
+                expectApproximatelyEqual(single.output, slice(batched.output, batch: b, steps: lengths[b]),
+                                         absoluteTolerance: 1e-6, "output of sequence \(b)")
+                expectApproximatelyEqual(single.finalState, slice(batched.finalState, column: b),
+                                         absoluteTolerance: 1e-6, "final state of sequence \(b)")
+                expectApproximatelyEqual(singleGradients.input, slice(batchedGradients.input, batch: b, steps: lengths[b]),
+                                         absoluteTolerance: 1e-5, "input gradient of sequence \(b)")
+                expectApproximatelyEqual(singleGradients.initialState, slice(batchedGradients.initialState, column: b),
+                                         absoluteTolerance: 1e-5, "initial state gradient of sequence \(b)")
+                for i in parameterGradientSum.indices { parameterGradientSum[i] += singleGradients.parameters.values[i] }
+            }
         }
         expectApproximatelyEqual(
             batchedGradients.parameters.values, parameterGradientSum.map(Double.init),

@@ -1,4 +1,4 @@
-import GRUTensor
+@testable import GRUTensor
 import GRUTestSupport
 import Testing
 
@@ -42,12 +42,29 @@ struct MatmulTests {
 }
 
 /// Products large enough to be split across threads (by rows, or by columns when rows are
-/// few) against the naive twin.
+/// few) against the naive twin, in 1, 2 and 3 parts whatever the cores, each split checked to
+/// be the one asked for.
 @Suite(.tags(.unit))
 struct ParallelMatmulTests {
-    @Test(arguments: [(200, 70, 100), (4, 600, 500), (3, 20, 40)])
-    func splitProductsMatchNaiveTwin(shape: (Int, Int, Int)) {
-        let (m, n, k) = shape
+    @Test(arguments: [1, 2, 3])
+    func splitProductsMatchNaiveTwin(parts: Int) {
+        ThreadTeam.withParts(parts) {
+            #expect(ThreadTeam.defaultParts == parts)
+            let products: [(shape: (Int, Int, Int), split: Matmul.Split)] = [
+                ((200, 70, 100), parts > 1 ? .rows(parts: parts) : .unsplit),
+                ((4, 600, 500), parts > 1 ? .columns(parts: parts) : .unsplit),
+                ((3, 20, 40), .unsplit),  // too small to split
+            ]
+            for (shape, split) in products {
+                let (m, n, k) = shape
+                #expect(Matmul.split(m: m, n: n, k: k, parallel: true) == split, "\(m)x\(n)x\(k)")
+                #expect(Matmul.split(m: m, n: n, k: k, parallel: false) == .unsplit)
+                expectGemmMatchesNaiveTwin(m: m, n: n, k: k)
+            }
+        }
+    }
+
+    private func expectGemmMatchesNaiveTwin(m: Int, n: Int, k: Int) {
         var generator = SeededGenerator(seed: 7)
         for (transposeA, transposeB) in [(false, true), (true, false)] {
             let a = (0..<(m * k)).map { _ in generator.uniform(-1, 1) }
@@ -64,7 +81,7 @@ struct ParallelMatmulTests {
                                  a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
             }
             expectApproximatelyEqual(
-                fast, naive, absoluteTolerance: 1e-4, "C, transposed A \(transposeA), transposed B \(transposeB)")
+                fast, naive, absoluteTolerance: 1e-4, "\(m)x\(n)x\(k) C, transposed A \(transposeA), transposed B \(transposeB)")
         }
     }
 }

@@ -3,34 +3,61 @@ import GRUTensor
 import GRUTestSupport
 import Testing
 
-/// The thread team: every part runs once, barriers order the parts' steps, and runs asked
-/// for from inside a run or while another is under way fall back to the caller alone. Other
-/// tests run beside these and may hold the team, so a run may get one part instead of the
-/// parts it asked for; the checks hold for whatever it got.
+/// The thread team: every part runs once, barriers order the parts' steps, runs asked for
+/// from inside a run or (outside `withParts`) while another is under way fall back to the
+/// caller alone, and `withParts` forces the part count of a scope, cores or not. Other tests
+/// run beside these and may hold the team: a run outside `withParts` may get one part
+/// instead of the parts it asked for, so its checks hold for whatever it got; a run inside
+/// waits for the team and gets them all.
 @Suite(.tags(.unit))
 struct ThreadTeamTests {
     /// Each step every part writes its slot, meets the others, then reads all slots: a
-    /// barrier that let a part through early would show a slot from the wrong step.
-    @Test func barriersSeparateSteps() {
-        let parts = 4, steps = 2000
+    /// barrier that let a part through early would show a slot from the wrong step. Four
+    /// parts and then the team's whole capacity, more than the cores of most machines that run
+    /// the tests.
+    @Test(arguments: [(4, 2000), (ThreadCountSetting.maximum, 50)])
+    func barriersSeparateSteps(parts: Int, steps: Int) {
         let slots = UnsafeMutablePointer<Int>.allocate(capacity: parts)
         slots.initialize(repeating: -1, count: parts)
         defer { slots.deallocate() }
         let mismatches = Counter()
         let ranParts = Counter(), givenParts = Counter()
-        ThreadTeam.run(parts: parts) { part, count in
-            ranParts.add(1)
-            if part == 0 { givenParts.store(count) }
-            for step in 0..<steps {
-                slots[part] = step
-                ThreadTeam.barrier()
-                for other in 0..<count where slots[other] != step { mismatches.add(1) }
-                ThreadTeam.barrier()
+        let given = ThreadTeam.withParts(parts) {
+            ThreadTeam.run(parts: ThreadTeam.defaultParts) { part, count in
+                ranParts.add(1)
+                if part == 0 { givenParts.store(count) }
+                for step in 0..<steps {
+                    slots[part] = step
+                    ThreadTeam.barrier()
+                    for other in 0..<count where slots[other] != step { mismatches.add(1) }
+                    ThreadTeam.barrier()
+                }
             }
         }
-        #expect([1, parts].contains(givenParts.value))
-        #expect(ranParts.value == givenParts.value)
+        #expect(given == parts)
+        #expect(givenParts.value == parts)
+        #expect(ranParts.value == parts)
         #expect(mismatches.value == 0)
+    }
+
+    /// `withParts` sets `defaultParts` in its scope, for the parts of its runs on the team's
+    /// threads too, nested scopes win, and nothing of it is left after the scope, on the
+    /// caller or on the team's threads.
+    @Test func withPartsSetsTheDefaultInItsScopeAndItsRunsOnly() {
+        #expect(ThreadTeam.defaultParts == Matmul.threadCount)
+        let seen = Counter()
+        ThreadTeam.withParts(3) {
+            #expect(ThreadTeam.defaultParts == 3)
+            let given = ThreadTeam.run(parts: 3) { _, _ in seen.add(ThreadTeam.defaultParts) }
+            #expect(given == 3)
+            #expect(seen.value == 3 * 3, "each of the 3 parts sees 3")
+            ThreadTeam.withParts(1) { #expect(ThreadTeam.defaultParts == 1) }
+            #expect(ThreadTeam.defaultParts == 3)
+        }
+        #expect(ThreadTeam.defaultParts == Matmul.threadCount)
+        seen.store(0)
+        let given = ThreadTeam.run(parts: 3) { _, _ in seen.add(ThreadTeam.defaultParts) }
+        #expect(seen.value == given * Matmul.threadCount, "the team's threads keep no forced count")
     }
 
     @Test func aRunInsideARunGoesOnTheCallerAlone() {
@@ -52,12 +79,14 @@ struct ThreadTeamTests {
         for round in 0..<3000 {
             let requested = 1 + round % 4
             let ran = Counter(), given = Counter()
-            ThreadTeam.run(parts: requested) { part, parts in
-                if part == 0 { given.store(parts) }
-                ran.add(1)
+            ThreadTeam.withParts(requested) {
+                ThreadTeam.run(parts: ThreadTeam.defaultParts) { part, parts in
+                    if part == 0 { given.store(parts) }
+                    ran.add(1)
+                }
             }
-            #expect(ran.value == given.value && [1, requested].contains(given.value), "round \(round)")
-            if ran.value != given.value { return }
+            #expect(ran.value == requested && given.value == requested, "round \(round)")
+            if ran.value != requested { return }
         }
     }
 
@@ -73,6 +102,25 @@ struct ThreadTeamTests {
             }
         }
         #expect(total.value == 8 * 50 * (0..<30).reduce(0, +))
+    }
+
+    /// Forced runs started from several threads at once wait for each other: every one gets
+    /// all its parts.
+    @Test func concurrentForcedRunsEachGetAllTheirParts() {
+        let total = Counter(), short = Counter()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            ThreadTeam.withParts(3) {
+                for _ in 0..<50 {
+                    let given = ThreadTeam.run(parts: ThreadTeam.defaultParts) { part, parts in
+                        for item in ThreadTeam.share(of: 30, part: part, parts: parts) { total.add(item) }
+                        ThreadTeam.barrier()
+                    }
+                    if given != 3 { short.add(1) }
+                }
+            }
+        }
+        #expect(short.value == 0, "runs that got fewer than 3 parts")
+        #expect(total.value == 4 * 50 * (0..<30).reduce(0, +))
     }
 }
 
