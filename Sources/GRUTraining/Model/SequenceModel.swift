@@ -86,20 +86,11 @@ public struct SequenceModel: Sendable {
         let expected = self.namedTensors
         var offset = 0
         for (name, tensor) in expected {
-            guard let loaded = namedTensors[name] else {
-                throw GRUInputError("missing tensor '\(name)': expected shape \(tensor.shape)")
-            }
-            guard loaded.shape == tensor.shape else {
-                throw GRUInputError("tensor '\(name)' has shape \(loaded.shape); expected \(tensor.shape)")
-            }
-            guard loaded.isFinite else { throw GRUInputError("tensor '\(name)' contains NaN or infinite values") }
+            let loaded = try InputChecks.namedTensor(name, of: namedTensors, shape: tensor.shape)
             parameters.replaceSubrange(offset..<(offset + loaded.count), with: loaded.scalars)
             offset += loaded.count
         }
-        let extra = Set(namedTensors.keys).subtracting(expected.map(\.name))
-        if !extra.isEmpty {
-            throw GRUInputError("unexpected tensors \(listForMessage(extra.sorted()))")
-        }
+        try InputChecks.expectNoOtherTensors(namedTensors.keys, expected: Set(expected.map(\.name)))
     }
 
     // MARK: - Forward
@@ -125,12 +116,16 @@ public struct SequenceModel: Sendable {
             let input: Tensor
             switch batch.inputs {
             case .tokens(let ids):
-                guard let embedding else { throw GRUInputError("the model reads features, but the batch holds token ids") }
+                guard let embedding else {
+                    throw GRUInputError(.tensor("the batch"), found: "token ids", expected: "features, which the model reads")
+                }
                 embeddingResult = try embedding.forward(
                     ids, shape: [batch.steps, batch.batchSize], weights: UnsafeBufferPointer(rebasing: buffer[embeddingRange]))
                 input = embeddingResult!.output
             case .features(let features):
-                guard embedding == nil else { throw GRUInputError("the model reads token ids, but the batch holds features") }
+                guard embedding == nil else {
+                    throw GRUInputError(.tensor("the batch"), found: "features", expected: "token ids, which the model reads")
+                }
                 input = features
             }
             let inputDropout = Dropout(rate: config.inputDropout).forward(input, isTraining: isTraining, using: &generator)

@@ -88,17 +88,17 @@ struct SequenceModelInvarianceTests {
         }
         var missing = tensors
         missing["gru.bias_hh_l1_reverse"] = nil
-        expectError(["missing", "gru.bias_hh_l1_reverse"], missing)
+        expectError(["gru.bias_hh_l1_reverse: missing; expected shape ["], missing)
         var extra = tensors
         extra["head.scale"] = Tensor(shape: [1], scalars: [1])
-        expectError(["unexpected", "head.scale"], extra)
+        expectError(["unexpected tensors: 'head.scale'; expected only the tensors of the model"], extra)
         var misshapen = tensors
         misshapen["head.weight"] = Tensor(shape: [8, 3], scalars: [Float](repeating: 0, count: 24))
-        expectError(["head.weight", "[8, 3]", "[3, 8]"], misshapen)
+        expectError(["head.weight: shape [8, 3]; expected [3, 8]"], misshapen)
         var notFinite = tensors
         var values = tensors["embedding.weight"]!.scalars
         values[4] = .nan
         notFinite["embedding.weight"] = Tensor(shape: tensors["embedding.weight"]!.shape, scalars: values)
-        expectError(["embedding.weight", "NaN"], notFinite)
+        expectError(["embedding.weight: NaN or infinite values; expected finite values"], notFinite)
     }
 }
