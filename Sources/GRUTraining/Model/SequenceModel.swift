@@ -35,7 +35,7 @@ public struct SequenceModel: Sendable {
             Embedding(vocabularySize: $0, dimension: configuration.embeddingSize ?? 0, paddingIndex: 0)
         }
         gru = GRULayer(configuration.gru)
-        head = Linear(inputSize: configuration.hiddenSize * (configuration.isBidirectional ? 2 : 1),
+        head = Linear(inputSize: configuration.hiddenSize * (configuration.bidirectional ? 2 : 1),
                       outputSize: configuration.outputSize)
         let embeddingCount = embedding?.parameterCount ?? 0
         embeddingRange = 0..<embeddingCount
@@ -130,7 +130,7 @@ public struct SequenceModel: Sendable {
             }
             let inputDropout = Dropout(rate: config.inputDropout).forward(input, isTraining: isTraining, using: &generator)
             let gruDropout = isTraining
-                ? GRUDropout(betweenLayers: config.betweenLayerDropout, recurrent: config.recurrentDropout, seed: generator.next())
+                ? GRUDropout(betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, seed: generator.next())
                 : nil
             let gruResult = try gru.forward(
                 inputDropout.output, initialState: initialState, lengths: batch.lengths,
@@ -140,7 +140,7 @@ public struct SequenceModel: Sendable {
             if config.predictsEveryStep {
                 features = gruResult.output.reshaped(to: [batch.steps * batch.batchSize, head.inputSize])
             } else {
-                pooling = try SequencePooling(config.pooling, directionCount: config.isBidirectional ? 2 : 1)
+                pooling = try SequencePooling(config.pooling, directionCount: config.bidirectional ? 2 : 1)
                     .forward(gruResult.output, lengths: batch.lengths)
                 features = pooling!.output
             }
@@ -168,7 +168,7 @@ public struct SequenceModel: Sendable {
                 let featureGradient = Dropout(rate: configuration.outputDropout).backward(pass.outputDropout, outputGradient: headGradient)
                 let gruOutputGradient: Tensor
                 if let pooling = pass.pooling {
-                    gruOutputGradient = SequencePooling(configuration.pooling, directionCount: configuration.isBidirectional ? 2 : 1)
+                    gruOutputGradient = SequencePooling(configuration.pooling, directionCount: configuration.bidirectional ? 2 : 1)
                         .backward(pooling, outputGradient: featureGradient)
                 } else {
                     gruOutputGradient = featureGradient.reshaped(to: pass.gru.output.shape)

@@ -11,12 +11,12 @@ import Testing
 @Suite(.tags(.unit))
 struct SequenceModelInvarianceTests {
     static let configurations: [ModelConfiguration] = [
-        ModelConfiguration(task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layerCount: 2,
-                           isBidirectional: true, outputSize: 3),
-        ModelConfiguration(task: .classify, featureCount: 2, hiddenSize: 3, isBidirectional: true, outputSize: 2,
+        ModelConfiguration(task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layers: 2,
+                           bidirectional: true, outputSize: 3),
+        ModelConfiguration(task: .classify, featureCount: 2, hiddenSize: 3, bidirectional: true, outputSize: 2,
                            pooling: .mean),
-        ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, isBidirectional: true, outputSize: 3),
-        ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layerCount: 2, outputSize: 2),
+        ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, bidirectional: true, outputSize: 3),
+        ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layers: 2, outputSize: 2),
         ModelConfiguration(task: .languageModel, vocabularySize: 7, embeddingSize: 4, hiddenSize: 5, outputSize: 7),
     ]
 
