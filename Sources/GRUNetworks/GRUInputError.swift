@@ -22,28 +22,22 @@ public struct GRUInputError: Error, CustomStringConvertible, Equatable, Sendable
         }
     }
 
-    /// The file, tensor or setting the problem is in; nil for an error made from a message alone.
-    public let subject: Subject?
+    /// The file, tensor or setting the problem is in.
+    public let subject: Subject
     /// The file that holds `subject`, when the subject is a tensor or setting read from one.
     public let file: String?
     /// What was found, without the subject: `shape [5, 2, 2]`; empty when saying what was
     /// expected is enough.
     public let found: String
-    /// What was expected: `(T, B, 3)`; nil for an error made from a message alone.
-    public let expected: String?
+    /// What was expected: `(T, B, 3)`.
+    public let expected: String
 
     /// An error about `subject`: `found` is what it holds, `expected` what it should.
     public init(_ subject: Subject, found: String, expected: String) {
         self.init(subject: subject, file: nil, found: found, expected: expected)
     }
 
-    /// An error whose whole one-line message is `description`: the form of the code written
-    /// before errors had subjects; new code names the subject with `init(_:found:expected:)`.
-    public init(_ description: String) {
-        self.init(subject: nil, file: nil, found: description, expected: nil)
-    }
-
-    private init(subject: Subject?, file: String?, found: String, expected: String?) {
+    private init(subject: Subject, file: String?, found: String, expected: String) {
         self.subject = subject
         self.file = file
         self.found = found
@@ -58,10 +52,10 @@ public struct GRUInputError: Error, CustomStringConvertible, Equatable, Sendable
         return GRUInputError(subject: subject, file: file, found: found, expected: expected)
     }
 
-    /// The one-line message: `file: subject: found; expected expected`, each part when known.
+    /// The one-line message: `file: subject: found; expected expected`, the file when known and
+    /// `found` when not empty.
     public var description: String {
-        let problem = [found.isEmpty ? nil : found, expected.map { "expected " + $0 }].compactMap { $0 }.joined(
-            separator: "; ")
-        return ([file, subject?.description].compactMap { $0 } + [problem]).joined(separator: ": ")
+        let problem = (found.isEmpty ? "" : found + "; ") + "expected " + expected
+        return ([file, subject.description].compactMap { $0 } + [problem]).joined(separator: ": ")
     }
 }

@@ -159,17 +159,19 @@ struct GRUInferenceSessionTests {
             expectInputError(fragments, sourceLocation: sourceLocation) { try session.step(input, state: &state) }
             #expect(state.elementsEqual(before) { $0 == $1 || ($0.isNaN && $1.isNaN) }, sourceLocation: sourceLocation)
         }
-        expectError(["input has 4 values", "expected 3"], input: [1, 2, 3, 4], state: kept)
-        expectError(["state has 4 values", "expected 8", "2 layers"], input: [1, 2, 3], state: [0, 0, 0, 0])
-        expectError(["step input", "NaN"], input: [1, .nan, 3], state: kept)
+        expectError(["step input: 4 values; expected 3 (x_t of one sequence)"], input: [1, 2, 3, 4], state: kept)
+        expectError(["state: 4 values; expected 8 (2 layers x hidden size 4)"], input: [1, 2, 3], state: [0, 0, 0, 0])
+        expectError(["step input: NaN or infinite values; expected finite values"], input: [1, .nan, 3], state: kept)
         var infinite = kept
         infinite[5] = .infinity
-        expectError(["state", "NaN or infinite"], input: [1, 2, 3], state: infinite)
+        expectError(["state: NaN or infinite values; expected finite values"], input: [1, 2, 3], state: infinite)
         let bidirectional = GRUInferenceSession(
             GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 4, isBidirectional: true), seed: 1))
         var state = [Float](repeating: 0, count: 8)
         let error = #expect(throws: GRUInputError.self) { try bidirectional.step([1, 2, 3], state: &state) }
-        #expect(error?.description.contains("bidirectional") == true)
+        #expect(
+            error?.description == "streaming steps: a bidirectional GRU, whose backward direction reads the whole sequence; "
+                + "expected a unidirectional GRU (use run for a bidirectional one)")
         // The session still steps after the errors.
         var good = kept
         try session.step([1, 2, 3], state: &good)

@@ -29,18 +29,18 @@ struct GRUValidationTests {
     }
 
     @Test func rejectsLengthsOutOfRange() {
-        expectError(["lengths[1] is 6", "1...5"]) { _ = try gru.forward(input, lengths: [5, 6]) }
-        expectError(["lengths[0] is 0"]) { _ = try gru.forward(input, lengths: [0, 1]) }
-        expectError(["lengths has 3 entries", "2"]) { _ = try gru.forward(input, lengths: [1, 2, 3]) }
+        expectError(["lengths: lengths[1] is 6; expected 1...5 (the sequence length T)"]) { _ = try gru.forward(input, lengths: [5, 6]) }
+        expectError(["lengths: lengths[0] is 0; expected 1...5"]) { _ = try gru.forward(input, lengths: [0, 1]) }
+        expectError(["lengths: 3 entries; expected one per sequence, 2"]) { _ = try gru.forward(input, lengths: [1, 2, 3]) }
     }
 
     @Test func rejectsNonFiniteValues() {
         var bad = input
         bad.scalars[7] = .nan
-        expectError(["input", "NaN"]) { _ = try gru.forward(bad) }
+        expectError(["input: NaN or infinite values; expected finite values"]) { _ = try gru.forward(bad) }
         var infiniteState = Tensor(shape: [2, 2, 4])
         infiniteState.scalars[0] = .infinity
-        expectError(["initial state", "NaN or infinite"]) { _ = try gru.forward(input, initialState: infiniteState) }
+        expectError(["initial state: NaN or infinite values; expected finite values"]) { _ = try gru.forward(input, initialState: infiniteState) }
     }
 
     @Test func rejectsWrongGradientShapes() throws {
@@ -60,17 +60,17 @@ struct GRUValidationTests {
 
         var missing = named
         missing["bias_hh_l1"] = nil
-        expectError(["missing tensor 'bias_hh_l1'", "[12]"]) {
+        expectError(["bias_hh_l1: missing; expected shape [12] for a GRU with input size 3, hidden size 4, 2 layer(s)"]) {
             _ = try PyTorchGRUNames.parameters(from: missing, variant: .resetAfter)
         }
         var extra = named
         extra["weight_ih_l0_reverse_typo"] = Tensor(shape: [1])
-        expectError(["unexpected tensors", "'weight_ih_l0_reverse_typo'"]) {
+        expectError(["unexpected tensors: 'weight_ih_l0_reverse_typo'; expected only the tensors for a GRU with"]) {
             _ = try PyTorchGRUNames.parameters(from: extra, variant: .resetAfter)
         }
         // A foreign file's many names are cut short, not listed in a line of megabytes.
         let foreign = Dictionary(uniqueKeysWithValues: (0..<200_000).map { ("t\($0)", Tensor(shape: [1])) })
-        expectError(["missing tensor 'weight_hh_l0'", "'t0', 't1'", "(200000 in all)"]) {
+        expectError(["weight_hh_l0: missing; found 't0', 't1'", "(200000 in all); expected a PyTorch nn.GRU state_dict"]) {
             do {
                 _ = try PyTorchGRUNames.parameters(from: foreign, variant: .resetAfter)
             } catch let error as GRUInputError {
@@ -79,13 +79,13 @@ struct GRUValidationTests {
             }
         }
         named["weight_hh_l1"] = Tensor(shape: [12, 5])
-        expectError(["tensor 'weight_hh_l1' has shape [12, 5]", "expected [12, 4]"]) {
+        expectError(["weight_hh_l1: shape [12, 5]; expected [12, 4] for a GRU with"]) {
             _ = try PyTorchGRUNames.parameters(from: named, variant: .resetAfter)
         }
-        expectError(["missing tensor 'weight_hh_l0'"]) {
+        expectError(["weight_hh_l0: missing; found no tensors; expected a PyTorch nn.GRU state_dict"]) {
             _ = try PyTorchGRUNames.parameters(from: [:], variant: .resetAfter)
         }
-        expectError(["'weight_hh_l0' has shape [10, 4]", "(3H, H)"]) {
+        expectError(["weight_hh_l0: shape [10, 4]; expected (3H, H) for a hidden size H"]) {
             _ = try PyTorchGRUNames.parameters(from: ["weight_hh_l0": Tensor(shape: [10, 4])], variant: .resetAfter)
         }
     }

@@ -215,7 +215,7 @@ struct TrainCommandEndToEndTests {
         try SafetensorsFile(file.names.map { ($0, file[$0]!) }, metadata: metadata, fileName: url.lastPathComponent).write(to: url)
         let result = try train("many-steps", ["--epochs", "2", "--resume"])
         #expect(result.exitCode == 1)
-        #expect(result.standardError.contains("optimizer step count is \(Int.max); expected 0...\(1 << 53)"), "\(result.standardError)")
+        #expect(result.standardError.contains("optimizer state: step count \(Int.max); expected a step count in 0...\(1 << 53)"), "\(result.standardError)")
         #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
     }
 

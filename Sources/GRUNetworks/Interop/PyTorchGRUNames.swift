@@ -21,17 +21,20 @@ public enum PyTorchGRUNames {
     ) throws -> GRUConfiguration {
         guard let recurrent = tensors["weight_hh_l0"] else {
             throw GRUInputError(
-                "missing tensor 'weight_hh_l0': expected a PyTorch nn.GRU state_dict (found \(describe(Array(tensors.keys))))")
+                .tensor("weight_hh_l0"), found: "missing; found \(describe(Array(tensors.keys)))",
+                expected: "a PyTorch nn.GRU state_dict")
         }
         guard recurrent.rank == 2, recurrent.shape[0] == 3 * recurrent.shape[1], recurrent.shape[1] > 0 else {
             throw GRUInputError(
-                "tensor 'weight_hh_l0' has shape \(recurrent.shape); expected (3H, H) for a hidden size H")
+                .tensor("weight_hh_l0"), found: "shape \(recurrent.shape)", expected: "(3H, H) for a hidden size H")
         }
         guard let input = tensors["weight_ih_l0"] else {
-            throw GRUInputError("missing tensor 'weight_ih_l0'")
+            throw GRUInputError(
+                .tensor("weight_ih_l0"), found: "missing", expected: "shape (3H, I) = (\(recurrent.shape[0]), I)")
         }
         guard input.rank == 2, input.shape[1] > 0 else {
-            throw GRUInputError("tensor 'weight_ih_l0' has shape \(input.shape); expected (3H, I) = (\(recurrent.shape[0]), I)")
+            throw GRUInputError(
+                .tensor("weight_ih_l0"), found: "shape \(input.shape)", expected: "(3H, I) = (\(recurrent.shape[0]), I)")
         }
         var layerCount = 1
         while tensors["weight_ih_l\(layerCount)"] != nil { layerCount += 1 }
@@ -50,28 +53,12 @@ public enum PyTorchGRUNames {
         from tensors: [String: Tensor], configuration: GRUConfiguration
     ) throws -> GRUParameters {
         var parameters = GRUParameters(zerosFor: configuration)
-        var expected = Set<String>()
+        let owner = "for a GRU with " + summary(of: configuration)
         for slot in parameters.slots {
-            let key = slot.name
-            expected.insert(key)
-            guard let tensor = tensors[key] else {
-                throw GRUInputError(
-                    "missing tensor '\(key)': expected shape \(slot.shape) for a GRU with \(summary(of: configuration))")
-            }
-            guard tensor.shape == slot.shape else {
-                throw GRUInputError(
-                    "tensor '\(key)' has shape \(tensor.shape); expected \(slot.shape) for a GRU with \(summary(of: configuration))")
-            }
-            guard tensor.isFinite else {
-                throw GRUInputError("tensor '\(key)' contains NaN or infinite values")
-            }
+            let tensor = try InputChecks.namedTensor(slot.name, of: tensors, shape: slot.shape, owner: owner)
             parameters.setTensor(tensor, for: slot)
         }
-        let extra = Set(tensors.keys).subtracting(expected)
-        if !extra.isEmpty {
-            throw GRUInputError(
-                "unexpected tensors \(describe(Array(extra))) for a GRU with \(summary(of: configuration))")
-        }
+        try InputChecks.expectNoOtherTensors(tensors.keys, expected: Set(parameters.slots.map(\.name)), owner: owner)
         return parameters
     }
 

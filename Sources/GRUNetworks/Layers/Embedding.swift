@@ -68,7 +68,9 @@ public struct Embedding: ParameterizedLayer, Equatable, Hashable, Codable {
         precondition(shape.reduce(1, *) == ids.count, "Embedding ids shape \(shape) does not hold \(ids.count) ids")
         precondition(weights.count == parameterCount, "Embedding slice has \(weights.count) elements, expected \(parameterCount)")
         if let (position, id) = ids.enumerated().first(where: { !(0..<vocabularySize).contains($0.element) }) {
-            throw GRUInputError("token id \(id) at position \(position) is outside the vocabulary 0..<\(vocabularySize)")
+            throw GRUInputError(
+                .tensor("token ids"), found: "id \(id) at position \(position)",
+                expected: "ids in the vocabulary 0..<\(vocabularySize)")
         }
         var output = [Float](repeating: 0, count: ids.count * dimension)  // (N, D)
         output.withUnsafeMutableBufferPointer { y in

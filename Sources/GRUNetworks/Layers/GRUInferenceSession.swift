@@ -68,23 +68,20 @@ public final class GRUInferenceSession {
         let size = config.inputSize
         guard input.rank == 3, input.shape[2] == size, input.shape[0] > 0, input.shape[1] > 0 else {
             let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
-            throw GRUInputError("input has shape \(input.shape); expected \(expected) with T, B >= 1")
+            throw GRUInputError(.tensor("input"), found: "shape \(input.shape)", expected: "\(expected) with T, B >= 1")
         }
-        guard input.isFinite else { throw GRUInputError("input contains NaN or infinite values; expected finite numbers") }
+        guard input.isFinite else { throw InputChecks.nonFinite("input") }
         let timeMajor = layout == .batchFirst ? input.swappingFirstTwoAxes() : input
         let steps = timeMajor.shape[0], batch = timeMajor.shape[1]
         let hidden = config.hiddenSize, directions = config.directionCount
         let stateShape = [config.stateCount, batch, hidden]
         if let initialState {
             guard initialState.shape == stateShape else {
-                throw GRUInputError("initial state has shape \(initialState.shape); expected \(stateShape)")
+                throw GRUInputError(.tensor("initial state"), found: "shape \(initialState.shape)", expected: "\(stateShape)")
             }
-            guard initialState.isFinite else { throw GRUInputError("initial state contains NaN or infinite values") }
+            guard initialState.isFinite else { throw InputChecks.nonFinite("initial state") }
         }
-        let validLengths = lengths ?? Array(repeating: steps, count: batch)
-        guard validLengths.count == batch, validLengths.allSatisfy({ (1...steps).contains($0) }) else {
-            throw GRUInputError("lengths \(validLengths) do not fit; expected \(batch) values in 1...\(steps)")
-        }
+        let validLengths = try InputChecks.validatedLengths(lengths, steps: steps, batch: batch)
         if buffers.steps < steps || buffers.batch < batch || buffers.configuration != config {
             buffers = Buffers(steps: max(steps, buffers.steps), batch: max(batch, buffers.batch), configuration: config)
         }
@@ -159,19 +156,24 @@ public final class GRUInferenceSession {
         let config = configuration
         let hidden = config.hiddenSize, layers = config.layerCount
         guard !config.isBidirectional else {
-            throw GRUInputError("streaming steps need a unidirectional GRU; this one is bidirectional, whose backward direction reads the whole sequence: use run")
+            throw GRUInputError(
+                .setting("streaming steps"), found: "a bidirectional GRU, whose backward direction reads the whole sequence",
+                expected: "a unidirectional GRU (use run for a bidirectional one)")
         }
         guard input.count == config.inputSize else {
-            throw GRUInputError("step input has \(input.count) values; expected \(config.inputSize) (x_t of one sequence)")
+            throw GRUInputError(
+                .tensor("step input"), found: "\(input.count) values", expected: "\(config.inputSize) (x_t of one sequence)")
         }
         guard state.count == layers * hidden else {
-            throw GRUInputError("state has \(state.count) values; expected \(layers * hidden) (\(layers) layers x hidden size \(hidden))")
+            throw GRUInputError(
+                .tensor("state"), found: "\(state.count) values",
+                expected: "\(layers * hidden) (\(layers) layers x hidden size \(hidden))")
         }
         guard input.withUnsafeBufferPointer({ Reductions.allFinite($0) }) else {
-            throw GRUInputError("step input contains NaN or infinite values; expected finite numbers")
+            throw InputChecks.nonFinite("step input")
         }
         guard state.withUnsafeBufferPointer({ Reductions.allFinite($0) }) else {
-            throw GRUInputError("state contains NaN or infinite values; expected finite numbers")
+            throw InputChecks.nonFinite("state")
         }
         if buffers.steps < 1 || buffers.batch < 1 || buffers.configuration != config {
             buffers = Buffers(steps: max(1, buffers.steps), batch: max(1, buffers.batch), configuration: config)

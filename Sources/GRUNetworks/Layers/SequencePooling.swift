@@ -45,16 +45,12 @@ public struct SequencePooling: Equatable, Hashable, Codable, Sendable {
         _ input: Tensor, lengths: [Int]? = nil, layout: SequenceLayout = .timeMajor
     ) throws -> ForwardResult {
         guard input.rank == 3, input.shape[2] % directionCount == 0 else {
-            throw GRUInputError("pooling input has shape \(input.shape); expected rank 3 with features a multiple of \(directionCount)")
+            throw GRUInputError(
+                .tensor("pooling input"), found: "shape \(input.shape)",
+                expected: "rank 3 with features a multiple of \(directionCount)")
         }
         let geometry = Geometry(shape: input.shape, layout: layout)
-        let lengths = lengths ?? Array(repeating: geometry.steps, count: geometry.batch)
-        guard lengths.count == geometry.batch else {
-            throw GRUInputError("lengths has \(lengths.count) entries; expected one per sequence, \(geometry.batch)")
-        }
-        if let (index, bad) = lengths.enumerated().first(where: { !(1...geometry.steps).contains($0.element) }) {
-            throw GRUInputError("lengths[\(index)] is \(bad); expected 1...\(geometry.steps) (the sequence length T)")
-        }
+        let lengths = try InputChecks.validatedLengths(lengths, steps: geometry.steps, batch: geometry.batch)
         var output = [Float](repeating: 0, count: geometry.batch * geometry.features)  // (B, F)
         input.scalars.withUnsafeBufferPointer { x in
             forEachTerm(geometry, lengths) { inputIndex, outputIndex, width, weight in

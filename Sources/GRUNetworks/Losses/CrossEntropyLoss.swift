@@ -38,14 +38,17 @@ public struct CrossEntropyLoss: Equatable, Hashable, Codable, Sendable {
         let layout = try LossRows(logits, name: "logits")
         let classes = layout.width
         guard targets.count == layout.rows else {
-            throw GRUInputError("targets have \(targets.count) entries; expected one per row of the logits, \(layout.rows)")
+            throw GRUInputError(
+                .tensor("targets"), found: "\(targets.count) entries", expected: "one per row of the logits, \(layout.rows)")
         }
         try layout.validate(mask)
         if let classWeights, classWeights.count != classes {
-            throw GRUInputError("class weights have \(classWeights.count) entries; expected one per class, \(classes)")
+            throw GRUInputError(
+                .tensor("class weights"), found: "\(classWeights.count) entries", expected: "one per class, \(classes)")
         }
         for (row, target) in targets.enumerated() where (mask?[row] ?? true) && !(0..<classes).contains(target) {
-            throw GRUInputError("target \(target) of row \(row) is outside the classes 0..<\(classes)")
+            throw GRUInputError(
+                .tensor("targets"), found: "target \(target) of row \(row)", expected: "targets in the classes 0..<\(classes)")
         }
         let weights = (classWeights ?? Array(repeating: 1, count: classes)).map(Double.init)
         let weightSum = weights.reduce(0, +)

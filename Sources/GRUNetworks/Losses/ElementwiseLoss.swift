@@ -37,7 +37,8 @@ func meanOverValidElements(
 ) throws -> (loss: Float, gradient: Tensor) {
     let layout = try LossRows(predictions, name: predictionName)
     guard targets.shape == predictions.shape else {
-        throw GRUInputError("targets have shape \(targets.shape); expected \(predictions.shape), the \(predictionName)' shape")
+        throw GRUInputError(
+            .tensor("targets"), found: "shape \(targets.shape)", expected: "\(predictions.shape), the \(predictionName)' shape")
     }
     try layout.validate(mask)
     let validRows = mask.map { $0.lazy.filter { $0 }.count } ?? layout.rows

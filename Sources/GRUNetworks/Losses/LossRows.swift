@@ -12,7 +12,7 @@ struct LossRows {
 
     init(_ tensor: Tensor, name: String) throws {
         guard tensor.rank >= 1, tensor.count > 0 else {
-            throw GRUInputError("\(name) has shape \(tensor.shape); expected at least one element")
+            throw GRUInputError(.tensor(name), found: "shape \(tensor.shape)", expected: "at least one element")
         }
         width = tensor.shape.last!
         rows = tensor.count / width
@@ -21,7 +21,7 @@ struct LossRows {
     /// Throws unless the mask is nil or has one entry per row.
     func validate(_ mask: [Bool]?) throws {
         if let mask, mask.count != rows {
-            throw GRUInputError("mask has \(mask.count) entries; expected one per row, \(rows)")
+            throw GRUInputError(.tensor("mask"), found: "\(mask.count) entries", expected: "one per row, \(rows)")
         }
     }
 }

@@ -40,17 +40,22 @@ public struct OptimizerState: Equatable, Codable, Sendable {
     func buffers(named names: [String], parameterCount: Int) throws -> [[Float]] {
         // Adam's bias correction counts steps in a Double, exact up to 2^53; no run takes more.
         guard (0...Self.largestStepCount).contains(stepCount) else {
-            throw GRUInputError("optimizer step count is \(stepCount); expected 0...\(Self.largestStepCount)")
+            throw GRUInputError(
+                .tensor("optimizer state"), found: "step count \(stepCount)",
+                expected: "a step count in 0...\(Self.largestStepCount)")
         }
         if buffers.isEmpty { return names.map { _ in [] } }
         guard Set(buffers.keys) == Set(names) else {
             throw GRUInputError(
-                "optimizer state has buffers \(buffers.keys.sorted().joined(separator: ", ")); expected \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+                .tensor("optimizer state"), found: "buffers \(buffers.keys.sorted().joined(separator: ", "))",
+                expected: names.isEmpty ? "no buffers" : "buffers \(names.joined(separator: ", "))")
         }
         return try names.map { name in
             let buffer = buffers[name]!
             guard buffer.count == parameterCount else {
-                throw GRUInputError("optimizer state buffer '\(name)' has \(buffer.count) values; expected \(parameterCount), one per parameter")
+                throw GRUInputError(
+                    .tensor("optimizer state buffer '\(name)'"), found: "\(buffer.count) values",
+                    expected: "\(parameterCount) values, one per parameter")
             }
             return buffer
         }

@@ -63,7 +63,7 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             try expectShape(initialState, stateShape, name: "initial state")
             try expectFinite(initialState, name: "initial state")
         }
-        let validLengths = try validatedLengths(lengths, steps: steps, batch: batch)
+        let validLengths = try InputChecks.validatedLengths(lengths, steps: steps, batch: batch)
         let pass = ForwardPass(
             steps: steps, batch: batch, lengths: validLengths, initialState: initialState?.scalars,
             workspaces: workspaceCount(batch: batch),
@@ -359,23 +359,12 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let size = configuration.inputSize
         let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
         guard input.rank == 3, input.shape[2] == size else {
-            throw GRUInputError("input has shape \(input.shape); expected \(expected) for input size \(size)")
+            throw GRUInputError(.tensor("input"), found: "shape \(input.shape)", expected: "\(expected) for input size \(size)")
         }
         guard input.shape[0] > 0, input.shape[1] > 0 else {
-            throw GRUInputError("input has shape \(input.shape); expected \(expected) with T >= 1 and B >= 1")
+            throw GRUInputError(.tensor("input"), found: "shape \(input.shape)", expected: "\(expected) with T >= 1 and B >= 1")
         }
         try expectFinite(input, name: "input")
-    }
-
-    private func validatedLengths(_ lengths: [Int]?, steps: Int, batch: Int) throws -> [Int] {
-        guard let lengths else { return Array(repeating: steps, count: batch) }
-        guard lengths.count == batch else {
-            throw GRUInputError("lengths has \(lengths.count) entries; expected one per sequence, \(batch)")
-        }
-        if let (index, bad) = lengths.enumerated().first(where: { !(1...steps).contains($0.element) }) {
-            throw GRUInputError("lengths[\(index)] is \(bad); expected 1...\(steps) (the sequence length T)")
-        }
-        return lengths
     }
 }
 
@@ -417,12 +406,10 @@ private struct ForwardPass {
 
 private func expectShape(_ tensor: Tensor, _ shape: [Int], name: String) throws {
     guard tensor.shape == shape else {
-        throw GRUInputError("\(name) has shape \(tensor.shape); expected \(shape)")
+        throw GRUInputError(.tensor(name), found: "shape \(tensor.shape)", expected: "\(shape)")
     }
 }
 
 private func expectFinite(_ tensor: Tensor, name: String) throws {
-    guard tensor.isFinite else {
-        throw GRUInputError("\(name) contains NaN or infinite values; expected finite numbers")
-    }
+    guard tensor.isFinite else { throw InputChecks.nonFinite(name) }
 }

@@ -117,28 +117,3 @@ public enum HeaderPolicy: String, Sendable, Codable, CaseIterable {
     /// The first row is data.
     case absent
 }
-
-// MARK: - Former names
-
-extension DataOptions {
-    /// The former name of `maxVocabulary`.
-    @available(*, deprecated, renamed: "maxVocabulary")
-    public var maximumVocabularySize: Int? {
-        get { maxVocabulary }
-        set { maxVocabulary = newValue }
-    }
-
-    /// The former name of `minFrequency`.
-    @available(*, deprecated, renamed: "minFrequency")
-    public var minimumTokenFrequency: Int {
-        get { minFrequency }
-        set { minFrequency = newValue }
-    }
-
-    /// The former name of `normalize`.
-    @available(*, deprecated, renamed: "normalize")
-    public var normalizesFeatures: Bool {
-        get { normalize }
-        set { normalize = newValue }
-    }
-}

@@ -35,7 +35,7 @@ public struct SequenceModel: Sendable {
             Embedding(vocabularySize: $0, dimension: configuration.embeddingSize ?? 0, paddingIndex: 0)
         }
         gru = GRULayer(configuration.gru)
-        head = Linear(inputSize: configuration.hiddenSize * (configuration.isBidirectional ? 2 : 1),
+        head = Linear(inputSize: configuration.hiddenSize * (configuration.bidirectional ? 2 : 1),
                       outputSize: configuration.outputSize)
         let embeddingCount = embedding?.parameterCount ?? 0
         embeddingRange = 0..<embeddingCount
@@ -86,20 +86,11 @@ public struct SequenceModel: Sendable {
         let expected = self.namedTensors
         var offset = 0
         for (name, tensor) in expected {
-            guard let loaded = namedTensors[name] else {
-                throw GRUInputError("missing tensor '\(name)': expected shape \(tensor.shape)")
-            }
-            guard loaded.shape == tensor.shape else {
-                throw GRUInputError("tensor '\(name)' has shape \(loaded.shape); expected \(tensor.shape)")
-            }
-            guard loaded.isFinite else { throw GRUInputError("tensor '\(name)' contains NaN or infinite values") }
+            let loaded = try InputChecks.namedTensor(name, of: namedTensors, shape: tensor.shape)
             parameters.replaceSubrange(offset..<(offset + loaded.count), with: loaded.scalars)
             offset += loaded.count
         }
-        let extra = Set(namedTensors.keys).subtracting(expected.map(\.name))
-        if !extra.isEmpty {
-            throw GRUInputError("unexpected tensors \(listForMessage(extra.sorted()))")
-        }
+        try InputChecks.expectNoOtherTensors(namedTensors.keys, expected: Set(expected.map(\.name)))
     }
 
     // MARK: - Forward
@@ -125,17 +116,21 @@ public struct SequenceModel: Sendable {
             let input: Tensor
             switch batch.inputs {
             case .tokens(let ids):
-                guard let embedding else { throw GRUInputError("the model reads features, but the batch holds token ids") }
+                guard let embedding else {
+                    throw GRUInputError(.tensor("the batch"), found: "token ids", expected: "features, which the model reads")
+                }
                 embeddingResult = try embedding.forward(
                     ids, shape: [batch.steps, batch.batchSize], weights: UnsafeBufferPointer(rebasing: buffer[embeddingRange]))
                 input = embeddingResult!.output
             case .features(let features):
-                guard embedding == nil else { throw GRUInputError("the model reads token ids, but the batch holds features") }
+                guard embedding == nil else {
+                    throw GRUInputError(.tensor("the batch"), found: "features", expected: "token ids, which the model reads")
+                }
                 input = features
             }
             let inputDropout = Dropout(rate: config.inputDropout).forward(input, isTraining: isTraining, using: &generator)
             let gruDropout = isTraining
-                ? GRUDropout(betweenLayers: config.betweenLayerDropout, recurrent: config.recurrentDropout, seed: generator.next())
+                ? GRUDropout(betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, seed: generator.next())
                 : nil
             let gruResult = try gru.forward(
                 inputDropout.output, initialState: initialState, lengths: batch.lengths,
@@ -145,7 +140,7 @@ public struct SequenceModel: Sendable {
             if config.predictsEveryStep {
                 features = gruResult.output.reshaped(to: [batch.steps * batch.batchSize, head.inputSize])
             } else {
-                pooling = try SequencePooling(config.pooling, directionCount: config.isBidirectional ? 2 : 1)
+                pooling = try SequencePooling(config.pooling, directionCount: config.bidirectional ? 2 : 1)
                     .forward(gruResult.output, lengths: batch.lengths)
                 features = pooling!.output
             }
@@ -173,7 +168,7 @@ public struct SequenceModel: Sendable {
                 let featureGradient = Dropout(rate: configuration.outputDropout).backward(pass.outputDropout, outputGradient: headGradient)
                 let gruOutputGradient: Tensor
                 if let pooling = pass.pooling {
-                    gruOutputGradient = SequencePooling(configuration.pooling, directionCount: configuration.isBidirectional ? 2 : 1)
+                    gruOutputGradient = SequencePooling(configuration.pooling, directionCount: configuration.bidirectional ? 2 : 1)
                         .backward(pooling, outputGradient: featureGradient)
                 } else {
                     gruOutputGradient = featureGradient.reshaped(to: pass.gru.output.shape)

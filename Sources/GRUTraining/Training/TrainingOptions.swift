@@ -127,35 +127,3 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
     }
 }
-
-// MARK: - Former names
-
-extension TrainingOptions {
-    /// The former name of `earlyStopping`.
-    @available(*, deprecated, renamed: "earlyStopping")
-    public var earlyStoppingPatience: Int? {
-        get { earlyStopping }
-        set { earlyStopping = newValue }
-    }
-
-    /// The former name of `maxLength`.
-    @available(*, deprecated, renamed: "maxLength")
-    public var maximumLength: Int? {
-        get { maxLength }
-        set { maxLength = newValue }
-    }
-
-    /// The former name of `loss`.
-    @available(*, deprecated, renamed: "loss")
-    public var regressionLoss: RegressionLoss {
-        get { loss }
-        set { loss = newValue }
-    }
-
-    /// The former name of `truncatedBptt`.
-    @available(*, deprecated, renamed: "truncatedBptt")
-    public var truncatedBPTT: Bool {
-        get { truncatedBptt }
-        set { truncatedBptt = newValue }
-    }
-}

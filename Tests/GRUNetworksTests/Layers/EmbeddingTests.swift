@@ -52,7 +52,7 @@ struct EmbeddingTests {
     @Test func idsOutsideTheVocabularyAreRejected() {
         let layer = Embedding(vocabularySize: 4, dimension: 2)
         let weights = [Float](repeating: 0, count: 8)
-        #expect(throws: GRUInputError("token id 4 at position 2 is outside the vocabulary 0..<4")) {
+        expectInputError(message: "token ids: id 4 at position 2; expected ids in the vocabulary 0..<4") {
             try weights.withUnsafeBufferPointer { _ = try layer.forward([0, 3, 4], weights: $0) }
         }
         #expect(throws: GRUInputError.self) {

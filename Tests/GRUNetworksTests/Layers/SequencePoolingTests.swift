@@ -78,10 +78,10 @@ struct SequencePoolingTests {
     @Test func lengthsOutOfRangeAreRejected() {
         let pooling = SequencePooling(.mean)
         let input = Tensor(shape: [3, 2, 1])
-        #expect(throws: GRUInputError("lengths[1] is 4; expected 1...3 (the sequence length T)")) {
+        expectInputError(message: "lengths: lengths[1] is 4; expected 1...3 (the sequence length T)") {
             _ = try pooling.forward(input, lengths: [3, 4])
         }
-        #expect(throws: GRUInputError("lengths has 1 entries; expected one per sequence, 2")) {
+        expectInputError(message: "lengths: 1 entries; expected one per sequence, 2") {
             _ = try pooling.forward(input, lengths: [3])
         }
         #expect(throws: GRUInputError.self) { _ = try pooling.forward(Tensor(shape: [3, 2])) }

@@ -10,16 +10,16 @@ struct LossBehaviorTests {
 
     @Test func crossEntropyRejectsWhatDoesNotFit() {
         let loss = CrossEntropyLoss()
-        #expect(throws: GRUInputError("target 3 of row 1 is outside the classes 0..<3")) {
+        expectInputError(message: "targets: target 3 of row 1; expected targets in the classes 0..<3") {
             _ = try loss(logits: logits, targets: [0, 3])
         }
-        #expect(throws: GRUInputError("targets have 3 entries; expected one per row of the logits, 2")) {
+        expectInputError(message: "targets: 3 entries; expected one per row of the logits, 2") {
             _ = try loss(logits: logits, targets: [0, 1, 2])
         }
-        #expect(throws: GRUInputError("mask has 1 entries; expected one per row, 2")) {
+        expectInputError(message: "mask: 1 entries; expected one per row, 2") {
             _ = try loss(logits: logits, targets: [0, 1], mask: [true])
         }
-        #expect(throws: GRUInputError("class weights have 2 entries; expected one per class, 3")) {
+        expectInputError(message: "class weights: 2 entries; expected one per class, 3") {
             _ = try CrossEntropyLoss(classWeights: [1, 2])(logits: logits, targets: [0, 1])
         }
     }
@@ -41,10 +41,10 @@ struct LossBehaviorTests {
     }
 
     @Test func elementwiseLossesRejectWhatDoesNotFit() {
-        #expect(throws: GRUInputError("targets have shape [3, 2]; expected [2, 3], the predictions' shape")) {
+        expectInputError(message: "targets: shape [3, 2]; expected [2, 3], the predictions' shape") {
             _ = try MeanSquaredErrorLoss()(predictions: logits, targets: Tensor(shape: [3, 2]))
         }
-        #expect(throws: GRUInputError("positive weights have 2 entries; expected 1 or 3, one per column")) {
+        expectInputError(message: "positive weights: 2 entries; expected 1 or 3, one per column") {
             _ = try BinaryCrossEntropyLoss(positiveWeights: [1, 2])(logits: logits, targets: logits)
         }
         #expect(throws: GRUInputError.self) {

@@ -36,7 +36,8 @@ struct OptimizerReferenceTests {
                            momentum: settings.float("momentum"), isCentered: settings.bool("centered"),
                            weightDecay: settings.float("weight_decay"))
         case let other:
-            throw GRUInputError("unknown optimizer \(String(describing: other))")
+            throw GRUInputError(
+                .setting("the fixture's optimizer"), found: String(describing: other), expected: "sgd, adam, adamw or rmsprop")
         }
     }
 

@@ -45,14 +45,14 @@ struct OptimizerStateTests {
     @Test func restoreRejectsStateThatDoesNotFit() {
         var adam = Adam()
         let good = ["exp_avg": [Float](repeating: 0, count: 4), "exp_avg_sq": [Float](repeating: 0, count: 4)]
-        #expect(throws: GRUInputError("optimizer state has buffers exp_avg; expected exp_avg, exp_avg_sq")) {
+        expectInputError(message: "optimizer state: buffers exp_avg; expected buffers exp_avg, exp_avg_sq") {
             try adam.restore(OptimizerState(stepCount: 2, buffers: ["exp_avg": good["exp_avg"]!]), parameterCount: 4)
         }
-        #expect(throws: GRUInputError("optimizer state buffer 'exp_avg' has 4 values; expected 5, one per parameter")) {
+        expectInputError(message: "optimizer state buffer 'exp_avg': 4 values; expected 5 values, one per parameter") {
             try adam.restore(OptimizerState(stepCount: 2, buffers: good), parameterCount: 5)
         }
         var sgd = SGD(learningRate: 0.1)
-        #expect(throws: GRUInputError("optimizer state has buffers momentum_buffer; expected none")) {
+        expectInputError(message: "optimizer state: buffers momentum_buffer; expected no buffers") {
             try sgd.restore(OptimizerState(stepCount: 1, buffers: ["momentum_buffer": [0]]), parameterCount: 1)
         }
         #expect(throws: Never.self) { try adam.restore(OptimizerState(stepCount: 0, buffers: [:]), parameterCount: 4) }

@@ -18,3 +18,17 @@ func expectInputError(
         Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// Expects `body` to throw a `GRUInputError` whose one-line message is exactly `message`.
+func expectInputError(
+    message: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+) {
+    do {
+        try body()
+        Issue.record("expected the error \"\(message)\"", sourceLocation: sourceLocation)
+    } catch let error as GRUInputError {
+        #expect(error.description == message, sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+}

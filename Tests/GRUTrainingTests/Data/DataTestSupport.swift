@@ -56,18 +56,6 @@ func expectDataError(
     }
 }
 
-/// The old comparison of loaded values, kept only so that tests written against it on other
-/// branches still compile; it forwards to the shared per-element rule with `tolerance` as both
-/// tolerances.
-@available(*, deprecated, message: "use expectApproximatelyEqual(_:_:absoluteTolerance:relativeTolerance:_:)")
-func expectClose(
-    _ actual: [Float], _ expected: [Float], tolerance: Float = 1e-5, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    expectApproximatelyEqual(
-        actual, expected, absoluteTolerance: Double(tolerance), relativeTolerance: Double(tolerance),
-        sourceLocation: sourceLocation)
-}
-
 /// The token ids of an example's input (an issue when it holds features).
 func tokenIDs(_ example: SequenceExample, sourceLocation: SourceLocation = #_sourceLocation) -> [Int] {
     guard case .tokens(let ids) = example.input else {

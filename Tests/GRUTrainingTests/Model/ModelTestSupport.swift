@@ -4,19 +4,6 @@ import Testing
 
 @testable import GRUTraining
 
-/// The old comparison of model outputs, kept only so that tests written against it on other
-/// branches still compile; it forwards to the shared per-element rule (no longer scaled by the
-/// largest expected magnitude).
-@available(*, deprecated, message: "use expectApproximatelyEqual(_:_:absoluteTolerance:relativeTolerance:_:)")
-func expectElementsClose(
-    _ actual: [Float], _ expected: [Float], relativeTolerance: Double, absoluteTolerance: Double, _ name: String,
-    sourceLocation: SourceLocation = #_sourceLocation
-) {
-    expectApproximatelyEqual(
-        actual, expected, absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance, name,
-        sourceLocation: sourceLocation)
-}
-
 /// Deterministic pseudo-random numbers for test data (SplitMix64), independent of the library's
 /// generators so that tests do not share their streams.
 struct TestNumbers {

@@ -32,23 +32,23 @@ struct SequenceModelGradientTests {
     static let cases: [Case] = [
         Case(name: "classify tokens, 2 layers bidirectional",
              configuration: ModelConfiguration(task: .classify, vocabularySize: 7, embeddingSize: 3, hiddenSize: 4,
-                                               layerCount: 2, isBidirectional: true, outputSize: 3),
+                                               layers: 2, bidirectional: true, outputSize: 3),
              lengths: [4, 2, 3]),
         Case(name: "classify features, mean pooling",
-             configuration: ModelConfiguration(task: .classify, featureCount: 3, hiddenSize: 4, isBidirectional: true,
+             configuration: ModelConfiguration(task: .classify, featureCount: 3, hiddenSize: 4, bidirectional: true,
                                                outputSize: 3, pooling: .mean),
              lengths: [3, 5], labelSmoothing: 0.1),
         Case(name: "tag features bidirectional",
-             configuration: ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, isBidirectional: true,
+             configuration: ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, bidirectional: true,
                                                outputSize: 3),
              lengths: [4, 1, 3]),
         Case(name: "tag tokens, 2 layers",
              configuration: ModelConfiguration(task: .tag, vocabularySize: 6, embeddingSize: 3, hiddenSize: 3,
-                                               layerCount: 2, outputSize: 4),
+                                               layers: 2, outputSize: 4),
              lengths: [2, 4]),
         Case(name: "forecast features, 2 layers bidirectional",
-             configuration: ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layerCount: 2,
-                                               isBidirectional: true, outputSize: 2),
+             configuration: ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layers: 2,
+                                               bidirectional: true, outputSize: 2),
              lengths: [5, 3, 4]),
         Case(name: "language model tokens",
              configuration: ModelConfiguration(task: .languageModel, vocabularySize: 6, embeddingSize: 4, hiddenSize: 4,
@@ -56,12 +56,12 @@ struct SequenceModelGradientTests {
              lengths: [4, 4, 2]),
         Case(name: "tag tokens bidirectional with every dropout at a fixed seed",
              configuration: ModelConfiguration(task: .tag, vocabularySize: 7, embeddingSize: 3, hiddenSize: 4,
-                                               layerCount: 2, isBidirectional: true, outputSize: 3, inputDropout: 0.2,
-                                               betweenLayerDropout: 0.3, recurrentDropout: 0.25, outputDropout: 0.2),
+                                               layers: 2, bidirectional: true, outputSize: 3, inputDropout: 0.2,
+                                               layerDropout: 0.3, recurrentDropout: 0.25, outputDropout: 0.2),
              lengths: [4, 3], dropoutSeed: 11),
         Case(name: "classify features with every dropout at a fixed seed",
-             configuration: ModelConfiguration(task: .classify, featureCount: 3, hiddenSize: 4, layerCount: 2,
-                                               outputSize: 3, inputDropout: 0.2, betweenLayerDropout: 0.3,
+             configuration: ModelConfiguration(task: .classify, featureCount: 3, hiddenSize: 4, layers: 2,
+                                               outputSize: 3, inputDropout: 0.2, layerDropout: 0.3,
                                                recurrentDropout: 0.25, outputDropout: 0.2),
              lengths: [3, 4, 2], dropoutSeed: 5),
     ]
@@ -116,8 +116,8 @@ struct SequenceModelGradientTests {
     // MARK: - Dropout
 
     static let dropoutConfiguration = ModelConfiguration(
-        task: .tag, vocabularySize: 9, embeddingSize: 4, hiddenSize: 5, layerCount: 2, isBidirectional: true,
-        outputSize: 3, inputDropout: 0.3, betweenLayerDropout: 0.3, recurrentDropout: 0.3, outputDropout: 0.3)
+        task: .tag, vocabularySize: 9, embeddingSize: 4, hiddenSize: 5, layers: 2, bidirectional: true,
+        outputSize: 3, inputDropout: 0.3, layerDropout: 0.3, recurrentDropout: 0.3, outputDropout: 0.3)
 
     static func dropoutBatch() -> SequenceBatch {
         SequenceBatch(
@@ -154,7 +154,7 @@ struct SequenceModelGradientTests {
 
         // With every rate 0, a training pass is the inference pass, bit for bit.
         var plain = Self.dropoutConfiguration
-        (plain.inputDropout, plain.betweenLayerDropout, plain.recurrentDropout, plain.outputDropout) = (0, 0, 0, 0)
+        (plain.inputDropout, plain.layerDropout, plain.recurrentDropout, plain.outputDropout) = (0, 0, 0, 0)
         let undropped = try SequenceModel(configuration: plain, namedTensors: Dictionary(
             uniqueKeysWithValues: model.namedTensors.map { ($0.name, $0.tensor) }))
         #expect(try undropped.forward(batch, dropoutSeed: 42).output == inference)

@@ -11,12 +11,12 @@ import Testing
 @Suite(.tags(.unit))
 struct SequenceModelInvarianceTests {
     static let configurations: [ModelConfiguration] = [
-        ModelConfiguration(task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layerCount: 2,
-                           isBidirectional: true, outputSize: 3),
-        ModelConfiguration(task: .classify, featureCount: 2, hiddenSize: 3, isBidirectional: true, outputSize: 2,
+        ModelConfiguration(task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layers: 2,
+                           bidirectional: true, outputSize: 3),
+        ModelConfiguration(task: .classify, featureCount: 2, hiddenSize: 3, bidirectional: true, outputSize: 2,
                            pooling: .mean),
-        ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, isBidirectional: true, outputSize: 3),
-        ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layerCount: 2, outputSize: 2),
+        ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, bidirectional: true, outputSize: 3),
+        ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layers: 2, outputSize: 2),
         ModelConfiguration(task: .languageModel, vocabularySize: 7, embeddingSize: 4, hiddenSize: 5, outputSize: 7),
     ]
 
@@ -88,17 +88,17 @@ struct SequenceModelInvarianceTests {
         }
         var missing = tensors
         missing["gru.bias_hh_l1_reverse"] = nil
-        expectError(["missing", "gru.bias_hh_l1_reverse"], missing)
+        expectError(["gru.bias_hh_l1_reverse: missing; expected shape ["], missing)
         var extra = tensors
         extra["head.scale"] = Tensor(shape: [1], scalars: [1])
-        expectError(["unexpected", "head.scale"], extra)
+        expectError(["unexpected tensors: 'head.scale'; expected only the tensors of the model"], extra)
         var misshapen = tensors
         misshapen["head.weight"] = Tensor(shape: [8, 3], scalars: [Float](repeating: 0, count: 24))
-        expectError(["head.weight", "[8, 3]", "[3, 8]"], misshapen)
+        expectError(["head.weight: shape [8, 3]; expected [3, 8]"], misshapen)
         var notFinite = tensors
         var values = tensors["embedding.weight"]!.scalars
         values[4] = .nan
         notFinite["embedding.weight"] = Tensor(shape: tensors["embedding.weight"]!.shape, scalars: values)
-        expectError(["embedding.weight", "NaN"], notFinite)
+        expectError(["embedding.weight: NaN or infinite values; expected finite values"], notFinite)
     }
 }

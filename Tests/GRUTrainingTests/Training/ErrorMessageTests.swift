@@ -24,13 +24,6 @@ struct ErrorMessageTests {
                 == "--top-k: expected at least 1")
     }
 
-    @Test func aMessageOnlyInputErrorKeepsItsMessage() {
-        let error = GRUInputError("lengths[1] is 9; expected 1...5")
-        #expect(error.description == "lengths[1] is 9; expected 1...5")
-        #expect(error.subject == nil)
-        #expect(error.located(in: "l.npy").description == "l.npy: lengths[1] is 9; expected 1...5")
-    }
-
     @Test func aDivergedRunNamesTheEpochAndStep() {
         let loss = TrainingDivergedError(epoch: 2, step: 7, quantity: .loss(.nan))
         #expect(
