@@ -79,7 +79,7 @@ struct ThreadTeamTests {
         for round in 0..<3000 {
             let requested = 1 + round % 4
             let ran = Counter(), given = Counter()
-            ThreadTeam.withParts(requested) {
+            _ = ThreadTeam.withParts(requested) {
                 ThreadTeam.run(parts: ThreadTeam.defaultParts) { part, parts in
                     if part == 0 { given.store(parts) }
                     ran.add(1)

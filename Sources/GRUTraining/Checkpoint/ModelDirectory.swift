@@ -169,7 +169,7 @@ public struct ModelDirectory: Sendable {
     }
 
     private func weightsData(_ model: SequenceModel) throws -> Data {
-        try SafetensorsFile(
+        SafetensorsFile(
             model.namedTensors, metadata: ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue],
             fileName: weightsURL.path
         ).encoded()
@@ -188,7 +188,7 @@ public struct ModelDirectory: Sendable {
             "state": String(decoding: try encoder.encode(state), as: UTF8.self),
             "optimizer_step_count": String(optimizer.stepCount),
         ]
-        return try SafetensorsFile(tensors, metadata: metadata, fileName: checkpointURL.path).encoded()
+        return SafetensorsFile(tensors, metadata: metadata, fileName: checkpointURL.path).encoded()
     }
 
     private func reportFiles(_ history: [EpochRecord], title: String) throws -> [(data: Data, url: URL)] {
