@@ -73,11 +73,14 @@ public struct BenchmarkCase: Equatable, Sendable {
         guard parts.count == 4 else { return nil }
         var values: [Int] = []
         for (part, letter) in zip(parts, ["B", "T", "I", "H"]) {
-            guard part.first.map(String.init) == letter, let value = Int(part.dropFirst()), value > 0 else { return nil }
+            guard part.first.map(String.init) == letter, let value = Int(part.dropFirst()), value > 0 else {
+                return nil
+            }
             values.append(value)
         }
-        self.init(name: shapeName, mode: .forward, batch: values[0], steps: values[1],
-                  inputSize: values[2], hiddenSize: values[3])
+        self.init(
+            name: shapeName, mode: .forward, batch: values[0], steps: values[1],
+            inputSize: values[2], hiddenSize: values[3])
     }
 
     /// The standard cases of the speed issue, in order.

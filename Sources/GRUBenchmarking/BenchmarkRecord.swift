@@ -39,9 +39,14 @@ public struct BenchmarkRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case framework, version, `case`, mode, batch, steps, repeats, threads, gflops
-        case inputSize = "input_size", hiddenSize = "hidden_size", medianMs = "median_ms", minMs = "min_ms"
-        case sequenceStepsPerS = "sequence_steps_per_s", peakMemoryMb = "peak_memory_mb"
-        case sgemmGflops = "sgemm_gflops", kernels
+        case inputSize = "input_size"
+        case hiddenSize = "hidden_size"
+        case medianMs = "median_ms"
+        case minMs = "min_ms"
+        case sequenceStepsPerS = "sequence_steps_per_s"
+        case peakMemoryMb = "peak_memory_mb"
+        case sgemmGflops = "sgemm_gflops"
+        case kernels
     }
 
     /// Writes every key, `peak_memory_mb` as null when it was not measured, as the schema asks.

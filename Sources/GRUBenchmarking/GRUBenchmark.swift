@@ -12,7 +12,8 @@ public enum GRUBenchmark {
     /// - Parameters:
     ///   - repeats: timed calls (timed steps for streaming).
     ///   - warmups: untimed calls first, so caches, pages and BLAS threads are warm.
-    public static func measure(_ benchmarkCase: BenchmarkCase, repeats: Int, warmups: Int = 2) throws -> BenchmarkRecord {
+    public static func measure(_ benchmarkCase: BenchmarkCase, repeats: Int, warmups: Int = 2) throws -> BenchmarkRecord
+    {
         let workload = try Workload(benchmarkCase)
         for _ in 0..<warmups { try workload.run() }
         var seconds: [Double] = []
@@ -34,8 +35,9 @@ public enum GRUBenchmark {
     /// (B = 1, T = 2) so start-up costs are not charged. On Linux the peak is VmHWM after
     /// resetting it through /proc/self/clear_refs; elsewhere the increase of ru_maxrss.
     public static func peakMemoryOfOneCall(_ benchmarkCase: BenchmarkCase) throws -> Double {
-        let tiny = BenchmarkCase(name: "tiny", mode: benchmarkCase.mode, batch: 1, steps: 2,
-                                 inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize)
+        let tiny = BenchmarkCase(
+            name: "tiny", mode: benchmarkCase.mode, batch: 1, steps: 2,
+            inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize)
         try Workload(tiny).run()
         let workload = try Workload(benchmarkCase)
         if resetPeakResidentSet(), let before = processStatusKilobytes("VmRSS") {
@@ -57,7 +59,9 @@ public enum GRUBenchmark {
     private static func processStatusKilobytes(_ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-            return Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty }?.trimmingCharacters(in: .whitespaces) ?? "")
+            return Int(
+                line.split(separator: " ").dropFirst().first { !$0.isEmpty }?.trimmingCharacters(in: .whitespaces) ?? ""
+            )
         }
         return nil
     }
@@ -72,8 +76,9 @@ public enum GRUBenchmark {
         for _ in 0..<(repeats + 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             c.withUnsafeMutableBufferPointer {
-                Matmul.gemm(transposeA: false, transposeB: false, m: size, n: size, k: size,
-                            a: a, lda: size, b: b, ldb: size, beta: 0, c: $0.baseAddress!, ldc: size)
+                Matmul.gemm(
+                    transposeA: false, transposeB: false, m: size, n: size, k: size,
+                    a: a, lda: size, b: b, ldb: size, beta: 0, c: $0.baseAddress!, ldc: size)
             }
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
@@ -107,7 +112,8 @@ private final class Workload {
     init(_ benchmarkCase: BenchmarkCase) throws {
         guard benchmarkCase.mode != .stream || benchmarkCase.batch == 1 else {
             throw GRUInputError(
-                .setting(benchmarkCase.name), found: "B = \(benchmarkCase.batch)", expected: "B = 1: streaming cases step one sequence")
+                .setting(benchmarkCase.name), found: "B = \(benchmarkCase.batch)",
+                expected: "B = 1: streaming cases step one sequence")
         }
         self.benchmarkCase = benchmarkCase
         let configuration = GRUConfiguration(
@@ -117,10 +123,12 @@ private final class Workload {
         var generator = SeededGenerator(seed: 2)
         let batch = benchmarkCase.batch
         let steps = benchmarkCase.mode == .stream ? 1 : benchmarkCase.steps
-        input = Tensor(shape: [steps, batch, configuration.inputSize],
-                       scalars: (0..<(steps * batch * configuration.inputSize)).map { _ in generator.uniform(-1, 1) })
-        outputGradient = Tensor(shape: [steps, batch, configuration.outputSize],
-                                repeating: 1 / Float(steps * batch))
+        input = Tensor(
+            shape: [steps, batch, configuration.inputSize],
+            scalars: (0..<(steps * batch * configuration.inputSize)).map { _ in generator.uniform(-1, 1) })
+        outputGradient = Tensor(
+            shape: [steps, batch, configuration.outputSize],
+            repeating: 1 / Float(steps * batch))
         state = [Float](repeating: 0, count: configuration.hiddenSize)
         stepInputs = (0..<(benchmarkCase.mode == .stream ? 16 : 0)).map { _ in
             (0..<configuration.inputSize).map { _ in generator.uniform(-1, 1) }

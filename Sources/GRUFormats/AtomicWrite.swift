@@ -32,7 +32,7 @@ package func writeAtomically(_ files: [(data: Data, url: URL)]) throws {
         do {
             try write.commit()
         } catch {
-            pending[(index + 1)...].forEach { $0.discard() }
+            for later in pending[(index + 1)...] { later.discard() }
             throw error
         }
     }
@@ -54,7 +54,7 @@ struct PendingWrite {
         do {
             for file in files { pending.append(try PendingWrite(file.data, to: file.url)) }
         } catch {
-            pending.forEach { $0.discard() }
+            for write in pending { write.discard() }
             throw error
         }
         return pending
@@ -76,7 +76,8 @@ struct PendingWrite {
             return
         }
         let target = URL(fileURLWithPath: targetPath)
-        let temporaryPath = target.deletingLastPathComponent().path + "/." + target.lastPathComponent + "."
+        let temporaryPath =
+            target.deletingLastPathComponent().path + "/." + target.lastPathComponent + "."
             + UUID().uuidString + ".tmp"
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -102,8 +103,11 @@ struct PendingWrite {
     private static func linkTarget(_ url: URL) -> String {
         let resolved = url.resolvingSymlinksInPath().path
         guard resolved == url.standardizedFileURL.path,
-              let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { return resolved }
-        let target = destination.hasPrefix("/") ? URL(fileURLWithPath: destination)
+            let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)
+        else { return resolved }
+        let target =
+            destination.hasPrefix("/")
+            ? URL(fileURLWithPath: destination)
             : url.deletingLastPathComponent().appendingPathComponent(destination)
         return target.standardizedFileURL.path
     }
@@ -125,7 +129,8 @@ struct PendingWrite {
             throw FormatError(displayName(of: url), "cannot replace the file (\(message))")
         }
         // Persist the rename itself; a failure here leaves the new file in place, so it is ignored.
-        let directoryDescriptor = open(URL(fileURLWithPath: targetPath).deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        let directoryDescriptor = open(
+            URL(fileURLWithPath: targetPath).deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
         if directoryDescriptor >= 0 {
             _ = fsync(directoryDescriptor)
             close(directoryDescriptor)

@@ -56,7 +56,8 @@ private func readStream(_ url: URL, name: String) throws -> Data {
         guard let chunk, !chunk.isEmpty else { return contents }
         contents.append(chunk)
         guard contents.count <= largestStreamRead else {
-            throw FormatError(name, "gives more than \(largestStreamRead >> 30) GiB; expected a .npy or .safetensors file")
+            throw FormatError(
+                name, "gives more than \(largestStreamRead >> 30) GiB; expected a .npy or .safetensors file")
         }
     }
 }

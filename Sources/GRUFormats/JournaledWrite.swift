@@ -39,14 +39,16 @@ package func writeAsOneSet(_ files: [(data: Data, url: URL)], journal: URL, lock
             return url.deletingLastPathComponent().standardizedFileURL.path == directory ? url.lastPathComponent : nil
         }
         let entries = pending.compactMap { write -> String? in
-            guard let temporary = write.temporaryPath.flatMap(nameInDirectory), let target = nameInDirectory(write.targetPath) else {
+            guard let temporary = write.temporaryPath.flatMap(nameInDirectory),
+                let target = nameInDirectory(write.targetPath)
+            else {
                 return nil
             }
             return temporary + "\t" + target + "\n"
         }
         if !entries.isEmpty { try writeAtomically(Data(entries.joined().utf8), to: journal) }
     } catch {
-        pending.forEach { $0.discard() }
+        for write in pending { write.discard() }
         throw error
     }
     // From here the journal stands for the new set: a rename that fails leaves the remaining
@@ -96,17 +98,21 @@ func completeInterruptedSet(journal: URL, names: Set<String>) throws {
     func isTemporary(_ temporary: String, of name: String) -> Bool {
         let prefix = "." + name + ".", suffix = ".tmp"
         guard !temporary.contains("/"), temporary.hasPrefix(prefix), temporary.hasSuffix(suffix),
-              temporary.count > prefix.count + suffix.count else { return false }
+            temporary.count > prefix.count + suffix.count
+        else { return false }
         // Renamed already (absent), or a regular file: never a link put into the set.
         var status = stat()
-        return lstat(directory.appendingPathComponent(temporary).path, &status) != 0 || status.st_mode & S_IFMT == S_IFREG
+        return lstat(directory.appendingPathComponent(temporary).path, &status) != 0
+            || status.st_mode & S_IFMT == S_IFREG
     }
     let targets = lines.compactMap { $0.count == 2 ? $0[1] : nil }
     guard !lines.isEmpty, Set(targets).count == lines.count,
-          lines.allSatisfy({ $0.count == 2 && names.contains($0[1]) && isTemporary($0[0], of: $0[1]) }) else {
+        lines.allSatisfy({ $0.count == 2 && names.contains($0[1]) && isTemporary($0[0], of: $0[1]) })
+    else {
         throw FormatError(
             displayName(of: journal),
-            "is not the journal of a save; expected lines of a temporary file and its target in this directory, a tab between")
+            "is not the journal of a save; expected lines of a temporary file and its target in this directory, a tab between"
+        )
     }
     for paths in lines {
         let resolved = paths.map { directory.appendingPathComponent($0).path }
@@ -114,7 +120,8 @@ func completeInterruptedSet(journal: URL, names: Set<String>) throws {
         guard rename(resolved[0], resolved[1]) == 0 else {
             throw FormatError(
                 displayName(of: directory),
-                "holds a save that was interrupted and cannot be finished (\(String(cString: strerror(errno)))); run a gru command here with write access")
+                "holds a save that was interrupted and cannot be finished (\(String(cString: strerror(errno)))); run a gru command here with write access"
+            )
         }
     }
     unlink(journal.path)
@@ -125,7 +132,8 @@ func completeInterruptedSet(journal: URL, names: Set<String>) throws {
 private func refuseLink(_ journal: URL) throws {
     var status = stat()
     if lstat(journal.path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK {
-        throw FormatError(displayName(of: journal), "is a symbolic link; expected the journal file that saves write here")
+        throw FormatError(
+            displayName(of: journal), "is a symbolic link; expected the journal file that saves write here")
     }
 }
 

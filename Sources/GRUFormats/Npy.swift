@@ -45,15 +45,22 @@ public enum Npy {
             let available = bytes.count - dataStart
             guard byteCount == available else {
                 let problem = available < byteCount ? "truncated data" : "data length disagrees with the shape"
-                throw FormatError(name, "\(problem); shape \(shapeText) of '\(header.descr)' needs \(byteCount) bytes of data, found \(available)")
+                throw FormatError(
+                    name,
+                    "\(problem); shape \(shapeText) of '\(header.descr)' needs \(byteCount) bytes of data, found \(available)"
+                )
             }
             let count = byteCount / elementType.byteCount
             let elements: NpyArray.Elements
             switch elementType {
             case .float32:
-                elements = .float32(loadLittleEndian(UInt32.self, count: count, from: bytes, at: dataStart).map(Float.init(bitPattern:)))
+                elements = .float32(
+                    loadLittleEndian(UInt32.self, count: count, from: bytes, at: dataStart).map(Float.init(bitPattern:))
+                )
             case .float64:
-                elements = .float64(loadLittleEndian(UInt64.self, count: count, from: bytes, at: dataStart).map(Double.init(bitPattern:)))
+                elements = .float64(
+                    loadLittleEndian(UInt64.self, count: count, from: bytes, at: dataStart).map(
+                        Double.init(bitPattern:)))
             case .int32:
                 elements = .int32(loadLittleEndian(Int32.self, count: count, from: bytes, at: dataStart))
             case .int64:
@@ -82,8 +89,9 @@ public enum Npy {
     ///   - shape: The array's shape; when nil, one dimension of `values.count`.
     public static func encodeIntegers(_ values: [Int], shape: [Int]? = nil) -> Data {
         let shape = shape ?? [values.count]
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == values.count,
-                     "shape \(shape) does not hold \(values.count) elements")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == values.count,
+            "shape \(shape) does not hold \(values.count) elements")
         var payload = Data(capacity: 8 * values.count)
         for value in values { appendLittleEndian(Int64(value), to: &payload) }
         return encode(descriptor: NpyElementType.int64.descriptor, shape: shape, payload: payload)
@@ -131,12 +139,16 @@ public enum Npy {
     /// The parsed header and the byte offset at which the data starts.
     private static func readHeader(_ bytes: UnsafeRawBufferPointer, name: String) throws -> (NpyHeader, Int) {
         guard bytes.count >= magic.count, bytes.prefix(magic.count).elementsEqual(magic) else {
-            let found = bytes.isEmpty ? "an empty file"
+            let found =
+                bytes.isEmpty
+                ? "an empty file"
                 : bytes.prefix(magic.count).map { String(format: "%02x", $0) }.joined(separator: " ")
-            throw FormatError(name, "not a .npy file; expected the magic bytes 93 4e 55 4d 50 59 (\\x93NUMPY), found \(found)")
+            throw FormatError(
+                name, "not a .npy file; expected the magic bytes 93 4e 55 4d 50 59 (\\x93NUMPY), found \(found)")
         }
         guard bytes.count >= magic.count + 2 else {
-            throw FormatError(name, "truncated header; expected a format version after the magic bytes, found the end of the file")
+            throw FormatError(
+                name, "truncated header; expected a format version after the magic bytes, found the end of the file")
         }
         let major = bytes[magic.count], minor = bytes[magic.count + 1]
         let lengthFieldSize: Int
@@ -148,14 +160,19 @@ public enum Npy {
         }
         let lengthOffset = magic.count + 2
         guard bytes.count >= lengthOffset + lengthFieldSize else {
-            throw FormatError(name, "truncated header; expected a \(lengthFieldSize)-byte header length, found \(bytes.count - lengthOffset) bytes")
+            throw FormatError(
+                name,
+                "truncated header; expected a \(lengthFieldSize)-byte header length, found \(bytes.count - lengthOffset) bytes"
+            )
         }
-        let headerLength = lengthFieldSize == 2
+        let headerLength =
+            lengthFieldSize == 2
             ? Int(loadLittleEndian(UInt16.self, count: 1, from: bytes, at: lengthOffset)[0])
             : Int(loadLittleEndian(UInt32.self, count: 1, from: bytes, at: lengthOffset)[0])
         let headerStart = lengthOffset + lengthFieldSize
         guard bytes.count - headerStart >= headerLength else {
-            throw FormatError(name, "truncated header; expected \(headerLength) header bytes, found \(bytes.count - headerStart)")
+            throw FormatError(
+                name, "truncated header; expected \(headerLength) header bytes, found \(bytes.count - headerStart)")
         }
         let headerBytes = Array(bytes[headerStart..<headerStart + headerLength])
         return (try NpyHeader(parsing: headerBytes, name: name), headerStart + headerLength)
@@ -164,8 +181,12 @@ public enum Npy {
     /// The error for a dtype outside the supported four, singling out big-endian ones.
     private static func unsupportedDtype(_ descr: String, name: String) -> FormatError {
         if descr.hasPrefix(">"), let little = NpyElementType(descriptor: "<" + descr.dropFirst()) {
-            return FormatError(name, "big-endian dtype '\(descr)' is not supported; expected little-endian '\(little.descriptor)' (save with array.astype('\(little.descriptor)'))")
+            return FormatError(
+                name,
+                "big-endian dtype '\(descr)' is not supported; expected little-endian '\(little.descriptor)' (save with array.astype('\(little.descriptor)'))"
+            )
         }
-        return FormatError(name, "dtype '\(descr)' is not supported; expected one of \(NpyElementType.supportedDescriptions)")
+        return FormatError(
+            name, "dtype '\(descr)' is not supported; expected one of \(NpyElementType.supportedDescriptions)")
     }
 }

@@ -29,28 +29,38 @@ struct NpyHeader {
             throw FormatError(name, "malformed header \(Self.quoted(bytes)): \(error.reason)")
         }
         guard case .dictionary(let pairs) = literal else {
-            throw FormatError(name, "malformed header \(Self.quoted(bytes)): expected a dict, found \(Self.abbreviated(literal.pythonText))")
+            throw FormatError(
+                name,
+                "malformed header \(Self.quoted(bytes)): expected a dict, found \(Self.abbreviated(literal.pythonText))"
+            )
         }
         // As in Python, a repeated key keeps its last value.
         var fields: [String: PythonLiteral] = [:]
         for (key, value) in pairs { fields[key] = value }
         let expected = ["descr", "fortran_order", "shape"]
         if let extra = fields.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw FormatError(name, "header has the unexpected key '\(extra)'; expected only 'descr', 'fortran_order' and 'shape'")
+            throw FormatError(
+                name, "header has the unexpected key '\(extra)'; expected only 'descr', 'fortran_order' and 'shape'")
         }
         if let missing = expected.first(where: { fields[$0] == nil }) {
-            throw FormatError(name, "header is missing the key '\(missing)'; expected 'descr', 'fortran_order' and 'shape'")
+            throw FormatError(
+                name, "header is missing the key '\(missing)'; expected 'descr', 'fortran_order' and 'shape'")
         }
 
         guard case .string(let descr) = fields["descr"]! else {
-            throw FormatError(name, "dtype \(fields["descr"]!.pythonText) is not supported; expected one of \(NpyElementType.supportedDescriptions)")
+            throw FormatError(
+                name,
+                "dtype \(fields["descr"]!.pythonText) is not supported; expected one of \(NpyElementType.supportedDescriptions)"
+            )
         }
         guard case .boolean(let fortranOrder) = fields["fortran_order"]! else {
-            throw FormatError(name, "header 'fortran_order' is \(fields["fortran_order"]!.pythonText); expected True or False")
+            throw FormatError(
+                name, "header 'fortran_order' is \(fields["fortran_order"]!.pythonText); expected True or False")
         }
         let shapeLiteral = fields["shape"]!
         guard let shape = Self.extents(shapeLiteral) else {
-            throw FormatError(name, "header 'shape' is \(shapeLiteral.pythonText); expected a tuple of non-negative integers")
+            throw FormatError(
+                name, "header 'shape' is \(shapeLiteral.pythonText); expected a tuple of non-negative integers")
         }
         self.descr = descr
         self.fortranOrder = fortranOrder
@@ -60,7 +70,8 @@ struct NpyHeader {
     /// The header dict as numpy writes it, growth padding included but without the final
     /// alignment padding and newline.
     var text: String {
-        var text = "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(Self.pythonTuple(shape)), }"
+        var text =
+            "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(Self.pythonTuple(shape)), }"
         // numpy leaves room for the growing axis to reach 21 digits so that appending can
         // rewrite the header in place; matching it keeps the output byte-identical to np.save.
         if let growing = fortranOrder ? shape.last : shape.first {

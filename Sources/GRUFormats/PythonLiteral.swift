@@ -103,7 +103,9 @@ struct PythonLiteralParser {
             pairs.append((key, try parseValue()))
             skipWhitespace()
             if consume(UInt8(ascii: ",")) { continue }
-            guard consume(UInt8(ascii: "}")) else { throw failure("expected ',' or '}' after the value of '\(key)', found \(found)") }
+            guard consume(UInt8(ascii: "}")) else {
+                throw failure("expected ',' or '}' after the value of '\(key)', found \(found)")
+            }
             return .dictionary(pairs)
         }
     }
@@ -116,7 +118,9 @@ struct PythonLiteralParser {
     }
 
     /// Comma-separated values up to and including `closer`, and whether a comma ended the list.
-    private mutating func parseItems(closedBy closer: UInt8) throws(PythonLiteralSyntaxError) -> (items: [PythonLiteral], trailingComma: Bool) {
+    private mutating func parseItems(closedBy closer: UInt8) throws(PythonLiteralSyntaxError) -> (
+        items: [PythonLiteral], trailingComma: Bool
+    ) {
         var items: [PythonLiteral] = []
         var trailingComma = false
         while true {
@@ -171,7 +175,8 @@ struct PythonLiteralParser {
 
     private mutating func parseWord() -> String {
         let start = position
-        while let byte = peek(), byte == UInt8(ascii: "_") || (byte < 0x80 && Character(Unicode.Scalar(byte)).isLetter) {
+        while let byte = peek(), byte == UInt8(ascii: "_") || (byte < 0x80 && Character(Unicode.Scalar(byte)).isLetter)
+        {
             position += 1
         }
         return String(decoding: bytes[start..<position], as: UTF8.self)

@@ -107,7 +107,8 @@ public struct SafetensorsFile: Sendable {
             let tensor = tensors[name]!
             let end = offset + 4 * tensor.count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append(jsonQuoted(name) + #":{"dtype":"F32","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#)
+            entries.append(
+                jsonQuoted(name) + #":{"dtype":"F32","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#)
             offset = end
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -140,7 +141,8 @@ private func jsonQuoted(_ text: String) -> String {
         case "\r": result += "\\r"
         case "\t": result += "\\t"
         case _ where scalar.value < 0x20:
-            result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+            result +=
+                "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                 + String(scalar.value, radix: 16)
         default: result.unicodeScalars.append(scalar)
         }

@@ -36,30 +36,43 @@ extension SafetensorsFile {
         }
 
         // Stable order: by position in the buffer, then by name for empty tensors.
-        entries.sort { ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name) }
+        entries.sort {
+            ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name)
+        }
         // As in the reference implementation, the tensors fill the buffer: no overlaps, no
         // gaps, nothing after them (bytes that no tensor claims mean a damaged or joined file).
         var previous: (name: String, range: Range<Int>)?
         for entry in entries where !entry.range.isEmpty {
             let end = previous?.range.upperBound ?? 0
             if let previous, entry.range.lowerBound < end {
-                throw FormatError(name, "tensors '\(previous.name)' \(Self.offsetsText(previous.range)) and '\(entry.name)' \(Self.offsetsText(entry.range)) overlap; expected disjoint data_offsets")
+                throw FormatError(
+                    name,
+                    "tensors '\(previous.name)' \(Self.offsetsText(previous.range)) and '\(entry.name)' \(Self.offsetsText(entry.range)) overlap; expected disjoint data_offsets"
+                )
             }
             if entry.range.lowerBound > end {
-                throw FormatError(name, "tensor '\(entry.name)' starts at byte \(entry.range.lowerBound) of the data buffer; expected \(end), where \(previous.map { "'\($0.name)' ends" } ?? "the buffer starts") (no gaps)")
+                throw FormatError(
+                    name,
+                    "tensor '\(entry.name)' starts at byte \(entry.range.lowerBound) of the data buffer; expected \(end), where \(previous.map { "'\($0.name)' ends" } ?? "the buffer starts") (no gaps)"
+                )
             }
             previous = (entry.name, entry.range)
         }
         let end = previous?.range.upperBound ?? 0
         guard end == bufferSize else {
-            throw FormatError(name, "the tensors fill \(end) bytes of the \(bufferSize)-byte data buffer; expected them to fill it (trailing bytes)")
+            throw FormatError(
+                name,
+                "the tensors fill \(end) bytes of the \(bufferSize)-byte data buffer; expected them to fill it (trailing bytes)"
+            )
         }
 
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             for entry in entries {
                 let count = entry.range.count / entry.type.byteCount
                 let scalars = entry.type.floats(count: count, from: bytes, at: bufferStart + entry.range.lowerBound)
-                insert(Tensor(shape: entry.shape, scalars: scalars), named: entry.name, sourceElementType: entry.type.rawValue)
+                insert(
+                    Tensor(shape: entry.shape, scalars: scalars), named: entry.name,
+                    sourceElementType: entry.type.rawValue)
             }
         }
     }
@@ -69,14 +82,21 @@ extension SafetensorsFile {
     /// The parsed JSON header object and the byte offset at which the data buffer starts.
     private static func readHeader(_ data: Data, name: String) throws -> ([String: Any], Int) {
         guard data.count >= 8 else {
-            throw FormatError(name, "file is \(data.count) bytes; expected at least 8 (the header length of a safetensors file)")
+            throw FormatError(
+                name, "file is \(data.count) bytes; expected at least 8 (the header length of a safetensors file)")
         }
         let headerLength = data.withUnsafeBytes { loadLittleEndian(UInt64.self, count: 1, from: $0, at: 0)[0] }
         guard headerLength <= UInt64(maximumHeaderLength) else {
-            throw FormatError(name, "header length \(headerLength) exceeds the \(maximumHeaderLength)-byte limit; expected a safetensors file")
+            throw FormatError(
+                name,
+                "header length \(headerLength) exceeds the \(maximumHeaderLength)-byte limit; expected a safetensors file"
+            )
         }
         guard Int(headerLength) <= data.count - 8 else {
-            throw FormatError(name, "header length \(headerLength) runs past the end of the file; found \(data.count - 8) bytes after the length")
+            throw FormatError(
+                name,
+                "header length \(headerLength) runs past the end of the file; found \(data.count - 8) bytes after the length"
+            )
         }
         let start = data.startIndex + 8
         let headerBytes = [UInt8](data[start..<start + Int(headerLength)])
@@ -104,36 +124,46 @@ extension SafetensorsFile {
     ) throws -> (name: String, type: SafetensorsElementType, shape: [Int], range: Range<Int>) {
         let tensor = "tensor '\(tensorName)'"
         guard let entry = value as? [String: Any] else {
-            throw FormatError(file, "entry '\(tensorName)' is \(jsonText(value)); expected an object with dtype, shape and data_offsets")
+            throw FormatError(
+                file,
+                "entry '\(tensorName)' is \(jsonText(value)); expected an object with dtype, shape and data_offsets")
         }
         guard let dtypeValue = entry["dtype"] else {
             throw FormatError(file, "\(tensor) has no dtype; expected one of \(SafetensorsElementType.supportedList)")
         }
         guard let dtype = dtypeValue as? String, let type = SafetensorsElementType(rawValue: dtype) else {
             let found = (dtypeValue as? String) ?? jsonText(dtypeValue)
-            throw FormatError(file, "\(tensor) has dtype \(found); expected one of \(SafetensorsElementType.supportedList)")
+            throw FormatError(
+                file, "\(tensor) has dtype \(found); expected one of \(SafetensorsElementType.supportedList)")
         }
         guard let shapeValue = entry["shape"] else {
             throw FormatError(file, "\(tensor) has no shape; expected a list of non-negative integers")
         }
         guard let shape = nonNegativeIntegers(shapeValue) else {
-            throw FormatError(file, "\(tensor) has shape \(jsonText(shapeValue)); expected a list of non-negative integers")
+            throw FormatError(
+                file, "\(tensor) has shape \(jsonText(shapeValue)); expected a list of non-negative integers")
         }
         guard let offsetsValue = entry["data_offsets"] else {
             throw FormatError(file, "\(tensor) has no data_offsets; expected [begin, end]")
         }
         guard let offsets = nonNegativeIntegers(offsetsValue), offsets.count == 2, offsets[0] <= offsets[1] else {
-            throw FormatError(file, "\(tensor) has data_offsets \(jsonText(offsetsValue)); expected [begin, end] with 0 <= begin <= end")
+            throw FormatError(
+                file,
+                "\(tensor) has data_offsets \(jsonText(offsetsValue)); expected [begin, end] with 0 <= begin <= end")
         }
         let range = offsets[0]..<offsets[1]
         guard let byteCount = checkedByteCount(shape, elementSize: type.byteCount) else {
             throw FormatError(file, "\(tensor) has shape \(jsonText(shapeValue)) whose byte size overflows")
         }
         guard byteCount == range.count else {
-            throw FormatError(file, "\(tensor) has shape \(jsonText(shapeValue)) and dtype \(dtype), so \(byteCount) bytes; data_offsets \(offsetsText(range)) span \(range.count)")
+            throw FormatError(
+                file,
+                "\(tensor) has shape \(jsonText(shapeValue)) and dtype \(dtype), so \(byteCount) bytes; data_offsets \(offsetsText(range)) span \(range.count)"
+            )
         }
         guard range.upperBound <= bufferSize else {
-            throw FormatError(file, "\(tensor) has data_offsets \(offsetsText(range)) beyond the \(bufferSize)-byte data buffer")
+            throw FormatError(
+                file, "\(tensor) has data_offsets \(offsetsText(range)) beyond the \(bufferSize)-byte data buffer")
         }
         return (tensorName, type, shape, range)
     }

@@ -21,8 +21,9 @@ public struct GRUConfiguration: RecurrentStackConfiguration, Hashable, Codable {
         inputSize: Int, hiddenSize: Int, layerCount: Int = 1, isBidirectional: Bool = false,
         hasBias: Bool = true, variant: GRUVariant = .resetAfter
     ) {
-        precondition(inputSize > 0 && hiddenSize > 0 && layerCount > 0,
-                     "GRU sizes must be positive: input \(inputSize), hidden \(hiddenSize), layers \(layerCount)")
+        precondition(
+            inputSize > 0 && hiddenSize > 0 && layerCount > 0,
+            "GRU sizes must be positive: input \(inputSize), hidden \(hiddenSize), layers \(layerCount)")
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layerCount = layerCount

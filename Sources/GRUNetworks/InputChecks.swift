@@ -8,11 +8,13 @@ package enum InputChecks {
     static func validatedLengths(_ lengths: [Int]?, steps: Int, batch: Int) throws -> [Int] {
         guard let lengths else { return Array(repeating: steps, count: batch) }
         guard lengths.count == batch else {
-            throw GRUInputError(.tensor("lengths"), found: "\(lengths.count) entries", expected: "one per sequence, \(batch)")
+            throw GRUInputError(
+                .tensor("lengths"), found: "\(lengths.count) entries", expected: "one per sequence, \(batch)")
         }
         if let (index, bad) = lengths.enumerated().first(where: { !(1...steps).contains($0.element) }) {
             throw GRUInputError(
-                .tensor("lengths"), found: "lengths[\(index)] is \(bad)", expected: "1...\(steps) (the sequence length T)")
+                .tensor("lengths"), found: "lengths[\(index)] is \(bad)",
+                expected: "1...\(steps) (the sequence length T)")
         }
         return lengths
     }

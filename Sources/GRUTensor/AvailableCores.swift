@@ -32,7 +32,8 @@ public enum AvailableCores {
     /// unlimited), or nil.
     public static func cores(cfsQuota: String, cfsPeriod: String) -> Int? {
         guard let quota = Int(cfsQuota.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let period = Int(cfsPeriod.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            let period = Int(cfsPeriod.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
         return cores(quota: quota, period: period)
     }
 
@@ -62,15 +63,18 @@ public enum AvailableCores {
             if parts[0] == "0" && controllers.isEmpty {
                 for root in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
                     for directory in [root + path, root] {
-                        if let text = read(directory + "/cpu.max"), let cores = cores(cpuMax: text) { quotas.append(cores) }
+                        if let text = read(directory + "/cpu.max"), let cores = cores(cpuMax: text) {
+                            quotas.append(cores)
+                        }
                     }
                 }
             } else if controllers.contains("cpu") {
                 for root in ["/sys/fs/cgroup/" + parts[1], "/sys/fs/cgroup/cpu"] {
                     for directory in [root + path, root] {
                         if let quota = read(directory + "/cpu.cfs_quota_us"),
-                           let period = read(directory + "/cpu.cfs_period_us"),
-                           let cores = cores(cfsQuota: quota, cfsPeriod: period) {
+                            let period = read(directory + "/cpu.cfs_period_us"),
+                            let cores = cores(cfsQuota: quota, cfsPeriod: period)
+                        {
                             quotas.append(cores)
                         }
                     }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Accelerate)
 import Accelerate
 #else
@@ -52,7 +53,9 @@ public enum BLASLibrary {
     /// the "Prescott" kernels (no vector units), which run sgemm 4-7 times slower. Given the
     /// processor's feature flags (as in /proc/cpuinfo), this names the kernel set to ask for.
     public static func fasterCoreType(current: String, cpuFlags: Set<String>) -> String? {
-        let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Northwood"]
+        let generic: Set<String> = [
+            "Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Northwood",
+        ]
         guard generic.contains(current) else { return nil }
         if cpuFlags.isSuperset(of: ["avx512f", "avx512dq", "avx512bw", "avx512vl"]) { return "SkylakeX" }
         if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
@@ -63,8 +66,9 @@ public enum BLASLibrary {
     /// This processor's feature flags from /proc/cpuinfo; empty where that file does not exist.
     public static func processorFlags() -> Set<String> {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
+            let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
+        else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 }

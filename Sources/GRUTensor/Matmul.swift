@@ -1,10 +1,11 @@
+import CGateKernels
+import Foundation
+
 #if canImport(Accelerate)
 import Accelerate
 #else
 import CBLAS
 #endif
-import CGateKernels
-import Foundation
 
 /// Row-major single-precision matrix products, the one place GRUKit calls BLAS.
 ///
@@ -24,7 +25,8 @@ public enum Matmul {
     /// when set (see `ThreadCountSetting`), at most those cores: a thread team spinning at a
     /// barrier on more threads than cores waits for the scheduler at every step (S1 took
     /// 24 ms with 16 threads on 2 cores).
-    public static let threadCount = ThreadCountSetting.requested.map { min($0, AvailableCores.count) }
+    public static let threadCount =
+        ThreadCountSetting.requested.map { min($0, AvailableCores.count) }
         ?? min(AvailableCores.count, 8)
 
     /// Products below this many floating-point operations run on one thread: a team run costs
@@ -62,20 +64,23 @@ public enum Matmul {
         case .rows(let parts):
             ThreadTeam.run(parts: parts) { part, parts in
                 let first = m * part / parts, rows = m * (part + 1) / parts - first
-                blasGemm(transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
-                         a: transposeA ? a + first : a + first * lda, lda: lda,
-                         b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
+                blasGemm(
+                    transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+                    a: transposeA ? a + first : a + first * lda, lda: lda,
+                    b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
             }
         case .columns(let parts):
             ThreadTeam.run(parts: parts) { part, parts in
                 let first = n * part / parts, columns = n * (part + 1) / parts - first
-                blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns, k: k, alpha: alpha,
-                         a: a, lda: lda, b: transposeB ? b + first * ldb : b + first,
-                         ldb: ldb, beta: beta, c: c + first, ldc: ldc)
+                blasGemm(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: columns, k: k, alpha: alpha,
+                    a: a, lda: lda, b: transposeB ? b + first * ldb : b + first,
+                    ldb: ldb, beta: beta, c: c + first, ldc: ldc)
             }
         case .unsplit:
-            blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            blasGemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
 

@@ -56,8 +56,9 @@ package enum NaiveGateKernels {
             let dgx = inputProjectionGradient + b * h3, dgh = g  // gradients overwrite the gates
             let dhp = previousStateGradient + b * hidden
             guard time < lengths[b] else {
-                passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
-                            inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
+                passThrough(
+                    hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
+                    inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
                 continue
             }
             for j in 0..<hidden {
@@ -152,8 +153,9 @@ package enum NaiveGateKernels {
             let dgx = inputProjectionGradient + b * h3, dgh = g  // gradients overwrite the gates
             let dhp = previousStateGradient + b * hidden
             guard time < lengths[b] else {
-                passThrough(hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
-                            inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
+                passThrough(
+                    hidden: hidden, stateGradient: dh, previousStateGradient: dhp,
+                    inputProjectionGradient: dgx, hiddenProjectionGradient: dgh)
                 continue
             }
             for j in 0..<hidden {

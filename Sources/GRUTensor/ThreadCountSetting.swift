@@ -31,8 +31,9 @@ public enum ThreadCountSetting {
     public static func parse(_ text: String) -> Result<Int, ThreadCountError> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let count = Int(trimmed), (1...maximum).contains(count) else {
-            return .failure(ThreadCountError(
-                description: "\(variable) is '\(text)'; expected a whole number from 1 to \(maximum)"))
+            return .failure(
+                ThreadCountError(
+                    description: "\(variable) is '\(text)'; expected a whole number from 1 to \(maximum)"))
         }
         return .success(count)
     }

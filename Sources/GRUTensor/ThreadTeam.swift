@@ -31,8 +31,9 @@ public enum ThreadTeam {
     /// run still goes on its caller alone. The setting holds in the task that calls this and
     /// in the parts of its runs, not in tasks or threads it starts otherwise.
     public static func withParts<Result>(_ parts: Int, _ body: () throws -> Result) rethrows -> Result {
-        precondition((1...ThreadCountSetting.maximum).contains(parts),
-                     "ThreadTeam.withParts(\(parts)): expected 1 to \(ThreadCountSetting.maximum) parts")
+        precondition(
+            (1...ThreadCountSetting.maximum).contains(parts),
+            "ThreadTeam.withParts(\(parts)): expected 1 to \(ThreadCountSetting.maximum) parts")
         gru_team_enter_forced_scope()
         defer { gru_team_leave_forced_scope() }
         return try $forcedPartsInTask.withValue(parts, operation: body)
@@ -49,9 +50,13 @@ public enum ThreadTeam {
         return withoutActuallyEscaping(body) { body in
             let task = TeamTask(body: body, forcedParts: forced)
             return withExtendedLifetime(task) {
-                gru_team_run(requestedParts, forced != nil, { raw, part, parts in
-                    Unmanaged<TeamTask>.fromOpaque(raw!)._withUnsafeGuaranteedRef { $0.run(part: part, parts: parts) }
-                }, Unmanaged.passUnretained(task).toOpaque())
+                gru_team_run(
+                    requestedParts, forced != nil,
+                    { raw, part, parts in
+                        Unmanaged<TeamTask>.fromOpaque(raw!)._withUnsafeGuaranteedRef {
+                            $0.run(part: part, parts: parts)
+                        }
+                    }, Unmanaged.passUnretained(task).toOpaque())
             }
         }
     }

@@ -125,7 +125,9 @@ extension ModelDirectory {
     ///
     /// - Parameter requiresTargets: false reads unlabelled files too, for prediction.
     /// - Throws: `FormatError` naming the file (and line), or when it holds no sequences.
-    func dataset(at url: URL, format: DataFormat?, manifest: Manifest, requiresTargets: Bool = true) throws -> SequenceDataset {
+    func dataset(at url: URL, format: DataFormat?, manifest: Manifest, requiresTargets: Bool = true) throws
+        -> SequenceDataset
+    {
         var options = manifest.dataOptions
         options.requiresTargets = requiresTargets
         if let format {

@@ -23,7 +23,8 @@ extension GRU {
         var fileVariant: GRUVariant?
         if let recorded = file.metadata[variantMetadataKey] {
             guard let parsed = GRUVariant(rawValue: recorded) else {
-                throw GRUInputError(.file(name), found: "metadata 'variant' is '\(recorded)'", expected: "reset-after or reset-before")
+                throw GRUInputError(
+                    .file(name), found: "metadata 'variant' is '\(recorded)'", expected: "reset-after or reset-before")
             }
             fileVariant = parsed
         }
@@ -34,8 +35,9 @@ extension GRU {
         }
         let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
         do {
-            return GRU(parameters: try PyTorchGRUNames.parameters(
-                from: tensors, variant: variant ?? fileVariant ?? .resetAfter))
+            return GRU(
+                parameters: try PyTorchGRUNames.parameters(
+                    from: tensors, variant: variant ?? fileVariant ?? .resetAfter))
         } catch let error as GRUInputError {
             throw error.located(in: name)
         }

@@ -68,7 +68,8 @@ public struct GenerationJob {
         guard manifest.model.task == .languageModel, let vocabulary = manifest.data.vocabulary else {
             throw FormatError(
                 directory.url.relativePath,
-                "holds a \(manifest.model.task.rawValue) model; gru generate needs a language-model model (trained on a .txt file)")
+                "holds a \(manifest.model.task.rawValue) model; gru generate needs a language-model model (trained on a .txt file)"
+            )
         }
         guard vocabulary.count > 2 else {
             throw FormatError(directory.url.relativePath, "the vocabulary has no tokens besides <pad> and <unk>")
@@ -105,20 +106,27 @@ public struct GenerationJob {
     func validate() throws {
         // The text is printed whole at the end, so a length without end would only fill memory.
         guard (0...Self.longestGeneration).contains(length) else {
-            throw GRUInputError(.setting("--length"), found: "generation length is \(length)", expected: "0...\(Self.longestGeneration) tokens")
+            throw GRUInputError(
+                .setting("--length"), found: "generation length is \(length)",
+                expected: "0...\(Self.longestGeneration) tokens")
         }
         guard temperature >= 0, temperature.isFinite else {
             throw GRUInputError(
                 .setting("--temperature"), found: "temperature is \(temperature)",
                 expected: "a finite value of 0 or more (0 takes the most likely token)")
         }
-        if let topK, topK < 1 { throw GRUInputError(.setting("--top-k"), found: "top-k is \(topK)", expected: "at least 1") }
+        if let topK, topK < 1 {
+            throw GRUInputError(.setting("--top-k"), found: "top-k is \(topK)", expected: "at least 1")
+        }
     }
 
     /// One sequence of the given token ids, with placeholder targets the model does not read.
     static func batch(of ids: [Int]) -> SequenceBatch {
         SequenceBatch(
-            examples: [SequenceExample(input: .tokens(ids), target: .stepClasses([Int](repeating: 0, count: ids.count)), source: "prompt")],
+            examples: [
+                SequenceExample(
+                    input: .tokens(ids), target: .stepClasses([Int](repeating: 0, count: ids.count)), source: "prompt")
+            ],
             exampleIndices: [0])
     }
 
@@ -126,10 +134,13 @@ public struct GenerationJob {
     /// 0 and 1 (`<pad>`, `<unk>`) left out; the largest logit when the temperature is 0.
     ///
     /// - Parameter logits: one step's output: (V), V > 2.
-    static func sample(_ logits: [Float], temperature: Float, topK: Int?, using generator: inout SeededGenerator) -> Int {
+    static func sample(_ logits: [Float], temperature: Float, topK: Int?, using generator: inout SeededGenerator) -> Int
+    {
         let first = Vocabulary.unknownID + 1
         // Most likely first; equal logits by id, so the choice never depends on sort stability.
-        var candidates = Array(first..<logits.count).sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+        var candidates = Array(first..<logits.count).sorted {
+            logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1
+        }
         if temperature == 0 { return candidates[0] }
         if let topK { candidates = Array(candidates.prefix(topK)) }
         // In Double, shifted by the largest logit (candidates[0]): a small temperature cannot overflow.

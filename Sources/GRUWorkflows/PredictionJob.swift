@@ -133,15 +133,19 @@ public struct PredictionJob {
         case .tag:
             let names = schema.labels?.names ?? []
             return (0..<batchSize).map { column in
-                let tags = (0..<batch.lengths[column]).map { step in names[argmax(outputRow(step * batchSize + column))] }
+                let tags = (0..<batch.lengths[column]).map { step in names[argmax(outputRow(step * batchSize + column))]
+                }
                 return [tags.joined(separator: " ")]
             }
         case .forecast:
             let values = schema.targetNormalization?.denormalized(logits) ?? logits  // (B, K)
-            return (0..<batchSize).map { column in values[(column * width)..<((column + 1) * width)].map { String($0) } }
+            return (0..<batchSize).map { column in values[(column * width)..<((column + 1) * width)].map { String($0) }
+            }
         case .languageModel:
             guard case .stepClasses(let targets) = batch.targets else {
-                throw GRUInputError(.setting("language-model data"), found: "a step without a next token", expected: "a next token at every step")
+                throw GRUInputError(
+                    .setting("language-model data"), found: "a step without a next token",
+                    expected: "a next token at every step")
             }
             return (0..<batchSize).map { column in
                 let length = batch.lengths[column]

@@ -17,8 +17,10 @@ public enum SequenceFiles {
         }
         let tensor = array.floatTensor()
         guard tensor.isFinite else {
-            throw GRUInputError(.tensor("the \(role) array"), found: "NaN or infinite values", expected: "finite values")
-                .located(in: url.lastPathComponent)
+            throw GRUInputError(
+                .tensor("the \(role) array"), found: "NaN or infinite values", expected: "finite values"
+            )
+            .located(in: url.lastPathComponent)
         }
         return tensor
     }

@@ -51,10 +51,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         }
         let known = Set(configurationKeys)
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw FormatError(url.path, "unknown key \"\(unknown)\"; expected one of \(known.sorted().joined(separator: ", "))")
+            throw FormatError(
+                url.path, "unknown key \"\(unknown)\"; expected one of \(known.sorted().joined(separator: ", "))")
         }
         if let key = object.keys.sorted().first(where: { object[$0] is NSNull }) {
-            throw FormatError(url.path, "key \"\(key)\" is null; expected \(expectation(forKey: key)), or no key for the default")
+            throw FormatError(
+                url.path, "key \"\(key)\" is null; expected \(expectation(forKey: key)), or no key for the default")
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -64,7 +66,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         for key in object.keys.sorted() {
             let single = try JSONSerialization.data(withJSONObject: [key: object[key]!])
             if (try? decoder.decode(TrainingRecipe.self, from: single)) == nil {
-                let value = (try? JSONSerialization.data(withJSONObject: object[key]!, options: [.fragmentsAllowed]))
+                let value =
+                    (try? JSONSerialization.data(withJSONObject: object[key]!, options: [.fragmentsAllowed]))
                     .map { String(decoding: $0, as: UTF8.self) } ?? "\(object[key]!)"
                 throw FormatError(url.path, "key \"\(key)\" is \(value); expected \(expectation(forKey: key))")
             }
@@ -76,7 +79,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     static func expectation(forKey key: String) -> String {
         guard let field = settingFields.first(where: { $0.label.map(snakeCase) == key }) else { return "a value" }
         let type = Swift.type(of: field.value)
-        if let listing = type as? AllowedValuesListing.Type { return "one of " + listing.allowedValues.joined(separator: ", ") }
+        if let listing = type as? AllowedValuesListing.Type {
+            return "one of " + listing.allowedValues.joined(separator: ", ")
+        }
         switch type {
         case is Int?.Type, is UInt64?.Type: return "an integer"
         case is Float?.Type, is Double?.Type: return "a number"
@@ -118,8 +123,10 @@ extension TrainingRecipe {
     /// The fields of the three groups, with the values of a recipe that sets nothing.
     private static var settingFields: [Mirror.Child] {
         let recipe = TrainingRecipe()
-        return [Mirror(reflecting: recipe.model), Mirror(reflecting: recipe.optimization), Mirror(reflecting: recipe.data)]
-            .flatMap(\.children)
+        return [
+            Mirror(reflecting: recipe.model), Mirror(reflecting: recipe.optimization), Mirror(reflecting: recipe.data),
+        ]
+        .flatMap(\.children)
     }
 
     fileprivate static func snakeCase(_ name: String) -> String {

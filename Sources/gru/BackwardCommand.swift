@@ -39,7 +39,8 @@ struct BackwardCommand: ParsableCommand {
             }
             let gradients = try gru.backward(
                 result, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
-            let tensors = [("input", gradients.input), ("initial_state", gradients.initialState)]
+            let tensors =
+                [("input", gradients.input), ("initial_state", gradients.initialState)]
                 + PyTorchGRUNames.namedTensors(of: gradients.parameters).map { ($0.name, $0.tensor) }
             if let (name, _) = tensors.first(where: { !$0.1.isFinite }) {
                 throw GRUInputError(
@@ -53,8 +54,9 @@ struct BackwardCommand: ParsableCommand {
             ).write(to: URL(fileURLWithPath: output))
             for (name, tensor) in tensors {
                 let largest = tensor.scalars.lazy.map(abs).max() ?? 0
-                printStatus("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(tensor.shape)  max |gradient| \(largest)",
-                            outputs: [output])
+                printStatus(
+                    "\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(tensor.shape)  max |gradient| \(largest)",
+                    outputs: [output])
             }
             printStatus("\(tensors.count) gradient tensors -> \(output)", outputs: [output])
         }

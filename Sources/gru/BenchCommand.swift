@@ -13,7 +13,10 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Comma-separated case names (S1,S2,S3,S4,stream-H128,stream-H512, or forward shapes such as B32-T25-I128-H256). Default: all standard cases.")
+    @Option(
+        help:
+            "Comma-separated case names (S1,S2,S3,S4,stream-H128,stream-H512, or forward shapes such as B32-T25-I128-H256). Default: all standard cases."
+    )
     var cases: String?
 
     @Flag(help: "A smoke test: 3 timed calls after 1 warm-up, 100-step streams.")
@@ -22,7 +25,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed calls per case. Default: by case size.")
     var repeats: Int?
 
-    @Flag(help: "Also measure each training step's extra peak memory, in a fresh process per case (training cases only; forward and streaming records leave it null).")
+    @Flag(
+        help:
+            "Also measure each training step's extra peak memory, in a fresh process per case (training cases only; forward and streaming records leave it null)."
+    )
     var memory = false
 
     @Flag(help: "Print the records as a JSON array instead of a table.")
@@ -39,7 +45,11 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let probe = measureMemoryOf {
-                guard let benchmarkCase = BenchmarkCase.standard.first(where: { "\($0.name):\($0.mode.rawValue)" == probe }) else {
+                guard
+                    let benchmarkCase = BenchmarkCase.standard.first(where: {
+                        "\($0.name):\($0.mode.rawValue)" == probe
+                    })
+                else {
                     throw ValidationError("unknown case \(probe)")
                 }
                 print(try GRUBenchmark.peakMemoryOfOneCall(benchmarkCase))
@@ -49,14 +59,17 @@ struct BenchCommand: ParsableCommand {
             let sgemm = GRUBenchmark.measureSgemm()
             if !json {
                 print("BLAS: \(BLASLibrary.configuration)")
-                print("kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(threadCountReason()); sgemm 1024^3: \(format(sgemm)) GFLOP/s")
+                print(
+                    "kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(threadCountReason()); sgemm 1024^3: \(format(sgemm)) GFLOP/s"
+                )
                 print("GRUKit kernels: \(KernelReport.summary)")
                 print("case         mode     B    T     I     H    median ms   GFLOP/s   steps/s")
             }
             var records: [BenchmarkRecord] = []
             for benchmarkCase in selected {
                 var record = try GRUBenchmark.measure(
-                    benchmarkCase, repeats: repeats ?? (quick ? 3 : defaultRepeats(benchmarkCase)), warmups: quick ? 1 : 2)
+                    benchmarkCase, repeats: repeats ?? (quick ? 3 : defaultRepeats(benchmarkCase)),
+                    warmups: quick ? 1 : 2)
                 record.sgemmGflops = sgemm
                 record.kernels = KernelReport.summary
                 if memory && benchmarkCase.mode == .train {
@@ -95,11 +108,13 @@ struct BenchCommand: ParsableCommand {
                 selected.append(shape)
             } else {
                 throw ValidationError(
-                    "unknown case '\(name)'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256 (each size at least 1)")
+                    "unknown case '\(name)'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256 (each size at least 1)"
+                )
             }
         }
         guard !selected.isEmpty else {
-            throw ValidationError("--cases '\(cases)' names no case; expected names such as S1,stream-H128 or B32-T25-I128-H256")
+            throw ValidationError(
+                "--cases '\(cases)' names no case; expected names such as S1,stream-H128 or B32-T25-I128-H256")
         }
         return selected
     }
@@ -131,9 +146,12 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func printRow(_ r: BenchmarkRecord) {
-        let shape = [r.batch, r.steps, r.inputSize, r.hiddenSize].map { String($0).leftPadded(to: 5) }.joined(separator: " ")
-        var line = "\(r.case.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.mode.padding(toLength: 7, withPad: " ", startingAt: 0)) \(shape)"
-        line += "  \(format(r.medianMs).leftPadded(to: 10))  \(format(r.gflops).leftPadded(to: 8))  \(String(Int(r.sequenceStepsPerS)).leftPadded(to: 8))"
+        let shape = [r.batch, r.steps, r.inputSize, r.hiddenSize].map { String($0).leftPadded(to: 5) }.joined(
+            separator: " ")
+        var line =
+            "\(r.case.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.mode.padding(toLength: 7, withPad: " ", startingAt: 0)) \(shape)"
+        line +=
+            "  \(format(r.medianMs).leftPadded(to: 10))  \(format(r.gflops).leftPadded(to: 8))  \(String(Int(r.sequenceStepsPerS)).leftPadded(to: 8))"
         if let memory = r.peakMemoryMb { line += "  peak +\(format(memory)) MB" }
         print(line)
     }
@@ -143,8 +161,8 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-private extension String {
-    func leftPadded(to width: Int) -> String {
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

@@ -27,10 +27,13 @@ func checkOutputPaths(_ outputs: [(option: String, path: String?)], inputs: [(op
         let file = FileIdentity(path)
         guard !file.isDevice else { continue }
         if let (inputOption, _) = read.first(where: { FileIdentity($0.1) == file }) {
-            throw CommandLineError(description: "\(option) \(path) is the file given to \(inputOption); writing it would overwrite that input")
+            throw CommandLineError(
+                description:
+                    "\(option) \(path) is the file given to \(inputOption); writing it would overwrite that input")
         }
         if let (otherOption, _) = given[..<index].first(where: { FileIdentity($0.1) == file }) {
-            throw CommandLineError(description: "\(option) \(path) is the file given to \(otherOption); give each output its own file")
+            throw CommandLineError(
+                description: "\(option) \(path) is the file given to \(otherOption); give each output its own file")
         }
     }
 }

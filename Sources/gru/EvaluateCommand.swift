@@ -25,7 +25,8 @@ struct EvaluateCommand: ParsableCommand {
         try reportingErrors {
             try checkPathsNotEmpty([("--model", model), ("--data", data)])
             let result = try EvaluationJob(
-                directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data), format: format
+                directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
+                format: format
             ).run()
             if json {
                 FileHandle.standardOutput.write(try result.report.jsonData() + Data("\n".utf8))
@@ -44,7 +45,7 @@ struct EvaluateCommand: ParsableCommand {
             ("loss", report.loss), ("accuracy", report.accuracy), ("macro_f1", report.macroF1),
             ("mae", report.mae), ("rmse", report.rmse), ("perplexity", report.perplexity),
         ]
-        for case let (name, value?) in metrics {
+        for case (let name, let value?) in metrics {
             text += name.padding(toLength: 12, withPad: " ", startingAt: 0) + format(value) + "\n"
         }
         if let targets = result.manifest.data.targetNames, report.mae != nil {

@@ -16,7 +16,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The model directory of a language model written by gru train.") var model: String
     @Option(help: "The text to continue.") var prompt: String?
     @Option(help: "Tokens to sample (default 200).") var length = 200
-    @Option(help: "Softmax temperature: below 1 is more conservative, 0 always takes the most likely token (default 1).")
+    @Option(
+        help: "Softmax temperature: below 1 is more conservative, 0 always takes the most likely token (default 1).")
     var temperature: Float = 1
     @Option(help: "Sample among the K most likely tokens only.") var topK: Int?
     @Option(help: "Seed of the sampling (default 0).") var seed: UInt64 = 0

@@ -38,7 +38,9 @@ struct InitCommand: ParsableCommand {
                 "a GRU with --input-size \(inputSize), --hidden-size \(hiddenSize) and --layers \(layers)")
             let gru = GRU(configuration: configuration, initialization: initialization, seed: seed)
             try gru.save(to: URL(fileURLWithPath: output))
-            print("\(gru.parameters.values.count) parameters (\(variant.rawValue), \(initialization.rawValue) initialization) -> \(output)")
+            print(
+                "\(gru.parameters.values.count) parameters (\(variant.rawValue), \(initialization.rawValue) initialization) -> \(output)"
+            )
         }
     }
 }

@@ -10,14 +10,18 @@ enum KernelSelection {
     static func restartWithFasterKernelsIfNeeded() {
         #if os(Linux)
         guard ProcessInfo.processInfo.environment[BLASLibrary.coreTypeVariable] == nil,
-              let coreType = BLASLibrary.fasterCoreType(
-                current: BLASLibrary.coreName, cpuFlags: BLASLibrary.processorFlags()) else { return }
+            let coreType = BLASLibrary.fasterCoreType(
+                current: BLASLibrary.coreName, cpuFlags: BLASLibrary.processorFlags())
+        else { return }
         setenv(BLASLibrary.coreTypeVariable, coreType, 1)
         let arguments = CommandLine.arguments
         var argv = arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &argv)
         // execv returns only on failure: carry on with the slower kernels.
-        FileHandle.standardError.write(Data("warning: could not restart with \(BLASLibrary.coreTypeVariable)=\(coreType); BLAS runs its generic kernels\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "warning: could not restart with \(BLASLibrary.coreTypeVariable)=\(coreType); BLAS runs its generic kernels\n"
+                    .utf8))
         #endif
     }
 }

@@ -10,7 +10,8 @@ func joiningNegativeValues(_ arguments: [String]) -> [String] {
     while index < arguments.count {
         let argument = arguments[index]
         if argument.hasPrefix("--"), !argument.contains("="), index + 1 < arguments.count,
-           arguments[index + 1].hasPrefix("-"), Double(arguments[index + 1]) != nil {
+            arguments[index + 1].hasPrefix("-"), Double(arguments[index + 1]) != nil
+        {
             joined.append(argument + "=" + arguments[index + 1])
             index += 2
         } else {

@@ -28,7 +28,9 @@ struct PredictCommand: ParsableCommand {
             try checkPathsNotEmpty([("--model", model)])
             // The model's own files are inputs too: a CSV over model.json would destroy the model.
             let modelFiles = ["model.json", "weights.safetensors", "checkpoint.safetensors", "log.jsonl", "curve.svg"]
-                .map { (option: "--model", path: Optional(URL(fileURLWithPath: model).appendingPathComponent($0).path)) }
+                .map {
+                    (option: "--model", path: Optional(URL(fileURLWithPath: model).appendingPathComponent($0).path))
+                }
             try checkOutputPaths([("--output", output)], inputs: [("--data", data)] + modelFiles)
             let table = try PredictionJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),

@@ -20,7 +20,8 @@ final class ProgressDisplay {
         line += "; GRU \(model.layers)x\(model.hiddenSize)\(model.bidirectional ? " bidirectional" : "")"
         line += " (\(model.variant.rawValue)), \(parameters) parameters"
         emitLine(line)
-        for report in [prepared.training.skipped, prepared.validation?.skipped].compactMap({ $0 }) where report.total > 0 {
+        for report in [prepared.training.skipped, prepared.validation?.skipped].compactMap({ $0 })
+        where report.total > 0 {
             emitLine("skipped: \(report)")
         }
         if prepared.trainer.state.epochsCompleted > 0 {
@@ -38,9 +39,10 @@ final class ProgressDisplay {
             let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
             let elapsed = Date().timeIntervalSince(epochStart)
             let remaining = elapsed / Double(batch) * Double(batchCount - batch)
-            let line = "epoch \(epoch)/\(epochs) [\(bar)] \(batch)/\(batchCount) loss \(format(Double(loss))) \(Int(rate)) seq/s ETA \(duration(remaining))"
+            let line =
+                "epoch \(epoch)/\(epochs) [\(bar)] \(batch)/\(batchCount) loss \(format(Double(loss))) \(Int(rate)) seq/s ETA \(duration(remaining))"
             emit("\r\u{1B}[K" + line)
-            case .epoch(let record):
+        case .epoch(let record):
             if isTerminal { emit("\r\u{1B}[K") }
             var line = "epoch \(record.epoch)/\(epochs)  train loss \(format(record.trainingLoss))"
             if let validation = record.validation {
@@ -48,9 +50,10 @@ final class ProgressDisplay {
                     if let value = validation[key] { line += "  val \(key) \(format(value))" }
                 }
             }
-            line += "  lr \(format(Double(record.learningRate)))  \(Int(record.sequencesPerSecond)) seq/s  \(String(format: "%.1f", record.seconds)) s"
+            line +=
+                "  lr \(format(Double(record.learningRate)))  \(Int(record.sequencesPerSecond)) seq/s  \(String(format: "%.1f", record.seconds)) s"
             emitLine(line)
-            case .stopped(let reason):
+        case .stopped(let reason):
             emitLine(reason)
         case .checkpoint:
             break

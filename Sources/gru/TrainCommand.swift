@@ -39,8 +39,11 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try checkPathsNotEmpty([("--train", train), ("--validation", validation), ("--model", model), ("--config", config)])
-            let base = try config.map { try TrainingRecipe.load(contentsOf: URL(fileURLWithPath: $0)) } ?? TrainingRecipe()
+            try checkPathsNotEmpty([
+                ("--train", train), ("--validation", validation), ("--model", model), ("--config", config),
+            ])
+            let base =
+                try config.map { try TrainingRecipe.load(contentsOf: URL(fileURLWithPath: $0)) } ?? TrainingRecipe()
             let job = TrainingJob(
                 recipe: base.overridden(by: flags), trainingFile: URL(fileURLWithPath: train),
                 validationFile: validation.map { URL(fileURLWithPath: $0) },

@@ -70,7 +70,8 @@ struct AtomicWriteTests {
         try writeAtomically(Data([7, 8]), to: link)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path)
         #expect(try Data(contentsOf: target) == Data([7, 8]))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["link.bin", "target.bin"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["link.bin", "target.bin"])
     }
 
     @Test("a dangling symbolic link is kept and the file it names is created")
@@ -108,7 +109,8 @@ struct AtomicWriteTests {
     func severalFilesAllOrNothing() throws {
         let directory = try makeTemporaryDirectory()
         defer { removeTemporaryDirectory(directory) }
-        let first = directory.appendingPathComponent("first.bin"), second = directory.appendingPathComponent("second.bin")
+        let first = directory.appendingPathComponent("first.bin"),
+            second = directory.appendingPathComponent("second.bin")
         try Data([1]).write(to: first)
         expectFormatError(subject: directory.path + "/missing/x.bin", containing: ["cannot write the file"]) {
             try writeAtomically([(Data([2]), first), (Data([3]), directory.appendingPathComponent("missing/x.bin"))])
@@ -133,7 +135,8 @@ struct AtomicWriteTests {
         let a = directory.appendingPathComponent("a.bin"), b = directory.appendingPathComponent("b.bin")
         let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
         try writeAsOneSet([(Data([1]), a), (Data([2]), b)], journal: journal, lock: lock, names: ["a.bin", "b.bin"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [".lock", "a.bin", "b.bin"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [".lock", "a.bin", "b.bin"])
 
         // As a crash leaves it after the journal and the first rename: a new, b's new bytes
         // still in their temporary file. The journal names them relative to the directory, so
@@ -144,11 +147,18 @@ struct AtomicWriteTests {
         let copy = directory.appendingPathComponent("copy")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: false)
         for name in [".lock", ".journal", "a.bin", "b.bin", ".b.bin.crashed.tmp"] {
-            try FileManager.default.copyItem(at: directory.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: directory.appendingPathComponent(name), to: copy.appendingPathComponent(name))
         }
         for place in [copy, directory] {
-            let read = try readingSet(journal: place.appendingPathComponent(".journal"), lock: place.appendingPathComponent(".lock"), names: ["a.bin", "b.bin"]) {
-                try [Data(contentsOf: place.appendingPathComponent("a.bin")), Data(contentsOf: place.appendingPathComponent("b.bin"))]
+            let read = try readingSet(
+                journal: place.appendingPathComponent(".journal"), lock: place.appendingPathComponent(".lock"),
+                names: ["a.bin", "b.bin"]
+            ) {
+                try [
+                    Data(contentsOf: place.appendingPathComponent("a.bin")),
+                    Data(contentsOf: place.appendingPathComponent("b.bin")),
+                ]
             }
             #expect(read == [Data([3]), Data([4])], "\(place.lastPathComponent)")
         }
@@ -160,7 +170,9 @@ struct AtomicWriteTests {
         let directory = try makeTemporaryDirectory()
         defer { removeTemporaryDirectory(directory) }
         let journal = directory.appendingPathComponent(".journal"), lock = directory.appendingPathComponent(".lock")
-        try writeAsOneSet([(Data([1]), directory.appendingPathComponent("a.bin"))], journal: journal, lock: lock, names: ["a.bin", "b.bin"])
+        try writeAsOneSet(
+            [(Data([1]), directory.appendingPathComponent("a.bin"))], journal: journal, lock: lock,
+            names: ["a.bin", "b.bin"])
         // A victim outside the directory, and journals that would rename it or rename onto it.
         let victim = directory.deletingLastPathComponent().appendingPathComponent("victim-\(UUID().uuidString).txt")
         try Data("kept".utf8).write(to: victim)
@@ -170,12 +182,14 @@ struct AtomicWriteTests {
         try Data([7]).write(to: directory.appendingPathComponent(".notes.txt.evil.tmp"))
         try FileManager.default.createSymbolicLink(
             at: directory.appendingPathComponent(".b.bin.link.tmp"), withDestinationURL: victim)
-        for text in ["garbage{", "", "../\(victim.lastPathComponent)\ta.bin\n", ".a.bin.evil.tmp\t\(victim.path)\n",
-                     ".a.bin.evil.tmp\t../\(victim.lastPathComponent)\n",
-                     ".a.bin.tmp\ta.bin\n",  // no middle part: not a name writeAsOneSet makes
-                     ".notes.txt.evil.tmp\tnotes.txt\n",  // not a file of the set
-                     ".a.bin.evil.tmp\ta.bin\n.a.bin.evil.tmp\ta.bin\n",  // one target twice
-                     ".b.bin.link.tmp\tb.bin\n"] {  // a link put into the set
+        for text in [
+            "garbage{", "", "../\(victim.lastPathComponent)\ta.bin\n", ".a.bin.evil.tmp\t\(victim.path)\n",
+            ".a.bin.evil.tmp\t../\(victim.lastPathComponent)\n",
+            ".a.bin.tmp\ta.bin\n",  // no middle part: not a name writeAsOneSet makes
+            ".notes.txt.evil.tmp\tnotes.txt\n",  // not a file of the set
+            ".a.bin.evil.tmp\ta.bin\n.a.bin.evil.tmp\ta.bin\n",  // one target twice
+            ".b.bin.link.tmp\tb.bin\n",
+        ] {  // a link put into the set
             try Data(text.utf8).write(to: journal)
             expectFormatError(subject: journal.path, containing: ["journal"]) {
                 _ = try readingSet(journal: journal, lock: lock, names: ["a.bin", "b.bin"]) { 0 }
@@ -195,7 +209,9 @@ struct AtomicWriteTests {
         try Data([1]).write(to: a)
         try Data([2]).write(to: directory.appendingPathComponent(".a.bin.crashed.tmp"))
         try Data(".a.bin.crashed.tmp\ta.bin\n".utf8).write(to: journal)
-        #expect(try readingSet(journal: journal, lock: lock, names: ["a.bin", "b.bin"]) { try Data(contentsOf: a) } == Data([2]))
+        #expect(
+            try readingSet(journal: journal, lock: lock, names: ["a.bin", "b.bin"]) { try Data(contentsOf: a) }
+                == Data([2]))
         #expect(!FileManager.default.fileExists(atPath: journal.path))
 
         let outside = directory.deletingLastPathComponent().appendingPathComponent("outside-\(UUID().uuidString)")

@@ -13,7 +13,8 @@ private func npyFile(_ header: String, version: UInt8 = 1, payload: [UInt8] = []
     while (8 + lengthFieldSize + headerBytes.count + 1) % 64 != 0 { headerBytes.append(UInt8(ascii: " ")) }
     headerBytes.append(UInt8(ascii: "\n"))
     var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [version, 0]
-    bytes += version == 1
+    bytes +=
+        version == 1
         ? littleEndianBytes([UInt16(headerBytes.count)]) : littleEndianBytes([UInt32(headerBytes.count)])
     return Data(bytes + headerBytes + payload)
 }
@@ -51,8 +52,9 @@ struct NpyTests {
         expectBitIdentical(array.floatTensor().scalars, tensor.scalars)
     }
 
-    @Test("the header is numpy's: version 1.0, '<f4', C order, 64-byte aligned, newline-terminated",
-          arguments: [([Int](), "()"), ([3], "(3,)"), ([2, 3], "(2, 3)")])
+    @Test(
+        "the header is numpy's: version 1.0, '<f4', C order, 64-byte aligned, newline-terminated",
+        arguments: [([Int](), "()"), ([3], "(3,)"), ([2, 3], "(2, 3)")])
     func headerLayout(shape: [Int], tuple: String) throws {
         let data = Npy.encode(Tensor(shape: shape))
         let bytes = [UInt8](data)
@@ -86,8 +88,9 @@ struct NpyTests {
     @Test("float64 decodes and rounds to Float")
     func float64() throws {
         let values: [Double] = [1.5, -2.25, 0.1, 1e300]
-        let data = npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }",
-                           payload: littleEndianBytes(values.map(\.bitPattern)))
+        let data = npyFile(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }",
+            payload: littleEndianBytes(values.map(\.bitPattern)))
         let array = try Npy.decode(data, name: "d.npy")
         #expect(array.elementType == .float64)
         #expect(array.shape == [2, 2])
@@ -96,15 +99,17 @@ struct NpyTests {
 
     @Test("int32 and int64 decode exactly through integers()")
     func integerArrays() throws {
-        let int32 = npyFile("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
-                            payload: littleEndianBytes([Int32(7), -2, .max]))
+        let int32 = npyFile(
+            "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
+            payload: littleEndianBytes([Int32(7), -2, .max]))
         let a = try Npy.decode(int32, name: "a.npy")
         #expect(a.elementType == .int32)
         #expect(try a.integers() == [7, -2, Int(Int32.max)])
         #expect(a.floatTensor().scalars == [7, -2, 2_147_483_648])
 
-        let int64 = npyFile("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }",
-                            payload: littleEndianBytes([Int64(1) << 40, -5]))
+        let int64 = npyFile(
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }",
+            payload: littleEndianBytes([Int64(1) << 40, -5]))
         let b = try Npy.decode(int64, name: "b.npy")
         #expect(b.elementType == .int64)
         #expect(b.shape == [1, 2])
@@ -115,8 +120,9 @@ struct NpyTests {
     @Test("version 2.0 and 3.0 headers decode")
     func laterVersions() throws {
         for version: UInt8 in [2, 3] {
-            let data = npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
-                               version: version, payload: float32Bytes([0.5, -4]))
+            let data = npyFile(
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+                version: version, payload: float32Bytes([0.5, -4]))
             let array = try Npy.decode(data, name: "v\(version).npy")
             #expect(array.shape == [2])
             #expect(array.floatTensor().scalars == [0.5, -4])
@@ -160,75 +166,104 @@ struct NpyTests {
             npyFile("{'descr': '\(descr)', 'fortran_order': False, 'shape': (2,), }", payload: two)
         }
         return [
-            Rejection(testDescription: "bad magic", data: Data("PK\u{3}\u{4}zipfile".utf8),
-                      fragments: ["not a .npy file", "expected the magic bytes", "found 50 4b 03 04 7a 69"]),
-            Rejection(testDescription: "empty file", data: Data(),
-                      fragments: ["not a .npy file", "found an empty file"]),
-            Rejection(testDescription: "no version", data: Data(encoded[0..<7]),
-                      fragments: ["truncated header", "format version"]),
-            Rejection(testDescription: "version 4.0", data: Data(encoded[0..<6] + [4, 0] + encoded[8...]),
-                      fragments: ["version 4.0 is not supported", "expected 1.0, 2.0 or 3.0"]),
-            Rejection(testDescription: "version 1.1", data: Data(encoded[0..<6] + [1, 1] + encoded[8...]),
-                      fragments: ["version 1.1 is not supported"]),
-            Rejection(testDescription: "no header length", data: Data(encoded[0..<9]),
-                      fragments: ["truncated header", "expected a 2-byte header length, found 1 bytes"]),
-            Rejection(testDescription: "truncated header", data: Data(encoded[0..<40]),
-                      fragments: ["truncated header", "expected 118 header bytes, found 30"]),
-            Rejection(testDescription: "Fortran order",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", payload: two),
-                      fragments: ["Fortran order is not supported; save with numpy.ascontiguousarray"]),
-            Rejection(testDescription: "big-endian", data: with(">f4"),
-                      fragments: ["big-endian dtype '>f4' is not supported", "expected little-endian '<f4'"]),
-            Rejection(testDescription: "big-endian int", data: with(">i8"),
-                      fragments: ["big-endian dtype '>i8'", "'<i8'"]),
-            Rejection(testDescription: "float16", data: with("<f2"),
-                      fragments: ["dtype '<f2' is not supported", "expected one of '<f4', '<f8', '<i4', '<i8'"]),
+            Rejection(
+                testDescription: "bad magic", data: Data("PK\u{3}\u{4}zipfile".utf8),
+                fragments: ["not a .npy file", "expected the magic bytes", "found 50 4b 03 04 7a 69"]),
+            Rejection(
+                testDescription: "empty file", data: Data(),
+                fragments: ["not a .npy file", "found an empty file"]),
+            Rejection(
+                testDescription: "no version", data: Data(encoded[0..<7]),
+                fragments: ["truncated header", "format version"]),
+            Rejection(
+                testDescription: "version 4.0", data: Data(encoded[0..<6] + [4, 0] + encoded[8...]),
+                fragments: ["version 4.0 is not supported", "expected 1.0, 2.0 or 3.0"]),
+            Rejection(
+                testDescription: "version 1.1", data: Data(encoded[0..<6] + [1, 1] + encoded[8...]),
+                fragments: ["version 1.1 is not supported"]),
+            Rejection(
+                testDescription: "no header length", data: Data(encoded[0..<9]),
+                fragments: ["truncated header", "expected a 2-byte header length, found 1 bytes"]),
+            Rejection(
+                testDescription: "truncated header", data: Data(encoded[0..<40]),
+                fragments: ["truncated header", "expected 118 header bytes, found 30"]),
+            Rejection(
+                testDescription: "Fortran order",
+                data: npyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", payload: two),
+                fragments: ["Fortran order is not supported; save with numpy.ascontiguousarray"]),
+            Rejection(
+                testDescription: "big-endian", data: with(">f4"),
+                fragments: ["big-endian dtype '>f4' is not supported", "expected little-endian '<f4'"]),
+            Rejection(
+                testDescription: "big-endian int", data: with(">i8"),
+                fragments: ["big-endian dtype '>i8'", "'<i8'"]),
+            Rejection(
+                testDescription: "float16", data: with("<f2"),
+                fragments: ["dtype '<f2' is not supported", "expected one of '<f4', '<f8', '<i4', '<i8'"]),
             Rejection(testDescription: "uint8", data: with("|u1"), fragments: ["dtype '|u1' is not supported"]),
             Rejection(testDescription: "bool", data: with("|b1"), fragments: ["dtype '|b1' is not supported"]),
             Rejection(testDescription: "object", data: with("|O"), fragments: ["dtype '|O' is not supported"]),
-            Rejection(testDescription: "'|' byte order", data: with("|f4"), fragments: ["dtype '|f4' is not supported"]),
-            Rejection(testDescription: "structured dtype",
-                      data: npyFile("{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (2,), }", payload: two),
-                      fragments: ["dtype [('x', '<f4')] is not supported"]),
-            Rejection(testDescription: "short data", data: Data(encoded.dropLast(3)),
-                      fragments: ["truncated data", "shape (2,) of '<f4' needs 8 bytes of data, found 5"]),
-            Rejection(testDescription: "long data", data: Data(encoded + [0, 0, 0, 0]),
-                      fragments: ["data length disagrees with the shape", "needs 8 bytes of data, found 12"]),
-            Rejection(testDescription: "missing colon",
-                      data: npyFile("{'descr' '<f4', 'fortran_order': False, 'shape': (2,), }", payload: two),
-                      fragments: ["malformed header \"{'descr' '<f4'", "expected ':' after key 'descr', found \"'\""]),
-            Rejection(testDescription: "not a dict", data: npyFile("('<f4', False, (2,))", payload: two),
-                      fragments: ["malformed header", "expected a dict, found ('<f4', False, (2,))"]),
-            Rejection(testDescription: "misplaced quote", data: npyFile("{'descr: '<f4'}", payload: two),
-                      fragments: ["malformed header", "expected ':' after key 'descr: ', found '<'"]),
-            Rejection(testDescription: "unterminated string", data: npyFile("{'descr': '<f4", payload: two),
-                      fragments: ["malformed header \"{'descr': '<f4\"", "unterminated string"]),
-            Rejection(testDescription: "unknown name",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': false, 'shape': (2,), }", payload: two),
-                      fragments: ["malformed header", "unknown name 'false'"]),
-            Rejection(testDescription: "missing key",
-                      data: npyFile("{'descr': '<f4', 'shape': (2,), }", payload: two),
-                      fragments: ["header is missing the key 'fortran_order'"]),
-            Rejection(testDescription: "extra key",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", payload: two),
-                      fragments: ["header has the unexpected key 'x'"]),
-            Rejection(testDescription: "negative extent",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", payload: two),
-                      fragments: ["header 'shape' is (-2,); expected a tuple of non-negative integers"]),
-            Rejection(testDescription: "shape not a tuple",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2), }", payload: two),
-                      fragments: ["header 'shape' is 2; expected a tuple"]),
-            Rejection(testDescription: "fortran_order not a bool",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", payload: two),
-                      fragments: ["header 'fortran_order' is 0; expected True or False"]),
-            Rejection(testDescription: "nested 50,000 deep",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': "
-                                    + String(repeating: "(", count: 50_000) + String(repeating: ")", count: 50_000) + "}",
-                                    version: 2, payload: two),
-                      fragments: ["malformed header", "nested more than 32 deep"]),
-            Rejection(testDescription: "shape too large",
-                      data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", payload: two),
-                      fragments: ["byte size overflows"]),
+            Rejection(
+                testDescription: "'|' byte order", data: with("|f4"), fragments: ["dtype '|f4' is not supported"]),
+            Rejection(
+                testDescription: "structured dtype",
+                data: npyFile("{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (2,), }", payload: two),
+                fragments: ["dtype [('x', '<f4')] is not supported"]),
+            Rejection(
+                testDescription: "short data", data: Data(encoded.dropLast(3)),
+                fragments: ["truncated data", "shape (2,) of '<f4' needs 8 bytes of data, found 5"]),
+            Rejection(
+                testDescription: "long data", data: Data(encoded + [0, 0, 0, 0]),
+                fragments: ["data length disagrees with the shape", "needs 8 bytes of data, found 12"]),
+            Rejection(
+                testDescription: "missing colon",
+                data: npyFile("{'descr' '<f4', 'fortran_order': False, 'shape': (2,), }", payload: two),
+                fragments: ["malformed header \"{'descr' '<f4'", "expected ':' after key 'descr', found \"'\""]),
+            Rejection(
+                testDescription: "not a dict", data: npyFile("('<f4', False, (2,))", payload: two),
+                fragments: ["malformed header", "expected a dict, found ('<f4', False, (2,))"]),
+            Rejection(
+                testDescription: "misplaced quote", data: npyFile("{'descr: '<f4'}", payload: two),
+                fragments: ["malformed header", "expected ':' after key 'descr: ', found '<'"]),
+            Rejection(
+                testDescription: "unterminated string", data: npyFile("{'descr': '<f4", payload: two),
+                fragments: ["malformed header \"{'descr': '<f4\"", "unterminated string"]),
+            Rejection(
+                testDescription: "unknown name",
+                data: npyFile("{'descr': '<f4', 'fortran_order': false, 'shape': (2,), }", payload: two),
+                fragments: ["malformed header", "unknown name 'false'"]),
+            Rejection(
+                testDescription: "missing key",
+                data: npyFile("{'descr': '<f4', 'shape': (2,), }", payload: two),
+                fragments: ["header is missing the key 'fortran_order'"]),
+            Rejection(
+                testDescription: "extra key",
+                data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", payload: two),
+                fragments: ["header has the unexpected key 'x'"]),
+            Rejection(
+                testDescription: "negative extent",
+                data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", payload: two),
+                fragments: ["header 'shape' is (-2,); expected a tuple of non-negative integers"]),
+            Rejection(
+                testDescription: "shape not a tuple",
+                data: npyFile("{'descr': '<f4', 'fortran_order': False, 'shape': (2), }", payload: two),
+                fragments: ["header 'shape' is 2; expected a tuple"]),
+            Rejection(
+                testDescription: "fortran_order not a bool",
+                data: npyFile("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", payload: two),
+                fragments: ["header 'fortran_order' is 0; expected True or False"]),
+            Rejection(
+                testDescription: "nested 50,000 deep",
+                data: npyFile(
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': "
+                        + String(repeating: "(", count: 50_000) + String(repeating: ")", count: 50_000) + "}",
+                    version: 2, payload: two),
+                fragments: ["malformed header", "nested more than 32 deep"]),
+            Rejection(
+                testDescription: "shape too large",
+                data: npyFile(
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", payload: two),
+                fragments: ["byte size overflows"]),
         ]
     }()
 
@@ -297,7 +332,9 @@ struct NpyReferenceTests {
     @Test("numpy Fortran-order and big-endian files are rejected")
     func numpyRejections() {
         let fortran = fixtureURL("fortran.npy")
-        expectFormatError(subject: fortran.path, containing: ["Fortran order is not supported; save with numpy.ascontiguousarray"]) {
+        expectFormatError(
+            subject: fortran.path, containing: ["Fortran order is not supported; save with numpy.ascontiguousarray"]
+        ) {
             _ = try Npy.read(contentsOf: fortran)
         }
         let bigEndian = fixtureURL("bigendian.npy")

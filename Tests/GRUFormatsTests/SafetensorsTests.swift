@@ -104,13 +104,15 @@ struct SafetensorsTests {
         let file = try SafetensorsFile(decoding: data, name: "h.safetensors")
         let tensor = try file.require("h")
         #expect(tensor.shape == [2, 5])
-        expectBitIdentical(tensor.scalars, [1, -2, 0.5, 65504, 0x1p-24, 0x1p-14, -0.0, .infinity, -.infinity, 0.333251953125])
+        expectBitIdentical(
+            tensor.scalars, [1, -2, 0.5, 65504, 0x1p-24, 0x1p-14, -0.0, .infinity, -.infinity, 0.333251953125])
         #expect(file.sourceElementTypes["h"] == "F16")
     }
 
     @Test("F16 NaN stays NaN")
     func float16NaN() throws {
-        let data = safetensorsFile("{" + entry("h", "F16", [2], 0, 4) + "}", buffer: littleEndianBytes([UInt16(0x7E00), 0xFD01]))
+        let data = safetensorsFile(
+            "{" + entry("h", "F16", [2], 0, 4) + "}", buffer: littleEndianBytes([UInt16(0x7E00), 0xFD01]))
         let scalars = try SafetensorsFile(decoding: data, name: "h.safetensors").require("h").scalars
         #expect(scalars.allSatisfy { $0.isNaN })
     }
@@ -129,9 +131,12 @@ struct SafetensorsTests {
         let f64 = littleEndianBytes([1.5, -0.1, 1e300].map(\.bitPattern))
         let i32 = littleEndianBytes([Int32(-7), 16_777_217])
         let i64 = littleEndianBytes([Int64(1) << 40, -3])
-        let header = "{" + [entry("d", "F64", [3], 0, 24), entry("i", "I32", [2], 24, 32), entry("l", "I64", [2, 1], 32, 48)]
+        let header =
+            "{"
+            + [entry("d", "F64", [3], 0, 24), entry("i", "I32", [2], 24, 32), entry("l", "I64", [2, 1], 32, 48)]
             .joined(separator: ",") + "}"
-        let file = try SafetensorsFile(decoding: safetensorsFile(header, buffer: f64 + i32 + i64), name: "w.safetensors")
+        let file = try SafetensorsFile(
+            decoding: safetensorsFile(header, buffer: f64 + i32 + i64), name: "w.safetensors")
         expectBitIdentical(try file.require("d").scalars, [1.5, Float(-0.1), .infinity])
         expectBitIdentical(try file.require("i").scalars, [-7, 16_777_216])
         #expect(try file.require("l").shape == [2, 1])
@@ -141,7 +146,9 @@ struct SafetensorsTests {
 
     @Test("names follow the buffer order, not the header order; the header may be padded")
     func bufferOrder() throws {
-        let header = "{" + [entry("z", "F32", [1], 0, 4), entry("a", "F32", [1], 4, 8), entry("m", "F32", [0], 4, 4)]
+        let header =
+            "{"
+            + [entry("z", "F32", [1], 0, 4), entry("a", "F32", [1], 4, 8), entry("m", "F32", [0], 4, 4)]
             .joined(separator: ",") + "}    "
         let buffer = littleEndianBytes([Float(1).bitPattern, Float(2).bitPattern])
         let file = try SafetensorsFile(decoding: safetensorsFile(header, buffer: buffer), name: "o.safetensors")
@@ -166,84 +173,127 @@ struct SafetensorsTests {
         var huge = littleEndianBytes([UInt64(200_000_000)])
         huge += Array("{}".utf8)
         return [
-            Rejection(testDescription: "shorter than 8 bytes", data: Data([1, 2, 3, 4, 5]),
-                      fragments: ["file is 5 bytes; expected at least 8"]),
-            Rejection(testDescription: "header length beyond the file", data: Data(littleEndianBytes([UInt64(100)]) + Array("{}".utf8)),
-                      fragments: ["header length 100 runs past the end of the file; found 2 bytes after the length"]),
-            Rejection(testDescription: "absurd header length", data: Data(huge),
-                      fragments: ["header length 200000000 exceeds the 100000000-byte limit"]),
-            Rejection(testDescription: "absurd header length near UInt64.max", data: Data(littleEndianBytes([UInt64.max]) + [0]),
-                      fragments: ["header length 18446744073709551615 exceeds"]),
-            Rejection(testDescription: "invalid JSON", data: safetensorsFile(#"{"a": {"dtype": "F32",}"#),
-                      fragments: ["header is not valid JSON"]),
-            Rejection(testDescription: "header not an object", data: safetensorsFile("[1, 2]"),
-                      fragments: ["header is [1, 2]; expected a JSON object"]),
-            Rejection(testDescription: "entry not an object", data: one(#""w": [0, 4]"#),
-                      fragments: ["entry 'w' is [0, 4]; expected an object with dtype, shape and data_offsets"]),
-            Rejection(testDescription: "unknown dtype", data: one(entry("weight_ih_l0", "U8", [4], 0, 4)),
-                      fragments: ["tensor 'weight_ih_l0' has dtype U8; expected one of F32, F64, F16, BF16, I32, I64"]),
-            Rejection(testDescription: "dtype not a string", data: one(#""w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}"#),
-                      fragments: ["tensor 'w' has dtype 4; expected one of"]),
-            Rejection(testDescription: "missing dtype", data: one(#""w":{"shape":[1],"data_offsets":[0,4]}"#),
-                      fragments: ["tensor 'w' has no dtype"]),
-            Rejection(testDescription: "negative shape", data: one(entry("w", "F32", [-1], 0, 4)),
-                      fragments: ["tensor 'w' has shape [-1]; expected a list of non-negative integers"]),
-            Rejection(testDescription: "fractional shape", data: one(#""w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}"#),
-                      fragments: ["tensor 'w' has shape [1.5]"]),
-            Rejection(testDescription: "whole number written as a float", data: one(#""w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}"#),
-                      fragments: ["tensor 'w' has shape [1.0]; expected a list of non-negative integers"]),
-            Rejection(testDescription: "boolean shape", data: one(#""w":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}"#),
-                      fragments: ["tensor 'w' has shape [true]"]),
-            Rejection(testDescription: "shape not a list", data: one(#""w":{"dtype":"F32","shape":1,"data_offsets":[0,4]}"#),
-                      fragments: ["tensor 'w' has shape 1; expected a list"]),
-            Rejection(testDescription: "missing shape", data: one(#""w":{"dtype":"F32","data_offsets":[0,4]}"#),
-                      fragments: ["tensor 'w' has no shape"]),
-            Rejection(testDescription: "missing data_offsets", data: one(#""w":{"dtype":"F32","shape":[1]}"#),
-                      fragments: ["tensor 'w' has no data_offsets; expected [begin, end]"]),
-            Rejection(testDescription: "three offsets", data: one(#""w":{"dtype":"F32","shape":[1],"data_offsets":[0, 4, 8]}"#),
-                      fragments: ["tensor 'w' has data_offsets [0, 4, 8]; expected [begin, end] with 0 <= begin <= end"]),
-            Rejection(testDescription: "begin after end", data: one(entry("w", "F32", [1], 4, 0)),
-                      fragments: ["tensor 'w' has data_offsets [4, 0]; expected [begin, end] with 0 <= begin <= end"]),
-            Rejection(testDescription: "negative offset", data: one(entry("w", "F32", [1], -4, 0)),
-                      fragments: ["tensor 'w' has data_offsets [-4, 0]"]),
-            Rejection(testDescription: "byte length disagrees", data: one(entry("w", "F32", [2, 3], 0, 20)),
-                      fragments: ["tensor 'w' has shape [2, 3] and dtype F32, so 24 bytes; data_offsets [0, 20] span 20"]),
-            Rejection(testDescription: "offsets beyond the buffer", data: one(entry("w", "F32", [2], 0, 8)),
-                      fragments: ["tensor 'w' has data_offsets [0, 8] beyond the 4-byte data buffer"]),
-            Rejection(testDescription: "shape overflows", data: one(entry("w", "F32", [4_611_686_018_427_387_904, 4], 0, 4)),
-                      fragments: ["tensor 'w' has shape [4611686018427387904, 4] whose byte size overflows"]),
-            Rejection(testDescription: "overlapping ranges",
-                      data: safetensorsFile("{" + entry("a", "F32", [2], 0, 8) + "," + entry("b", "F32", [2], 4, 12) + "}",
-                                            buffer: Array(repeating: 0, count: 12)),
-                      fragments: ["tensors 'a' [0, 8] and 'b' [4, 12] overlap"]),
-            Rejection(testDescription: "non-string metadata",
-                      data: one(#""__metadata__":{"epoch":3},"# + entry("w", "F32", [1], 0, 4)),
-                      fragments: ["metadata 'epoch' is 3; expected a string"]),
-            Rejection(testDescription: "metadata not an object",
-                      data: one(#""__metadata__":"x","# + entry("w", "F32", [1], 0, 4)),
-                      fragments: ["'__metadata__' is \"x\"; expected an object of strings"]),
-            Rejection(testDescription: "duplicate names",
-                      data: one(entry("w", "F32", [1], 0, 4) + "," + entry("w", "F32", [1], 0, 4)),
-                      fragments: ["header names 'w' twice; expected unique tensor names"]),
-            Rejection(testDescription: "duplicate names written with escapes",
-                      data: one(entry("w", "F32", [1], 0, 4) + "," + entry(#"\u0077"#, "F32", [1], 0, 4)),
-                      fragments: ["header names 'w' twice"]),
-            Rejection(testDescription: "duplicate metadata key",
-                      data: one(#""__metadata__":{"variant":"reset-after","variant":"reset-before"},"# + entry("w", "F32", [1], 0, 4)),
-                      fragments: ["header's '__metadata__' names 'variant' twice; expected unique keys"]),
-            Rejection(testDescription: "duplicate key in an entry",
-                      data: one(#""w":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}"#),
-                      fragments: ["header's 'w' names 'shape' twice"]),
-            Rejection(testDescription: "a gap between tensors",
-                      data: safetensorsFile("{" + entry("a", "F32", [1], 0, 4) + "," + entry("b", "F32", [1], 8, 12) + "}",
-                                            buffer: Array(repeating: 0, count: 12)),
-                      fragments: ["tensor 'b' starts at byte 8 of the data buffer; expected 4, where 'a' ends"]),
-            Rejection(testDescription: "a gap before the first tensor",
-                      data: safetensorsFile("{" + entry("a", "F32", [1], 4, 8) + "}", buffer: Array(repeating: 0, count: 8)),
-                      fragments: ["tensor 'a' starts at byte 4 of the data buffer; expected 0, where the buffer starts"]),
-            Rejection(testDescription: "trailing bytes",
-                      data: one(entry("w", "F32", [1], 0, 4), buffer: four + [0, 0, 0, 0]),
-                      fragments: ["the tensors fill 4 bytes of the 8-byte data buffer", "trailing bytes"]),
+            Rejection(
+                testDescription: "shorter than 8 bytes", data: Data([1, 2, 3, 4, 5]),
+                fragments: ["file is 5 bytes; expected at least 8"]),
+            Rejection(
+                testDescription: "header length beyond the file",
+                data: Data(littleEndianBytes([UInt64(100)]) + Array("{}".utf8)),
+                fragments: ["header length 100 runs past the end of the file; found 2 bytes after the length"]),
+            Rejection(
+                testDescription: "absurd header length", data: Data(huge),
+                fragments: ["header length 200000000 exceeds the 100000000-byte limit"]),
+            Rejection(
+                testDescription: "absurd header length near UInt64.max",
+                data: Data(littleEndianBytes([UInt64.max]) + [0]),
+                fragments: ["header length 18446744073709551615 exceeds"]),
+            Rejection(
+                testDescription: "invalid JSON", data: safetensorsFile(#"{"a": {"dtype": "F32",}"#),
+                fragments: ["header is not valid JSON"]),
+            Rejection(
+                testDescription: "header not an object", data: safetensorsFile("[1, 2]"),
+                fragments: ["header is [1, 2]; expected a JSON object"]),
+            Rejection(
+                testDescription: "entry not an object", data: one(#""w": [0, 4]"#),
+                fragments: ["entry 'w' is [0, 4]; expected an object with dtype, shape and data_offsets"]),
+            Rejection(
+                testDescription: "unknown dtype", data: one(entry("weight_ih_l0", "U8", [4], 0, 4)),
+                fragments: ["tensor 'weight_ih_l0' has dtype U8; expected one of F32, F64, F16, BF16, I32, I64"]),
+            Rejection(
+                testDescription: "dtype not a string", data: one(#""w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}"#),
+                fragments: ["tensor 'w' has dtype 4; expected one of"]),
+            Rejection(
+                testDescription: "missing dtype", data: one(#""w":{"shape":[1],"data_offsets":[0,4]}"#),
+                fragments: ["tensor 'w' has no dtype"]),
+            Rejection(
+                testDescription: "negative shape", data: one(entry("w", "F32", [-1], 0, 4)),
+                fragments: ["tensor 'w' has shape [-1]; expected a list of non-negative integers"]),
+            Rejection(
+                testDescription: "fractional shape",
+                data: one(#""w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}"#),
+                fragments: ["tensor 'w' has shape [1.5]"]),
+            Rejection(
+                testDescription: "whole number written as a float",
+                data: one(#""w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}"#),
+                fragments: ["tensor 'w' has shape [1.0]; expected a list of non-negative integers"]),
+            Rejection(
+                testDescription: "boolean shape",
+                data: one(#""w":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}"#),
+                fragments: ["tensor 'w' has shape [true]"]),
+            Rejection(
+                testDescription: "shape not a list", data: one(#""w":{"dtype":"F32","shape":1,"data_offsets":[0,4]}"#),
+                fragments: ["tensor 'w' has shape 1; expected a list"]),
+            Rejection(
+                testDescription: "missing shape", data: one(#""w":{"dtype":"F32","data_offsets":[0,4]}"#),
+                fragments: ["tensor 'w' has no shape"]),
+            Rejection(
+                testDescription: "missing data_offsets", data: one(#""w":{"dtype":"F32","shape":[1]}"#),
+                fragments: ["tensor 'w' has no data_offsets; expected [begin, end]"]),
+            Rejection(
+                testDescription: "three offsets",
+                data: one(#""w":{"dtype":"F32","shape":[1],"data_offsets":[0, 4, 8]}"#),
+                fragments: ["tensor 'w' has data_offsets [0, 4, 8]; expected [begin, end] with 0 <= begin <= end"]),
+            Rejection(
+                testDescription: "begin after end", data: one(entry("w", "F32", [1], 4, 0)),
+                fragments: ["tensor 'w' has data_offsets [4, 0]; expected [begin, end] with 0 <= begin <= end"]),
+            Rejection(
+                testDescription: "negative offset", data: one(entry("w", "F32", [1], -4, 0)),
+                fragments: ["tensor 'w' has data_offsets [-4, 0]"]),
+            Rejection(
+                testDescription: "byte length disagrees", data: one(entry("w", "F32", [2, 3], 0, 20)),
+                fragments: ["tensor 'w' has shape [2, 3] and dtype F32, so 24 bytes; data_offsets [0, 20] span 20"]),
+            Rejection(
+                testDescription: "offsets beyond the buffer", data: one(entry("w", "F32", [2], 0, 8)),
+                fragments: ["tensor 'w' has data_offsets [0, 8] beyond the 4-byte data buffer"]),
+            Rejection(
+                testDescription: "shape overflows", data: one(entry("w", "F32", [4_611_686_018_427_387_904, 4], 0, 4)),
+                fragments: ["tensor 'w' has shape [4611686018427387904, 4] whose byte size overflows"]),
+            Rejection(
+                testDescription: "overlapping ranges",
+                data: safetensorsFile(
+                    "{" + entry("a", "F32", [2], 0, 8) + "," + entry("b", "F32", [2], 4, 12) + "}",
+                    buffer: Array(repeating: 0, count: 12)),
+                fragments: ["tensors 'a' [0, 8] and 'b' [4, 12] overlap"]),
+            Rejection(
+                testDescription: "non-string metadata",
+                data: one(#""__metadata__":{"epoch":3},"# + entry("w", "F32", [1], 0, 4)),
+                fragments: ["metadata 'epoch' is 3; expected a string"]),
+            Rejection(
+                testDescription: "metadata not an object",
+                data: one(#""__metadata__":"x","# + entry("w", "F32", [1], 0, 4)),
+                fragments: ["'__metadata__' is \"x\"; expected an object of strings"]),
+            Rejection(
+                testDescription: "duplicate names",
+                data: one(entry("w", "F32", [1], 0, 4) + "," + entry("w", "F32", [1], 0, 4)),
+                fragments: ["header names 'w' twice; expected unique tensor names"]),
+            Rejection(
+                testDescription: "duplicate names written with escapes",
+                data: one(entry("w", "F32", [1], 0, 4) + "," + entry(#"\u0077"#, "F32", [1], 0, 4)),
+                fragments: ["header names 'w' twice"]),
+            Rejection(
+                testDescription: "duplicate metadata key",
+                data: one(
+                    #""__metadata__":{"variant":"reset-after","variant":"reset-before"},"#
+                        + entry("w", "F32", [1], 0, 4)),
+                fragments: ["header's '__metadata__' names 'variant' twice; expected unique keys"]),
+            Rejection(
+                testDescription: "duplicate key in an entry",
+                data: one(#""w":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}"#),
+                fragments: ["header's 'w' names 'shape' twice"]),
+            Rejection(
+                testDescription: "a gap between tensors",
+                data: safetensorsFile(
+                    "{" + entry("a", "F32", [1], 0, 4) + "," + entry("b", "F32", [1], 8, 12) + "}",
+                    buffer: Array(repeating: 0, count: 12)),
+                fragments: ["tensor 'b' starts at byte 8 of the data buffer; expected 4, where 'a' ends"]),
+            Rejection(
+                testDescription: "a gap before the first tensor",
+                data: safetensorsFile("{" + entry("a", "F32", [1], 4, 8) + "}", buffer: Array(repeating: 0, count: 8)),
+                fragments: ["tensor 'a' starts at byte 4 of the data buffer; expected 0, where the buffer starts"]),
+            Rejection(
+                testDescription: "trailing bytes",
+                data: one(entry("w", "F32", [1], 0, 4), buffer: four + [0, 0, 0, 0]),
+                fragments: ["the tensors fill 4 bytes of the 8-byte data buffer", "trailing bytes"]),
         ]
     }()
 
@@ -257,7 +307,8 @@ struct SafetensorsTests {
     @Test("nested keys that repeat a tensor name are not duplicates")
     func nestedKeysAreNotDuplicates() throws {
         let header = #"{"__metadata__":{"w":"the weight","dtype":"x"},"# + entry("w", "F32", [1], 0, 4) + "}"
-        let file = try SafetensorsFile(decoding: safetensorsFile(header, buffer: littleEndianBytes([Float(1).bitPattern])), name: "n")
+        let file = try SafetensorsFile(
+            decoding: safetensorsFile(header, buffer: littleEndianBytes([Float(1).bitPattern])), name: "n")
         #expect(file.names == ["w"])
         #expect(file.metadata == ["w": "the weight", "dtype": "x"])
     }

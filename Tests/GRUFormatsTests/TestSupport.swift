@@ -33,7 +33,8 @@ func expectFormatError(
 ) {
     do {
         try body()
-        Issue.record("expected a FormatError containing \(fragments); nothing was thrown", sourceLocation: sourceLocation)
+        Issue.record(
+            "expected a FormatError containing \(fragments); nothing was thrown", sourceLocation: sourceLocation)
     } catch let error as FormatError {
         #expect(error.subject == subject, "message: \(error)", sourceLocation: sourceLocation)
         #expect(error.description.hasPrefix(subject + ": "), sourceLocation: sourceLocation)

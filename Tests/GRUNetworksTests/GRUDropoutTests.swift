@@ -1,7 +1,8 @@
-@testable import GRUNetworks
 import GRUTensor
 import GRUTestSupport
 import Testing
+
+@testable import GRUNetworks
 
 /// Dropout inside the GRU: off at rate zero, inverted scaling, seeded, one recurrent mask per
 /// sequence. Its gradients are checked with the others in GRUGradientCheckTests.

@@ -1,7 +1,8 @@
-@testable import GRUNetworks
 import GRUTensor
 import GRUTestSupport
 import Testing
+
+@testable import GRUNetworks
 
 /// Central finite differences in Double (through `NaiveGRU`) against `GRU.backward`, for the
 /// loss L = sum(output * dY) + sum(finalState * dHN). Independent of the reference fixtures.
@@ -33,8 +34,9 @@ struct GRUGradientCheckTests {
             Case(variant: variant, layers: 2, bidirectional: true, lengths: [4, 2, 1]),
             Case(variant: variant, bias: false, initialState: false),
             Case(variant: variant, layers: 2, lengths: [3, 4, 1], initialState: false),
-            Case(variant: variant, layers: 2, bidirectional: true, lengths: [2, 4, 3],
-                 dropout: GRUDropout(betweenLayers: 0.3, recurrent: 0.4, seed: 99)),
+            Case(
+                variant: variant, layers: 2, bidirectional: true, lengths: [2, 4, 3],
+                dropout: GRUDropout(betweenLayers: 0.3, recurrent: 0.4, seed: 99)),
         ]
     }
 
@@ -69,9 +71,13 @@ struct GRUGradientCheckTests {
                 input: input, steps: steps, batch: batch, initialState: initialState, lengths: testCase.lengths)
             return zip(y, dY).map(*).reduce(0, +) + zip(hn, dHN).map(*).reduce(0, +)
         }
-        let expectedParameters = centralDifferences(naive.parameters) { loss(parameters: $0, input: x, initialState: h0) }
+        let expectedParameters = centralDifferences(naive.parameters) {
+            loss(parameters: $0, input: x, initialState: h0)
+        }
         let expectedInput = centralDifferences(x) { loss(parameters: naive.parameters, input: $0, initialState: h0) }
-        let expectedInitialState = centralDifferences(h0) { loss(parameters: naive.parameters, input: x, initialState: $0) }
+        let expectedInitialState = centralDifferences(h0) {
+            loss(parameters: naive.parameters, input: x, initialState: $0)
+        }
 
         expectApproximatelyEqual(
             gradients.parameters.values, expectedParameters, absoluteTolerance: 1e-5,
@@ -90,9 +96,10 @@ struct GRUGradientCheckTests {
     /// directions split by rows in 2. Too large for a full finite-difference check, so the output is checked against
     /// the Double twin and each gradient along a random direction v against the twin's central
     /// difference (L(p + e v) - L(p - e v)) / 2e, v of unit length.
-    @Test(arguments: GRUVariant.allCases.flatMap { variant in
-        [(2, false, 3), (17, true, 2)].map { (variant, $0.0, $0.1, $0.2) }
-    })
+    @Test(
+        arguments: GRUVariant.allCases.flatMap { variant in
+            [(2, false, 3), (17, true, 2)].map { (variant, $0.0, $0.1, $0.2) }
+        })
     func recurrentDropoutSharedAcrossThreadsMatchesDirectionalDerivatives(
         variant: GRUVariant, batch: Int, bidirectional: Bool, parts: Int
     ) throws {
@@ -131,8 +138,9 @@ struct GRUGradientCheckTests {
             let raw = random.tensor([point.count]).scalars.map(Double.init)
             let norm = raw.map { $0 * $0 }.reduce(0, +).squareRoot()
             let direction = raw.map { $0 / norm }, e = 1e-4
-            let expected = (loss(zip(point, direction).map { $0 + e * $1 })
-                - loss(zip(point, direction).map { $0 - e * $1 })) / (2 * e)
+            let expected =
+                (loss(zip(point, direction).map { $0 + e * $1 })
+                    - loss(zip(point, direction).map { $0 - e * $1 })) / (2 * e)
             let actual = zip(gradient, direction).map { Double($0) * $1 }.reduce(0, +)
             expectApproximatelyEqual(
                 actual, expected, absoluteTolerance: 1e-5, relativeTolerance: 1e-4,

@@ -49,7 +49,9 @@ struct GRUInferenceSessionTests {
         let input = random.tensor([steps, testCase.batch, 5])
         let initialState = random.tensor([configuration.stateCount, testCase.batch, testCase.hidden])
         let lengths = (0..<testCase.batch).map { steps - $0 % 3 }
-        let expected = try ThreadTeam.withParts(1) { try gru.forward(input, initialState: initialState, lengths: lengths) }
+        let expected = try ThreadTeam.withParts(1) {
+            try gru.forward(input, initialState: initialState, lengths: lengths)
+        }
         let session = GRUInferenceSession(gru)
         try ThreadTeam.withParts(testCase.parts) {
             #expect(ThreadTeam.defaultParts == testCase.parts)
@@ -85,7 +87,8 @@ struct GRUInferenceSessionTests {
         let session = GRUInferenceSession(gru)
         var state: Tensor? = nil
         for t in 0..<steps {
-            let step = Tensor(shape: [1, 1, inputSize], scalars: Array(input.scalars[(t * inputSize)..<((t + 1) * inputSize)]))
+            let step = Tensor(
+                shape: [1, 1, inputSize], scalars: Array(input.scalars[(t * inputSize)..<((t + 1) * inputSize)]))
             let result = try ThreadTeam.withParts(testCase.parts) {
                 #expect(ThreadTeam.defaultParts == testCase.parts)
                 return try session.run(step, initialState: state)
@@ -153,7 +156,9 @@ struct GRUInferenceSessionTests {
         let gru = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 4, layerCount: 2), seed: 1)
         let session = GRUInferenceSession(gru)
         let kept: [Float] = (0..<8).map { Float($0) / 10 }
-        func expectError(_ fragments: [String], input: [Float], state: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
+        func expectError(
+            _ fragments: [String], input: [Float], state: [Float], sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             var state = state
             let before = state
             expectInputError(fragments, sourceLocation: sourceLocation) { try session.step(input, state: &state) }
@@ -170,7 +175,8 @@ struct GRUInferenceSessionTests {
         var state = [Float](repeating: 0, count: 8)
         let error = #expect(throws: GRUInputError.self) { try bidirectional.step([1, 2, 3], state: &state) }
         #expect(
-            error?.description == "streaming steps: a bidirectional GRU, whose backward direction reads the whole sequence; "
+            error?.description
+                == "streaming steps: a bidirectional GRU, whose backward direction reads the whole sequence; "
                 + "expected a unidirectional GRU (use run for a bidirectional one)")
         // The session still steps after the errors.
         var good = kept

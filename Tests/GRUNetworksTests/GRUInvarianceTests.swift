@@ -66,10 +66,12 @@ struct GRUInvarianceTests {
     /// by batch rows in 2 (unevenly), and a bidirectional layer's two directions at once. Every
     /// way, for both variants, must give the outputs and gradients of the sequences run one by
     /// one on one thread.
-    @Test(arguments: GRUVariant.allCases.flatMap { variant in
-        [(8, false, 3), (19, false, 2), (8, true, 2)].map { (variant, $0.0, $0.1, $0.2) }
-    })
-    func stepsSplitAcrossThreadsMatchOneThread(variant: GRUVariant, batch: Int, bidirectional: Bool, parts: Int) throws {
+    @Test(
+        arguments: GRUVariant.allCases.flatMap { variant in
+            [(8, false, 3), (19, false, 2), (8, true, 2)].map { (variant, $0.0, $0.1, $0.2) }
+        })
+    func stepsSplitAcrossThreadsMatchOneThread(variant: GRUVariant, batch: Int, bidirectional: Bool, parts: Int) throws
+    {
         let config = GRUConfiguration(
             inputSize: 3, hiddenSize: 440, layerCount: 1, isBidirectional: bidirectional, variant: variant)
         let gru = GRU(configuration: config, seed: 8)
@@ -82,7 +84,10 @@ struct GRUInvarianceTests {
         let (batched, batchedGradients) = try ThreadTeam.withParts(parts) {
             #expect(ThreadTeam.defaultParts == parts)
             let batched = try gru.forward(input, lengths: lengths)
-            return (batched, try gru.backward(batched, outputGradient: outputGradient, finalStateGradient: finalStateGradient))
+            return (
+                batched,
+                try gru.backward(batched, outputGradient: outputGradient, finalStateGradient: finalStateGradient)
+            )
         }
         var parameterGradientSum = [Float](repeating: 0, count: gru.parameters.values.count)
         try ThreadTeam.withParts(1) {
@@ -91,15 +96,21 @@ struct GRUInvarianceTests {
                 let singleGradients = try gru.backward(
                     single, outputGradient: slice(outputGradient, batch: b, steps: lengths[b]),
                     finalStateGradient: slice(finalStateGradient, column: b))
-                expectApproximatelyEqual(single.output, slice(batched.output, batch: b, steps: lengths[b]),
-                                         absoluteTolerance: 1e-6, "output of sequence \(b)")
-                expectApproximatelyEqual(single.finalState, slice(batched.finalState, column: b),
-                                         absoluteTolerance: 1e-6, "final state of sequence \(b)")
-                expectApproximatelyEqual(singleGradients.input, slice(batchedGradients.input, batch: b, steps: lengths[b]),
-                                         absoluteTolerance: 1e-5, "input gradient of sequence \(b)")
-                expectApproximatelyEqual(singleGradients.initialState, slice(batchedGradients.initialState, column: b),
-                                         absoluteTolerance: 1e-5, "initial state gradient of sequence \(b)")
-                for i in parameterGradientSum.indices { parameterGradientSum[i] += singleGradients.parameters.values[i] }
+                expectApproximatelyEqual(
+                    single.output, slice(batched.output, batch: b, steps: lengths[b]),
+                    absoluteTolerance: 1e-6, "output of sequence \(b)")
+                expectApproximatelyEqual(
+                    single.finalState, slice(batched.finalState, column: b),
+                    absoluteTolerance: 1e-6, "final state of sequence \(b)")
+                expectApproximatelyEqual(
+                    singleGradients.input, slice(batchedGradients.input, batch: b, steps: lengths[b]),
+                    absoluteTolerance: 1e-5, "input gradient of sequence \(b)")
+                expectApproximatelyEqual(
+                    singleGradients.initialState, slice(batchedGradients.initialState, column: b),
+                    absoluteTolerance: 1e-5, "initial state gradient of sequence \(b)")
+                for i in parameterGradientSum.indices {
+                    parameterGradientSum[i] += singleGradients.parameters.values[i]
+                }
             }
         }
         expectApproximatelyEqual(
@@ -156,7 +167,9 @@ struct GRUInvarianceTests {
                 let rows = slot.shape[0], columns = slot.shape[1]
                 for i in 0..<columns {
                     for j in 0..<columns {
-                        let dot = (0..<rows).reduce(Float(0)) { $0 + values[$1 * columns + i] * values[$1 * columns + j] }
+                        let dot = (0..<rows).reduce(Float(0)) {
+                            $0 + values[$1 * columns + i] * values[$1 * columns + j]
+                        }
                         #expect(abs(dot - (i == j ? 1 : 0)) < 1e-5)
                     }
                 }

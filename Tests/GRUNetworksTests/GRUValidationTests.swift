@@ -10,8 +10,10 @@ struct GRUValidationTests {
     let gru = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 4, layerCount: 2), seed: 1)
     let input = Tensor(shape: [5, 2, 3], repeating: 0.5)
 
-    private func expectError(_ fragments: [String], _ body: () throws -> Void,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectError(
+        _ fragments: [String], _ body: () throws -> Void,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         expectInputError(fragments, sourceLocation: sourceLocation, body)
     }
 
@@ -29,9 +31,13 @@ struct GRUValidationTests {
     }
 
     @Test func rejectsLengthsOutOfRange() {
-        expectError(["lengths: lengths[1] is 6; expected 1...5 (the sequence length T)"]) { _ = try gru.forward(input, lengths: [5, 6]) }
+        expectError(["lengths: lengths[1] is 6; expected 1...5 (the sequence length T)"]) {
+            _ = try gru.forward(input, lengths: [5, 6])
+        }
         expectError(["lengths: lengths[0] is 0; expected 1...5"]) { _ = try gru.forward(input, lengths: [0, 1]) }
-        expectError(["lengths: 3 entries; expected one per sequence, 2"]) { _ = try gru.forward(input, lengths: [1, 2, 3]) }
+        expectError(["lengths: 3 entries; expected one per sequence, 2"]) {
+            _ = try gru.forward(input, lengths: [1, 2, 3])
+        }
     }
 
     @Test func rejectsNonFiniteValues() {
@@ -40,7 +46,9 @@ struct GRUValidationTests {
         expectError(["input: NaN or infinite values; expected finite values"]) { _ = try gru.forward(bad) }
         var infiniteState = Tensor(shape: [2, 2, 4])
         infiniteState.scalars[0] = .infinity
-        expectError(["initial state: NaN or infinite values; expected finite values"]) { _ = try gru.forward(input, initialState: infiniteState) }
+        expectError(["initial state: NaN or infinite values; expected finite values"]) {
+            _ = try gru.forward(input, initialState: infiniteState)
+        }
     }
 
     @Test func rejectsWrongGradientShapes() throws {
@@ -55,12 +63,14 @@ struct GRUValidationTests {
     }
 
     @Test func rejectsMissingExtraAndMisshapenWeights() {
-        var named = Dictionary(uniqueKeysWithValues: PyTorchGRUNames.namedTensors(of: gru.parameters).map { ($0.name, $0.tensor) })
+        var named = Dictionary(
+            uniqueKeysWithValues: PyTorchGRUNames.namedTensors(of: gru.parameters).map { ($0.name, $0.tensor) })
         #expect(throws: Never.self) { try PyTorchGRUNames.parameters(from: named, variant: .resetAfter) }
 
         var missing = named
         missing["bias_hh_l1"] = nil
-        expectError(["bias_hh_l1: missing; expected shape [12] for a GRU with input size 3, hidden size 4, 2 layer(s)"]) {
+        expectError(["bias_hh_l1: missing; expected shape [12] for a GRU with input size 3, hidden size 4, 2 layer(s)"])
+        {
             _ = try PyTorchGRUNames.parameters(from: missing, variant: .resetAfter)
         }
         var extra = named
@@ -70,7 +80,9 @@ struct GRUValidationTests {
         }
         // A foreign file's many names are cut short, not listed in a line of megabytes.
         let foreign = Dictionary(uniqueKeysWithValues: (0..<200_000).map { ("t\($0)", Tensor(shape: [1])) })
-        expectError(["weight_hh_l0: missing; found 't0', 't1'", "(200000 in all); expected a PyTorch nn.GRU state_dict"]) {
+        expectError([
+            "weight_hh_l0: missing; found 't0', 't1'", "(200000 in all); expected a PyTorch nn.GRU state_dict",
+        ]) {
             do {
                 _ = try PyTorchGRUNames.parameters(from: foreign, variant: .resetAfter)
             } catch let error as GRUInputError {
@@ -91,11 +103,13 @@ struct GRUValidationTests {
     }
 
     @Test func namedTensorsRoundTrip() throws {
-        let named = Dictionary(uniqueKeysWithValues: PyTorchGRUNames.namedTensors(of: gru.parameters).map { ($0.name, $0.tensor) })
-        #expect(named.keys.sorted() == [
-            "bias_hh_l0", "bias_hh_l1", "bias_ih_l0", "bias_ih_l1",
-            "weight_hh_l0", "weight_hh_l1", "weight_ih_l0", "weight_ih_l1",
-        ])
+        let named = Dictionary(
+            uniqueKeysWithValues: PyTorchGRUNames.namedTensors(of: gru.parameters).map { ($0.name, $0.tensor) })
+        #expect(
+            named.keys.sorted() == [
+                "bias_hh_l0", "bias_hh_l1", "bias_ih_l0", "bias_ih_l1",
+                "weight_hh_l0", "weight_hh_l1", "weight_ih_l0", "weight_ih_l1",
+            ])
         let loaded = try PyTorchGRUNames.parameters(from: named, variant: .resetAfter)
         #expect(loaded == gru.parameters)
     }

@@ -85,7 +85,8 @@ struct KerasInitializationReferenceTests {
             let values = perSeed.map { $0[name]! }
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
-            let standardError = (keras.standardDeviation * keras.standardDeviation / Double(kerasSeedCount)
+            let standardError =
+                (keras.standardDeviation * keras.standardDeviation / Double(kerasSeedCount)
                 + variance / Double(values.count)).squareRoot()
             let tolerance = standardErrors * standardError + 1e-7
             if !(abs(mean - keras.mean) <= tolerance) {
@@ -107,8 +108,9 @@ struct KerasInitializationReferenceTests {
             let tensor = PyTorchGRUNames.namedTensors(of: parameters).first { $0.name == entry.tensor }!.tensor
             return (tensor.shape, tensor.scalars)
         case "dense":
-            return slot(entry.tensor, of: Linear(inputSize: sizes["input_size"]!, outputSize: sizes["output_size"]!),
-                        scheme: scheme, seed: seed)
+            return slot(
+                entry.tensor, of: Linear(inputSize: sizes["input_size"]!, outputSize: sizes["output_size"]!),
+                scheme: scheme, seed: seed)
         default:
             let embedding = Embedding(vocabularySize: sizes["vocabulary_size"]!, dimension: sizes["dimension"]!)
             return slot(entry.tensor, of: embedding, scheme: scheme, seed: seed)

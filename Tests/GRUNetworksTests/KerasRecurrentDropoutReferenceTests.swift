@@ -34,9 +34,10 @@ struct KerasRecurrentDropoutReferenceTests {
 
     @Test func everyCaseIsPresent() {
         // Both variants, each as 1 layer unidirectional and 2 layers bidirectional.
-        #expect(Self.fixtureNames == [
-            "ra_l1_uni.safetensors", "ra_l2_bi.safetensors", "rb_l1_uni.safetensors", "rb_l2_bi.safetensors",
-        ])
+        #expect(
+            Self.fixtureNames == [
+                "ra_l1_uni.safetensors", "ra_l2_bi.safetensors", "rb_l1_uni.safetensors", "rb_l2_bi.safetensors",
+            ])
     }
 
     @Test(arguments: fixtureNames)

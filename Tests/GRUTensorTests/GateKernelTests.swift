@@ -42,10 +42,15 @@ struct GateKernelTests {
                 // In two shares of the units, as threads take them.
                 let half = hidden / 2
                 for (first, width) in [(0, half), (half, hidden - half)] {
-                    GateKernels.resetAfterBackward(batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                    GateKernels.resetAfterBackward(
+                        batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths,
+                        stateGradient: dh, previousState: hp, gates: &dgh, candidateHiddenTerm: ghn,
+                        inputProjectionGradient: &dgx, previousStateGradient: &dhp)
                 }
             } else {
-                NaiveGateKernels.resetAfterBackward(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                NaiveGateKernels.resetAfterBackward(
+                    batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp,
+                    gates: &dgh, candidateHiddenTerm: ghn, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
             }
             outputs += [dgx, dgh, dhp]
         }
@@ -75,18 +80,30 @@ struct GateKernelTests {
                 // In two shares of the units, as threads take them.
                 let half = hidden / 2
                 for (first, width) in [(0, half), (half, hidden - half)] {
-                    GateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                    GateKernels.resetBeforeBackwardCandidate(
+                        batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths,
+                        stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx,
+                        previousStateGradient: &dhp)
                 }
                 for (first, width) in [(half, hidden - half), (0, half)] {
-                    GateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                    GateKernels.resetBeforeBackwardReset(
+                        batch: batch, hidden: hidden, first: first, width: width, time: 2, lengths: lengths,
+                        resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx,
+                        previousStateGradient: &dhp)
                 }
             } else {
-                NaiveGateKernels.resetBeforeBackwardCandidate(batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
-                NaiveGateKernels.resetBeforeBackwardReset(batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp, gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                NaiveGateKernels.resetBeforeBackwardCandidate(
+                    batch: batch, hidden: hidden, time: 2, lengths: lengths, stateGradient: dh, previousState: hp,
+                    gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
+                NaiveGateKernels.resetBeforeBackwardReset(
+                    batch: batch, hidden: hidden, time: 2, lengths: lengths, resetStateGradient: drh, previousState: hp,
+                    gates: &dgh, inputProjectionGradient: &dgx, previousStateGradient: &dhp)
             }
             results += [dgx, dgh, dhp]
         }
-        for (index, name) in ["input projection gradient", "hidden projection gradient", "previous state gradient"].enumerated() {
+        for (index, name) in ["input projection gradient", "hidden projection gradient", "previous state gradient"]
+            .enumerated()
+        {
             expectApproximatelyEqual(
                 results[index], results[index + 3], absoluteTolerance: 2e-6, relativeTolerance: 2e-6, name)
         }
@@ -101,8 +118,9 @@ struct GateKernelTests {
         let zeroWeights = [Float](repeating: 0, count: 3 * hidden * hidden)
         let packed = PackedRecurrentWeights(hidden: hidden, recurrentWeight: zeroWeights, recurrentBias: nil)
         var h = [Float](repeating: 0, count: hidden), g = [Float](repeating: 0, count: 3 * hidden), aux = h
-        packed.step(batch: 1, panels: 0..<packed.panelCount, time: 0, lengths: [1], inputProjection: gx,
-                    previousState: hp, state: &h, output: nil, outputStride: hidden, gates: &g, candidateHiddenTerm: &aux)
+        packed.step(
+            batch: 1, panels: 0..<packed.panelCount, time: 0, lengths: [1], inputProjection: gx,
+            previousState: hp, state: &h, output: nil, outputStride: hidden, gates: &g, candidateHiddenTerm: &aux)
         // Element j is x = j / 10 - 20. Sigmoid: 1e-7 absolute in its tail near 0, 3e-7 relative
         // near 1 (2.5 float32 ulps); tanh: 3e-7 absolute over its whole range.
         expectApproximatelyEqual(

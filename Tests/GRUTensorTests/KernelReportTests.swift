@@ -13,9 +13,10 @@ struct KernelReportTests {
         #if os(Linux) && arch(x86_64)
         let flags = BLASLibrary.processorFlags()
         guard !flags.isEmpty,
-              let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("vendor_id") }),
-              let colon = line.firstIndex(of: ":") else { return nil }
+            let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("vendor_id") }),
+            let colon = line.firstIndex(of: ":")
+        else { return nil }
         return (flags, line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         #else
         return nil
@@ -28,7 +29,8 @@ struct KernelReportTests {
     @Test(.enabled(if: onLinuxX86, "reads /proc/cpuinfo on x86-64 Linux"))
     func instructionSetIsTheBestTheProcessorHas() throws {
         let info = try #require(Self.cpuInfo(), "needs /proc/cpuinfo on x86-64 Linux")
-        let expected = info.flags.contains("avx512f") ? "AVX-512" : (info.flags.contains("avx2") ? "AVX2" : "x86-64 baseline")
+        let expected =
+            info.flags.contains("avx512f") ? "AVX-512" : (info.flags.contains("avx2") ? "AVX2" : "x86-64 baseline")
         #expect(KernelReport.instructionSet == expected)
     }
 

@@ -1,6 +1,7 @@
-@testable import GRUTensor
 import GRUTestSupport
 import Testing
+
+@testable import GRUTensor
 
 /// The BLAS `gemm` against its naive Double twin, for every transpose combination, strided
 /// (sub-matrix) operands, beta 0 and 1, and the degenerate k = 0.
@@ -19,12 +20,14 @@ struct MatmulTests {
         for beta: Float in [0, 1] {
             var fast = c0, naive = c0
             fast.withUnsafeMutableBufferPointer { c in
-                Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
-                            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
+                Matmul.gemm(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
             }
             naive.withUnsafeMutableBufferPointer { c in
-                Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
-                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
+                Matmul.naiveGemm(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
             }
             expectApproximatelyEqual(fast, naive, absoluteTolerance: 1e-6, "C, beta \(beta)")
         }
@@ -34,8 +37,9 @@ struct MatmulTests {
         var c: [Float] = [1, 2, 3, 4]
         let a: [Float] = [0], b: [Float] = [0]
         c.withUnsafeMutableBufferPointer {
-            Matmul.gemm(transposeA: false, transposeB: false, m: 2, n: 2, k: 0,
-                        a: a, lda: 1, b: b, ldb: 2, beta: 0, c: $0.baseAddress!, ldc: 2)
+            Matmul.gemm(
+                transposeA: false, transposeB: false, m: 2, n: 2, k: 0,
+                a: a, lda: 1, b: b, ldb: 2, beta: 0, c: $0.baseAddress!, ldc: 2)
         }
         #expect(c == [0, 0, 0, 0])
     }
@@ -73,15 +77,18 @@ struct ParallelMatmulTests {
             var fast = c0, naive = c0
             let lda = transposeA ? m : k, ldb = transposeB ? k : n
             fast.withUnsafeMutableBufferPointer { c in
-                Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                            a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
+                Matmul.gemm(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
             }
             naive.withUnsafeMutableBufferPointer { c in
-                Matmul.naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                 a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
+                Matmul.naiveGemm(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: n)
             }
             expectApproximatelyEqual(
-                fast, naive, absoluteTolerance: 1e-4, "\(m)x\(n)x\(k) C, transposed A \(transposeA), transposed B \(transposeB)")
+                fast, naive, absoluteTolerance: 1e-4,
+                "\(m)x\(n)x\(k) C, transposed A \(transposeA), transposed B \(transposeB)")
         }
     }
 }

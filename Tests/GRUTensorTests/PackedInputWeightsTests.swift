@@ -20,8 +20,9 @@ struct PackedInputWeightsTests {
         let weight = (0..<(width * inputSize)).map { _ in generator.uniform(-0.5, 0.5) }
         let x = (0..<(rows * stride)).map { _ in generator.uniform(-1, 1) }
         var naive = [Float](repeating: 0, count: rows * width)
-        Matmul.naiveGemm(transposeA: false, transposeB: true, m: rows, n: width, k: inputSize,
-                         a: x, lda: stride, b: weight, ldb: inputSize, beta: 0, c: &naive, ldc: width)
+        Matmul.naiveGemm(
+            transposeA: false, transposeB: true, m: rows, n: width, k: inputSize,
+            a: x, lda: stride, b: weight, ldb: inputSize, beta: 0, c: &naive, ldc: width)
 
         let packed = PackedInputWeights(inputSize: inputSize, hidden: hidden, inputWeight: weight)
         let panelCount = (hidden + 15) / 16

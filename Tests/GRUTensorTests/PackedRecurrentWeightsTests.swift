@@ -32,8 +32,9 @@ struct PackedRecurrentWeightsTests {
         let outputStride = hidden + 3  // output rows wider than the state, as with two directions
 
         var gh = bias.count == 0 ? [] : Array((0..<batch).map { _ in bias }.joined())
-        Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden,
-                         a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+        Matmul.naiveGemm(
+            transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden,
+            a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
         var naiveState = [Float](repeating: 0, count: batch * hidden)
         var naiveGates = [Float](repeating: 0, count: batch * 3 * hidden)
         var naiveCandidate = [Float](repeating: 0, count: batch * hidden)
@@ -70,15 +71,17 @@ struct PackedRecurrentWeightsTests {
         // Without bias and without caches or output.
         let unbiased = PackedRecurrentWeights(hidden: hidden, recurrentWeight: weight, recurrentBias: nil)
         var ghUnbiased = [Float](repeating: 0, count: batch * 3 * hidden)
-        Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden,
-                         a: hp, lda: hidden, b: weight, ldb: hidden, beta: 0, c: &ghUnbiased, ldc: 3 * hidden)
+        Matmul.naiveGemm(
+            transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden,
+            a: hp, lda: hidden, b: weight, ldb: hidden, beta: 0, c: &ghUnbiased, ldc: 3 * hidden)
         NaiveGateKernels.resetAfterForward(
             batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx,
             hiddenProjection: ghUnbiased, previousState: hp, state: &naiveState, gates: &naiveGates,
             candidateHiddenTerm: &naiveCandidate)
         var state = [Float](repeating: 9, count: batch * hidden)
-        unbiased.step(batch: batch, panels: 0..<unbiased.panelCount, time: 2, lengths: lengths, inputProjection: gx,
-                      previousState: hp, state: &state, output: nil, outputStride: 0)
+        unbiased.step(
+            batch: batch, panels: 0..<unbiased.panelCount, time: 2, lengths: lengths, inputProjection: gx,
+            previousState: hp, state: &state, output: nil, outputStride: 0)
         expectApproximatelyEqual(
             state, naiveState, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "state without bias")
 
@@ -89,8 +92,9 @@ struct PackedRecurrentWeightsTests {
         #expect(withInputBias.addsInputBias && !unbiased.addsInputBias)
         let gxWithoutBias = gx.indices.map { gx[$0] - inputBias[$0 % (3 * hidden)] }
         state = [Float](repeating: 9, count: batch * hidden)
-        withInputBias.step(batch: batch, panels: 0..<withInputBias.panelCount, time: 2, lengths: lengths,
-                           inputProjection: gxWithoutBias, previousState: hp, state: &state, output: nil, outputStride: 0)
+        withInputBias.step(
+            batch: batch, panels: 0..<withInputBias.panelCount, time: 2, lengths: lengths,
+            inputProjection: gxWithoutBias, previousState: hp, state: &state, output: nil, outputStride: 0)
         expectApproximatelyEqual(
             state, naiveState,
             absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "state with the input bias added by the step")
@@ -109,8 +113,9 @@ struct PackedRecurrentWeightsTests {
         let lengths = Self.lengths(batch)
 
         var gh = Array((0..<batch).map { _ in bias }.joined())
-        Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
-                         a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+        Matmul.naiveGemm(
+            transposeA: false, transposeB: true, m: batch, n: 2 * hidden, k: hidden,
+            a: hp, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
         var naiveGates = [Float](repeating: 0, count: batch * 3 * hidden)
         var naiveResetState = [Float](repeating: 0, count: batch * hidden)
         NaiveGateKernels.resetBeforeGates(
@@ -118,9 +123,10 @@ struct PackedRecurrentWeightsTests {
             previousState: hp, gates: &naiveGates, resetState: &naiveResetState)
         gh.withUnsafeMutableBufferPointer { target in
             weight.withUnsafeBufferPointer { w in
-                Matmul.naiveGemm(transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
-                                 a: naiveResetState, lda: hidden, b: w.baseAddress! + 2 * hidden * hidden, ldb: hidden,
-                                 beta: 1, c: target.baseAddress! + 2 * hidden, ldc: 3 * hidden)
+                Matmul.naiveGemm(
+                    transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden,
+                    a: naiveResetState, lda: hidden, b: w.baseAddress! + 2 * hidden * hidden, ldb: hidden,
+                    beta: 1, c: target.baseAddress! + 2 * hidden, ldc: 3 * hidden)
             }
         }
         var naiveState = [Float](repeating: 0, count: batch * hidden)
@@ -128,7 +134,8 @@ struct PackedRecurrentWeightsTests {
             batch: batch, hidden: hidden, time: 2, lengths: lengths, inputProjection: gx, hiddenProjection: gh,
             previousState: hp, gates: &naiveGates, state: &naiveState)
 
-        let packed = PackedRecurrentWeights(hidden: hidden, recurrentWeight: weight, recurrentBias: bias, inputBias: inputBias)
+        let packed = PackedRecurrentWeights(
+            hidden: hidden, recurrentWeight: weight, recurrentBias: bias, inputBias: inputBias)
         let gxWithoutBias = gx.indices.map { gx[$0] - inputBias[$0 % (3 * hidden)] }
         for splits in [1, 2, 3] where splits <= packed.panelCount {
             var gates = [Float](repeating: 9, count: batch * 3 * hidden)
@@ -136,13 +143,15 @@ struct PackedRecurrentWeightsTests {
             var state = [Float](repeating: 9, count: batch * hidden)
             let ranges = (0..<splits).map { ThreadTeam.share(of: packed.panelCount, part: $0, parts: splits) }
             for panels in ranges {
-                packed.resetBeforeGates(batch: batch, panels: panels, time: 2, lengths: lengths, inputProjection: gxWithoutBias,
-                                        previousState: hp, gates: &gates, resetState: &resetState)
+                packed.resetBeforeGates(
+                    batch: batch, panels: panels, time: 2, lengths: lengths, inputProjection: gxWithoutBias,
+                    previousState: hp, gates: &gates, resetState: &resetState)
             }
             for panels in ranges {
-                packed.resetBeforeCandidate(batch: batch, panels: panels, time: 2, lengths: lengths,
-                                            inputProjection: gxWithoutBias, previousState: hp, resetState: resetState,
-                                            gates: &gates, state: &state, output: nil, outputStride: 0)
+                packed.resetBeforeCandidate(
+                    batch: batch, panels: panels, time: 2, lengths: lengths,
+                    inputProjection: gxWithoutBias, previousState: hp, resetState: resetState,
+                    gates: &gates, state: &state, output: nil, outputStride: 0)
             }
             expectApproximatelyEqual(
                 resetState, naiveResetState,
@@ -162,8 +171,9 @@ struct PackedRecurrentWeightsTests {
         let weight = random(3 * hidden * hidden, &generator), a = random(batch * 3 * hidden, &generator)
         let start = random(batch * hidden, &generator)
         var naive = start
-        Matmul.naiveGemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: 3 * hidden,
-                         a: a, lda: 3 * hidden, b: weight, ldb: hidden, beta: 1, c: &naive, ldc: hidden)
+        Matmul.naiveGemm(
+            transposeA: false, transposeB: false, m: batch, n: hidden, k: 3 * hidden,
+            a: a, lda: 3 * hidden, b: weight, ldb: hidden, beta: 1, c: &naive, ldc: hidden)
         let packed = PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: weight)
         #expect(packed.units(of: 0..<packed.panelCount) == 0..<hidden)
         for splits in [1, 2, 3] where splits <= packed.panelCount {
@@ -179,19 +189,23 @@ struct PackedRecurrentWeightsTests {
         var naiveParts = [Float](repeating: 0, count: batch * hidden)
         a.withUnsafeBufferPointer { a in
             weight.withUnsafeBufferPointer { w in
-                Matmul.naiveGemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden,
-                                 a: a.baseAddress! + 2 * hidden, lda: 3 * hidden, b: w.baseAddress! + 2 * hidden * hidden,
-                                 ldb: hidden, beta: 0, c: &naiveParts, ldc: hidden)
-                Matmul.naiveGemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: 2 * hidden,
-                                 a: a.baseAddress!, lda: 3 * hidden, b: w.baseAddress!, ldb: hidden,
-                                 beta: 1, c: &naiveParts, ldc: hidden)
+                Matmul.naiveGemm(
+                    transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden,
+                    a: a.baseAddress! + 2 * hidden, lda: 3 * hidden, b: w.baseAddress! + 2 * hidden * hidden,
+                    ldb: hidden, beta: 0, c: &naiveParts, ldc: hidden)
+                Matmul.naiveGemm(
+                    transposeA: false, transposeB: false, m: batch, n: hidden, k: 2 * hidden,
+                    a: a.baseAddress!, lda: 3 * hidden, b: w.baseAddress!, ldb: hidden,
+                    beta: 1, c: &naiveParts, ldc: hidden)
             }
         }
         var parts = [Float](repeating: 9, count: batch * hidden)
-        packed.multiply(batch: batch, panels: 0..<packed.panelCount, weightRows: (2 * hidden)..<(3 * hidden), a: a,
-                        into: &parts, overwrite: true)
-        packed.multiply(batch: batch, panels: 0..<packed.panelCount, weightRows: 0..<(2 * hidden), a: a,
-                        into: &parts, overwrite: false)
+        packed.multiply(
+            batch: batch, panels: 0..<packed.panelCount, weightRows: (2 * hidden)..<(3 * hidden), a: a,
+            into: &parts, overwrite: true)
+        packed.multiply(
+            batch: batch, panels: 0..<packed.panelCount, weightRows: 0..<(2 * hidden), a: a,
+            into: &parts, overwrite: false)
         expectApproximatelyEqual(
             parts, naiveParts, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "W_hn then W_h[r, z]")
     }
@@ -230,8 +244,9 @@ struct PackedRecurrentWeightsTests {
         /// W_ih x_t (+ b_ih), by the naive product.
         func naiveInputProjection(biases: Bool) -> [Float] {
             var gx = biases ? inputBias : [Float](repeating: 0, count: 3 * hidden)
-            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: inputSize,
-                             a: x, lda: inputSize, b: inputWeight, ldb: inputSize, beta: 1, c: &gx, ldc: 3 * hidden)
+            Matmul.naiveGemm(
+                transposeA: false, transposeB: true, m: 1, n: 3 * hidden, k: inputSize,
+                a: x, lda: inputSize, b: inputWeight, ldb: inputSize, beta: 1, c: &gx, ldc: 3 * hidden)
             return gx
         }
 
@@ -239,8 +254,9 @@ struct PackedRecurrentWeightsTests {
         /// product; the blocks past them hold b_hh (or zeros) alone. (3H)
         func naiveRecurrentProduct(biases: Bool, gateCount: Int = 3) -> [Float] {
             var gh = biases ? bias : [Float](repeating: 0, count: 3 * hidden)
-            Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: gateCount * hidden, k: hidden,
-                             a: previous, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
+            Matmul.naiveGemm(
+                transposeA: false, transposeB: true, m: 1, n: gateCount * hidden, k: hidden,
+                a: previous, lda: hidden, b: weight, ldb: hidden, beta: 1, c: &gh, ldc: 3 * hidden)
             return gh
         }
     }
@@ -270,9 +286,10 @@ struct PackedRecurrentWeightsTests {
                 var twoKernelState = [Float](repeating: 9, count: hidden)
                 var twoKernelOutput = [Float](repeating: 7, count: hidden)
                 packedInput.project(panels: 0..<packed.panelCount, input: x, into: &projection)
-                packed.step(batch: 1, panels: 0..<packed.panelCount, time: time, lengths: [1],
-                            inputProjection: projection, previousState: hp, state: &twoKernelState,
-                            output: &twoKernelOutput, outputStride: hidden)
+                packed.step(
+                    batch: 1, panels: 0..<packed.panelCount, time: time, lengths: [1],
+                    inputProjection: projection, previousState: hp, state: &twoKernelState,
+                    output: &twoKernelOutput, outputStride: hidden)
                 let label = "biases \(biases), time \(time)"
                 if time == 0 {
                     expectApproximatelyEqual(
@@ -326,9 +343,10 @@ struct PackedRecurrentWeightsTests {
                 previousState: hp, gates: &naiveGates, resetState: &naiveResetState)
             gh.withUnsafeMutableBufferPointer { target in
                 weight.withUnsafeBufferPointer { w in
-                    Matmul.naiveGemm(transposeA: false, transposeB: true, m: 1, n: hidden, k: hidden,
-                                     a: naiveResetState, lda: hidden, b: w.baseAddress! + 2 * hidden * hidden,
-                                     ldb: hidden, beta: 1, c: target.baseAddress! + 2 * hidden, ldc: 3 * hidden)
+                    Matmul.naiveGemm(
+                        transposeA: false, transposeB: true, m: 1, n: hidden, k: hidden,
+                        a: naiveResetState, lda: hidden, b: w.baseAddress! + 2 * hidden * hidden,
+                        ldb: hidden, beta: 1, c: target.baseAddress! + 2 * hidden, ldc: 3 * hidden)
                 }
             }
             var naiveState = [Float](repeating: 0, count: hidden)
@@ -351,9 +369,10 @@ struct PackedRecurrentWeightsTests {
                 var projection = [Float](repeating: 9, count: 3 * hidden)
                 var gates = [Float](repeating: 9, count: 3 * hidden), resetState = [Float](repeating: 9, count: hidden)
                 packedInput.project(panels: 0..<packed.panelCount, input: x, into: &projection)
-                packed.resetBeforeGates(batch: 1, panels: 0..<packed.panelCount, time: time, lengths: [1],
-                                        inputProjection: projection, previousState: hp, gates: &gates,
-                                        resetState: &resetState)
+                packed.resetBeforeGates(
+                    batch: 1, panels: 0..<packed.panelCount, time: time, lengths: [1],
+                    inputProjection: projection, previousState: hp, gates: &gates,
+                    resetState: &resetState)
                 let twoKernel = candidates(projection: projection, resetState: resetState, gates: &gates, time: time)
                 let label = "biases \(biases), time \(time)"
                 if time == 0 {
@@ -361,7 +380,8 @@ struct PackedRecurrentWeightsTests {
                         twoKernel.state, naiveState,
                         absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "two kernels, \(label)")
                 } else {
-                    #expect(twoKernel.state == hp && twoKernel.output == [Float](repeating: 0, count: hidden), "\(label)")
+                    #expect(
+                        twoKernel.state == hp && twoKernel.output == [Float](repeating: 0, count: hidden), "\(label)")
                 }
                 for splits in [1, 2, 3] where splits <= packed.panelCount {
                     for descending in [false, true] {
@@ -378,9 +398,11 @@ struct PackedRecurrentWeightsTests {
                         let walk = "\(label), \(splits) ranges, descending \(descending)"
                         #expect(fusedResetState == resetState, "r * h, \(walk)")
                         if time == 0 {
-                            #expect(Array(fusedGates[0..<(2 * hidden)]) == Array(gates[0..<(2 * hidden)]), "r, z, \(walk)")
-                            #expect(Array(fusedProjection[(2 * hidden)...]) == Array(projection[(2 * hidden)...]),
-                                    "W_in x, \(walk)")
+                            #expect(
+                                Array(fusedGates[0..<(2 * hidden)]) == Array(gates[0..<(2 * hidden)]), "r, z, \(walk)")
+                            #expect(
+                                Array(fusedProjection[(2 * hidden)...]) == Array(projection[(2 * hidden)...]),
+                                "W_in x, \(walk)")
                         }
                         let fused = candidates(
                             projection: fusedProjection, resetState: fusedResetState, gates: &fusedGates, time: time)

@@ -38,7 +38,8 @@ struct ReductionsTests {
                 for bad in [Float.nan, .infinity, -.infinity, .signalingNaN] {
                     var copy = values
                     copy[position] = bad
-                    #expect(!copy.withUnsafeBufferPointer { Reductions.allFinite($0) }, "\(bad) at \(position) of \(count)")
+                    #expect(
+                        !copy.withUnsafeBufferPointer { Reductions.allFinite($0) }, "\(bad) at \(position) of \(count)")
                 }
             }
         }

@@ -24,6 +24,8 @@ struct ThreadCountSettingTests {
         #expect(try ThreadCountSetting.requestedCount(in: [:]).get() == nil)
         #expect(try ThreadCountSetting.requestedCount(in: ["GRUKIT_NUM_THREADS": " "]).get() == nil)
         #expect(try ThreadCountSetting.requestedCount(in: ["GRUKIT_NUM_THREADS": "2"]).get() == 2)
-        #expect(throws: ThreadCountError.self) { try ThreadCountSetting.requestedCount(in: ["GRUKIT_NUM_THREADS": "x"]).get() }
+        #expect(throws: ThreadCountError.self) {
+            try ThreadCountSetting.requestedCount(in: ["GRUKIT_NUM_THREADS": "x"]).get()
+        }
     }
 }

@@ -124,7 +124,7 @@ private func elementsFailure(
 
 /// `values` widened to Double (exactly, for Float and Double).
 private func doubles<Value: BinaryFloatingPoint>(_ values: [Value]) -> [Double] {
-    var result = [Double]()
+    var result: [Double] = []
     result.reserveCapacity(values.count)
     // A loop, not `map(Double.init)`: that closure captures the generic metatype, which Swift 6
     // flags as not Sendable.

@@ -1,9 +1,9 @@
 import Foundation
 import GRUFormats
 import GRUNetworks
+import GRUTestSupport
 import GRUTraining
 import GRUWorkflows
-import GRUTestSupport
 import Testing
 
 /// `TrainingJob` end to end on a tiny time-series file: the checkpoint writer holds the model

@@ -1,8 +1,8 @@
 import Foundation
 import GRUNetworks
+import GRUTestSupport
 import GRUTraining
 import GRUWorkflows
-import GRUTestSupport
 import Testing
 
 /// Each training setting has one name: a `--config` key, a `gru train` flag (checked by

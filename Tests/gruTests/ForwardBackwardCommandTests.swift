@@ -14,8 +14,9 @@ struct ForwardBackwardCommandEndToEndTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        gru = GRU(configuration: GRUConfiguration(
-            inputSize: 3, hiddenSize: 5, layerCount: 2, isBidirectional: true, variant: .resetBefore), seed: 4)
+        gru = GRU(
+            configuration: GRUConfiguration(
+                inputSize: 3, hiddenSize: 5, layerCount: 2, isBidirectional: true, variant: .resetBefore), seed: 4)
         input = Tensor(shape: [3, 4, 3], scalars: (0..<36).map { Float($0 % 7) / 7 - 0.4 })  // (B, T, I)
         try gru.save(to: directory.url.appendingPathComponent("w.safetensors"))
         try Npy.write(input, to: directory.url.appendingPathComponent("x.npy"))
@@ -31,8 +32,11 @@ struct ForwardBackwardCommandEndToEndTests {
         #expect(result.exitCode == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("output [3, 4, 10]"))
         let expected = try gru.forward(input, lengths: lengths, layout: .batchFirst)
-        #expect(try Npy.read(contentsOf: directory.url.appendingPathComponent("y.npy")).floatTensor() == expected.output)
-        #expect(try Npy.read(contentsOf: directory.url.appendingPathComponent("hn.npy")).floatTensor() == expected.finalState)
+        #expect(
+            try Npy.read(contentsOf: directory.url.appendingPathComponent("y.npy")).floatTensor() == expected.output)
+        #expect(
+            try Npy.read(contentsOf: directory.url.appendingPathComponent("hn.npy")).floatTensor()
+                == expected.finalState)
     }
 
     /// A pipe in, standard output out: the data alone on standard output, the status on
@@ -80,9 +84,12 @@ struct ForwardBackwardCommandEndToEndTests {
         ])
         #expect(result.exitCode == 0, "\(result.standardError)")
         let loaded = try GRU.load(contentsOf: directory.url.appendingPathComponent("new.safetensors"))
-        #expect(loaded.configuration == GRUConfiguration(
-            inputSize: 6, hiddenSize: 7, layerCount: 3, hasBias: false, variant: .resetBefore))
-        #expect(loaded.parameters == GRUParameters(configuration: loaded.configuration, initialization: .keras, seed: 3))
+        #expect(
+            loaded.configuration
+                == GRUConfiguration(
+                    inputSize: 6, hiddenSize: 7, layerCount: 3, hasBias: false, variant: .resetBefore))
+        #expect(
+            loaded.parameters == GRUParameters(configuration: loaded.configuration, initialization: .keras, seed: 3))
     }
 
     @Test func helpListsTheCommands() throws {

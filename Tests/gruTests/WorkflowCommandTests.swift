@@ -14,15 +14,21 @@ struct WorkflowCommandEndToEndTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        let reviews = [("pos", "good great fine"), ("neg", "bad awful poor"), ("pos", "great nice good"),
-                       ("neg", "poor bad terrible"), ("pos", "\"fine, nice\" and good"), ("neg", "awful and bad"),
-                       ("pos", "nice good great"), ("neg", "terrible poor awful")]
+        let reviews = [
+            ("pos", "good great fine"), ("neg", "bad awful poor"), ("pos", "great nice good"),
+            ("neg", "poor bad terrible"), ("pos", "\"fine, nice\" and good"), ("neg", "awful and bad"),
+            ("pos", "nice good great"), ("neg", "terrible poor awful"),
+        ]
         texts = reviews.map { $1.contains(",") ? "\"\($1.replacingOccurrences(of: "\"", with: "\"\""))\"" : $1 }
-        try write("label,text\n" + zip(reviews, texts).map { "\($0.0),\($1)" }.joined(separator: "\n") + "\n", to: "tiny, reviews.csv")
+        try write(
+            "label,text\n" + zip(reviews, texts).map { "\($0.0),\($1)" }.joined(separator: "\n") + "\n",
+            to: "tiny, reviews.csv")
         try write("label,text\npos,good fine\nmaybe,good bad\n", to: "unknown-label.csv")
         let series = (0..<30).map { step in "m\(step),\(100 + 20 * sin(Double(step) * 0.5) + Double(step))" }
         try write("month,value\n" + series.joined(separator: "\n") + "\n", to: "series.csv")
-        try write("the DET\ncat NOUN\nsat VERB\n\na DET\ndog NOUN\nran VERB\nhome NOUN\n\nthe DET\nlog NOUN\n", to: "tags.conll")
+        try write(
+            "the DET\ncat NOUN\nsat VERB\n\na DET\ndog NOUN\nran VERB\nhome NOUN\n\nthe DET\nlog NOUN\n",
+            to: "tags.conll")
         try write(String(repeating: "the cat sat on the mat.\nthe dog sat on the log.\n", count: 3), to: "text.txt")
     }
 
@@ -33,7 +39,9 @@ struct WorkflowCommandEndToEndTests {
     }
 
     /// Trains a model for two epochs on `data` (validating on it too) into the directory `name`.
-    private func train(_ data: String, into name: String, _ configure: (inout TrainingRecipe) -> Void = { _ in }) throws -> String {
+    private func train(_ data: String, into name: String, _ configure: (inout TrainingRecipe) -> Void = { _ in }) throws
+        -> String
+    {
         var recipe = TrainingRecipe()
         recipe.model.hiddenSize = 8
         recipe.optimization.epochs = 2
@@ -41,8 +49,9 @@ struct WorkflowCommandEndToEndTests {
         recipe.optimization.seed = 1
         configure(&recipe)
         let file = directory.url.appendingPathComponent(data)
-        let job = TrainingJob(recipe: recipe, trainingFile: file, validationFile: file,
-                              directory: ModelDirectory(directory.url.appendingPathComponent(name)), resume: false)
+        let job = TrainingJob(
+            recipe: recipe, trainingFile: file, validationFile: file,
+            directory: ModelDirectory(directory.url.appendingPathComponent(name)), resume: false)
         try job.prepare().run()
         return directory.path(name)
     }
@@ -59,28 +68,40 @@ struct WorkflowCommandEndToEndTests {
 
     private func tagger() throws -> String { try train("tags.conll", into: "tag") }
 
-    private func languageModel() throws -> String { try train("text.txt", into: "language-model") { $0.data.sequenceLength = 16 } }
+    private func languageModel() throws -> String {
+        try train("text.txt", into: "language-model") { $0.data.sequenceLength = 16 }
+    }
 
     /// The library's evaluation of the model in `model` on the data file `data`.
     private func libraryEvaluation(model: String, data: String) throws -> Evaluation {
         let (trained, manifest) = try ModelDirectory(URL(fileURLWithPath: model)).loadModel()
-        let dataset = try DataLoader.load(directory.url.appendingPathComponent(data), options: manifest.dataOptions, schema: manifest.data)
-        return try Trainer.evaluate(trained, on: dataset, batchSize: 2, objective: EvaluationJob.objective(for: manifest))
+        let dataset = try DataLoader.load(
+            directory.url.appendingPathComponent(data), options: manifest.dataOptions, schema: manifest.data)
+        return try Trainer.evaluate(
+            trained, on: dataset, batchSize: 2, objective: EvaluationJob.objective(for: manifest))
     }
 
     /// `gru evaluate --json`'s single object, after checking it is all of standard output.
-    private func evaluateJSON(model: String, data: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+    private func evaluateJSON(model: String, data: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> [String: Any]
+    {
         let result = try CommandRunner.run(["evaluate", "--model", model, "--data", directory.path(data), "--json"])
         #expect(result.exitCode == 0, "\(result.standardError)", sourceLocation: sourceLocation)
-        #expect(result.standardOutput.split(separator: "\n").count == 1, "\(result.standardOutput)", sourceLocation: sourceLocation)
+        #expect(
+            result.standardOutput.split(separator: "\n").count == 1, "\(result.standardOutput)",
+            sourceLocation: sourceLocation)
         let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
         return try #require(object, "\(result.standardOutput)", sourceLocation: sourceLocation)
     }
 
     /// `gru predict`'s CSV lines for `data`, each split at commas outside quotes.
-    private func predict(model: String, data: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String]] {
+    private func predict(model: String, data: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> [[String]]
+    {
         let output = directory.path("predictions.csv")
-        let result = try CommandRunner.run(["predict", "--model", model, "--data", directory.path(data), "--output", output])
+        let result = try CommandRunner.run([
+            "predict", "--model", model, "--data", directory.path(data), "--output", output,
+        ])
         #expect(result.exitCode == 0, "\(result.standardError)", sourceLocation: sourceLocation)
         return try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(Self.csvFields)
     }
@@ -134,7 +155,9 @@ struct WorkflowCommandEndToEndTests {
     }
 
     @Test func evaluateTableNamesTheClasses() throws {
-        let result = try CommandRunner.run(["evaluate", "--model", try classifier(), "--data", directory.path("tiny, reviews.csv")])
+        let result = try CommandRunner.run([
+            "evaluate", "--model", try classifier(), "--data", directory.path("tiny, reviews.csv"),
+        ])
         #expect(result.exitCode == 0, "\(result.standardError)")
         for fragment in ["classify: 8 sequences", "loss", "accuracy", "macro_f1", "confusion matrix", "neg", "pos"] {
             #expect(result.standardOutput.contains(fragment), "\(result.standardOutput)")
@@ -177,14 +200,18 @@ struct WorkflowCommandEndToEndTests {
             #expect(row[2] == (probabilities[1] > probabilities[0] ? "pos" : "neg"))
         }
         let text = try String(contentsOfFile: directory.path("predictions.csv"), encoding: .utf8)
-        #expect(text.contains("\n0,\"\(directory.path("tiny, reviews.csv")):2\","), "the source holds a comma, so it is quoted")
+        #expect(
+            text.contains("\n0,\"\(directory.path("tiny, reviews.csv")):2\","),
+            "the source holds a comma, so it is quoted")
     }
 
     @Test func predictReadsUnlabelledTextInFileOrder() throws {
         let model = try classifier()
         let labelled = try predict(model: model, data: "tiny, reviews.csv").dropFirst()
         // The same texts without labels: a header with the text column only, then headerless and reversed.
-        try write("id,text\n" + labelled.indices.map { "r\($0),\(texts[$0 - 1])" }.joined(separator: "\n") + "\n", to: "new.csv")
+        try write(
+            "id,text\n" + labelled.indices.map { "r\($0),\(texts[$0 - 1])" }.joined(separator: "\n") + "\n",
+            to: "new.csv")
         try write(texts.reversed().joined(separator: "\n") + "\n", to: "reversed.csv")
 
         let lines = try predict(model: model, data: "new.csv")
@@ -201,8 +228,9 @@ struct WorkflowCommandEndToEndTests {
         #expect(reversed.map { Array($0[2...]) } == labelled.reversed().map { Array($0[2...]) })
 
         // evaluate still needs labels.
-        try expectFailure(["evaluate", "--model", model, "--data", directory.path("reversed.csv")],
-                          mentions: [directory.path("reversed.csv") + ":1", "expected 2 fields (label, text), found 1"])
+        try expectFailure(
+            ["evaluate", "--model", model, "--data", directory.path("reversed.csv")],
+            mentions: [directory.path("reversed.csv") + ":1", "expected 2 fields (label, text), found 1"])
     }
 
     @Test func predictTagsUnlabelledTokens() throws {
@@ -212,8 +240,9 @@ struct WorkflowCommandEndToEndTests {
         try #require(rows.count == 2)
         #expect(rows.map { $0[1] } == [1, 6].map { directory.path("tokens.conll") + ":\($0)" })
         #expect(rows.map { $0[2].split(separator: " ").count } == [4, 2])
-        try expectFailure(["evaluate", "--model", model, "--data", directory.path("tokens.conll")],
-                          mentions: [directory.path("tokens.conll") + ":1", "expected a token and its tag"])
+        try expectFailure(
+            ["evaluate", "--model", model, "--data", directory.path("tokens.conll")],
+            mentions: [directory.path("tokens.conll") + ":1", "expected a token and its tag"])
     }
 
     @Test func predictTagsEveryStepAndEvaluateCountsThem() throws {
@@ -224,7 +253,8 @@ struct WorkflowCommandEndToEndTests {
         try #require(rows.count == 3)
         #expect(rows.map { $0[1] } == [1, 5, 10].map { directory.path("tags.conll") + ":\($0)" })
         #expect(rows.map { $0[2].split(separator: " ").count } == [3, 4, 2])
-        #expect(rows.allSatisfy { $0[2].split(separator: " ").allSatisfy { ["DET", "NOUN", "VERB"].contains(String($0)) } })
+        #expect(
+            rows.allSatisfy { $0[2].split(separator: " ").allSatisfy { ["DET", "NOUN", "VERB"].contains(String($0)) } })
         let object = try evaluateJSON(model: model, data: "tags.conll")
         #expect(object["labels"] as? [String] == ["DET", "NOUN", "VERB"])
         #expect((object["confusion_matrix"] as? [[Int]])?.joined().reduce(0, +) == 9, "one count per tagged token")
@@ -260,7 +290,9 @@ struct WorkflowCommandEndToEndTests {
         let rows = Array(lines.dropFirst())
         try #require(rows.count == 10 - 4 + 1)
         #expect(rows.map { $0[0] } == (0..<7).map(String.init))
-        #expect(rows.map { $0[1] } == (5...11).map { directory.path("recent.csv") + ":\($0)" }, "the last names line 11, the file's last")
+        #expect(
+            rows.map { $0[1] } == (5...11).map { directory.path("recent.csv") + ":\($0)" },
+            "the last names line 11, the file's last")
         // Same windows, same forecasts (up to the rounding of differently composed batches).
         for (row, reference) in zip(rows, whole.suffix(7)) {
             for column in 2..<4 {
@@ -271,8 +303,12 @@ struct WorkflowCommandEndToEndTests {
         }
 
         try write("month,value\nm0,1\nm1,2\nm2,3\n", to: "short.csv")
-        try expectFailure(["predict", "--model", model, "--data", directory.path("short.csv"), "--output", directory.path("short-out.csv")],
-                          mentions: [directory.path("short.csv"), "has 3 rows; expected at least the window, 4"])
+        try expectFailure(
+            [
+                "predict", "--model", model, "--data", directory.path("short.csv"), "--output",
+                directory.path("short-out.csv"),
+            ],
+            mentions: [directory.path("short.csv"), "has 3 rows; expected at least the window, 4"])
     }
 
     @Test func predictGivesEachLanguageModelSequenceItsPerplexity() throws {
@@ -314,7 +350,9 @@ struct WorkflowCommandEndToEndTests {
     @Test func generateAtTemperatureZeroIgnoresTheSeed() throws {
         let model = try languageModel()
         let outputs = try ["1", "2"].map { seed in
-            try CommandRunner.run(["generate", "--model", model, "--prompt", "the", "--temperature", "0", "--seed", seed]).standardOutput
+            try CommandRunner.run([
+                "generate", "--model", model, "--prompt", "the", "--temperature", "0", "--seed", seed,
+            ]).standardOutput
         }
         #expect(outputs[0] == outputs[1])
     }
@@ -328,7 +366,9 @@ struct WorkflowCommandEndToEndTests {
         #expect(result.exitCode == 1, sourceLocation: sourceLocation)
         #expect(result.standardOutput.isEmpty, "\(result.standardOutput)", sourceLocation: sourceLocation)
         #expect(result.standardError.hasPrefix("error: "), sourceLocation: sourceLocation)
-        #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)", sourceLocation: sourceLocation)
+        #expect(
+            result.standardError.split(separator: "\n").count == 1, "\(result.standardError)",
+            sourceLocation: sourceLocation)
         for fragment in fragments {
             #expect(result.standardError.contains(fragment), "\(result.standardError)", sourceLocation: sourceLocation)
         }
@@ -337,8 +377,10 @@ struct WorkflowCommandEndToEndTests {
     @Test func missingModelDirectory() throws {
         let missing = directory.path("no-model")
         let data = directory.path("text.txt")
-        try expectFailure(["evaluate", "--model", missing, "--data", data, "--json"], mentions: [missing, "no such model directory"])
-        try expectFailure(["predict", "--model", missing, "--data", data, "--output", directory.path("p.csv")], mentions: [missing])
+        try expectFailure(
+            ["evaluate", "--model", missing, "--data", data, "--json"], mentions: [missing, "no such model directory"])
+        try expectFailure(
+            ["predict", "--model", missing, "--data", data, "--output", directory.path("p.csv")], mentions: [missing])
         try expectFailure(["generate", "--model", missing], mentions: [missing])
         #expect(!FileManager.default.fileExists(atPath: directory.path("p.csv")))
     }
@@ -351,8 +393,10 @@ struct WorkflowCommandEndToEndTests {
     @Test func unknownLabelNamesItsLine() throws {
         let model = try classifier()
         let data = directory.path("unknown-label.csv")
-        try expectFailure(["evaluate", "--model", model, "--data", data], mentions: [data + ":3", "'maybe'", "'neg', 'pos'"])
-        try expectFailure(["predict", "--model", model, "--data", data, "--output", directory.path("p.csv")], mentions: [data + ":3"])
+        try expectFailure(
+            ["evaluate", "--model", model, "--data", data], mentions: [data + ":3", "'maybe'", "'neg', 'pos'"])
+        try expectFailure(
+            ["predict", "--model", model, "--data", data, "--output", directory.path("p.csv")], mentions: [data + ":3"])
         #expect(!FileManager.default.fileExists(atPath: directory.path("p.csv")))
     }
 
@@ -361,8 +405,9 @@ struct WorkflowCommandEndToEndTests {
         try expectFailure(["generate", "--model", model, "--top-k", "0"], mentions: ["top-k is 0"])
         try expectFailure(["generate", "--model", model, "--temperature=-1"], mentions: ["temperature is -1"])
         try expectFailure(["generate", "--model", model, "--length=-3"], mentions: ["length is -3"])
-        try expectFailure(["generate", "--model", model, "--length", "9223372036854775807"],
-                          mentions: ["length is 9223372036854775807; expected 0...10000000"])
+        try expectFailure(
+            ["generate", "--model", model, "--length", "9223372036854775807"],
+            mentions: ["length is 9223372036854775807; expected 0...10000000"])
     }
 
     /// Outputs that overflow are an error, not a file of NaN probabilities or metrics of them.
@@ -375,16 +420,24 @@ struct WorkflowCommandEndToEndTests {
         let head = try #require(weights["head.weight"]), headBias = try #require(weights["head.bias"])
         let inputBias = try #require(weights["gru.bias_ih_l0"])
         let hidden = inputBias.shape[0] / 3
-        weights.set(Tensor(shape: inputBias.shape, scalars: (0..<(3 * hidden)).map { $0 < hidden ? 0 : ($0 < 2 * hidden ? -30 : 30) }),
-                    named: "gru.bias_ih_l0")
+        weights.set(
+            Tensor(
+                shape: inputBias.shape,
+                scalars: (0..<(3 * hidden)).map { $0 < hidden ? 0 : ($0 < 2 * hidden ? -30 : 30) }),
+            named: "gru.bias_ih_l0")
         weights.set(Tensor(shape: head.shape, repeating: 3e38), named: "head.weight")
         weights.set(Tensor(shape: headBias.shape, repeating: 3e38), named: "head.bias")
         try weights.write(to: weightsURL)
-        try expectFailure(["predict", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--output", directory.path("p.csv")],
-                          mentions: ["outputs are NaN or infinite", "may have overflowed"])
+        try expectFailure(
+            [
+                "predict", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--output",
+                directory.path("p.csv"),
+            ],
+            mentions: ["outputs are NaN or infinite", "may have overflowed"])
         #expect(!FileManager.default.fileExists(atPath: directory.path("p.csv")))
-        try expectFailure(["evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv")],
-                          mentions: ["outputs on", "are NaN or infinite"])
+        try expectFailure(
+            ["evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv")],
+            mentions: ["outputs on", "are NaN or infinite"])
     }
 
     /// The model's own files are inputs of predict: a CSV written over one would destroy the model.
@@ -392,7 +445,10 @@ struct WorkflowCommandEndToEndTests {
         let model = try classifier()
         let manifest = try Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("model.json"))
         try expectFailure(
-            ["predict", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--output", model + "/model.json"],
+            [
+                "predict", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--output",
+                model + "/model.json",
+            ],
             mentions: ["is the file given to --model"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("model.json")) == manifest)
     }
@@ -401,10 +457,16 @@ struct WorkflowCommandEndToEndTests {
     @Test func evaluateReadsDataFromAPipe() throws {
         let model = try classifier()
         let pipe = directory.url.appendingPathComponent("reviews-pipe")
-        #expect(makePipe(at: pipe, feeding: try Data(contentsOf: directory.url.appendingPathComponent("tiny, reviews.csv"))))
-        let fromPipe = try CommandRunner.run(["evaluate", "--model", model, "--data", pipe.path, "--format", "csv", "--json"])
+        #expect(
+            makePipe(at: pipe, feeding: try Data(contentsOf: directory.url.appendingPathComponent("tiny, reviews.csv")))
+        )
+        let fromPipe = try CommandRunner.run([
+            "evaluate", "--model", model, "--data", pipe.path, "--format", "csv", "--json",
+        ])
         #expect(fromPipe.exitCode == 0, "\(fromPipe.standardError)")
-        let fromFile = try CommandRunner.run(["evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--json"])
+        let fromFile = try CommandRunner.run([
+            "evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--json",
+        ])
         #expect(fromPipe.standardOutput == fromFile.standardOutput)
     }
 }

@@ -30,7 +30,9 @@ public struct GRUCell: RecurrentCell {
     }
 
     /// W_hh in 32-unit column panels.
-    public func packGradientWeights(hidden: Int, recurrentWeight: UnsafePointer<Float>) -> PackedRecurrentGradientWeights {
+    public func packGradientWeights(hidden: Int, recurrentWeight: UnsafePointer<Float>)
+        -> PackedRecurrentGradientWeights
+    {
         PackedRecurrentGradientWeights(hidden: hidden, recurrentWeight: recurrentWeight)
     }
 

@@ -34,7 +34,8 @@ public enum PyTorchGRUNames {
         }
         guard input.rank == 2, input.shape[1] > 0 else {
             throw GRUInputError(
-                .tensor("weight_ih_l0"), found: "shape \(input.shape)", expected: "(3H, I) = (\(recurrent.shape[0]), I)")
+                .tensor("weight_ih_l0"), found: "shape \(input.shape)", expected: "(3H, I) = (\(recurrent.shape[0]), I)"
+            )
         }
         var layerCount = 1
         while tensors["weight_ih_l\(layerCount)"] != nil { layerCount += 1 }

@@ -62,16 +62,18 @@ public struct Dropout: Equatable, Hashable, Codable, Sendable {
 
     /// dL/d input = dL/d output * mask (the output gradient itself when there was no mask).
     public func backward(_ result: ForwardResult, outputGradient: Tensor) -> Tensor {
-        precondition(outputGradient.shape == result.output.shape,
-                     "Dropout output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
+        precondition(
+            outputGradient.shape == result.output.shape,
+            "Dropout output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
         guard let mask = result.mask else { return outputGradient }
         return Self.apply(mask, to: outputGradient)
     }
 
     /// `tensor` times `mask` repeated over it.
     private static func apply(_ mask: [Float], to tensor: Tensor) -> Tensor {
-        precondition(mask.isEmpty ? tensor.count == 0 : tensor.count % mask.count == 0,
-                     "Dropout mask of \(mask.count) elements does not tile a tensor of shape \(tensor.shape)")
+        precondition(
+            mask.isEmpty ? tensor.count == 0 : tensor.count % mask.count == 0,
+            "Dropout mask of \(mask.count) elements does not tile a tensor of shape \(tensor.shape)")
         var scalars = tensor.scalars
         scalars.withUnsafeMutableBufferPointer { values in
             mask.withUnsafeBufferPointer { m in

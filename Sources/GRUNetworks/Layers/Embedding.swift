@@ -16,11 +16,13 @@ public struct Embedding: ParameterizedLayer, Equatable, Hashable, Codable {
 
     /// A table of V vectors of length D; sizes must be positive and the padding id in 0..<V.
     public init(vocabularySize: Int, dimension: Int, paddingIndex: Int? = nil) {
-        precondition(vocabularySize > 0 && dimension > 0,
-                     "Embedding sizes must be positive: vocabulary \(vocabularySize), dimension \(dimension)")
+        precondition(
+            vocabularySize > 0 && dimension > 0,
+            "Embedding sizes must be positive: vocabulary \(vocabularySize), dimension \(dimension)")
         if let paddingIndex {
-            precondition((0..<vocabularySize).contains(paddingIndex),
-                         "Embedding padding index \(paddingIndex) is outside 0..<\(vocabularySize)")
+            precondition(
+                (0..<vocabularySize).contains(paddingIndex),
+                "Embedding padding index \(paddingIndex) is outside 0..<\(vocabularySize)")
         }
         self.vocabularySize = vocabularySize
         self.dimension = dimension
@@ -39,7 +41,8 @@ public struct Embedding: ParameterizedLayer, Equatable, Hashable, Codable {
         _ slice: UnsafeMutableBufferPointer<Float>, using generator: inout SeededGenerator,
         as scheme: GRUInitialization
     ) {
-        precondition(slice.count == parameterCount, "Embedding slice has \(slice.count) elements, expected \(parameterCount)")
+        precondition(
+            slice.count == parameterCount, "Embedding slice has \(slice.count) elements, expected \(parameterCount)")
         switch scheme {
         case .pytorch:
             for i in 0..<slice.count { slice[i] = Float(generator.normal()) }
@@ -66,7 +69,9 @@ public struct Embedding: ParameterizedLayer, Equatable, Hashable, Codable {
     ) throws -> ForwardResult {
         let shape = shape ?? [ids.count]
         precondition(shape.reduce(1, *) == ids.count, "Embedding ids shape \(shape) does not hold \(ids.count) ids")
-        precondition(weights.count == parameterCount, "Embedding slice has \(weights.count) elements, expected \(parameterCount)")
+        precondition(
+            weights.count == parameterCount, "Embedding slice has \(weights.count) elements, expected \(parameterCount)"
+        )
         if let (position, id) = ids.enumerated().first(where: { !(0..<vocabularySize).contains($0.element) }) {
             throw GRUInputError(
                 .tensor("token ids"), found: "id \(id) at position \(position)",
@@ -101,9 +106,12 @@ public struct Embedding: ParameterizedLayer, Equatable, Hashable, Codable {
     public func backward(
         _ result: ForwardResult, outputGradient: Tensor, gradients: UnsafeMutableBufferPointer<Float>
     ) {
-        precondition(outputGradient.shape == result.output.shape,
-                     "Embedding output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
-        precondition(gradients.count == parameterCount, "Embedding slice has \(gradients.count) elements, expected \(parameterCount)")
+        precondition(
+            outputGradient.shape == result.output.shape,
+            "Embedding output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
+        precondition(
+            gradients.count == parameterCount,
+            "Embedding slice has \(gradients.count) elements, expected \(parameterCount)")
         outputGradient.scalars.withUnsafeBufferPointer { dy in
             for (row, id) in result.ids.enumerated() where id != paddingIndex {
                 let source = row * dimension, target = id * dimension

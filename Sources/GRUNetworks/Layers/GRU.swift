@@ -23,8 +23,9 @@ public struct GRU: Sendable {
     public init(
         configuration: GRUConfiguration, initialization: GRUInitialization = .pytorch, seed: UInt64 = 0
     ) {
-        self.init(parameters: GRUParameters(
-            configuration: configuration, initialization: initialization, seed: seed))
+        self.init(
+            parameters: GRUParameters(
+                configuration: configuration, initialization: initialization, seed: seed))
     }
 
     /// Runs the GRU over a batch of sequences; see `GRULayer.forward` for shapes and semantics.

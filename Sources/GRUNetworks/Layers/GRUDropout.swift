@@ -20,8 +20,9 @@ public struct GRUDropout: Equatable, Sendable, Codable {
 
     /// Dropout with the given rates in [0, 1).
     public init(betweenLayers: Float = 0, recurrent: Float = 0, seed: UInt64) {
-        precondition((0..<1).contains(betweenLayers) && (0..<1).contains(recurrent),
-                     "dropout rates must be in [0, 1): \(betweenLayers), \(recurrent)")
+        precondition(
+            (0..<1).contains(betweenLayers) && (0..<1).contains(recurrent),
+            "dropout rates must be in [0, 1): \(betweenLayers), \(recurrent)")
         self.betweenLayers = betweenLayers
         self.recurrent = recurrent
         self.seed = seed
@@ -47,8 +48,9 @@ struct DropoutMasks {
     /// A recurrent mask for one direction, or nil when that dropout is off.
     mutating func recurrent(count: Int) -> ScratchBuffer? {
         if let given = dropout?.recurrentMasks {
-            precondition(recurrentMaskIndex < given.count && given[recurrentMaskIndex].count == count,
-                         "recurrent mask \(recurrentMaskIndex) of \(given.count) should hold \(count) values")
+            precondition(
+                recurrentMaskIndex < given.count && given[recurrentMaskIndex].count == count,
+                "recurrent mask \(recurrentMaskIndex) of \(given.count) should hold \(count) values")
             defer { recurrentMaskIndex += 1 }
             return ScratchBuffer(copying: given[recurrentMaskIndex])
         }

@@ -45,7 +45,8 @@ public final class GRUInferenceSession {
             Self.layersAndDirections(of: config).map { layer, direction in
                 PackedInputWeights(
                     inputSize: config.inputSize(ofLayer: layer), hidden: config.hiddenSize,
-                    inputWeight: values.baseAddress! + parameters.slot(.inputWeight, layer: layer, direction: direction)!.offset)
+                    inputWeight: values.baseAddress!
+                        + parameters.slot(.inputWeight, layer: layer, direction: direction)!.offset)
             }
         }
     }
@@ -77,7 +78,8 @@ public final class GRUInferenceSession {
         let stateShape = [config.stateCount, batch, hidden]
         if let initialState {
             guard initialState.shape == stateShape else {
-                throw GRUInputError(.tensor("initial state"), found: "shape \(initialState.shape)", expected: "\(stateShape)")
+                throw GRUInputError(
+                    .tensor("initial state"), found: "shape \(initialState.shape)", expected: "\(stateShape)")
             }
             guard initialState.isFinite else { throw InputChecks.nonFinite("initial state") }
         }
@@ -112,7 +114,9 @@ public final class GRUInferenceSession {
                                     let state = directionBuffers.state.pointer
                                     if let initialState {
                                         initialState.scalars.withUnsafeBufferPointer {
-                                            state.update(from: $0.baseAddress! + stateIndex * batch * hidden, count: batch * hidden)
+                                            state.update(
+                                                from: $0.baseAddress! + stateIndex * batch * hidden,
+                                                count: batch * hidden)
                                         }
                                     } else {
                                         state.update(repeating: 0, count: batch * hidden)
@@ -157,12 +161,14 @@ public final class GRUInferenceSession {
         let hidden = config.hiddenSize, layers = config.layerCount
         guard !config.isBidirectional else {
             throw GRUInputError(
-                .setting("streaming steps"), found: "a bidirectional GRU, whose backward direction reads the whole sequence",
+                .setting("streaming steps"),
+                found: "a bidirectional GRU, whose backward direction reads the whole sequence",
                 expected: "a unidirectional GRU (use run for a bidirectional one)")
         }
         guard input.count == config.inputSize else {
             throw GRUInputError(
-                .tensor("step input"), found: "\(input.count) values", expected: "\(config.inputSize) (x_t of one sequence)")
+                .tensor("step input"), found: "\(input.count) values",
+                expected: "\(config.inputSize) (x_t of one sequence)")
         }
         guard state.count == layers * hidden else {
             throw GRUInputError(
@@ -228,9 +234,10 @@ public final class GRUInferenceSession {
         let weights = packedRecurrentWeights[index]
         let projectsPerPanel = GRUInferenceSweep.sharesByUnits(batch: batch, weights: weights)
         if !projectsPerPanel {
-            Matmul.gemm(transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
-                        a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
-                        beta: 0, c: inputProjection, ldc: h3)
+            Matmul.gemm(
+                transposeA: false, transposeB: true, m: rows, n: h3, k: inputSize,
+                a: input, lda: inputSize, b: inputWeight, ldb: inputSize,
+                beta: 0, c: inputProjection, ldc: h3)
         }
         GRUInferenceSweep.run(
             variant: config.variant, weights: weights, steps: steps, batch: batch,

@@ -15,8 +15,9 @@ public struct Linear: ParameterizedLayer, Equatable, Hashable, Codable {
 
     /// A layer from I to O features; sizes must be positive.
     public init(inputSize: Int, outputSize: Int, hasBias: Bool = true) {
-        precondition(inputSize > 0 && outputSize > 0,
-                     "Linear sizes must be positive: input \(inputSize), output \(outputSize)")
+        precondition(
+            inputSize > 0 && outputSize > 0,
+            "Linear sizes must be positive: input \(inputSize), output \(outputSize)")
         self.inputSize = inputSize
         self.outputSize = outputSize
         self.hasBias = hasBias
@@ -37,7 +38,8 @@ public struct Linear: ParameterizedLayer, Equatable, Hashable, Codable {
         _ slice: UnsafeMutableBufferPointer<Float>, using generator: inout SeededGenerator,
         as scheme: GRUInitialization
     ) {
-        precondition(slice.count == parameterCount, "Linear slice has \(slice.count) elements, expected \(parameterCount)")
+        precondition(
+            slice.count == parameterCount, "Linear slice has \(slice.count) elements, expected \(parameterCount)")
         let slots = parameterSlots
         switch scheme {
         case .pytorch:
@@ -59,9 +61,11 @@ public struct Linear: ParameterizedLayer, Equatable, Hashable, Codable {
     ///   - weights: this layer's slice of the parameter buffer.
     /// - Returns: the output (..., O) and the input, which backward needs.
     public func forward(_ input: Tensor, weights: UnsafeBufferPointer<Float>) -> ForwardResult {
-        precondition(input.rank >= 1 && input.shape.last == inputSize,
-                     "Linear input has shape \(input.shape); expected (..., \(inputSize))")
-        precondition(weights.count == parameterCount, "Linear slice has \(weights.count) elements, expected \(parameterCount)")
+        precondition(
+            input.rank >= 1 && input.shape.last == inputSize,
+            "Linear input has shape \(input.shape); expected (..., \(inputSize))")
+        precondition(
+            weights.count == parameterCount, "Linear slice has \(weights.count) elements, expected \(parameterCount)")
         let rows = input.count / inputSize
         var output = [Float](repeating: 0, count: rows * outputSize)  // (N, O)
         input.scalars.withUnsafeBufferPointer { x in
@@ -104,10 +108,12 @@ public struct Linear: ParameterizedLayer, Equatable, Hashable, Codable {
         _ result: ForwardResult, outputGradient: Tensor, weights: UnsafeBufferPointer<Float>,
         gradients: UnsafeMutableBufferPointer<Float>
     ) -> Tensor {
-        precondition(outputGradient.shape == result.output.shape,
-                     "Linear output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
-        precondition(weights.count == parameterCount && gradients.count == parameterCount,
-                     "Linear slices have \(weights.count) and \(gradients.count) elements, expected \(parameterCount)")
+        precondition(
+            outputGradient.shape == result.output.shape,
+            "Linear output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
+        precondition(
+            weights.count == parameterCount && gradients.count == parameterCount,
+            "Linear slices have \(weights.count) and \(gradients.count) elements, expected \(parameterCount)")
         let rows = result.input.count / inputSize
         var inputGradient = [Float](repeating: 0, count: rows * inputSize)  // (N, I)
         result.input.scalars.withUnsafeBufferPointer { x in

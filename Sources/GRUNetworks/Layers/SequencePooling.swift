@@ -84,8 +84,9 @@ public struct SequencePooling: Equatable, Hashable, Codable, Sendable {
     ///   - outputGradient: dL/d output, (B, F).
     /// - Returns: dL/d input, the input's shape and layout.
     public func backward(_ result: ForwardResult, outputGradient: Tensor) -> Tensor {
-        precondition(outputGradient.shape == result.output.shape,
-                     "pooling output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
+        precondition(
+            outputGradient.shape == result.output.shape,
+            "pooling output gradient has shape \(outputGradient.shape); expected \(result.output.shape)")
         let geometry = Geometry(shape: result.inputShape, layout: result.layout)
         var inputGradient = [Float](repeating: 0, count: result.inputShape.reduce(1, *))
         outputGradient.scalars.withUnsafeBufferPointer { dy in

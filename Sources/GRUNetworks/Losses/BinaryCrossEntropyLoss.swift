@@ -32,7 +32,8 @@ public struct BinaryCrossEntropyLoss: Equatable, Hashable, Codable, Sendable {
         let width = logits.shape.last ?? 1
         if let positiveWeights, positiveWeights.count != 1, positiveWeights.count != width {
             throw GRUInputError(
-                .tensor("positive weights"), found: "\(positiveWeights.count) entries", expected: "1 or \(width), one per column")
+                .tensor("positive weights"), found: "\(positiveWeights.count) entries",
+                expected: "1 or \(width), one per column")
         }
         return try meanOverValidElements(
             predictions: logits, targets: targets, mask: mask, predictionName: "logits"

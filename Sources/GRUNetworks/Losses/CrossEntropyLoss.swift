@@ -39,7 +39,8 @@ public struct CrossEntropyLoss: Equatable, Hashable, Codable, Sendable {
         let classes = layout.width
         guard targets.count == layout.rows else {
             throw GRUInputError(
-                .tensor("targets"), found: "\(targets.count) entries", expected: "one per row of the logits, \(layout.rows)")
+                .tensor("targets"), found: "\(targets.count) entries",
+                expected: "one per row of the logits, \(layout.rows)")
         }
         try layout.validate(mask)
         if let classWeights, classWeights.count != classes {
@@ -48,7 +49,8 @@ public struct CrossEntropyLoss: Equatable, Hashable, Codable, Sendable {
         }
         for (row, target) in targets.enumerated() where (mask?[row] ?? true) && !(0..<classes).contains(target) {
             throw GRUInputError(
-                .tensor("targets"), found: "target \(target) of row \(row)", expected: "targets in the classes 0..<\(classes)")
+                .tensor("targets"), found: "target \(target) of row \(row)",
+                expected: "targets in the classes 0..<\(classes)")
         }
         let weights = (classWeights ?? Array(repeating: 1, count: classes)).map(Double.init)
         let weightSum = weights.reduce(0, +)
@@ -75,7 +77,8 @@ public struct CrossEntropyLoss: Equatable, Hashable, Codable, Sendable {
                         let probability = exp(logProbability)
                         smoothTerm -= weights[c] * logProbability
                         let oneHot = c == target ? 1.0 : 0.0
-                        let g = (1 - smoothing) * weights[target] * (probability - oneHot)
+                        let g =
+                            (1 - smoothing) * weights[target] * (probability - oneHot)
                             + share * (probability * weightSum - weights[c])
                         dx[start + c] = Float(g / denominator)
                         if c == target { total -= (1 - smoothing) * weights[target] * logProbability }

@@ -21,7 +21,8 @@ extension ElementwiseLoss {
     public func callAsFunction(
         predictions: Tensor, targets: Tensor, mask: [Bool]? = nil
     ) throws -> (loss: Float, gradient: Tensor) {
-        try meanOverValidElements(predictions: predictions, targets: targets, mask: mask, predictionName: "predictions") {
+        try meanOverValidElements(predictions: predictions, targets: targets, mask: mask, predictionName: "predictions")
+        {
             x, y, _ in term(prediction: x, target: y)
         }
     }
@@ -38,7 +39,8 @@ func meanOverValidElements(
     let layout = try LossRows(predictions, name: predictionName)
     guard targets.shape == predictions.shape else {
         throw GRUInputError(
-            .tensor("targets"), found: "shape \(targets.shape)", expected: "\(predictions.shape), the \(predictionName)' shape")
+            .tensor("targets"), found: "shape \(targets.shape)",
+            expected: "\(predictions.shape), the \(predictionName)' shape")
     }
     try layout.validate(mask)
     let validRows = mask.map { $0.lazy.filter { $0 }.count } ?? layout.rows

@@ -57,8 +57,9 @@ public struct Adam: Optimizer, Equatable, Codable {
         learningRate: Float = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Float = 1e-8,
         weightDecay: Float = 0.01
     ) -> Adam {
-        Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-             weightDecay: weightDecay, weightDecayStyle: .decoupled)
+        Adam(
+            learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            weightDecay: weightDecay, weightDecayStyle: .decoupled)
     }
 
     /// One Adam (or AdamW) update of every value.

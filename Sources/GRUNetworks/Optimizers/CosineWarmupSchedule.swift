@@ -28,8 +28,9 @@ public struct CosineWarmupSchedule: LearningRateSchedule, Equatable, Hashable, C
         baseLearningRate: Float, warmupSteps: Int, totalSteps: Int, minimumLearningRate: Float = 0,
         warmupStartFactor: Float? = nil
     ) {
-        precondition(warmupSteps >= 0 && totalSteps > warmupSteps,
-                     "CosineWarmupSchedule needs 0 <= warmupSteps < totalSteps; got \(warmupSteps) and \(totalSteps)")
+        precondition(
+            warmupSteps >= 0 && totalSteps > warmupSteps,
+            "CosineWarmupSchedule needs 0 <= warmupSteps < totalSteps; got \(warmupSteps) and \(totalSteps)")
         let factor = warmupStartFactor ?? 1 / Float(warmupSteps + 1)
         precondition(factor > 0 && factor <= 1, "warmupStartFactor \(factor) is outside (0, 1]")
         self.baseLearningRate = baseLearningRate

@@ -64,6 +64,7 @@ public struct OptimizerState: Equatable, Codable, Sendable {
 
 /// Checks that an optimizer step gets as many gradients as values.
 func checkStepSizes(values: [Float], gradients: [Float]) {
-    precondition(values.count == gradients.count,
-                 "optimizer step: \(values.count) values but \(gradients.count) gradients")
+    precondition(
+        values.count == gradients.count,
+        "optimizer step: \(values.count) values but \(gradients.count) gradients")
 }

@@ -25,8 +25,9 @@ public struct SGD: Optimizer, Equatable, Codable {
         learningRate: Float, momentum: Float = 0, dampening: Float = 0, isNesterov: Bool = false,
         weightDecay: Float = 0
     ) {
-        precondition(!isNesterov || (momentum > 0 && dampening == 0),
-                     "Nesterov momentum requires momentum > 0 and dampening 0")
+        precondition(
+            !isNesterov || (momentum > 0 && dampening == 0),
+            "Nesterov momentum requires momentum > 0 and dampening 0")
         self.learningRate = learningRate
         self.momentum = momentum
         self.dampening = dampening
@@ -59,7 +60,8 @@ public struct SGD: Optimizer, Equatable, Codable {
 
     /// The step count and `momentum_buffer` (when μ ≠ 0 and a step was taken).
     public var state: OptimizerState {
-        OptimizerState(stepCount: stepCount, buffers: momentumBuffer.isEmpty ? [:] : ["momentum_buffer": momentumBuffer])
+        OptimizerState(
+            stepCount: stepCount, buffers: momentumBuffer.isEmpty ? [:] : ["momentum_buffer": momentumBuffer])
     }
 
     /// Replaces the step count and `momentum_buffer` with a saved state.

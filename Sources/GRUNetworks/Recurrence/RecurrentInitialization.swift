@@ -10,7 +10,8 @@ extension RecurrentLayer {
         _ slice: UnsafeMutableBufferPointer<Float>, using generator: inout SeededGenerator,
         as scheme: GRUInitialization
     ) {
-        precondition(slice.count == layout.count, "recurrent parameters: \(slice.count) values, layout needs \(layout.count)")
+        precondition(
+            slice.count == layout.count, "recurrent parameters: \(slice.count) values, layout needs \(layout.count)")
         let hidden = configuration.hiddenSize
         for layer in 0..<configuration.layerCount {
             for direction in 0..<configuration.directionCount {

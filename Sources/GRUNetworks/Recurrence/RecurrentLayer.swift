@@ -53,7 +53,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         layout sequenceLayout: SequenceLayout = .timeMajor,
         weights: UnsafeBufferPointer<Float>, dropout: GRUDropout? = nil
     ) throws -> RecurrentForwardResult {
-        precondition(weights.count == layout.count, "recurrent weights: \(weights.count) values, layout needs \(layout.count)")
+        precondition(
+            weights.count == layout.count, "recurrent weights: \(weights.count) values, layout needs \(layout.count)")
         let config = configuration
         try validateInput(input, layout: sequenceLayout)
         let timeMajorInput = sequenceLayout == .batchFirst ? input.swappingFirstTwoAxes() : input
@@ -77,7 +78,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         for layer in 0..<config.layerCount {
             if layer > 0 {
                 // PyTorch's `dropout`: on every layer's output but the last.
-                let (input, mask) = droppedOut(layerInputs[layer], mask: masks.betweenLayers(count: layerInputs[layer].count))
+                let (input, mask) = droppedOut(
+                    layerInputs[layer], mask: masks.betweenLayers(count: layerInputs[layer].count))
                 layerInputs[layer] = input
                 betweenLayerMasks.append(mask)
             }
@@ -88,7 +90,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
                     steps: steps, batch: batch, hidden: config.hiddenSize, gates: Cell.gateCount,
                     recurrentMask: masks.recurrent(count: batch * config.hiddenSize))
             }
-            let output = forwardLayer(layer, input: layerInputs[layer], traces: layerTraces, pass: pass, weights: weights)
+            let output = forwardLayer(
+                layer, input: layerInputs[layer], traces: layerTraces, pass: pass, weights: weights)
             finalState.withUnsafeMutableBufferPointer { finalStates in
                 for (direction, trace) in layerTraces.enumerated() {
                     let count = batch * config.hiddenSize
@@ -191,8 +194,9 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         _ result: RecurrentForwardResult, outputGradient: Tensor, finalStateGradient: Tensor? = nil,
         weights: UnsafeBufferPointer<Float>, gradients: UnsafeMutableBufferPointer<Float>
     ) throws -> RecurrentStateGradients {
-        precondition(weights.count == layout.count && gradients.count == layout.count,
-                     "recurrent weights or gradients do not match the layout's \(layout.count) values")
+        precondition(
+            weights.count == layout.count && gradients.count == layout.count,
+            "recurrent weights or gradients do not match the layout's \(layout.count) values")
         let config = configuration
         let trace = result.trace
         let steps = trace.sequenceLength, batch = trace.batchSize
@@ -294,7 +298,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let recurrentWeight = views(layer: layer, direction: direction, of: weights).recurrentWeight
         trace.lengths.withUnsafeBufferPointer { lengths in
             RecurrentSweep.backward(
-                cell: cell, weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: recurrentWeight),
+                cell: cell,
+                weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: recurrentWeight),
                 steps: trace.sequenceLength, batch: trace.batchSize, reverse: direction == 1,
                 lengths: lengths.baseAddress!, trace: trace.directions[layer][direction],
                 outputGradient: upstream.pointer + direction * config.hiddenSize, outputStride: config.outputSize,
@@ -324,7 +329,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
             // The sweep summed the columns step by step, while they were in cache.
             RecurrentSweep.addBiasGradientSums(
-                workspace.biasGradientSums.pointer, width: gateWidth, inputBias: inputBias, recurrentBias: recurrentBias)
+                workspace.biasGradientSums.pointer, width: gateWidth, inputBias: inputBias, recurrentBias: recurrentBias
+            )
         }
         // dX = dGx W_ih, summed over directions.
         Matmul.gemm(
@@ -359,10 +365,12 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let size = configuration.inputSize
         let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
         guard input.rank == 3, input.shape[2] == size else {
-            throw GRUInputError(.tensor("input"), found: "shape \(input.shape)", expected: "\(expected) for input size \(size)")
+            throw GRUInputError(
+                .tensor("input"), found: "shape \(input.shape)", expected: "\(expected) for input size \(size)")
         }
         guard input.shape[0] > 0, input.shape[1] > 0 else {
-            throw GRUInputError(.tensor("input"), found: "shape \(input.shape)", expected: "\(expected) with T >= 1 and B >= 1")
+            throw GRUInputError(
+                .tensor("input"), found: "shape \(input.shape)", expected: "\(expected) with T >= 1 and B >= 1")
         }
         try expectFinite(input, name: "input")
     }

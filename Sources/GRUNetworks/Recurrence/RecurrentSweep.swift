@@ -96,7 +96,9 @@ enum RecurrentSweep {
                 // Under recurrent dropout the products saw h * mask: their gradient goes to a
                 // buffer of its own first.
                 if mask != nil {
-                    for b in rows { (maskedGradient + b * hidden + units.lowerBound).update(repeating: 0, count: units.count) }
+                    for b in rows {
+                        (maskedGradient + b * hidden + units.lowerBound).update(repeating: 0, count: units.count)
+                    }
                 }
                 let dPrevious = dhPrevious + first * hidden
                 cell.backward(
@@ -110,11 +112,14 @@ enum RecurrentSweep {
                         scratch: workspace.scratch.pointer + first * hidden),
                     weights: weights, barrier: sharing.barrier)
                 if let mask {
-                    multiply(maskedGradient, by: mask, into: dhPrevious, rows: rows, units: units, hidden: hidden, adding: true)
+                    multiply(
+                        maskedGradient, by: mask, into: dhPrevious, rows: rows, units: units, hidden: hidden,
+                        adding: true)
                 }
                 if sumsBiasGradients {
                     let sums = workspace.biasGradientSums.pointer + part * 2 * width
-                    addColumnSums(dInput, rows: rows.count, units: units, hidden: hidden, gates: Cell.gateCount, into: sums)
+                    addColumnSums(
+                        dInput, rows: rows.count, units: units, hidden: hidden, gates: Cell.gateCount, into: sums)
                     addColumnSums(
                         gates + stepRow * width, rows: rows.count, units: units, hidden: hidden, gates: Cell.gateCount,
                         into: sums + width)

@@ -25,7 +25,8 @@ struct StepSharing {
             byRows = true
         } else {
             byRows = false
-            parts = threads > 1 && 6 * batch * hidden * hidden >= 90_000
+            parts =
+                threads > 1 && 6 * batch * hidden * hidden >= 90_000
                 ? max(1, min(threads, weights.sixteenUnitPanelCount / 2)) : 1
         }
     }

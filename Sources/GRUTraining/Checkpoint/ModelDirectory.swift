@@ -39,7 +39,9 @@ public struct ModelDirectory: Sendable {
         /// What the training data held: vocabulary or features, labels, normalization.
         public var data: DatasetSchema
 
-        public init(model: ModelConfiguration, training: TrainingOptions, dataOptions: DataOptions, data: DatasetSchema) {
+        /// A manifest of the given parts.
+        public init(model: ModelConfiguration, training: TrainingOptions, dataOptions: DataOptions, data: DatasetSchema)
+        {
             self.model = model
             self.training = training
             self.dataOptions = dataOptions
@@ -61,7 +63,9 @@ public struct ModelDirectory: Sendable {
     /// The lock a save holds while it renames, and readers while they read (see `readingSet`).
     var saveLockURL: URL { url.appendingPathComponent(".save-lock") }
     /// The files a save replaces, the only ones its journal may name.
-    var setNames: Set<String> { Set([manifestURL, weightsURL, checkpointURL, logURL, curveURL].map(\.lastPathComponent)) }
+    var setNames: Set<String> {
+        Set([manifestURL, weightsURL, checkpointURL, logURL, curveURL].map(\.lastPathComponent))
+    }
 
     /// Finishes a save that a crash interrupted (see `writeAsOneSet`); nothing when there is none.
     func finishInterruptedSave() throws {
@@ -79,7 +83,8 @@ public struct ModelDirectory: Sendable {
             if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
                 throw FormatError(
                     file.path,
-                    "is a directory; expected a file that gru train replaces after each epoch (move it away or train into another directory)")
+                    "is a directory; expected a file that gru train replaces after each epoch (move it away or train into another directory)"
+                )
             }
         }
     }
@@ -127,9 +132,12 @@ public struct ModelDirectory: Sendable {
     public func saveEpoch(_ checkpoint: TrainingCheckpoint, manifest: Manifest?, title: String) throws {
         var files = try manifest.map { [(data: try manifestData($0), url: manifestURL)] } ?? []
         files.append((try weightsData(checkpoint.weights), weightsURL))
-        files.append((try checkpointData(
-            model: checkpoint.model, bestParameters: checkpoint.bestParameters, optimizer: checkpoint.optimizer,
-            state: checkpoint.state), checkpointURL))
+        files.append(
+            (
+                try checkpointData(
+                    model: checkpoint.model, bestParameters: checkpoint.bestParameters, optimizer: checkpoint.optimizer,
+                    state: checkpoint.state), checkpointURL
+            ))
         files += try reportFiles(checkpoint.state.history, title: title)
         try writeAsOneSet(files, journal: journalURL, lock: saveLockURL, names: setNames)
         removeLeftoverTemporaryFiles()
@@ -141,7 +149,8 @@ public struct ModelDirectory: Sendable {
     private func removeLeftoverTemporaryFiles() {
         let names = [manifestURL, weightsURL, checkpointURL, logURL, curveURL, journalURL].map(\.lastPathComponent)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        for entry in entries where entry.hasSuffix(".tmp") && names.contains(where: { entry.hasPrefix("." + $0 + ".") }) {
+        for entry in entries where entry.hasSuffix(".tmp") && names.contains(where: { entry.hasPrefix("." + $0 + ".") })
+        {
             try? FileManager.default.removeItem(at: url.appendingPathComponent(entry))
         }
     }
@@ -170,7 +179,8 @@ public struct ModelDirectory: Sendable {
 
     private func weightsData(_ model: SequenceModel) throws -> Data {
         SafetensorsFile(
-            model.namedTensors, metadata: ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue],
+            model.namedTensors,
+            metadata: ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue],
             fileName: weightsURL.path
         ).encoded()
     }
@@ -182,7 +192,10 @@ public struct ModelDirectory: Sendable {
         tensors += optimizer.buffers.sorted { $0.key < $1.key }.map {
             (name: "optimizer.\($0.key)", tensor: Tensor(shape: [$0.value.count], scalars: $0.value))
         }
-        if let bestParameters { tensors.append((name: "best_parameters", tensor: Tensor(shape: [bestParameters.count], scalars: bestParameters))) }
+        if let bestParameters {
+            tensors.append(
+                (name: "best_parameters", tensor: Tensor(shape: [bestParameters.count], scalars: bestParameters)))
+        }
         let encoder = Self.jsonEncoder()
         let metadata = [
             "state": String(decoding: try encoder.encode(state), as: UTF8.self),
@@ -214,12 +227,17 @@ public struct ModelDirectory: Sendable {
         do {
             data = try Data(contentsOf: manifestURL)
         } catch {
-            throw FormatError(manifestURL.path, "cannot read the model configuration; expected a model directory written by gru train")
+            throw FormatError(
+                manifestURL.path, "cannot read the model configuration; expected a model directory written by gru train"
+            )
         }
         do {
             let manifest = try Self.jsonDecoder().decode(Manifest.self, from: Manifest.renamingFormerKeys(data))
             guard manifest.format == Manifest.currentFormat else {
-                throw FormatError(manifestURL.path, "has format \(manifest.format); expected \(Manifest.currentFormat), the layout this version of gru train writes")
+                throw FormatError(
+                    manifestURL.path,
+                    "has format \(manifest.format); expected \(Manifest.currentFormat), the layout this version of gru train writes"
+                )
             }
             try manifest.model.validate()
             try manifest.data.validate(for: manifest.model)
@@ -268,11 +286,14 @@ public struct ModelDirectory: Sendable {
 
     /// The resume checkpoint, for a model of the given configuration.
     public func loadCheckpoint(configuration: ModelConfiguration) throws -> TrainingCheckpoint {
-        let file = try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) { try SafetensorsFile.read(contentsOf: checkpointURL) }
+        let file = try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) {
+            try SafetensorsFile.read(contentsOf: checkpointURL)
+        }
         let name = checkpointURL.path
         guard let stateText = file.metadata["state"],
-              let state = try? Self.jsonDecoder().decode(TrainingState.self, from: Data(stateText.utf8)),
-              let stepCount = file.metadata["optimizer_step_count"].flatMap(Int.init) else {
+            let state = try? Self.jsonDecoder().decode(TrainingState.self, from: Data(stateText.utf8)),
+            let stepCount = file.metadata["optimizer_step_count"].flatMap(Int.init)
+        else {
             throw FormatError(name, "has no readable training state; expected a checkpoint written by gru train")
         }
         var modelTensors: [String: Tensor] = [:]
@@ -297,7 +318,8 @@ public struct ModelDirectory: Sendable {
         if let best, best.count != model.parameters.count {
             throw FormatError(name, "best_parameters has \(best.count) values; expected \(model.parameters.count)")
         }
-        return TrainingCheckpoint(model: model, bestParameters: best,
-                          optimizer: OptimizerState(stepCount: stepCount, buffers: buffers), state: state)
+        return TrainingCheckpoint(
+            model: model, bestParameters: best,
+            optimizer: OptimizerState(stepCount: stepCount, buffers: buffers), state: state)
     }
 }

@@ -26,7 +26,10 @@ public final class ModelDirectoryLock: Sendable {
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw FormatError(name, "another gru train is writing this model directory; wait for it to finish or train into another directory")
+            throw FormatError(
+                name,
+                "another gru train is writing this model directory; wait for it to finish or train into another directory"
+            )
         }
     }
 

@@ -28,7 +28,9 @@ public struct Batcher: Sendable {
     ///   - bucketBatches: Batches' worth of examples sorted by length together (50 is a good
     ///     choice); nil for no bucketing. At least 1.
     ///   - seed: The seed of every epoch's order.
-    public init(dataset: SequenceDataset, batchSize: Int, shuffles: Bool = true, bucketBatches: Int? = nil, seed: UInt64 = 0) {
+    public init(
+        dataset: SequenceDataset, batchSize: Int, shuffles: Bool = true, bucketBatches: Int? = nil, seed: UInt64 = 0
+    ) {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         precondition(bucketBatches.map { $0 >= 1 } ?? true, "bucketBatches must be at least 1")
         self.dataset = dataset

@@ -40,7 +40,8 @@ public enum DataFormat: String, Sendable, Codable, CaseIterable {
         let found = url.pathExtension.isEmpty ? "no extension" : "extension '.\(url.pathExtension)'"
         throw FormatError(
             displayName(of: url),
-            "cannot tell the data format from \(found); expected .ts, .csv, .tsv, .conll, .txt or .npy, or give the format")
+            "cannot tell the data format from \(found); expected .ts, .csv, .tsv, .conll, .txt or .npy, or give the format"
+        )
     }
 
     /// The task this format serves when none is given: classify for .ts, .csv, .tsv and .npy (whose

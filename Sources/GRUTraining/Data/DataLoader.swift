@@ -17,7 +17,9 @@ public enum DataLoader {
     ///     vocabulary, classes and normalization are used as they are. Nil fits a new schema on
     ///     this file (training data).
     /// - Throws: `FormatError` naming the file (and line) for any problem.
-    public static func load(_ url: URL, options: DataOptions = DataOptions(), schema: DatasetSchema? = nil) throws -> SequenceDataset {
+    public static func load(_ url: URL, options: DataOptions = DataOptions(), schema: DatasetSchema? = nil) throws
+        -> SequenceDataset
+    {
         let records = try parse(url, options: options, schema: schema)
         let all = Array(0..<records.recordCount)
         return try records.dataset(records: all, schema: schema ?? records.fitSchema(records: all))
@@ -51,19 +53,23 @@ public enum DataLoader {
         let format = try options.format ?? DataFormat(of: url)
         let name = displayName(of: url)
         if let requested = options.task, let schemaTask, requested != schemaTask {
-            throw FormatError(name, "the task is \(requested.rawValue) but the model was trained for \(schemaTask.rawValue)")
+            throw FormatError(
+                name, "the task is \(requested.rawValue) but the model was trained for \(schemaTask.rawValue)")
         }
         let task = options.task ?? schemaTask
         if format == .npy { return try NpyDatasetLoader.parse(url, options: options, task: task) }
 
         let resolved = task ?? format.defaultTask
         func unsupported() -> FormatError {
-            FormatError(name, "cannot read .\(format.rawValue) data for the \(resolved.rawValue) task; \(supportedTasks(of: format))")
+            FormatError(
+                name,
+                "cannot read .\(format.rawValue) data for the \(resolved.rawValue) task; \(supportedTasks(of: format))")
         }
         let file = try DataFile(contentsOf: url)
         switch (format, resolved) {
         case (.csv, .classify), (.tsv, .classify):
-            return try LabelTextLoader.parse(file, delimiter: format == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t"), options: options)
+            return try LabelTextLoader.parse(
+                file, delimiter: format == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t"), options: options)
         case (.csv, .forecast), (.tsv, .forecast):
             return try TimeSeriesLoader.parse(
                 file, delimiter: format == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t"), options: options,

@@ -23,7 +23,9 @@ public struct DatasetPartition: Sendable, Equatable {
     ///
     /// - Throws: `FormatError` about `name` when the fraction is not in (0, 1) or there are fewer
     ///   than two records.
-    public static func random(count: Int, validationFraction: Double, seed: UInt64, name: String) throws -> DatasetPartition {
+    public static func random(count: Int, validationFraction: Double, seed: UInt64, name: String) throws
+        -> DatasetPartition
+    {
         let validationCount = try validationSize(count: count, fraction: validationFraction, name: name)
         var generator = SeededGenerator(seed: seed)
         let order = seededShuffle(Array(0..<count), using: &generator)
@@ -39,7 +41,8 @@ public struct DatasetPartition: Sendable, Equatable {
     ///   than two records.
     public static func trailing(count: Int, validationFraction: Double, name: String) throws -> DatasetPartition {
         let validationCount = try validationSize(count: count, fraction: validationFraction, name: name)
-        return DatasetPartition(training: Array(0..<(count - validationCount)), validation: Array((count - validationCount)..<count))
+        return DatasetPartition(
+            training: Array(0..<(count - validationCount)), validation: Array((count - validationCount)..<count))
     }
 
     /// The number of validation records for `fraction` of `count`, clamped to 1...count-1.

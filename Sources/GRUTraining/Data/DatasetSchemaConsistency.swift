@@ -14,7 +14,8 @@ extension DatasetSchema {
         func require(_ condition: Bool, found: @autoclosure () -> String, expected: @autoclosure () -> String) throws {
             if !condition { throw GRUInputError(.setting("data schema"), found: found(), expected: expected()) }
         }
-        try require(task == model.task, found: "task \(task.rawValue)", expected: "\(model.task.rawValue), the model's task")
+        try require(
+            task == model.task, found: "task \(task.rawValue)", expected: "\(model.task.rawValue), the model's task")
         try require(
             (vocabulary == nil) != (featureNames == nil),
             found: vocabulary == nil ? "neither a vocabulary nor feature names" : "both a vocabulary and feature names",
@@ -44,11 +45,15 @@ extension DatasetSchema {
             try require(vocabulary != nil, found: "no vocabulary", expected: "the vocabulary of a language model")
         case .forecast:
             let largest = DataOptions.largestCount
-            try require(!(targetNames ?? []).isEmpty, found: "no target names", expected: "the target names of a forecast model")
-            try require(window.map { (1...largest).contains($0) } ?? false,
-                        found: "window \(window.map(String.init) ?? "missing")", expected: "1...\(largest)")
-            try require(horizon.map { (1...largest).contains($0) } ?? false,
-                        found: "horizon \(horizon.map(String.init) ?? "missing")", expected: "1...\(largest)")
+            try require(
+                !(targetNames ?? []).isEmpty, found: "no target names", expected: "the target names of a forecast model"
+            )
+            try require(
+                window.map { (1...largest).contains($0) } ?? false,
+                found: "window \(window.map(String.init) ?? "missing")", expected: "1...\(largest)")
+            try require(
+                horizon.map { (1...largest).contains($0) } ?? false,
+                found: "horizon \(horizon.map(String.init) ?? "missing")", expected: "1...\(largest)")
             if let targetNormalization, let targetNames {
                 try require(
                     targetNormalization.featureCount == targetNames.count,

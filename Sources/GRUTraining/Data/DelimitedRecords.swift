@@ -68,14 +68,16 @@ enum DelimitedRecords {
                 guard index == bytes.count || bytes[index] == delimiter || isLineBreak(bytes, at: index) else {
                     throw FormatError(
                         file.name, line: line,
-                        "unexpected \(describe(bytes[index])) after a closing quote; expected the delimiter or the end of the line (write a quote inside a quoted field as \"\")")
+                        "unexpected \(describe(bytes[index])) after a closing quote; expected the delimiter or the end of the line (write a quote inside a quoted field as \"\")"
+                    )
                 }
             } else {
                 while index < bytes.count && bytes[index] != delimiter && !isLineBreak(bytes, at: index) {
                     if quoting && bytes[index] == quote {
                         throw FormatError(
                             file.name, line: line,
-                            "quote inside an unquoted field; expected the whole field in quotes with inner quotes doubled (\"say \"\"hi\"\"\")")
+                            "quote inside an unquoted field; expected the whole field in quotes with inner quotes doubled (\"say \"\"hi\"\"\")"
+                        )
                     }
                     field.append(bytes[index])
                     index += 1
@@ -103,7 +105,8 @@ enum DelimitedRecords {
 
     /// Whether a line break (LF, or CR LF) starts at `index`.
     private static func isLineBreak(_ bytes: [UInt8], at index: Int) -> Bool {
-        bytes[index] == lineFeed || (bytes[index] == carriageReturn && index + 1 < bytes.count && bytes[index + 1] == lineFeed)
+        bytes[index] == lineFeed
+            || (bytes[index] == carriageReturn && index + 1 < bytes.count && bytes[index + 1] == lineFeed)
     }
 
     /// A byte for a message: the character in quotes, or its code when it is a control character.

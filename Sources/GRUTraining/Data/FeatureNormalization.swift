@@ -13,7 +13,8 @@ public struct FeatureNormalization: Sendable, Equatable, Codable {
 
     /// A normalization with the given statistics; the counts must agree and deviations be positive.
     public init(means: [Float], standardDeviations: [Float]) {
-        precondition(means.count == standardDeviations.count, "\(means.count) means for \(standardDeviations.count) deviations")
+        precondition(
+            means.count == standardDeviations.count, "\(means.count) means for \(standardDeviations.count) deviations")
         precondition(standardDeviations.allSatisfy { $0 > 0 }, "standard deviations must be positive")
         self.means = means
         self.standardDeviations = standardDeviations
@@ -21,7 +22,9 @@ public struct FeatureNormalization: Sendable, Equatable, Codable {
 
     /// The statistics of each feature over `rows`: (N, F) row-major with F = `featureCount`, N >= 1.
     public init(fitting rows: [Float], featureCount: Int) {
-        precondition(featureCount > 0 && rows.count % featureCount == 0, "\(rows.count) values do not form rows of \(featureCount)")
+        precondition(
+            featureCount > 0 && rows.count % featureCount == 0,
+            "\(rows.count) values do not form rows of \(featureCount)")
         let rowCount = rows.count / featureCount
         precondition(rowCount > 0, "cannot fit a normalization on no rows")
         var sums = [Double](repeating: 0, count: featureCount)
@@ -63,7 +66,8 @@ public struct FeatureNormalization: Sendable, Equatable, Codable {
 
     /// The normalization of the features at `indices`, in that order (the forecast target columns).
     public func selecting(_ indices: [Int]) -> FeatureNormalization {
-        FeatureNormalization(means: indices.map { means[$0] }, standardDeviations: indices.map { standardDeviations[$0] })
+        FeatureNormalization(
+            means: indices.map { means[$0] }, standardDeviations: indices.map { standardDeviations[$0] })
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -51,11 +51,13 @@ enum LabelTextLoader {
             }
             guard record.fields.count == fieldCount else {
                 let hint = isCSV ? "; quote fields that contain commas" : "; text must not contain tabs"
-                throw FormatError(file.name, line: record.line, "expected \(layout), found \(record.fields.count)\(hint)")
+                throw FormatError(
+                    file.name, line: record.line, "expected \(layout), found \(record.fields.count)\(hint)")
             }
             let label = labelIndex.map { record.fields[$0].trimmingCharacters(in: .whitespaces) }
             if label?.isEmpty == true {
-                throw FormatError(file.name, line: record.line, "empty label; expected a class label in the label column")
+                throw FormatError(
+                    file.name, line: record.line, "empty label; expected a class label in the label column")
             }
             let tokens = tokenizer.tokens(in: record.fields[textIndex])
             if tokens.isEmpty {
@@ -75,16 +77,19 @@ enum LabelTextLoader {
     /// - Throws: `FormatError` when a header is required but lacks the label or text column.
     private static func hasHeader(_ first: DelimitedRecord, options: DataOptions, file: String) throws -> Bool {
         let names = first.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        let hasColumns = names.contains(options.textColumn.lowercased())
+        let hasColumns =
+            names.contains(options.textColumn.lowercased())
             && (names.contains(options.labelColumn.lowercased()) || !options.requiresTargets)
         switch options.header {
         case .absent: return false
         case .automatic: return hasColumns
         case .present:
             guard hasColumns else {
-                let expected = options.requiresTargets
+                let expected =
+                    options.requiresTargets
                     ? "columns '\(options.labelColumn)' and '\(options.textColumn)'" : "column '\(options.textColumn)'"
-                throw FormatError(file, line: first.line, "header has columns \(listForMessage(first.fields)); expected \(expected)")
+                throw FormatError(
+                    file, line: first.line, "header has columns \(listForMessage(first.fields)); expected \(expected)")
             }
             return true
         }

@@ -71,7 +71,8 @@ enum NpyDatasetLoader {
         private func classNames(upTo largest: Int) throws -> LabelSet {
             guard largest < Self.maximumClassCount else {
                 throw FormatError(
-                    targetsName, "holds class id \(largest); expected ids 0...\(Self.maximumClassCount - 1), one per class in order")
+                    targetsName,
+                    "holds class id \(largest); expected ids 0...\(Self.maximumClassCount - 1), one per class in order")
             }
             return LabelSet(names: (0...largest).map(String.init))!
         }
@@ -81,7 +82,8 @@ enum NpyDatasetLoader {
                 throw FormatError(name, "holds numeric features; the model expects tokens")
             }
             guard featureNames.count == featureCount else {
-                throw FormatError(name, "has \(featureCount) features per step; the model expects \(featureNames.count)")
+                throw FormatError(
+                    name, "has \(featureCount) features per step; the model expects \(featureNames.count)")
             }
             return try records.map { index in
                 let values = Array(features(index))
@@ -90,17 +92,20 @@ enum NpyDatasetLoader {
                 case .classes(let ids):
                     target = .classIndex(try checkedClass(ids[index], position: "[\(index)]", schema: schema))
                 case .stepClasses(let ids):
-                    target = .stepClasses(try (0..<lengths[index]).map { step in
-                        try checkedClass(ids[index * steps + step], position: "[\(index), \(step)]", schema: schema)
-                    })
+                    target = .stepClasses(
+                        try (0..<lengths[index]).map { step in
+                            try checkedClass(ids[index * steps + step], position: "[\(index), \(step)]", schema: schema)
+                        })
                 case .values(let values, let count):
                     guard schema.outputSize == count else {
-                        throw FormatError(targetsName, "has \(count) targets per sequence; the model predicts \(schema.outputSize)")
+                        throw FormatError(
+                            targetsName, "has \(count) targets per sequence; the model predicts \(schema.outputSize)")
                     }
                     target = .values(Array(values[(index * count)..<((index + 1) * count)]))
                 }
                 return SequenceExample(
-                    input: .features(schema.featureNormalization?.normalized(values) ?? values, featureCount: featureCount),
+                    input: .features(
+                        schema.featureNormalization?.normalized(values) ?? values, featureCount: featureCount),
                     target: target, source: "\(name)[\(index)]")
             }
         }
@@ -108,7 +113,9 @@ enum NpyDatasetLoader {
         private func checkedClass(_ id: Int, position: String, schema: DatasetSchema) throws -> Int {
             let classCount = schema.labels?.count ?? 0
             guard id < classCount else {
-                throw FormatError(targetsName, "element \(position) is class \(id); the model has \(classCount) classes (0...\(classCount - 1))")
+                throw FormatError(
+                    targetsName,
+                    "element \(position) is class \(id); the model has \(classCount) classes (0...\(classCount - 1))")
             }
             return id
         }
@@ -136,7 +143,8 @@ enum NpyDatasetLoader {
         if let lengthsURL = files.lengths {
             let array = try Npy.read(contentsOf: lengthsURL)
             guard array.shape == [count] else {
-                throw FormatError(array.name, "lengths have shape \(array.shape); expected (\(count)), one per sequence of X")
+                throw FormatError(
+                    array.name, "lengths have shape \(array.shape); expected (\(count)), one per sequence of X")
             }
             lengths = try array.integers()
             if let bad = lengths.firstIndex(where: { !(1...steps).contains($0) }) {
@@ -154,7 +162,10 @@ enum NpyDatasetLoader {
         switch task {
         case .classify, .tag:
             guard isInteger else {
-                throw FormatError(y.name, "y has dtype '\(y.elementType.descriptor)'; expected integer class ids ('<i4' or '<i8') for \(task.rawValue)")
+                throw FormatError(
+                    y.name,
+                    "y has dtype '\(y.elementType.descriptor)'; expected integer class ids ('<i4' or '<i8') for \(task.rawValue)"
+                )
             }
             let expected = task == .classify ? [count] : [count, steps]
             guard y.shape == expected else {
@@ -178,7 +189,8 @@ enum NpyDatasetLoader {
             }
             targets = .values(values, count: y.shape.count == 2 ? y.shape[1] : 1)
         case .languageModel:
-            throw FormatError(name, "cannot read .npy data for the language-model task; expected classify, tag or forecast")
+            throw FormatError(
+                name, "cannot read .npy data for the language-model task; expected classify, tag or forecast")
         }
         return Records(
             name: name, targetsName: y.name, inputs: inputs, steps: steps, featureCount: featureCount, lengths: lengths,
@@ -190,7 +202,10 @@ enum NpyDatasetLoader {
         let name = displayName(of: url)
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        let given = (targets: options.targetsPath.map { URL(fileURLWithPath: $0) }, lengths: options.lengthsPath.map { URL(fileURLWithPath: $0) })
+        let given = (
+            targets: options.targetsPath.map { URL(fileURLWithPath: $0) },
+            lengths: options.lengthsPath.map { URL(fileURLWithPath: $0) }
+        )
         if exists && isDirectory.boolValue {
             let lengths = url.appendingPathComponent("lengths.npy")
             return (
@@ -199,8 +214,14 @@ enum NpyDatasetLoader {
             )
         }
         let directory = url.deletingLastPathComponent()
-        let targets = try given.targets ?? siblingName(of: url, replacingXWith: "y").map { directory.appendingPathComponent($0) }
-            ?? { throw FormatError(name, "cannot tell where y is: the file name has no part 'X' to replace with 'y' (as in X_train.npy); give the targets path") }()
+        let targets =
+            try given.targets ?? siblingName(of: url, replacingXWith: "y").map { directory.appendingPathComponent($0) }
+            ?? {
+                throw FormatError(
+                    name,
+                    "cannot tell where y is: the file name has no part 'X' to replace with 'y' (as in X_train.npy); give the targets path"
+                )
+            }()
         var lengths = given.lengths
         if lengths == nil, let sibling = siblingName(of: url, replacingXWith: "lengths") {
             let candidate = directory.appendingPathComponent(sibling)

@@ -31,7 +31,9 @@ extension ParsedRecords {
     /// The data set of the records at `records`, encoded with `schema`.
     ///
     /// - Throws: `FormatError` naming the file when the schema is for another task or no example is left.
-    func dataset(records: [Int], schema: DatasetSchema, skipped extra: SkipReport = SkipReport()) throws -> SequenceDataset {
+    func dataset(records: [Int], schema: DatasetSchema, skipped extra: SkipReport = SkipReport()) throws
+        -> SequenceDataset
+    {
         guard schema.task == task else {
             throw FormatError(name, "holds \(task.rawValue) data; the model expects \(schema.task.rawValue) data")
         }
@@ -52,7 +54,8 @@ func classIndex(of label: String, in labels: LabelSet, file: String, line: Int, 
     guard let index = labels.index(of: label) else {
         throw FormatError(
             file, line: line,
-            "\(role) '\(label)' is not one of the \(labels.count) classes of the training data (\(listForMessage(labels.names)))")
+            "\(role) '\(label)' is not one of the \(labels.count) classes of the training data (\(listForMessage(labels.names)))"
+        )
     }
     return index
 }

@@ -51,7 +51,8 @@ enum PlainTextLoader {
 
         func examples(records: [Int], schema: DatasetSchema) throws -> [SequenceExample] {
             guard let vocabulary = schema.vocabulary else {
-                throw FormatError(name, "holds text; the model expects \(schema.featureNames?.count ?? 0) numeric features per step")
+                throw FormatError(
+                    name, "holds text; the model expects \(schema.featureNames?.count ?? 0) numeric features per step")
             }
             return records.map { index in
                 let ids = vocabulary.ids(for: Array(tokens[span(index)]))
@@ -68,7 +69,8 @@ enum PlainTextLoader {
     static func parse(_ file: DataFile, options: DataOptions) throws -> Records {
         guard (1...DataOptions.largestCount).contains(options.sequenceLength) else {
             throw FormatError(
-                file.name, "sequence length \(options.sequenceLength) is not valid; expected 1...\(DataOptions.largestCount)")
+                file.name,
+                "sequence length \(options.sequenceLength) is not valid; expected 1...\(DataOptions.largestCount)")
         }
         let tokenizer = options.tokenizer ?? .characters
         let endsWithLineBreak = file.bytes.last == UInt8(ascii: "\n")
@@ -84,7 +86,8 @@ enum PlainTextLoader {
             lines += repeatElement(line.number, count: lineTokens.count)
         }
         guard tokens.count >= 2 else {
-            throw FormatError(file.name, "has \(tokens.count) tokens; expected at least 2, an input and the next token to predict")
+            throw FormatError(
+                file.name, "has \(tokens.count) tokens; expected at least 2, an input and the next token to predict")
         }
         return Records(
             name: file.name, tokens: tokens, lines: lines, sequenceLength: options.sequenceLength, tokenizer: tokenizer,

@@ -33,7 +33,9 @@ public struct SequenceBatch: Sendable, Equatable {
         case .tokens:
             var ids = [Int](repeating: Vocabulary.paddingID, count: steps * batchSize)  // (T, B)
             for (column, example) in examples.enumerated() {
-                guard case .tokens(let tokens) = example.input else { preconditionFailure("mixed input kinds in one batch") }
+                guard case .tokens(let tokens) = example.input else {
+                    preconditionFailure("mixed input kinds in one batch")
+                }
                 for (step, id) in tokens.enumerated() { ids[step * batchSize + column] = id }
             }
             inputs = .tokens(ids)
@@ -53,14 +55,19 @@ public struct SequenceBatch: Sendable, Equatable {
 
         switch examples[0].target {
         case .classIndex:
-            targets = .classes(examples.map { example in
-                guard case .classIndex(let index) = example.target else { preconditionFailure("mixed target kinds in one batch") }
-                return index
-            })
+            targets = .classes(
+                examples.map { example in
+                    guard case .classIndex(let index) = example.target else {
+                        preconditionFailure("mixed target kinds in one batch")
+                    }
+                    return index
+                })
         case .stepClasses:
             var classes = [Int](repeating: 0, count: steps * batchSize)  // (T, B)
             for (column, example) in examples.enumerated() {
-                guard case .stepClasses(let perStep) = example.target else { preconditionFailure("mixed target kinds in one batch") }
+                guard case .stepClasses(let perStep) = example.target else {
+                    preconditionFailure("mixed target kinds in one batch")
+                }
                 precondition(perStep.count == example.length, "a tag target needs one class per step")
                 for (step, index) in perStep.enumerated() { classes[step * batchSize + column] = index }
             }

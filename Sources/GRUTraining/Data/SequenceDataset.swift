@@ -10,7 +10,8 @@ public struct SequenceDataset: Sendable {
     public var source: String
 
     /// A data set of `examples` encoded by `schema`.
-    public init(schema: DatasetSchema, examples: [SequenceExample], skipped: SkipReport = SkipReport(), source: String) {
+    public init(schema: DatasetSchema, examples: [SequenceExample], skipped: SkipReport = SkipReport(), source: String)
+    {
         self.schema = schema
         self.examples = examples
         self.skipped = skipped

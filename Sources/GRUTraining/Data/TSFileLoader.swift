@@ -45,7 +45,8 @@ enum TSFileLoader {
             return DatasetSchema(
                 task: .classify, featureNames: (1...dimensions).map { "dimension\($0)" },
                 featureNormalization: normalizes
-                    ? FeatureNormalization(fitting: records.flatMap { cases[$0].values }, featureCount: dimensions) : nil,
+                    ? FeatureNormalization(fitting: records.flatMap { cases[$0].values }, featureCount: dimensions)
+                    : nil,
                 labels: LabelSet(names: classLabels)!)
         }
 
@@ -61,7 +62,9 @@ enum TSFileLoader {
                 let values = schema.featureNormalization?.normalized(item.values) ?? item.values
                 return SequenceExample(
                     input: .features(values, featureCount: dimensions),
-                    target: try item.label.map { .classIndex(try classIndex(of: $0, in: labels, file: name, line: item.line)) } ?? .none,
+                    target: try item.label.map {
+                        .classIndex(try classIndex(of: $0, in: labels, file: name, line: item.line))
+                    } ?? .none,
                     source: "\(name):\(item.line)")
             }
         }
@@ -100,7 +103,8 @@ enum TSFileLoader {
             let series = classLabels == nil ? parts[...] : parts.dropLast()
             if let expected = dimensions, series.count != expected {
                 throw FormatError(
-                    file.name, line: line.number, "found \(series.count) dimensions; expected \(expected)"
+                    file.name, line: line.number,
+                    "found \(series.count) dimensions; expected \(expected)"
                         + (header.declaredDimensions == nil ? " as in the first case" : " as the header declares"))
             }
             dimensions = series.count
@@ -111,11 +115,13 @@ enum TSFileLoader {
             if let other = columns.firstIndex(where: { $0.count != length }) {
                 throw FormatError(
                     file.name, line: line.number,
-                    "dimension \(other + 1) has \(columns[other].count) values; expected \(length) like dimension 1 (every dimension of a case needs the same length)")
+                    "dimension \(other + 1) has \(columns[other].count) values; expected \(length) like dimension 1 (every dimension of a case needs the same length)"
+                )
             }
             if header.isEqualLength == true, let seriesLength = header.seriesLength, length != seriesLength {
                 throw FormatError(
-                    file.name, line: line.number, "found \(length) values per dimension; expected @seriesLength \(seriesLength)")
+                    file.name, line: line.number,
+                    "found \(length) values per dimension; expected @seriesLength \(seriesLength)")
             }
             let label = classLabels.map { _ in parts[parts.count - 1].trimmingSpaces }
             if let classLabels, let label, !classLabels.contains(label) {
@@ -145,10 +151,12 @@ enum TSFileLoader {
             if found == "?" || found.lowercased() == "nan" {
                 throw FormatError(
                     file, line: line,
-                    "missing value '\(found)' at \(position); missing values are not supported, expected a number (fill or drop the case)")
+                    "missing value '\(found)' at \(position); missing values are not supported, expected a number (fill or drop the case)"
+                )
             }
             throw FormatError(
-                file, line: line, "\(position) holds \(found.isEmpty ? "an empty value" : "'\(found)'"); expected a finite number")
+                file, line: line,
+                "\(position) holds \(found.isEmpty ? "an empty value" : "'\(found)'"); expected a finite number")
         }
     }
 }

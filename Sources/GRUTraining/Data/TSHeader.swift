@@ -38,25 +38,32 @@ struct TSHeader {
             let text = line.text.trimmingSpaces
             if text.isEmpty || text.hasPrefix("#") { continue }
             guard text.hasPrefix("@") else {
-                throw FormatError(file, line: line.number, "found data before @data; expected @ header lines, then @data")
+                throw FormatError(
+                    file, line: line.number, "found data before @data; expected @ header lines, then @data")
             }
             let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             let key = parts[0].dropFirst().lowercased()
             let values = Array(parts.dropFirst())
             let meaning = key == "dimension" ? "dimensions" : key
             if let earlier = seen[meaning] {
-                throw FormatError(file, line: line.number, "@\(parts[0].dropFirst()) repeats the header of line \(earlier); expected each header once")
+                throw FormatError(
+                    file, line: line.number,
+                    "@\(parts[0].dropFirst()) repeats the header of line \(earlier); expected each header once")
             }
             seen[meaning] = line.number
             func flag() throws -> Bool {
                 guard values.count == 1, let value = Bool(values[0].lowercased()) else {
-                    throw FormatError(file, line: line.number, "@\(parts[0].dropFirst()) takes true or false; found '\(values.joined(separator: " "))'")
+                    throw FormatError(
+                        file, line: line.number,
+                        "@\(parts[0].dropFirst()) takes true or false; found '\(values.joined(separator: " "))'")
                 }
                 return value
             }
             func count() throws -> Int {
                 guard values.count == 1, let value = Int(values[0]), value > 0 else {
-                    throw FormatError(file, line: line.number, "@\(parts[0].dropFirst()) takes a positive integer; found '\(values.joined(separator: " "))'")
+                    throw FormatError(
+                        file, line: line.number,
+                        "@\(parts[0].dropFirst()) takes a positive integer; found '\(values.joined(separator: " "))'")
                 }
                 return value
             }
@@ -65,7 +72,9 @@ struct TSHeader {
             case "timestamps":
                 hasTimestamps = try flag()
                 if hasTimestamps {
-                    throw FormatError(file, line: line.number, "timestamped series (@timeStamps true) are not supported; expected @timeStamps false")
+                    throw FormatError(
+                        file, line: line.number,
+                        "timestamped series (@timeStamps true) are not supported; expected @timeStamps false")
                 }
             case "missing": declaresMissing = try flag()
             case "univariate": isUnivariate = try flag()
@@ -75,7 +84,10 @@ struct TSHeader {
                 guard let first = values.first.flatMap({ Bool($0.lowercased()) }), values.count == (first ? 2 : 1),
                     first ? Int(values[1]).map({ $0 > 0 }) == true : true
                 else {
-                    throw FormatError(file, line: line.number, "@multivariate takes false, or true and the number of dimensions; found '\(values.joined(separator: " "))'")
+                    throw FormatError(
+                        file, line: line.number,
+                        "@multivariate takes false, or true and the number of dimensions; found '\(values.joined(separator: " "))'"
+                    )
                 }
                 isUnivariate = !first
                 if first { dimensions = Int(values[1]) }
@@ -83,7 +95,10 @@ struct TSHeader {
             case "serieslength": seriesLength = try count()
             case "targetlabel":
                 if try flag() {
-                    throw FormatError(file, line: line.number, "regression targets (@targetLabel true) are not supported; expected @classLabel true and class labels")
+                    throw FormatError(
+                        file, line: line.number,
+                        "regression targets (@targetLabel true) are not supported; expected @classLabel true and class labels"
+                    )
                 }
             case "classlabel":
                 if !requiresTargets, values.count == 1, values[0].lowercased() == "false" {
@@ -92,29 +107,40 @@ struct TSHeader {
                     continue
                 }
                 guard values.first?.lowercased() == "true" else {
-                    throw FormatError(file, line: line.number, "found @classLabel \(values.first ?? "with no value"); expected @classLabel true followed by the class labels")
+                    throw FormatError(
+                        file, line: line.number,
+                        "found @classLabel \(values.first ?? "with no value"); expected @classLabel true followed by the class labels"
+                    )
                 }
                 guard values.count >= 2 else {
-                    throw FormatError(file, line: line.number, "@classLabel true lists no labels; expected the class labels after true")
+                    throw FormatError(
+                        file, line: line.number,
+                        "@classLabel true lists no labels; expected the class labels after true")
                 }
                 guard let labels = LabelSet(names: Array(values.dropFirst())) else {
-                    throw FormatError(file, line: line.number, "@classLabel lists a label twice; expected distinct labels")
+                    throw FormatError(
+                        file, line: line.number, "@classLabel lists a label twice; expected distinct labels")
                 }
                 classLabels = labels.names
                 isUnlabelled = false
             case "data":
                 guard classLabels != nil || isUnlabelled else {
-                    throw FormatError(file, line: line.number, "@data comes before any @classLabel line; expected @classLabel true followed by the class labels")
+                    throw FormatError(
+                        file, line: line.number,
+                        "@data comes before any @classLabel line; expected @classLabel true followed by the class labels"
+                    )
                 }
                 if isUnivariate == true, let dimensions, dimensions != 1 {
-                    throw FormatError(file, line: line.number, "@univariate true disagrees with @dimensions \(dimensions)")
+                    throw FormatError(
+                        file, line: line.number, "@univariate true disagrees with @dimensions \(dimensions)")
                 }
                 dataStart = position + 1
                 return
             default:
                 throw FormatError(
                     file, line: line.number,
-                    "unknown header '@\(parts[0].dropFirst())'; expected @problemName, @timeStamps, @missing, @univariate, @multivariate, @dimensions, @equalLength, @seriesLength, @classLabel or @data")
+                    "unknown header '@\(parts[0].dropFirst())'; expected @problemName, @timeStamps, @missing, @univariate, @multivariate, @dimensions, @equalLength, @seriesLength, @classLabel or @data"
+                )
             }
         }
         throw FormatError(file, "no @data line; expected the header to end with @data and the cases to follow")

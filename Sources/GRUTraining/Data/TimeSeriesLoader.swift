@@ -53,7 +53,8 @@ enum TimeSeriesLoader {
             guard trainingRows >= window + horizon else {
                 throw FormatError(
                     name,
-                    "the training part has \(trainingRows) rows; expected at least window + horizon = \(window + horizon) (lower the validation fraction or the window)")
+                    "the training part has \(trainingRows) rows; expected at least window + horizon = \(window + horizon) (lower the validation fraction or the window)"
+                )
             }
             guard validationRows >= horizon else {
                 throw FormatError(
@@ -129,7 +130,8 @@ enum TimeSeriesLoader {
                         let found = field.isEmpty ? "an empty value" : "'\(field)'"
                         throw FormatError(
                             name, line: line,
-                            "column '\(column)' holds \(found); expected a finite number (missing values are not supported)")
+                            "column '\(column)' holds \(found); expected a finite number (missing values are not supported)"
+                        )
                     }
                     values.append(value)
                 }
@@ -144,16 +146,23 @@ enum TimeSeriesLoader {
     ///   (window + horizon; only the window when `options.requiresTargets` is false), unknown or
     ///   repeated column names, or no numeric column; naming `file:line` for a row
     ///   with the wrong number of fields.
-    static func parse(_ file: DataFile, delimiter: UInt8, options: DataOptions, window: Int, horizon: Int) throws -> Records {
+    static func parse(_ file: DataFile, delimiter: UInt8, options: DataOptions, window: Int, horizon: Int) throws
+        -> Records
+    {
         guard (1...DataOptions.largestCount).contains(window), (1...DataOptions.largestCount).contains(horizon) else {
             throw FormatError(
-                file.name, "window \(window) and horizon \(horizon) are not valid; expected both in 1...\(DataOptions.largestCount)")
+                file.name,
+                "window \(window) and horizon \(horizon) are not valid; expected both in 1...\(DataOptions.largestCount)"
+            )
         }
-        let records = try DelimitedRecords.records(in: file, delimiter: delimiter, quoting: delimiter == UInt8(ascii: ","))
+        let records = try DelimitedRecords.records(
+            in: file, delimiter: delimiter, quoting: delimiter == UInt8(ascii: ","))
         var skipped = SkipReport()
         let nonBlank = records.filter { !$0.isBlank }
         skipped.record("blank lines", count: records.count - nonBlank.count)
-        guard let first = nonBlank.first else { throw FormatError(file.name, "no rows; expected a numeric time series") }
+        guard let first = nonBlank.first else {
+            throw FormatError(file.name, "no rows; expected a numeric time series")
+        }
 
         let hasHeader: Bool
         switch options.header {
@@ -161,7 +170,8 @@ enum TimeSeriesLoader {
         case .absent: hasHeader = false
         case .automatic: hasHeader = first.fields.contains { finiteFloat($0) == nil }
         }
-        let columnNames = hasHeader
+        let columnNames =
+            hasHeader
             ? first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
             : first.fields.indices.map { "column\($0 + 1)" }
         if let repeated = columnNames.first(where: { name in columnNames.filter { $0 == name }.count > 1 }) {
@@ -170,7 +180,8 @@ enum TimeSeriesLoader {
         let dataRows = hasHeader ? Array(nonBlank.dropFirst()) : nonBlank
         for row in dataRows where row.fields.count != columnNames.count {
             throw FormatError(
-                file.name, line: row.line, "found \(row.fields.count) fields; expected \(columnNames.count), one per column")
+                file.name, line: row.line,
+                "found \(row.fields.count) fields; expected \(columnNames.count), one per column")
         }
         guard options.requiresTargets || dataRows.count >= window else {
             throw FormatError(
@@ -179,14 +190,17 @@ enum TimeSeriesLoader {
         guard !options.requiresTargets || dataRows.count >= window + horizon else {
             throw FormatError(
                 file.name,
-                "has \(dataRows.count) rows; expected at least window + horizon = \(window + horizon) to make one example")
+                "has \(dataRows.count) rows; expected at least window + horizon = \(window + horizon) to make one example"
+            )
         }
 
         let inputColumns: [String]
         if let chosen = options.inputColumns {
             inputColumns = chosen
         } else {
-            inputColumns = columnNames.indices.filter { finiteFloat(dataRows[0].fields[$0]) != nil }.map { columnNames[$0] }
+            inputColumns = columnNames.indices.filter { finiteFloat(dataRows[0].fields[$0]) != nil }.map {
+                columnNames[$0]
+            }
             let left = columnNames.filter { !inputColumns.contains($0) }
             skipped.record("non-numeric columns (\(listForMessage(left)))", count: left.count)
         }
@@ -198,12 +212,14 @@ enum TimeSeriesLoader {
             throw FormatError(file.name, "no target columns were given; expected at least one column to predict")
         }
         // Unlabelled files need not hold target columns that are not inputs.
-        for column in inputColumns + (options.requiresTargets ? targetColumns : []) where !columnNames.contains(column) {
+        for column in inputColumns + (options.requiresTargets ? targetColumns : []) where !columnNames.contains(column)
+        {
             throw FormatError(file.name, "has no column '\(column)'; its columns are \(listForMessage(columnNames))")
         }
         return Records(
             name: file.name, columnNames: columnNames, rows: dataRows.map(\.fields), lines: dataRows.map(\.line),
-            skipped: skipped, inputColumns: inputColumns, targetColumns: targetColumns, window: window, horizon: horizon,
+            skipped: skipped, inputColumns: inputColumns, targetColumns: targetColumns, window: window,
+            horizon: horizon,
             requiresTargets: options.requiresTargets)
     }
 }

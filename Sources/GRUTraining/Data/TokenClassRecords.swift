@@ -38,7 +38,8 @@ struct TokenClassRecords: ParsedRecords {
 
     func examples(records indices: [Int], schema: DatasetSchema) throws -> [SequenceExample] {
         guard let vocabulary = schema.vocabulary else {
-            throw FormatError(name, "holds text; the model expects \(schema.featureNames?.count ?? 0) numeric features per step")
+            throw FormatError(
+                name, "holds text; the model expects \(schema.featureNames?.count ?? 0) numeric features per step")
         }
         guard let labels = schema.labels else {
             throw FormatError(name, "holds class labels; the model has no classes")
@@ -46,10 +47,12 @@ struct TokenClassRecords: ParsedRecords {
         return try indices.map { index in
             let record = records[index]
             guard hasLabels else {
-                return SequenceExample(input: .tokens(vocabulary.ids(for: record.tokens)), target: .none, source: "\(name):\(record.line)")
+                return SequenceExample(
+                    input: .tokens(vocabulary.ids(for: record.tokens)), target: .none, source: "\(name):\(record.line)")
             }
             let classes = try record.labels.enumerated().map { offset, label in
-                try classIndex(of: label, in: labels, file: name, line: record.line + offset, role: task == .tag ? "tag" : "label")
+                try classIndex(
+                    of: label, in: labels, file: name, line: record.line + offset, role: task == .tag ? "tag" : "label")
             }
             return SequenceExample(
                 input: .tokens(vocabulary.ids(for: record.tokens)),

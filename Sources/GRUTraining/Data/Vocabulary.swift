@@ -37,7 +37,8 @@ public struct Vocabulary: Sendable, Equatable, Codable {
             }
         }
         let kept = counts.filter { $0.value >= minimumFrequency }.sorted { a, b in
-            a.value != b.value ? a.value > b.value : a.key.unicodeScalars.lexicographicallyPrecedes(b.key.unicodeScalars)
+            a.value != b.value
+                ? a.value > b.value : a.key.unicodeScalars.lexicographicallyPrecedes(b.key.unicodeScalars)
         }
         let limit = maximumSize.map { $0 - 2 } ?? kept.count
         self.init(uncheckedTokens: [Self.paddingToken, Self.unknownToken] + kept.prefix(limit).map(\.key))

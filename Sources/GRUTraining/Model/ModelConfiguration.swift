@@ -83,18 +83,27 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try require(hiddenSize > 0, found: "hidden size is \(hiddenSize)", expected: "at least 1")
         try require(layers > 0, found: "layers is \(layers)", expected: "at least 1")
         try require(outputSize > 0, found: "output size is \(outputSize)", expected: "at least 1")
-        try require((vocabularySize == nil) != (featureCount == nil), 
-                    found: vocabularySize == nil ? "neither a vocabulary size nor a feature count" : "both a vocabulary size and a feature count",
-                    expected: "either a vocabulary size or a feature count")
+        try require(
+            (vocabularySize == nil) != (featureCount == nil),
+            found: vocabularySize == nil
+                ? "neither a vocabulary size nor a feature count" : "both a vocabulary size and a feature count",
+            expected: "either a vocabulary size or a feature count")
         if let vocabularySize {
             try require(vocabularySize > 1, found: "vocabulary size is \(vocabularySize)", expected: "at least 2")
-            try require((embeddingSize ?? 0) > 0, found: "embedding size is \(embeddingSize ?? 0)", expected: "at least 1 for token input")
+            try require(
+                (embeddingSize ?? 0) > 0, found: "embedding size is \(embeddingSize ?? 0)",
+                expected: "at least 1 for token input")
         }
-        if let featureCount { try require(featureCount > 0, found: "feature count is \(featureCount)", expected: "at least 1") }
-        try require(!(task == .languageModel && bidirectional), found: "a bidirectional language model",
-                    expected: "a unidirectional one: a language model predicts the next token")
-        for (name, rate) in [("input dropout", inputDropout), ("layer dropout", layerDropout),
-                             ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout)] {
+        if let featureCount {
+            try require(featureCount > 0, found: "feature count is \(featureCount)", expected: "at least 1")
+        }
+        try require(
+            !(task == .languageModel && bidirectional), found: "a bidirectional language model",
+            expected: "a unidirectional one: a language model predicts the next token")
+        for (name, rate) in [
+            ("input dropout", inputDropout), ("layer dropout", layerDropout),
+            ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout),
+        ] {
             try require((0..<1).contains(rate), found: "\(name) is \(rate)", expected: "a rate in [0, 1)")
         }
         // Sizes from a command line or a model.json: an allocation too large to make traps,
@@ -120,7 +129,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var parameterCountIfRepresentable: Int? {
         let embedding = CheckedArithmetic.product(vocabularySize ?? 0, embeddingSize ?? 0)
         let directions = bidirectional ? 2 : 1
-        let head = CheckedArithmetic.product(outputSize, CheckedArithmetic.sum(CheckedArithmetic.product(directions, hiddenSize), 1))
+        let head = CheckedArithmetic.product(
+            outputSize, CheckedArithmetic.sum(CheckedArithmetic.product(directions, hiddenSize), 1))
         return CheckedArithmetic.sum(embedding, gru.parameterCountIfRepresentable, head)
     }
 }

@@ -35,8 +35,9 @@ public struct SequenceModel: Sendable {
             Embedding(vocabularySize: $0, dimension: configuration.embeddingSize ?? 0, paddingIndex: 0)
         }
         gru = GRULayer(configuration.gru)
-        head = Linear(inputSize: configuration.hiddenSize * (configuration.bidirectional ? 2 : 1),
-                      outputSize: configuration.outputSize)
+        head = Linear(
+            inputSize: configuration.hiddenSize * (configuration.bidirectional ? 2 : 1),
+            outputSize: configuration.outputSize)
         let embeddingCount = embedding?.parameterCount ?? 0
         embeddingRange = 0..<embeddingCount
         gruRange = embeddingCount..<(embeddingCount + gru.layout.count)
@@ -49,14 +50,17 @@ public struct SequenceModel: Sendable {
         let (embedding, gru, head) = (embedding, gru, head)
         let (embeddingRange, gruRange, headRange) = (embeddingRange, gruRange, headRange)
         parameters.withUnsafeMutableBufferPointer { buffer in
-            gru.initialize(UnsafeMutableBufferPointer(rebasing: buffer[gruRange]),
-                           using: &gruGenerator, as: configuration.initialization)
+            gru.initialize(
+                UnsafeMutableBufferPointer(rebasing: buffer[gruRange]),
+                using: &gruGenerator, as: configuration.initialization)
             if let embedding {
-                embedding.initialize(UnsafeMutableBufferPointer(rebasing: buffer[embeddingRange]),
-                                     using: &generator, as: configuration.initialization)
+                embedding.initialize(
+                    UnsafeMutableBufferPointer(rebasing: buffer[embeddingRange]),
+                    using: &generator, as: configuration.initialization)
             }
-            head.initialize(UnsafeMutableBufferPointer(rebasing: buffer[headRange]),
-                            using: &generator, as: configuration.initialization)
+            head.initialize(
+                UnsafeMutableBufferPointer(rebasing: buffer[headRange]),
+                using: &generator, as: configuration.initialization)
         }
     }
 
@@ -68,7 +72,11 @@ public struct SequenceModel: Sendable {
         func add(_ prefix: String, _ slots: [LayerParameterSlot], base: Int) {
             for slot in slots {
                 let start = base + slot.offset
-                result.append(("\(prefix).\(slot.name)", Tensor(shape: slot.shape, scalars: Array(parameters[start..<(start + slot.count)]))))
+                result.append(
+                    (
+                        "\(prefix).\(slot.name)",
+                        Tensor(shape: slot.shape, scalars: Array(parameters[start..<(start + slot.count)]))
+                    ))
             }
         }
         if let embedding { add("embedding", embedding.parameterSlots, base: embeddingRange.lowerBound) }
@@ -117,20 +125,26 @@ public struct SequenceModel: Sendable {
             switch batch.inputs {
             case .tokens(let ids):
                 guard let embedding else {
-                    throw GRUInputError(.tensor("the batch"), found: "token ids", expected: "features, which the model reads")
+                    throw GRUInputError(
+                        .tensor("the batch"), found: "token ids", expected: "features, which the model reads")
                 }
                 embeddingResult = try embedding.forward(
-                    ids, shape: [batch.steps, batch.batchSize], weights: UnsafeBufferPointer(rebasing: buffer[embeddingRange]))
+                    ids, shape: [batch.steps, batch.batchSize],
+                    weights: UnsafeBufferPointer(rebasing: buffer[embeddingRange]))
                 input = embeddingResult!.output
             case .features(let features):
                 guard embedding == nil else {
-                    throw GRUInputError(.tensor("the batch"), found: "features", expected: "token ids, which the model reads")
+                    throw GRUInputError(
+                        .tensor("the batch"), found: "features", expected: "token ids, which the model reads")
                 }
                 input = features
             }
-            let inputDropout = Dropout(rate: config.inputDropout).forward(input, isTraining: isTraining, using: &generator)
-            let gruDropout = isTraining
-                ? GRUDropout(betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, seed: generator.next())
+            let inputDropout = Dropout(rate: config.inputDropout).forward(
+                input, isTraining: isTraining, using: &generator)
+            let gruDropout =
+                isTraining
+                ? GRUDropout(
+                    betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, seed: generator.next())
                 : nil
             let gruResult = try gru.forward(
                 inputDropout.output, initialState: initialState, lengths: batch.lengths,
@@ -144,8 +158,10 @@ public struct SequenceModel: Sendable {
                     .forward(gruResult.output, lengths: batch.lengths)
                 features = pooling!.output
             }
-            let outputDropout = Dropout(rate: config.outputDropout).forward(features, isTraining: isTraining, using: &generator)
-            let headResult = head.forward(outputDropout.output, weights: UnsafeBufferPointer(rebasing: buffer[headRange]))
+            let outputDropout = Dropout(rate: config.outputDropout).forward(
+                features, isTraining: isTraining, using: &generator)
+            let headResult = head.forward(
+                outputDropout.output, weights: UnsafeBufferPointer(rebasing: buffer[headRange]))
             return SequenceModelForward(
                 embedding: embeddingResult, inputDropout: inputDropout, gru: gruResult, pooling: pooling,
                 outputDropout: outputDropout, head: headResult)
@@ -159,27 +175,36 @@ public struct SequenceModel: Sendable {
     public func backward(
         _ pass: SequenceModelForward, outputGradient: Tensor, into gradients: inout [Float]
     ) throws {
-        precondition(gradients.count == parameters.count, "gradient buffer has \(gradients.count) values, model \(parameters.count)")
+        precondition(
+            gradients.count == parameters.count,
+            "gradient buffer has \(gradients.count) values, model \(parameters.count)")
         try parameters.withUnsafeBufferPointer { buffer in
             try gradients.withUnsafeMutableBufferPointer { gradientBuffer in
                 let headGradient = head.backward(
-                    pass.head, outputGradient: outputGradient, weights: UnsafeBufferPointer(rebasing: buffer[headRange]),
+                    pass.head, outputGradient: outputGradient,
+                    weights: UnsafeBufferPointer(rebasing: buffer[headRange]),
                     gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[headRange]))
-                let featureGradient = Dropout(rate: configuration.outputDropout).backward(pass.outputDropout, outputGradient: headGradient)
+                let featureGradient = Dropout(rate: configuration.outputDropout).backward(
+                    pass.outputDropout, outputGradient: headGradient)
                 let gruOutputGradient: Tensor
                 if let pooling = pass.pooling {
-                    gruOutputGradient = SequencePooling(configuration.pooling, directionCount: configuration.bidirectional ? 2 : 1)
-                        .backward(pooling, outputGradient: featureGradient)
+                    gruOutputGradient = SequencePooling(
+                        configuration.pooling, directionCount: configuration.bidirectional ? 2 : 1
+                    )
+                    .backward(pooling, outputGradient: featureGradient)
                 } else {
                     gruOutputGradient = featureGradient.reshaped(to: pass.gru.output.shape)
                 }
                 let stateGradients = try gru.backward(
-                    pass.gru, outputGradient: gruOutputGradient, weights: UnsafeBufferPointer(rebasing: buffer[gruRange]),
+                    pass.gru, outputGradient: gruOutputGradient,
+                    weights: UnsafeBufferPointer(rebasing: buffer[gruRange]),
                     gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[gruRange]))
-                let inputGradient = Dropout(rate: configuration.inputDropout).backward(pass.inputDropout, outputGradient: stateGradients.input)
+                let inputGradient = Dropout(rate: configuration.inputDropout).backward(
+                    pass.inputDropout, outputGradient: stateGradients.input)
                 if let embedding, let embeddingResult = pass.embedding {
-                    embedding.backward(embeddingResult, outputGradient: inputGradient,
-                                       gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[embeddingRange]))
+                    embedding.backward(
+                        embeddingResult, outputGradient: inputGradient,
+                        gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[embeddingRange]))
                 }
             }
         }

@@ -12,13 +12,23 @@ public enum TrainingCurveChart {
         let validation = history.compactMap { $0.validation?["loss"] }
         body += panel(
             x: 60, top: top, width: panelWidth - 60, height: plotHeight, title: "loss",
-            series: [("training", "#1f77b4", zip(epochs, training).map { $0 }),
-                     ("validation", "#ff7f0e", zip(epochs, history.map { $0.validation?["loss"] ?? .nan }).filter { $0.1.isFinite }.map { $0 })])
-        let metricName = ["accuracy", "mae", "perplexity"].first { name in history.contains { $0.validation?[name] != nil } }
+            series: [
+                ("training", "#1f77b4", zip(epochs, training).map { $0 }),
+                (
+                    "validation", "#ff7f0e",
+                    zip(epochs, history.map { $0.validation?["loss"] ?? .nan }).filter { $0.1.isFinite }.map { $0 }
+                ),
+            ])
+        let metricName = ["accuracy", "mae", "perplexity"].first { name in
+            history.contains { $0.validation?[name] != nil }
+        }
         if let metricName {
-            let points = zip(epochs, history.map { $0.validation?[metricName] ?? .nan }).filter { $0.1.isFinite }.map { $0 }
-            body += panel(x: panelWidth + 110, top: top, width: panelWidth - 60, height: plotHeight,
-                          title: "validation \(metricName)", series: [(metricName, "#2ca02c", points)])
+            let points = zip(epochs, history.map { $0.validation?[metricName] ?? .nan }).filter { $0.1.isFinite }.map {
+                $0
+            }
+            body += panel(
+                x: panelWidth + 110, top: top, width: panelWidth - 60, height: plotHeight,
+                title: "validation \(metricName)", series: [(metricName, "#2ca02c", points)])
         } else if validation.isEmpty {
             body += text(panelWidth + 280, top + plotHeight / 2, "no validation data", anchor: "middle")
         }
@@ -37,12 +47,17 @@ public enum TrainingCurveChart {
     ) -> String {
         let all = series.flatMap(\.points)
         guard let minX = all.map(\.0).min(), let maxX = all.map(\.0).max(),
-              var minY = all.map(\.1).min(), var maxY = all.map(\.1).max() else { return "" }
-        if maxY - minY < 1e-12 { minY -= 0.5; maxY += 0.5 }
+            var minY = all.map(\.1).min(), var maxY = all.map(\.1).max()
+        else { return "" }
+        if maxY - minY < 1e-12 {
+            minY -= 0.5
+            maxY += 0.5
+        }
         let spanX = max(maxX - minX, 1)
         func px(_ value: Double) -> Double { x + (value - minX) / spanX * width }
         func py(_ value: Double) -> Double { top + height - (value - minY) / (maxY - minY) * height }
-        var svg = "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(width)\" height=\"\(height)\" fill=\"none\" stroke=\"#999\"/>\n"
+        var svg =
+            "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(width)\" height=\"\(height)\" fill=\"none\" stroke=\"#999\"/>\n"
         svg += text(x + width / 2, top - 8, title, anchor: "middle")
         for i in 0...4 {
             let value = minY + (maxY - minY) * Double(i) / 4
@@ -59,7 +74,8 @@ public enum TrainingCurveChart {
                 svg += "<circle cx=\"\(px(point.0))\" cy=\"\(py(point.1))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
             }
             let legendY = top + 14 + Double(index) * 16
-            svg += "<line x1=\"\(x + width - 110)\" y1=\"\(legendY - 4)\" x2=\"\(x + width - 90)\" y2=\"\(legendY - 4)\" stroke=\"\(line.color)\" stroke-width=\"2\"/>\n"
+            svg +=
+                "<line x1=\"\(x + width - 110)\" y1=\"\(legendY - 4)\" x2=\"\(x + width - 90)\" y2=\"\(legendY - 4)\" stroke=\"\(line.color)\" stroke-width=\"2\"/>\n"
             svg += text(x + width - 85, legendY, line.name, anchor: "start")
         }
         return svg

@@ -111,7 +111,9 @@ public struct Evaluation: Codable, Equatable, Sendable {
     public var meanAbsoluteError: Double? { valueCount > 0 ? absoluteErrorSum / Double(valueCount) : nil }
 
     /// Root mean squared error of forecasts, in the data's units.
-    public var rootMeanSquaredError: Double? { valueCount > 0 ? (squaredErrorSum / Double(valueCount)).squareRoot() : nil }
+    public var rootMeanSquaredError: Double? {
+        valueCount > 0 ? (squaredErrorSum / Double(valueCount)).squareRoot() : nil
+    }
 
     /// e^(mean cross-entropy per token), for language models.
     public var perplexity: Double? { task == .languageModel && lossWeight > 0 ? exp(loss) : nil }

@@ -15,8 +15,10 @@ public struct TaskObjective: Sendable {
     public let regressionLoss: TrainingOptions.RegressionLoss
 
     /// The objective of a task with the given classification and regression settings.
-    public init(task: SequenceTask, crossEntropy: CrossEntropyLoss = CrossEntropyLoss(),
-                regressionLoss: TrainingOptions.RegressionLoss = .mse) {
+    public init(
+        task: SequenceTask, crossEntropy: CrossEntropyLoss = CrossEntropyLoss(),
+        regressionLoss: TrainingOptions.RegressionLoss = .mse
+    ) {
         self.task = task
         self.crossEntropy = crossEntropy
         self.regressionLoss = regressionLoss

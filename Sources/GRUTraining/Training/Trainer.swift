@@ -38,7 +38,9 @@ public final class Trainer {
     private var bestParameters: [Float]?
     /// A trainer for `model` on `training`, validating on `validation` (when given) after each
     /// epoch.
-    public init(model: SequenceModel, options: TrainingOptions, training: SequenceDataset, validation: SequenceDataset?) throws {
+    public init(model: SequenceModel, options: TrainingOptions, training: SequenceDataset, validation: SequenceDataset?)
+        throws
+    {
         try options.validate()
         guard training.count > 0 else {
             throw GRUInputError(.file(training.source), found: "no training sequences", expected: "at least one")
@@ -46,7 +48,8 @@ public final class Trainer {
         self.model = model
         self.options = options
         self.training = options.maxLength.map { training.truncated(toMaximumLength: $0) } ?? training
-        self.validation = validation.map { data in options.maxLength.map { data.truncated(toMaximumLength: $0) } ?? data }
+        self.validation = validation.map { data in options.maxLength.map { data.truncated(toMaximumLength: $0) } ?? data
+        }
         var classWeights: [Float]?
         if options.balanceClasses, model.configuration.task == .classify || model.configuration.task == .tag {
             classWeights = Self.balancedClassWeights(training, classCount: model.configuration.outputSize)
@@ -120,11 +123,15 @@ public final class Trainer {
             lossWeight += weight
             sequences += batch.batchSize
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            try report(.batch(epoch: epoch, batch: index + 1, batchCount: batches.count, loss: loss,
-                          sequencesPerSecond: Double(sequences) / max(elapsed, 1e-9)))
+            try report(
+                .batch(
+                    epoch: epoch, batch: index + 1, batchCount: batches.count, loss: loss,
+                    sequencesPerSecond: Double(sequences) / max(elapsed, 1e-9)))
         }
         let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let evaluation = try validation.map { try Self.evaluate(model, on: $0, batchSize: options.batchSize, objective: objective) }
+        let evaluation = try validation.map {
+            try Self.evaluate(model, on: $0, batchSize: options.batchSize, objective: objective)
+        }
         let record = EpochRecord(
             epoch: epoch, trainingLoss: lossSum / Double(max(lossWeight, 1)), validation: evaluation?.summary,
             learningRate: optimizer.learningRate,
@@ -155,15 +162,18 @@ public final class Trainer {
         }
         switch options.schedule {
         case .step:
-            state.learningRate = StepDecaySchedule(baseLearningRate: options.learningRate, stepSize: options.stepSize,
-                                                   decayFactor: options.decayFactor).learningRate(at: record.epoch)
+            state.learningRate = StepDecaySchedule(
+                baseLearningRate: options.learningRate, stepSize: options.stepSize,
+                decayFactor: options.decayFactor
+            ).learningRate(at: record.epoch)
         case .plateau:
             if let rate = state.plateau?.update(metric: Float(monitored)) { state.learningRate = rate }
         case .none, .cosine:
             break
         }
         if let patience = options.earlyStopping, state.epochsWithoutImprovement >= patience {
-            state.stopReason = "early stopping: the validation loss has not improved for \(patience) epochs (best at epoch \(state.bestEpoch ?? 0))"
+            state.stopReason =
+                "early stopping: the validation loss has not improved for \(patience) epochs (best at epoch \(state.bestEpoch ?? 0))"
         }
     }
 
@@ -191,8 +201,10 @@ public final class Trainer {
             let chunksPerStream = training.count / streams
             return (0..<chunksPerStream).map { chunk in (0..<streams).map { $0 * chunksPerStream + chunk } }
         }
-        return Batcher(dataset: training, batchSize: options.batchSize, shuffles: true,
-                       bucketBatches: options.bucketBatches, seed: options.seed).batchIndices(epoch: epoch)
+        return Batcher(
+            dataset: training, batchSize: options.batchSize, shuffles: true,
+            bucketBatches: options.bucketBatches, seed: options.seed
+        ).batchIndices(epoch: epoch)
     }
 
     // MARK: - Evaluation
@@ -214,8 +226,9 @@ public final class Trainer {
                     expected: "finite outputs (the model's weights may have overflowed)")
             }
             let (loss, _) = try objective.loss(output: pass.output, batch: batch)
-            evaluation.add(loss: loss, weight: objective.weight(of: batch), output: pass.output, batch: batch,
-                           denormalize: targetNormalization.map { normalization in { normalization.denormalized($0) } })
+            evaluation.add(
+                loss: loss, weight: objective.weight(of: batch), output: pass.output, batch: batch,
+                denormalize: targetNormalization.map { normalization in { normalization.denormalized($0) } })
         }
         return evaluation
     }

@@ -93,22 +93,38 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             if !condition { throw GRUInputError(.setting("training options"), found: found(), expected: expected()) }
         }
         try require(epochs > 0, found: "epochs is \(epochs)", expected: "at least 1")
-        try require((1...DataOptions.largestCount).contains(batchSize), found: "batch size is \(batchSize)", expected: "1...\(DataOptions.largestCount)")
-        try require(learningRate > 0 && learningRate.isFinite, found: "learning rate is \(learningRate)", expected: "a positive number")
+        try require(
+            (1...DataOptions.largestCount).contains(batchSize), found: "batch size is \(batchSize)",
+            expected: "1...\(DataOptions.largestCount)")
+        try require(
+            learningRate > 0 && learningRate.isFinite, found: "learning rate is \(learningRate)",
+            expected: "a positive number")
         try require(momentum >= 0 && momentum < 1, found: "momentum is \(momentum)", expected: "[0, 1)")
-        try require(!nesterov || (optimizer == .sgd && momentum > 0), found: "Nesterov momentum with \(optimizer.rawValue) and momentum \(momentum)",
-                    expected: "the sgd optimizer and a momentum above 0 for Nesterov momentum")
+        try require(
+            !nesterov || (optimizer == .sgd && momentum > 0),
+            found: "Nesterov momentum with \(optimizer.rawValue) and momentum \(momentum)",
+            expected: "the sgd optimizer and a momentum above 0 for Nesterov momentum")
         try require(weightDecay >= 0, found: "weight decay is \(weightDecay)", expected: "at least 0")
-        try require(clipNorm.map { $0 > 0 } ?? true, found: "clip norm is \(clipNorm ?? 0)", expected: "a positive number")
-        try require(clipValue.map { $0 > 0 } ?? true, found: "clip value is \(clipValue ?? 0)", expected: "a positive number")
+        try require(
+            clipNorm.map { $0 > 0 } ?? true, found: "clip norm is \(clipNorm ?? 0)", expected: "a positive number")
+        try require(
+            clipValue.map { $0 > 0 } ?? true, found: "clip value is \(clipValue ?? 0)", expected: "a positive number")
         try require(stepSize > 0, found: "step size is \(stepSize)", expected: "at least 1")
         try require(decayFactor > 0 && decayFactor < 1, found: "decay factor is \(decayFactor)", expected: "(0, 1)")
-        try require((0...DataOptions.largestCount).contains(warmupSteps), found: "warm-up steps is \(warmupSteps)", expected: "0...\(DataOptions.largestCount)")
-        try require(earlyStopping.map { $0 > 0 } ?? true, found: "early stopping patience is \(earlyStopping ?? 0)", expected: "at least 1")
-        try require(validationFraction > 0 && validationFraction < 1, found: "validation fraction is \(validationFraction)", expected: "(0, 1)")
-        try require(maxLength.map { $0 > 0 } ?? true, found: "maximum length is \(maxLength ?? 0)", expected: "at least 1")
-        try require(bucketBatches.map { (1...DataOptions.largestCount).contains($0) } ?? true,
-                    found: "bucket batches is \(bucketBatches ?? 0)", expected: "1...\(DataOptions.largestCount)")
+        try require(
+            (0...DataOptions.largestCount).contains(warmupSteps), found: "warm-up steps is \(warmupSteps)",
+            expected: "0...\(DataOptions.largestCount)")
+        try require(
+            earlyStopping.map { $0 > 0 } ?? true, found: "early stopping patience is \(earlyStopping ?? 0)",
+            expected: "at least 1")
+        try require(
+            validationFraction > 0 && validationFraction < 1, found: "validation fraction is \(validationFraction)",
+            expected: "(0, 1)")
+        try require(
+            maxLength.map { $0 > 0 } ?? true, found: "maximum length is \(maxLength ?? 0)", expected: "at least 1")
+        try require(
+            bucketBatches.map { (1...DataOptions.largestCount).contains($0) } ?? true,
+            found: "bucket batches is \(bucketBatches ?? 0)", expected: "1...\(DataOptions.largestCount)")
         try require(schedulePatience >= 0, found: "schedule patience is \(schedulePatience)", expected: "at least 0")
         try require((0...1).contains(labelSmoothing), found: "label smoothing is \(labelSmoothing)", expected: "[0, 1]")
     }

@@ -17,7 +17,9 @@ struct DropoutTests {
         let twin: ([Double]) -> [Double] = { x in x.indices.map { x[$0] * Double(mask[$0 % 8]) } }
         expectApproximatelyEqual(
             result.output.scalars, twin(input.scalars.map(Double.init)), absoluteTolerance: 1e-6, "output")
-        let expected = finiteDifferenceGradients(parameters: [], input: input.scalars, outputGradient: outputGradient) { _, x in twin(x) }
+        let expected = finiteDifferenceGradients(parameters: [], input: input.scalars, outputGradient: outputGradient) {
+            _, x in twin(x)
+        }
         expectApproximatelyEqual(inputGradient.scalars, expected.input, absoluteTolerance: 1e-6, "input gradient")
     }
 

@@ -24,7 +24,6 @@ struct EmbeddingReferenceTests {
             gradients, try fixture.tensor("embedding", "grad.weight").scalars.map(Double.init),
             absoluteTolerance: 1e-6, "weight gradient")
     }
-
 }
 
 /// Embedding: finite differences, errors and initialization.
@@ -42,7 +41,8 @@ struct EmbeddingTests {
             return result
         }
         #expect(result.output.shape == [2, 3, 2])
-        var expected = finiteDifferenceGradients(parameters: weights, input: [], outputGradient: outputGradient) { theta, _ in
+        var expected = finiteDifferenceGradients(parameters: weights, input: [], outputGradient: outputGradient) {
+            theta, _ in
             ids.flatMap { theta[($0 * 2)..<($0 * 2 + 2)] }
         }.parameters
         expected.replaceSubrange(6..<8, with: [0, 0])  // padding_idx: no gradient
@@ -63,7 +63,9 @@ struct EmbeddingTests {
     @Test(arguments: GRUInitialization.allCases)
     func initializationZeroesThePaddingRow(_ scheme: GRUInitialization) {
         let layer = Embedding(vocabularySize: 200, dimension: 10, paddingIndex: 7)
-        let values = initializedSlice(count: layer.parameterCount, seed: 1) { layer.initialize($0, using: &$1, as: scheme) }
+        let values = initializedSlice(count: layer.parameterCount, seed: 1) {
+            layer.initialize($0, using: &$1, as: scheme)
+        }
         #expect(values[70..<80].allSatisfy { $0 == 0 })
         #expect(values.filter { $0 == 0 }.count == 10)
         let mean = values.reduce(0, +) / Float(values.count)

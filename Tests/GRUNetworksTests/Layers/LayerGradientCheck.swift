@@ -9,8 +9,10 @@ func finiteDifferenceGradients(
     let theta = parameters.map(Double.init), x = input.map(Double.init)
     let dY = outputGradient.scalars.map(Double.init)
     func loss(_ output: [Double]) -> Double { zip(output, dY).map(*).reduce(0, +) }
-    return (centralDifferences(theta) { loss(function($0, x)) },
-            centralDifferences(x) { loss(function(theta, $0)) })
+    return (
+        centralDifferences(theta) { loss(function($0, x)) },
+        centralDifferences(x) { loss(function(theta, $0)) }
+    )
 }
 
 /// Runs `body` with a layer's weights and a zeroed gradient slice of the same size, and returns

@@ -48,11 +48,13 @@ struct LinearTests {
         let weights = random.tensor([layer.parameterCount]).scalars
         let input = random.tensor([4, 3]), outputGradient = random.tensor([4, 2])
         let (_, once) = withSlices(weights) { w, g in
-            _ = layer.backward(layer.forward(input, weights: w), outputGradient: outputGradient, weights: w, gradients: g)
+            _ = layer.backward(
+                layer.forward(input, weights: w), outputGradient: outputGradient, weights: w, gradients: g)
         }
         let (_, twice) = withSlices(weights) { w, g in
             for _ in 0..<2 {
-                _ = layer.backward(layer.forward(input, weights: w), outputGradient: outputGradient, weights: w, gradients: g)
+                _ = layer.backward(
+                    layer.forward(input, weights: w), outputGradient: outputGradient, weights: w, gradients: g)
             }
         }
         expectApproximatelyEqual(twice, once.map { 2 * Double($0) }, absoluteTolerance: 1e-6, "accumulated gradients")
@@ -64,7 +66,9 @@ struct LinearTests {
         #expect(pytorch.allSatisfy { abs($0) <= 0.25 })
         #expect(pytorch.contains { abs($0) > 0.2 })
         #expect(pytorch == initializedSlice(count: layer.parameterCount, seed: 3) { layer.initialize($0, using: &$1) })
-        let keras = initializedSlice(count: layer.parameterCount, seed: 3) { layer.initialize($0, using: &$1, as: .keras) }
+        let keras = initializedSlice(count: layer.parameterCount, seed: 3) {
+            layer.initialize($0, using: &$1, as: .keras)
+        }
         let bound = (6 / Float(24)).squareRoot()
         #expect(keras[0..<128].allSatisfy { abs($0) <= bound } && keras[0..<128].contains { abs($0) > 0.25 })
         #expect(keras[128...].allSatisfy { $0 == 0 })
@@ -85,14 +89,18 @@ struct LinearReferenceTests {
         let weights = weight.scalars + bias.scalars
         let ((result, inputGradient), gradients) = try withSlices(weights) { w, g in
             let result = layer.forward(try fixture.tensor("linear", "input"), weights: w)
-            return (result, layer.backward(
-                result, outputGradient: try fixture.tensor("linear", "grad_output"), weights: w, gradients: g))
+            return (
+                result,
+                layer.backward(
+                    result, outputGradient: try fixture.tensor("linear", "grad_output"), weights: w, gradients: g)
+            )
         }
         expectApproximatelyEqual(
             result.output, try fixture.tensor("linear", "output"), absoluteTolerance: 1e-6, "output")
         expectApproximatelyEqual(
             inputGradient, try fixture.tensor("linear", "grad.input"), absoluteTolerance: 1e-6, "input gradient")
-        let expectedGradients = try fixture.tensor("linear", "grad.weight").scalars + fixture.tensor("linear", "grad.bias").scalars
+        let expectedGradients =
+            try fixture.tensor("linear", "grad.weight").scalars + fixture.tensor("linear", "grad.bias").scalars
         expectApproximatelyEqual(
             gradients, expectedGradients.map(Double.init), absoluteTolerance: 1e-5, "parameter gradients")
     }

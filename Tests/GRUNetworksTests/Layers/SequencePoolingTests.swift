@@ -50,7 +50,9 @@ struct SequencePoolingTests {
         }
         expectApproximatelyEqual(
             result.output.scalars, twin(input.scalars.map(Double.init)), absoluteTolerance: 1e-6, "output")
-        let expected = finiteDifferenceGradients(parameters: [], input: input.scalars, outputGradient: outputGradient) { twin($1) }
+        let expected = finiteDifferenceGradients(parameters: [], input: input.scalars, outputGradient: outputGradient) {
+            twin($1)
+        }
         #expect(inputGradient.shape == shape)
         expectApproximatelyEqual(inputGradient.scalars, expected.input, absoluteTolerance: 1e-6, "input gradient")
     }

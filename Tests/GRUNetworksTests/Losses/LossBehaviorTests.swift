@@ -26,7 +26,8 @@ struct LossBehaviorTests {
 
     @Test func maskedRowsMayHoldAnyTargetAndGetNoGradient() throws {
         let (value, gradient) = try CrossEntropyLoss()(logits: logits, targets: [2, -100], mask: [true, false])
-        let (alone, aloneGradient) = try CrossEntropyLoss()(logits: Tensor(shape: [1, 3], scalars: [1, 2, 3]), targets: [2])
+        let (alone, aloneGradient) = try CrossEntropyLoss()(
+            logits: Tensor(shape: [1, 3], scalars: [1, 2, 3]), targets: [2])
         #expect(value == alone)
         #expect(Array(gradient.scalars[0..<3]) == aloneGradient.scalars)
         #expect(gradient.scalars[3...].allSatisfy { $0 == 0 })
@@ -67,9 +68,11 @@ struct LossBehaviorTests {
     }
 
     @Test func sequenceMaskFollowsTheLayout() {
-        #expect(sequenceMask(lengths: [2, 3, 1], steps: 3)
+        #expect(
+            sequenceMask(lengths: [2, 3, 1], steps: 3)
                 == [true, true, true, true, true, false, false, true, false])
-        #expect(sequenceMask(lengths: [2, 3, 1], steps: 3, layout: .batchFirst)
+        #expect(
+            sequenceMask(lengths: [2, 3, 1], steps: 3, layout: .batchFirst)
                 == [true, true, false, true, true, true, true, false, false])
     }
 }

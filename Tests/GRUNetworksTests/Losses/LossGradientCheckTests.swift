@@ -50,11 +50,13 @@ struct LossGradientCheckTests {
         let (value, gradient) = try BinaryCrossEntropyLoss(positiveWeights: positiveWeights)(
             logits: logits, targets: targets, mask: mask)
         let y = targets.scalars.map(Double.init)
-        Self.expect(value, gradient, matches: { x in
-            NaiveLosses.elementwise(x, y, width: 2, mask: mask) {
-                NaiveLosses.binaryCrossEntropy($0, $1, positiveWeight: Double(positiveWeights[$2]))
-            }
-        }, at: logits)
+        Self.expect(
+            value, gradient,
+            matches: { x in
+                NaiveLosses.elementwise(x, y, width: 2, mask: mask) {
+                    NaiveLosses.binaryCrossEntropy($0, $1, positiveWeight: Double(positiveWeights[$2]))
+                }
+            }, at: logits)
     }
 
     @Test(arguments: [false, true])
@@ -62,19 +64,25 @@ struct LossGradientCheckTests {
         var random = RandomData(seed: 23)
         let predictions = random.tensor([Self.steps, Self.batch, 2])
         // Away from ties, where |x - y| has no derivative for finite differences to find.
-        let targets = Tensor(shape: predictions.shape, scalars: predictions.scalars.enumerated().map {
-            $0.element + ($0.offset % 2 == 0 ? 0.3 : -0.4)
-        })
+        let targets = Tensor(
+            shape: predictions.shape,
+            scalars: predictions.scalars.enumerated().map {
+                $0.element + ($0.offset % 2 == 0 ? 0.3 : -0.4)
+            })
         let mask = masked ? Self.mask : nil
         let y = targets.scalars.map(Double.init)
         let squared = try MeanSquaredErrorLoss()(predictions: predictions, targets: targets, mask: mask)
-        Self.expect(squared.loss, squared.gradient, matches: { x in
-            NaiveLosses.elementwise(x, y, width: 2, mask: mask) { x, y, _ in (x - y) * (x - y) }
-        }, at: predictions)
+        Self.expect(
+            squared.loss, squared.gradient,
+            matches: { x in
+                NaiveLosses.elementwise(x, y, width: 2, mask: mask) { x, y, _ in (x - y) * (x - y) }
+            }, at: predictions)
         let absolute = try MeanAbsoluteErrorLoss()(predictions: predictions, targets: targets, mask: mask)
-        Self.expect(absolute.loss, absolute.gradient, matches: { x in
-            NaiveLosses.elementwise(x, y, width: 2, mask: mask) { x, y, _ in abs(x - y) }
-        }, at: predictions)
+        Self.expect(
+            absolute.loss, absolute.gradient,
+            matches: { x in
+                NaiveLosses.elementwise(x, y, width: 2, mask: mask) { x, y, _ in abs(x - y) }
+            }, at: predictions)
     }
 
     static func expect(
@@ -83,9 +91,11 @@ struct LossGradientCheckTests {
     ) {
         let x = input.scalars.map(Double.init)
         #expect(gradient.shape == input.shape, sourceLocation: sourceLocation)
-        expectApproximatelyEqual([value], [twin(x)], absoluteTolerance: 1e-6, relativeTolerance: 1e-6, "loss",
-                                 sourceLocation: sourceLocation)
-        expectApproximatelyEqual(gradient.scalars, centralDifferences(x, twin), absoluteTolerance: 1e-6,
-                                 relativeTolerance: 1e-4, "gradient", sourceLocation: sourceLocation)
+        expectApproximatelyEqual(
+            [value], [twin(x)], absoluteTolerance: 1e-6, relativeTolerance: 1e-6, "loss",
+            sourceLocation: sourceLocation)
+        expectApproximatelyEqual(
+            gradient.scalars, centralDifferences(x, twin), absoluteTolerance: 1e-6,
+            relativeTolerance: 1e-4, "gradient", sourceLocation: sourceLocation)
     }
 }

@@ -13,7 +13,8 @@ struct GradientClippingReferenceTests {
         let settings = try fixture.settings(name)
         var gradients = try fixture.tensor(name, "gradients").scalars
         let original = gradients
-        let clipping: GradientClipping = settings["clip"] as? String == "norm"
+        let clipping: GradientClipping =
+            settings["clip"] as? String == "norm"
             ? .globalNorm(maximum: settings.float("max_norm")) : .value(limit: settings.float("clip_value"))
         let norm = clipping.apply(to: &gradients)
         expectApproximatelyEqual(
@@ -22,12 +23,12 @@ struct GradientClippingReferenceTests {
         expectApproximatelyEqual(
             [norm], [Double(globalGradientNorm(of: original))], absoluteTolerance: 0, "returned norm")
         if let expectedNorm = fixture.optionalTensor(name, "norm") {
-            expectApproximatelyEqual([norm], expectedNorm.scalars.map(Double.init), absoluteTolerance: 0,
-                                     relativeTolerance: 1e-6, "norm")
+            expectApproximatelyEqual(
+                [norm], expectedNorm.scalars.map(Double.init), absoluteTolerance: 0,
+                relativeTolerance: 1e-6, "norm")
         }
         if name == "norm_unclipped" { #expect(gradients == original) }
     }
-
 }
 
 /// Gradient clipping settings through JSON.

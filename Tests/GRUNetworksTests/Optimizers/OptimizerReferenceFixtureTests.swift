@@ -23,21 +23,26 @@ struct OptimizerReferenceTests {
         let betas = (settings["betas"] as? [Double]) ?? [0.9, 0.999]
         switch settings["optimizer"] as? String {
         case "sgd":
-            return SGD(learningRate: lr, momentum: settings.float("momentum"), dampening: settings.float("dampening"),
-                       isNesterov: settings.bool("nesterov"), weightDecay: settings.float("weight_decay"))
+            return SGD(
+                learningRate: lr, momentum: settings.float("momentum"), dampening: settings.float("dampening"),
+                isNesterov: settings.bool("nesterov"), weightDecay: settings.float("weight_decay"))
         case "adam":
-            return Adam(learningRate: lr, beta1: betas[0], beta2: betas[1], epsilon: settings.float("eps", 1e-8),
-                        weightDecay: settings.float("weight_decay"))
+            return Adam(
+                learningRate: lr, beta1: betas[0], beta2: betas[1], epsilon: settings.float("eps", 1e-8),
+                weightDecay: settings.float("weight_decay"))
         case "adamw":
-            return Adam.adamW(learningRate: lr, beta1: betas[0], beta2: betas[1], epsilon: settings.float("eps", 1e-8),
-                              weightDecay: settings.float("weight_decay", 0.01))
+            return Adam.adamW(
+                learningRate: lr, beta1: betas[0], beta2: betas[1], epsilon: settings.float("eps", 1e-8),
+                weightDecay: settings.float("weight_decay", 0.01))
         case "rmsprop":
-            return RMSprop(learningRate: lr, alpha: (settings["alpha"] as? Double) ?? 0.99, epsilon: settings.float("eps", 1e-8),
-                           momentum: settings.float("momentum"), isCentered: settings.bool("centered"),
-                           weightDecay: settings.float("weight_decay"))
+            return RMSprop(
+                learningRate: lr, alpha: (settings["alpha"] as? Double) ?? 0.99, epsilon: settings.float("eps", 1e-8),
+                momentum: settings.float("momentum"), isCentered: settings.bool("centered"),
+                weightDecay: settings.float("weight_decay"))
         case let other:
             throw GRUInputError(
-                .setting("the fixture's optimizer"), found: String(describing: other), expected: "sgd, adam, adamw or rmsprop")
+                .setting("the fixture's optimizer"), found: String(describing: other),
+                expected: "sgd, adam, adamw or rmsprop")
         }
     }
 

@@ -10,7 +10,8 @@ struct ScheduleReferenceTests {
     static let cases = TrainingFixture.cases(in: "schedules")
 
     @Test func theCasesArePresent() {
-        #expect(Self.cases == ["cosine_warmup_default", "cosine_warmup_floor", "plateau_max_abs", "plateau_min", "step_lr"])
+        #expect(
+            Self.cases == ["cosine_warmup_default", "cosine_warmup_floor", "plateau_max_abs", "plateau_min", "step_lr"])
     }
 
     @Test(arguments: cases)
@@ -45,14 +46,14 @@ struct ScheduleReferenceTests {
         }
         expectApproximatelyEqual(rates, expected, absoluteTolerance: 1e-9, relativeTolerance: 1e-6, "rates")
     }
-
 }
 
 /// Learning-rate schedules at their ends and through JSON.
 @Suite(.tags(.unit))
 struct ScheduleTests {
     @Test func cosineEndsAtItsFloorAndStaysThere() {
-        let schedule = CosineWarmupSchedule(baseLearningRate: 1, warmupSteps: 0, totalSteps: 10, minimumLearningRate: 0.1)
+        let schedule = CosineWarmupSchedule(
+            baseLearningRate: 1, warmupSteps: 0, totalSteps: 10, minimumLearningRate: 0.1)
         #expect(schedule.learningRate(at: 0) == 1)
         #expect(abs(schedule.learningRate(at: 10) - 0.1) < 1e-7)
         #expect(schedule.learningRate(at: 25) == 0.1)

@@ -47,7 +47,9 @@ struct NaiveGRU {
                         let x = Array(layerInput[((t * batch + b) * inputSize)...].prefix(inputSize))
                         let mask = layer < recurrentMasks.count ? recurrentMasks[layer][direction] : nil
                         let recurrentH = mask.map { m in (0..<hidden).map { h[$0] * m[b * hidden + $0] } } ?? h
-                        h = cell(x: x, h: h, recurrentH: recurrentH, layer: layer, direction: direction, inputSize: inputSize)
+                        h = cell(
+                            x: x, h: h, recurrentH: recurrentH, layer: layer, direction: direction, inputSize: inputSize
+                        )
                         for j in 0..<hidden {
                             output[(t * batch + b) * c.outputSize + direction * hidden + j] = h[j]
                         }

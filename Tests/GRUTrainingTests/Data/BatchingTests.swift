@@ -28,7 +28,8 @@ struct SequenceBatchTests {
     func featuresAndStepTargets() {
         let examples = [
             SequenceExample(input: .features([1, 2], featureCount: 2), target: .stepClasses([3]), source: "a"),
-            SequenceExample(input: .features([3, 4, 5, 6], featureCount: 2), target: .stepClasses([1, 2]), source: "b"),
+            SequenceExample(
+                input: .features([3, 4, 5, 6], featureCount: 2), target: .stepClasses([1, 2]), source: "b"),
         ]
         let batch = SequenceBatch(examples: examples, exampleIndices: [0, 1])
         #expect(batch.inputs == .features(Tensor(shape: [2, 2, 2], scalars: [1, 2, 3, 4, 0, 0, 5, 6])))
@@ -52,7 +53,9 @@ struct BatcherTests {
     /// A data set of `count` token sequences whose lengths cycle through 1...`longest` in a scrambled order.
     func dataset(count: Int, longest: Int = 50) -> SequenceDataset {
         let examples = (0..<count).map { index in
-            SequenceExample(input: .tokens(Array(repeating: 2, count: 1 + (index * 37) % longest)), target: .classIndex(index % 2), source: "\(index)")
+            SequenceExample(
+                input: .tokens(Array(repeating: 2, count: 1 + (index * 37) % longest)), target: .classIndex(index % 2),
+                source: "\(index)")
         }
         return SequenceDataset(schema: DatasetSchema(task: .classify), examples: examples, source: "memory")
     }
@@ -81,9 +84,13 @@ struct BatcherTests {
     func determinism() {
         let data = dataset(count: 40)
         let batcher = Batcher(dataset: data, batchSize: 4, bucketBatches: 3, seed: 42)
-        #expect(batcher.batchIndices(epoch: 2) == Batcher(dataset: data, batchSize: 4, bucketBatches: 3, seed: 42).batchIndices(epoch: 2))
+        #expect(
+            batcher.batchIndices(epoch: 2)
+                == Batcher(dataset: data, batchSize: 4, bucketBatches: 3, seed: 42).batchIndices(epoch: 2))
         #expect(batcher.batchIndices(epoch: 2) != batcher.batchIndices(epoch: 3))
-        #expect(batcher.batchIndices(epoch: 2) != Batcher(dataset: data, batchSize: 4, bucketBatches: 3, seed: 43).batchIndices(epoch: 2))
+        #expect(
+            batcher.batchIndices(epoch: 2)
+                != Batcher(dataset: data, batchSize: 4, bucketBatches: 3, seed: 43).batchIndices(epoch: 2))
         let batches = Array(batcher.batches(epoch: 1))
         #expect(batches.map(\.exampleIndices) == batcher.batchIndices(epoch: 1))
     }

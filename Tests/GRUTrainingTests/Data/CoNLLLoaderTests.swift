@@ -73,7 +73,8 @@ struct CoNLLLoaderTests {
         defer { directory.remove() }
         let training = try DataLoader.load(try directory.write("a X\nb Y\n", to: "train.conll"))
         let validation = try directory.write("a X\n\nb Y\nc Z\n", to: "valid.conll")
-        expectDataError("\(validation.path):4", ["tag 'Z' is not one of the 2 classes of the training data ('X', 'Y')"]) {
+        expectDataError("\(validation.path):4", ["tag 'Z' is not one of the 2 classes of the training data ('X', 'Y')"])
+        {
             _ = try DataLoader.load(validation, schema: training.schema)
         }
     }

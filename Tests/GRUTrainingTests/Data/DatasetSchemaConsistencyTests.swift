@@ -62,7 +62,9 @@ struct DatasetSchemaConsistencyTests {
         let (textSchema, _) = try languageModel()
         var textAsForecast = textSchema
         textAsForecast.task = .forecast
-        expectRefused(textAsForecast, model, "a vocabulary instead of feature names; expected 2 feature names, the features the model reads")
+        expectRefused(
+            textAsForecast, model,
+            "a vocabulary instead of feature names; expected 2 feature names, the features the model reads")
         var both = schema
         both.vocabulary = textSchema.vocabulary
         expectRefused(both, model, "expected either a vocabulary or feature names")
@@ -85,7 +87,10 @@ struct DatasetSchemaConsistencyTests {
         var larger = textModel
         larger.vocabularySize = textModel.vocabularySize! + 1
         larger.outputSize = larger.vocabularySize!
-        expectRefused(textSchema, larger, "\(textModel.vocabularySize!) tokens; expected \(larger.vocabularySize!) tokens, the token ids the model reads")
+        expectRefused(
+            textSchema, larger,
+            "\(textModel.vocabularySize!) tokens; expected \(larger.vocabularySize!) tokens, the token ids the model reads"
+        )
     }
 
     @Test("forecast parts: targets, window, horizon, target normalization, output size")
@@ -101,11 +106,14 @@ struct DatasetSchemaConsistencyTests {
         hugeHorizon.horizon = Int.max
         expectRefused(hugeHorizon, model, "horizon \(Int.max); expected 1...1073741824")
         var targetNormalization = schema
-        targetNormalization.targetNormalization = FeatureNormalization(means: [0, 0, 0], standardDeviations: [1, 1, 1])
+        targetNormalization.targetNormalization = FeatureNormalization(
+            means: [0, 0, 0], standardDeviations: [1, 1, 1])
         expectRefused(targetNormalization, model, "target normalization of 3 targets; expected 2, one a target name")
         var longer = schema
         longer.horizon = 3
-        expectRefused(longer, model, "horizon 3 and 2 targets, which make 6 values a prediction; expected 4, the values the model writes")
+        expectRefused(
+            longer, model,
+            "horizon 3 and 2 targets, which make 6 values a prediction; expected 4, the values the model writes")
     }
 
     @Test("classify and tag schemas need labels as many as the model's outputs")
@@ -114,10 +122,12 @@ struct DatasetSchemaConsistencyTests {
         var classify = textSchema
         classify.task = .classify
         let model = ModelConfiguration(
-            task: .classify, vocabularySize: textSchema.vocabulary!.count, embeddingSize: 3, hiddenSize: 4, outputSize: 2)
+            task: .classify, vocabularySize: textSchema.vocabulary!.count, embeddingSize: 3, hiddenSize: 4,
+            outputSize: 2)
         expectRefused(classify, model, "no labels; expected the labels of a classify model")
         classify.labels = LabelSet(names: ["yes", "no", "maybe"])
-        expectRefused(classify, model, "3 labels, which make 3 values a prediction; expected 2, the values the model writes")
+        expectRefused(
+            classify, model, "3 labels, which make 3 values a prediction; expected 2, the values the model writes")
         classify.labels = LabelSet(names: ["yes", "no"])
         try classify.validate(for: model)
     }

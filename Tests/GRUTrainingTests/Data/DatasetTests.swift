@@ -15,16 +15,22 @@ struct DatasetPartitionTests {
         #expect(split.training == split.training.sorted())
         #expect(split.validation == split.validation.sorted())
         #expect(try DatasetPartition.random(count: 10, validationFraction: 0.3, seed: 11, name: "data") == split)
-        let others = try (12..<20).map { try DatasetPartition.random(count: 10, validationFraction: 0.3, seed: UInt64($0), name: "data") }
+        let others = try (12..<20).map {
+            try DatasetPartition.random(count: 10, validationFraction: 0.3, seed: UInt64($0), name: "data")
+        }
         #expect(others.contains { $0.validation != split.validation })
     }
 
     @Test("each part keeps at least one record")
     func clamping() throws {
-        #expect(try DatasetPartition.random(count: 10, validationFraction: 0.01, seed: 0, name: "data").validation.count == 1)
-        #expect(try DatasetPartition.random(count: 10, validationFraction: 0.99, seed: 0, name: "data").training.count == 1)
-        #expect(try DatasetPartition.trailing(count: 5, validationFraction: 0.4, name: "data")
-            == DatasetPartition(training: [0, 1, 2], validation: [3, 4]))
+        #expect(
+            try DatasetPartition.random(count: 10, validationFraction: 0.01, seed: 0, name: "data").validation.count
+                == 1)
+        #expect(
+            try DatasetPartition.random(count: 10, validationFraction: 0.99, seed: 0, name: "data").training.count == 1)
+        #expect(
+            try DatasetPartition.trailing(count: 5, validationFraction: 0.4, name: "data")
+                == DatasetPartition(training: [0, 1, 2], validation: [3, 4]))
     }
 
     @Test("a fraction outside (0, 1) or a single record is an error")
@@ -63,7 +69,10 @@ struct SequenceDatasetTests {
     func forecastTruncation() {
         let dataset = SequenceDataset(
             schema: DatasetSchema(task: .forecast),
-            examples: [SequenceExample(input: .features([1, 2, 3, 4, 5, 6], featureCount: 2), target: .values([7]), source: "a")],
+            examples: [
+                SequenceExample(
+                    input: .features([1, 2, 3, 4, 5, 6], featureCount: 2), target: .values([7]), source: "a")
+            ],
             source: "memory")
         #expect(dataset.truncated(toMaximumLength: 1).examples[0].input == .features([5, 6], featureCount: 2))
     }
@@ -74,7 +83,9 @@ struct SequenceDatasetTests {
         report.record("blank lines", count: 2)
         let dataset = SequenceDataset(
             schema: DatasetSchema(task: .classify),
-            examples: (0..<3).map { SequenceExample(input: .tokens([$0 + 2]), target: .classIndex(0), source: "\($0)") },
+            examples: (0..<3).map {
+                SequenceExample(input: .tokens([$0 + 2]), target: .classIndex(0), source: "\($0)")
+            },
             skipped: report, source: "memory")
         let subset = dataset.subset([2, 0])
         #expect(subset.examples.map(\.source) == ["2", "0"])
@@ -111,7 +122,8 @@ struct DataMetadataTests {
         #expect(try JSONDecoder().decode(DatasetSchema.self, from: encoder.encode(schema)) == schema)
 
         let text = DatasetSchema(
-            task: .classify, vocabulary: Vocabulary(fitting: [["x"]]), tokenizer: .words, labels: LabelSet(names: ["a", "b"]))
+            task: .classify, vocabulary: Vocabulary(fitting: [["x"]]), tokenizer: .words,
+            labels: LabelSet(names: ["a", "b"]))
         #expect(text.inputSize == 3)
         #expect(text.outputSize == 2)
         let json = String(decoding: try encoder.encode(text), as: UTF8.self)

@@ -6,13 +6,17 @@ import Testing
 @Suite("DelimitedRecords", .tags(.unit))
 struct DelimitedRecordsTests {
     func csv(_ text: String) throws -> [DelimitedRecord] {
-        try DelimitedRecords.records(in: DataFile(name: "t.csv", bytes: Array(text.utf8)), delimiter: UInt8(ascii: ","), quoting: true)
+        try DelimitedRecords.records(
+            in: DataFile(name: "t.csv", bytes: Array(text.utf8)), delimiter: UInt8(ascii: ","), quoting: true)
     }
 
     @Test("RFC 4180: quoted commas, doubled quotes, line breaks inside quotes, CR LF, empty last field")
     func quoting() throws {
         let records = try csv("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\r\nline\",z\r\nlast,\n\"\",q")
-        #expect(records.map(\.fields) == [["a", "b"], ["x, y", "say \"hi\""], ["multi\r\nline", "z"], ["last", ""], ["", "q"]])
+        #expect(
+            records.map(\.fields) == [
+                ["a", "b"], ["x, y", "say \"hi\""], ["multi\r\nline", "z"], ["last", ""], ["", "q"],
+            ])
         #expect(records.map(\.line) == [1, 2, 3, 5, 6])
     }
 
@@ -28,7 +32,10 @@ struct DelimitedRecordsTests {
     @Test("a byte order mark is dropped")
     func byteOrderMark() throws {
         let file = DataFile(name: "t.csv", bytes: [0xEF, 0xBB, 0xBF] + Array("a,b".utf8))
-        #expect(try DelimitedRecords.records(in: file, delimiter: UInt8(ascii: ","), quoting: true).map(\.fields) == [["a", "b"]])
+        #expect(
+            try DelimitedRecords.records(in: file, delimiter: UInt8(ascii: ","), quoting: true).map(\.fields) == [
+                ["a", "b"]
+            ])
     }
 
     @Test("an unclosed quote is an error naming the line where it opened")
@@ -40,7 +47,9 @@ struct DelimitedRecordsTests {
 
     @Test("text after a closing quote is an error")
     func textAfterQuote() {
-        expectDataError("t.csv:1", ["unexpected 'c' after a closing quote", "expected the delimiter or the end of the line"]) {
+        expectDataError(
+            "t.csv:1", ["unexpected 'c' after a closing quote", "expected the delimiter or the end of the line"]
+        ) {
             _ = try csv("\"ab\"c,d")
         }
     }

@@ -47,7 +47,9 @@ struct FeatureNormalizationTests {
     @Test("round-trips through JSON and rejects non-positive deviations")
     func codable() throws {
         let normalization = FeatureNormalization(fitting: rows, featureCount: 2)
-        #expect(try JSONDecoder().decode(FeatureNormalization.self, from: JSONEncoder().encode(normalization)) == normalization)
+        #expect(
+            try JSONDecoder().decode(FeatureNormalization.self, from: JSONEncoder().encode(normalization))
+                == normalization)
         for bad in [#"{"means":[0],"standardDeviations":[0]}"#, #"{"means":[0,1],"standardDeviations":[1]}"#] {
             #expect(throws: DecodingError.self) {
                 try JSONDecoder().decode(FeatureNormalization.self, from: Data(bad.utf8))

@@ -89,7 +89,9 @@ struct LabelTextLoaderTests {
         let directory = try DataDirectory()
         defer { directory.remove() }
         let extraComma = try directory.write("pos,good\nneg,bad, really bad\n", to: "a.csv")
-        expectDataError("\(extraComma.path):2", ["expected 2 fields (label, text), found 3", "quote fields that contain commas"]) {
+        expectDataError(
+            "\(extraComma.path):2", ["expected 2 fields (label, text), found 3", "quote fields that contain commas"]
+        ) {
             _ = try DataLoader.load(extraComma)
         }
         let short = try directory.write("id,label,text\n1,pos,good\n2,neg\n", to: "b.csv")
@@ -133,7 +135,9 @@ struct LabelTextLoaderTests {
         #expect(validation.examples.map(\.target) == [.classIndex(0), .classIndex(1)])
 
         let unknown = try directory.write("pos,good\nneutral,fine\n", to: "test.csv")
-        expectDataError("\(unknown.path):2", ["label 'neutral' is not one of the 2 classes of the training data ('neg', 'pos')"]) {
+        expectDataError(
+            "\(unknown.path):2", ["label 'neutral' is not one of the 2 classes of the training data ('neg', 'pos')"]
+        ) {
             _ = try DataLoader.load(unknown, schema: training.schema)
         }
     }
@@ -181,7 +185,8 @@ struct LabelTextLoaderTests {
             #expect(vocabulary.contains("unique\(line - 1)"))
         }
         // The same seed gives the same split; the validation words are unknown there.
-        #expect(try DataLoader.loadSplit(url, validationFraction: 0.25, seed: 7).validation.examples == validation.examples)
+        #expect(
+            try DataLoader.loadSplit(url, validationFraction: 0.25, seed: 7).validation.examples == validation.examples)
         #expect(validation.examples.allSatisfy { tokenIDs($0).last == Vocabulary.unknownID })
     }
 }

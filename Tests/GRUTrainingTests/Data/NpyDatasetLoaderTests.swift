@@ -52,12 +52,14 @@ struct NpyDatasetLoaderTests {
         let directory = try DataDirectory()
         defer { directory.remove() }
         let url = try directory.write(Npy.encode(inputs), to: "train_X.npy")
-        try directory.write(Npy.encodeIntegers([0, 1, 2, 3, 1, -1, -1, -1, 4, 0, -1, -1], shape: [3, 4]), to: "train_y.npy")
+        try directory.write(
+            Npy.encodeIntegers([0, 1, 2, 3, 1, -1, -1, -1, 4, 0, -1, -1], shape: [3, 4]), to: "train_y.npy")
         try directory.write(Npy.encodeIntegers([4, 1, 2]), to: "train_lengths.npy")
         let tagged = try DataLoader.load(url)
         #expect(tagged.task == .tag)
         #expect(tagged.schema.labels?.count == 5)
-        #expect(tagged.examples.map(\.target) == [.stepClasses([0, 1, 2, 3]), .stepClasses([1]), .stepClasses([4, 0])])
+        #expect(
+            tagged.examples.map(\.target) == [.stepClasses([0, 1, 2, 3]), .stepClasses([1]), .stepClasses([4, 0])])
 
         try directory.write(Npy.encode(Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])), to: "train_y.npy")
         let regression = try DataLoader.load(url)
@@ -108,13 +110,17 @@ struct NpyDatasetLoaderTests {
         let lengths = directory.url.appendingPathComponent("lengths.npy")
 
         try directory.write(Npy.encodeIntegers([0, 1]), to: "y.npy")
-        expectDataError(y.path, ["y has shape [2]; expected 3 rows, one per sequence of X"]) { _ = try DataLoader.load(url) }
+        expectDataError(y.path, ["y has shape [2]; expected 3 rows, one per sequence of X"]) {
+            _ = try DataLoader.load(url)
+        }
 
         try directory.write(Npy.encodeIntegers([0, -1, 1]), to: "y.npy")
         expectDataError(y.path, ["element [1] is -1; expected class ids from 0"]) { _ = try DataLoader.load(url) }
 
         try directory.write(Npy.encodeIntegers([0, 1_000_000_000_000, 1]), to: "y.npy")
-        expectDataError(y.path, ["holds class id 1000000000000; expected ids 0...999999"]) { _ = try DataLoader.load(url) }
+        expectDataError(y.path, ["holds class id 1000000000000; expected ids 0...999999"]) {
+            _ = try DataLoader.load(url)
+        }
 
         try directory.write(Npy.encode(Tensor(shape: [3], scalars: [0, 1, 0])), to: "y.npy")
         expectDataError(y.path, ["y has dtype '<f4'; expected integer class ids", "for classify"]) {
@@ -131,7 +137,9 @@ struct NpyDatasetLoaderTests {
         var bad = inputs
         bad.scalars[2 * 8 + 1 * 2 + 1] = .nan
         try directory.write(Npy.encode(bad), to: "X.npy")
-        expectDataError(url.path, ["element [2, 1, 1] is nan; expected finite numbers"]) { _ = try DataLoader.load(url) }
+        expectDataError(url.path, ["element [2, 1, 1] is nan; expected finite numbers"]) {
+            _ = try DataLoader.load(url)
+        }
 
         try directory.write(Npy.encode(Tensor(shape: [3, 4], repeating: 0)), to: "X.npy")
         expectDataError(url.path, ["X has shape [3, 4]; expected (N, T, F)"]) { _ = try DataLoader.load(url) }

@@ -68,7 +68,9 @@ struct PlainTextLoaderTests {
         #expect(validation.count == 2)
         let vocabulary = try #require(training.schema.vocabulary)
         #expect(vocabulary.tokens == ["<pad>", "<unk>", "a", "b"])
-        #expect(validation.examples.last?.target == .stepClasses([Vocabulary.unknownID, Vocabulary.unknownID, Vocabulary.unknownID]))
+        #expect(
+            validation.examples.last?.target
+                == .stepClasses([Vocabulary.unknownID, Vocabulary.unknownID, Vocabulary.unknownID]))
     }
 
     @Test("too little text and a sequence length below 1 are errors")

@@ -22,7 +22,8 @@ struct TSFileLoaderTests {
     func multivariateVariableLength() throws {
         let directory = try DataDirectory()
         defer { directory.remove() }
-        let url = try directory.write(header + "@data\n1,2,3:4,5,6:up\n\n# a comment\n7.5,8:9,-1e1:down\n", to: "toy.ts")
+        let url = try directory.write(
+            header + "@data\n1,2,3:4,5,6:up\n\n# a comment\n7.5,8:9,-1e1:down\n", to: "toy.ts")
         let dataset = try DataLoader.load(url)
         #expect(dataset.task == .classify)
         #expect(dataset.count == 2)
@@ -61,12 +62,14 @@ struct TSFileLoaderTests {
         let directory = try DataDirectory()
         defer { directory.remove() }
         let options = DataOptions(normalize: true)
-        let training = try DataLoader.load(try directory.write(header + "@data\n1,3:10,10:up\n", to: "train.ts"), options: options)
+        let training = try DataLoader.load(
+            try directory.write(header + "@data\n1,3:10,10:up\n", to: "train.ts"), options: options)
         let normalization = try #require(training.schema.featureNormalization)
         expectApproximatelyEqual(normalization.means, [2, 10], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
         expectApproximatelyEqual(
             normalization.standardDeviations, [1, 1], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
-        let test = try DataLoader.load(try directory.write(header + "@data\n4:12:down\n", to: "test.ts"), schema: training.schema)
+        let test = try DataLoader.load(
+            try directory.write(header + "@data\n4:12:down\n", to: "test.ts"), schema: training.schema)
         expectApproximatelyEqual(
             featureValues(test.examples[0]), [2, 2], absoluteTolerance: 1e-5, relativeTolerance: 1e-5)
     }
@@ -76,7 +79,9 @@ struct TSFileLoaderTests {
         let directory = try DataDirectory()
         defer { directory.remove() }
         let url = try directory.write(header + "@data\n1,2,3:4,5,6:up\n1,2:3,?:down\n", to: "gaps.ts")
-        expectDataError("\(url.path):11", ["missing value '?' at dimension 2, step 2", "missing values are not supported"]) {
+        expectDataError(
+            "\(url.path):11", ["missing value '?' at dimension 2, step 2", "missing values are not supported"]
+        ) {
             _ = try DataLoader.load(url)
         }
         let nan = try directory.write(header + "@data\n1,NaN:3,4:down\n", to: "nan.ts")
@@ -113,8 +118,14 @@ struct TSFileLoaderTests {
         let directory = try DataDirectory()
         defer { directory.remove() }
         let headers: [(String, String, Int)] = [
-            ("@timeStamps true\n@classLabel true a\n@data\n", "timestamped series (@timeStamps true) are not supported", 1),
-            ("@classLabel false\n@data\n", "found @classLabel false; expected @classLabel true followed by the class labels", 1),
+            (
+                "@timeStamps true\n@classLabel true a\n@data\n",
+                "timestamped series (@timeStamps true) are not supported", 1
+            ),
+            (
+                "@classLabel false\n@data\n",
+                "found @classLabel false; expected @classLabel true followed by the class labels", 1
+            ),
             ("@classLabel true\n@data\n", "@classLabel true lists no labels", 1),
             ("@classLabel true a a\n@data\n", "@classLabel lists a label twice", 1),
             ("@targetLabel true\n@data\n", "regression targets (@targetLabel true) are not supported", 1),
@@ -123,8 +134,14 @@ struct TSFileLoaderTests {
             ("@classLabel true a\n@colour blue\n@data\n", "unknown header '@colour'", 2),
             ("@classLabel true a\n1,2:a\n", "found data before @data", 2),
             ("@problemName x\n@data\n", "@data comes before any @classLabel line", 2),
-            ("@univariate true\n@dimensions 3\n@classLabel true a\n@data\n", "@univariate true disagrees with @dimensions 3", 4),
-            ("@dimensions 2\n@dimension 3\n@classLabel true a\n@data\n", "@dimension repeats the header of line 1; expected each header once", 2),
+            (
+                "@univariate true\n@dimensions 3\n@classLabel true a\n@data\n",
+                "@univariate true disagrees with @dimensions 3", 4
+            ),
+            (
+                "@dimensions 2\n@dimension 3\n@classLabel true a\n@data\n",
+                "@dimension repeats the header of line 1; expected each header once", 2
+            ),
         ]
         for (index, (text, message, line)) in headers.enumerated() {
             let url = try directory.write(text, to: "header\(index).ts")
@@ -184,7 +201,9 @@ struct TSFileFixtureTests {
         let directory = try DataDirectory()
         defer { directory.remove() }
         let bad = try directory.write("@multivariate true\n", to: "bad.ts")
-        expectDataError("\(bad.path):1", ["@multivariate takes false, or true and the number of dimensions; found 'true'"]) {
+        expectDataError(
+            "\(bad.path):1", ["@multivariate takes false, or true and the number of dimensions; found 'true'"]
+        ) {
             _ = try DataLoader.load(bad)
         }
     }

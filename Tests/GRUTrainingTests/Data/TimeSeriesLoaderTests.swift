@@ -113,7 +113,8 @@ struct TimeSeriesLoaderTests {
         defer { directory.remove() }
         let training = try DataLoader.load(try directory.write(series, to: "train.csv"), options: forecast)
         let validation = try DataLoader.load(
-            try directory.write("b,a\n1,0\n2,1\n3,2\n4,3\n5,4\n", to: "valid.csv"), options: forecast, schema: training.schema)
+            try directory.write("b,a\n1,0\n2,1\n3,2\n4,3\n5,4\n", to: "valid.csv"), options: forecast,
+            schema: training.schema)
         #expect(validation.count == 1)
         let normalization = try #require(training.schema.featureNormalization)
         expectApproximatelyEqual(

@@ -26,7 +26,8 @@ struct UnlabelledDataTests {
     func labelTextWithoutLabels() throws {
         let directory = try DataDirectory()
         defer { directory.remove() }
-        let training = try DataLoader.load(try directory.write("label,text\npos,good film\nneg,bad film\n", to: "train.csv"))
+        let training = try DataLoader.load(
+            try directory.write("label,text\npos,good film\nneg,bad film\n", to: "train.csv"))
         let vocabulary = try #require(training.schema.vocabulary)
 
         let withHeader = try directory.write("id,text\n7,good film\n8,\"bad, bad\"\n\n9,...\n10,film\n", to: "new.csv")
@@ -78,7 +79,8 @@ struct UnlabelledDataTests {
             _ = try DataLoader.load(textOnly, options: present, schema: training.schema)
         }
         present.requiresTargets = false
-        #expect(try DataLoader.load(textOnly, options: present, schema: training.schema).examples.map(\.target) == [.none])
+        #expect(
+            try DataLoader.load(textOnly, options: present, schema: training.schema).examples.map(\.target) == [.none])
         expectDataError(textOnly.path, ["has no labels", "labelled training data"]) {
             _ = try DataLoader.load(textOnly, options: present)
         }
@@ -88,11 +90,13 @@ struct UnlabelledDataTests {
     func tsWithoutLabels() throws {
         let directory = try DataDirectory()
         defer { directory.remove() }
-        let training = try DataLoader.load(try directory.write(
-            "@problemName toy\n@univariate false\n@dimensions 2\n@classLabel true up down\n@data\n1,2,3:4,5,6:up\n3,2,1:6,5,4:down\n",
-            to: "train.ts"))
+        let training = try DataLoader.load(
+            try directory.write(
+                "@problemName toy\n@univariate false\n@dimensions 2\n@classLabel true up down\n@data\n1,2,3:4,5,6:up\n3,2,1:6,5,4:down\n",
+                to: "train.ts"))
         let url = try directory.write(
-            "@problemName toy\n@univariate false\n@dimensions 2\n@classLabel false\n@data\n1,2:3,4\n# note\n5,6,7:8,9,10\n", to: "new.ts")
+            "@problemName toy\n@univariate false\n@dimensions 2\n@classLabel false\n@data\n1,2:3,4\n# note\n5,6,7:8,9,10\n",
+            to: "new.ts")
         let dataset = try DataLoader.load(url, options: unlabelled, schema: training.schema)
         #expect(dataset.examples.map(\.target) == [.none, .none])
         #expect(dataset.examples.map(\.source) == ["\(url.path):6", "\(url.path):8"])
@@ -115,7 +119,8 @@ struct UnlabelledDataTests {
     func conllWithoutTags() throws {
         let directory = try DataDirectory()
         defer { directory.remove() }
-        let training = try DataLoader.load(try directory.write("the DET\ncat NOUN\n\na DET\ndog NOUN\n", to: "train.conll"))
+        let training = try DataLoader.load(
+            try directory.write("the DET\ncat NOUN\n\na DET\ndog NOUN\n", to: "train.conll"))
         let vocabulary = try #require(training.schema.vocabulary)
         let url = try directory.write("-DOCSTART-\n\nthe\ndog\n\n\na\ncat\nsat\n", to: "new.conll")
         let dataset = try DataLoader.load(url, options: unlabelled, schema: training.schema)
@@ -133,7 +138,9 @@ struct UnlabelledDataTests {
         }
     }
 
-    @Test("time series: a window ends at every row, the last past the file's end, all without targets; labelled reads are unchanged")
+    @Test(
+        "time series: a window ends at every row, the last past the file's end, all without targets; labelled reads are unchanged"
+    )
     func timeSeriesForecastsPastTheEnd() throws {
         let directory = try DataDirectory()
         defer { directory.remove() }

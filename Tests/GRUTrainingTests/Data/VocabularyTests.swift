@@ -81,7 +81,10 @@ struct LabelSetTests {
 struct TokenizerTests {
     @Test("words: lowercased, split at everything but letters and digits")
     func words() {
-        #expect(Tokenizer.words.tokens(in: "Don't stop-believing!  2024 Café\n") == ["don", "t", "stop", "believing", "2024", "café"])
+        #expect(
+            Tokenizer.words.tokens(in: "Don't stop-believing!  2024 Café\n") == [
+                "don", "t", "stop", "believing", "2024", "café",
+            ])
         #expect(Tokenizer(unit: .words, lowercases: false).tokens(in: "Big cat") == ["Big", "cat"])
         #expect(Tokenizer.words.tokens(in: " ,.;  ").isEmpty)
     }

@@ -30,40 +30,56 @@ struct SequenceModelGradientTests {
     }
 
     static let cases: [Case] = [
-        Case(name: "classify tokens, 2 layers bidirectional",
-             configuration: ModelConfiguration(task: .classify, vocabularySize: 7, embeddingSize: 3, hiddenSize: 4,
-                                               layers: 2, bidirectional: true, outputSize: 3),
-             lengths: [4, 2, 3]),
-        Case(name: "classify features, mean pooling",
-             configuration: ModelConfiguration(task: .classify, featureCount: 3, hiddenSize: 4, bidirectional: true,
-                                               outputSize: 3, pooling: .mean),
-             lengths: [3, 5], labelSmoothing: 0.1),
-        Case(name: "tag features bidirectional",
-             configuration: ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, bidirectional: true,
-                                               outputSize: 3),
-             lengths: [4, 1, 3]),
-        Case(name: "tag tokens, 2 layers",
-             configuration: ModelConfiguration(task: .tag, vocabularySize: 6, embeddingSize: 3, hiddenSize: 3,
-                                               layers: 2, outputSize: 4),
-             lengths: [2, 4]),
-        Case(name: "forecast features, 2 layers bidirectional",
-             configuration: ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layers: 2,
-                                               bidirectional: true, outputSize: 2),
-             lengths: [5, 3, 4]),
-        Case(name: "language model tokens",
-             configuration: ModelConfiguration(task: .languageModel, vocabularySize: 6, embeddingSize: 4, hiddenSize: 4,
-                                               outputSize: 6),
-             lengths: [4, 4, 2]),
-        Case(name: "tag tokens bidirectional with every dropout at a fixed seed",
-             configuration: ModelConfiguration(task: .tag, vocabularySize: 7, embeddingSize: 3, hiddenSize: 4,
-                                               layers: 2, bidirectional: true, outputSize: 3, inputDropout: 0.2,
-                                               layerDropout: 0.3, recurrentDropout: 0.25, outputDropout: 0.2),
-             lengths: [4, 3], dropoutSeed: 11),
-        Case(name: "classify features with every dropout at a fixed seed",
-             configuration: ModelConfiguration(task: .classify, featureCount: 3, hiddenSize: 4, layers: 2,
-                                               outputSize: 3, inputDropout: 0.2, layerDropout: 0.3,
-                                               recurrentDropout: 0.25, outputDropout: 0.2),
-             lengths: [3, 4, 2], dropoutSeed: 5),
+        Case(
+            name: "classify tokens, 2 layers bidirectional",
+            configuration: ModelConfiguration(
+                task: .classify, vocabularySize: 7, embeddingSize: 3, hiddenSize: 4,
+                layers: 2, bidirectional: true, outputSize: 3),
+            lengths: [4, 2, 3]),
+        Case(
+            name: "classify features, mean pooling",
+            configuration: ModelConfiguration(
+                task: .classify, featureCount: 3, hiddenSize: 4, bidirectional: true,
+                outputSize: 3, pooling: .mean),
+            lengths: [3, 5], labelSmoothing: 0.1),
+        Case(
+            name: "tag features bidirectional",
+            configuration: ModelConfiguration(
+                task: .tag, featureCount: 3, hiddenSize: 4, bidirectional: true,
+                outputSize: 3),
+            lengths: [4, 1, 3]),
+        Case(
+            name: "tag tokens, 2 layers",
+            configuration: ModelConfiguration(
+                task: .tag, vocabularySize: 6, embeddingSize: 3, hiddenSize: 3,
+                layers: 2, outputSize: 4),
+            lengths: [2, 4]),
+        Case(
+            name: "forecast features, 2 layers bidirectional",
+            configuration: ModelConfiguration(
+                task: .forecast, featureCount: 2, hiddenSize: 3, layers: 2,
+                bidirectional: true, outputSize: 2),
+            lengths: [5, 3, 4]),
+        Case(
+            name: "language model tokens",
+            configuration: ModelConfiguration(
+                task: .languageModel, vocabularySize: 6, embeddingSize: 4, hiddenSize: 4,
+                outputSize: 6),
+            lengths: [4, 4, 2]),
+        Case(
+            name: "tag tokens bidirectional with every dropout at a fixed seed",
+            configuration: ModelConfiguration(
+                task: .tag, vocabularySize: 7, embeddingSize: 3, hiddenSize: 4,
+                layers: 2, bidirectional: true, outputSize: 3, inputDropout: 0.2,
+                layerDropout: 0.3, recurrentDropout: 0.25, outputDropout: 0.2),
+            lengths: [4, 3], dropoutSeed: 11),
+        Case(
+            name: "classify features with every dropout at a fixed seed",
+            configuration: ModelConfiguration(
+                task: .classify, featureCount: 3, hiddenSize: 4, layers: 2,
+                outputSize: 3, inputDropout: 0.2, layerDropout: 0.3,
+                recurrentDropout: 0.25, outputDropout: 0.2),
+            lengths: [3, 4, 2], dropoutSeed: 5),
     ]
 
     @Test(arguments: cases)
@@ -83,7 +99,8 @@ struct SequenceModelGradientTests {
         let objective = TaskObjective(
             task: configuration.task, crossEntropy: CrossEntropyLoss(labelSmoothing: testCase.labelSmoothing))
         func loss(_ model: SequenceModel) throws -> Float {
-            try objective.loss(output: model.forward(batch, dropoutSeed: testCase.dropoutSeed).output, batch: batch).loss
+            try objective.loss(output: model.forward(batch, dropoutSeed: testCase.dropoutSeed).output, batch: batch)
+                .loss
         }
 
         let pass = try model.forward(batch, dropoutSeed: testCase.dropoutSeed)
@@ -107,8 +124,10 @@ struct SequenceModelGradientTests {
                 let minus = try loss(shifted)
                 let numeric = (plus - minus) / (2 * epsilon)
                 let difference = abs(numeric - analytic[index])
-                #expect(difference <= 2e-2 * abs(analytic[index]) + 1e-4,
-                        "\(testCase.name): \(name)[\(index - range.lowerBound)] analytic \(analytic[index]), numeric \(numeric)")
+                #expect(
+                    difference <= 2e-2 * abs(analytic[index]) + 1e-4,
+                    "\(testCase.name): \(name)[\(index - range.lowerBound)] analytic \(analytic[index]), numeric \(numeric)"
+                )
             }
         }
     }
@@ -155,8 +174,10 @@ struct SequenceModelGradientTests {
         // With every rate 0, a training pass is the inference pass, bit for bit.
         var plain = Self.dropoutConfiguration
         (plain.inputDropout, plain.layerDropout, plain.recurrentDropout, plain.outputDropout) = (0, 0, 0, 0)
-        let undropped = try SequenceModel(configuration: plain, namedTensors: Dictionary(
-            uniqueKeysWithValues: model.namedTensors.map { ($0.name, $0.tensor) }))
+        let undropped = try SequenceModel(
+            configuration: plain,
+            namedTensors: Dictionary(
+                uniqueKeysWithValues: model.namedTensors.map { ($0.name, $0.tensor) }))
         #expect(try undropped.forward(batch, dropoutSeed: 42).output == inference)
     }
 }

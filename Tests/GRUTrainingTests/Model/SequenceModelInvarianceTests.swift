@@ -11,18 +11,21 @@ import Testing
 @Suite(.tags(.unit))
 struct SequenceModelInvarianceTests {
     static let configurations: [ModelConfiguration] = [
-        ModelConfiguration(task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layers: 2,
-                           bidirectional: true, outputSize: 3),
-        ModelConfiguration(task: .classify, featureCount: 2, hiddenSize: 3, bidirectional: true, outputSize: 2,
-                           pooling: .mean),
+        ModelConfiguration(
+            task: .classify, vocabularySize: 8, embeddingSize: 3, hiddenSize: 4, layers: 2,
+            bidirectional: true, outputSize: 3),
+        ModelConfiguration(
+            task: .classify, featureCount: 2, hiddenSize: 3, bidirectional: true, outputSize: 2,
+            pooling: .mean),
         ModelConfiguration(task: .tag, featureCount: 3, hiddenSize: 4, bidirectional: true, outputSize: 3),
         ModelConfiguration(task: .forecast, featureCount: 2, hiddenSize: 3, layers: 2, outputSize: 2),
         ModelConfiguration(task: .languageModel, vocabularySize: 7, embeddingSize: 4, hiddenSize: 5, outputSize: 7),
     ]
 
     static func examples(for configuration: ModelConfiguration, lengths: [Int] = [5, 2, 4]) -> [SequenceExample] {
-        syntheticExamples(task: configuration.task, lengths: lengths, vocabularySize: configuration.vocabularySize,
-                          featureCount: configuration.featureCount ?? 0, outputSize: configuration.outputSize, seed: 9)
+        syntheticExamples(
+            task: configuration.task, lengths: lengths, vocabularySize: configuration.vocabularySize,
+            featureCount: configuration.featureCount ?? 0, outputSize: configuration.outputSize, seed: 9)
     }
 
     @Test(arguments: configurations)
@@ -44,8 +47,9 @@ struct SequenceModelInvarianceTests {
             } else {
                 rows = Array(output.scalars[(column * width)..<((column + 1) * width)])
             }
-            expectApproximatelyEqual(rows, single.scalars, absoluteTolerance: 1e-6, relativeTolerance: 1e-5,
-                                     "\(configuration.task.rawValue) sequence \(column)")
+            expectApproximatelyEqual(
+                rows, single.scalars, absoluteTolerance: 1e-6, relativeTolerance: 1e-5,
+                "\(configuration.task.rawValue) sequence \(column)")
         }
     }
 
@@ -68,7 +72,9 @@ struct SequenceModelInvarianceTests {
         let rebuilt = try SequenceModel(configuration: configuration, namedTensors: tensors)
         #expect(rebuilt.parameters == model.parameters)
         #expect(model.namedTensors.reduce(0) { $0 + $1.tensor.count } == model.parameters.count)
-        #expect(model.namedTensors.map(\.name).first == (configuration.vocabularySize != nil ? "embedding.weight" : "gru.weight_ih_l0"))
+        #expect(
+            model.namedTensors.map(\.name).first
+                == (configuration.vocabularySize != nil ? "embedding.weight" : "gru.weight_ih_l0"))
         #expect(model.namedTensors.suffix(2).map(\.name) == ["head.weight", "head.bias"])
     }
 
@@ -76,7 +82,9 @@ struct SequenceModelInvarianceTests {
         let configuration = Self.configurations[0]
         let model = try SequenceModel(configuration: configuration, seed: 5)
         let tensors = Dictionary(uniqueKeysWithValues: model.namedTensors.map { ($0.name, $0.tensor) })
-        func expectError(_ fragments: [String], _ tensors: [String: Tensor], sourceLocation: SourceLocation = #_sourceLocation) {
+        func expectError(
+            _ fragments: [String], _ tensors: [String: Tensor], sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             do {
                 _ = try SequenceModel(configuration: configuration, namedTensors: tensors)
                 Issue.record("expected an error mentioning \(fragments)", sourceLocation: sourceLocation)

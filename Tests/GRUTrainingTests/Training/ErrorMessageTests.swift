@@ -1,6 +1,6 @@
 import GRUNetworks
-import GRUTraining
 import GRUTestSupport
+import GRUTraining
 import Testing
 
 /// The one-line messages of the errors users see: composed from a subject, what was found and

@@ -21,8 +21,10 @@ struct TrainerEndToEndTests {
     /// positive, else "down" (`inverted` swaps them: a validation set the model gets worse at).
     static func tsFile(count: Int, seed: UInt64, inverted: Bool = false) -> String {
         var numbers = TestNumbers(seed: seed)
-        var lines = ["@problemName Toy", "@timeStamps false", "@missing false", "@univariate false",
-                     "@dimensions 2", "@equalLength false", "@classLabel true down up", "@data"]
+        var lines = [
+            "@problemName Toy", "@timeStamps false", "@missing false", "@univariate false",
+            "@dimensions 2", "@equalLength false", "@classLabel true down up", "@data",
+        ]
         for _ in 0..<count {
             let length = numbers.integer(in: 3..<8)
             let shift = numbers.uniform(0.8)
@@ -78,15 +80,18 @@ struct TrainerEndToEndTests {
         /// first, so it loads as a model.
         func modelDirectory(_ name: String, in data: DataDirectory) throws -> ModelDirectory {
             let directory = ModelDirectory(data.url.appendingPathComponent(name))
-            try directory.saveManifest(ModelDirectory.Manifest(
-                model: configuration, training: options, dataOptions: DataOptions(), data: training.schema))
+            try directory.saveManifest(
+                ModelDirectory.Manifest(
+                    model: configuration, training: options, dataOptions: DataOptions(), data: training.schema))
             return directory
         }
     }
 
     /// Runs `trainer`, a `CheckpointWriter` saving each epoch into `directory` before `report`
     /// hears of it, as `TrainingJob.Prepared.run` does.
-    static func train(_ trainer: Trainer, savingInto directory: ModelDirectory, _ report: (Trainer.Event) -> Void = { _ in }) throws {
+    static func train(
+        _ trainer: Trainer, savingInto directory: ModelDirectory, _ report: (Trainer.Event) -> Void = { _ in }
+    ) throws {
         let writer = try CheckpointWriter(directory: directory)
         try trainer.run { event in
             if case .checkpoint(let checkpoint) = event { try writer.save(checkpoint, manifest: nil, title: "test") }
@@ -156,8 +161,9 @@ struct TrainerEndToEndTests {
         #expect(continued.state.epochsCompleted == 2)
         try Self.train(continued, savingInto: resumed)
 
-        Self.expectSameRun(try resumed.loadCheckpoint(configuration: run.configuration),
-                           try straight.loadCheckpoint(configuration: run.configuration))
+        Self.expectSameRun(
+            try resumed.loadCheckpoint(configuration: run.configuration),
+            try straight.loadCheckpoint(configuration: run.configuration))
         #expect(try resumed.loadModel().model.parameters == straight.loadModel().model.parameters)
     }
 
@@ -192,8 +198,9 @@ struct TrainerEndToEndTests {
         #expect(continued.state.stepsCompleted == 8)
         try Self.train(continued, savingInto: interrupted)
         #expect(continued.model.parameters == trainer.model.parameters)
-        Self.expectSameRun(try interrupted.loadCheckpoint(configuration: run.configuration),
-                           try straight.loadCheckpoint(configuration: run.configuration))
+        Self.expectSameRun(
+            try interrupted.loadCheckpoint(configuration: run.configuration),
+            try straight.loadCheckpoint(configuration: run.configuration))
     }
 
     // MARK: - Early stopping
@@ -257,7 +264,8 @@ struct TrainerEndToEndTests {
         #expect(manifest.data == run.training.schema)
         #expect(loaded.configuration == trainer.model.configuration)
         #expect(loaded.parameters == trainer.model.parameters)
-        let batch = SequenceBatch(examples: run.validation.examples, exampleIndices: Array(run.validation.examples.indices))
+        let batch = SequenceBatch(
+            examples: run.validation.examples, exampleIndices: Array(run.validation.examples.indices))
         #expect(try loaded.forward(batch).output == trainer.model.forward(batch).output)
 
         let file = try SafetensorsFile.read(contentsOf: directory.url.appendingPathComponent("weights.safetensors"))
@@ -278,9 +286,14 @@ struct TrainerEndToEndTests {
         let trainer = try run.trainer()
         var state = trainer.state
         state.bestLoss = .infinity
-        state.history = [EpochRecord(epoch: 1, trainingLoss: .infinity, validation: nil, learningRate: 0.1,
-                                     seconds: 0, sequencesPerSecond: 0)]
-        try directory.saveCheckpoint(model: trainer.model, bestParameters: nil, optimizer: OptimizerState(stepCount: 0, buffers: [:]), state: state)
+        state.history = [
+            EpochRecord(
+                epoch: 1, trainingLoss: .infinity, validation: nil, learningRate: 0.1,
+                seconds: 0, sequencesPerSecond: 0)
+        ]
+        try directory.saveCheckpoint(
+            model: trainer.model, bestParameters: nil, optimizer: OptimizerState(stepCount: 0, buffers: [:]),
+            state: state)
         try directory.saveReport(state.history, title: "overflow")
         let loaded = try directory.loadCheckpoint(configuration: run.configuration)
         #expect(loaded.state.bestLoss == .infinity)
@@ -310,8 +323,10 @@ struct TrainerEndToEndTests {
         options.batchSize = 8
         let configuration = ModelConfiguration(task: .forecast, featureCount: 1, hiddenSize: 4, outputSize: 1)
         let directory = ModelDirectory(data.url.appendingPathComponent("model"))
-        try directory.saveManifest(ModelDirectory.Manifest(
-            model: configuration, training: options, dataOptions: DataOptions(task: .forecast), data: training.schema))
+        try directory.saveManifest(
+            ModelDirectory.Manifest(
+                model: configuration, training: options, dataOptions: DataOptions(task: .forecast),
+                data: training.schema))
         let trainer = try Trainer(
             model: try SequenceModel(configuration: configuration, seed: 1), options: options, training: training,
             validation: nil)
@@ -347,7 +362,8 @@ struct TrainerEndToEndTests {
     dataOptions.minFrequency = 2
     dataOptions.normalize = true
     let model = ModelConfiguration(
-        task: .forecast, featureCount: 1, hiddenSize: 4, layers: 2, bidirectional: true, outputSize: 1, layerDropout: 0.25)
+        task: .forecast, featureCount: 1, hiddenSize: 4, layers: 2, bidirectional: true, outputSize: 1,
+        layerDropout: 0.25)
     let schema = DatasetSchema(task: .forecast, featureNames: ["v"], targetNames: ["v"], window: 3, horizon: 1)
     let manifest = ModelDirectory.Manifest(model: model, training: options, dataOptions: dataOptions, data: schema)
     try directory.saveManifest(manifest)

@@ -34,7 +34,8 @@ let target: FuzzTarget = {
 /// FUZZ_VERBOSE=1 prints each input's outcome: to check that seeds are accepted.
 let verbose = environment["FUZZ_VERBOSE"] == "1"
 /// Inputs that loaders read by path are written here first (one file per process).
-let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gru-fuzz-\(getpid())", isDirectory: true)
+let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+    "gru-fuzz-\(getpid())", isDirectory: true)
 
 /// A copy of FUZZ_MODEL in the scratch folder, made once, whose `file` each input replaces.
 func modelDirectory(replacing file: String, with data: Data) throws -> ModelDirectory {
@@ -79,6 +80,7 @@ func run(_ data: Data) throws {
     }
 }
 
+/// libFuzzer's entry point: runs the target that FUZZ_TARGET names on one input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func testOneInput(_ bytes: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     do {
@@ -96,7 +98,8 @@ typealias TestOneInput = @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
 func runFuzzerDriver(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: TestOneInput) -> CInt
+    _ callback: TestOneInput
+) -> CInt
 
 /// SwiftPM names an executable target's entry point `<Target>_main`; libFuzzer's driver runs
 /// from it, with the command line's libFuzzer flags.
