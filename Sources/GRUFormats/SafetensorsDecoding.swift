@@ -31,7 +31,9 @@ extension SafetensorsFile {
         for key in header.keys.sorted() where key != Self.metadataKey {
             entries.append(try Self.validateEntry(header[key]!, named: key, bufferSize: bufferSize, file: name))
         }
-        if let value = header[Self.metadataKey] {
+        // mlx's save_safetensors writes `"__metadata__":null` when given no metadata, which the
+        // reference implementation reads as none.
+        if let value = header[Self.metadataKey], !(value is NSNull) {
             metadata = try Self.validateMetadata(value, file: name)
         }
 

@@ -15,7 +15,7 @@ struct GRUCommand: ParsableCommand {
             """,
         subcommands: [
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, ForwardCommand.self,
-            BackwardCommand.self, InitCommand.self, BenchCommand.self,
+            BackwardCommand.self, InitCommand.self, ConvertCommand.self, BenchCommand.self,
         ]
     )
 

@@ -1,0 +1,150 @@
+import Foundation
+import GRUKit
+import GRUTestSupport
+import Testing
+
+/// `gru convert` end to end: PyTorch names to MLX names and back, a file written by the real mlx
+/// (Tests/Fixtures/mlx, Tools/Reference/make_mlx_fixtures.py) in, and `gru forward` on each
+/// converted file giving what it gives on the original.
+@Suite(.tags(.endToEnd))
+struct ConvertCommandEndToEndTests {
+    static let mlxFixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/mlx")
+
+    let directory: TemporaryDirectory
+    let gru = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 5), seed: 11)
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        try gru.save(to: directory.url.appendingPathComponent("w.safetensors"))
+        let input = Tensor(shape: [2, 6, 3], scalars: (0..<36).map { Float($0 % 7) / 5 - 0.6 })  // (B, T, I)
+        try Npy.write(input, to: directory.url.appendingPathComponent("x.npy"))
+    }
+
+    func convert(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(["convert"] + arguments)
+    }
+
+    /// `gru forward --batch-first` on `weights` over `input`, read back.
+    func forward(_ weights: String, input: String = "x.npy") throws -> Tensor {
+        let output = directory.path("y-\(UUID().uuidString).npy")
+        let result = try CommandRunner.run([
+            "forward", "--weights", weights, "--input", directory.path(input), "--batch-first", "--output", output,
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        return try Npy.read(contentsOf: URL(fileURLWithPath: output)).floatTensor()
+    }
+
+    func names(_ path: String) throws -> [String] {
+        try SafetensorsFile.read(contentsOf: URL(fileURLWithPath: path)).names
+    }
+
+    @Test func pytorchToMLXAndBackKeepsForwardsOutput() throws {
+        let original = try forward(directory.path("w.safetensors"))
+        var result = try convert([
+            "--input", directory.path("w.safetensors"), "--output", directory.path("mlx.safetensors"), "--to", "mlx",
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("mlx names -> \(directory.path("mlx.safetensors"))"))
+        #expect(try names(directory.path("mlx.safetensors")) == ["Wx", "Wh", "b", "bhn"])
+
+        // Back to PyTorch names, recognised as MLX's by their keys.
+        result = try convert([
+            "--input", directory.path("mlx.safetensors"), "--output", directory.path("back.safetensors"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(
+            try names(directory.path("back.safetensors")) == [
+                "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+            ])
+        // The r and z biases are summed in float32, so the outputs agree to rounding.
+        expectApproximatelyEqual(
+            try forward(directory.path("back.safetensors")), original, absoluteTolerance: 1e-6, "forward after MLX")
+    }
+
+    @Test func pytorchToPytorchIsAnExactCopy() throws {
+        let result = try convert([
+            "--input", directory.path("w.safetensors"), "--output", directory.path("c.safetensors"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(
+            try GRU.load(contentsOf: directory.url.appendingPathComponent("c.safetensors")).parameters == gru.parameters
+        )
+        #expect(try forward(directory.path("c.safetensors")) == forward(directory.path("w.safetensors")))
+    }
+
+    /// A file mlx itself wrote: converted to PyTorch names, `gru forward` gives mlx's output.
+    @Test func aFileWrittenByMLXForwardsAsMLXComputedIt() throws {
+        let io = try SafetensorsFile.read(contentsOf: Self.mlxFixtures.appendingPathComponent("io.safetensors"))
+        try Npy.write(try io.require("input"), to: directory.url.appendingPathComponent("mlx-x.npy"))
+        let result = try convert([
+            "--input", Self.mlxFixtures.appendingPathComponent("gru.safetensors").path,
+            "--output", directory.path("from-mlx.safetensors"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        expectApproximatelyEqual(
+            try forward(directory.path("from-mlx.safetensors"), input: "mlx-x.npy"),
+            try io.require("output_no_state"), absoluteTolerance: 1e-5, "forward on the converted mlx file")
+    }
+
+    /// One line on standard error, exit 1, no output file.
+    func expectRefusal(_ arguments: [String], output: String, _ fragments: [String]) throws {
+        let result = try convert(arguments)
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.hasPrefix("error: ") && result.standardError.split(separator: "\n").count == 1)
+        for fragment in fragments { #expect(result.standardError.contains(fragment), "\(result.standardError)") }
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test func formatsThatDoNotConvertYetAreOneLineErrors() throws {
+        let weights = directory.path("w.safetensors")
+        try expectRefusal(
+            ["--input", weights, "--output", directory.path("w.onnx")], output: directory.path("w.onnx"),
+            [
+                "w.onnx: extension .onnx; expected .safetensors (PyTorch or MLX names), the only format gru convert handles today"
+            ])
+        try FileManager.default.copyItem(
+            atPath: weights, toPath: directory.path("m.keras"))
+        try expectRefusal(
+            ["--input", directory.path("m.keras"), "--output", directory.path("o.safetensors")],
+            output: directory.path("o.safetensors"),
+            ["m.keras: extension .keras", "only format gru convert handles today"])
+    }
+
+    @Test func whatMLXCannotHoldIsAOneLineError() throws {
+        let stacked = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 5, layerCount: 2), seed: 1)
+        try stacked.save(to: directory.url.appendingPathComponent("stacked.safetensors"))
+        try expectRefusal(
+            [
+                "--input", directory.path("stacked.safetensors"), "--output", directory.path("s.safetensors"), "--to",
+                "mlx",
+            ],
+            output: directory.path("s.safetensors"),
+            ["stacked.safetensors: weight_ih_l1: 2 layers; expected one layer: MLX's GRU holds"])
+        let resetBefore = GRU(
+            configuration: GRUConfiguration(inputSize: 3, hiddenSize: 5, variant: .resetBefore), seed: 1)
+        try resetBefore.save(to: directory.url.appendingPathComponent("rb.safetensors"))
+        try expectRefusal(
+            ["--input", directory.path("rb.safetensors"), "--output", directory.path("r.safetensors"), "--to", "mlx"],
+            output: directory.path("r.safetensors"), ["rb.safetensors: variant: reset-before; expected reset-after"])
+        // An MLX file read as reset-before.
+        _ = try convert([
+            "--input", directory.path("w.safetensors"), "--output", directory.path("m.safetensors"), "--to", "mlx",
+        ])
+        try expectRefusal(
+            [
+                "--input", directory.path("m.safetensors"), "--output", directory.path("p.safetensors"), "--variant",
+                "reset-before",
+            ],
+            output: directory.path("p.safetensors"), ["m.safetensors: variant: reset-before; expected reset-after"])
+    }
+
+    @Test func refusesToOverwriteItsInput() throws {
+        let weights = directory.path("w.safetensors")
+        let result = try convert(["--input", weights, "--output", weights, "--to", "mlx"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("--output \(weights) is the file given to --input"))
+        #expect(try names(weights) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"])
+    }
+}
