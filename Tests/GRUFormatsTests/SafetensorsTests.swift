@@ -95,6 +95,17 @@ struct SafetensorsTests {
         #expect(file.sourceElementTypes.isEmpty)
     }
 
+    @Test("a null __metadata__, as mlx's save_safetensors writes, is no metadata; a list is refused")
+    func nullMetadataIsNone() throws {
+        let tensor = entry("h", "F32", [1], 0, 4)
+        let data = safetensorsFile("{\"__metadata__\":null," + tensor + "}", buffer: [0, 0, 0x80, 0x3F])
+        let file = try SafetensorsFile(decoding: data, name: "m.safetensors")
+        #expect(file.metadata.isEmpty)
+        #expect(try file.require("h").scalars == [1])
+        let listed = safetensorsFile("{\"__metadata__\":[1]," + tensor + "}", buffer: [0, 0, 0x80, 0x3F])
+        #expect(throws: FormatError.self) { try SafetensorsFile(decoding: listed, name: "m.safetensors") }
+    }
+
     // MARK: - Decoding other dtypes
 
     @Test("F16 decodes: 0x3C00 is 1, 0xC000 is -2, and the edge cases")
