@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Tests only: `isApproximatelyEqual(to:absoluteTolerance:relativeTolerance:)` for GRUTestSupport.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // ONNX files: the runtime for the code generated once from onnx.proto (Sources/GRUFormats/ONNX).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // MARK: C shim
@@ -32,7 +34,9 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "GRUTensor", dependencies: [blas, "CGateKernels"]),
-        .target(name: "GRUFormats", dependencies: ["GRUTensor"]),
+        .target(
+            name: "GRUFormats",
+            dependencies: ["GRUTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "GRUNetworks", dependencies: ["GRUTensor"]),
         .target(name: "GRUTraining", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
         // Training, evaluation, prediction and generation jobs over files; the settings of a run.
