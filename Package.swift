@@ -2,7 +2,7 @@
 import PackageDescription
 
 // MARK: - Targets, one per layer of the design
-// CGateKernels <- GRUTensor <- GRUFormats, GRUNetworks <- GRUTraining <- GRUWorkflows; GRUNetworks <- GRUBenchmarking;
+// CGateKernels <- GRUTensor <- GRUFormats <- GRUNetworks <- GRUTraining <- GRUWorkflows; GRUNetworks <- GRUBenchmarking;
 // all of them <- GRUKit (the umbrella, re-exports only) <- gru. BLAS comes from OpenBLAS on Linux (the CBLAS
 // system-library target) and from Accelerate on Apple platforms.
 
@@ -37,7 +37,8 @@ let package = Package(
         .target(
             name: "GRUFormats",
             dependencies: ["GRUTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "GRUNetworks", dependencies: ["GRUTensor"]),
+        // GRUFormats for Interop/ONNXGRU.swift, which maps GRU nodes of an ONNXModel.
+        .target(name: "GRUNetworks", dependencies: ["GRUTensor", "GRUFormats"]),
         .target(name: "GRUTraining", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
         // Training, evaluation, prediction and generation jobs over files; the settings of a run.
         .target(name: "GRUWorkflows", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining"]),
