@@ -181,16 +181,29 @@ struct ONNXModelTests {
         }
     }
 
-    @Test func graphAttributesAreErrors() throws {
+    /// A model whose one node, a Loop named `name`, has a graph attribute `body`.
+    static func loopModel(named name: String) throws -> Data {
         var attribute = Onnx_AttributeProto()
         attribute.name = "body"
         attribute.type = .graph
-        var node = ONNXNode(name: "loop", opType: "Loop", inputs: [], outputs: []).encoded()
+        var node = ONNXNode(name: name, opType: "Loop", inputs: [], outputs: []).encoded()
         node.attribute = [attribute]
         var proto = Self.modelProto(initializers: [])
         proto.graph.node = [node]
+        return try proto.serializedBytes()
+    }
+
+    @Test func graphAttributesAreErrors() throws {
+        let bytes = try Self.loopModel(named: "loop")
         expectFormatError(subject: "loop.onnx", containing: ["node 'loop' (Loop)", "attribute 'body'", "graph"]) {
-            _ = try ONNXModel(decoding: try proto.serializedBytes(), name: "loop.onnx")
+            _ = try ONNXModel(decoding: bytes, name: "loop.onnx")
+        }
+    }
+
+    @Test func namesFromTheFileCannotBreakTheLine() throws {
+        let bytes = try Self.loopModel(named: "two\nlines\u{2028}")
+        expectFormatError(subject: "lines.onnx", containing: [#"node 'two\nlines\u{2028}' (Loop)"#]) {
+            _ = try ONNXModel(decoding: bytes, name: "lines.onnx")
         }
     }
 

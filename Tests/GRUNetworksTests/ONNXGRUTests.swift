@@ -118,6 +118,25 @@ struct ONNXGRUTests {
         }
     }
 
+    /// Every single-byte corruption of an exported file is read as a model or rejected with a
+    /// one-line error, by the codec or by the mapping, and never traps.
+    @Test func corruptedFilesAreErrorsNeverTraps() {
+        let bytes = Array(Self.bidirectionalModel().encoded())
+        for index in bytes.indices {
+            for flip: UInt8 in [0x01, 0x80, 0xFF] {
+                var corrupted = bytes
+                corrupted[index] ^= flip
+                do {
+                    _ = try ONNXGRU.parameters(from: ONNXModel(decoding: Data(corrupted), name: "bad.onnx"))
+                } catch let error as FormatError {
+                    #expect(error.subject == "bad.onnx" && !error.description.contains("\n"), "\(error)")
+                } catch {
+                    Issue.record("byte \(index) ^ \(flip): \(error)")
+                }
+            }
+        }
+    }
+
     // MARK: - The GRUKit-written fixtures
 
     /// The files ONNXGRUReferenceTests runs against onnxruntime's outputs: name, configuration,

@@ -97,6 +97,14 @@ public struct ONNXModel: Equatable, Sendable {
     ///   have no graph or IR version, or hold a tensor, attribute, input or output that
     ///   cannot be read, or two initializers or metadata entries of the same name.
     public init(decoding data: Data, name: String) throws {
+        do {
+            try self.init(decodingUnescaped: data, name: name)
+        } catch let error as FormatError {
+            throw error.escapingControlCharacters
+        }
+    }
+
+    private init(decodingUnescaped data: Data, name: String) throws {
         let proto: Onnx_ModelProto
         do {
             proto = try Onnx_ModelProto(serializedBytes: data)

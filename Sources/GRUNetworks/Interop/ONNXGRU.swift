@@ -149,6 +149,14 @@ public enum ONNXGRU {
     ///   shapes that disagree with each other or with the layer before; layers of different
     ///   variants.
     public static func parameters(from model: ONNXModel) throws -> GRUParameters {
+        do {
+            return try unescapedParameters(from: model)
+        } catch let error as FormatError {
+            throw error.escapingControlCharacters  // node and tensor names come from the file
+        }
+    }
+
+    private static func unescapedParameters(from model: ONNXModel) throws -> GRUParameters {
         let nodes = model.nodes.filter { $0.opType == "GRU" && ($0.domain.isEmpty || $0.domain == "ai.onnx") }
         guard !nodes.isEmpty else {
             throw FormatError(
