@@ -113,6 +113,9 @@ struct ONNXGRUTests {
             let index = $0.initializers.firstIndex { $0.name == "B_l0" }!
             $0.initializers[index].value = .float(Tensor(shape: [2, 12]))
         }
+        expectRejection(["node 'GRU_l1' (GRU)", "reads 'input'", "the Y of node 'GRU_l0' (GRU)", "one stack"]) {
+            $0.nodes[3].inputs[0] = "input"
+        }
         expectRejection(["has no GRU node", "Transpose"]) { model in
             model.nodes.removeAll { $0.opType == "GRU" }
         }

@@ -16,7 +16,9 @@ import GRUTensor
 /// Transpose and Reshape (D = 2), as `torch.onnx.export` writes it.
 ///
 /// Import reads the weights of every `GRU` node in graph order as the layers of one stack; the
-/// other nodes (those computing `initial_h`, reshaping Y, a head) are not read. Each node must
+/// other nodes (those computing `initial_h`, reshaping Y, a head) are only followed to check
+/// that each GRU node reads the Y of the one before; `initial_h` and `sequence_lens` are run-time
+/// inputs, not parameters, and are not read. Each node must
 /// have its W, R and B as FLOAT initializers, `layout` 0, the default activations and no `clip`.
 public enum ONNXGRU {
     /// The operator set export writes: GRU-14, the first with the `layout` attribute.
@@ -147,7 +149,7 @@ public enum ONNXGRU {
     ///   no `GRU` node; activations other than Sigmoid and Tanh, `clip`, `layout` 1, `direction`
     ///   reverse or an unknown attribute; W, R or B not a FLOAT initializer (a dynamic weight);
     ///   shapes that disagree with each other or with the layer before; layers of different
-    ///   variants.
+    ///   variants; a GRU node whose X is not computed from the Y of the GRU node before it.
     public static func parameters(from model: ONNXModel) throws -> GRUParameters {
         do {
             return try unescapedParameters(from: model)
@@ -182,6 +184,13 @@ public enum ONNXGRU {
             guard index == 0 || layer.inputSize == expectedInput else {
                 throw failure("has input size \(layer.inputSize); expected \(expectedInput), the layer below's D·H")
             }
+            if index > 0, let below = layers[index - 1].node.outputs.first,
+                !reads(layer.node.inputs[0], from: below, in: model)
+            {
+                throw failure(
+                    "reads '\(layer.node.inputs[0])', which does not come from '\(below)', the Y of "
+                        + "\(layers[index - 1].node.label); expected the GRU nodes to form one stack")
+            }
         }
         let configuration = GRUConfiguration(
             inputSize: first.inputSize, hiddenSize: first.hiddenSize, layerCount: layers.count,
@@ -206,6 +215,22 @@ public enum ONNXGRU {
             }
         }
         return parameters
+    }
+
+    /// Whether the value `name` is `source` or computed from it by the model's nodes.
+    private static func reads(_ name: String, from source: String, in model: ONNXModel) -> Bool {
+        var producers: [String: ONNXNode] = [:]
+        for node in model.nodes {
+            for output in node.outputs where !output.isEmpty { producers[output] = node }
+        }
+        var pending = [name]
+        var visited: Set<String> = []
+        while let value = pending.popLast() {
+            if value == source { return true }
+            guard visited.insert(value).inserted, let producer = producers[value] else { continue }
+            pending += producer.inputs.filter { !$0.isEmpty }
+        }
+        return false
     }
 
     /// The values of one direction of a (D, ...) tensor.
