@@ -18,8 +18,8 @@ import GRUTensor
 /// Import reads the weights of every `GRU` node in graph order as the layers of one stack; the
 /// other nodes (those computing `initial_h`, reshaping Y, a head) are only followed to check
 /// that each GRU node reads the Y of the one before; `initial_h` and `sequence_lens` are run-time
-/// inputs, not parameters, and are not read. Each node must
-/// have its W, R and B as FLOAT initializers, `layout` 0, the default activations and no `clip`.
+/// inputs, not parameters, and are not read. Each node must have its W, R and B as FLOAT
+/// initializers, `layout` 0, the default activations and no `clip`.
 public enum ONNXGRU {
     /// The operator set export writes: GRU-14, the first with the `layout` attribute.
     public static let opsetVersion: Int64 = 14
