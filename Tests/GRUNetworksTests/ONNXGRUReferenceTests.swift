@@ -24,6 +24,34 @@ struct ONNXGRUReferenceTests {
             Set(Self.fixtureNames.filter { $0.hasPrefix("gruKit_") }) == Set(ONNXGRUTests.exportedFixtures.map(\.name)))
     }
 
+    /// What the codec reads of torch.onnx.export's graph: its opset, its inputs with their
+    /// dynamic axes, the GRU nodes' attributes and the Constant nodes' INT64 tensors.
+    @Test func readsTheTorchExportersGraph() throws {
+        let url = ONNXGRUTests.fixtureDirectory.appendingPathComponent("torch_l2_bi_h0.onnx")
+        let model = try ONNXModel.read(contentsOf: url)
+        #expect(model.opsetVersion == 14)
+        #expect(model.producerName == "pytorch")
+        #expect(model.inputs.map(\.name) == ["input", "h0"])
+        #expect(model.inputs.first?.dimensions == [.symbolic("T"), .symbolic("B"), .fixed(3)])
+        #expect(model.outputs.map(\.name) == ["output", "h_n"])
+        let grus = model.nodes.filter { $0.opType == "GRU" }
+        #expect(grus.count == 2)
+        for gru in grus {
+            #expect(gru.attributes["direction"] == .string("bidirectional"))
+            #expect(gru.attributes["linear_before_reset"] == .int(1))
+            #expect(gru.attributes["hidden_size"] == .int(4))
+        }
+        let constants = model.nodes.filter { $0.opType == "Constant" }
+        #expect(!constants.isEmpty)
+        for constant in constants {
+            guard case .tensor(let value)? = constant.attributes["value"] else {
+                Issue.record("\(constant.label) has no tensor value")
+                continue
+            }
+            #expect(value.elementType == .int64)
+        }
+    }
+
     @Test(arguments: fixtureNames)
     func matchesOnnxruntime(_ name: String) throws {
         let directory = ONNXGRUTests.fixtureDirectory
