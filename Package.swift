@@ -2,7 +2,7 @@
 import PackageDescription
 
 // MARK: - Targets, one per layer of the design
-// CGateKernels <- GRUTensor <- GRUFormats, GRUNetworks <- GRUTraining <- GRUWorkflows; GRUNetworks <- GRUBenchmarking;
+// CGateKernels <- GRUTensor <- GRUFormats <- GRUNetworks <- GRUTraining <- GRUWorkflows; GRUNetworks <- GRUBenchmarking;
 // all of them <- GRUKit (the umbrella, re-exports only) <- gru. BLAS comes from OpenBLAS on Linux (the CBLAS
 // system-library target) and from Accelerate on Apple platforms.
 
@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Tests only: `isApproximatelyEqual(to:absoluteTolerance:relativeTolerance:)` for GRUTestSupport.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // ONNX files: the runtime for the code generated once from onnx.proto (Sources/GRUFormats/ONNX).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // MARK: C shim
@@ -32,8 +34,11 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "GRUTensor", dependencies: [blas, "CGateKernels"]),
-        .target(name: "GRUFormats", dependencies: ["GRUTensor"]),
-        .target(name: "GRUNetworks", dependencies: ["GRUTensor"]),
+        .target(
+            name: "GRUFormats",
+            dependencies: ["GRUTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // GRUFormats for Interop/ONNXGRU.swift, which maps GRU nodes of an ONNXModel.
+        .target(name: "GRUNetworks", dependencies: ["GRUTensor", "GRUFormats"]),
         .target(name: "GRUTraining", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
         // Training, evaluation, prediction and generation jobs over files; the settings of a run.
         .target(name: "GRUWorkflows", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining"]),
