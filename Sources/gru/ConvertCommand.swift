@@ -13,22 +13,25 @@ enum ConvertNames: String, ExpressibleByArgument, CaseIterable {
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a bare GRU's weights between PyTorch and MLX names (.safetensors).",
+        abstract: "Convert a bare GRU between PyTorch names, MLX names (.safetensors) and ONNX (.onnx).",
         discussion: """
             The input's names are recognised by its keys: MLX's (Wx, Wh, b, bhn) or PyTorch's \
             (weight_ih_l0, ...). MLX holds one unidirectional reset-after layer; its b folds b_hh's \
             r and z parts into b_ih, so converting back gives them summed into bias_ih_l0 (the \
-            outputs are the same). Only .safetensors converts today.
+            outputs are the same). An .onnx file holds one standard GRU node per layer (opset 14, \
+            linear_before_reset from the variant, inputs `input` (T, B, I) and `sequence_lens`, \
+            outputs Y and Y_h); on input its nodes' linear_before_reset gives the variant. .keras \
+            does not convert yet.
             """
     )
 
-    @Option(help: "The weights to convert (.safetensors, PyTorch or MLX names).")
+    @Option(help: "The weights to convert (.safetensors with PyTorch or MLX names, or .onnx).")
     var input: String
 
-    @Option(help: "Where to write the converted weights (.safetensors).")
+    @Option(help: "Where to write the converted weights (.safetensors or .onnx).")
     var output: String
 
-    @Option(help: "The names to write: pytorch or mlx.")
+    @Option(help: "The names a .safetensors output gets: pytorch or mlx.")
     var to: ConvertNames = .pytorch
 
     @Option(help: "reset-after or reset-before; default: the file's 'variant' metadata, else reset-after.")
@@ -40,6 +43,14 @@ struct ConvertCommand: ParsableCommand {
             for path in [input, output] { try Self.checkConvertible(path) }
             let gru = try Self.load(URL(fileURLWithPath: input), variant: variant)
             let url = URL(fileURLWithPath: output)
+            if output.hasSuffix(".onnx") {
+                guard to == .pytorch else {
+                    throw GRUInputError(.setting("--to"), found: to.rawValue, expected: "no --to for an .onnx output")
+                }
+                try ONNXGRU.model(of: gru.parameters, takesSequenceLengths: true).write(to: url)
+                printStatus("ONNX GRU nodes -> \(output)", outputs: [output])
+                return
+            }
             switch to {
             case .pytorch:
                 try gru.save(to: url)
@@ -58,18 +69,29 @@ struct ConvertCommand: ParsableCommand {
 
     /// Refuses a path whose format `gru convert` does not handle yet.
     static func checkConvertible(_ path: String) throws {
-        guard !path.hasSuffix(".safetensors") else { return }
+        guard !path.hasSuffix(".safetensors"), !path.hasSuffix(".onnx") else { return }
         let name = URL(fileURLWithPath: path).lastPathComponent
         let found =
             name.contains(".")
             ? "extension ." + name.split(separator: ".").dropFirst().joined(separator: ".") : "no extension"
         throw GRUInputError(
             .file(path), found: found,
-            expected: ".safetensors (PyTorch or MLX names), the only format gru convert handles today")
+            expected: ".safetensors (PyTorch or MLX names) or .onnx, the formats gru convert handles today")
     }
 
-    /// The GRU in a safetensors file with MLX names (recognised by `Wx` or `Wh`) or PyTorch names.
+    /// The GRU in an .onnx file, or in a safetensors file with MLX names (recognised by `Wx` or
+    /// `Wh`) or PyTorch names.
     static func load(_ url: URL, variant: GRUVariant?) throws -> GRU {
+        if url.pathExtension == "onnx" {
+            let parameters = try ONNXGRU.parameters(from: ONNXModel.read(contentsOf: url))
+            if let variant, variant != parameters.configuration.variant {
+                throw GRUInputError(
+                    .setting("--variant"), found: variant.rawValue,
+                    expected: "\(parameters.configuration.variant.rawValue), what the GRU nodes of "
+                        + "\(url.lastPathComponent) say (linear_before_reset)")
+            }
+            return GRU(parameters: parameters)
+        }
         let file = try SafetensorsFile.read(contentsOf: url)
         guard MLXGRUNames.holdsMLXNames(file.names) else { return try GRU.load(contentsOf: url, variant: variant) }
         let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })

@@ -116,6 +116,11 @@ struct ONNXGRUTests {
         expectRejection(["node 'GRU_l1' (GRU)", "reads 'input'", "the Y of node 'GRU_l0' (GRU)", "one stack"]) {
             $0.nodes[3].inputs[0] = "input"
         }
+        expectRejection(["node 'GRU_l0' (GRU)", "initial_h 'h0' is a non-zero constant"]) { model in
+            model.initializers.append(.init(name: "h0", value: .float(Tensor(shape: [2, 1, 6], repeating: 0.5))))
+            while model.nodes[0].inputs.count < 6 { model.nodes[0].inputs.append("") }
+            model.nodes[0].inputs[5] = "h0"
+        }
         expectRejection(["has no GRU node", "Transpose"]) { model in
             model.nodes.removeAll { $0.opType == "GRU" }
         }

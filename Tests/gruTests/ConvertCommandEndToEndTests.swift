@@ -88,6 +88,47 @@ struct ConvertCommandEndToEndTests {
             try io.require("output_no_state"), absoluteTolerance: 1e-5, "forward on the converted mlx file")
     }
 
+    static let onnxFixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/onnx")
+
+    /// A file torch.onnx.export wrote (Tests/Fixtures/onnx, Tools/Reference/make_onnx_fixtures.py):
+    /// converted to safetensors, `gru forward` gives onnxruntime's output; converted back to ONNX
+    /// and again to safetensors, the weights are bit-identical.
+    @Test func anONNXFileExportedByPyTorchConvertsBothWays() throws {
+        let io = try SafetensorsFile.read(
+            contentsOf: Self.onnxFixtures.appendingPathComponent("torch_l1_uni_noh0.safetensors"))
+        // The fixture's input is time-major (T, B, I); forward here reads batch-first.
+        try Npy.write(
+            try io.require("input").swappingFirstTwoAxes(), to: directory.url.appendingPathComponent("o-x.npy"))
+        var result = try convert([
+            "--input", Self.onnxFixtures.appendingPathComponent("torch_l1_uni_noh0.onnx").path,
+            "--output", directory.path("from-onnx.safetensors"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        expectApproximatelyEqual(
+            try forward(directory.path("from-onnx.safetensors"), input: "o-x.npy"),
+            try io.require("output").swappingFirstTwoAxes(), absoluteTolerance: 1e-5,
+            "forward on the converted ONNX file")
+
+        result = try convert(["--input", directory.path("from-onnx.safetensors"), "--output", directory.path("w.onnx")])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        result = try convert(["--input", directory.path("w.onnx"), "--output", directory.path("again.safetensors")])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(
+            try GRU.load(contentsOf: directory.url.appendingPathComponent("again.safetensors")).parameters
+                == GRU.load(contentsOf: directory.url.appendingPathComponent("from-onnx.safetensors")).parameters)
+        try expectRefusal(
+            [
+                "--input", directory.path("w.onnx"), "--output", directory.path("rb.safetensors"), "--variant",
+                "reset-before",
+            ],
+            output: directory.path("rb.safetensors"), ["--variant: reset-before; expected reset-after"])
+        try expectRefusal(
+            ["--input", directory.path("from-onnx.safetensors"), "--output", directory.path("m.onnx"), "--to", "mlx"],
+            output: directory.path("m.onnx"), ["--to: mlx; expected no --to for an .onnx output"])
+    }
+
     /// One line on standard error, exit 1, no output file.
     func expectRefusal(_ arguments: [String], output: String, _ fragments: [String]) throws {
         let result = try convert(arguments)
@@ -100,16 +141,16 @@ struct ConvertCommandEndToEndTests {
     @Test func formatsThatDoNotConvertYetAreOneLineErrors() throws {
         let weights = directory.path("w.safetensors")
         try expectRefusal(
-            ["--input", weights, "--output", directory.path("w.onnx")], output: directory.path("w.onnx"),
+            ["--input", weights, "--output", directory.path("w.h5")], output: directory.path("w.h5"),
             [
-                "w.onnx: extension .onnx; expected .safetensors (PyTorch or MLX names), the only format gru convert handles today"
+                "w.h5: extension .h5; expected .safetensors (PyTorch or MLX names) or .onnx, the formats gru convert handles today"
             ])
         try FileManager.default.copyItem(
             atPath: weights, toPath: directory.path("m.keras"))
         try expectRefusal(
             ["--input", directory.path("m.keras"), "--output", directory.path("o.safetensors")],
             output: directory.path("o.safetensors"),
-            ["m.keras: extension .keras", "only format gru convert handles today"])
+            ["m.keras: extension .keras", "the formats gru convert handles today"])
     }
 
     @Test func whatMLXCannotHoldIsAOneLineError() throws {

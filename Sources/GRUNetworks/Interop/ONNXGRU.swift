@@ -326,6 +326,15 @@ public enum ONNXGRU {
             }
             inputWeight = w
             recurrentWeight = r
+            // initial_h is a run-time input of GRUKit's GRU; a non-zero constant one would be lost.
+            if node.inputs.count > 5, !node.inputs[5].isEmpty,
+                case .float(let state)? = model.initializer(named: node.inputs[5]),
+                state.scalars.contains(where: { $0 != 0 })
+            {
+                throw failure(
+                    "initial_h '\(node.inputs[5])' is a non-zero constant; expected a graph input or zeros "
+                        + "(GRUKit takes the initial state at run time)")
+            }
         }
     }
 }
