@@ -8,9 +8,14 @@ import Testing
 /// converted file giving what it gives on the original.
 @Suite(.tags(.endToEnd))
 struct ConvertCommandEndToEndTests {
-    static let mlxFixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/mlx")
+    /// A folder of Tests/Fixtures.
+    static func fixtures(_ folder: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures").appendingPathComponent(folder)
+    }
+
+    static let mlxFixtures = fixtures("mlx")
+    static let onnxFixtures = fixtures("onnx")
 
     let directory: TemporaryDirectory
     let gru = GRU(configuration: GRUConfiguration(inputSize: 3, hiddenSize: 5), seed: 11)
@@ -87,10 +92,6 @@ struct ConvertCommandEndToEndTests {
             try forward(directory.path("from-mlx.safetensors"), input: "mlx-x.npy"),
             try io.require("output_no_state"), absoluteTolerance: 1e-5, "forward on the converted mlx file")
     }
-
-    static let onnxFixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/onnx")
 
     /// A file torch.onnx.export wrote (Tests/Fixtures/onnx, Tools/Reference/make_onnx_fixtures.py):
     /// converted to safetensors, `gru forward` gives onnxruntime's output; converted back to ONNX
