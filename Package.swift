@@ -3,8 +3,9 @@ import PackageDescription
 
 // MARK: - Targets, one per layer of the design
 // CGateKernels <- GRUTensor <- GRUFormats <- GRUNetworks <- GRUTraining <- GRUWorkflows; GRUNetworks <- GRUBenchmarking;
-// all of them <- GRUKit (the umbrella, re-exports only) <- gru. BLAS comes from OpenBLAS on Linux (the CBLAS
-// system-library target) and from Accelerate on Apple platforms.
+// GRUTraining <- GRUInterop (whole models in and out of ONNX and Keras); all of them <- GRUKit (the umbrella,
+// re-exports only) <- gru. BLAS comes from OpenBLAS on Linux (the CBLAS system-library target) and from Accelerate on
+// Apple platforms; HDF5 (Keras weights) from the system's libhdf5 everywhere (the CHDF5 target).
 
 let blas: Target.Dependency = .target(name: "CBLAS", condition: .when(platforms: [.linux]))
 
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         // ONNX files: the runtime for the code generated once from onnx.proto (Sources/GRUFormats/ONNX).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        // .keras archives: a zip of config.json, metadata.json and model.weights.h5.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MARK: C shim
@@ -27,6 +30,11 @@ let package = Package(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
 
         // Vectorized gate kernels in C, compiled for several instruction sets (see the .c file).
@@ -36,18 +44,25 @@ let package = Package(
         .target(name: "GRUTensor", dependencies: [blas, "CGateKernels"]),
         .target(
             name: "GRUFormats",
-            dependencies: ["GRUTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: [
+                "GRUTensor", "CHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         // GRUFormats for Interop/ONNXGRU.swift, which maps GRU nodes of an ONNXModel.
         .target(name: "GRUNetworks", dependencies: ["GRUTensor", "GRUFormats"]),
         .target(name: "GRUTraining", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks"]),
         // Training, evaluation, prediction and generation jobs over files; the settings of a run.
         .target(name: "GRUWorkflows", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining"]),
+        // Whole model directories in and out of ONNX graphs and Keras archives (`gru export`, `gru import`).
+        .target(name: "GRUInterop", dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining"]),
         // The benchmark cases and their measurement, for `gru bench`.
         .target(name: "GRUBenchmarking", dependencies: ["GRUTensor", "GRUNetworks"]),
         // MARK: Umbrella
         .target(
             name: "GRUKit",
-            dependencies: ["GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining", "GRUWorkflows", "GRUBenchmarking"]),
+            dependencies: [
+                "GRUTensor", "GRUFormats", "GRUNetworks", "GRUTraining", "GRUWorkflows", "GRUInterop", "GRUBenchmarking",
+            ]),
 
         // MARK: Command line
         .executableTarget(
@@ -71,6 +86,7 @@ let package = Package(
         .testTarget(name: "GRUNetworksTests", dependencies: ["GRUNetworks", "GRUFormats", "GRUTestSupport"]),
         .testTarget(name: "GRUTrainingTests", dependencies: ["GRUTraining", "GRUTestSupport"]),
         .testTarget(name: "GRUWorkflowsTests", dependencies: ["GRUWorkflows", "GRUTestSupport"]),
+        .testTarget(name: "GRUInteropTests", dependencies: ["GRUInterop", "GRUTestSupport"]),
         .testTarget(name: "GRUBenchmarkingTests", dependencies: ["GRUBenchmarking", "GRUTestSupport"]),
         // Runs the built `gru` executable; depending on it makes `swift test` build it.
         .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru", "GRUTestSupport"]),

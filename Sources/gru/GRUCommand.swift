@@ -15,7 +15,8 @@ struct GRUCommand: ParsableCommand {
             """,
         subcommands: [
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, ForwardCommand.self,
-            BackwardCommand.self, InitCommand.self, ConvertCommand.self, BenchCommand.self,
+            BackwardCommand.self, InitCommand.self, ConvertCommand.self, ExportCommand.self, ImportCommand.self,
+            BenchCommand.self,
         ]
     )
 

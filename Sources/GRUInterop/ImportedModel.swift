@@ -1,0 +1,17 @@
+import GRUTraining
+
+/// What an importer reads from a file: the model with its weights, and what it knows of the
+/// data the model was made for (labels, vocabulary, normalization), which `ModelImportJob`
+/// writes into a model directory.
+public struct ImportedModel: Sendable {
+    /// The model, its configuration and parameters.
+    public var model: SequenceModel
+    /// The data schema: from the file's metadata where it has one, else what the flags give.
+    public var schema: DatasetSchema
+
+    /// An imported model of the given parts.
+    public init(model: SequenceModel, schema: DatasetSchema) {
+        self.model = model
+        self.schema = schema
+    }
+}

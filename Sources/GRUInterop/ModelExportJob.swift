@@ -1,0 +1,38 @@
+import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTraining
+
+/// A `gru export` run: the trained model in a model directory as one file another framework
+/// runs, its format told by the output's name (see `ModelFileFormat`).
+public struct ModelExportJob {
+    /// The model directory written by `gru train` or `gru import`.
+    public var directory: ModelDirectory
+    /// Where the exported file goes (written atomically).
+    public var outputFile: URL
+
+    /// A job writing the model in `directory` to `outputFile`.
+    public init(directory: ModelDirectory, outputFile: URL) {
+        self.directory = directory
+        self.outputFile = outputFile
+    }
+
+    /// Exports the model.
+    ///
+    /// - Returns: the format written.
+    /// - Throws: `GRUInputError` or `FormatError` naming the directory, the output or the part
+    ///   of the model the format cannot represent.
+    @discardableResult
+    public func run() throws -> ModelFileFormat {
+        let format = try ModelFileFormat(path: outputFile.path)
+        let (model, manifest) = try directory.loadModel()
+        switch format {
+        case .onnx:
+            throw GRUInputError(.file(outputFile.path), found: "an .onnx output", expected: "ONNX export (to come)")
+        case .keras:
+            throw GRUInputError(.file(outputFile.path), found: "a .keras output", expected: "Keras export (to come)")
+        }
+        _ = (model, manifest)
+        return format
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import GRUKit
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a trained model directory as an ONNX graph (.onnx) or a Keras 3 archive (.keras).",
+        discussion: """
+            The format is taken from the output's name. The exported model computes what gru \
+            predict reports, on batch-major input.
+            """
+    )
+
+    @Option(help: "The model directory (written by gru train or gru import).")
+    var model: String
+
+    @Option(help: "Where to write the model: FILE.onnx or FILE.keras.")
+    var output: String
+
+    func run() throws {
+        try reportingErrors {
+            try checkOutputPaths([("--output", output)], inputs: [("--model", model)])
+            let format = try ModelExportJob(
+                directory: ModelDirectory(URL(fileURLWithPath: model)), outputFile: URL(fileURLWithPath: output)
+            ).run()
+            printStatus("\(format.rawValue) -> \(output)", outputs: [output])
+        }
+    }
+}
