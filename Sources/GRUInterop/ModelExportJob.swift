@@ -25,14 +25,22 @@ public struct ModelExportJob {
     @discardableResult
     public func run() throws -> ModelFileFormat {
         let format = try ModelFileFormat(path: outputFile.path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.url.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
+            throw FormatError(
+                directory.url.relativePath, "no such model directory; expected a directory written by gru train")
+        }
         let (model, manifest) = try directory.loadModel()
         switch format {
         case .onnx:
-            throw GRUInputError(.file(outputFile.path), found: "an .onnx output", expected: "ONNX export (to come)")
+            var onnx = try ONNXModelExport.model(of: model, manifest: manifest)
+            onnx.fileName = outputFile.path
+            try onnx.write(to: outputFile)
         case .keras:
             throw GRUInputError(.file(outputFile.path), found: "a .keras output", expected: "Keras export (to come)")
         }
-        _ = (model, manifest)
         return format
     }
 }

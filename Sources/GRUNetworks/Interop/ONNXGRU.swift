@@ -10,7 +10,7 @@ import GRUTensor
 /// = 1 is GRUKit's reset-after variant, 0 (ONNX's default) reset-before.
 ///
 /// Export writes a graph with the input `input` (T, B, I) float, T and B dynamic, and, when
-/// asked, `sequence_lens` (B) int32; the outputs are `Y` (T, B, D·H), the last layer's output
+/// asked, `sequence_lens` (B) int32 and `initial_h` (L·D, B, H); the outputs are `Y` (T, B, D·H), the last layer's output
 /// as `GRU.forward` returns it, and `Y_h` (L·D, B, H), the final states as PyTorch's `h_n`.
 /// Between layers, Y (T, D, B, H) becomes the next X (T, B, D·H) through Squeeze (D = 1) or
 /// Transpose and Reshape (D = 2), as `torch.onnx.export` writes it.
@@ -44,9 +44,13 @@ public enum ONNXGRU {
     ///   - parameters: The GRU's weights, in GRUKit's (PyTorch's) layout.
     ///   - takesSequenceLengths: Whether the graph has the input `sequence_lens` (B) int32, the
     ///     valid length of each sequence, passed to every layer.
+    ///   - takesInitialState: Whether the graph has the input `initial_h` (L·D, B, H), the
+    ///     initial states as PyTorch's `h_0` (layer-major), split per layer into each node's
+    ///     `initial_h` (D, B, H); without it every layer starts from zeros.
     ///   - metadata: Entries for `metadata_props`, besides `variant`, which export sets.
     public static func model(
-        of parameters: GRUParameters, takesSequenceLengths: Bool = false, metadata: [String: String] = [:]
+        of parameters: GRUParameters, takesSequenceLengths: Bool = false, takesInitialState: Bool = false,
+        metadata: [String: String] = [:]
     ) -> ONNXModel {
         let configuration = parameters.configuration
         let h = configuration.hiddenSize, d = configuration.isBidirectional ? 2 : 1
@@ -60,13 +64,73 @@ public enum ONNXGRU {
         if takesSequenceLengths {
             model.inputs.append(ONNXValueInfo(name: "sequence_lens", elementType: .int32, dimensions: [.symbolic("B")]))
         }
+        if takesInitialState {
+            model.inputs.append(
+                ONNXValueInfo(
+                    name: "initial_h", elementType: .float,
+                    dimensions: [.fixed(configuration.layerCount * d), .symbolic("B"), .fixed(h)]))
+        }
+        let finalStates = (0..<configuration.layerCount).map {
+            configuration.layerCount == 1 ? "Y_h" : "Y_h_l\($0)"
+        }
+        appendStack(
+            of: parameters, to: &model, input: "input", output: "Y", finalStates: finalStates,
+            sequenceLengths: takesSequenceLengths ? "sequence_lens" : nil,
+            initialState: takesInitialState ? "initial_h" : nil)
+        if finalStates.count > 1 {
+            // (D, B, H) per layer -> (L·D, B, H), layer-major as PyTorch's h_n.
+            model.nodes.append(
+                ONNXNode(
+                    name: "Concat_Y_h", opType: "Concat", inputs: finalStates, outputs: ["Y_h"],
+                    attributes: ["axis": .int(0)]))
+        }
+        model.outputs = [
+            ONNXValueInfo(
+                name: "Y", elementType: .float, dimensions: [.symbolic("T"), .symbolic("B"), .fixed(d * h)]),
+            ONNXValueInfo(
+                name: "Y_h", elementType: .float,
+                dimensions: [.fixed(configuration.layerCount * d), .symbolic("B"), .fixed(h)]),
+        ]
+        return model
+    }
+
+    /// Appends the nodes and initializers of `parameters`' GRU stack to `model`, so that a
+    /// larger graph (a whole sequence model) can hold it: one `GRU` node per layer (`GRU_l<k>`,
+    /// weights `W_l<k>`, `R_l<k>`, `B_l<k>`), each layer's Y (T, D, B, H) turned into the next
+    /// layer's X (T, B, D·H).
+    ///
+    /// - Parameters:
+    ///   - input: The value the first layer reads, (T, B, I) float.
+    ///   - output: The name given to the last layer's output, (T, B, D·H).
+    ///   - finalStates: The name given to each layer's Y_h (D, B, H), one per layer.
+    ///   - sequenceLengths: The value every layer reads as `sequence_lens` (B) int32; nil for none.
+    ///   - initialState: The value holding the initial states (L·D, B, H); nil for zeros.
+    public static func appendStack(
+        of parameters: GRUParameters, to model: inout ONNXModel, input: String, output: String,
+        finalStates: [String], sequenceLengths: String? = nil, initialState: String? = nil
+    ) {
+        let configuration = parameters.configuration
+        precondition(finalStates.count == configuration.layerCount, "one final-state name per layer")
+        let h = configuration.hiddenSize, d = configuration.isBidirectional ? 2 : 1
         if d == 1 {
             model.initializers.append(.init(name: "squeeze_axes", value: .int64([1])))
         } else {
             model.initializers.append(.init(name: "merge_directions", value: .int64([0, 0, -1])))
         }
-        var layerInput = "input"
-        var finalStates: [String] = []
+        // Each layer's initial_h (D, B, H): the whole input for one layer, else equal parts along axis 0.
+        var layerInitialStates: [String] = []
+        if let initialState {
+            if configuration.layerCount == 1 {
+                layerInitialStates = [initialState]
+            } else {
+                layerInitialStates = (0..<configuration.layerCount).map { "initial_h_l\($0)" }
+                model.nodes.append(
+                    ONNXNode(
+                        name: "Split_initial_h", opType: "Split", inputs: [initialState],
+                        outputs: layerInitialStates, attributes: ["axis": .int(0)]))
+            }
+        }
+        var layerInput = input
         for layer in 0..<configuration.layerCount {
             let names = (w: "W_l\(layer)", r: "R_l\(layer)", b: "B_l\(layer)")
             let inputSize = layer == 0 ? configuration.inputSize : d * h
@@ -89,15 +153,16 @@ public enum ONNXGRU {
             if configuration.hasBias {
                 model.initializers.append(.init(name: names.b, value: .float(Tensor(shape: [d, 6 * h], scalars: b))))
             }
-            if takesSequenceLengths { inputs.append("sequence_lens") }
+            inputs.append(sequenceLengths ?? "")
+            inputs.append(layerInitialStates.isEmpty ? "" : layerInitialStates[layer])
             while inputs.last == "" { inputs.removeLast() }
 
             let isLast = layer == configuration.layerCount - 1
-            let sequence = "Y_l\(layer)", finalState = configuration.layerCount == 1 ? "Y_h" : "Y_h_l\(layer)"
-            let output = isLast ? "Y" : "X_l\(layer + 1)"
+            let sequence = "Y_l\(layer)"
+            let layerOutput = isLast ? output : "X_l\(layer + 1)"
             model.nodes.append(
                 ONNXNode(
-                    name: "GRU_l\(layer)", opType: "GRU", inputs: inputs, outputs: [sequence, finalState],
+                    name: "GRU_l\(layer)", opType: "GRU", inputs: inputs, outputs: [sequence, finalStates[layer]],
                     attributes: [
                         "hidden_size": .int(Int64(h)),
                         "direction": .string(d == 2 ? "bidirectional" : "forward"),
@@ -108,7 +173,7 @@ public enum ONNXGRU {
                 model.nodes.append(
                     ONNXNode(
                         name: "Squeeze_l\(layer)", opType: "Squeeze", inputs: [sequence, "squeeze_axes"],
-                        outputs: [output]))
+                        outputs: [layerOutput]))
             } else {
                 // (T, 2, B, H) -> (T, B, 2, H) -> (T, B, 2H): forward features first, as GRUKit's output.
                 let transposed = "Y_l\(layer)_TBDH"
@@ -119,26 +184,10 @@ public enum ONNXGRU {
                 model.nodes.append(
                     ONNXNode(
                         name: "Reshape_l\(layer)", opType: "Reshape", inputs: [transposed, "merge_directions"],
-                        outputs: [output]))
+                        outputs: [layerOutput]))
             }
-            finalStates.append(finalState)
-            layerInput = output
+            layerInput = layerOutput
         }
-        if finalStates.count > 1 {
-            // (D, B, H) per layer -> (L·D, B, H), layer-major as PyTorch's h_n.
-            model.nodes.append(
-                ONNXNode(
-                    name: "Concat_Y_h", opType: "Concat", inputs: finalStates, outputs: ["Y_h"],
-                    attributes: ["axis": .int(0)]))
-        }
-        model.outputs = [
-            ONNXValueInfo(
-                name: "Y", elementType: .float, dimensions: [.symbolic("T"), .symbolic("B"), .fixed(d * h)]),
-            ONNXValueInfo(
-                name: "Y_h", elementType: .float,
-                dimensions: [.fixed(configuration.layerCount * d), .symbolic("B"), .fixed(h)]),
-        ]
-        return model
     }
 
     // MARK: - Import

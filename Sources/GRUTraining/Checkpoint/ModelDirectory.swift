@@ -161,7 +161,7 @@ public struct ModelDirectory: Sendable {
 
     /// JSON as the directory's files hold it: sorted keys, and infinities and NaN as the strings
     /// "Infinity", "-Infinity" and "NaN" (a loss that overflowed is still recorded).
-    static func jsonEncoder(pretty: Bool = false) -> JSONEncoder {
+    package static func jsonEncoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -170,7 +170,7 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Reads what `jsonEncoder` writes.
-    static func jsonDecoder() -> JSONDecoder {
+    package static func jsonDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Check `gru export`'s ONNX files with onnx and onnxruntime, the consumers themselves.
+
+For every case below this script writes a small data file, trains a tiny model on it with
+`gru train` (2 epochs), writes GRUKit's predictions with `gru predict`, exports the model with
+`gru export --output FILE.onnx`, runs `onnx.checker.check_model(full_check=True)`, runs
+onnxruntime on the same sequences (built here from the data file and the exported file's
+metadata: vocabulary, raw features; the graph normalizes them itself) and compares:
+
+- classify: onnxruntime's `output` (B, C) with predict's p_<label> columns (String(Float),
+  which round-trips), max abs error <= 1e-5;
+- forecast: `output` (B, horizon * targets) with predict's forecast columns, in the data's
+  units, max abs error <= 1e-5 * max(1, |value|);
+- tag: predict reports only the argmax tag of every step: the argmax of `output` (B, T, C) must
+  give the same tags, and the sequence's mean cross-entropy computed from `output` must match
+  `gru evaluate --json`'s loss (over the same file) within 1e-5;
+- language-model: predict reports each sequence's perplexity, e^(mean cross-entropy of its next
+  tokens); computed from `output`'s probabilities of the next tokens it must match within
+  1e-5 relative.
+
+GRUKit's full per-step probabilities (tag, language model) are compared with onnxruntime's
+element by element in `swift test` (ONNXModelExportReferenceTests, fixtures made by
+Tools/Reference/make_onnx_model_fixtures.py).
+
+Each sequence is fed both in one padded batch with `lengths` and, for the first two, alone,
+so batching and padding are covered. Prints a table of the max errors and exits with 1 on any
+failure.
+
+Usage: check_onnx_exports.py --gru PATH/TO/gru [--work DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+TOLERANCE = 1e-5
+
+
+# MARK: - Data files
+
+def write_ts(path: Path, rng: np.random.RandomState, count: int, features: int, classes: int) -> None:
+    lines = ["@problemName Check", "@timeStamps false", "@missing false", "@univariate false",
+             f"@dimensions {features}", "@equalLength false",
+             "@classLabel true " + " ".join(f"c{k}" for k in range(classes)), "@data"]
+    for index in range(count):
+        label = index % classes
+        steps = int(rng.randint(2, 9))
+        values = rng.randn(features, steps) * 2.0 + 3.0 + label
+        dims = [",".join(repr(float(np.float32(v))) for v in row) for row in values]
+        lines.append(":".join(dims) + f":c{label}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+WORDS = ["good", "great", "fine", "nice", "bad", "awful", "poor", "terrible", "and", "the", "movie", "plot"]
+
+
+def write_text_csv(path: Path, rng: np.random.RandomState, count: int) -> None:
+    rows = ["label,text"]
+    for index in range(count):
+        label = "pos" if index % 2 == 0 else "neg"
+        pool = WORDS[:4] if label == "pos" else WORDS[4:8]
+        words = [pool[rng.randint(len(pool))] if rng.rand() < 0.7 else WORDS[8 + rng.randint(4)]
+                 for _ in range(rng.randint(1, 8))]
+        rows.append(f"{label},{' '.join(words)}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def write_conll(path: Path, rng: np.random.RandomState, count: int) -> None:
+    vocabulary = {"the": "DET", "a": "DET", "cat": "NOUN", "dog": "NOUN", "log": "NOUN", "sat": "VERB",
+                  "ran": "VERB", "on": "ADP", "home": "NOUN", "quickly": "ADV"}
+    tokens = list(vocabulary)
+    sentences = []
+    for _ in range(count):
+        words = [tokens[rng.randint(len(tokens))] for _ in range(rng.randint(1, 8))]
+        sentences.append("\n".join(f"{word} {vocabulary[word]}" for word in words))
+    path.write_text("\n\n".join(sentences) + "\n")
+
+
+def write_series(path: Path, rng: np.random.RandomState, rows: int) -> None:
+    lines = ["load,temperature"]
+    for step in range(rows):
+        load = 100 + 20 * math.sin(step * 0.5) + step + rng.randn()
+        temperature = 15 + 5 * math.cos(step * 0.3) + 0.5 * rng.randn()
+        lines.append(f"{load:.3f},{temperature:.3f}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_text(path: Path) -> None:
+    path.write_text("the cat sat on the mat.\nthe dog sat on the log.\na cat ran home.\n" * 3)
+
+
+# MARK: - The sequences GRUKit reads, rebuilt from the files
+
+def ts_sequences(path: Path) -> list[np.ndarray]:
+    lines = path.read_text().splitlines()
+    data = lines[lines.index("@data") + 1:]
+    result = []
+    for line in data:
+        if not line.strip():
+            continue
+        *dims, _ = line.split(":")
+        result.append(np.array([[float(v) for v in dim.split(",")] for dim in dims], dtype=np.float32).T)
+    return result  # each (T, F)
+
+
+def ids(tokens: list[str], vocabulary: list[str]) -> np.ndarray:
+    index = {token: i for i, token in enumerate(vocabulary)}
+    return np.array([index.get(token, 1) for token in tokens], dtype=np.int64)
+
+
+def csv_text_sequences(path: Path, vocabulary: list[str]) -> list[np.ndarray]:
+    with path.open() as file:
+        rows = list(csv.DictReader(file))
+    return [ids([t for t in re.split(r"[^0-9a-z]+", row["text"].lower()) if t], vocabulary) for row in rows]
+
+
+def conll_sequences(path: Path, vocabulary: list[str]) -> list[np.ndarray]:
+    blocks = [b for b in path.read_text().split("\n\n") if b.strip()]
+    return [ids([line.split()[0] for line in block.splitlines()], vocabulary) for block in blocks]
+
+
+def text_sequences(path: Path, vocabulary: list[str], length: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    tokens = ids(list(path.read_text()), vocabulary)
+    result = []
+    for start in range(0, len(tokens) - 1, length):
+        span = tokens[start:start + length + 1]
+        result.append((span[:-1], span[1:]))
+    return result
+
+
+def series_windows(path: Path, window: int) -> list[np.ndarray]:
+    values = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64).astype(np.float32)
+    return [values[end - window + 1:end + 1] for end in range(window - 1, len(values))]
+
+
+# MARK: - Running gru and onnxruntime
+
+def run(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def padded(sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    steps = max(len(s) for s in sequences)
+    batch = np.zeros((len(sequences), steps) + sequences[0].shape[1:], dtype=sequences[0].dtype)
+    for b, sequence in enumerate(sequences):
+        batch[b, :len(sequence)] = sequence
+    return batch, np.array([len(s) for s in sequences], dtype=np.int64)
+
+
+def onnxruntime_outputs(path: Path, sequences: list[np.ndarray], takes_lengths: bool) -> list[np.ndarray]:
+    """Each sequence's output: from one padded batch, checked against the first two run alone."""
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    def feed(group: list[np.ndarray]) -> np.ndarray:
+        batch, lengths = padded(group)
+        feeds = {"input": batch}
+        if takes_lengths:
+            feeds["lengths"] = lengths
+        return session.run(["output"], feeds)[0]
+
+    together = feed(sequences)
+    outputs = [together[b, :len(s)] if together.ndim == 3 else together[b] for b, s in enumerate(sequences)]
+    for b in range(min(2, len(sequences))):
+        alone = feed([sequences[b]])[0]
+        if np.max(np.abs(alone - outputs[b])) > TOLERANCE:
+            raise AssertionError(f"sequence {b} alone differs from its row in the padded batch")
+    return outputs
+
+
+@dataclass
+class Case:
+    name: str
+    task: str
+    data: str  # ts, csv-text, conll, txt, series
+    flags: list[str] = field(default_factory=list)
+
+
+CASES = [
+    Case("classify-features-last", "classify", "ts", []),
+    Case("classify-features-mean-bi-2layers-resetBefore", "classify", "ts",
+         ["--pooling", "mean", "--bidirectional", "--layers", "2", "--variant", "reset-before"]),
+    Case("classify-tokens-last-bi", "classify", "csv-text", ["--bidirectional"]),
+    Case("classify-tokens-mean-resetBefore", "classify", "csv-text", ["--pooling", "mean", "--variant", "reset-before"]),
+    Case("tag-tokens-bi-2layers", "tag", "conll", ["--bidirectional", "--layers", "2"]),
+    Case("tag-tokens-resetBefore", "tag", "conll", ["--variant", "reset-before"]),
+    Case("forecast-features-last", "forecast", "series", ["--window", "5", "--horizon", "2"]),
+    Case("forecast-features-mean-bi-2layers-resetBefore", "forecast", "series",
+         ["--window", "4", "--horizon", "3", "--pooling", "mean", "--bidirectional", "--layers", "2",
+          "--variant", "reset-before"]),
+    Case("language-model-2layers", "language-model", "txt", ["--sequence-length", "12", "--layers", "2"]),
+    Case("language-model-resetBefore", "language-model", "txt", ["--sequence-length", "10", "--variant", "reset-before"]),
+]
+
+
+def check(case: Case, gru: str, work: Path) -> tuple[str, float]:
+    """Trains, predicts, exports and compares one case; returns (what was compared, max error)."""
+    rng = np.random.RandomState(len(case.name))
+    folder = work / case.name
+    folder.mkdir(parents=True)
+    data = folder / {"ts": "data.ts", "csv-text": "data.csv", "conll": "data.conll", "txt": "data.txt",
+                     "series": "data.csv"}[case.data]
+    {"ts": lambda: write_ts(data, rng, 12, 3, 3), "csv-text": lambda: write_text_csv(data, rng, 12),
+     "conll": lambda: write_conll(data, rng, 10), "txt": lambda: write_text(data),
+     "series": lambda: write_series(data, rng, 40)}[case.data]()
+    model, predictions, exported = folder / "model", folder / "predictions.csv", folder / "model.onnx"
+    run([gru, "train", "--train", str(data), "--validation", str(data), "--model", str(model), "--task", case.task,
+         "--hidden-size", "5", "--epochs", "2", "--batch-size", "4", "--seed", "3"] + case.flags)
+    run([gru, "predict", "--model", str(model), "--data", str(data), "--output", str(predictions)])
+    run([gru, "export", "--model", str(model), "--output", str(exported)])
+    onnx.checker.check_model(onnx.load(str(exported)), full_check=True)
+    metadata = {p.key: p.value for p in onnx.load(str(exported)).metadata_props}
+    with predictions.open() as file:
+        rows = list(csv.DictReader(file))
+
+    if case.task == "classify":
+        sequences = (ts_sequences(data) if case.data == "ts"
+                     else csv_text_sequences(data, json.loads(metadata["vocabulary"])))
+        outputs = onnxruntime_outputs(exported, sequences, takes_lengths=True)
+        labels = json.loads(metadata["labels"])
+        expected = np.array([[float(row[f"p_{label}"]) for label in labels] for row in rows])
+        return "p_<label> columns", float(np.max(np.abs(np.array(outputs) - expected)))
+    if case.task == "forecast":
+        window = int(metadata["window"])
+        outputs = np.array(onnxruntime_outputs(exported, series_windows(data, window), takes_lengths=False))
+        columns = [name for name in rows[0] if "_t+" in name]
+        expected = np.array([[float(row[c]) for c in columns] for row in rows])
+        scale = np.maximum(1.0, np.abs(expected))
+        return "forecast columns / max(1, |y|)", float(np.max(np.abs(outputs - expected) / scale))
+    vocabulary = json.loads(metadata["vocabulary"])
+    if case.task == "tag":
+        sequences = conll_sequences(data, vocabulary)
+        outputs = onnxruntime_outputs(exported, sequences, takes_lengths=True)
+        labels = json.loads(metadata["labels"])
+        for row, output in zip(rows, outputs):
+            tags = " ".join(labels[k] for k in np.argmax(output, axis=1))
+            if tags != row["prediction"]:
+                raise AssertionError(f"row {row['index']}: onnxruntime tags '{tags}', gru predict '{row['prediction']}'")
+        # The mean cross-entropy over every step of the file, as gru evaluate's loss.
+        targets = [np.array([labels.index(line.split()[1]) for line in block.splitlines()])
+                   for block in data.read_text().split("\n\n") if block.strip()]
+        losses = np.concatenate([-np.log(o[np.arange(len(t)), t].astype(np.float64)) for o, t in zip(outputs, targets)])
+        evaluation = json.loads(run([gru, "evaluate", "--model", str(model), "--data", str(data), "--json"]))
+        return "tags equal; evaluate's loss", abs(float(np.mean(losses)) - evaluation["loss"])
+    length = json.loads(metadata["grukit.manifest"])["dataOptions"]["sequenceLength"]
+    pairs = text_sequences(data, vocabulary, length)
+    outputs = onnxruntime_outputs(exported, [p[0] for p in pairs], takes_lengths=True)
+    worst = 0.0
+    for row, output, (_, targets) in zip(rows, outputs, pairs):
+        cross_entropy = -np.mean(np.log(output[np.arange(len(targets)), targets].astype(np.float64)))
+        expected = float(row["perplexity"])
+        worst = max(worst, abs(math.exp(cross_entropy) - expected) / expected)
+    if len(rows) != len(pairs):
+        raise AssertionError(f"gru predict wrote {len(rows)} rows for {len(pairs)} sequences")
+    return "perplexity (relative)", worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gru", required=True, help="the gru executable")
+    parser.add_argument("--work", help="a folder for the models (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    arguments = parser.parse_args()
+    work = Path(arguments.work) if arguments.work else Path(tempfile.mkdtemp(prefix="gru-onnx-check-"))
+    if work.exists() and any(work.iterdir()):
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, tolerance {TOLERANCE:g}")
+    print(f"{'case':48} {'compared':34} {'max error':>10}  result")
+    failures = 0
+    for case in CASES:
+        try:
+            what, error = check(case, arguments.gru, work)
+            passed = error <= TOLERANCE
+            print(f"{case.name:48} {what:34} {error:10.2e}  {'ok' if passed else 'MISMATCH'}")
+        except Exception as problem:  # one line per failing case, then the others still run
+            passed = False
+            print(f"{case.name:48} {'':34} {'':>10}  FAILED: {problem}")
+        failures += not passed
+    if not arguments.keep and not arguments.work:
+        shutil.rmtree(work)
+    print(f"{len(CASES) - failures} of {len(CASES)} cases agree" + (f"; {failures} failed" if failures else ""))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
