@@ -8,7 +8,12 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export a trained model directory as an ONNX graph (.onnx) or a Keras 3 archive (.keras).",
         discussion: """
             The format is taken from the output's name. The exported model computes what gru \
-            predict reports, on batch-major input.
+            predict reports, on batch-major input. ONNX (opset 14, one GRU node per layer): input \
+            `input`, (B, T, F) float raw features (normalized inside the graph) or (B, T) int64 \
+            token ids, and `lengths`, (B) int64 valid steps (not for forecast, whose windows are \
+            whole); output `output`: class probabilities (B, C), per-step tag or next-token \
+            probabilities (B, T, C), or forecasts in the data's units (B, horizon x targets). \
+            The metadata holds the labels, vocabulary, normalization and the whole model.json.
             """
     )
 

@@ -9,7 +9,7 @@ import GRUTraining
 ///
 /// Every value is a string; lists and objects are JSON. The keys:
 /// - `grukit.manifest`: model.json as one line of JSON (sorted keys), the source of truth;
-/// - `variant` (`resetAfter`, `resetBefore`), `task` (`classify`, `tag`, `forecast`,
+/// - `variant` (`reset-after`, `reset-before`), `task` (`classify`, `tag`, `forecast`,
 ///   `language-model`), `input` (`tokens` or `features`), `pooling` (classify, forecast);
 /// - `labels` (classify, tag), `vocabulary` (token input; id i is entry i), `feature_names`,
 ///   `target_names`, `window`, `horizon` (forecast);
