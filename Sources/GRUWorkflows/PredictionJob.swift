@@ -21,6 +21,11 @@ import GRUTraining
 ///   data's units, after the row `source` names (the window's last);
 /// - language-model: `tokens` (the predicted steps) and `perplexity`, e^(mean cross-entropy of
 ///   the sequence's next tokens).
+///
+/// With `writesStepProbabilities` (tag and language-model), a last column `probabilities` holds
+/// the softmax of every valid step: each step's class (tag or next-token) probabilities
+/// separated by spaces, steps separated by semicolons, each written so that it reads back as
+/// the same Float.
 public struct PredictionJob {
     /// The model directory written by `gru train`.
     public var directory: ModelDirectory
@@ -30,13 +35,19 @@ public struct PredictionJob {
     public var outputFile: URL
     /// Forces the data format; nil takes it from the file extension.
     public var format: DataFormat?
+    /// Whether tag and language-model tables get the column `probabilities` (every step's softmax).
+    public var writesStepProbabilities: Bool
 
     /// A job writing the predictions of the model in `directory` for `dataFile` to `outputFile`.
-    public init(directory: ModelDirectory, dataFile: URL, outputFile: URL, format: DataFormat? = nil) {
+    public init(
+        directory: ModelDirectory, dataFile: URL, outputFile: URL, format: DataFormat? = nil,
+        writesStepProbabilities: Bool = false
+    ) {
         self.directory = directory
         self.dataFile = dataFile
         self.outputFile = outputFile
         self.format = format
+        self.writesStepProbabilities = writesStepProbabilities
     }
 
     /// A table of predictions: named columns and one row of fields per sequence.
@@ -77,6 +88,11 @@ public struct PredictionJob {
     /// Loads the model and the data and predicts every sequence, without dropout.
     public func predictions() throws -> Table {
         let (model, manifest) = try directory.loadTrainedModel()
+        if writesStepProbabilities, !model.configuration.predictsEveryStep {
+            throw GRUInputError(
+                .setting("--probabilities"), found: "a \(model.configuration.task.rawValue) model",
+                expected: "a tag or language-model model, which predict every step (classify writes p_<label> always)")
+        }
         let dataset = try directory.dataset(at: dataFile, format: format, manifest: manifest, requiresTargets: false)
         let schema = manifest.data
         var rows = [[String]](repeating: [], count: dataset.count)
@@ -91,12 +107,33 @@ public struct PredictionJob {
                     .file(first), found: "the model's outputs are NaN or infinite for the batch starting here",
                     expected: "finite outputs (the weights in \(directory.url.path) may have overflowed)")
             }
-            let fields = try Self.fields(of: output, batch: batch, schema: schema)
+            var fields = try Self.fields(of: output, batch: batch, schema: schema)
+            if writesStepProbabilities {
+                for column in fields.indices {
+                    fields[column].append(Self.stepProbabilities(of: output, batch: batch, column: column))
+                }
+            }
             for (column, index) in batch.exampleIndices.enumerated() {
                 rows[index] = [String(index), dataset.examples[index].source] + fields[column]
             }
         }
-        return Table(columns: ["index", "source"] + Self.predictionColumns(schema), rows: rows)
+        return Table(
+            columns: ["index", "source"] + Self.predictionColumns(schema)
+                + (writesStepProbabilities ? ["probabilities"] : []),
+            rows: rows)
+    }
+
+    /// The softmax of every valid step of sequence `column` of `batch`, classes joined by
+    /// spaces and steps by semicolons.
+    ///
+    /// - Parameter output: the model's output, (T*B, C) per step in time-major rows.
+    static func stepProbabilities(of output: Tensor, batch: SequenceBatch, column: Int) -> String {
+        let width = output.shape.last ?? 1
+        return (0..<batch.lengths[column]).map { step in
+            let row = step * batch.batchSize + column
+            return softmax(output.scalars[(row * width)..<((row + 1) * width)]).map { String(Float($0)) }
+                .joined(separator: " ")
+        }.joined(separator: ";")
     }
 
     // MARK: - Columns by task

@@ -14,7 +14,9 @@ struct PredictCommand: ParsableCommand {
             a text column (a header naming it, or one field per row), .ts declaring \
             @classLabel false, .conll with a token only per line. A forecast model reads a series \
             of at least window rows and forecasts after each row from the window-th on (source \
-            names the window's last row), so the last row is the forecast past the file's end.
+            names the window's last row), so the last row is the forecast past the file's end. \
+            --probabilities (tag, language-model) adds the column probabilities: every step's \
+            softmax, classes separated by spaces and steps by semicolons.
             """
     )
 
@@ -22,6 +24,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The sequences to predict.") var data: String
     @Option(help: "The CSV file to write.") var output: String
     @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
+    @Flag(help: "Tag and language-model: add every step's probabilities (column probabilities).")
+    var probabilities = false
 
     func run() throws {
         try reportingErrors {
@@ -34,7 +38,7 @@ struct PredictCommand: ParsableCommand {
             try checkOutputPaths([("--output", output)], inputs: [("--data", data)] + modelFiles)
             let table = try PredictionJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
-                outputFile: URL(fileURLWithPath: output), format: format
+                outputFile: URL(fileURLWithPath: output), format: format, writesStepProbabilities: probabilities
             ).run()
             printStatus("\(table.rows.count) predictions -> \(output)", outputs: [output])
         }

@@ -11,16 +11,11 @@ metadata: vocabulary, raw features; the graph normalizes them itself) and compar
   which round-trips), max abs error <= 1e-5;
 - forecast: `output` (B, horizon * targets) with predict's forecast columns, in the data's
   units, max abs error <= 1e-5 * max(1, |value|);
-- tag: predict reports only the argmax tag of every step: the argmax of `output` (B, T, C) must
-  give the same tags, and the sequence's mean cross-entropy computed from `output` must match
-  `gru evaluate --json`'s loss (over the same file) within 1e-5;
-- language-model: predict reports each sequence's perplexity, e^(mean cross-entropy of its next
-  tokens); computed from `output`'s probabilities of the next tokens it must match within
-  1e-5 relative.
-
-GRUKit's full per-step probabilities (tag, language model) are compared with onnxruntime's
-element by element in `swift test` (ONNXModelExportReferenceTests, fixtures made by
-Tools/Reference/make_onnx_model_fixtures.py).
+- tag, language-model: `output` (B, T, C) at every valid step with the column probabilities
+  of `gru predict --probabilities` (every step's softmax, String(Float)), max abs error <= 1e-5;
+  besides, its argmax must give predict's tags (tag), and the perplexity computed from its
+  next-token probabilities must match predict's perplexity within 1e-5 relative
+  (language-model).
 
 Each sequence is fed both in one padded batch with `lengths` and, for the first two, alone,
 so batching and padding are covered. Prints a table of the max errors and exits with 1 on any
@@ -222,7 +217,9 @@ def check(case: Case, gru: str, work: Path) -> tuple[str, float]:
     model, predictions, exported = folder / "model", folder / "predictions.csv", folder / "model.onnx"
     run([gru, "train", "--train", str(data), "--validation", str(data), "--model", str(model), "--task", case.task,
          "--hidden-size", "5", "--epochs", "2", "--batch-size", "4", "--seed", "3"] + case.flags)
-    run([gru, "predict", "--model", str(model), "--data", str(data), "--output", str(predictions)])
+    per_step = case.task in ("tag", "language-model")
+    run([gru, "predict", "--model", str(model), "--data", str(data), "--output", str(predictions)]
+        + (["--probabilities"] if per_step else []))
     run([gru, "export", "--model", str(model), "--output", str(exported)])
     onnx.checker.check_model(onnx.load(str(exported)), full_check=True)
     metadata = {p.key: p.value for p in onnx.load(str(exported)).metadata_props}
@@ -252,23 +249,33 @@ def check(case: Case, gru: str, work: Path) -> tuple[str, float]:
             tags = " ".join(labels[k] for k in np.argmax(output, axis=1))
             if tags != row["prediction"]:
                 raise AssertionError(f"row {row['index']}: onnxruntime tags '{tags}', gru predict '{row['prediction']}'")
-        # The mean cross-entropy over every step of the file, as gru evaluate's loss.
-        targets = [np.array([labels.index(line.split()[1]) for line in block.splitlines()])
-                   for block in data.read_text().split("\n\n") if block.strip()]
-        losses = np.concatenate([-np.log(o[np.arange(len(t)), t].astype(np.float64)) for o, t in zip(outputs, targets)])
-        evaluation = json.loads(run([gru, "evaluate", "--model", str(model), "--data", str(data), "--json"]))
-        return "tags equal; evaluate's loss", abs(float(np.mean(losses)) - evaluation["loss"])
+        return "every step's probabilities", step_error(rows, outputs)
     length = json.loads(metadata["grukit.manifest"])["dataOptions"]["sequenceLength"]
     pairs = text_sequences(data, vocabulary, length)
     outputs = onnxruntime_outputs(exported, [p[0] for p in pairs], takes_lengths=True)
-    worst = 0.0
+    if len(rows) != len(pairs):
+        raise AssertionError(f"gru predict wrote {len(rows)} rows for {len(pairs)} sequences")
     for row, output, (_, targets) in zip(rows, outputs, pairs):
         cross_entropy = -np.mean(np.log(output[np.arange(len(targets)), targets].astype(np.float64)))
         expected = float(row["perplexity"])
-        worst = max(worst, abs(math.exp(cross_entropy) - expected) / expected)
-    if len(rows) != len(pairs):
-        raise AssertionError(f"gru predict wrote {len(rows)} rows for {len(pairs)} sequences")
-    return "perplexity (relative)", worst
+        if abs(math.exp(cross_entropy) - expected) > TOLERANCE * expected:
+            raise AssertionError(f"row {row['index']}: perplexity {math.exp(cross_entropy)} from onnxruntime, "
+                                 f"{expected} from gru predict")
+    return "every step's probabilities", step_error(rows, outputs)
+
+
+def step_error(rows: list[dict[str, str]], outputs: list[np.ndarray]) -> float:
+    """The largest difference between onnxruntime's (T, C) rows and predict's probabilities column."""
+    if len(rows) != len(outputs):
+        raise AssertionError(f"gru predict wrote {len(rows)} rows for {len(outputs)} sequences")
+    worst = 0.0
+    for row, output in zip(rows, outputs):
+        expected = np.array([[float(v) for v in step.split(" ")] for step in row["probabilities"].split(";")])
+        if expected.shape != output.shape:
+            raise AssertionError(f"row {row['index']}: predict has {expected.shape} probabilities, "
+                                 f"onnxruntime {output.shape}")
+        worst = max(worst, float(np.max(np.abs(output - expected))))
+    return worst
 
 
 def main() -> int:
