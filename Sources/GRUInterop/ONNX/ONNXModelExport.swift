@@ -20,15 +20,14 @@ import GRUTraining
 ///
 /// The graph transposes to time-major (the GRU nodes take `layout` 0, which onnxruntime
 /// requires), runs the GRU stack as one `GRU` node per layer (`ONNXGRU.appendStack`, with
-/// `lengths` cast to int32 `sequence_lens`), then the task's head (`ONNXTaskHead`):
-/// - classify: pooling (`ONNXSequencePooling`), Gemm, Softmax: `output` (B, C), the class
+/// `lengths` cast to int32 `sequence_lens`), then the task's head (ONNXTaskHead.swift):
+/// - classify: pooling (ONNXSequencePooling.swift), Gemm, Softmax: `output` (B, C), the class
 ///   probabilities (predict's `p_<label>` columns);
 /// - forecast: pooling, Gemm, then y * std + mean in the data's units: `output` (B, C), C =
 ///   horizon × targets in predict's column order;
 /// - tag, language-model: the head at every step and Softmax: `output` (B, T, C), the tag or
-///   next-token probabilities of every step (predict reports their argmax and perplexity);
-///   rows at steps past a sequence's length are the softmax of the head's bias alone and mean
-///   nothing.
+///   next-token probabilities of every step (predict reports their argmax and perplexity,
+///   and with `--probabilities` these); rows at steps past a sequence's length mean nothing.
 ///
 /// Initializers keep the model's PyTorch names where the tensor is stored as the model holds
 /// it (`embedding.weight`, `head.weight`, `head.bias`); the GRU's are ONNXGRU's `W_l<k>`,

@@ -10,10 +10,12 @@ import GRUTensor
 /// = 1 is GRUKit's reset-after variant, 0 (ONNX's default) reset-before.
 ///
 /// Export writes a graph with the input `input` (T, B, I) float, T and B dynamic, and, when
-/// asked, `sequence_lens` (B) int32 and `initial_h` (L·D, B, H); the outputs are `Y` (T, B, D·H), the last layer's output
-/// as `GRU.forward` returns it, and `Y_h` (L·D, B, H), the final states as PyTorch's `h_n`.
-/// Between layers, Y (T, D, B, H) becomes the next X (T, B, D·H) through Squeeze (D = 1) or
-/// Transpose and Reshape (D = 2), as `torch.onnx.export` writes it.
+/// asked, `sequence_lens` (B) int32 and `initial_h` (L·D, B, H), split per layer; the outputs
+/// are `Y` (T, B, D·H), the last layer's output as `GRU.forward` returns it, and `Y_h`
+/// (L·D, B, H), the final states as PyTorch's `h_n`. Between layers, Y (T, D, B, H) becomes the
+/// next X (T, B, D·H) through Squeeze (D = 1) or Transpose and Reshape (D = 2), as
+/// `torch.onnx.export` writes it. `appendStack` emits the same nodes into a larger graph (a
+/// whole model, GRUInterop's `ONNXModelExport`).
 ///
 /// Import reads the weights of every `GRU` node in graph order as the layers of one stack; the
 /// other nodes (those computing `initial_h`, reshaping Y, a head) are only followed to check
