@@ -281,12 +281,12 @@ def step_error(rows: list[dict[str, str]], outputs: list[np.ndarray]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gru", required=True, help="the gru executable")
-    parser.add_argument("--work", help="a folder for the models (default: a temporary one)")
+    parser.add_argument("--work", help="a new or empty folder for the models, kept (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     arguments = parser.parse_args()
     work = Path(arguments.work) if arguments.work else Path(tempfile.mkdtemp(prefix="gru-onnx-check-"))
     if work.exists() and any(work.iterdir()):
-        shutil.rmtree(work)
+        parser.error(f"--work {work} is not empty; give a new or empty folder")
     work.mkdir(parents=True, exist_ok=True)
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, tolerance {TOLERANCE:g}")
     print(f"{'case':48} {'compared':34} {'max error':>10}  result")

@@ -29,6 +29,10 @@ import GRUTraining
 ///   next-token probabilities of every step (predict reports their argmax and perplexity,
 ///   and with `--probabilities` these); rows at steps past a sequence's length mean nothing.
 ///
+/// What happens before the model stays outside the graph, for the caller: tokenizing text with
+/// the `vocabulary` metadata (unknown tokens are id 1), cutting forecast series into windows,
+/// and cutting sequences to a training run's `--max-length`, as `gru predict` does.
+///
 /// Initializers keep the model's PyTorch names where the tensor is stored as the model holds
 /// it (`embedding.weight`, `head.weight`, `head.bias`); the GRU's are ONNXGRU's `W_l<k>`,
 /// `R_l<k>`, `B_l<k>` in ONNX's gate order. `metadata_props` are `ONNXModelMetadata`'s, the
