@@ -5,6 +5,12 @@ import GRUTraining
 
 /// A `gru import` run: a model another framework wrote, as a model directory that `gru
 /// evaluate`, `predict`, `generate` and `train --resume` accept.
+///
+/// The directory is what `gru train` leaves before its first epoch would end: model.json with
+/// the default training and data options (so --resume trains with them; .npy data is read as
+/// the importer names its features and classes), weights.safetensors, and a checkpoint at epoch
+/// 0 with a fresh optimizer, an empty log and curve. It is written only once the whole file is
+/// imported, as one set (`CheckpointWriter`), so a file that cannot be imported leaves nothing.
 public struct ModelImportJob {
     /// The file to import (.onnx or .keras).
     public var inputFile: URL
@@ -31,9 +37,34 @@ public struct ModelImportJob {
         let format = try ModelFileFormat(path: inputFile.path)
         switch format {
         case .onnx:
-            throw GRUInputError(.file(inputFile.path), found: "an .onnx input", expected: "ONNX import (to come)")
+            let model = try ONNXModel.read(contentsOf: inputFile)
+            let imported =
+                model.metadata[Self.gruKitManifestKey] != nil
+                ? try ONNXGRUKitGraphImport.importedModel(from: model, labels: labels)
+                : try ONNXTorchGraphImport.importedModel(from: model, labels: labels)
+            try save(imported)
         case .keras:
             throw GRUInputError(.file(inputFile.path), found: "a .keras input", expected: "Keras import (to come)")
         }
+        return format
+    }
+
+    /// The `metadata_props` key of the files GRUKit's own export writes.
+    static let gruKitManifestKey = "grukit.manifest"
+
+    /// Writes `imported` as an untrained run's directory (see the type's documentation).
+    func save(_ imported: ImportedModel) throws {
+        let training = TrainingOptions()
+        var dataOptions = DataOptions()
+        dataOptions.task = imported.schema.task
+        let manifest = ModelDirectory.Manifest(
+            model: imported.model.configuration, training: training, dataOptions: dataOptions, data: imported.schema)
+        let checkpoint = TrainingCheckpoint(
+            model: imported.model, bestParameters: nil, optimizer: OptimizerState(stepCount: 0, buffers: [:]),
+            state: TrainingState(learningRate: training.learningRate))
+        let writer = try CheckpointWriter(directory: directory)
+        try writer.save(
+            checkpoint, manifest: manifest,
+            title: "GRUKit \(imported.schema.task.rawValue): imported from \(inputFile.lastPathComponent)")
     }
 }
