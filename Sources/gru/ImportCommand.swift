@@ -8,7 +8,17 @@ struct ImportCommand: ParsableCommand {
         abstract: "Import an ONNX graph (.onnx) or a Keras 3 archive (.keras) as a model directory.",
         discussion: """
             The format is taken from the input's name. The directory is what gru train writes: \
-            gru evaluate, predict, generate and train --resume accept it.
+            gru evaluate, predict, generate and train --resume accept it (a checkpoint at epoch 0 \
+            with gru train's default settings, so train --resume --epochs N fine-tunes the imported \
+            weights).
+
+            ONNX: what torch.onnx.export (opset 14) writes for an nn.GRU followed by an nn.Linear \
+            head: on every step of the GRU's output (a tag model) or on the last layer's final \
+            state, h_n[-1] or torch.cat([h_n[-2], h_n[-1]], 1) (a classify model with last-state \
+            pooling); batch-first or time-major, with or without pack_padded_sequence. The \
+            features are named feature1... and the classes 0...C-1 (or --labels), as .npy data \
+            sets are read. A bare GRU is gru convert's; any other op between the input and the \
+            head's output is an error naming the node.
             """
     )
 
@@ -18,7 +28,7 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The model directory to write.")
     var model: String
 
-    @Option(help: "Class names, comma-separated, for a file whose metadata has none.")
+    @Option(help: "Class names, comma-separated in head output order, for a file whose metadata has none.")
     var labels: String?
 
     func run() throws {
