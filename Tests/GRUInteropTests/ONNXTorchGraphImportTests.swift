@@ -130,4 +130,35 @@ struct ONNXTorchGraphImportTests {
         #expect(tensors["gru.bias_hh_l0"]?.scalars.allSatisfy { $0 == 0 } == true)
         #expect(tensors["gru.weight_ih_l0"]?.scalars.contains { $0 != 0 } == true)
     }
+
+    /// Every node of two exported graphs changed in turn (outputs, inputs, op, attributes
+    /// dropped; the graph's input read instead): each import gives a model or an error, never a
+    /// trap.
+    @Test func everyNodeChangedGivesAModelOrAnError() throws {
+        for name in ["tagger_l2_bi_batchfirst_lengths_unsorted", "classifier_l2_bi_timemajor"] {
+            let model = try Self.fixture(name)
+            for index in model.nodes.indices {
+                var variants: [ONNXModel] = []
+                for change in 0..<5 {
+                    var changed = model
+                    switch change {
+                    case 0: changed.nodes[index].outputs = []
+                    case 1: changed.nodes[index].inputs = Array(changed.nodes[index].inputs.prefix(1))
+                    case 2: changed.nodes[index].inputs = []
+                    case 3: changed.nodes[index].attributes = [:]
+                    default:
+                        if !changed.nodes[index].inputs.isEmpty { changed.nodes[index].inputs[0] = "input" }
+                    }
+                    variants.append(changed)
+                }
+                for variant in variants {
+                    do {
+                        _ = try ONNXTorchGraphImport.importedModel(from: variant, labels: nil)
+                    } catch {
+                        #expect(!"\(error)".contains("\n"), "one line: \(error)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -208,16 +208,19 @@ struct ONNXTorchGraphWalk {
                 "reads the graph input '\(other.name)'; expected the model to read only the sequences "
                     + "and their lengths (GRUKit models start from a zero state)")
         }
-        let first = followed[0]
+        if node.opType == "GRU" {
+            try visitGRU(node, failure: failure)
+            return
+        }
+        guard let first = followed.first, let output = node.outputs.first, !output.isEmpty else {
+            throw failure("has no output; expected the ONNX operator's outputs")
+        }
         func unsupported() -> FormatError {
             failure(
                 "reads '\(first.name)', computed from the GRU's input or output, and GRUKit has no \(node.opType) "
                     + "there; expected Transpose, Squeeze, Reshape, Gather, Concat, GRU, MatMul, Add or Gemm")
         }
-        let output = node.outputs.first ?? ""
         switch (node.opType, first.role) {
-        case ("GRU", _):
-            try visitGRU(node, failure: failure)
         case ("Identity", _), ("Dropout", _):
             roles[output] = first.role
         case ("Cast", .lengths), ("Cast", .sortedLengths), ("Cast", .sortOrder), ("Cast", .inverseOrder):
@@ -282,9 +285,8 @@ struct ONNXTorchGraphWalk {
         case ("MatMul", _), ("Gemm", _):
             try visitHeadProduct(node, failure: failure)
         case ("Add", .headProduct(let input, let weight)):
-            let other = node.inputs[first.index == 0 ? 1 : 0]
-            guard node.inputs.count == 2, case .float(let bias)? = constants[other], bias.shape == [weight.shape[0]]
-            else {
+            let other = node.inputs.count == 2 ? node.inputs[1 - first.index] : ""
+            guard case .float(let bias)? = constants[other], bias.shape == [weight.shape[0]] else {
                 throw failure(
                     "adds '\(other)' to the head's product; expected a constant bias of \(weight.shape[0]) values")
             }
