@@ -18,12 +18,17 @@ public struct ModelImportJob {
     public var directory: ModelDirectory
     /// The class names, for files whose metadata has none.
     public var labels: [String]?
+    /// The feature names, replacing the importer's: `train --resume` continues only on data
+    /// whose schema is the saved one, and each loader names features its own way (.npy
+    /// `feature1`..., as ONNX import does; .ts `dimension1`...).
+    public var featureNames: [String]?
 
     /// A job importing `inputFile` into `directory`.
-    public init(inputFile: URL, directory: ModelDirectory, labels: [String]? = nil) {
+    public init(inputFile: URL, directory: ModelDirectory, labels: [String]? = nil, featureNames: [String]? = nil) {
         self.inputFile = inputFile
         self.directory = directory
         self.labels = labels
+        self.featureNames = featureNames
     }
 
     /// Imports the model and writes the directory; nothing is written when the file cannot be
@@ -38,10 +43,11 @@ public struct ModelImportJob {
         switch format {
         case .onnx:
             let model = try ONNXModel.read(contentsOf: inputFile)
-            let imported =
+            var imported =
                 model.metadata[Self.gruKitManifestKey] != nil
                 ? try ONNXGRUKitGraphImport.importedModel(from: model, labels: labels)
                 : try ONNXTorchGraphImport.importedModel(from: model, labels: labels)
+            if let featureNames { imported.schema.featureNames = try checked(featureNames, for: imported.model) }
             try save(imported)
         case .keras:
             throw GRUInputError(.file(inputFile.path), found: "a .keras input", expected: "Keras import (to come)")
@@ -51,6 +57,23 @@ public struct ModelImportJob {
 
     /// The `metadata_props` key of the files GRUKit's own export writes.
     static let gruKitManifestKey = "grukit.manifest"
+
+    /// `names`, one per feature `model` reads.
+    ///
+    /// - Throws: `GRUInputError` for `--feature-names` when the model reads tokens or the count differs.
+    private func checked(_ names: [String], for model: SequenceModel) throws -> [String] {
+        guard let featureCount = model.configuration.featureCount else {
+            throw GRUInputError(
+                .setting("--feature-names"), found: "names for a model that reads tokens",
+                expected: "none (its vocabulary names its inputs)")
+        }
+        guard names.count == featureCount else {
+            throw GRUInputError(
+                .setting("--feature-names"), found: "\(names.count) names",
+                expected: "\(featureCount), one per feature the model reads")
+        }
+        return names
+    }
 
     /// Writes `imported` as an untrained run's directory (see the type's documentation).
     func save(_ imported: ImportedModel) throws {

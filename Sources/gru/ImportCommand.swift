@@ -31,13 +31,22 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Class names, comma-separated in head output order, for a file whose metadata has none.")
     var labels: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Feature names, comma-separated, as the data that gru train --resume will read names them.",
+            discussion: "The default feature1,feature2,... is how .npy data names them; .ts data names them "
+                + "dimension1,dimension2,..."))
+    var featureNames: String?
+
     func run() throws {
         try reportingErrors {
             try checkOutputPaths([("--model", model)], inputs: [("--input", input)])
-            let names = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            func list(_ text: String?) -> [String]? {
+                text.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            }
             let format = try ModelImportJob(
                 inputFile: URL(fileURLWithPath: input), directory: ModelDirectory(URL(fileURLWithPath: model)),
-                labels: names
+                labels: list(labels), featureNames: list(featureNames)
             ).run()
             printStatus("\(format.rawValue) -> \(model)", outputs: [model])
         }

@@ -106,10 +106,52 @@ struct ImportCommandEndToEndTests {
         }
     }
 
+    /// .ts data names its features dimension1... and declares its labels: given both, train
+    /// --resume continues on it.
+    @Test func featureNamesAndLabelsMatchingTSDataLetItResume() throws {
+        try """
+        @problemName tiny
+        @timeStamps false
+        @missing false
+        @univariate false
+        @dimensions 3
+        @equalLength false
+        @classLabel true a b c d e
+        @data
+        0.1,0.2,0.3:0.4,0.5,0.6:0.1,0.1,0.1:e
+        0.3,0.2:0.1,0.5:0.7,0.1:a
+        0.1,0.2,0.3,0.5:0.4,0.5,0.6,0.1:0.1,0.1,0.1,0.9:c
+        0.2,0.2:0.3,0.5:0.7,0.4:b
+
+        """.write(to: directory.url.appendingPathComponent("d.ts"), atomically: true, encoding: .utf8)
+        let train = [
+            "train", "--resume", "--model", directory.path("model"), "--train", directory.path("d.ts"), "--epochs", "1",
+        ]
+        var result = try importModel("classifier_l2_bi_timemajor", extra: ["--labels", "a,b,c,d,e"])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        result = try CommandRunner.run(train)
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("training data that differs from the checkpoint's"))
+
+        try FileManager.default.removeItem(atPath: directory.path("model"))
+        result = try importModel(
+            "classifier_l2_bi_timemajor",
+            extra: ["--labels", "a,b,c,d,e", "--feature-names", "dimension1,dimension2,dimension3"])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        result = try CommandRunner.run(train)
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let log = try String(contentsOfFile: directory.path("model/log.jsonl"), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 1)
+    }
+
     @Test(arguments: [
         ("unsupported_tanh_before_head", [String](), "node '/Tanh' (Tanh)"),
         ("unsupported_bare_gru", [], "use gru convert for a bare GRU"),
         ("classifier_l2_bi_timemajor", ["--labels", "a,b"], "--labels: 2 labels; expected 5, one per output of"),
+        (
+            "classifier_l2_bi_timemajor", ["--feature-names", "x,y"],
+            "--feature-names: 2 names; expected 3, one per feature"
+        ),
     ])
     func aFileThatCannotBeImportedIsOneLineAndNoDirectory(fixture: String, extra: [String], message: String) throws {
         let result = try importModel(fixture, extra: extra)
