@@ -27,7 +27,7 @@ struct ONNXTorchGraphImportReferenceTests {
 
     @Test func everyFixtureIsPresent() {
         #expect(Self.fixtureNames.filter { $0.hasPrefix("tagger_") }.count == 6)
-        #expect(Self.fixtureNames.filter { $0.hasPrefix("classifier_") }.count == 5)
+        #expect(Self.fixtureNames.filter { $0.hasPrefix("classifier_") }.count == 6)
     }
 
     @Test(arguments: fixtureNames)

@@ -6,9 +6,9 @@ batch_first True or False) with or without an nn.Linear head, exported by the To
 exporter (torch.onnx.export, dynamo=False, opset 14) with dynamic batch and time axes:
 
 - tagger_*: the head on every step of the GRU's output;
-- classifier_*: the head on the last layer's final state h_n[-1], or the concatenation
-  cat(h_n[-2], h_n[-1]) of its two directions, or the last step y[:, -1] of a
-  unidirectional GRU;
+- classifier_*: the head on the last layer's final state h_n[-1] (h_n.squeeze(0) for
+  one layer), or the concatenation cat(h_n[-2], h_n[-1]) of its two directions, or the
+  last step y[:, -1] of a unidirectional GRU;
 - *_lengths_*: pack_padded_sequence before the GRU and pad_packed_sequence after it; the
   exporter passes the lengths to every GRU node as sequence_lens (cast to int32), and with
   enforce_sorted=False sorts the batch by length before the GRU (TopK, Gather) and unsorts
@@ -86,6 +86,8 @@ class Classifier(nn.Module):
         y, h_n = self.gru(x)
         if self.reads == "last_step":
             summary = y[:, -1] if self.batch_first else y[-1]
+        elif self.reads == "squeeze":
+            summary = h_n.squeeze(0)
         elif self.bidirectional:
             summary = torch.cat([h_n[-2], h_n[-1]], dim=1)
         else:
@@ -186,6 +188,7 @@ def main() -> None:
         ("classifier_l3_bi_batchfirst", Classifier(3, True, True), True, None),
         ("classifier_l2_uni_batchfirst_laststep", Classifier(2, False, True, reads="last_step"), True, None),
         ("classifier_l1_uni_timemajor_laststep", Classifier(1, False, False, reads="last_step"), False, None),
+        ("classifier_l1_uni_timemajor_squeeze", Classifier(1, False, False, reads="squeeze"), False, None),
     ]
     for seed, (name, module, batch_first, lengths) in enumerate(cases, start=1):
         export(name, randomized(module, seed), batch_first, lengths, seed)

@@ -13,7 +13,8 @@ import GRUTensor
 ///     GRU Y (T, D, B, H) --Squeeze 1 (D = 1) | Transpose 0,2,1,3 + Reshape 0,0,-1--> (T, B, D·H)
 ///       --> the next GRU layer, or [Transpose 1,0,2] --> MatMul + Add: a head on every step (tag)
 ///     GRU Y_h (D, B, H) per layer --Concat 0--> h_n (L·D, B, H) --Gather 0, -1 [and -2, Concat 1]-->
-///       (B, D·H) --> Gemm or MatMul + Add: a head on the final state (classify, last state)
+///       (B, D·H) --> Gemm or MatMul + Add: a head on the final state (classify, last state);
+///       Squeeze 0 for h_n.squeeze(0) of one unidirectional layer
 ///     the last layer's (T, B, H) or (B, T, H) --Gather time, -1--> (B, H): the same, D = 1 only
 ///
 /// With `pack_padded_sequence` the lengths input reaches every GRU node's `sequence_lens`
@@ -249,6 +250,13 @@ struct ONNXTorchGraphWalk {
             }
             sequence.axes.remove(at: axis)
             roles[output] = .sequence(sequence)
+        case ("Squeeze", .states(let rows, let sorted)):
+            // h_n.squeeze(0) of a one-layer unidirectional GRU: its one row, (B, H).
+            let axes = try integers(node, input: 1, attribute: "axes", failure: failure)
+            guard axes == [0], rows.count == 1 else {
+                throw failure("squeezes the axes \(axes) of \(rows.count) final states; expected axis 0 of one")
+            }
+            roles[output] = .summary(rows: [rows.lowerBound], sorted: sorted)
         case ("Reshape", .sequence(var sequence)):
             let shape = try integers(node, input: 1, attribute: nil, failure: failure)
             let width = Int64(directionCount * hiddenSize)
