@@ -42,10 +42,6 @@ struct ONNXTorchGraphWalk {
         var headWeight: Tensor
         /// The head's bias (C); zeros when the graph adds none.
         var headBias: Tensor
-        /// Whether the graph's input is (B, T, F), PyTorch's `batch_first=True`.
-        var isBatchFirst: Bool
-        /// Whether the GRU nodes read the sequence lengths (`pack_padded_sequence`).
-        var readsLengths: Bool
     }
 
     // MARK: - Roles
@@ -100,7 +96,7 @@ struct ONNXTorchGraphWalk {
     private var roles: [String: Role] = [:]
     private var constants: [String: ONNXTensor] = [:]
     private var gruNodesSeen = 0
-    private var isBatchFirst: Bool?
+    /// Whether the GRU nodes read `sequence_lens`, once the first has been seen: all or none must.
     private var readsLengths: Bool?
 
     private var layerCount: Int { gru.configuration.layerCount }
@@ -170,8 +166,7 @@ struct ONNXTorchGraphWalk {
         let classes = head.weight.shape[0]
         return Result(
             gru: gru, headInput: head.input, headWeight: head.weight,
-            headBias: head.bias ?? Tensor(shape: [classes], scalars: Array(repeating: 0, count: classes)),
-            isBatchFirst: isBatchFirst ?? false, readsLengths: readsLengths ?? false)
+            headBias: head.bias ?? Tensor(shape: [classes], scalars: Array(repeating: 0, count: classes)))
     }
 
     // MARK: - Nodes
@@ -317,7 +312,6 @@ struct ONNXTorchGraphWalk {
             guard x.layer == nil, Set(x.axes.prefix(2)) == [.input0, .input1] else {
                 throw failure("reads X '\(input(0))' as \(x.axes); expected the graph's input, time-major")
             }
-            isBatchFirst = x.axes[0] == .input1
         } else {
             guard x.layer == layer - 1, x.axes == [.time, .batch, .feature] else {
                 throw failure(
