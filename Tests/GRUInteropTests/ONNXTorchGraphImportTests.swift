@@ -120,6 +120,16 @@ struct ONNXTorchGraphImportTests {
         #expect(named.schema.labels?.names == ["a", "b", "c", "d", "e"])
     }
 
+    @Test func theVariantIsReadFromEveryGRUNode() throws {
+        var model = try Self.fixture("tagger_l2_bi_timemajor")
+        let grus = model.nodes.indices.filter { model.nodes[$0].opType == "GRU" }
+        for index in grus { model.nodes[index].attributes["linear_before_reset"] = .int(0) }
+        let imported = try ONNXTorchGraphImport.importedModel(from: model, labels: nil)
+        #expect(imported.model.configuration.variant == .resetBefore)
+        model.nodes[grus[1]].attributes["linear_before_reset"] = .int(1)
+        #expect(Self.importError(model).contains("has linear_before_reset 1 but the first GRU node 0"))
+    }
+
     @Test func aGRUWithoutBiasImportsWithZeroBiases() throws {
         var model = try Self.fixture("classifier_l1_uni_batchfirst")
         let gru = model.nodes.firstIndex { $0.opType == "GRU" }!
