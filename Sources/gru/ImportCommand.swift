@@ -8,7 +8,17 @@ struct ImportCommand: ParsableCommand {
         abstract: "Import an ONNX graph (.onnx) or a Keras 3 archive (.keras) as a model directory.",
         discussion: """
             The format is taken from the input's name. The directory is what gru train writes: \
-            gru evaluate, predict, generate and train --resume accept it.
+            gru evaluate, predict, generate and train --resume accept it (a checkpoint at epoch 0 \
+            with gru train's default settings, so train --resume --epochs N fine-tunes the imported \
+            weights).
+
+            ONNX: what torch.onnx.export (opset 14) writes for an nn.GRU followed by an nn.Linear \
+            head: on every step of the GRU's output (a tag model) or on the last layer's final \
+            state, h_n[-1] or torch.cat([h_n[-2], h_n[-1]], 1) (a classify model with last-state \
+            pooling); batch-first or time-major, with or without pack_padded_sequence. The \
+            features are named feature1... and the classes 0...C-1 (or --labels), as .npy data \
+            sets are read. A bare GRU is gru convert's; any other op between the input and the \
+            head's output is an error naming the node.
             """
     )
 
@@ -18,16 +28,25 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The model directory to write.")
     var model: String
 
-    @Option(help: "Class names, comma-separated, for a file whose metadata has none.")
+    @Option(help: "Class names, comma-separated in head output order, for a file whose metadata has none.")
     var labels: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Feature names, comma-separated, as the data that gru train --resume will read names them.",
+            discussion: "The default feature1,feature2,... is how .npy data names them; .ts data names them "
+                + "dimension1,dimension2,..."))
+    var featureNames: String?
 
     func run() throws {
         try reportingErrors {
             try checkOutputPaths([("--model", model)], inputs: [("--input", input)])
-            let names = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            func list(_ text: String?) -> [String]? {
+                text.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            }
             let format = try ModelImportJob(
                 inputFile: URL(fileURLWithPath: input), directory: ModelDirectory(URL(fileURLWithPath: model)),
-                labels: names
+                labels: list(labels), featureNames: list(featureNames)
             ).run()
             printStatus("\(format.rawValue) -> \(model)", outputs: [model])
         }
