@@ -56,9 +56,20 @@ public struct KerasArchive: Sendable {
     }
 
     private init(unescaped data: Data, name: String) throws {
+        // ZIPFoundation 0.9.20's in-memory archives trap when an entry's offset lies beyond the
+        // bytes (Archive.MemoryFile.readData makes a negative range; found by Tools/Fuzz), so
+        // the bytes are read from a temporary file, where such a read comes back short.
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gru-keras-\(UUID().uuidString).zip")
+        do {
+            try data.write(to: temporary)
+        } catch {
+            throw FormatError(name, "could not be copied to a temporary file to unzip (\(error.localizedDescription))")
+        }
+        defer { try? FileManager.default.removeItem(at: temporary) }
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: temporary, accessMode: .read)
         } catch {
             throw FormatError(name, "is not a zip archive (no readable central directory); expected a .keras file")
         }

@@ -20,7 +20,9 @@ public struct KerasWeightsFile: Equatable, Sendable {
     /// The datasets, by path without a leading slash, e.g. "layers/gru/cell/vars/0".
     public var tensors: [String: Tensor]
     /// The string attribute `name` of groups that have one, by group path, e.g.
-    /// "layers/gru/vars" -> "gru". Writing creates each of these groups, even when empty.
+    /// "layers/gru/vars" -> "gru". Writing creates each of these groups, even when empty;
+    /// reading leaves it empty (see HDF5Attribute.swift: libhdf5 1.10.8 cannot read a damaged
+    /// string attribute safely, and Keras loads weights without the names).
     public var groupNames: [String: String]
 
     /// A file of these datasets and group names.
@@ -58,7 +60,7 @@ public struct KerasWeightsFile: Equatable, Sendable {
                 let file = try HDF5File.opening(image: data, name: name)
                 var reader = Reader(byteBudget: 4 * data.count + (1 << 16))
                 try reader.visit(file.root, depth: 0)
-                return KerasWeightsFile(tensors: reader.tensors, groupNames: reader.groupNames)
+                return KerasWeightsFile(tensors: reader.tensors)
             }
         } catch let error as FormatError {
             throw error.escapingControlCharacters  // group and dataset names come from the file
@@ -113,11 +115,10 @@ public struct KerasWeightsFile: Equatable, Sendable {
         try writeAtomically(data(), to: url)
     }
 
-    /// A depth-first walk of a file's groups collecting datasets and `name` attributes.
+    /// A depth-first walk of a file's groups collecting datasets.
     private struct Reader {
         var byteBudget: Int
         var tensors: [String: Tensor] = [:]
-        var groupNames: [String: String] = [:]
         var members = 0
 
         mutating func visit(_ group: HDF5Group, depth: Int) throws {
@@ -125,7 +126,6 @@ public struct KerasWeightsFile: Equatable, Sendable {
                 throw group.failure(
                     "nests groups deeper than \(KerasWeightsFile.deepestPath) levels (a cycle of hard links?)")
             }
-            if let name = try group.stringAttribute("name") { groupNames[group.path] = name }
             for name in try group.memberNames() {
                 members += 1
                 guard members <= KerasWeightsFile.mostMembers else {
