@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy gru-weights ts csv tsv conll txt npy-data model-weights checkpoint)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy gru-weights ts csv tsv conll txt npy-data model-weights checkpoint onnx keras-weights keras-archive)
 repo="$(cd ../.. && pwd)"
 work="$PWD/.work"
 mkdir -p "$work/crashes"
@@ -29,6 +29,9 @@ seed gru-weights $(find "$fixtures/gru" -name '*.safetensors' -size -3k | head -
 seed npy $(find "$fixtures" -name '*.npy')
 seed npy-data $(find "$fixtures" -name '*.npy')
 seed ts $(find "$fixtures" -name '*.ts')
+seed onnx $(find "$fixtures/onnx" -name '*.onnx' -size -16k)
+seed keras-weights $(find "$fixtures/keras" -name '*.weights.h5')
+seed keras-archive $(find "$fixtures/keras" -name '*.keras')
 head -c 2000 "$repo/Datasets/airline/airline-train.csv" > "$work/airline.csv"
 printf 'label,text\npos,good film\nneg,bad film\npos,nice\nneg,poor\n' > "$work/reviews.csv"
 printf 'positive\tgreat movie loved it\nnegative\tawful plot\npositive\tfine acting\nnegative\tbad\n' > "$work/reviews.tsv"
@@ -51,8 +54,10 @@ seed checkpoint "$model/checkpoint.safetensors"
 status=0
 for target in "${targets[@]}"; do
     log="$work/$target.log"
+    # Keras files hold HDF5's fixed overhead (14 to 40 KB for the fixtures).
+    case "$target" in keras-*) max_len=65536 ;; *) max_len=16384 ;; esac
     FUZZ_TARGET="$target" FUZZ_MODEL="$model" "$fuzz" "$work/corpus/$target" \
-        -max_total_time="$seconds" -max_len=16384 -detect_leaks=0 -print_final_stats=0 \
+        -max_total_time="$seconds" -max_len="$max_len" -detect_leaks=0 -print_final_stats=0 \
         -artifact_prefix="$work/crashes/$target-" > "$log" 2>&1 || true
     runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | grep -Eo '[0-9]+' || echo 0)
     if grep -Eq 'ERROR: (AddressSanitizer|libFuzzer)|Fatal error|runtime failure|deadly signal' "$log"; then

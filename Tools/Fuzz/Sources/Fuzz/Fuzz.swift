@@ -20,6 +20,12 @@ enum FuzzTarget: String, CaseIterable {
     case modelWeights = "model-weights"
     /// The checkpoint of a model directory (FUZZ_MODEL), loaded for --resume.
     case checkpoint
+    /// Bytes decoded as an ONNX model, its GRU nodes mapped to a GRU stack.
+    case onnx
+    /// Bytes read as a Keras .weights.h5 (libhdf5 in memory), its GRU layers mapped.
+    case kerasWeights = "keras-weights"
+    /// Bytes read as a .keras zip archive, its config and weights mapped to a GRU stack.
+    case kerasArchive = "keras-archive"
 }
 
 let environment = ProcessInfo.processInfo.environment
@@ -77,6 +83,12 @@ func run(_ data: Data) throws {
         let checkpoint = try directory.loadCheckpoint(configuration: manifest.model)
         var optimizer = manifest.training.makeOptimizer()
         try optimizer.restore(checkpoint.optimizer, parameterCount: checkpoint.model.parameters.count)
+    case .onnx:
+        _ = try ONNXGRU.parameters(from: ONNXModel(decoding: data, name: "input"))
+    case .kerasWeights:
+        _ = try KerasGRU.parameters(from: KerasWeightsFile(data: data, name: "input"), name: "input")
+    case .kerasArchive:
+        _ = try KerasGRU.parameters(from: KerasArchive(data: data, name: "input"), name: "input")
     }
 }
 
