@@ -68,7 +68,11 @@ def train_briefly(model: keras.Model, inputs: np.ndarray, targets: np.ndarray, l
 
 def save(name: str, model: keras.Model, inputs: np.ndarray, lengths: list[int]) -> None:
     predictions = model.predict(inputs, verbose=0)
-    model.save(OUT_DIR / f"{name}.keras")
+    # Saved uncompiled, as a deployed model is: without the optimizer's variables.
+    deployed = type(model).from_config(model.get_config())
+    deployed.set_weights(model.get_weights())
+    np.testing.assert_array_equal(deployed.predict(inputs, verbose=0), predictions)
+    deployed.save(OUT_DIR / f"{name}.keras")
     record = {
         "generator": "Tools/Reference/make_keras_model_fixtures.py",
         "keras_version": keras.__version__,
