@@ -30,7 +30,7 @@ public struct ModelExportJob {
         case .onnx:
             throw GRUInputError(.file(outputFile.path), found: "an .onnx output", expected: "ONNX export (to come)")
         case .keras:
-            throw GRUInputError(.file(outputFile.path), found: "a .keras output", expected: "Keras export (to come)")
+            try KerasModelExport.archive(of: model, manifest: manifest).write(to: outputFile)
         }
         _ = (model, manifest)
         return format

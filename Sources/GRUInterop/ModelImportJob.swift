@@ -18,12 +18,16 @@ public struct ModelImportJob {
     public var directory: ModelDirectory
     /// The class names, for files whose metadata has none.
     public var labels: [String]?
+    /// The task, for a Keras file whose layers leave it open (a language model reads like a
+    /// tagger); nil infers it.
+    public var task: SequenceTask?
 
     /// A job importing `inputFile` into `directory`.
-    public init(inputFile: URL, directory: ModelDirectory, labels: [String]? = nil) {
+    public init(inputFile: URL, directory: ModelDirectory, labels: [String]? = nil, task: SequenceTask? = nil) {
         self.inputFile = inputFile
         self.directory = directory
         self.labels = labels
+        self.task = task
     }
 
     /// Imports the model and writes the directory; nothing is written when the file cannot be
@@ -44,7 +48,11 @@ public struct ModelImportJob {
                 : try ONNXTorchGraphImport.importedModel(from: model, labels: labels)
             try save(imported)
         case .keras:
-            throw GRUInputError(.file(inputFile.path), found: "a .keras input", expected: "Keras import (to come)")
+            let imported = try KerasModelImport(
+                archive: KerasArchive.read(contentsOf: inputFile), fileName: inputFile.path, labels: labels,
+                task: task
+            ).importedModel()
+            try save(imported)
         }
         return format
     }

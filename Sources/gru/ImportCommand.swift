@@ -19,6 +19,18 @@ struct ImportCommand: ParsableCommand {
             features are named feature1... and the classes 0...C-1 (or --labels), as .npy data \
             sets are read. A bare GRU is gru convert's; any other op between the input and the \
             head's output is an error naming the node.
+
+            Keras: a Sequential or one-chain Functional model of InputLayer, Embedding \
+            (mask_zero=True) or Masking(0) and Normalization, GRU or Bidirectional(GRU, concat) \
+            layers of equal units and reset_after, GlobalAveragePooling1D, Dropout and a Dense \
+            head (softmax or linear), with a Normalization(invert=True) after a forecast's: \
+            the task is classify (softmax on the last state or the mean), forecast (linear), \
+            tag (every step), or language-model with --task when the Dense has one output per \
+            token. A file gru export wrote comes back with its labels, vocabulary, \
+            normalization and settings; for others, tokens are named by their ids ("2" is id \
+            2), features feature1..., classes 0...C-1 (or --labels), forecast targets \
+            target1... (horizon 1, window 24). Any other layer, activation or setting is an \
+            error naming the layer.
             """
     )
 
@@ -31,13 +43,16 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Class names, comma-separated in head output order, for a file whose metadata has none.")
     var labels: String?
 
+    @Option(help: "The task, where the layers leave it open: language-model for a Keras tagger-shaped model.")
+    var task: SequenceTask?
+
     func run() throws {
         try reportingErrors {
             try checkOutputPaths([("--model", model)], inputs: [("--input", input)])
             let names = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             let format = try ModelImportJob(
                 inputFile: URL(fileURLWithPath: input), directory: ModelDirectory(URL(fileURLWithPath: model)),
-                labels: names
+                labels: names, task: task
             ).run()
             printStatus("\(format.rawValue) -> \(model)", outputs: [model])
         }
