@@ -7,8 +7,9 @@ import GRUTraining
 /// evaluate`, `predict`, `generate` and `train --resume` accept.
 ///
 /// The directory is what `gru train` leaves before its first epoch would end: model.json with
-/// the default training and data options (so --resume trains with them; .npy data is read as
-/// the importer names its features and classes), weights.safetensors, and a checkpoint at epoch
+/// the default training and data options, or the whole manifest a file records
+/// (`ImportedModel.manifest`, from `gru export`'s .keras) (so --resume trains with them; .npy data
+/// is read as the importer names its features and classes), weights.safetensors, and a checkpoint at epoch
 /// 0 with a fresh optimizer, an empty log and curve. It is written only once the whole file is
 /// imported, as one set (`CheckpointWriter`), so a file that cannot be imported leaves nothing.
 public struct ModelImportJob {
@@ -62,11 +63,15 @@ public struct ModelImportJob {
 
     /// Writes `imported` as an untrained run's directory (see the type's documentation).
     func save(_ imported: ImportedModel) throws {
-        let training = TrainingOptions()
         var dataOptions = DataOptions()
         dataOptions.task = imported.schema.task
-        let manifest = ModelDirectory.Manifest(
-            model: imported.model.configuration, training: training, dataOptions: dataOptions, data: imported.schema)
+        // A file GRUKit exported records its whole manifest: the directory comes back as it was.
+        let manifest =
+            imported.manifest
+            ?? ModelDirectory.Manifest(
+                model: imported.model.configuration, training: TrainingOptions(), dataOptions: dataOptions,
+                data: imported.schema)
+        let training = manifest.training
         let checkpoint = TrainingCheckpoint(
             model: imported.model, bestParameters: nil, optimizer: OptimizerState(stepCount: 0, buffers: [:]),
             state: TrainingState(learningRate: training.learningRate))

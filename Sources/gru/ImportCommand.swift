@@ -9,8 +9,8 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             The format is taken from the input's name. The directory is what gru train writes: \
             gru evaluate, predict, generate and train --resume accept it (a checkpoint at epoch 0 \
-            with gru train's default settings, so train --resume --epochs N fine-tunes the imported \
-            weights).
+            with gru train's default settings, or the settings a .keras file from gru export \
+            records, so train --resume --epochs N fine-tunes the imported weights).
 
             ONNX: what torch.onnx.export (opset 14) writes for an nn.GRU followed by an nn.Linear \
             head: on every step of the GRU's output (a tag model) or on the last layer's final \
