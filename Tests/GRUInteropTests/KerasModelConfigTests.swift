@@ -164,6 +164,13 @@ struct KerasModelConfigTests {
         #expect(read.configuration.pooling == .mean)
     }
 
+    @Test func aLinearDenseOnTheLastStateClassifiesWhenAsked() throws {
+        let layers = [input, masking, gru(), dense("linear", units: 3)]
+        #expect(try structure(layers).configuration.task == .forecast)
+        #expect(try structure(layers, task: .classify).configuration.task == .classify)
+        #expect(throws: GRUInputError.self) { try structure(layers, task: .tag) }
+    }
+
     @Test func everyStepTagsUnlessALanguageModelIsAskedFor() throws {
         let tokens: [(String, [String: Any])] = [
             ("Embedding", ["name": "e", "input_dim": 7, "output_dim": 3, "mask_zero": true]),
