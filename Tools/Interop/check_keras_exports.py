@@ -18,8 +18,8 @@ denormalizes itself) and compares:
   within 1e-5 relative (the error shown); and the step probabilities as for tag.
 
 All sequences go to Keras in one padded batch, and the first two alone, so masking is
-covered. Prints a table of the max errors and exits with 1 on any failure. Keep it short:
-about a minute with a debug gru.
+covered. Prints a table of the max errors and exits with 1 on any failure. It takes about
+20 seconds with a debug gru (Keras 3.15.1, JAX, 2 cores).
 
 Usage: KERAS_BACKEND=jax python Tools/Interop/check_keras_exports.py --gru .build/debug/gru [--work DIR] [--keep]
 """
