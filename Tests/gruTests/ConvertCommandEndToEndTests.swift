@@ -130,6 +130,50 @@ struct ConvertCommandEndToEndTests {
             output: directory.path("m.onnx"), ["--to: mlx; expected no --to for an .onnx output"])
     }
 
+    static let kerasFixtures = fixtures("keras")
+
+    /// A .keras file made by Keras converts to safetensors and back to .keras and .weights.h5;
+    /// `gru forward` on each gives Keras's output (Tests/Fixtures/keras,
+    /// Tools/Reference/make_keras_fixtures.py), and the other layers are a note on stderr.
+    @Test func aKerasFileConvertsBothWays() throws {
+        let io = try SafetensorsFile.read(
+            contentsOf: Self.kerasFixtures.appendingPathComponent("embedding_dense.safetensors"))
+        try Npy.write(
+            try io.require("input").swappingFirstTwoAxes(), to: directory.url.appendingPathComponent("k-x.npy"))
+        let expected = try io.require("output").swappingFirstTwoAxes()
+        var result = try convert([
+            "--input", Self.kerasFixtures.appendingPathComponent("embedding_dense.keras").path,
+            "--output", directory.path("from-keras.safetensors"),
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(
+            result.standardError.contains(
+                "note: embedding_dense.keras: ignored the layers that are not the GRU stack: embedding (Embedding), "
+                    + "dropout (Dropout), dense (Dense)"))
+        expectApproximatelyEqual(
+            try forward(directory.path("from-keras.safetensors"), input: "k-x.npy"), expected, absoluteTolerance: 1e-5,
+            "forward on the converted .keras file")
+        for output in ["w.keras", "w.weights.h5"] {
+            result = try convert([
+                "--input", directory.path("from-keras.safetensors"), "--output", directory.path(output),
+            ])
+            #expect(result.exitCode == 0, "\(result.standardError)")
+            result = try convert([
+                "--input", directory.path(output), "--output", directory.path(output + ".safetensors"),
+            ])
+            #expect(result.exitCode == 0, "\(result.standardError)")
+            expectApproximatelyEqual(
+                try forward(directory.path(output + ".safetensors"), input: "k-x.npy"), expected,
+                absoluteTolerance: 1e-5, "forward after \(output)")
+        }
+        try expectRefusal(
+            [
+                "--input", directory.path("w.keras"), "--output", directory.path("ra.safetensors"), "--variant",
+                "reset-after",
+            ],
+            output: directory.path("ra.safetensors"), ["--variant: reset-after; expected reset-before"])
+    }
+
     /// One line on standard error, exit 1, no output file.
     func expectRefusal(_ arguments: [String], output: String, _ fragments: [String]) throws {
         let result = try convert(arguments)
@@ -144,14 +188,12 @@ struct ConvertCommandEndToEndTests {
         try expectRefusal(
             ["--input", weights, "--output", directory.path("w.h5")], output: directory.path("w.h5"),
             [
-                "w.h5: extension .h5; expected .safetensors (PyTorch or MLX names) or .onnx, the formats gru convert handles today"
+                "w.h5: extension .h5; expected .safetensors (PyTorch or MLX names), .onnx, .keras or .weights.h5, the formats gru convert handles"
             ])
-        try FileManager.default.copyItem(
-            atPath: weights, toPath: directory.path("m.keras"))
+        try FileManager.default.copyItem(atPath: weights, toPath: directory.path("m.keras"))
         try expectRefusal(
             ["--input", directory.path("m.keras"), "--output", directory.path("o.safetensors")],
-            output: directory.path("o.safetensors"),
-            ["m.keras: extension .keras", "the formats gru convert handles today"])
+            output: directory.path("o.safetensors"), ["m.keras: is not a zip archive"])
     }
 
     @Test func whatMLXCannotHoldIsAOneLineError() throws {
