@@ -24,7 +24,7 @@ import GRUTraining
 ///
 /// metadata.json records the manifest under `grukit` (see `KerasModelMetadata`), so `gru import`
 /// restores the directory; the weights are at the paths Keras 3 itself uses (see
-/// `KerasModelConfig.weightPaths`), the GRUs' mapped by `KerasGRUWeights`.
+/// `KerasModelConfig.weightPaths`), the GRUs' mapped by `KerasGRU` (through `KerasGRUWeights`).
 enum KerasModelExport {
     /// The archive of `model` with its `manifest`.
     ///
@@ -33,26 +33,22 @@ enum KerasModelExport {
         of model: SequenceModel, manifest: ModelDirectory.Manifest, date: Date = Date()
     ) throws -> KerasArchive {
         let config = modelConfig(manifest)
-        var tensors: [String: Tensor] = [:]
+        let name = "grukit_" + manifest.model.task.rawValue.replacingOccurrences(of: "-", with: "_")
         let parameters = Dictionary(
             model.namedTensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        var gruLayer = 0
+        // The GRU layers' arrays at layers/gru[_k] or layers/bidirectional[_k], where this
+        // config's GRU layers are too (they are the model's only layers of those classes).
+        var weights = KerasGRUWeights.weightsFile(of: parameters, configuration: manifest.model.gru)
+        weights.groupNames["vars"] = name
         for (named, path) in zip(config.layers, config.weightPaths) {
             guard let path else { continue }
             switch named.layer {
             case .embedding:
-                tensors[path + "/vars/0"] = parameters["embedding.weight"]
-            case .gru, .bidirectional:
-                for (suffix, tensor) in try KerasGRUWeights.kerasArrays(
-                    of: parameters, layer: gruLayer, configuration: manifest.model.gru)
-                {
-                    tensors[path + "/" + suffix] = tensor
-                }
-                gruLayer += 1
+                weights.tensors[path + "/vars/0"] = parameters["embedding.weight"]
             case .dense:
-                tensors[path + "/vars/0"] = parameters["head.weight"]!.swappingFirstTwoAxes()  // (in, C)
-                tensors[path + "/vars/1"] = parameters["head.bias"]
-            case .input, .masking, .normalization, .dropout, .globalAveragePooling:
+                weights.tensors[path + "/vars/0"] = parameters["head.weight"]!.swappingFirstTwoAxes()  // (in, C)
+                weights.tensors[path + "/vars/1"] = parameters["head.bias"]
+            case .input, .masking, .normalization, .dropout, .globalAveragePooling, .gru, .bidirectional:
                 break
             }
         }
@@ -63,10 +59,7 @@ enum KerasModelExport {
         let metadata = KerasModelMetadata(
             kerasVersion: KerasModelMetadata.writtenKerasVersion, dateSaved: KerasModelMetadata.dateSaved(date),
             grukit: .init(manifest: manifest, gruBiases: biases))
-        return KerasArchive(
-            config: try config.json(
-                name: "grukit_\(manifest.model.task.rawValue.replacingOccurrences(of: "-", with: "_"))"),
-            metadata: try metadata.json(), weights: KerasWeightsFile(tensors: tensors))
+        return KerasArchive(config: try config.json(name: name), metadata: try metadata.json(), weights: weights)
     }
 
     /// The layers of the Keras model of `manifest`'s model and data (see the type's

@@ -332,13 +332,8 @@ struct KerasModelImport {
                 path + "/vars/0", shape: [size, configuration.embeddingSize ?? 0],
                 role: "the Embedding's embeddings (V, E)")
         }
-        for (layer, gru) in structure.gruPaths.enumerated() {
-            for (name, value) in try KerasGRUWeights.gruTensors(
-                from: stored, path: gru.path, isBidirectional: configuration.bidirectional, layer: layer,
-                configuration: configuration.gru)
-            {
-                result["gru." + name] = value
-            }
+        result.merge(try KerasGRUWeights.gruTensors(from: archive.weights, name: fileName + ": model.weights.h5")) {
+            $1
         }
         let width = configuration.hiddenSize * (configuration.bidirectional ? 2 : 1)
         let kernel = try tensor(
