@@ -8,10 +8,14 @@ public struct ImportedModel: Sendable {
     public var model: SequenceModel
     /// The data schema: from the file's metadata where it has one, else what the flags give.
     public var schema: DatasetSchema
+    /// The whole model directory manifest (training and data options too) when the file
+    /// records it, as GRUKit's own exports do; nil for files other tools wrote.
+    public var manifest: ModelDirectory.Manifest?
 
     /// An imported model of the given parts.
-    public init(model: SequenceModel, schema: DatasetSchema) {
+    public init(model: SequenceModel, schema: DatasetSchema, manifest: ModelDirectory.Manifest? = nil) {
         self.model = model
         self.schema = schema
+        self.manifest = manifest
     }
 }

@@ -39,7 +39,7 @@ public struct ModelExportJob {
             onnx.fileName = outputFile.path
             try onnx.write(to: outputFile)
         case .keras:
-            throw GRUInputError(.file(outputFile.path), found: "a .keras output", expected: "Keras export (to come)")
+            try KerasModelExport.archive(of: model, manifest: manifest).write(to: outputFile)
         }
         return format
     }

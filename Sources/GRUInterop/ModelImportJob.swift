@@ -7,8 +7,9 @@ import GRUTraining
 /// evaluate`, `predict`, `generate` and `train --resume` accept.
 ///
 /// The directory is what `gru train` leaves before its first epoch would end: model.json with
-/// the default training and data options (so --resume trains with them; .npy data is read as
-/// the importer names its features and classes), weights.safetensors, and a checkpoint at epoch
+/// the default training and data options, or the whole manifest a file records
+/// (`ImportedModel.manifest`, from `gru export`'s .keras) (so --resume trains with them; .npy data
+/// is read as the importer names its features and classes), weights.safetensors, and a checkpoint at epoch
 /// 0 with a fresh optimizer, an empty log and curve. It is written only once the whole file is
 /// imported, as one set (`CheckpointWriter`), so a file that cannot be imported leaves nothing.
 public struct ModelImportJob {
@@ -22,13 +23,20 @@ public struct ModelImportJob {
     /// whose schema is the saved one, and each loader names features its own way (.npy
     /// `feature1`..., as ONNX import does; .ts `dimension1`...).
     public var featureNames: [String]?
+    /// The task, for a Keras file whose layers leave it open (a language model reads like a
+    /// tagger); nil infers it. An ONNX graph's head fixes its task, which this must then name.
+    public var task: SequenceTask?
 
     /// A job importing `inputFile` into `directory`.
-    public init(inputFile: URL, directory: ModelDirectory, labels: [String]? = nil, featureNames: [String]? = nil) {
+    public init(
+        inputFile: URL, directory: ModelDirectory, labels: [String]? = nil, featureNames: [String]? = nil,
+        task: SequenceTask? = nil
+    ) {
         self.inputFile = inputFile
         self.directory = directory
         self.labels = labels
         self.featureNames = featureNames
+        self.task = task
     }
 
     /// Imports the model and writes the directory; nothing is written when the file cannot be
@@ -40,18 +48,27 @@ public struct ModelImportJob {
     @discardableResult
     public func run() throws -> ModelFileFormat {
         let format = try ModelFileFormat(path: inputFile.path)
+        var imported: ImportedModel
         switch format {
         case .onnx:
             let model = try ONNXModel.read(contentsOf: inputFile)
-            var imported =
+            imported =
                 ONNXGRUKitGraphImport.isGRUKitGraph(model)
                 ? try ONNXGRUKitGraphImport.importedModel(from: model, labels: labels)
                 : try ONNXTorchGraphImport.importedModel(from: model, labels: labels)
-            if let featureNames { imported.schema.featureNames = try checked(featureNames, for: imported.model) }
-            try save(imported)
         case .keras:
-            throw GRUInputError(.file(inputFile.path), found: "a .keras input", expected: "Keras import (to come)")
+            imported = try KerasModelImport(
+                archive: KerasArchive.read(contentsOf: inputFile), fileName: inputFile.path, labels: labels,
+                task: task
+            ).importedModel()
         }
+        if let task, task != imported.model.configuration.task {
+            throw GRUInputError(
+                .setting("--task"), found: task.rawValue,
+                expected: "\(imported.model.configuration.task.rawValue), the task of the model in \(inputFile.path)")
+        }
+        if let featureNames { imported.schema.featureNames = try checked(featureNames, for: imported.model) }
+        try save(imported)
         return format
     }
 
@@ -74,11 +91,15 @@ public struct ModelImportJob {
 
     /// Writes `imported` as an untrained run's directory (see the type's documentation).
     func save(_ imported: ImportedModel) throws {
-        let training = TrainingOptions()
         var dataOptions = DataOptions()
         dataOptions.task = imported.schema.task
-        let manifest = ModelDirectory.Manifest(
-            model: imported.model.configuration, training: training, dataOptions: dataOptions, data: imported.schema)
+        // A file GRUKit exported records its whole manifest: the directory comes back as it was.
+        let manifest =
+            imported.manifest
+            ?? ModelDirectory.Manifest(
+                model: imported.model.configuration, training: TrainingOptions(), dataOptions: dataOptions,
+                data: imported.schema)
+        let training = manifest.training
         let checkpoint = TrainingCheckpoint(
             model: imported.model, bestParameters: nil, optimizer: OptimizerState(stepCount: 0, buffers: [:]),
             state: TrainingState(learningRate: training.learningRate))

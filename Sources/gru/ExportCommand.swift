@@ -14,6 +14,14 @@ struct ExportCommand: ParsableCommand {
             whole); output `output`: class probabilities (B, C), per-step tag or next-token \
             probabilities (B, T, C), or forecasts in the data's units (B, horizon x targets). \
             The metadata holds the labels, vocabulary, normalization and the whole model.json.
+
+            Keras: a Keras 3 Sequential model (keras.saving.load_model reads it) taking token ids \
+            (B, T) int32, 0 padding (Embedding mask_zero), or raw features (B, T, F) padded with \
+            zeros (Masking, then the training data's Normalization; a real step whose features \
+            are all 0 is taken for padding); it gives class or next-token probabilities \
+            (softmax), per step for tag and language models, or forecasts in the data's units \
+            (Normalization(invert=True)). metadata.json keeps the model directory's settings \
+            under "grukit", so gru import gives the directory back.
             """
     )
 

@@ -9,8 +9,8 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             The format is taken from the input's name. The directory is what gru train writes: \
             gru evaluate, predict, generate and train --resume accept it (a checkpoint at epoch 0 \
-            with gru train's default settings, so train --resume --epochs N fine-tunes the imported \
-            weights).
+            with gru train's default settings, or the settings a .keras file from gru export \
+            records, so train --resume --epochs N fine-tunes the imported weights).
 
             ONNX: what torch.onnx.export (opset 14) writes for an nn.GRU followed by an nn.Linear \
             head: on every step of the GRU's output (a tag model) or on the last layer's final \
@@ -19,6 +19,18 @@ struct ImportCommand: ParsableCommand {
             features are named feature1... and the classes 0...C-1 (or --labels), as .npy data \
             sets are read. A bare GRU is gru convert's; any other op between the input and the \
             head's output is an error naming the node.
+
+            Keras: a Sequential or one-chain Functional model of InputLayer, Embedding \
+            (mask_zero=True) or Masking(0) and Normalization, GRU or Bidirectional(GRU, concat) \
+            layers of equal units and reset_after, GlobalAveragePooling1D, Dropout and a Dense \
+            head (softmax or linear), with a Normalization(invert=True) after a forecast's: \
+            the task is classify (softmax on the last state or the mean), forecast (linear), \
+            tag (every step), or language-model with --task when the Dense has one output per \
+            token. A file gru export wrote comes back with its labels, vocabulary, \
+            normalization and settings; for others, tokens are named by their ids ("2" is id \
+            2), features feature1..., classes 0...C-1 (or --labels), forecast targets \
+            target1... (horizon 1, window 24). Any other layer, activation or setting is an \
+            error naming the layer.
             """
     )
 
@@ -38,6 +50,9 @@ struct ImportCommand: ParsableCommand {
                 + "dimension1,dimension2,..."))
     var featureNames: String?
 
+    @Option(help: "The task, where the layers leave it open: language-model for a Keras tagger-shaped model.")
+    var task: SequenceTask?
+
     func run() throws {
         try reportingErrors {
             try checkOutputPaths([("--model", model)], inputs: [("--input", input)])
@@ -46,7 +61,7 @@ struct ImportCommand: ParsableCommand {
             }
             let format = try ModelImportJob(
                 inputFile: URL(fileURLWithPath: input), directory: ModelDirectory(URL(fileURLWithPath: model)),
-                labels: list(labels), featureNames: list(featureNames)
+                labels: list(labels), featureNames: list(featureNames), task: task
             ).run()
             printStatus("\(format.rawValue) -> \(model)", outputs: [model])
         }
