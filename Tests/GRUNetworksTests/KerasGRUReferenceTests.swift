@@ -15,7 +15,9 @@ struct KerasGRUReferenceTests {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/keras")
 
-    static let fixtureNames = ["reset_after", "reset_before", "stacked_no_bias", "bidirectional", "embedding_dense"]
+    static let fixtureNames = [
+        "reset_after", "reset_before", "stacked_no_bias", "bidirectional", "embedding_dense", "trained_adam",
+    ]
 
     /// What each fixture's stack is: layers, directions, bias, variant.
     static let expectedConfigurations: [String: GRUConfiguration] = [
@@ -24,6 +26,8 @@ struct KerasGRUReferenceTests {
         "stacked_no_bias": GRUConfiguration(inputSize: 3, hiddenSize: 4, layerCount: 2, hasBias: false),
         "bidirectional": GRUConfiguration(inputSize: 3, hiddenSize: 3, layerCount: 2, isBidirectional: true),
         "embedding_dense": GRUConfiguration(inputSize: 3, hiddenSize: 4, variant: .resetBefore),
+        // Compiled and fitted: its files also hold Adam's state, an int32 iteration count among it.
+        "trained_adam": GRUConfiguration(inputSize: 3, hiddenSize: 5),
     ]
 
     static func expectKerasOutput(

@@ -9,11 +9,12 @@ with load_weights, and compare model.predict on a fixed batch with `gru forward 
 on the safetensors file, within 1e-5 per element. Exits 1 on a mismatch.
 
 Run from the repository root after `swift build`:
-    KERAS_BACKEND=jax .venv/bin/python Tools/Interop/check_keras_convert.py [path/to/gru]
+    KERAS_BACKEND=jax .venv/bin/python Tools/Interop/check_keras_convert.py --gru .build/debug/gru
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -36,7 +37,9 @@ def run(gru: str, *arguments: str) -> None:
 
 
 def main() -> int:
-    gru = sys.argv[1] if len(sys.argv) > 1 else str(REPO_ROOT / ".build" / "debug" / "gru")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gru", default=str(REPO_ROOT / ".build" / "debug" / "gru"), help="the gru executable")
+    gru = parser.parse_args().gru
     failures = 0
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory() as work:

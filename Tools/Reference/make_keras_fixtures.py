@@ -9,6 +9,9 @@ surrounds the stack (`embedding_dense`), the input is what the stack receives an
 layers are only there to be ignored. KerasGRUReferenceTests loads each and matches `output`
 with GRU.forward within 1e-5.
 
+`trained_adam`: a GRU compiled with Adam and fitted for one step, so that its files hold the
+optimizer's state, an int64 iteration count among it, as every trained model's do.
+
 `malformed_int_dataset.weights.h5`: a GRU's weights file whose recurrent kernel is int32,
 which KerasWeightsFile must refuse in one line.
 
@@ -79,11 +82,30 @@ def main() -> None:
         # Keras finds the variables by class-name paths, whatever the layers are called.
         with h5py.File(OUT_DIR / f"{name}.weights.h5") as f:
             print(name, sorted(k for k in _datasets(f)))
+    save_trained_model()
     with h5py.File(OUT_DIR / "reset_after.weights.h5") as source, \
             h5py.File(OUT_DIR / "malformed_int_dataset.weights.h5", "w") as target:
         for path in _datasets(source):
             value = source[path][()]
             target[path] = value.astype(np.int32) if path.endswith("vars/1") else value
+
+
+def save_trained_model() -> None:
+    """A model as users save one: compiled, fitted, with the optimizer's variables in its files."""
+    rng = np.random.default_rng(11)
+    keras.utils.set_random_seed(11)
+    model = keras.Sequential([keras.Input((STEPS, 3)), gru(5)])
+    model.compile(optimizer="adam", loss="mse")
+    x = rng.uniform(-1, 1, (BATCH, STEPS, 3)).astype(np.float32)
+    model.fit(x, rng.uniform(-1, 1, (BATCH, STEPS, 5)).astype(np.float32), epochs=1, verbose=0)
+    model.save(OUT_DIR / "trained_adam.keras")
+    model.save_weights(OUT_DIR / "trained_adam.weights.h5")
+    safetensors.numpy.save_file(
+        {"input": np.ascontiguousarray(x.transpose(1, 0, 2)),
+         "output": np.ascontiguousarray(np.asarray(model(x)).transpose(1, 0, 2))},
+        OUT_DIR / "trained_adam.safetensors")
+    with h5py.File(OUT_DIR / "trained_adam.weights.h5") as f:
+        print("trained_adam", sorted((k, str(f[k].dtype)) for k in _datasets(f)))
 
 
 def _datasets(f):

@@ -47,7 +47,9 @@ public struct KerasWeightsFile: Equatable, Sendable {
     /// The weights file whose bytes are `data`; `name` names it in errors (the file, or the
     /// archive and entry, as `model.keras: model.weights.h5`).
     ///
-    /// Every dataset must hold floating-point values (float16 and float64 are converted to
+    /// The top-level `optimizer` group is skipped: it holds a trained model's optimizer state
+    /// (moments, and an integer iteration count), which nothing in GRUKit loads. Every other
+    /// dataset must hold floating-point values (float16 and float64 are converted to
     /// float32); all of them together may not declare more than four times the file's size
     /// in float32 values, which a Keras file (uncompressed float32) never does.
     ///
@@ -59,7 +61,7 @@ public struct KerasWeightsFile: Equatable, Sendable {
             self = try HDF5Library.withLibrary(subject: name) {
                 let file = try HDF5File.opening(image: data, name: name)
                 var reader = Reader(byteBudget: 4 * data.count + (1 << 16))
-                try reader.visit(file.root, depth: 0)
+                try reader.visit(file.root, depth: 0, skipping: ["optimizer"])
                 return KerasWeightsFile(tensors: reader.tensors)
             }
         } catch let error as FormatError {
@@ -121,12 +123,12 @@ public struct KerasWeightsFile: Equatable, Sendable {
         var tensors: [String: Tensor] = [:]
         var members = 0
 
-        mutating func visit(_ group: HDF5Group, depth: Int) throws {
+        mutating func visit(_ group: HDF5Group, depth: Int, skipping skipped: Set<String> = []) throws {
             guard depth <= KerasWeightsFile.deepestPath else {
                 throw group.failure(
                     "nests groups deeper than \(KerasWeightsFile.deepestPath) levels (a cycle of hard links?)")
             }
-            for name in try group.memberNames() {
+            for name in try group.memberNames() where !skipped.contains(name) {
                 members += 1
                 guard members <= KerasWeightsFile.mostMembers else {
                     throw group.failure("holds more than \(KerasWeightsFile.mostMembers) groups and datasets", at: "")
