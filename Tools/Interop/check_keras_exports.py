@@ -31,9 +31,7 @@ import csv
 import json
 import math
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -45,95 +43,9 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402  (the backend is chosen before the import)
 import numpy as np  # noqa: E402
 
-TOLERANCE = 1e-5
-
-
-# MARK: - Data files
-
-def write_ts(path: Path, rng: np.random.RandomState, count: int, features: int, classes: int) -> None:
-    lines = ["@problemName Check", "@timeStamps false", "@missing false", "@univariate false",
-             f"@dimensions {features}", "@equalLength false",
-             "@classLabel true " + " ".join(f"c{k}" for k in range(classes)), "@data"]
-    for index in range(count):
-        label = index % classes
-        steps = int(rng.randint(2, 9))
-        # Never an all-zero step: Keras's Masking would take it for padding.
-        values = rng.randn(features, steps) * 2.0 + 3.0 + label
-        dims = [",".join(repr(float(np.float32(v))) for v in row) for row in values]
-        lines.append(":".join(dims) + f":c{label}")
-    path.write_text("\n".join(lines) + "\n")
-
-
-WORDS = ["good", "great", "fine", "nice", "bad", "awful", "poor", "terrible", "and", "the", "movie", "plot"]
-
-
-def write_text_csv(path: Path, rng: np.random.RandomState, count: int) -> None:
-    rows = ["label,text"]
-    for index in range(count):
-        label = "pos" if index % 2 == 0 else "neg"
-        pool = WORDS[:4] if label == "pos" else WORDS[4:8]
-        words = [pool[rng.randint(len(pool))] if rng.rand() < 0.7 else WORDS[8 + rng.randint(4)]
-                 for _ in range(rng.randint(1, 8))]
-        rows.append(f"{label},{' '.join(words)}")
-    path.write_text("\n".join(rows) + "\n")
-
-
-def write_conll(path: Path, rng: np.random.RandomState, count: int) -> None:
-    vocabulary = {"the": "DET", "a": "DET", "cat": "NOUN", "dog": "NOUN", "log": "NOUN", "sat": "VERB",
-                  "ran": "VERB", "on": "ADP", "home": "NOUN", "quickly": "ADV"}
-    tokens = list(vocabulary)
-    sentences = []
-    for _ in range(count):
-        words = [tokens[rng.randint(len(tokens))] for _ in range(rng.randint(1, 8))]
-        sentences.append("\n".join(f"{word} {vocabulary[word]}" for word in words))
-    path.write_text("\n\n".join(sentences) + "\n")
-
-
-def write_series(path: Path, rng: np.random.RandomState, rows: int) -> None:
-    lines = ["load,temperature"]
-    for step in range(rows):
-        load = 100 + 20 * math.sin(step * 0.5) + step + rng.randn()
-        temperature = 15 + 5 * math.cos(step * 0.3) + 0.5 * rng.randn()
-        lines.append(f"{load:.3f},{temperature:.3f}")
-    path.write_text("\n".join(lines) + "\n")
-
-
-def write_text(path: Path) -> None:
-    path.write_text("the cat sat on the mat.\nthe dog sat on the log.\na cat ran home.\n" * 3)
-
-
-# MARK: - The sequences GRUKit reads, rebuilt from the files
-
-def ts_sequences(path: Path) -> list[np.ndarray]:
-    lines = path.read_text().splitlines()
-    result = []
-    for line in lines[lines.index("@data") + 1:]:
-        if line.strip():
-            *dims, _ = line.split(":")
-            result.append(np.array([[float(v) for v in dim.split(",")] for dim in dims], dtype=np.float32).T)
-    return result  # each (T, F), raw: the Keras model normalizes
-
-
-def ids(tokens: list[str], vocabulary: list[str]) -> np.ndarray:
-    index = {token: i for i, token in enumerate(vocabulary)}
-    return np.array([index.get(token, 1) for token in tokens], dtype=np.int32)
-
-
-def csv_text_sequences(path: Path, vocabulary: list[str]) -> list[np.ndarray]:
-    with path.open() as file:
-        rows = list(csv.DictReader(file))
-    return [ids([t for t in re.split(r"[^0-9a-z]+", row["text"].lower()) if t], vocabulary) for row in rows]
-
-
-def conll_sequences(path: Path, vocabulary: list[str]) -> list[np.ndarray]:
-    blocks = [b for b in path.read_text().split("\n\n") if b.strip()]
-    return [ids([line.split()[0] for line in block.splitlines()], vocabulary) for block in blocks]
-
-
-def text_sequences(path: Path, vocabulary: list[str], length: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    tokens = ids(list(path.read_text()), vocabulary)
-    return [(tokens[start:start + length + 1][:-1], tokens[start:start + length + 1][1:])
-            for start in range(0, len(tokens) - 1, length)]
+from interop_data import (  # noqa: E402  (beside this script)
+    TOLERANCE, conll_sequences, csv_text_sequences, padded, run, step_error, text_sequences, ts_sequences,
+    write_conll, write_series, write_text, write_text_csv, write_ts)
 
 
 def series_windows(path: Path, rows: list[dict[str, str]], window: int, columns: list[str]) -> list[np.ndarray]:
@@ -147,27 +59,18 @@ def series_windows(path: Path, rows: list[dict[str, str]], window: int, columns:
 
 # MARK: - Running gru and Keras
 
-def run(command: list[str]) -> str:
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}: {result.stderr.strip()}")
-    return result.stdout
-
-
-def padded(sequences: list[np.ndarray]) -> np.ndarray:
-    steps = max(len(s) for s in sequences)
-    batch = np.zeros((len(sequences), steps) + sequences[0].shape[1:], dtype=sequences[0].dtype)
-    for b, sequence in enumerate(sequences):
-        batch[b, :len(sequence)] = sequence
-    return batch
+def keras_batch(sequences: list[np.ndarray]) -> np.ndarray:
+    """The sequences zero-padded; token ids as the int32 the exported Input takes."""
+    batch = padded(sequences)[0]
+    return batch.astype(np.int32) if batch.dtype == np.int64 else batch
 
 
 def keras_outputs(model: keras.Model, sequences: list[np.ndarray]) -> list[np.ndarray]:
     """Each sequence's output: from one padded batch, checked against the first two run alone."""
-    together = np.asarray(model.predict(padded(sequences), verbose=0))
+    together = np.asarray(model.predict(keras_batch(sequences), verbose=0))
     outputs = [together[b, :len(s)] if together.ndim == 3 else together[b] for b, s in enumerate(sequences)]
     for b in range(min(2, len(sequences))):
-        alone = np.asarray(model.predict(padded([sequences[b]]), verbose=0))[0]
+        alone = np.asarray(model.predict(keras_batch([sequences[b]]), verbose=0))[0]
         if np.max(np.abs(alone - outputs[b])) > TOLERANCE * max(1.0, float(np.max(np.abs(alone)))):
             raise AssertionError(f"sequence {b} alone differs from its row in the padded batch")
     return outputs
@@ -247,7 +150,7 @@ def check(case: Case, gru: str, work: Path, has_probabilities: bool) -> tuple[st
             if tags != row["prediction"]:
                 raise AssertionError(f"row {row['index']}: Keras tags '{tags}', gru predict '{row['prediction']}'")
         if has_probabilities:
-            return "every step's probabilities", step_error(rows, outputs)
+            return "every step's probabilities", step_error(rows, outputs, "Keras")
         return "tags equal (error: 0)", 0.0
     pairs = text_sequences(data, vocabulary, manifest["dataOptions"]["sequenceLength"])
     outputs = keras_outputs(model, [p[0] for p in pairs])
@@ -259,20 +162,9 @@ def check(case: Case, gru: str, work: Path, has_probabilities: bool) -> tuple[st
         expected = float(row["perplexity"])
         worst = max(worst, abs(math.exp(cross_entropy) - expected) / expected)
     if has_probabilities:
-        worst = max(worst, step_error(rows, outputs))
+        worst = max(worst, step_error(rows, outputs, "Keras"))
         return "perplexity (relative), probabilities", worst
     return "perplexity (relative)", worst
-
-
-def step_error(rows: list[dict[str, str]], outputs: list[np.ndarray]) -> float:
-    """The largest difference between Keras's (T, C) rows and predict's probabilities column."""
-    worst = 0.0
-    for row, output in zip(rows, outputs):
-        expected = np.array([[float(v) for v in step.split(" ")] for step in row["probabilities"].split(";")])
-        if expected.shape != output.shape:
-            raise AssertionError(f"row {row['index']}: predict has {expected.shape} probabilities, Keras {output.shape}")
-        worst = max(worst, float(np.max(np.abs(output - expected))))
-    return worst
 
 
 def main() -> int:
