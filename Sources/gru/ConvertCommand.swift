@@ -24,7 +24,8 @@ struct ConvertCommand: ParsableCommand {
             outputs Y and Y_h); on input its nodes' linear_before_reset gives the variant. A .keras \
             input's config.json gives its GRU and Bidirectional(GRU) layers, which must form one \
             stack (tanh and sigmoid, the same units, reset_after and use_bias, no lone go_backwards); \
-            its other layers are ignored with a note on stderr. A bare .weights.h5 is read by its \
+            its other layers are ignored with a note on stderr, as is a last layer without \
+            return_sequences (Keras returns its final states: --final-state of gru forward). A bare .weights.h5 is read by its \
             paths (layers/gru, layers/gru_1, ... or layers/bidirectional, ...), the variant from the \
             bias's shape. A .keras output is a Sequential model keras.saving.load_model loads \
             (Input, then GRU or Bidirectional(GRU) layers returning sequences); a .weights.h5 output \
@@ -119,6 +120,12 @@ struct ConvertCommand: ParsableCommand {
                 let note =
                     "note: \(name): ignored the layers that are not the GRU stack: "
                     + imported.ignoredLayers.joined(separator: ", ") + "\n"
+                FileHandle.standardError.write(Data(note.utf8))
+            }
+            if let layer = imported.finalStatesOnlyLayer {
+                let note =
+                    "note: \(name): layer '\(layer)' has return_sequences false: Keras returns only the final "
+                    + "states, which gru forward writes with --final-state (its output holds every step)\n"
                 FileHandle.standardError.write(Data(note.utf8))
             }
             return GRU(parameters: imported.parameters)

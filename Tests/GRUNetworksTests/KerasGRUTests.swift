@@ -85,6 +85,21 @@ struct KerasGRUTests {
         }
     }
 
+    /// A last layer returning only its final states is read, and named, so that convert can say
+    /// that Keras's output is GRUKit's final state; layers that return sequences are not.
+    @Test func aLastLayerWithoutSequencesIsNamed() throws {
+        let parameters = Self.randomParameters(
+            GRUConfiguration(inputSize: 3, hiddenSize: 4, layerCount: 2, isBidirectional: true), seed: 2)
+        var archive = try KerasGRU.archive(of: parameters)
+        #expect(try KerasGRU.parameters(from: archive, name: "m.keras").finalStatesOnlyLayer == nil)
+        let config = String(decoding: archive.config, as: UTF8.self)
+        let last = try #require(config.range(of: "\"return_sequences\":true", options: .backwards))
+        archive.config = Data(config.replacingCharacters(in: last, with: "\"return_sequences\":false").utf8)
+        let imported = try KerasGRU.parameters(from: archive, name: "m.keras")
+        #expect(imported.parameters == parameters)
+        #expect(imported.finalStatesOnlyLayer == "bidirectional_1")
+    }
+
     @Test func configsGRUKitDoesNotComputeAreOneLine() throws {
         let parameters = Self.randomParameters(GRUConfiguration(inputSize: 3, hiddenSize: 4), seed: 1)
         var archive = try KerasGRU.archive(of: parameters)

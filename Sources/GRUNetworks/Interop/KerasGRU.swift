@@ -37,6 +37,10 @@ public enum KerasGRU {
         public var parameters: GRUParameters
         /// The model's other layers, as `name (Class)` or, from a bare weights file, their group paths.
         public var ignoredLayers: [String]
+        /// The name of the stack's last layer when it has `return_sequences` false: Keras then
+        /// returns only the final states, where `GRU.forward` gives every step as well; nil when
+        /// it returns sequences or a bare weights file does not say.
+        public var finalStatesOnlyLayer: String? = nil
     }
 
     /// One recurrent layer of the stack: its group path in the weights file and, from
@@ -169,7 +173,10 @@ public enum KerasGRU {
         let (layers, ignored) = try KerasGRULayerSettings.stackLayers(inConfig: archive.config, name: name)
         let parameters = try self.parameters(
             from: archive.weights, layers: layers, name: "\(name): model.weights.h5", variant: variant)
-        return Import(parameters: parameters, ignoredLayers: ignored)
+        let last = layers.last?.settings
+        return Import(
+            parameters: parameters, ignoredLayers: ignored,
+            finalStatesOnlyLayer: last?.returnSequences == false ? last?.name : nil)
     }
 
     /// The GRU stack of a bare `.weights.h5`: the groups `layers/gru[_k]` or
