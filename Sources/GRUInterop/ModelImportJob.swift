@@ -8,9 +8,10 @@ import GRUTraining
 ///
 /// The directory is what `gru train` leaves before its first epoch would end: model.json with
 /// the default training and data options, or the whole manifest a file records
-/// (`ImportedModel.manifest`, from `gru export`'s .keras) (so --resume trains with them; .npy data
-/// is read as the importer names its features and classes), weights.safetensors, and a checkpoint at epoch
-/// 0 with a fresh optimizer, an empty log and curve. It is written only once the whole file is
+/// (`ImportedModel.manifest`, from `gru export`'s .onnx and .keras files), so --resume trains
+/// with them (.npy data is read as the importer names its features and classes);
+/// weights.safetensors; and a checkpoint at epoch 0 with a fresh optimizer, an empty log and
+/// curve. It is written only once the whole file is
 /// imported, as one set (`CheckpointWriter`), so a file that cannot be imported leaves nothing.
 public struct ModelImportJob {
     /// The file to import (.onnx or .keras).
@@ -94,11 +95,12 @@ public struct ModelImportJob {
         var dataOptions = DataOptions()
         dataOptions.task = imported.schema.task
         // A file GRUKit exported records its whole manifest: the directory comes back as it was.
-        let manifest =
+        var manifest =
             imported.manifest
             ?? ModelDirectory.Manifest(
                 model: imported.model.configuration, training: TrainingOptions(), dataOptions: dataOptions,
                 data: imported.schema)
+        manifest.data = imported.schema  // with --labels and --feature-names applied
         let training = manifest.training
         let checkpoint = TrainingCheckpoint(
             model: imported.model, bestParameters: nil, optimizer: OptimizerState(stepCount: 0, buffers: [:]),

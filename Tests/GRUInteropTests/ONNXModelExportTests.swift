@@ -125,6 +125,7 @@ struct ONNXModelExportTests {
         let imported = try ONNXGRUKitGraphImport.importedModel(from: decoded, labels: nil)
         #expect(imported.model.configuration == original.configuration)
         #expect(imported.schema == testCase.schema)
+        #expect(imported.manifest == testCase.manifest, "the training and data options come back too")
         #expect(
             imported.model.parameters.map(\.bitPattern) == original.parameters.map(\.bitPattern),
             "every weight bit for bit")

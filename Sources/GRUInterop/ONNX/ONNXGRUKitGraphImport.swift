@@ -53,7 +53,8 @@ public enum ONNXGRUKitGraphImport {
         for (name, tensor) in PyTorchGRUNames.namedTensors(of: gru) { tensors["gru." + name] = tensor }
         do {
             return ImportedModel(
-                model: try SequenceModel(configuration: configuration, namedTensors: tensors), schema: manifest.data)
+                model: try SequenceModel(configuration: configuration, namedTensors: tensors), schema: manifest.data,
+                manifest: manifest)
         } catch let error as GRUInputError {
             throw failure(error.description)
         }
