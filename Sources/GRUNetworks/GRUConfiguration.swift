@@ -35,11 +35,6 @@ public struct GRUConfiguration: RecurrentStackConfiguration, Hashable, Codable {
     /// The number of parameters, or nil when it is too large to count in an `Int` (sizes from
     /// a command line are checked with it before anything is allocated).
     public var parameterCountIfRepresentable: Int? {
-        typealias Checked = CheckedArithmetic
-        let h = hiddenSize
-        let biases = hasBias ? Checked.product(6, h) : 0
-        let first = Checked.sum(Checked.product(3, h, inputSize), Checked.product(3, h, h), biases)
-        let upper = Checked.sum(Checked.product(3, h, directionCount, h), Checked.product(3, h, h), biases)
-        return Checked.product(directionCount, Checked.sum(first, Checked.product(upper, layerCount - 1)))
+        parameterCountIfRepresentable(gateCount: GRUCell.gateCount)
     }
 }

@@ -27,6 +27,7 @@ extension TrainingRecipe {
                 "classify, tag and language models"
             ),
             ("--embedding-size", model.embeddingSize != nil, tokens, "models of token input (text)"),
+            ("--variant", model.variant != nil, (model.cell ?? .gru) == .gru, "GRU models (--cell gru)"),
             ("--max-vocabulary", data.maxVocabulary != nil, tokens, "models of token input (text)"),
             ("--min-frequency", data.minFrequency != nil, tokens, "models of token input (text)"),
         ]

@@ -5,7 +5,9 @@ import GRUTraining
 /// `gru train` flags of the model group and their `--config` keys (`hidden_size` for
 /// `hiddenSize`). Each is named as the field of `ModelConfiguration` it sets.
 public struct ModelSettings: Codable, Equatable, Sendable {
-    /// The GRU's hidden size H (default 64).
+    /// The recurrent cell (default the GRU).
+    public var cell: RecurrentCellKind?
+    /// The stack's hidden size H (default 64).
     public var hiddenSize: Int?
     /// Stacked GRU layers (default 1).
     public var layers: Int?
@@ -19,6 +21,8 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     public var pooling: SequencePooling.Mode?
     /// How fresh parameters are drawn (default PyTorch's).
     public var initialization: GRUInitialization?
+    /// Whether the initial state is learned rather than zeros (default not).
+    public var trainableInitialState: Bool?
     /// Dropout on the GRU's input.
     public var inputDropout: Float?
     /// Dropout between stacked GRU layers (PyTorch's `dropout`).

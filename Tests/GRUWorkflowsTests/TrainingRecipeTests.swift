@@ -23,6 +23,8 @@ struct TrainingRecipeTests {
             "layers": ("3", model { $0.layers == 3 }),
             "bidirectional": ("true", model { $0.bidirectional }),
             "variant": (#""reset-before""#, model { $0.variant == .resetBefore }),
+            "cell": (#""gru""#, model { $0.cell == .gru }),
+            "trainable_initial_state": ("true", model { $0.trainableInitialState }),
             "embedding_size": ("5", model { $0.embeddingSize == 5 }),
             "pooling": (#""mean""#, model { $0.pooling == .mean }),
             "initialization": (#""keras""#, model { $0.initialization == .keras }),

@@ -1,3 +1,5 @@
+import GRUTensor
+
 /// The sizes of a stack of recurrent layers that every cell shares, as PyTorch's `RNNBase`
 /// takes them for `nn.GRU`, `nn.LSTM` and `nn.RNN` alike: input and hidden size, layers,
 /// directions and whether there are biases. A cell's own configuration adds what is its own
@@ -30,5 +32,19 @@ extension RecurrentStackConfiguration {
     /// The input width of the given layer: I for layer 0, D * H above it.
     public func inputSize(ofLayer layer: Int) -> Int {
         layer == 0 ? inputSize : outputSize
+    }
+}
+
+extension RecurrentStackConfiguration {
+    /// The number of parameters of a stack of cells with `gateCount` gates, or nil when it is
+    /// too large to count in an `Int` (sizes from a command line are checked with it before
+    /// anything is allocated).
+    public func parameterCountIfRepresentable(gateCount: Int) -> Int? {
+        typealias Checked = CheckedArithmetic
+        let h = hiddenSize, g = gateCount
+        let biases = hasBias ? Checked.product(2 * g, h) : 0
+        let first = Checked.sum(Checked.product(g, h, inputSize), Checked.product(g, h, h), biases)
+        let upper = Checked.sum(Checked.product(g, h, directionCount, h), Checked.product(g, h, h), biases)
+        return Checked.product(directionCount, Checked.sum(first, Checked.product(upper, layerCount - 1)))
     }
 }

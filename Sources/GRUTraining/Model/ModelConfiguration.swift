@@ -2,8 +2,8 @@ import Foundation
 import GRUNetworks
 import GRUTensor
 
-/// Everything that rebuilds a sequence model: its task, input, GRU, head and dropout. Saved
-/// as JSON in the model directory.
+/// Everything that rebuilds a sequence model: its task, input, recurrent stack, head and
+/// dropout. Saved as JSON in the model directory.
 public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The learning problem, which fixes the head and the loss.
     public var task: SequenceTask
@@ -13,7 +13,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var embeddingSize: Int?
     /// For feature inputs: the features per step F; nil for tokens.
     public var featureCount: Int?
-    /// The GRU's hidden size H.
+    /// The recurrent cell of the stack (`--cell`): the GRU, or a relative to measure it against.
+    public var cell: RecurrentCellKind
+    /// The stack's hidden size H.
     public var hiddenSize: Int
     /// Stacked GRU layers (`--layers`).
     public var layers: Int
@@ -36,19 +38,23 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var outputDropout: Float
     /// How fresh parameters are drawn.
     public var initialization: GRUInitialization
+    /// Whether the stack's initial state is learned (per layer and direction, the same for
+    /// every sequence) rather than zeros.
+    public var trainableInitialState: Bool
 
     /// A configuration; the input is tokens when `vocabularySize` is given, else features.
     public init(
         task: SequenceTask, vocabularySize: Int? = nil, embeddingSize: Int? = nil, featureCount: Int? = nil,
-        hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, variant: GRUVariant = .resetAfter,
+        cell: RecurrentCellKind = .gru, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, variant: GRUVariant = .resetAfter,
         outputSize: Int, pooling: SequencePooling.Mode = .lastState, inputDropout: Float = 0,
         layerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
-        initialization: GRUInitialization = .pytorch
+        initialization: GRUInitialization = .pytorch, trainableInitialState: Bool = false
     ) {
         self.task = task
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
         self.featureCount = featureCount
+        self.cell = cell
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.bidirectional = bidirectional
@@ -60,12 +66,36 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.recurrentDropout = recurrentDropout
         self.outputDropout = outputDropout
         self.initialization = initialization
+        self.trainableInitialState = trainableInitialState
+    }
+
+    /// Decodes model.json; settings added later (the cell, a learned initial state) take their
+    /// defaults when a file from before them lacks them.
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        task = try values.decode(SequenceTask.self, forKey: .task)
+        vocabularySize = try values.decodeIfPresent(Int.self, forKey: .vocabularySize)
+        embeddingSize = try values.decodeIfPresent(Int.self, forKey: .embeddingSize)
+        featureCount = try values.decodeIfPresent(Int.self, forKey: .featureCount)
+        cell = try values.decodeIfPresent(RecurrentCellKind.self, forKey: .cell) ?? .gru
+        hiddenSize = try values.decode(Int.self, forKey: .hiddenSize)
+        layers = try values.decode(Int.self, forKey: .layers)
+        bidirectional = try values.decode(Bool.self, forKey: .bidirectional)
+        variant = try values.decode(GRUVariant.self, forKey: .variant)
+        outputSize = try values.decode(Int.self, forKey: .outputSize)
+        pooling = try values.decode(SequencePooling.Mode.self, forKey: .pooling)
+        inputDropout = try values.decode(Float.self, forKey: .inputDropout)
+        layerDropout = try values.decode(Float.self, forKey: .layerDropout)
+        recurrentDropout = try values.decode(Float.self, forKey: .recurrentDropout)
+        outputDropout = try values.decode(Float.self, forKey: .outputDropout)
+        initialization = try values.decode(GRUInitialization.self, forKey: .initialization)
+        trainableInitialState = try values.decodeIfPresent(Bool.self, forKey: .trainableInitialState) ?? false
     }
 
     /// The GRU's input width: E for tokens, F for features.
     public var gruInputSize: Int { vocabularySize != nil ? (embeddingSize ?? 0) : (featureCount ?? 0) }
 
-    /// The GRU part of the model.
+    /// The recurrent stack's sizes and the GRU's variant (which other cells ignore).
     public var gru: GRUConfiguration {
         GRUConfiguration(
             inputSize: gruInputSize, hiddenSize: hiddenSize, layerCount: layers,
@@ -124,13 +154,16 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         }
     }
 
-    /// The number of parameters (embedding, GRU, output layer), or nil when it is too large to
+    /// The number of parameters (embedding, recurrent stack, output layer; at most that and a
+    /// learned initial state), or nil when it is too large to
     /// count in an `Int`.
     public var parameterCountIfRepresentable: Int? {
         let embedding = CheckedArithmetic.product(vocabularySize ?? 0, embeddingSize ?? 0)
         let directions = bidirectional ? 2 : 1
         let head = CheckedArithmetic.product(
             outputSize, CheckedArithmetic.sum(CheckedArithmetic.product(directions, hiddenSize), 1))
-        return CheckedArithmetic.sum(embedding, gru.parameterCountIfRepresentable, head)
+        let stack = gru.parameterCountIfRepresentable(gateCount: cell.gateCount)
+        let initialState = trainableInitialState ? CheckedArithmetic.product(2, gru.stateCount, hiddenSize) : 0
+        return CheckedArithmetic.sum(embedding, stack, initialState, head)
     }
 }

@@ -1,30 +1,33 @@
 import GRUNetworks
 import GRUTensor
 
-/// A GRU sequence model for one of the four tasks, with all parameters in one flat buffer:
+/// A recurrent sequence model for one of the four tasks, with all parameters in one flat buffer:
 ///
 ///     tokens -> Embedding --+
-///                           +-> Dropout -> GRU -> (pooling | every step) -> Dropout -> Linear head
+///                           +-> Dropout -> GRU | LSTM | RNN -> (pooling | every step) -> Dropout -> Linear head
 ///     features -------------+
 ///
 /// classify and forecast pool each sequence (last state or mean over valid steps) and predict
 /// once per sequence; tag and language-model predict at every step. Tensor names in files are
-/// those of a PyTorch module with submodules `embedding`, `gru` and `head`, such as
-/// `gru.weight_ih_l0` and `head.bias`.
+/// those of a PyTorch module with submodules `embedding`, the stack (`gru`, `lstm` or `rnn`,
+/// after the cell) and `head`, such as `gru.weight_ih_l0` and `head.bias`; a learned initial
+/// state is the stack's `initial_hidden_state` (and the LSTM's `initial_cell_state`), (L*D, H).
 ///
 /// Legend: T steps, B batch, F features, E embedding size, H hidden size, D directions,
 /// C head outputs.
 public struct SequenceModel: Sendable {
     /// What the model is.
     public let configuration: ModelConfiguration
-    /// Every parameter: embedding, then GRU, then head.
+    /// Every parameter: embedding, then the recurrent stack, its learned initial state, the head.
     public var parameters: [Float]
 
     let embedding: Embedding?
-    let gru: GRULayer
+    let recurrence: ModelRecurrence
     let head: Linear
     let embeddingRange: Range<Int>
-    let gruRange: Range<Int>
+    let recurrenceRange: Range<Int>
+    /// The learned initial state, h's (L*D, H) then c's for an LSTM; empty when not learned.
+    let initialStateRange: Range<Int>
     let headRange: Range<Int>
 
     /// A freshly initialized model; the same seed gives the same parameters.
@@ -34,25 +37,30 @@ public struct SequenceModel: Sendable {
         embedding = configuration.vocabularySize.map {
             Embedding(vocabularySize: $0, dimension: configuration.embeddingSize ?? 0, paddingIndex: 0)
         }
-        gru = GRULayer(configuration.gru)
+        recurrence = ModelRecurrence(configuration)
         head = Linear(
             inputSize: configuration.hiddenSize * (configuration.bidirectional ? 2 : 1),
             outputSize: configuration.outputSize)
         let embeddingCount = embedding?.parameterCount ?? 0
         embeddingRange = 0..<embeddingCount
-        gruRange = embeddingCount..<(embeddingCount + gru.layout.count)
-        headRange = gruRange.upperBound..<(gruRange.upperBound + head.parameterCount)
+        recurrenceRange = embeddingCount..<(embeddingCount + recurrence.parameterCount)
+        let stateCount =
+            configuration.trainableInitialState
+            ? (recurrence.carriesCellState ? 2 : 1) * configuration.gru.stateCount * configuration.hiddenSize : 0
+        initialStateRange = recurrenceRange.upperBound..<(recurrenceRange.upperBound + stateCount)
+        headRange = initialStateRange.upperBound..<(initialStateRange.upperBound + head.parameterCount)
         parameters = [Float](repeating: 0, count: headRange.upperBound)
 
         var generator = SeededGenerator(seed: seed)
-        // The GRU draws from a generator of its own, seeded first, as `GRU(seed:)` does.
-        var gruGenerator = SeededGenerator(seed: generator.next())
-        let (embedding, gru, head) = (embedding, gru, head)
-        let (embeddingRange, gruRange, headRange) = (embeddingRange, gruRange, headRange)
+        // The stack draws from a generator of its own, seeded first, as `GRU(seed:)` does; a
+        // learned initial state starts at zeros, the state it replaces.
+        var recurrenceGenerator = SeededGenerator(seed: generator.next())
+        let (embedding, recurrence, head) = (embedding, recurrence, head)
+        let (embeddingRange, recurrenceRange, headRange) = (embeddingRange, recurrenceRange, headRange)
         parameters.withUnsafeMutableBufferPointer { buffer in
-            gru.initialize(
-                UnsafeMutableBufferPointer(rebasing: buffer[gruRange]),
-                using: &gruGenerator, as: configuration.initialization)
+            recurrence.initialize(
+                UnsafeMutableBufferPointer(rebasing: buffer[recurrenceRange]),
+                using: &recurrenceGenerator, as: configuration.initialization)
             if let embedding {
                 embedding.initialize(
                     UnsafeMutableBufferPointer(rebasing: buffer[embeddingRange]),
@@ -80,7 +88,9 @@ public struct SequenceModel: Sendable {
             }
         }
         if let embedding { add("embedding", embedding.parameterSlots, base: embeddingRange.lowerBound) }
-        add("gru", gru.parameterSlots, base: gruRange.lowerBound)
+        let module = configuration.cell.moduleName
+        add(module, recurrence.parameterSlots, base: recurrenceRange.lowerBound)
+        add(module, initialStateSlots, base: initialStateRange.lowerBound)
         add("head", head.parameterSlots, base: headRange.lowerBound)
         return result
     }
@@ -101,6 +111,61 @@ public struct SequenceModel: Sendable {
         try InputChecks.expectNoOtherTensors(namedTensors.keys, expected: Set(expected.map(\.name)))
     }
 
+    // MARK: - Learned initial state
+
+    /// The learned initial state's tensors, (L*D, H) each: h's, then c's for an LSTM.
+    private var initialStateSlots: [LayerParameterSlot] {
+        guard configuration.trainableInitialState else { return [] }
+        let shape = [configuration.gru.stateCount, configuration.hiddenSize]
+        let count = shape[0] * shape[1]
+        var slots = [LayerParameterSlot(name: "initial_hidden_state", shape: shape, offset: 0)]
+        if recurrence.carriesCellState {
+            slots.append(LayerParameterSlot(name: "initial_cell_state", shape: shape, offset: count))
+        }
+        return slots
+    }
+
+    /// The learned initial state broadcast over a batch, (L*D, B, H); nil when not learned.
+    private func learnedInitialState(batchSize: Int) -> RecurrentState? {
+        guard configuration.trainableInitialState else { return nil }
+        let states = configuration.gru.stateCount, hidden = configuration.hiddenSize
+        func broadcast(_ first: Int) -> Tensor {
+            var scalars = [Float](repeating: 0, count: states * batchSize * hidden)
+            for state in 0..<states {
+                let row = parameters[(first + state * hidden)..<(first + (state + 1) * hidden)]
+                for b in 0..<batchSize {
+                    scalars.replaceSubrange(
+                        ((state * batchSize + b) * hidden)..<((state * batchSize + b + 1) * hidden), with: row)
+                }
+            }
+            return Tensor(shape: [states, batchSize, hidden], scalars: scalars)
+        }
+        let start = initialStateRange.lowerBound
+        return RecurrentState(
+            hidden: broadcast(start), cell: recurrence.carriesCellState ? broadcast(start + states * hidden) : nil)
+    }
+
+    /// Adds dL/d(initial state), (L*D, B, H), summed over the batch into the learned state's
+    /// gradients, (L*D, H) each.
+    private func addLearnedInitialStateGradient(
+        _ gradient: RecurrentState, into gradients: UnsafeMutableBufferPointer<Float>
+    ) {
+        let hidden = configuration.hiddenSize, count = configuration.gru.stateCount * hidden
+        for (index, tensor) in [gradient.hidden, gradient.cell].enumerated() {
+            guard let tensor else { continue }
+            let states = tensor.shape[0], batch = tensor.shape[1]
+            tensor.scalars.withUnsafeBufferPointer { values in
+                for state in 0..<states {
+                    for b in 0..<batch {
+                        for j in 0..<hidden {
+                            gradients[index * count + state * hidden + j] += values[(state * batch + b) * hidden + j]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // MARK: - Forward
 
     /// Runs the model on a batch.
@@ -109,12 +174,12 @@ public struct SequenceModel: Sendable {
     ///   - batch: time-major padded inputs with lengths.
     ///   - dropoutSeed: the seed of this pass's dropout masks when training; nil for inference
     ///     (no dropout).
-    ///   - initialState: the GRU's initial state (L*D, B, H), for carrying state across chunks
-    ///     of a stream; zeros when nil.
+    ///   - initialState: the stack's initial state (L*D, B, H), for carrying state across
+    ///     chunks of a stream; the learned initial state, or zeros, when nil.
     /// - Returns: the head's output, (B, C) per sequence or (T*B, C) per step, time-major rows,
     ///   and what backward needs.
     public func forward(
-        _ batch: SequenceBatch, dropoutSeed: UInt64? = nil, initialState: Tensor? = nil
+        _ batch: SequenceBatch, dropoutSeed: UInt64? = nil, initialState: RecurrentState? = nil
     ) throws -> SequenceModelForward {
         let config = configuration
         var generator = SeededGenerator(seed: dropoutSeed ?? 0)
@@ -141,21 +206,22 @@ public struct SequenceModel: Sendable {
             }
             let inputDropout = Dropout(rate: config.inputDropout).forward(
                 input, isTraining: isTraining, using: &generator)
-            let gruDropout =
+            let recurrentDropout =
                 isTraining
                 ? GRUDropout(
                     betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, seed: generator.next())
                 : nil
-            let gruResult = try gru.forward(
-                inputDropout.output, initialState: initialState, lengths: batch.lengths,
-                weights: UnsafeBufferPointer(rebasing: buffer[gruRange]), dropout: gruDropout)
+            let learnedState = initialState == nil ? learnedInitialState(batchSize: batch.batchSize) : nil
+            let recurrenceResult = try recurrence.forward(
+                inputDropout.output, initialState: initialState ?? learnedState, lengths: batch.lengths,
+                weights: UnsafeBufferPointer(rebasing: buffer[recurrenceRange]), dropout: recurrentDropout)
             var pooling: SequencePooling.ForwardResult?
             let features: Tensor
             if config.predictsEveryStep {
-                features = gruResult.output.reshaped(to: [batch.steps * batch.batchSize, head.inputSize])
+                features = recurrenceResult.output.reshaped(to: [batch.steps * batch.batchSize, head.inputSize])
             } else {
                 pooling = try SequencePooling(config.pooling, directionCount: config.bidirectional ? 2 : 1)
-                    .forward(gruResult.output, lengths: batch.lengths)
+                    .forward(recurrenceResult.output, lengths: batch.lengths)
                 features = pooling!.output
             }
             let outputDropout = Dropout(rate: config.outputDropout).forward(
@@ -163,7 +229,8 @@ public struct SequenceModel: Sendable {
             let headResult = head.forward(
                 outputDropout.output, weights: UnsafeBufferPointer(rebasing: buffer[headRange]))
             return SequenceModelForward(
-                embedding: embeddingResult, inputDropout: inputDropout, gru: gruResult, pooling: pooling,
+                embedding: embeddingResult, inputDropout: inputDropout, recurrence: recurrenceResult,
+                finalState: recurrence.finalState(of: recurrenceResult), usesLearnedInitialState: learnedState != nil, pooling: pooling,
                 outputDropout: outputDropout, head: headResult)
         }
     }
@@ -186,19 +253,24 @@ public struct SequenceModel: Sendable {
                     gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[headRange]))
                 let featureGradient = Dropout(rate: configuration.outputDropout).backward(
                     pass.outputDropout, outputGradient: headGradient)
-                let gruOutputGradient: Tensor
+                let recurrenceOutputGradient: Tensor
                 if let pooling = pass.pooling {
-                    gruOutputGradient = SequencePooling(
+                    recurrenceOutputGradient = SequencePooling(
                         configuration.pooling, directionCount: configuration.bidirectional ? 2 : 1
                     )
                     .backward(pooling, outputGradient: featureGradient)
                 } else {
-                    gruOutputGradient = featureGradient.reshaped(to: pass.gru.output.shape)
+                    recurrenceOutputGradient = featureGradient.reshaped(to: pass.recurrence.output.shape)
                 }
-                let stateGradients = try gru.backward(
-                    pass.gru, outputGradient: gruOutputGradient,
-                    weights: UnsafeBufferPointer(rebasing: buffer[gruRange]),
-                    gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[gruRange]))
+                let stateGradients = try recurrence.backward(
+                    pass.recurrence, outputGradient: recurrenceOutputGradient,
+                    weights: UnsafeBufferPointer(rebasing: buffer[recurrenceRange]),
+                    gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[recurrenceRange]))
+                if pass.usesLearnedInitialState {
+                    addLearnedInitialStateGradient(
+                        stateGradients.initialState,
+                        into: UnsafeMutableBufferPointer(rebasing: gradientBuffer[initialStateRange]))
+                }
                 let inputGradient = Dropout(rate: configuration.inputDropout).backward(
                     pass.inputDropout, outputGradient: stateGradients.input)
                 if let embedding, let embeddingResult = pass.embedding {
@@ -215,14 +287,14 @@ public struct SequenceModel: Sendable {
 public struct SequenceModelForward: Sendable {
     let embedding: Embedding.ForwardResult?
     let inputDropout: Dropout.ForwardResult
-    let gru: RecurrentForwardResult
+    let recurrence: RecurrentForwardResult
+    /// The stack's final states, for carrying state to the next chunk of a stream.
+    public let finalState: RecurrentState
+    let usesLearnedInitialState: Bool
     let pooling: SequencePooling.ForwardResult?
     let outputDropout: Dropout.ForwardResult
     let head: Linear.ForwardResult
 
     /// The head's output: (B, C) per sequence, or (T*B, C) per step in time-major rows.
     public var output: Tensor { head.output }
-
-    /// The GRU's final states (L*D, B, H), for carrying state to the next chunk of a stream.
-    public var finalState: Tensor { gru.finalState }
 }

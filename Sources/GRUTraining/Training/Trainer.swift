@@ -94,12 +94,12 @@ public final class Trainer {
         let batcher = Batcher(dataset: training, batchSize: options.batchSize, shuffles: false)
         var gradients = [Float](repeating: 0, count: model.parameters.count)
         var lossSum = 0.0, lossWeight = 0, sequences = 0
-        var carriedState: Tensor?
+        var carriedState: RecurrentState?
         for (index, indices) in batches.enumerated() {
             let batch = batcher.batch(of: indices)
             applySchedule(step: state.stepsCompleted)
             let dropoutSeed = Self.mix(options.seed, UInt64(epoch), UInt64(index))
-            let initialState = options.truncatedBptt && carriedState?.shape[1] == batch.batchSize ? carriedState : nil
+            let initialState = options.truncatedBptt && carriedState?.batchSize == batch.batchSize ? carriedState : nil
             let pass = try model.forward(batch, dropoutSeed: dropoutSeed, initialState: initialState)
             let (loss, outputGradient) = try objective.loss(output: pass.output, batch: batch)
             guard loss.isFinite else {

@@ -80,6 +80,18 @@ struct SequenceModelGradientTests {
                 outputSize: 3, inputDropout: 0.2, layerDropout: 0.3,
                 recurrentDropout: 0.25, outputDropout: 0.2),
             lengths: [3, 4, 2], dropoutSeed: 5),
+        Case(
+            name: "classify features, 2 layers bidirectional, learned initial state",
+            configuration: ModelConfiguration(
+                task: .classify, featureCount: 3, hiddenSize: 4, layers: 2, bidirectional: true,
+                outputSize: 3, trainableInitialState: true),
+            lengths: [3, 5, 2]),
+        Case(
+            name: "language model tokens, learned initial state",
+            configuration: ModelConfiguration(
+                task: .languageModel, vocabularySize: 6, embeddingSize: 4, hiddenSize: 4,
+                outputSize: 6, trainableInitialState: true),
+            lengths: [4, 4, 2]),
     ]
 
     @Test(arguments: cases)
@@ -179,5 +191,45 @@ struct SequenceModelGradientTests {
             namedTensors: Dictionary(
                 uniqueKeysWithValues: model.namedTensors.map { ($0.name, $0.tensor) }))
         #expect(try undropped.forward(batch, dropoutSeed: 42).output == inference)
+    }
+}
+
+/// A learned initial state: its tensors and names, zeros at first (the model then computes
+/// what the model without it does), and a state set in it is the one every sequence starts from.
+@Suite(.tags(.unit))
+struct LearnedInitialStateTests {
+    static let configuration = ModelConfiguration(
+        task: .tag, featureCount: 3, hiddenSize: 4, layers: 2, bidirectional: true, outputSize: 3,
+        trainableInitialState: true)
+
+    static func batch() -> SequenceBatch {
+        SequenceBatch(
+            examples: syntheticExamples(task: .tag, lengths: [4, 2, 3], featureCount: 3, outputSize: 3, seed: 8),
+            exampleIndices: [0, 1, 2])
+    }
+
+    @Test func startsAtZerosAndIsNamedAfterTheStack() throws {
+        let learned = try SequenceModel(configuration: Self.configuration, seed: 5)
+        var plainConfiguration = Self.configuration
+        plainConfiguration.trainableInitialState = false
+        let plain = try SequenceModel(configuration: plainConfiguration, seed: 5)
+        let state = try #require(learned.namedTensors.first { $0.name == "gru.initial_hidden_state" })
+        #expect(state.tensor.shape == [4, 4])
+        #expect(state.tensor.scalars.allSatisfy { $0 == 0 })
+        #expect(learned.parameters.count == plain.parameters.count + 16)
+        #expect(try learned.forward(Self.batch()).output == plain.forward(Self.batch()).output)
+    }
+
+    @Test func everySequenceStartsFromTheLearnedState() throws {
+        var learned = try SequenceModel(configuration: Self.configuration, seed: 5)
+        let start = learned.initialStateRange.lowerBound
+        for i in learned.initialStateRange { learned.parameters[i] = Float(i - start) / 16 - 0.5 }
+        let stateTensor = Tensor(
+            shape: [4, 3, 4],
+            scalars: (0..<4).flatMap { state in
+                (0..<3).flatMap { _ in (0..<4).map { Float(state * 4 + $0) / 16 - 0.5 } }
+            })
+        let given = try learned.forward(Self.batch(), initialState: RecurrentState(hidden: stateTensor))
+        #expect(try learned.forward(Self.batch()).output == given.output)
     }
 }

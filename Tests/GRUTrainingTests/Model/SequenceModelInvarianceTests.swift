@@ -59,7 +59,7 @@ struct SequenceModelInvarianceTests {
         let examples = Self.examples(for: configuration)
         let batch = SequenceBatch(examples: examples, exampleIndices: Array(examples.indices))
         let zeros = Tensor(shape: [4, 3, 4], scalars: [Float](repeating: 0, count: 48))  // (L*D, B, H)
-        let withZeros = try model.forward(batch, initialState: zeros)
+        let withZeros = try model.forward(batch, initialState: RecurrentState(hidden: zeros))
         let without = try model.forward(batch)
         #expect(withZeros.output == without.output)
         #expect(withZeros.finalState == without.finalState)
