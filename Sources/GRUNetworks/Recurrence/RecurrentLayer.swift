@@ -19,10 +19,16 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     public let cell: Cell
     /// Where each weight sits in the layer's slice of the buffer.
     public let layout: RecurrentParameterLayout
+    /// The zoneout probability the layer was trained with, in [0, 1): inference (`forward`
+    /// without dropout settings) applies its expectation, h_t = p h_{t-1} + (1 - p) h~_t; in
+    /// training `GRUDropout.zoneout` draws the masks instead. 0 for none.
+    public let zoneout: Float
 
-    /// A layer with the given configuration.
-    public init(_ configuration: Cell.Configuration) {
+    /// A layer with the given configuration and trained zoneout probability (see `zoneout`;
+    /// `forward` checks it).
+    public init(_ configuration: Cell.Configuration, zoneout: Float = 0) {
         self.configuration = configuration
+        self.zoneout = zoneout
         cell = Cell(configuration)
         layout = RecurrentParameterLayout(configuration, gateCount: Cell.gateCount)
     }
@@ -44,7 +50,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     ///     the reverse direction starts at its own last valid step. All T when nil.
     ///   - layout: the layout of `input`, also used for the output.
     ///   - weights: the layer's `layout.count` parameters.
-    ///   - dropout: training-time dropout; nil (or zero rates) for inference.
+    ///   - dropout: training-time dropout, zoneout and weight-drop; nil for inference, where
+    ///     the layer's own `zoneout` gives zoneout's expectation.
     /// - Returns: the output (T, B, D*H) (or batch-first), the final states (L*D, B, H), and
     ///   the trace that `backward` needs.
     /// - Throws: `GRUInputError` when a shape, length or value does not fit.
@@ -65,6 +72,7 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             try expectFinite(initialState, name: "initial state")
         }
         let validLengths = try InputChecks.validatedLengths(lengths, steps: steps, batch: batch)
+        try Self.validateRegularizers(zoneout: zoneout, dropout: dropout)
         let pass = ForwardPass(
             steps: steps, batch: batch, lengths: validLengths, initialState: initialState?.scalars,
             workspaces: workspaceCount(batch: batch),
@@ -88,7 +96,10 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             let layerTraces = (0..<config.directionCount).map { _ in
                 RecurrentDirectionTrace(
                     steps: steps, batch: batch, hidden: config.hiddenSize, gates: Cell.gateCount,
-                    recurrentMask: masks.recurrent(count: batch * config.hiddenSize))
+                    recurrentMask: masks.recurrent(count: batch * config.hiddenSize),
+                    zoneoutMask: masks.zoneout(count: steps * batch * config.hiddenSize),
+                    zoneoutExpectation: dropout == nil ? zoneout : 0,
+                    weightDropMask: masks.weightDrop(count: gateWidth * config.hiddenSize))
             }
             let output = forwardLayer(
                 layer, input: layerInputs[layer], traces: layerTraces, pass: pass, weights: weights)
@@ -154,8 +165,10 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             transposeA: false, transposeB: true, m: pass.steps * pass.batch, n: gateWidth, k: inputSize,
             a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize, beta: 0, c: inputProjection, ldc: gateWidth)
         // The weights change between calls, so they are packed afresh: one pass over W_hh.
+        let recurrentWeight = WeightDrop.masked(w.recurrentWeight, by: trace.weightDropMask)
         let packed = cell.packStepWeights(
-            hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias, inputBias: w.inputBias)
+            hidden: hidden, recurrentWeight: recurrentWeight.pointer, recurrentBias: w.recurrentBias,
+            inputBias: w.inputBias)
         RecurrentSweep.forward(
             cell: cell, weights: packed, steps: pass.steps, batch: pass.batch, reverse: direction == 1,
             lengths: lengths, inputProjection: inputProjection, trace: trace, output: output + direction * hidden,
@@ -295,11 +308,13 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             workspace.stateGradient.zero()
         }
         workspace.biasGradientSums.zero()
-        let recurrentWeight = views(layer: layer, direction: direction, of: weights).recurrentWeight
+        let recurrentWeight = WeightDrop.masked(
+            views(layer: layer, direction: direction, of: weights).recurrentWeight,
+            by: trace.directions[layer][direction].weightDropMask)
         trace.lengths.withUnsafeBufferPointer { lengths in
             RecurrentSweep.backward(
                 cell: cell,
-                weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: recurrentWeight),
+                weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: recurrentWeight.pointer),
                 steps: trace.sequenceLength, batch: trace.batchSize, reverse: direction == 1,
                 lengths: lengths.baseAddress!, trace: trace.directions[layer][direction],
                 outputGradient: upstream.pointer + direction * config.hiddenSize, outputStride: config.outputSize,
@@ -323,9 +338,11 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             transposeA: true, transposeB: false, m: gateWidth, n: inputSize, k: rows,
             a: dInput, lda: gateWidth, b: layerInput, ldb: inputSize, beta: 1, c: g.inputWeight, ldc: inputSize)
         // The sweep wrote dL/d(hidden projection) over the gates, by step.
-        cell.accumulateRecurrentWeightGradient(
-            rows: rows, hidden: configuration.hiddenSize, hiddenProjectionGradient: trace.gates.pointer,
-            recurrentInputs: trace.recurrentInputs, auxiliary: trace.auxiliary.pointer, into: g.recurrentWeight)
+        WeightDrop.accumulateGradient(into: g.recurrentWeight, mask: trace.weightDropMask) { gradient in
+            cell.accumulateRecurrentWeightGradient(
+                rows: rows, hidden: configuration.hiddenSize, hiddenProjectionGradient: trace.gates.pointer,
+                recurrentInputs: trace.recurrentInputs, auxiliary: trace.auxiliary.pointer, into: gradient)
+        }
         if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
             // The sweep summed the columns step by step, while they were in cache.
             RecurrentSweep.addBiasGradientSums(
@@ -360,6 +377,16 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     }
 
     // MARK: - Validation
+
+    /// Zoneout and weight-drop probabilities in [0, 1).
+    private static func validateRegularizers(zoneout: Float, dropout: GRUDropout?) throws {
+        let rates = [
+            ("zoneout", zoneout), ("dropout zoneout", dropout?.zoneout ?? 0), ("weight-drop", dropout?.weightDrop ?? 0),
+        ]
+        for (name, rate) in rates where !(0..<1).contains(rate) {
+            throw GRUInputError(.setting(name), found: "\(rate)", expected: "a probability in [0, 1)")
+        }
+    }
 
     private func validateInput(_ input: Tensor, layout: SequenceLayout) throws {
         let size = configuration.inputSize

@@ -7,6 +7,8 @@ import GRUTensor
 /// h_s * mask for every step (what the products read; the update reads h_s) and backward gives
 /// the cell a zeroed buffer for dL/d(h * mask), which it adds to dL/dh_{t-1} times the mask.
 ///
+/// Zoneout (`Zoneout`) is applied here too, after the cell's step and before the masked state.
+///
 /// Legend: T steps, B batch, G gates, H hidden size. "Step" s counts in processing order: time
 /// t = s forward, t = T - 1 - s in reverse.
 enum RecurrentSweep {
@@ -25,6 +27,7 @@ enum RecurrentSweep {
         let sharing = StepSharing(batch: batch, weights: weights)
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let mask = trace.recurrentMask?.pointer, maskedStates = trace.maskedStates?.pointer
+        let zonesOut = trace.zonesOut, keep = Zoneout.Keep(trace)
         if let mask, let maskedStates {
             multiply(states, by: mask, into: maskedStates, rows: 0..<batch, units: 0..<hidden, hidden: hidden)
         }
@@ -45,6 +48,13 @@ enum RecurrentSweep {
                         output: output + timeRow * outputStride, outputStride: outputStride,
                         gates: gates + stepRow * width, auxiliary: auxiliary + stepRow * hidden),
                     weights: weights, barrier: sharing.barrier)
+                if zonesOut {
+                    Zoneout.forward(
+                        keep, time: time, batch: batch, hidden: hidden, rows: rows, units: weights.units(of: panels),
+                        lengths: lengths, previousState: states + step * batch * hidden,
+                        state: states + (step + 1) * batch * hidden, output: output + time * batch * outputStride,
+                        outputStride: outputStride)
+                }
                 // This part's share of the next step's masked state, before the others read it.
                 if let mask, let maskedStates, step + 1 < steps {
                     let next = (step + 1) * batch * hidden
@@ -78,6 +88,7 @@ enum RecurrentSweep {
         let sharing = StepSharing(batch: batch, weights: weights)
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let mask = trace.recurrentMask?.pointer
+        let zonesOut = trace.zonesOut, keep = Zoneout.Keep(trace), carry = workspace.zoneoutCarry.pointer
         let recurrentInputs = trace.recurrentInputs
         let inputProjectionGradient = workspace.inputProjectionGradient.pointer
         let maskedGradient = workspace.recurrentInputGradient.pointer
@@ -92,6 +103,11 @@ enum RecurrentSweep {
                 for b in rows where time < lengths[b] {
                     let source = outputGradient + (time * batch + b) * outputStride
                     for j in units { dh[b * hidden + j] += source[j] }
+                }
+                if zonesOut {
+                    Zoneout.splitGradient(
+                        keep, time: time, batch: batch, hidden: hidden, rows: rows, units: units, lengths: lengths,
+                        stateGradient: dh, carry: carry)
                 }
                 // Under recurrent dropout the products saw h * mask: their gradient goes to a
                 // buffer of its own first.
@@ -115,6 +131,11 @@ enum RecurrentSweep {
                     multiply(
                         maskedGradient, by: mask, into: dhPrevious, rows: rows, units: units, hidden: hidden,
                         adding: true)
+                }
+                if zonesOut {
+                    Zoneout.addCarry(
+                        carry, time: time, hidden: hidden, rows: rows, units: units, lengths: lengths,
+                        into: dhPrevious)
                 }
                 if sumsBiasGradients {
                     let sums = workspace.biasGradientSums.pointer + part * 2 * width
@@ -184,6 +205,7 @@ struct RecurrentBackwardWorkspace {
     let previousStateGradient: ScratchBuffer  // (B, H)
     let scratch: ScratchBuffer  // (B, H), the cell's intermediate gradients
     let recurrentInputGradient: ScratchBuffer  // (B, H), d(h * mask) under recurrent dropout
+    let zoneoutCarry: ScratchBuffer  // (B, H), dL/dh_t m under zoneout
     let biasGradientSums: ScratchBuffer  // (parts, 2, G*H), the sweep's column sums
 
     init(steps: Int, batch: Int, hidden: Int, gates: Int) {
@@ -193,6 +215,7 @@ struct RecurrentBackwardWorkspace {
         previousStateGradient = ScratchBuffer(count: batch * hidden)
         scratch = ScratchBuffer(count: batch * hidden)
         recurrentInputGradient = ScratchBuffer(count: batch * hidden)
+        zoneoutCarry = ScratchBuffer(count: batch * hidden)
         biasGradientSums = ScratchBuffer(count: ThreadTeam.defaultParts * 2 * gates * hidden)
     }
 }

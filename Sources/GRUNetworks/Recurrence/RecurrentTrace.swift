@@ -52,8 +52,17 @@ struct RecurrentDirectionTrace: Sendable {
     let recurrentMask: ScratchBuffer?
     /// states[s] * mask, what the recurrent products saw; nil without recurrent dropout. // (T, B, H)
     let maskedStates: ScratchBuffer?
+    /// Zoneout: the keep mask (1 keeps h_{t-1}) by time in training, or nil. // (T, B, H)
+    let zoneoutMask: ScratchBuffer?
+    /// Zoneout's keep probability where there is no mask (inference's expectation); 0 for none.
+    let zoneoutExpectation: Float
+    /// Weight-drop's factors on W_hh, or nil without weight-drop. // (G*H, H)
+    let weightDropMask: ScratchBuffer?
 
-    init(steps: Int, batch: Int, hidden: Int, gates gateCount: Int, recurrentMask: ScratchBuffer?) {
+    init(
+        steps: Int, batch: Int, hidden: Int, gates gateCount: Int, recurrentMask: ScratchBuffer?,
+        zoneoutMask: ScratchBuffer? = nil, zoneoutExpectation: Float = 0, weightDropMask: ScratchBuffer? = nil
+    ) {
         // Every step writes all of its rows (masked rows too), so only states[0] starts as zeros.
         states = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
         states.pointer.update(repeating: 0, count: batch * hidden)
@@ -62,7 +71,13 @@ struct RecurrentDirectionTrace: Sendable {
         self.recurrentMask = recurrentMask
         // Forward writes every step's masked state.
         maskedStates = recurrentMask == nil ? nil : ScratchBuffer(uninitializedCount: steps * batch * hidden)
+        self.zoneoutMask = zoneoutMask
+        self.zoneoutExpectation = zoneoutMask == nil ? zoneoutExpectation : 0
+        self.weightDropMask = weightDropMask
     }
+
+    /// Whether the steps zone out: a mask, or an expectation above 0.
+    var zonesOut: Bool { zoneoutMask != nil || zoneoutExpectation > 0 }
 
     /// The recurrent products' input of every step, (T, B, H) by step: the states, or the
     /// masked states under recurrent dropout.

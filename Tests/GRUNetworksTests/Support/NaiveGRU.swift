@@ -16,6 +16,12 @@ struct NaiveGRU {
     var betweenLayerMasks: [[Double]?] = []
     /// Per layer and direction, the recurrent dropout mask (B, H); nil for none.
     var recurrentMasks: [[[Double]?]] = []
+    /// Per layer and direction, the zoneout keep mask (T, B, H) by time; nil for none.
+    var zoneoutMasks: [[[Double]?]] = []
+    /// Zoneout's keep factor where there is no mask (inference's expectation); 0 for none.
+    var zoneoutExpectation: Double = 0
+    /// Per layer and direction, weight-drop's factors on W_hh (3H, H); nil for none.
+    var weightDropMasks: [[[Double]?]] = []
 
     init(_ parameters: GRUParameters) {
         configuration = parameters.configuration
@@ -47,9 +53,14 @@ struct NaiveGRU {
                         let x = Array(layerInput[((t * batch + b) * inputSize)...].prefix(inputSize))
                         let mask = layer < recurrentMasks.count ? recurrentMasks[layer][direction] : nil
                         let recurrentH = mask.map { m in (0..<hidden).map { h[$0] * m[b * hidden + $0] } } ?? h
-                        h = cell(
+                        let candidate = cell(
                             x: x, h: h, recurrentH: recurrentH, layer: layer, direction: direction, inputSize: inputSize
                         )
+                        let zoneout = layer < zoneoutMasks.count ? zoneoutMasks[layer][direction] : nil
+                        h = (0..<hidden).map { j in
+                            let m = zoneout.map { $0[(t * batch + b) * hidden + j] } ?? zoneoutExpectation
+                            return m * h[j] + (1 - m) * candidate[j]
+                        }
                         for j in 0..<hidden {
                             output[(t * batch + b) * c.outputSize + direction * hidden + j] = h[j]
                         }
@@ -74,9 +85,13 @@ struct NaiveGRU {
             for k in 0..<inputSize { sum += parameters[wi.offset + row * inputSize + k] * x[k] }
             return sum
         }
+        let weightDrop = layer < weightDropMasks.count ? weightDropMasks[layer][direction] : nil
         func recurrentTerm(_ row: Int, _ state: [Double]) -> Double {
             var sum = bh.map { parameters[$0.offset + row] } ?? 0
-            for k in 0..<hidden { sum += parameters[wh.offset + row * hidden + k] * state[k] }
+            for k in 0..<hidden {
+                let factor = weightDrop?[row * hidden + k] ?? 1
+                sum += parameters[wh.offset + row * hidden + k] * factor * state[k]
+            }
             return sum
         }
         func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
