@@ -31,6 +31,10 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     public var recurrentDropout: Float?
     /// Dropout on the head's input.
     public var outputDropout: Float?
+    /// Zoneout on the hidden state.
+    public var zoneout: Float?
+    /// DropConnect on the recurrent weights.
+    public var weightDrop: Float?
 
     /// Settings that give nothing.
     public init() {}

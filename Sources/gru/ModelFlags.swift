@@ -27,4 +27,7 @@ struct ModelFlags: SettingsFlags {
     @Option(help: "Variational dropout on the recurrent state (Keras's recurrent_dropout).") var recurrentDropout:
         Float?
     @Option(help: "Dropout before the output layer.") var outputDropout: Float?
+    @Option(help: "Zoneout: the probability that a unit keeps its previous state at a step (inference takes the expectation).")
+    var zoneout: Float?
+    @Option(help: "Weight-drop: DropConnect on the recurrent weights W_hh, one mask per batch.") var weightDrop: Float?
 }

@@ -25,6 +25,8 @@ struct TrainingRecipeTests {
             "variant": (#""reset-before""#, model { $0.variant == .resetBefore }),
             "cell": (#""gru""#, model { $0.cell == .gru }),
             "trainable_initial_state": ("true", model { $0.trainableInitialState }),
+            "zoneout": ("0.25", model { $0.zoneout == 0.25 }),
+            "weight_drop": ("0.5", model { $0.weightDrop == 0.5 }),
             "embedding_size": ("5", model { $0.embeddingSize == 5 }),
             "pooling": (#""mean""#, model { $0.pooling == .mean }),
             "initialization": (#""keras""#, model { $0.initialization == .keras }),

@@ -36,6 +36,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var recurrentDropout: Float
     /// Dropout on the head's input.
     public var outputDropout: Float
+    /// Zoneout (Krueger et al. 2016): in training, the probability that each unit keeps its
+    /// previous state at each step; inference takes the expectation.
+    public var zoneout: Float
+    /// Weight-drop (Merity et al. 2017): DropConnect on W_hh, one mask per batch, in training.
+    public var weightDrop: Float
     /// How fresh parameters are drawn.
     public var initialization: GRUInitialization
     /// Whether the stack's initial state is learned (per layer and direction, the same for
@@ -48,7 +53,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         cell: RecurrentCellKind = .gru, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, variant: GRUVariant = .resetAfter,
         outputSize: Int, pooling: SequencePooling.Mode = .lastState, inputDropout: Float = 0,
         layerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
-        initialization: GRUInitialization = .pytorch, trainableInitialState: Bool = false
+        zoneout: Float = 0, weightDrop: Float = 0, initialization: GRUInitialization = .pytorch, trainableInitialState: Bool = false
     ) {
         self.task = task
         self.vocabularySize = vocabularySize
@@ -65,11 +70,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.layerDropout = layerDropout
         self.recurrentDropout = recurrentDropout
         self.outputDropout = outputDropout
+        self.zoneout = zoneout
+        self.weightDrop = weightDrop
         self.initialization = initialization
         self.trainableInitialState = trainableInitialState
     }
 
-    /// Decodes model.json; settings added later (the cell, a learned initial state) take their
+    /// Decodes model.json; settings added later (the cell, a learned initial state, zoneout and weight-drop) take their
     /// defaults when a file from before them lacks them.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
@@ -88,6 +95,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         layerDropout = try values.decode(Float.self, forKey: .layerDropout)
         recurrentDropout = try values.decode(Float.self, forKey: .recurrentDropout)
         outputDropout = try values.decode(Float.self, forKey: .outputDropout)
+        zoneout = try values.decodeIfPresent(Float.self, forKey: .zoneout) ?? 0
+        weightDrop = try values.decodeIfPresent(Float.self, forKey: .weightDrop) ?? 0
         initialization = try values.decode(GRUInitialization.self, forKey: .initialization)
         trainableInitialState = try values.decodeIfPresent(Bool.self, forKey: .trainableInitialState) ?? false
     }
@@ -132,7 +141,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
             expected: "a unidirectional one: a language model predicts the next token")
         for (name, rate) in [
             ("input dropout", inputDropout), ("layer dropout", layerDropout),
-            ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout),
+            ("recurrent dropout", recurrentDropout), ("output dropout", outputDropout), ("zoneout", zoneout),
+            ("weight-drop", weightDrop),
         ] {
             try require((0..<1).contains(rate), found: "\(name) is \(rate)", expected: "a rate in [0, 1)")
         }

@@ -11,7 +11,7 @@ enum ModelRecurrence: Sendable {
     /// The stack of `configuration`'s cell and sizes.
     init(_ configuration: ModelConfiguration) {
         switch configuration.cell {
-        case .gru: self = .gru(GRULayer(configuration.gru))
+        case .gru: self = .gru(GRULayer(configuration.gru, zoneout: configuration.zoneout))
         }
     }
 

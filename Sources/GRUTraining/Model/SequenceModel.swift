@@ -209,7 +209,8 @@ public struct SequenceModel: Sendable {
             let recurrentDropout =
                 isTraining
                 ? GRUDropout(
-                    betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, seed: generator.next())
+                    betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, zoneout: config.zoneout,
+                    weightDrop: config.weightDrop, seed: generator.next())
                 : nil
             let learnedState = initialState == nil ? learnedInitialState(batchSize: batch.batchSize) : nil
             let recurrenceResult = try recurrence.forward(

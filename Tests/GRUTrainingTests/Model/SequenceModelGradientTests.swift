@@ -81,6 +81,12 @@ struct SequenceModelGradientTests {
                 recurrentDropout: 0.25, outputDropout: 0.2),
             lengths: [3, 4, 2], dropoutSeed: 5),
         Case(
+            name: "tag features, 2 layers bidirectional, zoneout and weight-drop at a fixed seed",
+            configuration: ModelConfiguration(
+                task: .tag, featureCount: 3, hiddenSize: 4, layers: 2, bidirectional: true,
+                outputSize: 3, zoneout: 0.3, weightDrop: 0.3),
+            lengths: [4, 2, 3], dropoutSeed: 13),
+        Case(
             name: "classify features, 2 layers bidirectional, learned initial state",
             configuration: ModelConfiguration(
                 task: .classify, featureCount: 3, hiddenSize: 4, layers: 2, bidirectional: true,
