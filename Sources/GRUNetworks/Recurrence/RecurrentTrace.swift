@@ -52,8 +52,14 @@ struct RecurrentDirectionTrace: Sendable {
     let recurrentMask: ScratchBuffer?
     /// states[s] * mask, what the recurrent products saw; nil without recurrent dropout. // (T, B, H)
     let maskedStates: ScratchBuffer?
+    /// Cell states by step, cellStates[0] the initial one, for a cell that carries a cell
+    /// state (the LSTM's c); nil otherwise. // (T+1, B, H)
+    let cellStates: ScratchBuffer?
 
-    init(steps: Int, batch: Int, hidden: Int, gates gateCount: Int, recurrentMask: ScratchBuffer?) {
+    init(
+        steps: Int, batch: Int, hidden: Int, gates gateCount: Int, recurrentMask: ScratchBuffer?,
+        carriesCellState: Bool = false
+    ) {
         // Every step writes all of its rows (masked rows too), so only states[0] starts as zeros.
         states = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
         states.pointer.update(repeating: 0, count: batch * hidden)
@@ -62,6 +68,13 @@ struct RecurrentDirectionTrace: Sendable {
         self.recurrentMask = recurrentMask
         // Forward writes every step's masked state.
         maskedStates = recurrentMask == nil ? nil : ScratchBuffer(uninitializedCount: steps * batch * hidden)
+        if carriesCellState {
+            let cells = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
+            cells.pointer.update(repeating: 0, count: batch * hidden)
+            cellStates = cells
+        } else {
+            cellStates = nil
+        }
     }
 
     /// The recurrent products' input of every step, (T, B, H) by step: the states, or the
