@@ -39,9 +39,8 @@ enum GRUResetAfterStep {
         rows: Int, hidden: Int, hiddenProjectionGradient: UnsafePointer<Float>,
         recurrentInputs: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>
     ) {
-        Matmul.gemm(
-            transposeA: true, transposeB: false, m: 3 * hidden, n: hidden, k: rows,
-            a: hiddenProjectionGradient, lda: 3 * hidden, b: recurrentInputs, ldb: hidden,
-            beta: 1, c: gradient, ldc: hidden)
+        RecurrentSweep.accumulateRecurrentWeightGradient(
+            gates: 3, rows: rows, hidden: hidden, hiddenProjectionGradient: hiddenProjectionGradient,
+            recurrentInputs: recurrentInputs, into: gradient)
     }
 }

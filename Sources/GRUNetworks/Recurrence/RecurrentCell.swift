@@ -26,6 +26,10 @@ public protocol RecurrentCell: Sendable {
     /// Gate blocks in each projection row: 3 for the GRU (r, z, n).
     static var gateCount: Int { get }
 
+    /// Whether the cell carries a cell state c beside h (the LSTM), which the sweep keeps,
+    /// masks by length and backpropagates as it does h; false by default.
+    static var carriesCellState: Bool { get }
+
     /// Packs W_hh (G*H, H), b_hh and b_ih (G*H each, or nil) for the forward steps, which add
     /// b_ih to the projections themselves.
     func packStepWeights(
@@ -52,6 +56,11 @@ public protocol RecurrentCell: Sendable {
         rows: Int, hidden: Int, hiddenProjectionGradient: UnsafePointer<Float>,
         recurrentInputs: UnsafePointer<Float>, auxiliary: UnsafePointer<Float>,
         into recurrentWeightGradient: UnsafeMutablePointer<Float>)
+}
+
+extension RecurrentCell {
+    /// No cell state: the GRU's h is its whole state.
+    public static var carriesCellState: Bool { false }
 }
 
 /// Recurrent weights packed in panels of hidden units, the unit of work threads share a step by.
@@ -108,6 +117,10 @@ public struct RecurrentForwardStep {
     public let gates: UnsafeMutablePointer<Float>?
     /// (rows, H) the cell's other per-step cache, or room, likewise.
     public let auxiliary: UnsafeMutablePointer<Float>?
+    /// (rows, H) c_{t-1}, for a cell that carries a cell state; nil otherwise.
+    public var previousCellState: UnsafePointer<Float>? = nil
+    /// (rows, H) receives c_t, for a cell that carries a cell state; nil otherwise.
+    public var cellState: UnsafeMutablePointer<Float>? = nil
 }
 
 /// One thread's share of a backward step: `rows` rows from the first of its share (every
@@ -142,4 +155,12 @@ public struct RecurrentBackwardStep {
     public let recurrentInputGradient: UnsafeMutablePointer<Float>
     /// (rows, H) room for the cell's intermediate gradients.
     public let scratch: UnsafeMutablePointer<Float>
+    /// (rows, H) c_{t-1} and c_t, for a cell that carries a cell state; nil otherwise.
+    public var previousCellState: UnsafePointer<Float>? = nil
+    /// (rows, H) c_t, likewise.
+    public var cellState: UnsafePointer<Float>? = nil
+    /// (rows, H) dL/dc_t, likewise.
+    public var cellStateGradient: UnsafePointer<Float>? = nil
+    /// (rows, H) receives dL/dc_{t-1}, likewise.
+    public var previousCellStateGradient: UnsafeMutablePointer<Float>? = nil
 }

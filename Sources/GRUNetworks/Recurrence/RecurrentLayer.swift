@@ -45,18 +45,22 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     /// - Parameters:
     ///   - input: (T, B, I), or (B, T, I) for `.batchFirst`.
     ///   - initialState: (L*D, B, H), index layer * D + direction; zeros when nil.
+    ///   - initialCellState: (L*D, B, H) the initial cell state of a cell that carries one
+    ///     (the LSTM's c_0), indexed likewise; zeros when nil. A cell without one takes nil.
     ///   - lengths: B valid lengths in 1...T (PyTorch packed-sequence semantics): outputs past
     ///     a sequence's end are zero, its final state is the state at its last valid step, and
-    ///     the reverse direction starts at its own last valid step. All T when nil.
+    ///     the reverse direction starts at its own last valid step (the cell state likewise).
+    ///     All T when nil.
     ///   - layout: the layout of `input`, also used for the output.
     ///   - weights: the layer's `layout.count` parameters.
     ///   - dropout: training-time dropout, zoneout and weight-drop; nil for inference, where
     ///     the layer's own `zoneout` gives zoneout's expectation.
-    /// - Returns: the output (T, B, D*H) (or batch-first), the final states (L*D, B, H), and
-    ///   the trace that `backward` needs.
+    /// - Returns: the output (T, B, D*H) (or batch-first), the final states (L*D, B, H), the
+    ///   final cell states (L*D, B, H) of a cell that carries them, and the trace that
+    ///   `backward` needs.
     /// - Throws: `GRUInputError` when a shape, length or value does not fit.
     public func forward(
-        _ input: Tensor, initialState: Tensor? = nil, lengths: [Int]? = nil,
+        _ input: Tensor, initialState: Tensor? = nil, initialCellState: Tensor? = nil, lengths: [Int]? = nil,
         layout sequenceLayout: SequenceLayout = .timeMajor,
         weights: UnsafeBufferPointer<Float>, dropout: GRUDropout? = nil
     ) throws -> RecurrentForwardResult {
@@ -71,10 +75,14 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             try expectShape(initialState, stateShape, name: "initial state")
             try expectFinite(initialState, name: "initial state")
         }
+        if let initialCellState {
+            try expectCellState(initialCellState, stateShape, name: "initial cell state")
+        }
         let validLengths = try InputChecks.validatedLengths(lengths, steps: steps, batch: batch)
         try Self.validateRegularizers(zoneout: zoneout, dropout: dropout)
         let pass = ForwardPass(
             steps: steps, batch: batch, lengths: validLengths, initialState: initialState?.scalars,
+            initialCellState: initialCellState?.scalars,
             workspaces: workspaceCount(batch: batch),
             projectionCount: steps * batch * gateWidth)
         var masks = DropoutMasks(dropout)
@@ -83,6 +91,7 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         var betweenLayerMasks: [ScratchBuffer?] = [nil]
         var traces: [[RecurrentDirectionTrace]] = []
         var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
+        var finalCellState = [Float](repeating: 0, count: Cell.carriesCellState ? stateShape.reduce(1, *) : 0)
         for layer in 0..<config.layerCount {
             if layer > 0 {
                 // PyTorch's `dropout`: on every layer's output but the last.
@@ -99,7 +108,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
                     recurrentMask: masks.recurrent(count: batch * config.hiddenSize),
                     zoneoutMask: masks.zoneout(count: steps * batch * config.hiddenSize),
                     zoneoutExpectation: dropout == nil ? zoneout : 0,
-                    weightDropMask: masks.weightDrop(count: gateWidth * config.hiddenSize))
+                    weightDropMask: masks.weightDrop(count: gateWidth * config.hiddenSize),
+                    carriesCellState: Cell.carriesCellState)
             }
             let output = forwardLayer(
                 layer, input: layerInputs[layer], traces: layerTraces, pass: pass, weights: weights)
@@ -108,6 +118,14 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
                     let count = batch * config.hiddenSize
                     (finalStates.baseAddress! + (layer * config.directionCount + direction) * count)
                         .update(from: trace.states.pointer + steps * count, count: count)
+                }
+            }
+            finalCellState.withUnsafeMutableBufferPointer { finalCellStates in
+                for (direction, trace) in layerTraces.enumerated() {
+                    guard let cellStates = trace.cellStates else { continue }
+                    let count = batch * config.hiddenSize
+                    (finalCellStates.baseAddress! + (layer * config.directionCount + direction) * count)
+                        .update(from: cellStates.pointer + steps * count, count: count)
                 }
             }
             traces.append(layerTraces)
@@ -121,7 +139,9 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             layout: sequenceLayout, sequenceLength: steps, batchSize: batch, lengths: validLengths,
             layerInputs: layerInputs, betweenLayerMasks: betweenLayerMasks, directions: traces)
         return RecurrentForwardResult(
-            output: outputTensor, finalState: Tensor(shape: stateShape, scalars: finalState), trace: trace)
+            output: outputTensor, finalState: Tensor(shape: stateShape, scalars: finalState),
+            finalCellState: Cell.carriesCellState ? Tensor(shape: stateShape, scalars: finalCellState) : nil,
+            trace: trace)
     }
 
     /// One layer's directions, possibly at once; returns the layer's output (T, B, D*H).
@@ -139,6 +159,12 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
                 if let initialState = pass.initialState {
                     initialState.withUnsafeBufferPointer {
                         trace.states.pointer.update(
+                            from: $0.baseAddress! + (layer * config.directionCount + direction) * count, count: count)
+                    }
+                }
+                if let initialCellState = pass.initialCellState, let cellStates = trace.cellStates {
+                    initialCellState.withUnsafeBufferPointer {
+                        cellStates.pointer.update(
                             from: $0.baseAddress! + (layer * config.directionCount + direction) * count, count: count)
                     }
                 }
@@ -200,12 +226,15 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     ///   - result: what `forward` returned.
     ///   - outputGradient: dL/d output, the output's shape and layout.
     ///   - finalStateGradient: dL/d final state, (L*D, B, H); zeros when nil.
+    ///   - finalCellStateGradient: dL/d final cell state, (L*D, B, H), for a cell that carries
+    ///     one; zeros when nil.
     ///   - weights: the weights `forward` used.
     ///   - gradients: the layer's `layout.count` parameter gradients, added to.
     /// - Throws: `GRUInputError` when a gradient's shape does not fit or it is not finite.
     public func backward(
         _ result: RecurrentForwardResult, outputGradient: Tensor, finalStateGradient: Tensor? = nil,
-        weights: UnsafeBufferPointer<Float>, gradients: UnsafeMutableBufferPointer<Float>
+        finalCellStateGradient: Tensor? = nil, weights: UnsafeBufferPointer<Float>,
+        gradients: UnsafeMutableBufferPointer<Float>
     ) throws -> RecurrentStateGradients {
         precondition(
             weights.count == layout.count && gradients.count == layout.count,
@@ -220,30 +249,43 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             try expectShape(finalStateGradient, stateShape, name: "final state gradient")
             try expectFinite(finalStateGradient, name: "final state gradient")
         }
+        if let finalCellStateGradient {
+            try expectCellState(finalCellStateGradient, stateShape, name: "final cell state gradient")
+        }
         let timeMajorGradient =
             trace.layout == .batchFirst ? outputGradient.swappingFirstTwoAxes() : outputGradient
         // Backward overwrites the trace's gates with gradients, so it runs once per forward.
         precondition(trace.consume(), "recurrent backward called twice on one forward result; run forward again")
 
         let workspaces = (0..<workspaceCount(batch: batch)).map { _ in
-            RecurrentBackwardWorkspace(steps: steps, batch: batch, hidden: config.hiddenSize, gates: Cell.gateCount)
+            RecurrentBackwardWorkspace(
+                steps: steps, batch: batch, hidden: config.hiddenSize, gates: Cell.gateCount,
+                carriesCellState: Cell.carriesCellState)
         }
         var initialStateGradient = [Float](repeating: 0, count: stateShape.reduce(1, *))
+        var initialCellStateGradient = [Float](repeating: 0, count: Cell.carriesCellState ? stateShape.reduce(1, *) : 0)
         // dL/d(layer output), replaced layer by layer by dL/d(layer input). // (T, B, D*H)
         var upstream = ScratchBuffer(copying: timeMajorGradient.scalars)
+        let stateGradients = RecurrentFinalStateGradients(
+            state: finalStateGradient?.scalars, cellState: finalCellStateGradient?.scalars)
         initialStateGradient.withUnsafeMutableBufferPointer { initialStateGradient in
-            for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
-                upstream = backwardLayer(
-                    layer, upstream: upstream, trace: trace, finalStateGradient: finalStateGradient?.scalars,
-                    workspaces: workspaces, weights: weights.baseAddress!, gradients: gradients.baseAddress!,
-                    initialStateGradient: initialStateGradient.baseAddress!)
+            initialCellStateGradient.withUnsafeMutableBufferPointer { initialCellStateGradient in
+                for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
+                    upstream = backwardLayer(
+                        layer, upstream: upstream, trace: trace, finalStateGradients: stateGradients,
+                        workspaces: workspaces, weights: weights.baseAddress!, gradients: gradients.baseAddress!,
+                        initialStateGradient: initialStateGradient.baseAddress!,
+                        initialCellStateGradient: initialCellStateGradient.baseAddress)
+                }
             }
         }
 
         var inputGradient = Tensor(shape: [steps, batch, config.inputSize], scalars: upstream.array())
         if trace.layout == .batchFirst { inputGradient = inputGradient.swappingFirstTwoAxes() }
         return RecurrentStateGradients(
-            input: inputGradient, initialState: Tensor(shape: stateShape, scalars: initialStateGradient))
+            input: inputGradient, initialState: Tensor(shape: stateShape, scalars: initialStateGradient),
+            initialCellState: Cell.carriesCellState
+                ? Tensor(shape: stateShape, scalars: initialCellStateGradient) : nil)
     }
 
     /// One layer's backward: its directions' sweeps and gradients, and dL/d(layer input).
@@ -252,9 +294,10 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     /// direction's products over all T*B rows, one after the other (they share the input
     /// gradient); with one workspace, each direction in turn.
     private func backwardLayer(
-        _ layer: Int, upstream: ScratchBuffer, trace: RecurrentTrace, finalStateGradient: [Float]?,
-        workspaces: [RecurrentBackwardWorkspace], weights: UnsafePointer<Float>,
-        gradients: UnsafeMutablePointer<Float>, initialStateGradient: UnsafeMutablePointer<Float>
+        _ layer: Int, upstream: ScratchBuffer, trace: RecurrentTrace,
+        finalStateGradients: RecurrentFinalStateGradients, workspaces: [RecurrentBackwardWorkspace],
+        weights: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+        initialStateGradient: UnsafeMutablePointer<Float>, initialCellStateGradient: UnsafeMutablePointer<Float>?
     ) -> ScratchBuffer {
         let config = configuration, directions = config.directionCount
         let count = trace.batchSize * config.hiddenSize
@@ -265,11 +308,15 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let sweep = { (direction: Int) in
             sweepDirection(
                 layer: layer, direction: direction, upstream: upstream, trace: trace,
-                finalStateGradient: finalStateGradient, workspace: workspace(direction), weights: weights)
+                finalStateGradients: finalStateGradients, workspace: workspace(direction), weights: weights)
         }
         let accumulate = { (direction: Int) in
             (initialStateGradient + (layer * directions + direction) * count)
                 .update(from: workspace(direction).stateGradient.pointer, count: count)
+            if let initialCellStateGradient, let cellStateGradient = workspace(direction).cellStateGradient {
+                (initialCellStateGradient + (layer * directions + direction) * count)
+                    .update(from: cellStateGradient.pointer, count: count)
+            }
             accumulateParameterGradients(
                 layer: layer, direction: direction, rows: trace.sequenceLength * trace.batchSize,
                 weights: weights, gradients: gradients, layerInput: trace.layerInputs[layer].pointer,
@@ -291,21 +338,19 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         return inputGradient
     }
 
-    /// One direction's steps in reverse from dL/dh_T (the final state gradient, or zeros),
-    /// leaving dL/dh_0 and the projection gradients in `workspace`.
+    /// One direction's steps in reverse from dL/dh_T (the final state gradient, or zeros) and
+    /// dL/dc_T likewise, leaving dL/dh_0, dL/dc_0 and the projection gradients in `workspace`.
     private func sweepDirection(
-        layer: Int, direction: Int, upstream: ScratchBuffer, trace: RecurrentTrace, finalStateGradient: [Float]?,
-        workspace: RecurrentBackwardWorkspace, weights: UnsafePointer<Float>
+        layer: Int, direction: Int, upstream: ScratchBuffer, trace: RecurrentTrace,
+        finalStateGradients: RecurrentFinalStateGradients, workspace: RecurrentBackwardWorkspace,
+        weights: UnsafePointer<Float>
     ) {
         let config = configuration
         let count = trace.batchSize * config.hiddenSize
-        if let finalStateGradient {
-            finalStateGradient.withUnsafeBufferPointer {
-                workspace.stateGradient.pointer.update(
-                    from: $0.baseAddress! + (layer * config.directionCount + direction) * count, count: count)
-            }
-        } else {
-            workspace.stateGradient.zero()
+        let index = layer * config.directionCount + direction
+        finalStateGradients.load(finalStateGradients.state, index: index, count: count, into: workspace.stateGradient)
+        if let cellStateGradient = workspace.cellStateGradient {
+            finalStateGradients.load(finalStateGradients.cellState, index: index, count: count, into: cellStateGradient)
         }
         workspace.biasGradientSums.zero()
         let recurrentWeight = WeightDrop.masked(
@@ -388,6 +433,16 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         }
     }
 
+    /// Checks a cell-state tensor (or its gradient): only a cell that carries one takes it.
+    private func expectCellState(_ tensor: Tensor, _ shape: [Int], name: String) throws {
+        guard Cell.carriesCellState else {
+            throw GRUInputError(
+                .tensor(name), found: "shape \(tensor.shape)", expected: "none: this cell carries no cell state")
+        }
+        try expectShape(tensor, shape, name: name)
+        try expectFinite(tensor, name: name)
+    }
+
     private func validateInput(_ input: Tensor, layout: SequenceLayout) throws {
         let size = configuration.inputSize
         let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
@@ -409,6 +464,9 @@ public struct RecurrentForwardResult: Sendable {
     public let output: Tensor
     /// (L*D, B, H), index layer * D + direction.
     public let finalState: Tensor
+    /// (L*D, B, H) the final cell states of a cell that carries them (the LSTM's c_n), indexed
+    /// likewise; nil for other cells.
+    public let finalCellState: Tensor?
     /// The caches for `backward`.
     public let trace: RecurrentTrace
 }
@@ -419,6 +477,22 @@ public struct RecurrentStateGradients: Sendable {
     public let input: Tensor
     /// dL/d initial state, (L*D, B, H); also the gradient when no initial state was given.
     public let initialState: Tensor
+    /// dL/d initial cell state, (L*D, B, H), for a cell that carries one; nil for other cells.
+    public let initialCellState: Tensor?
+}
+
+/// dL/d final state and dL/d final cell state of a backward call, (L*D, B, H) each or nil.
+private struct RecurrentFinalStateGradients {
+    let state: [Float]?
+    let cellState: [Float]?
+
+    /// Copies state `index` of `gradient` into `buffer`, or zeros it when there is none.
+    func load(_ gradient: [Float]?, index: Int, count: Int, into buffer: ScratchBuffer) {
+        guard let gradient else { return buffer.zero() }
+        gradient.withUnsafeBufferPointer {
+            buffer.pointer.update(from: $0.baseAddress! + index * count, count: count)
+        }
+    }
 }
 
 /// The settings and buffers of one forward call, shared by its layers.
@@ -426,15 +500,20 @@ private struct ForwardPass {
     let steps: Int, batch: Int
     let lengths: [Int]
     let initialState: [Float]?  // (L*D, B, H)
+    let initialCellState: [Float]?  // (L*D, B, H)
     /// One (T*B, G*H) input projection buffer per direction that runs at the same time as
     /// another; the projection GEMM writes it in full (beta = 0).
     let inputProjections: [ScratchBuffer]
 
-    init(steps: Int, batch: Int, lengths: [Int], initialState: [Float]?, workspaces: Int, projectionCount: Int) {
+    init(
+        steps: Int, batch: Int, lengths: [Int], initialState: [Float]?, initialCellState: [Float]?, workspaces: Int,
+        projectionCount: Int
+    ) {
         self.steps = steps
         self.batch = batch
         self.lengths = lengths
         self.initialState = initialState
+        self.initialCellState = initialCellState
         inputProjections = (0..<workspaces).map { _ in ScratchBuffer(uninitializedCount: projectionCount) }
     }
 }

@@ -16,7 +16,7 @@ enum RecurrentSweep {
     ///
     /// - Parameters:
     ///   - inputProjection: (T*B, G*H) W_ih x of every step, by time, without b_ih.
-    ///   - trace: states[0] holds the initial state.
+    ///   - trace: states[0] holds the initial state, and cellStates[0] the initial cell state.
     ///   - output: where row b of time t's output goes: output + (t B + b) outputStride.
     static func forward<Cell: RecurrentCell>(
         cell: Cell, weights: Cell.StepWeights, steps: Int, batch: Int, reverse: Bool,
@@ -28,6 +28,7 @@ enum RecurrentSweep {
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let mask = trace.recurrentMask?.pointer, maskedStates = trace.maskedStates?.pointer
         let zonesOut = trace.zonesOut, keep = Zoneout.Keep(trace)
+        let cellStates = trace.cellStates?.pointer
         if let mask, let maskedStates {
             multiply(states, by: mask, into: maskedStates, rows: 0..<batch, units: 0..<hidden, hidden: hidden)
         }
@@ -38,16 +39,19 @@ enum RecurrentSweep {
                 let time = reverse ? steps - 1 - step : step
                 let stepRow = step * batch + first
                 let timeRow = time * batch + first
-                cell.forward(
-                    RecurrentForwardStep(
-                        rows: rows.count, panels: panels, time: time, lengths: lengths + first,
-                        inputProjection: inputProjection + timeRow * width,
-                        previousState: states + stepRow * hidden,
-                        recurrentInput: maskedStates.map { UnsafePointer($0 + stepRow * hidden) },
-                        state: states + (stepRow + batch) * hidden,
-                        output: output + timeRow * outputStride, outputStride: outputStride,
-                        gates: gates + stepRow * width, auxiliary: auxiliary + stepRow * hidden),
-                    weights: weights, barrier: sharing.barrier)
+                var forwardStep = RecurrentForwardStep(
+                    rows: rows.count, panels: panels, time: time, lengths: lengths + first,
+                    inputProjection: inputProjection + timeRow * width,
+                    previousState: states + stepRow * hidden,
+                    recurrentInput: maskedStates.map { UnsafePointer($0 + stepRow * hidden) },
+                    state: states + (stepRow + batch) * hidden,
+                    output: output + timeRow * outputStride, outputStride: outputStride,
+                    gates: gates + stepRow * width, auxiliary: auxiliary + stepRow * hidden)
+                if let cellStates {
+                    forwardStep.previousCellState = UnsafePointer(cellStates + stepRow * hidden)
+                    forwardStep.cellState = cellStates + (stepRow + batch) * hidden
+                }
+                cell.forward(forwardStep, weights: weights, barrier: sharing.barrier)
                 if zonesOut {
                     Zoneout.forward(
                         keep, time: time, batch: batch, hidden: hidden, rows: rows, units: weights.units(of: panels),
@@ -71,7 +75,8 @@ enum RecurrentSweep {
     ///
     /// Fills `workspace.inputProjectionGradient` (T, B, G*H) by time and, over the trace's
     /// gate caches, dL/d(hidden projection) by step; leaves dL/dh_0 in
-    /// `workspace.stateGradient` (dL/dh_T on entry) and, when `sumsBiasGradients`, each part's
+    /// `workspace.stateGradient` (dL/dh_T on entry), likewise dL/dc_0 in
+    /// `workspace.cellStateGradient` for a cell that carries a cell state, and, when `sumsBiasGradients`, each part's
     /// column sums of both gradients in `workspace.biasGradientSums` (see
     /// `addBiasGradientSums`), added while they were in its cache.
     ///
@@ -89,6 +94,7 @@ enum RecurrentSweep {
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let mask = trace.recurrentMask?.pointer
         let zonesOut = trace.zonesOut, keep = Zoneout.Keep(trace), carry = workspace.zoneoutCarry.pointer
+        let cellStates = trace.cellStates?.pointer
         let recurrentInputs = trace.recurrentInputs
         let inputProjectionGradient = workspace.inputProjectionGradient.pointer
         let maskedGradient = workspace.recurrentInputGradient.pointer
@@ -96,6 +102,7 @@ enum RecurrentSweep {
             let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
             let units = weights.units(of: panels), first = rows.lowerBound
             var dh = workspace.stateGradient.pointer, dhPrevious = workspace.previousStateGradient.pointer
+            var dc = workspace.cellStateGradient?.pointer, dcPrevious = workspace.previousCellStateGradient?.pointer
             for step in stride(from: steps - 1, through: 0, by: -1) {
                 let time = reverse ? steps - 1 - step : step
                 let stepRow = step * batch + first
@@ -117,16 +124,21 @@ enum RecurrentSweep {
                     }
                 }
                 let dPrevious = dhPrevious + first * hidden
-                cell.backward(
-                    RecurrentBackwardStep(
-                        rows: rows.count, panels: panels, units: units, time: time, lengths: lengths + first,
-                        stateGradient: dh + first * hidden, previousState: states + stepRow * hidden,
-                        recurrentInput: recurrentInputs + stepRow * hidden, gates: gates + stepRow * width,
-                        auxiliary: auxiliary + stepRow * hidden, inputProjectionGradient: dInput,
-                        previousStateGradient: dPrevious,
-                        recurrentInputGradient: mask == nil ? dPrevious : maskedGradient + first * hidden,
-                        scratch: workspace.scratch.pointer + first * hidden),
-                    weights: weights, barrier: sharing.barrier)
+                var backwardStep = RecurrentBackwardStep(
+                    rows: rows.count, panels: panels, units: units, time: time, lengths: lengths + first,
+                    stateGradient: dh + first * hidden, previousState: states + stepRow * hidden,
+                    recurrentInput: recurrentInputs + stepRow * hidden, gates: gates + stepRow * width,
+                    auxiliary: auxiliary + stepRow * hidden, inputProjectionGradient: dInput,
+                    previousStateGradient: dPrevious,
+                    recurrentInputGradient: mask == nil ? dPrevious : maskedGradient + first * hidden,
+                    scratch: workspace.scratch.pointer + first * hidden)
+                if let cellStates, let dc, let dcPrevious {
+                    backwardStep.previousCellState = UnsafePointer(cellStates + stepRow * hidden)
+                    backwardStep.cellState = UnsafePointer(cellStates + (stepRow + batch) * hidden)
+                    backwardStep.cellStateGradient = UnsafePointer(dc + first * hidden)
+                    backwardStep.previousCellStateGradient = dcPrevious + first * hidden
+                }
+                cell.backward(backwardStep, weights: weights, barrier: sharing.barrier)
                 if let mask {
                     multiply(
                         maskedGradient, by: mask, into: dhPrevious, rows: rows, units: units, hidden: hidden,
@@ -146,10 +158,14 @@ enum RecurrentSweep {
                         into: sums + width)
                 }
                 swap(&dh, &dhPrevious)
+                swap(&dc, &dcPrevious)
             }
         }
         if steps % 2 == 1 {
             workspace.stateGradient.pointer.update(from: workspace.previousStateGradient.pointer, count: batch * hidden)
+            if let dc = workspace.cellStateGradient, let dcPrevious = workspace.previousCellStateGradient {
+                dc.pointer.update(from: dcPrevious.pointer, count: batch * hidden)
+            }
         }
     }
 
@@ -166,6 +182,18 @@ enum RecurrentSweep {
                 recurrentBias[j] += sums[width + j]
             }
         }
+    }
+
+    /// dW_hh (G*H, H) += dL/d(hidden projection)^T (recurrent inputs) over all T*B rows, for
+    /// cells whose every gate's product saw the recurrent inputs.
+    static func accumulateRecurrentWeightGradient(
+        gates: Int, rows: Int, hidden: Int, hiddenProjectionGradient: UnsafePointer<Float>,
+        recurrentInputs: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>
+    ) {
+        Matmul.gemm(
+            transposeA: true, transposeB: false, m: gates * hidden, n: hidden, k: rows,
+            a: hiddenProjectionGradient, lda: gates * hidden, b: recurrentInputs, ldb: hidden,
+            beta: 1, c: gradient, ldc: hidden)
     }
 
     /// target[b, u] = source[b, u] * mask[b, u] (or += with `adding`) for the given rows and
@@ -207,8 +235,10 @@ struct RecurrentBackwardWorkspace {
     let recurrentInputGradient: ScratchBuffer  // (B, H), d(h * mask) under recurrent dropout
     let zoneoutCarry: ScratchBuffer  // (B, H), dL/dh_t m under zoneout
     let biasGradientSums: ScratchBuffer  // (parts, 2, G*H), the sweep's column sums
+    let cellStateGradient: ScratchBuffer?  // (B, H), dL/dc for a cell that carries c
+    let previousCellStateGradient: ScratchBuffer?  // (B, H)
 
-    init(steps: Int, batch: Int, hidden: Int, gates: Int) {
+    init(steps: Int, batch: Int, hidden: Int, gates: Int, carriesCellState: Bool = false) {
         // Every step writes its rows in full, masked rows included.
         inputProjectionGradient = ScratchBuffer(uninitializedCount: steps * batch * gates * hidden)
         stateGradient = ScratchBuffer(count: batch * hidden)
@@ -217,5 +247,7 @@ struct RecurrentBackwardWorkspace {
         recurrentInputGradient = ScratchBuffer(count: batch * hidden)
         zoneoutCarry = ScratchBuffer(count: batch * hidden)
         biasGradientSums = ScratchBuffer(count: ThreadTeam.defaultParts * 2 * gates * hidden)
+        cellStateGradient = carriesCellState ? ScratchBuffer(count: batch * hidden) : nil
+        previousCellStateGradient = carriesCellState ? ScratchBuffer(count: batch * hidden) : nil
     }
 }

@@ -59,9 +59,14 @@ struct RecurrentDirectionTrace: Sendable {
     /// Weight-drop's factors on W_hh, or nil without weight-drop. // (G*H, H)
     let weightDropMask: ScratchBuffer?
 
+    /// Cell states by step, cellStates[0] the initial one, for a cell that carries a cell
+    /// state (the LSTM's c); nil otherwise. // (T+1, B, H)
+    let cellStates: ScratchBuffer?
+
     init(
         steps: Int, batch: Int, hidden: Int, gates gateCount: Int, recurrentMask: ScratchBuffer?,
-        zoneoutMask: ScratchBuffer? = nil, zoneoutExpectation: Float = 0, weightDropMask: ScratchBuffer? = nil
+        zoneoutMask: ScratchBuffer? = nil, zoneoutExpectation: Float = 0, weightDropMask: ScratchBuffer? = nil,
+        carriesCellState: Bool = false
     ) {
         // Every step writes all of its rows (masked rows too), so only states[0] starts as zeros.
         states = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
@@ -74,6 +79,13 @@ struct RecurrentDirectionTrace: Sendable {
         self.zoneoutMask = zoneoutMask
         self.zoneoutExpectation = zoneoutMask == nil ? zoneoutExpectation : 0
         self.weightDropMask = weightDropMask
+        if carriesCellState {
+            let cells = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
+            cells.pointer.update(repeating: 0, count: batch * hidden)
+            cellStates = cells
+        } else {
+            cellStates = nil
+        }
     }
 
     /// Whether the steps zone out: a mask, or an expectation above 0.

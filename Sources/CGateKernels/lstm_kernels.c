@@ -1,0 +1,106 @@
+// Vectorized LSTM gate kernels, 16 units at a time in vector types, each compiled for several
+// instruction sets (MULTIVERSION, kernel_attributes.h). The math is documented on
+// LSTMGateKernels.swift.
+#include "lstm_kernels.h"
+
+#include "activations.h"
+#include "kernel_attributes.h"
+
+#include <string.h>
+
+ALWAYS_INLINE void lstm_forward_block(
+    intptr_t hidden, intptr_t j, intptr_t count, const float *gx, const float *bias, float *gh, const float *cp,
+    float *h, float *c, float *out) {
+    vector16 pre[4];
+    for (intptr_t gate = 0; gate < 4; gate++) {
+        pre[gate] = load_partial16(gx + gate * hidden + j, count) + load_partial16(gh + gate * hidden + j, count);
+        if (bias) pre[gate] += load_partial16(bias + gate * hidden + j, count);
+    }
+    const vector16 i = sigmoid16(pre[0]), f = sigmoid16(pre[1]), g = tanh16(pre[2]), o = sigmoid16(pre[3]);
+    const vector16 cn = f * load_partial16(cp + j, count) + i * g;
+    const vector16 hn = o * tanh16(cn);
+    store_partial16(gh + j, i, count);
+    store_partial16(gh + hidden + j, f, count);
+    store_partial16(gh + 2 * hidden + j, g, count);
+    store_partial16(gh + 3 * hidden + j, o, count);
+    store_partial16(c + j, cn, count);
+    store_partial16(h + j, hn, count);
+    if (out) store_partial16(out + j, hn, count);
+}
+
+MULTIVERSION
+void lstm_forward_units(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, const float *bias, float *gates, const float *previous_state,
+    const float *previous_cell_state, float *state, float *cell_state, float *output, intptr_t output_stride) {
+    const float *b0 = bias ? bias + first : NULL;
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *gx = input_projection + b * 4 * hidden + first;
+        float *gh = gates + b * 4 * hidden + first;
+        const float *hp = previous_state + b * hidden + first, *cp = previous_cell_state + b * hidden + first;
+        float *h = state + b * hidden + first, *c = cell_state + b * hidden + first;
+        float *out = output ? output + b * output_stride + first : NULL;
+        if (time >= lengths[b]) {
+            memcpy(h, hp, (size_t)width * sizeof(float));
+            memcpy(c, cp, (size_t)width * sizeof(float));
+            if (out) memset(out, 0, (size_t)width * sizeof(float));
+            for (intptr_t gate = 0; gate < 4; gate++) memset(gh + gate * hidden, 0, (size_t)width * sizeof(float));
+            continue;
+        }
+        for (intptr_t j = 0; j < width; j += 16) {
+            lstm_forward_block(hidden, j, width - j < 16 ? width - j : 16, gx, b0, gh, cp, h, c, out);
+        }
+    }
+}
+
+ALWAYS_INLINE void lstm_backward_block(
+    intptr_t hidden, intptr_t j, intptr_t count, const float *dh, const float *dc, const float *cp, const float *c,
+    float *dg, float *dgx, float *dhp, float *dcp) {
+    const vector16 i = load_partial16(dg + j, count), f = load_partial16(dg + hidden + j, count);
+    const vector16 g = load_partial16(dg + 2 * hidden + j, count), o = load_partial16(dg + 3 * hidden + j, count);
+    const vector16 tc = tanh16(load_partial16(c + j, count)), d = load_partial16(dh + j, count);
+    const vector16 dcell = load_partial16(dc + j, count) + d * o * (1.0f - tc * tc);
+    const vector16 di = dcell * g * i * (1.0f - i);
+    const vector16 df = dcell * load_partial16(cp + j, count) * f * (1.0f - f);
+    const vector16 dgg = dcell * i * (1.0f - g * g);
+    const vector16 dout = d * tc * o * (1.0f - o);
+    const vector16 zero = 0.0f;
+    store_partial16(dg + j, di, count);
+    store_partial16(dg + hidden + j, df, count);
+    store_partial16(dg + 2 * hidden + j, dgg, count);
+    store_partial16(dg + 3 * hidden + j, dout, count);
+    store_partial16(dgx + j, di, count);
+    store_partial16(dgx + hidden + j, df, count);
+    store_partial16(dgx + 2 * hidden + j, dgg, count);
+    store_partial16(dgx + 3 * hidden + j, dout, count);
+    store_partial16(dcp + j, dcell * f, count);
+    store_partial16(dhp + j, zero, count);
+}
+
+MULTIVERSION
+void lstm_backward_units(
+    intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
+    const float *state_gradient, const float *cell_state_gradient, const float *previous_cell_state,
+    const float *cell_state, float *gates, float *input_projection_gradient, float *previous_state_gradient,
+    float *previous_cell_state_gradient) {
+    for (intptr_t b = 0; b < batch; b++) {
+        const intptr_t row = b * hidden + first;
+        const float *dh = state_gradient + row, *dc = cell_state_gradient + row;
+        float *dg = gates + b * 4 * hidden + first, *dgx = input_projection_gradient + b * 4 * hidden + first;
+        float *dhp = previous_state_gradient + row, *dcp = previous_cell_state_gradient + row;
+        if (time >= lengths[b]) {
+            memcpy(dhp, dh, (size_t)width * sizeof(float));
+            memcpy(dcp, dc, (size_t)width * sizeof(float));
+            for (intptr_t gate = 0; gate < 4; gate++) {
+                memset(dg + gate * hidden, 0, (size_t)width * sizeof(float));
+                memset(dgx + gate * hidden, 0, (size_t)width * sizeof(float));
+            }
+            continue;
+        }
+        for (intptr_t j = 0; j < width; j += 16) {
+            lstm_backward_block(
+                hidden, j, width - j < 16 ? width - j : 16, dh, dc, previous_cell_state + row, cell_state + row, dg,
+                dgx, dhp, dcp);
+        }
+    }
+}
