@@ -24,7 +24,9 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     public init(_ configuration: Cell.Configuration) {
         self.configuration = configuration
         cell = Cell(configuration)
-        layout = RecurrentParameterLayout(configuration, gateCount: Cell.gateCount)
+        layout = RecurrentParameterLayout(
+            configuration, gateCount: Cell.gateCount,
+            extraParameters: Cell.extraParameters(hiddenSize: configuration.hiddenSize))
     }
 
     /// The named tensors in buffer order, as PyTorch names them.
@@ -153,9 +155,12 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         Matmul.gemm(
             transposeA: false, transposeB: true, m: pass.steps * pass.batch, n: gateWidth, k: inputSize,
             a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize, beta: 0, c: inputProjection, ldc: gateWidth)
+        cell.finishInputProjection(
+            rows: pass.steps * pass.batch, hidden: hidden, projection: inputProjection, extraParameters: w.extra)
         // The weights change between calls, so they are packed afresh: one pass over W_hh.
         let packed = cell.packStepWeights(
-            hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias, inputBias: w.inputBias)
+            hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias, inputBias: w.inputBias,
+            extraParameters: w.extra)
         RecurrentSweep.forward(
             cell: cell, weights: packed, steps: pass.steps, batch: pass.batch, reverse: direction == 1,
             lengths: lengths, inputProjection: inputProjection, trace: trace, output: output + direction * hidden,
@@ -295,11 +300,12 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             workspace.stateGradient.zero()
         }
         workspace.biasGradientSums.zero()
-        let recurrentWeight = views(layer: layer, direction: direction, of: weights).recurrentWeight
+        let w = views(layer: layer, direction: direction, of: weights)
         trace.lengths.withUnsafeBufferPointer { lengths in
             RecurrentSweep.backward(
                 cell: cell,
-                weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: recurrentWeight),
+                weights: cell.packGradientWeights(
+                    hidden: config.hiddenSize, recurrentWeight: w.recurrentWeight, extraParameters: w.extra),
                 steps: trace.sequenceLength, batch: trace.batchSize, reverse: direction == 1,
                 lengths: lengths.baseAddress!, trace: trace.directions[layer][direction],
                 outputGradient: upstream.pointer + direction * config.hiddenSize, outputStride: config.outputSize,
@@ -318,6 +324,12 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let w = views(layer: layer, direction: direction, of: weights)
         let g = views(layer: layer, direction: direction, of: gradients)
         let dInput = workspace.inputProjectionGradient.pointer  // (T*B, G*H), by time
+        cell.finishProjectionGradients(
+            RecurrentProjectionGradients(
+                rows: rows, hidden: configuration.hiddenSize, inputSize: inputSize, layerInput: layerInput,
+                inputWeight: w.inputWeight, recurrentWeight: w.recurrentWeight, recurrentInputs: trace.recurrentInputs,
+                inputProjectionGradient: dInput, hiddenProjectionGradient: trace.gates.pointer,
+                extraParameters: w.extra, extraParameterGradients: g.extra))
         // dW_ih += dGx^T X.
         Matmul.gemm(
             transposeA: true, transposeB: false, m: gateWidth, n: inputSize, k: rows,
@@ -347,6 +359,7 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let recurrentWeight: Pointer  // (G*H, H)
         let inputBias: Pointer?  // (G*H)
         let recurrentBias: Pointer?  // (G*H)
+        let extra: Pointer?  // the cell's extra tensors, contiguous, or nil
     }
 
     private func views<Pointer: Strideable>(layer: Int, direction: Int, of base: Pointer) -> Views<Pointer>
@@ -356,7 +369,10 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         }
         return Views(
             inputWeight: at(.inputWeight)!, recurrentWeight: at(.recurrentWeight)!,
-            inputBias: at(.inputBias), recurrentBias: at(.recurrentBias))
+            inputBias: at(.inputBias), recurrentBias: at(.recurrentBias),
+            extra: layout.extraParameters.first.flatMap {
+                layout.slot(extra: $0.nameStem, layer: layer, direction: direction)
+            }.map { base.advanced(by: $0.offset) })
     }
 
     // MARK: - Validation
