@@ -56,6 +56,33 @@ public protocol RecurrentCell: Sendable {
         rows: Int, hidden: Int, hiddenProjectionGradient: UnsafePointer<Float>,
         recurrentInputs: UnsafePointer<Float>, auxiliary: UnsafePointer<Float>,
         into recurrentWeightGradient: UnsafeMutablePointer<Float>)
+
+    // MARK: Cells with extra parameters (defaults in RecurrentCellExtras.swift do nothing)
+
+    /// The cell's tensors in each layer and direction beyond the four: none by default.
+    static func extraParameters(hiddenSize: Int) -> [RecurrentExtraParameter]
+
+    /// `packStepWeights` with the direction's extra tensors (contiguous, in declaration order,
+    /// or nil when the cell has none); by default the packing without them.
+    func packStepWeights(
+        hidden: Int, recurrentWeight: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
+        inputBias: UnsafePointer<Float>?, extraParameters: UnsafePointer<Float>?
+    ) -> StepWeights
+
+    /// `packGradientWeights` with the direction's extra tensors; by default without them.
+    func packGradientWeights(
+        hidden: Int, recurrentWeight: UnsafePointer<Float>, extraParameters: UnsafePointer<Float>?
+    ) -> GradientWeights
+
+    /// Rewrites the input projections W_ih x (T*B, G*H), all steps at once, before the steps
+    /// read them: by default leaves them as they are.
+    func finishInputProjection(
+        rows: Int, hidden: Int, projection: UnsafeMutablePointer<Float>, extraParameters: UnsafePointer<Float>?)
+
+    /// After the backward sweep (its bias sums taken) and before the weight and input gradient
+    /// products: turns the gradients the steps left into those of W_ih x and of the products
+    /// the steps saw, and adds the extra tensors' gradients; by default does nothing.
+    func finishProjectionGradients(_ gradients: RecurrentProjectionGradients)
 }
 
 extension RecurrentCell {

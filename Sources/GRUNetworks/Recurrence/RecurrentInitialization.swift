@@ -6,6 +6,7 @@ extension RecurrentLayer {
     ///
     /// `.pytorch`: every weight and bias uniform in [-1/sqrt(H), 1/sqrt(H)], as `RNNBase`.
     /// `.keras`: Glorot-uniform input kernel, orthogonal recurrent kernel, zero biases.
+    /// A cell's extra tensors start at their `initialValue` under both.
     public func initialize(
         _ slice: UnsafeMutableBufferPointer<Float>, using generator: inout SeededGenerator,
         as scheme: GRUInitialization
@@ -30,6 +31,12 @@ extension RecurrentLayer {
                     case (.keras, .inputBias), (.keras, .recurrentBias):
                         slice.fill(slot.range, with: 0)
                     }
+                }
+                for extra in layout.extraParameters {
+                    guard let slot = layout.slot(extra: extra.nameStem, layer: layer, direction: direction) else {
+                        continue
+                    }
+                    slice.fill(slot.range, with: extra.initialValue)
                 }
             }
         }

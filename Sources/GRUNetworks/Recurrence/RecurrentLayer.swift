@@ -30,7 +30,9 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         self.configuration = configuration
         self.zoneout = zoneout
         cell = Cell(configuration)
-        layout = RecurrentParameterLayout(configuration, gateCount: Cell.gateCount)
+        layout = RecurrentParameterLayout(
+            configuration, gateCount: Cell.gateCount,
+            extraParameters: Cell.extraParameters(hiddenSize: configuration.hiddenSize))
     }
 
     /// The named tensors in buffer order, as PyTorch names them.
@@ -190,11 +192,13 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         Matmul.gemm(
             transposeA: false, transposeB: true, m: pass.steps * pass.batch, n: gateWidth, k: inputSize,
             a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize, beta: 0, c: inputProjection, ldc: gateWidth)
+        cell.finishInputProjection(
+            rows: pass.steps * pass.batch, hidden: hidden, projection: inputProjection, extraParameters: w.extra)
         // The weights change between calls, so they are packed afresh: one pass over W_hh.
         let recurrentWeight = WeightDrop.masked(w.recurrentWeight, by: trace.weightDropMask)
         let packed = cell.packStepWeights(
             hidden: hidden, recurrentWeight: recurrentWeight.pointer, recurrentBias: w.recurrentBias,
-            inputBias: w.inputBias)
+            inputBias: w.inputBias, extraParameters: w.extra)
         RecurrentSweep.forward(
             cell: cell, weights: packed, steps: pass.steps, batch: pass.batch, reverse: direction == 1,
             lengths: lengths, inputProjection: inputProjection, trace: trace, output: output + direction * hidden,
@@ -353,13 +357,13 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             finalStateGradients.load(finalStateGradients.cellState, index: index, count: count, into: cellStateGradient)
         }
         workspace.biasGradientSums.zero()
-        let recurrentWeight = WeightDrop.masked(
-            views(layer: layer, direction: direction, of: weights).recurrentWeight,
-            by: trace.directions[layer][direction].weightDropMask)
+        let w = views(layer: layer, direction: direction, of: weights)
+        let recurrentWeight = WeightDrop.masked(w.recurrentWeight, by: trace.directions[layer][direction].weightDropMask)
         trace.lengths.withUnsafeBufferPointer { lengths in
             RecurrentSweep.backward(
                 cell: cell,
-                weights: cell.packGradientWeights(hidden: config.hiddenSize, recurrentWeight: recurrentWeight.pointer),
+                weights: cell.packGradientWeights(
+                    hidden: config.hiddenSize, recurrentWeight: recurrentWeight.pointer, extraParameters: w.extra),
                 steps: trace.sequenceLength, batch: trace.batchSize, reverse: direction == 1,
                 lengths: lengths.baseAddress!, trace: trace.directions[layer][direction],
                 outputGradient: upstream.pointer + direction * config.hiddenSize, outputStride: config.outputSize,
@@ -378,6 +382,12 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let w = views(layer: layer, direction: direction, of: weights)
         let g = views(layer: layer, direction: direction, of: gradients)
         let dInput = workspace.inputProjectionGradient.pointer  // (T*B, G*H), by time
+        cell.finishProjectionGradients(
+            RecurrentProjectionGradients(
+                rows: rows, hidden: configuration.hiddenSize, inputSize: inputSize, layerInput: layerInput,
+                inputWeight: w.inputWeight, recurrentWeight: w.recurrentWeight, recurrentInputs: trace.recurrentInputs,
+                inputProjectionGradient: dInput, hiddenProjectionGradient: trace.gates.pointer,
+                extraParameters: w.extra, extraParameterGradients: g.extra))
         // dW_ih += dGx^T X.
         Matmul.gemm(
             transposeA: true, transposeB: false, m: gateWidth, n: inputSize, k: rows,
@@ -409,6 +419,7 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let recurrentWeight: Pointer  // (G*H, H)
         let inputBias: Pointer?  // (G*H)
         let recurrentBias: Pointer?  // (G*H)
+        let extra: Pointer?  // the cell's extra tensors, contiguous, or nil
     }
 
     private func views<Pointer: Strideable>(layer: Int, direction: Int, of base: Pointer) -> Views<Pointer>
@@ -418,7 +429,10 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         }
         return Views(
             inputWeight: at(.inputWeight)!, recurrentWeight: at(.recurrentWeight)!,
-            inputBias: at(.inputBias), recurrentBias: at(.recurrentBias))
+            inputBias: at(.inputBias), recurrentBias: at(.recurrentBias),
+            extra: layout.extraParameters.first.flatMap {
+                layout.slot(extra: $0.nameStem, layer: layer, direction: direction)
+            }.map { base.advanced(by: $0.offset) })
     }
 
     // MARK: - Validation
