@@ -33,6 +33,18 @@ public struct ModelExportJob {
                 directory.url.relativePath, "no such model directory; expected a directory written by gru train")
         }
         let (model, manifest) = try directory.loadModel()
+        // The exports write GRU layers and nodes; the other cells' are not written yet.
+        let configuration = manifest.model
+        guard configuration.cell == .gru, !configuration.trainableInitialState, configuration.zoneout == 0 else {
+            let found =
+                configuration.cell != .gru
+                ? "a model of \(configuration.cell.displayName) cells"
+                : configuration.trainableInitialState ? "a model with a trained initial state" : "a model with zoneout"
+            throw FormatError(
+                directory.url.relativePath,
+                "\(found); expected a GRU model without a trained initial state or zoneout, the models that \(format.rawValue) export writes"
+            )
+        }
         switch format {
         case .onnx:
             var onnx = try ONNXModelExport.model(of: model, manifest: manifest)

@@ -28,6 +28,7 @@ extension TrainingRecipe {
             ),
             ("--embedding-size", model.embeddingSize != nil, tokens, "models of token input (text)"),
             ("--variant", model.variant != nil, (model.cell ?? .gru) == .gru, "GRU models (--cell gru)"),
+            ("--nonlinearity", model.nonlinearity != nil, model.cell == .rnn, "plain RNN models (--cell rnn)"),
             ("--max-vocabulary", data.maxVocabulary != nil, tokens, "models of token input (text)"),
             ("--min-frequency", data.minFrequency != nil, tokens, "models of token input (text)"),
         ]

@@ -15,6 +15,8 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     public var bidirectional: Bool?
     /// The GRU formulation (default reset-after).
     public var variant: GRUVariant?
+    /// The plain RNN's activation (default tanh).
+    public var nonlinearity: RNNNonlinearity?
     /// The embedding size of token inputs (default min(H, 128)).
     public var embeddingSize: Int?
     /// How classify and forecast heads summarize the sequence (default the last state).

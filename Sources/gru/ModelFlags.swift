@@ -3,17 +3,21 @@ import GRUKit
 
 extension SequencePooling.Mode: ExpressibleByArgument {}
 extension RecurrentCellKind: ExpressibleByArgument {}
+extension RNNNonlinearity: ExpressibleByArgument {}
 
 /// The `gru train` flags of the model, named as the fields of `ModelSettings`.
 struct ModelFlags: SettingsFlags {
     typealias Settings = ModelSettings
 
-    @Option(help: "The recurrent cell: \(RecurrentCellKind.allCases.map(\.rawValue).joined(separator: ", ")) (default gru).")
+    @Option(
+        help: "The recurrent cell: \(RecurrentCellKind.allCases.map(\.rawValue).joined(separator: ", ")) (default gru)."
+    )
     var cell: RecurrentCellKind?
     @Option(help: "Hidden size (default 64).") var hiddenSize: Int?
     @Option(help: "Stacked recurrent layers (default 1).") var layers: Int?
     @Flag(help: "Bidirectional recurrent layers.") var bidirectional = false
     @Option(help: "The GRU's formulation: reset-after (default) or reset-before.") var variant: GRUVariant?
+    @Option(help: "The plain RNN's activation (--cell rnn): tanh (default) or relu.") var nonlinearity: RNNNonlinearity?
     @Option(help: "Embedding size for token inputs (default min(hidden, 128)).") var embeddingSize: Int?
     @Option(help: "Sequence summary for classify and forecast: lastState (default) or mean.") var pooling:
         SequencePooling.Mode?
@@ -27,7 +31,10 @@ struct ModelFlags: SettingsFlags {
     @Option(help: "Variational dropout on the recurrent state (Keras's recurrent_dropout).") var recurrentDropout:
         Float?
     @Option(help: "Dropout before the output layer.") var outputDropout: Float?
-    @Option(help: "Zoneout: the probability that a unit keeps its previous state at a step (inference takes the expectation).")
+    @Option(
+        help:
+            "Zoneout: the probability that a unit keeps its previous state at a step (inference takes the expectation)."
+    )
     var zoneout: Float?
     @Option(help: "Weight-drop: DropConnect on the recurrent weights W_hh, one mask per batch.") var weightDrop: Float?
 }

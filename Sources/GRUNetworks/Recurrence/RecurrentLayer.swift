@@ -358,7 +358,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         }
         workspace.biasGradientSums.zero()
         let w = views(layer: layer, direction: direction, of: weights)
-        let recurrentWeight = WeightDrop.masked(w.recurrentWeight, by: trace.directions[layer][direction].weightDropMask)
+        let recurrentWeight = WeightDrop.masked(
+            w.recurrentWeight, by: trace.directions[layer][direction].weightDropMask)
         trace.lengths.withUnsafeBufferPointer { lengths in
             RecurrentSweep.backward(
                 cell: cell,

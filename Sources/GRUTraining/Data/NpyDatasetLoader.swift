@@ -60,6 +60,8 @@ enum NpyDatasetLoader {
             case .values(_, let count):
                 schema.targetNames = (1...count).map { "target\($0)" }
                 schema.horizon = 1
+                // Each sequence is one window: its T steps read, one prediction.
+                schema.window = steps
             }
             return schema
         }

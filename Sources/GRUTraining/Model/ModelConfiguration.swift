@@ -22,8 +22,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Whether the GRU is bidirectional (`--bidirectional`; not for language models, which
     /// predict forward).
     public var bidirectional: Bool
-    /// The GRU formulation.
+    /// The GRU formulation (the GRU cell's only).
     public var variant: GRUVariant
+    /// The plain RNN's activation, tanh or relu (the RNN cell's only).
+    public var nonlinearity: RNNNonlinearity
     /// The head's outputs: classes, tags, forecast values (horizon x targets) or vocabulary.
     public var outputSize: Int
     /// How classify and forecast heads summarize the sequence.
@@ -50,10 +52,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// A configuration; the input is tokens when `vocabularySize` is given, else features.
     public init(
         task: SequenceTask, vocabularySize: Int? = nil, embeddingSize: Int? = nil, featureCount: Int? = nil,
-        cell: RecurrentCellKind = .gru, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, variant: GRUVariant = .resetAfter,
-        outputSize: Int, pooling: SequencePooling.Mode = .lastState, inputDropout: Float = 0,
+        cell: RecurrentCellKind = .gru, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
+        variant: GRUVariant = .resetAfter,
+        nonlinearity: RNNNonlinearity = .tanh, outputSize: Int, pooling: SequencePooling.Mode = .lastState,
+        inputDropout: Float = 0,
         layerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
-        zoneout: Float = 0, weightDrop: Float = 0, initialization: GRUInitialization = .pytorch, trainableInitialState: Bool = false
+        zoneout: Float = 0, weightDrop: Float = 0, initialization: GRUInitialization = .pytorch,
+        trainableInitialState: Bool = false
     ) {
         self.task = task
         self.vocabularySize = vocabularySize
@@ -64,6 +69,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.layers = layers
         self.bidirectional = bidirectional
         self.variant = variant
+        self.nonlinearity = nonlinearity
         self.outputSize = outputSize
         self.pooling = pooling
         self.inputDropout = inputDropout
@@ -89,6 +95,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         layers = try values.decode(Int.self, forKey: .layers)
         bidirectional = try values.decode(Bool.self, forKey: .bidirectional)
         variant = try values.decode(GRUVariant.self, forKey: .variant)
+        nonlinearity = try values.decodeIfPresent(RNNNonlinearity.self, forKey: .nonlinearity) ?? .tanh
         outputSize = try values.decode(Int.self, forKey: .outputSize)
         pooling = try values.decode(SequencePooling.Mode.self, forKey: .pooling)
         inputDropout = try values.decode(Float.self, forKey: .inputDropout)
@@ -146,6 +153,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         ] {
             try require((0..<1).contains(rate), found: "\(name) is \(rate)", expected: "a rate in [0, 1)")
         }
+        // The layer-norm GRU's backward recomputes its recurrent projections from the raw W_hh.
+        try require(
+            !(cell == .layerNormGRU && weightDrop > 0), found: "weight-drop \(weightDrop) on a layer-norm GRU",
+            expected: "no weight-drop with --cell layer-norm-gru (not supported yet)")
         // Sizes from a command line or a model.json: an allocation too large to make traps,
         // so it is refused first. Training holds the parameters five times over (values,
         // gradients, two optimizer buffers, the best epoch's copy).
@@ -172,7 +183,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         let directions = bidirectional ? 2 : 1
         let head = CheckedArithmetic.product(
             outputSize, CheckedArithmetic.sum(CheckedArithmetic.product(directions, hiddenSize), 1))
-        let stack = gru.parameterCountIfRepresentable(gateCount: cell.gateCount)
+        let stack = CheckedArithmetic.sum(
+            gru.parameterCountIfRepresentable(gateCount: cell.gateCount),
+            CheckedArithmetic.product(gru.stateCount, cell.extraParameterCount(hiddenSize: hiddenSize)))
         let initialState = trainableInitialState ? CheckedArithmetic.product(2, gru.stateCount, hiddenSize) : 0
         return CheckedArithmetic.sum(embedding, stack, initialState, head)
     }

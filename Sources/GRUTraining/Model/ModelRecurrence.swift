@@ -1,45 +1,55 @@
 import GRUNetworks
 import GRUTensor
 
-/// The recurrent stack of a sequence model, of the cell its configuration names: one
-/// `RecurrentLayer` per cell, so that the model runs every cell through the same calls.
+/// The recurrent stack of a sequence model, of the cell its configuration names: the one
+/// `RecurrentLayer` of that cell, so that the model runs every cell through the same calls.
 ///
 /// Legend: T steps, B batch, H hidden size, L layers, D directions.
-enum ModelRecurrence: Sendable {
-    case gru(GRULayer)
+struct ModelRecurrence: Sendable {
+    let layer: any ModelRecurrentLayer
 
     /// The stack of `configuration`'s cell and sizes.
     init(_ configuration: ModelConfiguration) {
+        let (input, hidden, layers, bidirectional) =
+            (configuration.gruInputSize, configuration.hiddenSize, configuration.layers, configuration.bidirectional)
+        let zoneout = configuration.zoneout
         switch configuration.cell {
-        case .gru: self = .gru(GRULayer(configuration.gru, zoneout: configuration.zoneout))
+        case .gru:
+            layer = GRULayer(configuration.gru, zoneout: zoneout)
+        case .lstm:
+            layer = LSTMLayer(
+                LSTMConfiguration(
+                    inputSize: input, hiddenSize: hidden, layerCount: layers, isBidirectional: bidirectional),
+                zoneout: zoneout)
+        case .rnn:
+            layer = RNNLayer(
+                RNNConfiguration(
+                    inputSize: input, hiddenSize: hidden, layerCount: layers, isBidirectional: bidirectional,
+                    nonlinearity: configuration.nonlinearity),
+                zoneout: zoneout)
+        case .layerNormGRU:
+            layer = LayerNormGRULayer(
+                LayerNormGRUConfiguration(
+                    inputSize: input, hiddenSize: hidden, layerCount: layers, isBidirectional: bidirectional),
+                zoneout: zoneout)
         }
     }
 
     /// The stack's tensors in buffer order, as PyTorch names them.
-    var parameterSlots: [LayerParameterSlot] {
-        switch self {
-        case .gru(let layer): layer.parameterSlots
-        }
-    }
+    var parameterSlots: [LayerParameterSlot] { layer.parameterSlots }
 
     /// The number of parameters in the stack's slice of the buffer.
-    var parameterCount: Int {
-        switch self {
-        case .gru(let layer): layer.layout.count
-        }
-    }
+    var parameterCount: Int { layer.parameterCount }
 
     /// Whether the cell carries a cell state beside h (the LSTM's c).
-    var carriesCellState: Bool { false }
+    var carriesCellState: Bool { layer.carriesCellState }
 
     /// Draws fresh parameters into the stack's slice.
     func initialize(
         _ slice: UnsafeMutableBufferPointer<Float>, using generator: inout SeededGenerator,
         as scheme: GRUInitialization
     ) {
-        switch self {
-        case .gru(let layer): layer.initialize(slice, using: &generator, as: scheme)
-        }
+        layer.initialize(slice, using: &generator, as: scheme)
     }
 
     /// The stack over a time-major batch; see `RecurrentLayer.forward`.
@@ -47,11 +57,11 @@ enum ModelRecurrence: Sendable {
         _ input: Tensor, initialState: RecurrentState?, lengths: [Int], weights: UnsafeBufferPointer<Float>,
         dropout: GRUDropout?
     ) throws -> RecurrentForwardResult {
-        switch self {
-        case .gru(let layer):
-            try layer.forward(
-                input, initialState: initialState?.hidden, lengths: lengths, weights: weights, dropout: dropout)
-        }
+        // A stream's first chunk of an LSTM starts from c = 0 when only h is carried.
+        try layer.forward(
+            input, initialState: initialState?.hidden,
+            initialCellState: layer.carriesCellState ? initialState?.cell : nil, lengths: lengths,
+            layout: .timeMajor, weights: weights, dropout: dropout)
     }
 
     /// Backpropagation through time; see `RecurrentLayer.backward`.
@@ -59,18 +69,43 @@ enum ModelRecurrence: Sendable {
         _ result: RecurrentForwardResult, outputGradient: Tensor, weights: UnsafeBufferPointer<Float>,
         gradients: UnsafeMutableBufferPointer<Float>
     ) throws -> (input: Tensor, initialState: RecurrentState) {
-        switch self {
-        case .gru(let layer):
-            let stateGradients = try layer.backward(
-                result, outputGradient: outputGradient, weights: weights, gradients: gradients)
-            return (stateGradients.input, RecurrentState(hidden: stateGradients.initialState))
-        }
+        let stateGradients = try layer.backward(
+            result, outputGradient: outputGradient, finalStateGradient: nil, finalCellStateGradient: nil,
+            weights: weights, gradients: gradients)
+        return (
+            stateGradients.input,
+            RecurrentState(hidden: stateGradients.initialState, cell: stateGradients.initialCellState)
+        )
     }
 
     /// The final states of a forward result.
     func finalState(of result: RecurrentForwardResult) -> RecurrentState {
-        RecurrentState(hidden: result.finalState)
+        RecurrentState(hidden: result.finalState, cell: result.finalCellState)
     }
+}
+
+/// What a model needs of a recurrent layer, whatever its cell: `RecurrentLayer` of every cell.
+protocol ModelRecurrentLayer: Sendable {
+    var parameterSlots: [LayerParameterSlot] { get }
+    var parameterCount: Int { get }
+    var carriesCellState: Bool { get }
+    func initialize(
+        _ slice: UnsafeMutableBufferPointer<Float>, using generator: inout SeededGenerator,
+        as scheme: GRUInitialization)
+    func forward(
+        _ input: Tensor, initialState: Tensor?, initialCellState: Tensor?, lengths: [Int]?, layout: SequenceLayout,
+        weights: UnsafeBufferPointer<Float>, dropout: GRUDropout?
+    ) throws -> RecurrentForwardResult
+    func backward(
+        _ result: RecurrentForwardResult, outputGradient: Tensor, finalStateGradient: Tensor?,
+        finalCellStateGradient: Tensor?, weights: UnsafeBufferPointer<Float>,
+        gradients: UnsafeMutableBufferPointer<Float>
+    ) throws -> RecurrentStateGradients
+}
+
+extension RecurrentLayer: ModelRecurrentLayer {
+    var parameterCount: Int { layout.count }
+    var carriesCellState: Bool { Cell.carriesCellState }
 }
 
 /// The state a recurrent stack starts from or ends in: h for every cell, and the LSTM's c.

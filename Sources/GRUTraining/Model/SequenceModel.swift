@@ -231,7 +231,8 @@ public struct SequenceModel: Sendable {
                 outputDropout.output, weights: UnsafeBufferPointer(rebasing: buffer[headRange]))
             return SequenceModelForward(
                 embedding: embeddingResult, inputDropout: inputDropout, recurrence: recurrenceResult,
-                finalState: recurrence.finalState(of: recurrenceResult), usesLearnedInitialState: learnedState != nil, pooling: pooling,
+                finalState: recurrence.finalState(of: recurrenceResult), usesLearnedInitialState: learnedState != nil,
+                pooling: pooling,
                 outputDropout: outputDropout, head: headResult)
         }
     }
