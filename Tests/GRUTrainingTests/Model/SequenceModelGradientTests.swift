@@ -87,6 +87,30 @@ struct SequenceModelGradientTests {
                 outputSize: 3, zoneout: 0.3, weightDrop: 0.3),
             lengths: [4, 2, 3], dropoutSeed: 13),
         Case(
+            name: "LSTM tag features, 2 layers bidirectional, learned initial state, recurrent dropout",
+            configuration: ModelConfiguration(
+                task: .tag, featureCount: 3, cell: .lstm, hiddenSize: 4, layers: 2, bidirectional: true,
+                outputSize: 3, recurrentDropout: 0.2, trainableInitialState: true),
+            lengths: [4, 2, 3], dropoutSeed: 7),
+        Case(
+            name: "LSTM classify tokens, zoneout and weight-drop",
+            configuration: ModelConfiguration(
+                task: .classify, vocabularySize: 7, embeddingSize: 3, cell: .lstm, hiddenSize: 4,
+                outputSize: 3, zoneout: 0.2, weightDrop: 0.2),
+            lengths: [4, 2, 3], dropoutSeed: 9),
+        Case(
+            name: "RNN relu forecast features, 2 layers",
+            configuration: ModelConfiguration(
+                task: .forecast, featureCount: 2, cell: .rnn, hiddenSize: 3, layers: 2, nonlinearity: .relu,
+                outputSize: 2),
+            lengths: [5, 3, 4]),
+        Case(
+            name: "layer-norm GRU language model tokens, learned initial state",
+            configuration: ModelConfiguration(
+                task: .languageModel, vocabularySize: 6, embeddingSize: 4, cell: .layerNormGRU, hiddenSize: 4,
+                outputSize: 6, trainableInitialState: true),
+            lengths: [4, 4, 2]),
+        Case(
             name: "classify features, 2 layers bidirectional, learned initial state",
             configuration: ModelConfiguration(
                 task: .classify, featureCount: 3, hiddenSize: 4, layers: 2, bidirectional: true,
