@@ -4,14 +4,15 @@ import GRUTensor
 /// A recurrent sequence model for one of the four tasks, with all parameters in one flat buffer:
 ///
 ///     tokens -> Embedding --+
-///                           +-> Dropout -> GRU | LSTM | RNN -> (pooling | every step) -> Dropout -> Linear head
+///                           +-> Dropout -> recurrent stack -> (pooling | every step) -> Dropout -> Linear head
 ///     features -------------+
 ///
 /// classify and forecast pool each sequence (last state or mean over valid steps) and predict
 /// once per sequence; tag and language-model predict at every step. Tensor names in files are
-/// those of a PyTorch module with submodules `embedding`, the stack (`gru`, `lstm` or `rnn`,
-/// after the cell) and `head`, such as `gru.weight_ih_l0` and `head.bias`; a learned initial
-/// state is the stack's `initial_hidden_state` (and the LSTM's `initial_cell_state`), (L*D, H).
+/// those of a PyTorch module with submodules `embedding`, the stack (`gru`, `lstm`, `rnn` or
+/// `layer_norm_gru`, after the cell: `RecurrentCellKind.moduleName`) and `head`, such as
+/// `gru.weight_ih_l0` and `head.bias`; a learned initial state is the stack's
+/// `initial_hidden_state` (and the LSTM's `initial_cell_state`), (L*D, H).
 ///
 /// Legend: T steps, B batch, F features, E embedding size, H hidden size, D directions,
 /// C head outputs.
