@@ -27,7 +27,7 @@ enum RecurrentSweep {
         let sharing = StepSharing(batch: batch, weights: weights)
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let mask = trace.recurrentMask?.pointer, maskedStates = trace.maskedStates?.pointer
-        let zonesOut = trace.zonesOut, keep = Zoneout.Keep(trace)
+        let keep = trace.zonesOut ? Zoneout.Keep(trace, hidden: hidden) : nil
         let cellStates = trace.cellStates?.pointer
         if let mask, let maskedStates {
             multiply(states, by: mask, into: maskedStates, rows: 0..<batch, units: 0..<hidden, hidden: hidden)
@@ -52,7 +52,7 @@ enum RecurrentSweep {
                     forwardStep.cellState = cellStates + (stepRow + batch) * hidden
                 }
                 cell.forward(forwardStep, weights: weights, barrier: sharing.barrier)
-                if zonesOut {
+                if let keep {
                     Zoneout.forward(
                         keep, time: time, batch: batch, hidden: hidden, rows: rows, units: weights.units(of: panels),
                         lengths: lengths, previousState: states + step * batch * hidden,
@@ -93,7 +93,7 @@ enum RecurrentSweep {
         let sharing = StepSharing(batch: batch, weights: weights)
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let mask = trace.recurrentMask?.pointer
-        let zonesOut = trace.zonesOut, keep = Zoneout.Keep(trace), carry = workspace.zoneoutCarry.pointer
+        let keep = trace.zonesOut ? Zoneout.Keep(trace, hidden: hidden) : nil, carry = workspace.zoneoutCarry.pointer
         let cellStates = trace.cellStates?.pointer
         let recurrentInputs = trace.recurrentInputs
         let inputProjectionGradient = workspace.inputProjectionGradient.pointer
@@ -111,7 +111,7 @@ enum RecurrentSweep {
                     let source = outputGradient + (time * batch + b) * outputStride
                     for j in units { dh[b * hidden + j] += source[j] }
                 }
-                if zonesOut {
+                if let keep {
                     Zoneout.splitGradient(
                         keep, time: time, batch: batch, hidden: hidden, rows: rows, units: units, lengths: lengths,
                         stateGradient: dh, carry: carry)
@@ -144,7 +144,7 @@ enum RecurrentSweep {
                         maskedGradient, by: mask, into: dhPrevious, rows: rows, units: units, hidden: hidden,
                         adding: true)
                 }
-                if zonesOut {
+                if keep != nil {
                     Zoneout.addCarry(
                         carry, time: time, hidden: hidden, rows: rows, units: units, lengths: lengths,
                         into: dhPrevious)

@@ -1,3 +1,5 @@
+import GRUTensor
+
 /// Zoneout (Krueger et al. 2016) on the hidden state, for every cell: the sweep runs the
 /// cell's step to a candidate h~_t, then each unit keeps its previous value with mask m,
 ///
@@ -11,20 +13,32 @@
 /// Legend: T steps, B batch, H hidden size. Pointers start at row 0 of their step; `rows` and
 /// `units` are one thread's share.
 enum Zoneout {
-    /// The keep factors of a direction: a (T, B, H) mask by time, or one probability.
+    /// The keep factors of a direction: a (T, B, H) mask by time, or at inference one (H) row
+    /// of the probability that every row and step reads (row stride 0), so that the step
+    /// loops read factors from memory either way, without a branch per unit.
     struct Keep {
-        let mask: UnsafePointer<Float>?
-        let expectation: Float
+        private let expectationRow: ScratchBuffer?
+        private let factors: UnsafePointer<Float>
+        private let rowStride: Int
 
-        init(_ trace: RecurrentDirectionTrace) {
-            mask = trace.zoneoutMask.map { UnsafePointer($0.pointer) }
-            expectation = trace.zoneoutExpectation
+        init(_ trace: RecurrentDirectionTrace, hidden: Int) {
+            if let mask = trace.zoneoutMask {
+                expectationRow = nil
+                factors = UnsafePointer(mask.pointer)
+                rowStride = hidden
+            } else {
+                let row = ScratchBuffer(count: hidden)
+                row.pointer.update(repeating: trace.zoneoutExpectation, count: hidden)
+                expectationRow = row
+                factors = UnsafePointer(row.pointer)
+                rowStride = 0
+            }
         }
 
-        /// The factor of row b, unit u at `time`.
+        /// The factors of row b at `time`, indexed by unit.
         @inline(__always)
-        func at(time: Int, row: Int, unit: Int, batch: Int, hidden: Int) -> Float {
-            mask.map { $0[(time * batch + row) * hidden + unit] } ?? expectation
+        func row(time: Int, row: Int, batch: Int) -> UnsafePointer<Float> {
+            factors + (time * batch + row) * rowStride
         }
     }
 
@@ -36,8 +50,9 @@ enum Zoneout {
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
         for b in rows where time < lengths[b] {
+            let factors = keep.row(time: time, row: b, batch: batch)
             for u in units {
-                let m = keep.at(time: time, row: b, unit: u, batch: batch, hidden: hidden)
+                let m = factors[u]
                 let h = m * previousState[b * hidden + u] + (1 - m) * state[b * hidden + u]
                 state[b * hidden + u] = h
                 output[b * outputStride + u] = h
@@ -51,8 +66,9 @@ enum Zoneout {
         lengths: UnsafePointer<Int>, stateGradient: UnsafeMutablePointer<Float>, carry: UnsafeMutablePointer<Float>
     ) {
         for b in rows where time < lengths[b] {
+            let factors = keep.row(time: time, row: b, batch: batch)
             for u in units {
-                let m = keep.at(time: time, row: b, unit: u, batch: batch, hidden: hidden)
+                let m = factors[u]
                 let dh = stateGradient[b * hidden + u]
                 carry[b * hidden + u] = dh * m
                 stateGradient[b * hidden + u] = dh * (1 - m)
