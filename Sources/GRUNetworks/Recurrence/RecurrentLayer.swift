@@ -383,10 +383,13 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let w = views(layer: layer, direction: direction, of: weights)
         let g = views(layer: layer, direction: direction, of: gradients)
         let dInput = workspace.inputProjectionGradient.pointer  // (T*B, G*H), by time
+        // The weights the steps ran on: W_hh * mask under weight-drop.
+        let recurrentWeight = WeightDrop.masked(w.recurrentWeight, by: trace.weightDropMask)
         cell.finishProjectionGradients(
             RecurrentProjectionGradients(
                 rows: rows, hidden: configuration.hiddenSize, inputSize: inputSize, layerInput: layerInput,
-                inputWeight: w.inputWeight, recurrentWeight: w.recurrentWeight, recurrentInputs: trace.recurrentInputs,
+                inputWeight: w.inputWeight, recurrentWeight: recurrentWeight.pointer,
+                recurrentInputs: trace.recurrentInputs,
                 inputProjectionGradient: dInput, hiddenProjectionGradient: trace.gates.pointer,
                 extraParameters: w.extra, extraParameterGradients: g.extra))
         // dW_ih += dGx^T X.

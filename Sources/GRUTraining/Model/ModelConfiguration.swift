@@ -153,10 +153,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         ] {
             try require((0..<1).contains(rate), found: "\(name) is \(rate)", expected: "a rate in [0, 1)")
         }
-        // The layer-norm GRU's backward recomputes its recurrent projections from the raw W_hh.
-        try require(
-            !(cell == .layerNormGRU && weightDrop > 0), found: "weight-drop \(weightDrop) on a layer-norm GRU",
-            expected: "no weight-drop with --cell layer-norm-gru (not supported yet)")
+
         // Sizes from a command line or a model.json: an allocation too large to make traps,
         // so it is refused first. Training holds the parameters five times over (values,
         // gradients, two optimizer buffers, the best epoch's copy).

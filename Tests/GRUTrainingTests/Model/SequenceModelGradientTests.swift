@@ -104,6 +104,12 @@ struct SequenceModelGradientTests {
                 task: .forecast, featureCount: 2, cell: .rnn, hiddenSize: 3, layers: 2, outputSize: 2),
             lengths: [5, 3, 4]),
         Case(
+            name: "layer-norm GRU tag features bidirectional, weight-drop and zoneout at a fixed seed",
+            configuration: ModelConfiguration(
+                task: .tag, featureCount: 3, cell: .layerNormGRU, hiddenSize: 4, bidirectional: true,
+                outputSize: 3, zoneout: 0.2, weightDrop: 0.3),
+            lengths: [4, 2, 3], dropoutSeed: 21),
+        Case(
             name: "layer-norm GRU language model tokens, learned initial state",
             configuration: ModelConfiguration(
                 task: .languageModel, vocabularySize: 6, embeddingSize: 4, cell: .layerNormGRU, hiddenSize: 4,
