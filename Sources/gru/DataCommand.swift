@@ -9,7 +9,7 @@ struct DataCommand: ParsableCommand {
         commandName: "data",
         abstract: "Generate the long-range dependency benchmarks as .npy data sets.",
         discussion: """
-            Each writes X.npy and y.npy into --output, which `gru train --data DIR --task TASK` reads. \
+            Each writes X.npy and y.npy into --output, which `gru train --train DIR --task TASK` reads. \
             The same --seed gives the same set.
             """,
         subcommands: [AddingCommand.self, CopyCommand.self]

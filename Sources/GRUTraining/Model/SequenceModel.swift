@@ -242,13 +242,17 @@ public struct SequenceModel: Sendable {
 
     /// Backpropagates the gradient of the head's output, accumulating into `gradients` (the
     /// flat buffer's shape).
+    ///
+    /// - Returns: the gradient of the loss with respect to the stack's initial state (L*D, B, H),
+    ///   the state given to `forward` or the learned or zero one it used.
+    @discardableResult
     public func backward(
         _ pass: SequenceModelForward, outputGradient: Tensor, into gradients: inout [Float]
-    ) throws {
+    ) throws -> RecurrentState {
         precondition(
             gradients.count == parameters.count,
             "gradient buffer has \(gradients.count) values, model \(parameters.count)")
-        try parameters.withUnsafeBufferPointer { buffer in
+        return try parameters.withUnsafeBufferPointer { buffer in
             try gradients.withUnsafeMutableBufferPointer { gradientBuffer in
                 let headGradient = head.backward(
                     pass.head, outputGradient: outputGradient,
@@ -281,6 +285,7 @@ public struct SequenceModel: Sendable {
                         embeddingResult, outputGradient: inputGradient,
                         gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[embeddingRange]))
                 }
+                return stateGradients.initialState
             }
         }
     }
