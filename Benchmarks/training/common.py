@@ -2,7 +2,8 @@
 
 Record (one JSON object on stdout):
     dataset, task, framework, version   what ran
-    config                              the config file's path and its contents
+    config                              the config file's path and its contents, with the
+                                        command line's overrides (cell, hidden_size, seed)
     train_file, test_file               the data files
     metrics                             classify: accuracy, macro_f1, loss, confusion_matrix;
                                         forecast: mae, rmse (original unit), loss (normalized MSE);
@@ -35,6 +36,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = ("classify", "forecast", "language-model")
+CELLS = ("gru", "lstm", "rnn", "layer-norm-gru")
 
 
 @dataclass
@@ -58,12 +60,17 @@ def parse_arguments(framework: str,
                         help="file the reported metrics are measured on")
     parser.add_argument("--threads", type=int, default=2, help="intra-op threads (default 2)")
     parser.add_argument("--epochs", type=int, help="override the config's epochs (smoke tests)")
+    parser.add_argument("--cell", choices=CELLS, help="override the config's cell (default gru)")
+    parser.add_argument("--hidden-size", type=int, help="override the config's hidden size")
+    parser.add_argument("--seed", type=int, help="override the config's seed")
     if add_options is not None:
         add_options(parser)
     return parser.parse_args()
 
 
-def load_config(path: Path, epochs: int | None) -> dict[str, Any]:
+def load_config(path: Path, epochs: int | None, args: argparse.Namespace | None = None) -> dict[str, Any]:
+    """The config file's settings, with the command line's overrides (`--epochs`, and from
+    `args` `--cell`, `--hidden-size`, `--seed`) applied."""
     config = json.loads(path.read_text())
     if config.get("task") not in TASKS:
         sys.exit(f"error: {path}: task {config.get('task')!r} is not one of {TASKS}")
@@ -73,6 +80,12 @@ def load_config(path: Path, epochs: int | None) -> dict[str, Any]:
         sys.exit(f"error: {path}: the scripts build 1-layer unidirectional GRUs")
     if epochs is not None:
         config["epochs"] = epochs
+    for key in ("cell", "hidden_size", "seed"):
+        value = getattr(args, key, None)
+        if value is not None:
+            config[key] = value
+    if config.setdefault("cell", "gru") not in CELLS:
+        sys.exit(f"error: {path}: cell {config['cell']!r} is not one of {CELLS}")
     return config
 
 
@@ -103,7 +116,10 @@ def relative(path: Path) -> str:
 
 
 def emit(framework: str, version: str, args: argparse.Namespace, config: dict[str, Any],
-         metrics: dict[str, Any], log: TrainingLog, load_before: tuple[float, ...]) -> None:
+         metrics: dict[str, Any], log: TrainingLog, load_before: tuple[float, ...],
+         extra: dict[str, Any] | None = None) -> None:
+    """Prints the record; `extra` adds a framework's own keys (GRUKit: each epoch's validation
+    metrics, `epoch_validation`)."""
     record = {
         "dataset": config.get("name", args.config.stem),
         "task": config["task"],
@@ -122,6 +138,7 @@ def emit(framework: str, version: str, args: argparse.Namespace, config: dict[st
                          "after": [round(x, 2) for x in os.getloadavg()]},
         "machine": machine(),
         "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+        **(extra or {}),
     }
     json.dump(record, sys.stdout, indent=2)
     sys.stdout.write("\n")

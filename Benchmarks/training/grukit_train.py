@@ -43,12 +43,13 @@ def train_flags(config: dict[str, Any], path: Path) -> list[str]:
     for key, value in FIXED.items():
         if key in config and config[key] != value:
             sys.exit(f"error: {path}: {key} {config[key]!r} is not scripted for GRUKit; expected {value!r}")
-    flags = ["--task", config["task"], "--hidden-size", str(config["hidden_size"]),
-             "--layers", str(config.get("layers", 1)),
-             "--variant", "reset-after" if config.get("reset_after", True) else "reset-before",
+    flags = ["--task", config["task"], "--cell", config.get("cell", "gru"),
+             "--hidden-size", str(config["hidden_size"]), "--layers", str(config.get("layers", 1)),
              "--epochs", str(config["epochs"]), "--batch-size", str(config["batch_size"]),
              "--optimizer", config["optimizer"], "--learning-rate", repr(config["learning_rate"]),
              "--seed", str(config["seed"])]
+    if config.get("cell", "gru") == "gru":
+        flags += ["--variant", "reset-after" if config.get("reset_after", True) else "reset-before"]
     if config.get("bidirectional", False):
         flags.append("--bidirectional")
     if config.get("weight_decay", 0.0):
@@ -95,24 +96,31 @@ def version() -> str:
 
 
 def main() -> None:
-    args = common.parse_arguments(
-        "GRUKit", lambda parser: parser.add_argument(
-            "--gru", type=Path, default=DEFAULT_GRU, help=f"the gru executable (default {DEFAULT_GRU})"))
-    config = common.load_config(args.config, args.epochs)
+    def add_options(parser):
+        parser.add_argument("--gru", type=Path, default=DEFAULT_GRU, help=f"the gru executable (default {DEFAULT_GRU})")
+        parser.add_argument("--gru-flags", type=str.split, default=[],
+                            help="more `gru train` flags, one string (e.g. \"--zoneout 0.1\"); "
+                                 "the record's config keeps them as gru_flags")
+
+    args = common.parse_arguments("GRUKit", add_options)
+    config = common.load_config(args.config, args.epochs, args)
     if not args.gru.is_file():
         sys.exit(f"error: {args.gru}: no gru executable; build it with `swift build -c release --product gru`")
     with tempfile.TemporaryDirectory(prefix="grukit-train-") as scratch:
         model = Path(scratch) / config.get("name", args.config.stem)
         load_before = os.getloadavg()
         run([str(args.gru), "train", "--train", str(args.train), "--validation", str(args.test),
-             "--model", str(model), *train_flags(config, args.config)], args.threads)
+             "--model", str(model), *train_flags(config, args.config), *args.gru_flags], args.threads)
         epochs = [json.loads(line) for line in (model / "log.jsonl").read_text().splitlines() if line]
         evaluation = json.loads(run([str(args.gru), "evaluate", "--model", str(model),
                                      "--data", str(args.test), "--json"], args.threads))
     log = common.TrainingLog(seconds=sum(e["seconds"] for e in epochs),
                              epoch_losses=[e["trainingLoss"] for e in epochs],
                              epoch_seconds=[e["seconds"] for e in epochs])
-    common.emit("grukit", version(), args, config, metrics_of(config["task"], evaluation), log, load_before)
+    if args.gru_flags:
+        config["gru_flags"] = args.gru_flags
+    common.emit("grukit", version(), args, config, metrics_of(config["task"], evaluation), log, load_before,
+                extra={"epoch_validation": [e.get("validation") for e in epochs]})
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ clip_norm becomes global_clipnorm (clipnorm would clip each tensor separately).
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -138,7 +139,9 @@ def run_language_model(keras, args, config, rng):
 
 def main() -> None:
     args = common.parse_arguments("Keras")
-    config = common.load_config(args.config, args.epochs)
+    config = common.load_config(args.config, args.epochs, args)
+    if config["cell"] != "gru":
+        sys.exit(f"error: keras_train.py builds GRUs only, not cell {config['cell']!r}")
     keras = configure(args.threads, config["seed"])
     rng = common.seed_everything(config["seed"])
     load_before = os.getloadavg()

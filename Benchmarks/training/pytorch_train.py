@@ -5,7 +5,8 @@
         --train Datasets/japanese-vowels/JapaneseVowels_TRAIN.ts \
         --test Datasets/japanese-vowels/JapaneseVowels_TEST.ts
 
-Models (torch.nn.GRU is reset-after, gate order r, z, n; default PyTorch initialization):
+Models (torch.nn.GRU is reset-after, gate order r, z, n; default PyTorch initialization; the
+config's `cell` or --cell swaps in torch.nn.LSTM or torch.nn.RNN (tanh) with the same sizes):
     classify        GRU(F -> H) over packed sequences, last valid state, Linear(H -> classes),
                     softmax cross-entropy (mean over the batch)
     forecast        GRU(1 -> H) over a window, last state, Linear(H -> 1), MSE on standardized values
@@ -17,6 +18,7 @@ Adam with the config's learning rate, betas and epsilon; optional clipping by gl
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import numpy as np
@@ -28,34 +30,42 @@ import common
 import data
 
 
+CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
+
+
+def last_hidden(state) -> torch.Tensor:
+    """h_n of a GRU or RNN, or of an LSTM's (h_n, c_n)."""
+    return state[0] if isinstance(state, tuple) else state
+
+
 class Classifier(nn.Module):
-    def __init__(self, features: int, hidden: int, classes: int):
+    def __init__(self, features: int, hidden: int, classes: int, cell: str):
         super().__init__()
-        self.gru = nn.GRU(features, hidden, batch_first=True)
+        self.gru = CELLS[cell](features, hidden, batch_first=True)
         self.linear = nn.Linear(hidden, classes)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         _, last = self.gru(packed)  # (1, B, H): the state after each sequence's last valid step
-        return self.linear(last[0])
+        return self.linear(last_hidden(last)[0])
 
 
 class Forecaster(nn.Module):
-    def __init__(self, hidden: int):
+    def __init__(self, hidden: int, cell: str):
         super().__init__()
-        self.gru = nn.GRU(1, hidden, batch_first=True)
+        self.gru = CELLS[cell](1, hidden, batch_first=True)
         self.linear = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _, last = self.gru(x)
-        return self.linear(last[0])[:, 0]
+        return self.linear(last_hidden(last)[0])[:, 0]
 
 
 class CharacterModel(nn.Module):
-    def __init__(self, symbols: int, embedding: int, hidden: int):
+    def __init__(self, symbols: int, embedding: int, hidden: int, cell: str):
         super().__init__()
         self.embedding = nn.Embedding(symbols, embedding, padding_idx=0)
-        self.gru = nn.GRU(embedding, hidden, batch_first=True)
+        self.gru = CELLS[cell](embedding, hidden, batch_first=True)
         self.linear = nn.Linear(hidden, symbols)
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
@@ -99,7 +109,7 @@ def train(model: nn.Module, config: dict, rng: np.random.Generator, count: int,
 def run_classify(args, config, rng):
     train_set, test_set = data.classification_sets(args.train, args.test)
     classes = len(train_set.class_names)
-    model = Classifier(train_set.features.shape[2], config["hidden_size"], classes)
+    model = Classifier(train_set.features.shape[2], config["hidden_size"], classes, config["cell"])
     x = torch.from_numpy(train_set.features)
     lengths = torch.from_numpy(train_set.lengths)
     y = torch.from_numpy(train_set.labels)
@@ -122,7 +132,7 @@ def run_forecast(args, config, rng):
     window = config["window"]
     sets = data.forecast_sets(args.train, args.test, window, config.get("horizon", 1))
     x, y = torch.from_numpy(sets.inputs), torch.from_numpy(sets.targets)
-    model = Forecaster(config["hidden_size"])
+    model = Forecaster(config["hidden_size"], config["cell"])
     loss_function = nn.MSELoss()
 
     def step(indices):
@@ -139,7 +149,7 @@ def run_forecast(args, config, rng):
 def run_language_model(args, config, rng):
     vocabulary, pieces, test_pieces = data.language_model_sets(args.train, args.test,
                                                                config["sequence_length"])
-    model = CharacterModel(len(vocabulary) + 1, config["embedding_size"], config["hidden_size"])
+    model = CharacterModel(len(vocabulary) + 1, config["embedding_size"], config["hidden_size"], config["cell"])
     inputs, targets = torch.from_numpy(pieces.inputs), torch.from_numpy(pieces.targets)
     loss_function = nn.CrossEntropyLoss(ignore_index=0)
 
@@ -165,7 +175,9 @@ def run_language_model(args, config, rng):
 
 def main() -> None:
     args = common.parse_arguments("PyTorch")
-    config = common.load_config(args.config, args.epochs)
+    config = common.load_config(args.config, args.epochs, args)
+    if config["cell"] not in CELLS:
+        sys.exit(f"error: torch.nn has no cell {config['cell']!r}; pytorch_train.py builds {', '.join(CELLS)}")
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     torch.use_deterministic_algorithms(True)
