@@ -121,6 +121,42 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         trainableInitialState = try values.decodeIfPresent(Bool.self, forKey: .trainableInitialState) ?? false
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case task, vocabularySize, embeddingSize, featureCount, cell, hiddenSize, layers, bidirectional, variant
+        case nonlinearity, activation, recurrentActivation, outputSize, pooling, inputDropout, layerDropout
+        case recurrentDropout, outputDropout, zoneout, weightDrop, initialization, trainableInitialState
+    }
+
+    /// Encodes model.json, the activations only when they are not tanh and sigmoid, so that
+    /// the file of a model without them is what it was before they existed.
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(task, forKey: .task)
+        try values.encodeIfPresent(vocabularySize, forKey: .vocabularySize)
+        try values.encodeIfPresent(embeddingSize, forKey: .embeddingSize)
+        try values.encodeIfPresent(featureCount, forKey: .featureCount)
+        try values.encode(cell, forKey: .cell)
+        try values.encode(hiddenSize, forKey: .hiddenSize)
+        try values.encode(layers, forKey: .layers)
+        try values.encode(bidirectional, forKey: .bidirectional)
+        try values.encode(variant, forKey: .variant)
+        try values.encode(nonlinearity, forKey: .nonlinearity)
+        if activation != .tanh { try values.encode(activation, forKey: .activation) }
+        if recurrentActivation != .sigmoid {
+            try values.encode(recurrentActivation, forKey: .recurrentActivation)
+        }
+        try values.encode(outputSize, forKey: .outputSize)
+        try values.encode(pooling, forKey: .pooling)
+        try values.encode(inputDropout, forKey: .inputDropout)
+        try values.encode(layerDropout, forKey: .layerDropout)
+        try values.encode(recurrentDropout, forKey: .recurrentDropout)
+        try values.encode(outputDropout, forKey: .outputDropout)
+        try values.encode(zoneout, forKey: .zoneout)
+        try values.encode(weightDrop, forKey: .weightDrop)
+        try values.encode(initialization, forKey: .initialization)
+        try values.encode(trainableInitialState, forKey: .trainableInitialState)
+    }
+
     /// The GRU's input width: E for tokens, F for features.
     public var gruInputSize: Int { vocabularySize != nil ? (embeddingSize ?? 0) : (featureCount ?? 0) }
 
