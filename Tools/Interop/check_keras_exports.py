@@ -102,7 +102,7 @@ CASES = [
     # Keras's other activations: HardSigmoid (alpha 1/6) and Affine (alpha 1, beta 0) in ONNX.
     Case("classify-features-last-bi-relu-hardSigmoid", "classify", "ts",
          ["--bidirectional", "--activation", "relu", "--recurrent-activation", "hard_sigmoid"]),
-    Case("forecast-features-last-resetBefore-linear-hardSigmoid", "forecast", "series",
+    Case("forecast-last-resetBefore-linear-hardSigmoid", "forecast", "series",
          ["--window", "5", "--horizon", "2", "--variant", "reset-before", "--activation", "linear",
           "--recurrent-activation", "hard_sigmoid"]),
 ]
