@@ -5,7 +5,8 @@ import GRUNetworks
 /// Saving and loading a GRU as a safetensors file with PyTorch `nn.GRU` state_dict names.
 ///
 /// The variant is stored in the `__metadata__` key `variant`, since PyTorch's names alone
-/// cannot tell reset-after from reset-before.
+/// cannot tell reset-after from reset-before; activations other than tanh and sigmoid under
+/// `activation` and `recurrent_activation` (Keras names).
 extension GRU {
     /// The metadata key that records the variant.
     public static let variantMetadataKey = "variant"
@@ -33,11 +34,22 @@ extension GRU {
                 .file(name), found: "the file's metadata says variant \(fileVariant.rawValue)",
                 expected: "\(variant.rawValue), the variant requested")
         }
+        func activation(_ key: String, default fallback: RecurrentActivation) throws -> RecurrentActivation {
+            guard let recorded = file.metadata[key] else { return fallback }
+            guard let parsed = try? RecurrentActivation(parsing: recorded) else {
+                let accepted = RecurrentActivation.allCases.map(\.kerasName).joined(separator: ", ")
+                throw GRUInputError(
+                    .file(name), found: "metadata '\(key)' is '\(recorded)'", expected: "one of \(accepted)")
+            }
+            return parsed
+        }
         let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
         do {
-            return GRU(
-                parameters: try PyTorchGRUNames.parameters(
-                    from: tensors, variant: variant ?? fileVariant ?? .resetAfter))
+            var configuration = try PyTorchGRUNames.configuration(
+                of: tensors, variant: variant ?? fileVariant ?? .resetAfter)
+            configuration.activation = try activation("activation", default: .tanh)
+            configuration.recurrentActivation = try activation("recurrent_activation", default: .sigmoid)
+            return GRU(parameters: try PyTorchGRUNames.parameters(from: tensors, configuration: configuration))
         } catch let error as GRUInputError {
             throw error.located(in: name)
         }
@@ -47,6 +59,10 @@ extension GRU {
     public func save(to url: URL, metadata: [String: String] = [:]) throws {
         var allMetadata = metadata
         allMetadata[Self.variantMetadataKey] = configuration.variant.rawValue
+        if configuration.activation != .tanh { allMetadata["activation"] = configuration.activation.kerasName }
+        if configuration.recurrentActivation != .sigmoid {
+            allMetadata["recurrent_activation"] = configuration.recurrentActivation.kerasName
+        }
         try SafetensorsFile(
             PyTorchGRUNames.namedTensors(of: parameters), metadata: allMetadata,
             fileName: url.lastPathComponent

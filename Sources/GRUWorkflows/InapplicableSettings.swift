@@ -29,6 +29,14 @@ extension TrainingRecipe {
             ("--embedding-size", model.embeddingSize != nil, tokens, "models of token input (text)"),
             ("--variant", model.variant != nil, (model.cell ?? .gru) == .gru, "GRU models (--cell gru)"),
             ("--nonlinearity", model.nonlinearity != nil, model.cell == .rnn, "plain RNN models (--cell rnn)"),
+            (
+                "--activation", model.activation != nil, [.gru, .lstm].contains(model.cell ?? .gru),
+                "GRU and LSTM models (--cell gru, lstm)"
+            ),
+            (
+                "--recurrent-activation", model.recurrentActivation != nil, [.gru, .lstm].contains(model.cell ?? .gru),
+                "GRU and LSTM models (--cell gru, lstm)"
+            ),
             ("--max-vocabulary", data.maxVocabulary != nil, tokens, "models of token input (text)"),
             ("--min-frequency", data.minFrequency != nil, tokens, "models of token input (text)"),
         ]

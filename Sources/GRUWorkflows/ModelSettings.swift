@@ -17,6 +17,10 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     public var variant: GRUVariant?
     /// The plain RNN's activation (default tanh).
     public var nonlinearity: RNNNonlinearity?
+    /// The GRU's and LSTM's Keras `activation` (default tanh).
+    public var activation: RecurrentActivation?
+    /// The GRU's and LSTM's Keras `recurrent_activation` (default sigmoid).
+    public var recurrentActivation: RecurrentActivation?
     /// The embedding size of token inputs (default min(H, 128)).
     public var embeddingSize: Int?
     /// How classify and forecast heads summarize the sequence (default the last state).

@@ -79,6 +79,13 @@ struct ConvertCommand: ParsableCommand {
             case .pytorch:
                 try gru.save(to: url)
             case .mlx:
+                guard gru.configuration.hasDefaultActivations else {
+                    throw GRUInputError(
+                        .setting("--to"),
+                        found: "mlx for a GRU with activation \(gru.configuration.activation.kerasName)"
+                            + " and recurrent activation \(gru.configuration.recurrentActivation.kerasName)",
+                        expected: "--to pytorch: MLX's GRU computes tanh and sigmoid only")
+                }
                 let tensors: [(name: String, tensor: Tensor)]
                 do {
                     tensors = try MLXGRUNames.namedTensors(of: gru.parameters)

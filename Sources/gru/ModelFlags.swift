@@ -5,6 +5,14 @@ extension SequencePooling.Mode: ExpressibleByArgument {}
 extension RecurrentCellKind: ExpressibleByArgument {}
 extension RNNNonlinearity: ExpressibleByArgument {}
 
+extension RecurrentActivation: ExpressibleByArgument {
+    /// A Keras name (`hard_sigmoid`) or an ONNX one (`HardSigmoid`).
+    public init?(argument: String) {
+        guard let activation = try? RecurrentActivation(parsing: argument) else { return nil }
+        self = activation
+    }
+}
+
 /// The `gru train` flags of the model, named as the fields of `ModelSettings`.
 struct ModelFlags: SettingsFlags {
     typealias Settings = ModelSettings
@@ -18,6 +26,16 @@ struct ModelFlags: SettingsFlags {
     @Flag(help: "Bidirectional recurrent layers.") var bidirectional = false
     @Option(help: "The GRU's formulation: reset-after (default) or reset-before.") var variant: GRUVariant?
     @Option(help: "The plain RNN's activation (--cell rnn): tanh (default) or relu.") var nonlinearity: RNNNonlinearity?
+    @Option(
+        help:
+            "The GRU's candidate / LSTM's cell activation, Keras's activation (--cell gru, lstm): \(activationNames) (default tanh)."
+    )
+    var activation: RecurrentActivation?
+    @Option(
+        help:
+            "The GRU's / LSTM's gate activation, Keras's recurrent_activation (--cell gru, lstm): \(activationNames) (default sigmoid)."
+    )
+    var recurrentActivation: RecurrentActivation?
     @Option(help: "Embedding size for token inputs (default min(hidden, 128)).") var embeddingSize: Int?
     @Option(help: "Sequence summary for classify and forecast: lastState (default) or mean.") var pooling:
         SequencePooling.Mode?
@@ -38,3 +56,6 @@ struct ModelFlags: SettingsFlags {
     var zoneout: Float?
     @Option(help: "Weight-drop: DropConnect on the recurrent weights W_hh, one mask per batch.") var weightDrop: Float?
 }
+
+/// The activations' Keras names, for the help.
+private let activationNames = RecurrentActivation.allCases.map(\.kerasName).joined(separator: ", ")

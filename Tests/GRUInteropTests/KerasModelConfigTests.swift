@@ -194,8 +194,8 @@ struct KerasModelConfigTests {
                 "layer 'dense' (Dense): activation sigmoid; expected softmax (classes) or linear (forecasts, logits): GRUKit's heads end in a softmax or nothing"
             ),
             (
-                [input, gru("g", ["activation": "relu"]), dense()],
-                "layer 'g' (GRU): activation relu; expected activation tanh, the GRU GRUKit computes"
+                [input, gru("g", ["activation": "softsign"]), dense()],
+                "layer 'g' (GRU): activation softsign; expected activation one of tanh, relu, sigmoid, hard_sigmoid, linear"
             ),
             (
                 [input, gru("g", ["go_backwards": true]), dense()],

@@ -40,6 +40,12 @@ struct KerasModelRoundTripTests {
             task: .forecast, featureCount: 2, hiddenSize: 3, bidirectional: true, variant: .resetBefore,
             outputSize: 4, pooling: .mean, inputDropout: 0.1),
         ModelConfiguration(task: .languageModel, vocabularySize: 6, embeddingSize: 3, hiddenSize: 4, outputSize: 6),
+        ModelConfiguration(
+            task: .classify, featureCount: 3, hiddenSize: 4, layers: 2, bidirectional: true, activation: .relu,
+            recurrentActivation: .hardSigmoid, outputSize: 2),
+        ModelConfiguration(
+            task: .forecast, featureCount: 2, hiddenSize: 3, variant: .resetBefore, activation: .linear,
+            recurrentActivation: .sigmoid, outputSize: 4),
     ]
 
     private func schema(for model: ModelConfiguration) -> DatasetSchema {

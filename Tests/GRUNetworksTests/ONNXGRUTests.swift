@@ -16,6 +16,10 @@ struct ONNXGRUTests {
         GRUConfiguration(inputSize: 3, hiddenSize: 4, layerCount: 2, isBidirectional: true, variant: .resetBefore),
         GRUConfiguration(inputSize: 5, hiddenSize: 2, layerCount: 1, hasBias: false, variant: .resetAfter),
         GRUConfiguration(inputSize: 2, hiddenSize: 3, layerCount: 3, variant: .resetBefore),
+        GRUConfiguration(
+            inputSize: 3, hiddenSize: 4, layerCount: 2, isBidirectional: true, variant: .resetBefore,
+            activation: .relu, recurrentActivation: .hardSigmoid),
+        GRUConfiguration(inputSize: 2, hiddenSize: 3, activation: .linear, recurrentActivation: .sigmoid),
     ]
 
     @Test(arguments: configurations)
@@ -82,8 +86,14 @@ struct ONNXGRUTests {
 
     @Test func unsupportedAttributesNameTheNode() {
         expectRejection(["node 'GRU_l1' (GRU)", "clip is unsupported"]) { $0.nodes[3].attributes["clip"] = .float(3) }
-        expectRejection(["node 'GRU_l0' (GRU)", "activations", "unsupported", "Sigmoid, Tanh, Sigmoid, Tanh"]) {
+        expectRejection(["node 'GRU_l0' (GRU)", "activations", "differ by direction"]) {
             $0.nodes[0].attributes["activations"] = .strings(["Relu", "Tanh", "Sigmoid", "Tanh"])
+        }
+        expectRejection(["node 'GRU_l0' (GRU)", "activation 'Softsign' is unsupported", "HardSigmoid"]) {
+            $0.nodes[0].attributes["activations"] = .strings(["Softsign", "Tanh", "Softsign", "Tanh"])
+        }
+        expectRejection(["node 'GRU_l0' (GRU)", "activation_alpha [] is unsupported", "1/6"]) {
+            $0.nodes[0].attributes["activations"] = .strings(["HardSigmoid", "Tanh", "HardSigmoid", "Tanh"])
         }
         expectRejection(["node 'GRU_l0' (GRU)", "layout", "unsupported"]) { $0.nodes[0].attributes["layout"] = .int(1) }
         expectRejection(["node 'GRU_l0' (GRU)", "direction 'reverse' is unsupported"]) {

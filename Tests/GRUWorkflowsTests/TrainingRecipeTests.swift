@@ -25,6 +25,8 @@ struct TrainingRecipeTests {
             "variant": (#""reset-before""#, model { $0.variant == .resetBefore }),
             "cell": (#""lstm""#, model { $0.cell == .lstm }),
             "nonlinearity": (#""relu""#, model { $0.nonlinearity == .relu }),
+            "activation": (#""relu""#, model { $0.activation == .relu }),
+            "recurrent_activation": (#""hard_sigmoid""#, model { $0.recurrentActivation == .hardSigmoid }),
             "trainable_initial_state": ("true", model { $0.trainableInitialState }),
             "zoneout": ("0.25", model { $0.zoneout == 0.25 }),
             "weight_drop": ("0.5", model { $0.weightDrop == 0.5 }),

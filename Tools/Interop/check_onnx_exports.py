@@ -94,6 +94,12 @@ CASES = [
           "--variant", "reset-before"]),
     Case("language-model-2layers", "language-model", "txt", ["--sequence-length", "12", "--layers", "2"]),
     Case("language-model-resetBefore", "language-model", "txt", ["--sequence-length", "10", "--variant", "reset-before"]),
+    # Keras's other activations: HardSigmoid (alpha 1/6) and Affine (alpha 1, beta 0) in ONNX.
+    Case("classify-features-last-bi-relu-hardSigmoid", "classify", "ts",
+         ["--bidirectional", "--activation", "relu", "--recurrent-activation", "hard_sigmoid"]),
+    Case("forecast-last-resetBefore-linear-hardSigmoid", "forecast", "series",
+         ["--window", "5", "--horizon", "2", "--variant", "reset-before", "--activation", "linear",
+          "--recurrent-activation", "hard_sigmoid"]),
 ]
 
 

@@ -58,6 +58,10 @@ struct KerasGRUSettings: Equatable {
     var resetAfter: Bool
     /// `return_sequences`: every step's output (true) or the last state's (false).
     var returnSequences: Bool
+    /// `activation`, of the candidate (tanh by default).
+    var activation: RecurrentActivation = .tanh
+    /// `recurrent_activation`, of the reset and update gates (sigmoid by default).
+    var recurrentActivation: RecurrentActivation = .sigmoid
 
     /// The variant GRUKit computes for `resetAfter`.
     var variant: GRUVariant { resetAfter ? .resetAfter : .resetBefore }
@@ -115,8 +119,10 @@ extension KerasLayer {
 
     private static func gruConfig(_ settings: KerasGRUSettings, goBackwards: Bool) -> [String: Any] {
         [
-            "trainable": true, "dtype": "float32", "units": settings.units, "activation": "tanh",
-            "recurrent_activation": "sigmoid", "use_bias": true, "reset_after": settings.resetAfter,
+            "trainable": true, "dtype": "float32", "units": settings.units,
+            "activation": settings.activation.kerasName,
+            "recurrent_activation": settings.recurrentActivation.kerasName, "use_bias": true,
+            "reset_after": settings.resetAfter,
             "return_sequences": settings.returnSequences, "return_state": false, "go_backwards": goBackwards,
             "stateful": false, "unroll": false, "dropout": 0.0, "recurrent_dropout": 0.0,
         ]
@@ -186,7 +192,7 @@ extension KerasLayer {
                 guard backwardSettings == settings else {
                     throw layer.unsupported(
                         "a backward GRU unlike its forward one",
-                        expected: "the same units, reset_after and return_sequences")
+                        expected: "the same units, reset_after, return_sequences and activations")
                 }
             }
             self = .bidirectional(settings)
@@ -217,11 +223,14 @@ extension KerasLayer {
 
     private static func gruSettings(_ layer: KerasLayerReader, goBackwards: Bool) throws -> KerasGRUSettings {
         let config = layer.config
-        for (key, wanted) in [("activation", "tanh"), ("recurrent_activation", "sigmoid")] {
-            let found = config[key] as? String ?? wanted
-            guard found == wanted else {
-                throw layer.unsupported("\(key) \(found)", expected: "\(key) \(wanted), the GRU GRUKit computes")
+        /// The activation under `key`, by its Keras name.
+        func activation(_ key: String, default fallback: RecurrentActivation) throws -> RecurrentActivation {
+            guard let value = config[key] else { return fallback }
+            let accepted = RecurrentActivation.allCases.map(\.kerasName).joined(separator: ", ")
+            guard let name = value as? String, let activation = try? RecurrentActivation(parsing: name) else {
+                throw layer.unsupported("\(key) \(value)", expected: "\(key) one of \(accepted)")
             }
+            return activation
         }
         for (key, wanted, fallback) in [
             ("use_bias", true, true), ("go_backwards", goBackwards, false), ("stateful", false, false),
@@ -237,7 +246,9 @@ extension KerasLayer {
         }
         return KerasGRUSettings(
             units: try layer.int("units"), resetAfter: config["reset_after"] as? Bool ?? true,
-            returnSequences: config["return_sequences"] as? Bool ?? false)
+            returnSequences: config["return_sequences"] as? Bool ?? false,
+            activation: try activation("activation", default: .tanh),
+            recurrentActivation: try activation("recurrent_activation", default: .sigmoid))
     }
 }
 

@@ -84,7 +84,8 @@ enum KerasModelExport {
             let isLast = index == model.layers - 1
             let settings = KerasGRUSettings(
                 units: model.hiddenSize, resetAfter: model.variant == .resetAfter,
-                returnSequences: !isLast || model.predictsEveryStep || model.pooling == .mean)
+                returnSequences: !isLast || model.predictsEveryStep || model.pooling == .mean,
+                activation: model.activation, recurrentActivation: model.recurrentActivation)
             layers.append(model.bidirectional ? .bidirectional(settings) : .gru(settings))
         }
         if !model.predictsEveryStep && model.pooling == .mean { layers.append(.globalAveragePooling) }

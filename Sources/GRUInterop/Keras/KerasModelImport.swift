@@ -183,6 +183,17 @@ struct KerasModelImport {
                     layer.named, where: "reset_after \(layer.settings.resetAfter)",
                     expected: "reset_after \(first.settings.resetAfter), as every layer of a GRUKit stack")
             }
+            if layer.settings.activation != first.settings.activation
+                || layer.settings.recurrentActivation != first.settings.recurrentActivation
+            {
+                let found = layer.settings, wanted = first.settings
+                throw unexpected(
+                    layer.named,
+                    where: "activation \(found.activation.kerasName), "
+                        + "recurrent_activation \(found.recurrentActivation.kerasName)",
+                    expected: "activation \(wanted.activation.kerasName), recurrent_activation "
+                        + "\(wanted.recurrentActivation.kerasName), as every layer of a GRUKit stack")
+            }
             if !isLast && !layer.settings.returnSequences {
                 throw unexpected(
                     layer.named, where: "return_sequences false below another GRU",
@@ -271,6 +282,7 @@ struct KerasModelImport {
             task: task, vocabularySize: vocabularySize, embeddingSize: embeddingSize,
             featureCount: vocabularySize == nil ? inputSize : nil, hiddenSize: first.settings.units,
             layers: stack.count, bidirectional: first.isBidirectional, variant: first.settings.variant,
+            activation: first.settings.activation, recurrentActivation: first.settings.recurrentActivation,
             outputSize: units, pooling: pooling, inputDropout: inputDropout, layerDropout: layerDropout,
             outputDropout: outputDropout)
         if let embeddingSize, embeddingSize != inputSize {

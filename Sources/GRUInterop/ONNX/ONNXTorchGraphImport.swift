@@ -37,7 +37,8 @@ public enum ONNXTorchGraphImport {
         let task: SequenceTask = graph.headInput == .everyStep ? .tag : .classify
         let configuration = ModelConfiguration(
             task: task, featureCount: gru.inputSize, hiddenSize: gru.hiddenSize, layers: gru.layerCount,
-            bidirectional: gru.isBidirectional, variant: gru.variant, outputSize: classCount, pooling: .lastState)
+            bidirectional: gru.isBidirectional, variant: gru.variant, activation: gru.activation,
+            recurrentActivation: gru.recurrentActivation, outputSize: classCount, pooling: .lastState)
         try configuration.validate()
         var tensors: [String: Tensor] = ["head.weight": graph.headWeight, "head.bias": graph.headBias]
         let imported = Dictionary(uniqueKeysWithValues: graph.gru.slots.map { ($0.name, graph.gru.tensor(for: $0)) })

@@ -1,32 +1,61 @@
 import GRUTensor
 
-/// The GRU as a recurrent cell: three gates r, z, n, both variants, on the packed recurrent
-/// kernels. The math is documented once, on `GRUVariant`; each variant's step is one file,
-/// forward beside backward (`GRUResetAfterStep`, `GRUResetBeforeStep`).
+/// The GRU as a recurrent cell: three gates r, z, n, both variants. The math is documented
+/// once, on `GRUVariant`; each variant's step is one file, forward beside backward: on the
+/// fused kernels for PyTorch's tanh and sigmoid (`GRUResetAfterStep`, `GRUResetBeforeStep`),
+/// on the general path for any other activations (`GRUResetAfterGeneralStep`,
+/// `GRUResetBeforeGeneralStep`).
 public struct GRUCell: RecurrentCell {
     /// Which candidate formulation the steps compute.
     public let variant: GRUVariant
+    /// The candidate's activation f (tanh in PyTorch).
+    public let activation: RecurrentActivation
+    /// The gates' activation s (sigmoid in PyTorch).
+    public let recurrentActivation: RecurrentActivation
+    /// Whether the steps run the fused kernels (tanh and sigmoid only) rather than the general
+    /// path (`GRUResetAfterGeneralStep`, `GRUResetBeforeGeneralStep`).
+    public let usesFusedKernels: Bool
 
     /// The cell of a GRU configuration.
     public init(_ configuration: GRUConfiguration) {
-        self.init(variant: configuration.variant)
+        self.init(
+            variant: configuration.variant, activation: configuration.activation,
+            recurrentActivation: configuration.recurrentActivation)
     }
 
-    /// The cell of a variant.
-    public init(variant: GRUVariant) {
+    /// The cell of a variant and activations; `forcesGeneralPath` runs the general path even
+    /// for tanh and sigmoid (tests compare it with the fused kernels).
+    public init(
+        variant: GRUVariant, activation: RecurrentActivation = .tanh,
+        recurrentActivation: RecurrentActivation = .sigmoid,
+        forcesGeneralPath: Bool = false
+    ) {
         self.variant = variant
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        usesFusedKernels = !forcesGeneralPath && activation == .tanh && recurrentActivation == .sigmoid
     }
+
+    private var activations: GRUActivations { GRUActivations(candidate: activation, gate: recurrentActivation) }
 
     /// r, z and n.
     public static let gateCount = 3
 
-    /// W_hh and b_hh in 16-unit panels, b_ih beside them.
+    /// W_hh and b_hh in 16-unit panels, b_ih beside them, for the fused kernels; W_hh^T in
+    /// 32-column panels with both biases for the general path.
     public func packStepWeights(
         hidden: Int, recurrentWeight: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
         inputBias: UnsafePointer<Float>?
-    ) -> PackedRecurrentWeights {
-        PackedRecurrentWeights(
-            hidden: hidden, recurrentWeight: recurrentWeight, recurrentBias: recurrentBias, inputBias: inputBias)
+    ) -> GRUStepWeights {
+        guard usesFusedKernels else {
+            return .general(
+                GRUGeneralStepWeights(
+                    variant: variant, hidden: hidden, recurrentWeight: recurrentWeight, recurrentBias: recurrentBias,
+                    inputBias: inputBias))
+        }
+        return .fused(
+            PackedRecurrentWeights(
+                hidden: hidden, recurrentWeight: recurrentWeight, recurrentBias: recurrentBias, inputBias: inputBias))
     }
 
     /// W_hh in 32-unit column panels.
@@ -37,10 +66,14 @@ public struct GRUCell: RecurrentCell {
     }
 
     /// One forward step of the variant.
-    public func forward(_ step: RecurrentForwardStep, weights: PackedRecurrentWeights, barrier: StepBarrier) {
-        switch variant {
-        case .resetAfter: GRUResetAfterStep.forward(step, weights: weights)
-        case .resetBefore: GRUResetBeforeStep.forward(step, weights: weights, barrier: barrier)
+    public func forward(_ step: RecurrentForwardStep, weights: GRUStepWeights, barrier: StepBarrier) {
+        switch (weights, variant) {
+        case (.fused(let weights), .resetAfter): GRUResetAfterStep.forward(step, weights: weights)
+        case (.fused(let weights), .resetBefore): GRUResetBeforeStep.forward(step, weights: weights, barrier: barrier)
+        case (.general(let weights), .resetAfter):
+            GRUResetAfterGeneralStep.forward(step, weights: weights, activations: activations, barrier: barrier)
+        case (.general(let weights), .resetBefore):
+            GRUResetBeforeGeneralStep.forward(step, weights: weights, activations: activations, barrier: barrier)
         }
     }
 
@@ -48,9 +81,13 @@ public struct GRUCell: RecurrentCell {
     public func backward(
         _ step: RecurrentBackwardStep, weights: PackedRecurrentGradientWeights, barrier: StepBarrier
     ) {
-        switch variant {
-        case .resetAfter: GRUResetAfterStep.backward(step, weights: weights, barrier: barrier)
-        case .resetBefore: GRUResetBeforeStep.backward(step, weights: weights, barrier: barrier)
+        switch (usesFusedKernels, variant) {
+        case (true, .resetAfter): GRUResetAfterStep.backward(step, weights: weights, barrier: barrier)
+        case (true, .resetBefore): GRUResetBeforeStep.backward(step, weights: weights, barrier: barrier)
+        case (false, .resetAfter):
+            GRUResetAfterGeneralStep.backward(step, weights: weights, activations: activations, barrier: barrier)
+        case (false, .resetBefore):
+            GRUResetBeforeGeneralStep.backward(step, weights: weights, activations: activations, barrier: barrier)
         }
     }
 

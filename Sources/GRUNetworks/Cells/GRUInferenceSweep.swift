@@ -1,8 +1,9 @@
 import GRUTensor
 
 /// A GRU direction's steps for inference, keeping no caches, shared across the thread team as
-/// `StepSharing` decides; the steps are the cell's own (`GRUResetAfterStep`,
-/// `GRUResetBeforeStep`), so inference computes what training computes.
+/// `StepSharing` decides; the steps are the cell's own fused ones (`GRUResetAfterStep`,
+/// `GRUResetBeforeStep`), so inference computes what training computes. PyTorch's activations
+/// only: `GRUInferenceSession` runs a GRU with others through `GRULayer`.
 ///
 /// Legend: T steps, B batch, I input size, H hidden size.
 enum GRUInferenceSweep {
@@ -56,7 +57,7 @@ enum GRUInferenceSweep {
                         output: output + (time * batch + first) * outputStride, outputStride: outputStride,
                         gates: needsRoom ? gates + first * 3 * hidden : nil,
                         auxiliary: needsRoom ? resetState + first * hidden : nil),
-                    weights: weights, barrier: sharing.barrier)
+                    weights: .fused(weights), barrier: sharing.barrier)
                 sharing.barrier.wait()
                 swap(&previous, &next)
             }

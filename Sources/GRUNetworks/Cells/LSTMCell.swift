@@ -14,17 +14,28 @@ public struct LSTMConfiguration: RecurrentStackConfiguration {
     public var isBidirectional: Bool
     /// Whether each layer and direction has b_ih and b_hh.
     public var hasBias: Bool
+    /// The activation of g and of c in h = o * act(c) (tanh in PyTorch), Keras's `activation`.
+    public var activation: RecurrentActivation
+    /// The activation of i, f and o (sigmoid in PyTorch), Keras's `recurrent_activation`.
+    public var recurrentActivation: RecurrentActivation
 
-    /// A configuration; one forward layer with biases unless told otherwise, as PyTorch.
+    /// A configuration; one forward layer with biases and PyTorch's activations unless told
+    /// otherwise.
     public init(
-        inputSize: Int, hiddenSize: Int, layerCount: Int = 1, isBidirectional: Bool = false, hasBias: Bool = true
+        inputSize: Int, hiddenSize: Int, layerCount: Int = 1, isBidirectional: Bool = false, hasBias: Bool = true,
+        activation: RecurrentActivation = .tanh, recurrentActivation: RecurrentActivation = .sigmoid
     ) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layerCount = layerCount
         self.isBidirectional = isBidirectional
         self.hasBias = hasBias
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
     }
+
+    /// Whether the activations are PyTorch's, tanh and sigmoid, which the fused kernels compute.
+    public var hasDefaultActivations: Bool { activation == .tanh && recurrentActivation == .sigmoid }
 }
 
 /// The LSTM as a recurrent cell, with `torch.nn.LSTM`'s math and gate order: four gate blocks
@@ -34,12 +45,36 @@ public struct LSTMConfiguration: RecurrentStackConfiguration {
 ///     i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
 ///     c' = f * c + i * g,  h' = o * tanh(c')
 ///
+/// with sigmoid replaced by `recurrentActivation` and tanh (both) by `activation` when the
+/// configuration chooses others, as Keras's `LSTM` does.
+///
 /// The step is `LSTMStep` (forward beside backward) on `LSTMStepWeights` and
-/// `LSTMGradientWeights`; the elementwise math is `LSTMGateKernels`.
+/// `LSTMGradientWeights`, with the fused elementwise math of `LSTMGateKernels`; other
+/// activations take `LSTMGeneralStep` on the same weights.
 /// Legend: H hidden size.
 public struct LSTMCell: RecurrentCell {
-    /// The cell of an LSTM configuration; the LSTM has no settings of its own.
-    public init(_ configuration: LSTMConfiguration) {}
+    /// The activation of g and of c in h.
+    public let activation: RecurrentActivation
+    /// The activation of i, f and o.
+    public let recurrentActivation: RecurrentActivation
+    /// Whether the steps run the fused kernels (tanh and sigmoid only) rather than `LSTMGeneralStep`.
+    public let usesFusedKernels: Bool
+
+    /// The cell of an LSTM configuration.
+    public init(_ configuration: LSTMConfiguration) {
+        self.init(activation: configuration.activation, recurrentActivation: configuration.recurrentActivation)
+    }
+
+    /// The cell of two activations; `forcesGeneralPath` runs the general path even for tanh
+    /// and sigmoid (tests compare it with the fused kernels).
+    public init(
+        activation: RecurrentActivation = .tanh, recurrentActivation: RecurrentActivation = .sigmoid,
+        forcesGeneralPath: Bool = false
+    ) {
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        usesFusedKernels = !forcesGeneralPath && activation == .tanh && recurrentActivation == .sigmoid
+    }
 
     /// i, f, g and o.
     public static let gateCount = 4
@@ -63,11 +98,21 @@ public struct LSTMCell: RecurrentCell {
 
     /// One forward step.
     public func forward(_ step: RecurrentForwardStep, weights: LSTMStepWeights, barrier: StepBarrier) {
+        guard usesFusedKernels else {
+            return LSTMGeneralStep.forward(
+                step, weights: weights, activation: activation, recurrentActivation: recurrentActivation,
+                barrier: barrier)
+        }
         LSTMStep.forward(step, weights: weights, barrier: barrier)
     }
 
     /// One backward step.
     public func backward(_ step: RecurrentBackwardStep, weights: LSTMGradientWeights, barrier: StepBarrier) {
+        guard usesFusedKernels else {
+            return LSTMGeneralStep.backward(
+                step, weights: weights, activation: activation, recurrentActivation: recurrentActivation,
+                barrier: barrier)
+        }
         LSTMStep.backward(step, weights: weights, barrier: barrier)
     }
 

@@ -16,7 +16,7 @@ import Foundation
 ///
 /// `hardSigmoid` is Keras 3's, relu6(x + 3) / 6; Keras 2 and ONNX's default (alpha 0.2) used
 /// clip(0.2 x + 0.5, 0, 1), so an ONNX node of this activation carries alpha = 1/6 explicitly.
-public enum RecurrentActivation: String, CaseIterable, Sendable {
+public enum RecurrentActivation: String, CaseIterable, Codable, Sendable {
     case tanh
     case relu
     case sigmoid

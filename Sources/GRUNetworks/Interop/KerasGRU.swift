@@ -270,7 +270,8 @@ public enum KerasGRU {
         let configuration = GRUConfiguration(
             inputSize: kernel.shape[0], hiddenSize: h, layerCount: layers.count,
             isBidirectional: layers[0].isBidirectional, hasBias: bias != nil,
-            variant: fileVariant ?? requested ?? .resetAfter)
+            variant: fileVariant ?? requested ?? .resetAfter, activation: layers[0].settings?.activation ?? .tanh,
+            recurrentActivation: layers[0].settings?.recurrentActivation ?? .sigmoid)
         for layer in layers {
             try layer.settings?.check(against: configuration, name: name)
         }

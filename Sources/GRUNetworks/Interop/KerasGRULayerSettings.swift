@@ -14,8 +14,8 @@ struct KerasGRULayerSettings {
     var useBias: Bool
     var goBackwards: Bool
     var returnSequences: Bool
-    var activation: String
-    var recurrentActivation: String
+    var activation: RecurrentActivation
+    var recurrentActivation: RecurrentActivation
 
     init(config: [String: Any], fileName: String) throws {
         let layerName = config["name"] as? String ?? "gru"
@@ -32,16 +32,26 @@ struct KerasGRULayerSettings {
         useBias = try value("use_bias", default: true)
         goBackwards = try value("go_backwards", default: false)
         returnSequences = try value("return_sequences", default: false)
-        activation = try value("activation", default: "tanh")
-        recurrentActivation = try value("recurrent_activation", default: "sigmoid")
+        func namedActivation(_ key: String, default fallback: RecurrentActivation) throws -> RecurrentActivation {
+            let name: String = try value(key, default: fallback.kerasName)
+            guard let activation = try? RecurrentActivation(parsing: name) else {
+                let accepted = RecurrentActivation.allCases.map(\.kerasName).joined(separator: ", ")
+                throw FormatError(fileName, "layer '\(layerName)': '\(key)' is \(name); expected one of \(accepted)")
+            }
+            return activation
+        }
+        activation = try namedActivation("activation", default: .tanh)
+        recurrentActivation = try namedActivation("recurrent_activation", default: .sigmoid)
     }
 
     /// Refuses settings GRUKit does not compute or that disagree with the stack's weights.
     func check(against configuration: GRUConfiguration, name fileName: String) throws {
         func failure(_ problem: String) -> FormatError { FormatError(fileName, "layer '\(name)': \(problem)") }
-        guard activation == "tanh", recurrentActivation == "sigmoid" else {
+        guard activation == configuration.activation, recurrentActivation == configuration.recurrentActivation else {
             throw failure(
-                "activation \(activation), recurrent_activation \(recurrentActivation); expected tanh and sigmoid")
+                "activation \(activation.kerasName), recurrent_activation \(recurrentActivation.kerasName), unlike "
+                    + "the stack's first layer; expected \(configuration.activation.kerasName) and "
+                    + "\(configuration.recurrentActivation.kerasName) for the stack")
         }
         guard units == configuration.hiddenSize else {
             throw failure("has units \(units); expected \(configuration.hiddenSize), the weights' hidden size")
@@ -145,8 +155,10 @@ struct KerasGRULayerSettings {
             var gru: [String: Any] = [
                 "module": "keras.layers", "class_name": "GRU",
                 "config": [
-                    "name": names.inner, "units": configuration.hiddenSize, "activation": "tanh",
-                    "recurrent_activation": "sigmoid", "use_bias": configuration.hasBias,
+                    "name": names.inner, "units": configuration.hiddenSize,
+                    "activation": configuration.activation.kerasName,
+                    "recurrent_activation": configuration.recurrentActivation.kerasName,
+                    "use_bias": configuration.hasBias,
                     "reset_after": configuration.variant == .resetAfter, "return_sequences": true,
                     "go_backwards": false, "dtype": "float32",
                 ],

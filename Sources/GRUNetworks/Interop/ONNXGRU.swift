@@ -21,7 +21,10 @@ import GRUTensor
 /// other nodes (those computing `initial_h`, reshaping Y, a head) are only followed to check
 /// that each GRU node reads the Y of the one before; `initial_h` and `sequence_lens` are run-time
 /// inputs, not parameters, and are not read. Each node must have its W, R and B as FLOAT
-/// initializers, `layout` 0, the default activations and no `clip`.
+/// initializers, `layout` 0 and no `clip`; its `activations` (f for z and r, g for h) are any
+/// pair of `RecurrentActivation`'s ONNX names, the same for both directions, HardSigmoid with
+/// alpha 1/6 and beta 0.5 and Affine with alpha 1 and beta 0 (Keras 3's), which export writes
+/// whenever they are not Sigmoid and Tanh.
 public enum ONNXGRU {
     /// The operator set export writes: GRU-14, the first with the `layout` attribute.
     public static let opsetVersion: Int64 = 14
@@ -169,7 +172,7 @@ public enum ONNXGRU {
                         "hidden_size": .int(Int64(h)),
                         "direction": .string(d == 2 ? "bidirectional" : "forward"),
                         "linear_before_reset": .int(configuration.variant == .resetAfter ? 1 : 0),
-                    ]))
+                    ].merging(activationAttributes(configuration, directions: d)) { $1 }))
             if d == 1 {
                 // (T, 1, B, H) -> (T, B, H)
                 model.nodes.append(
@@ -190,6 +193,69 @@ public enum ONNXGRU {
             }
             layerInput = layerOutput
         }
+    }
+
+    /// `activations` (f for z and r, g for h, per direction) and, for those that take them,
+    /// `activation_alpha` and `activation_beta` in the order of the activations; none for
+    /// PyTorch's Sigmoid and Tanh, ONNX's defaults.
+    static func activationAttributes(_ configuration: GRUConfiguration, directions: Int) -> [String: ONNXAttribute] {
+        guard !configuration.hasDefaultActivations else { return [:] }
+        let activations = Array(
+            repeating: [configuration.recurrentActivation, configuration.activation], count: directions
+        ).flatMap { $0 }
+        var attributes: [String: ONNXAttribute] = ["activations": .strings(activations.map(\.onnxName))]
+        let parameters = activations.compactMap(\.onnxAlphaBeta)
+        if !parameters.isEmpty {
+            attributes["activation_alpha"] = .floats(parameters.map(\.alpha))
+            attributes["activation_beta"] = .floats(parameters.map(\.beta))
+        }
+        return attributes
+    }
+
+    /// The (gate, candidate) activations of a node's `activations`, `activation_alpha` and
+    /// `activation_beta`; `failure` makes the error of a problem that makes them unusable.
+    static func activations(
+        of attributes: [String: ONNXAttribute], directions: Int, failure: (String) -> FormatError
+    ) throws -> (gate: RecurrentActivation, candidate: RecurrentActivation) {
+        guard let given = attributes["activations"] else {
+            guard attributes["activation_alpha"] == nil, attributes["activation_beta"] == nil else {
+                throw failure("activation_alpha or activation_beta without activations")
+            }
+            return (.sigmoid, .tanh)
+        }
+        let accepted = RecurrentActivation.allCases.map(\.onnxName).joined(separator: ", ")
+        guard case .strings(let names) = given, names.count == 2 * directions else {
+            throw failure("activations \(given); expected \(2 * directions) names, f and g per direction")
+        }
+        var parsed: [RecurrentActivation] = []
+        for name in names {
+            guard let activation = try? RecurrentActivation(parsing: name) else {
+                throw failure("activation '\(name)' is unsupported; expected one of \(accepted)")
+            }
+            parsed.append(activation)
+        }
+        guard (0..<directions).allSatisfy({ parsed[2 * $0] == parsed[0] && parsed[2 * $0 + 1] == parsed[1] }) else {
+            throw failure("activations \(names) differ by direction; expected one pair for both")
+        }
+        // The parameters are consumed in the order of the activations that take them.
+        let expected = parsed.compactMap(\.onnxAlphaBeta)
+        for (name, values) in [
+            ("activation_alpha", expected.map(\.alpha)), ("activation_beta", expected.map(\.beta)),
+        ] {
+            let found: [Float]
+            switch attributes[name] {
+            case nil: found = []
+            case .floats(let floats)?: found = floats
+            case let other?: throw failure("\(name) is \(other); expected floats")
+            }
+            guard found.count == values.count, zip(found, values).allSatisfy({ abs($0 - $1) <= 1e-6 }) else {
+                let wanted = values.isEmpty ? "none" : values.map { "\($0)" }.joined(separator: ", ")
+                throw failure(
+                    "\(name) \(found) is unsupported for activations \(names.joined(separator: ", ")); "
+                        + "expected \(wanted) (HardSigmoid alpha 1/6 beta 0.5, Affine alpha 1 beta 0)")
+            }
+        }
+        return (parsed[0], parsed[1])
     }
 
     // MARK: - Import
@@ -226,6 +292,12 @@ public enum ONNXGRU {
                     "has linear_before_reset \(layer.variant == .resetAfter ? 1 : 0) but the first GRU node "
                         + "\(first.variant == .resetAfter ? 1 : 0); expected one variant for the stack")
             }
+            guard layer.activation == first.activation, layer.recurrentActivation == first.recurrentActivation else {
+                throw failure(
+                    "has activations \(layer.recurrentActivation.onnxName), \(layer.activation.onnxName) but the "
+                        + "first GRU node \(first.recurrentActivation.onnxName), \(first.activation.onnxName); "
+                        + "expected one pair for the stack")
+            }
             guard layer.directionCount == first.directionCount, layer.hiddenSize == first.hiddenSize else {
                 throw failure(
                     "has \(layer.directionCount) direction(s) and hidden size \(layer.hiddenSize); expected "
@@ -246,7 +318,7 @@ public enum ONNXGRU {
         let configuration = GRUConfiguration(
             inputSize: first.inputSize, hiddenSize: first.hiddenSize, layerCount: layers.count,
             isBidirectional: first.directionCount == 2, hasBias: layers.contains { $0.bias != nil },
-            variant: first.variant)
+            variant: first.variant, activation: first.activation, recurrentActivation: first.recurrentActivation)
         var parameters = GRUParameters(zerosFor: configuration)
         let h = configuration.hiddenSize
         for (index, layer) in layers.enumerated() {
@@ -306,6 +378,8 @@ public enum ONNXGRU {
         let inputWeight: Tensor  // (D, 3H, I)
         let recurrentWeight: Tensor  // (D, 3H, H)
         let bias: Tensor?  // (D, 6H)
+        let activation: RecurrentActivation
+        let recurrentActivation: RecurrentActivation
 
         static let knownAttributes: Set<String> = [
             "activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size", "layout",
@@ -319,9 +393,7 @@ public enum ONNXGRU {
             if let unknown = attributes.keys.sorted().first(where: { !Self.knownAttributes.contains($0) }) {
                 throw failure("attribute '\(unknown)' is unsupported")
             }
-            for name in ["activation_alpha", "activation_beta", "clip"] where attributes[name] != nil {
-                throw failure("\(name) is unsupported; expected none")
-            }
+            if attributes["clip"] != nil { throw failure("clip is unsupported; expected none") }
             switch attributes["direction"] {
             case nil, .string("forward"): directionCount = 1
             case .string("bidirectional"): directionCount = 2
@@ -329,13 +401,8 @@ public enum ONNXGRU {
                 throw failure("direction '\(other)' is unsupported; expected forward or bidirectional")
             case let other?: throw failure("direction is \(other); expected the string forward or bidirectional")
             }
-            if let activations = attributes["activations"] {
-                let expected = Array(repeating: ["Sigmoid", "Tanh"], count: directionCount).flatMap { $0 }
-                guard case .strings(let names) = activations, names == expected else {
-                    throw failure(
-                        "activations \(activations) are unsupported; expected \(expected.joined(separator: ", "))")
-                }
-            }
+            (recurrentActivation, activation) = try ONNXGRU.activations(
+                of: attributes, directions: directionCount, failure: failure)
             switch attributes["layout"] {
             case nil, .int(0): break
             case let other?: throw failure("layout \(other) is unsupported; expected 0 (time-major)")

@@ -4,7 +4,8 @@ import GRUTensor
 /// Inference-only GRU forward passes that keep no trace for backward and reuse their buffers
 /// from call to call, for serving and streaming.
 ///
-/// Same results as `GRULayer.forward` (both call the same gate kernels). Not thread-safe: one
+/// Same results as `GRULayer.forward` (both call the same gate kernels); a GRU with other
+/// activations than tanh and sigmoid runs through `GRULayer.forward` itself, allocating per call. Not thread-safe: one
 /// session per thread. Legend: T steps, B batch, I input size, H hidden size, D directions.
 public final class GRUInferenceSession {
     /// The layer's sizes and variant.
@@ -66,6 +67,11 @@ public final class GRUInferenceSession {
         layout: SequenceLayout = .timeMajor
     ) throws -> (output: Tensor, finalState: Tensor) {
         let config = configuration
+        guard config.hasDefaultActivations else {
+            let result = try GRU(parameters: parameters).forward(
+                input, initialState: initialState, lengths: lengths, layout: layout)
+            return (result.output, result.finalState)
+        }
         let size = config.inputSize
         guard input.rank == 3, input.shape[2] == size, input.shape[0] > 0, input.shape[1] > 0 else {
             let expected = layout == .batchFirst ? "(B, T, \(size))" : "(T, B, \(size))"
@@ -180,6 +186,13 @@ public final class GRUInferenceSession {
         }
         guard state.withUnsafeBufferPointer({ Reductions.allFinite($0) }) else {
             throw InputChecks.nonFinite("state")
+        }
+        guard config.hasDefaultActivations else {
+            let result = try GRU(parameters: parameters).forward(
+                Tensor(shape: [1, 1, config.inputSize], scalars: input),
+                initialState: Tensor(shape: [layers, 1, hidden], scalars: state))
+            state = result.finalState.scalars
+            return
         }
         if buffers.steps < 1 || buffers.batch < 1 || buffers.configuration != config {
             buffers = Buffers(steps: max(1, buffers.steps), batch: max(1, buffers.batch), configuration: config)

@@ -27,9 +27,15 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     /// A layer with the given configuration and trained zoneout probability (see `zoneout`;
     /// `forward` checks it).
     public init(_ configuration: Cell.Configuration, zoneout: Float = 0) {
+        self.init(configuration, cell: Cell(configuration), zoneout: zoneout)
+    }
+
+    /// A layer that steps `cell` rather than the configuration's own (tests force a cell's
+    /// general path with it).
+    package init(_ configuration: Cell.Configuration, cell: Cell, zoneout: Float = 0) {
         self.configuration = configuration
         self.zoneout = zoneout
-        cell = Cell(configuration)
+        self.cell = cell
         layout = RecurrentParameterLayout(
             configuration, gateCount: Cell.gateCount,
             extraParameters: Cell.extraParameters(hiddenSize: configuration.hiddenSize))

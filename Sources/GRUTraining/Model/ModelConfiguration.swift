@@ -26,6 +26,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var variant: GRUVariant
     /// The plain RNN's activation, tanh or relu (the RNN cell's only).
     public var nonlinearity: RNNNonlinearity
+    /// The GRU's and LSTM's Keras `activation`: of the GRU's candidate, the LSTM's g and c in h
+    /// (default tanh; those cells' only).
+    public var activation: RecurrentActivation
+    /// The GRU's and LSTM's Keras `recurrent_activation`: of their gates (default sigmoid;
+    /// those cells' only).
+    public var recurrentActivation: RecurrentActivation
     /// The head's outputs: classes, tags, forecast values (horizon x targets) or vocabulary.
     public var outputSize: Int
     /// How classify and forecast heads summarize the sequence.
@@ -54,7 +60,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         task: SequenceTask, vocabularySize: Int? = nil, embeddingSize: Int? = nil, featureCount: Int? = nil,
         cell: RecurrentCellKind = .gru, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
         variant: GRUVariant = .resetAfter,
-        nonlinearity: RNNNonlinearity = .tanh, outputSize: Int, pooling: SequencePooling.Mode = .lastState,
+        nonlinearity: RNNNonlinearity = .tanh, activation: RecurrentActivation = .tanh,
+        recurrentActivation: RecurrentActivation = .sigmoid, outputSize: Int,
+        pooling: SequencePooling.Mode = .lastState,
         inputDropout: Float = 0,
         layerDropout: Float = 0, recurrentDropout: Float = 0, outputDropout: Float = 0,
         zoneout: Float = 0, weightDrop: Float = 0, initialization: GRUInitialization = .pytorch,
@@ -70,6 +78,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.bidirectional = bidirectional
         self.variant = variant
         self.nonlinearity = nonlinearity
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
         self.outputSize = outputSize
         self.pooling = pooling
         self.inputDropout = inputDropout
@@ -82,8 +92,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.trainableInitialState = trainableInitialState
     }
 
-    /// Decodes model.json; settings added later (the cell, a learned initial state, zoneout and weight-drop) take their
-    /// defaults when a file from before them lacks them.
+    /// Decodes model.json; settings added later (the cell, a learned initial state, zoneout,
+    /// weight-drop, the activations) take their defaults when a file from before them lacks them.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         task = try values.decode(SequenceTask.self, forKey: .task)
@@ -96,6 +106,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         bidirectional = try values.decode(Bool.self, forKey: .bidirectional)
         variant = try values.decode(GRUVariant.self, forKey: .variant)
         nonlinearity = try values.decodeIfPresent(RNNNonlinearity.self, forKey: .nonlinearity) ?? .tanh
+        activation = try values.decodeIfPresent(RecurrentActivation.self, forKey: .activation) ?? .tanh
+        recurrentActivation =
+            try values.decodeIfPresent(RecurrentActivation.self, forKey: .recurrentActivation) ?? .sigmoid
         outputSize = try values.decode(Int.self, forKey: .outputSize)
         pooling = try values.decode(SequencePooling.Mode.self, forKey: .pooling)
         inputDropout = try values.decode(Float.self, forKey: .inputDropout)
@@ -108,14 +121,51 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         trainableInitialState = try values.decodeIfPresent(Bool.self, forKey: .trainableInitialState) ?? false
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case task, vocabularySize, embeddingSize, featureCount, cell, hiddenSize, layers, bidirectional, variant
+        case nonlinearity, activation, recurrentActivation, outputSize, pooling, inputDropout, layerDropout
+        case recurrentDropout, outputDropout, zoneout, weightDrop, initialization, trainableInitialState
+    }
+
+    /// Encodes model.json, the activations only when they are not tanh and sigmoid, so that
+    /// the file of a model without them is what it was before they existed.
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(task, forKey: .task)
+        try values.encodeIfPresent(vocabularySize, forKey: .vocabularySize)
+        try values.encodeIfPresent(embeddingSize, forKey: .embeddingSize)
+        try values.encodeIfPresent(featureCount, forKey: .featureCount)
+        try values.encode(cell, forKey: .cell)
+        try values.encode(hiddenSize, forKey: .hiddenSize)
+        try values.encode(layers, forKey: .layers)
+        try values.encode(bidirectional, forKey: .bidirectional)
+        try values.encode(variant, forKey: .variant)
+        try values.encode(nonlinearity, forKey: .nonlinearity)
+        if activation != .tanh { try values.encode(activation, forKey: .activation) }
+        if recurrentActivation != .sigmoid {
+            try values.encode(recurrentActivation, forKey: .recurrentActivation)
+        }
+        try values.encode(outputSize, forKey: .outputSize)
+        try values.encode(pooling, forKey: .pooling)
+        try values.encode(inputDropout, forKey: .inputDropout)
+        try values.encode(layerDropout, forKey: .layerDropout)
+        try values.encode(recurrentDropout, forKey: .recurrentDropout)
+        try values.encode(outputDropout, forKey: .outputDropout)
+        try values.encode(zoneout, forKey: .zoneout)
+        try values.encode(weightDrop, forKey: .weightDrop)
+        try values.encode(initialization, forKey: .initialization)
+        try values.encode(trainableInitialState, forKey: .trainableInitialState)
+    }
+
     /// The GRU's input width: E for tokens, F for features.
     public var gruInputSize: Int { vocabularySize != nil ? (embeddingSize ?? 0) : (featureCount ?? 0) }
 
-    /// The recurrent stack's sizes and the GRU's variant (which other cells ignore).
+    /// The recurrent stack's sizes, the GRU's variant and activations (which other cells ignore).
     public var gru: GRUConfiguration {
         GRUConfiguration(
             inputSize: gruInputSize, hiddenSize: hiddenSize, layerCount: layers,
-            isBidirectional: bidirectional, variant: variant)
+            isBidirectional: bidirectional, variant: variant, activation: activation,
+            recurrentActivation: recurrentActivation)
     }
 
     /// Whether the head reads every step (tag, language model) rather than one summary.
@@ -143,6 +193,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if let featureCount {
             try require(featureCount > 0, found: "feature count is \(featureCount)", expected: "at least 1")
         }
+        try require(
+            cell == .gru || cell == .lstm || (activation == .tanh && recurrentActivation == .sigmoid),
+            found: "activation \(activation.kerasName), recurrent activation \(recurrentActivation.kerasName) "
+                + "for a \(cell.rawValue) cell", expected: "tanh and sigmoid: only GRU and LSTM cells take others")
         try require(
             !(task == .languageModel && bidirectional), found: "a bidirectional language model",
             expected: "a unidirectional one: a language model predicts the next token")

@@ -19,7 +19,8 @@ struct ModelRecurrence: Sendable {
         case .lstm:
             layer = LSTMLayer(
                 LSTMConfiguration(
-                    inputSize: input, hiddenSize: hidden, layerCount: layers, isBidirectional: bidirectional),
+                    inputSize: input, hiddenSize: hidden, layerCount: layers, isBidirectional: bidirectional,
+                    activation: configuration.activation, recurrentActivation: configuration.recurrentActivation),
                 zoneout: zoneout)
         case .rnn:
             layer = RNNLayer(

@@ -3,8 +3,8 @@ import GRUNetworks
 import GRUTensor
 
 /// The slow, obvious twin of `GRU.forward`: scalar loops in Double straight from the equations
-/// on `GRUVariant`, one sequence and one step at a time. Used for the fast-vs-naive check and
-/// as the function that finite differences perturb.
+/// on `GRUVariant` with the configuration's activations, one sequence and one step at a time.
+/// Used for the fast-vs-naive check and as the function that finite differences perturb.
 ///
 /// Legend: T steps, B batch, I input size, H hidden size, D directions. Time-major in and out.
 struct NaiveGRU {
@@ -94,16 +94,16 @@ struct NaiveGRU {
             }
             return sum
         }
-        func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
-        let r = (0..<hidden).map { sigmoid(inputTerm($0) + recurrentTerm($0, recurrentH)) }
-        let z = (0..<hidden).map { sigmoid(inputTerm(hidden + $0) + recurrentTerm(hidden + $0, recurrentH)) }
+        let gate = configuration.recurrentActivation.inDouble, act = configuration.activation.inDouble
+        let r = (0..<hidden).map { gate(inputTerm($0) + recurrentTerm($0, recurrentH)) }
+        let z = (0..<hidden).map { gate(inputTerm(hidden + $0) + recurrentTerm(hidden + $0, recurrentH)) }
         let resetState = zip(r, recurrentH).map { $0 * $1 }
         let n = (0..<hidden).map { j -> Double in
             switch configuration.variant {
             case .resetAfter:
-                return Foundation.tanh(inputTerm(2 * hidden + j) + r[j] * recurrentTerm(2 * hidden + j, recurrentH))
+                return act(inputTerm(2 * hidden + j) + r[j] * recurrentTerm(2 * hidden + j, recurrentH))
             case .resetBefore:
-                return Foundation.tanh(inputTerm(2 * hidden + j) + recurrentTerm(2 * hidden + j, resetState))
+                return act(inputTerm(2 * hidden + j) + recurrentTerm(2 * hidden + j, resetState))
             }
         }
         return (0..<hidden).map { (1 - z[$0]) * n[$0] + z[$0] * h[$0] }

@@ -40,7 +40,7 @@ struct NaiveLSTM {
         var finalState = [Double](repeating: 0, count: stateCount)
         var finalCellState = finalState
         var layerInput = input
-        func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        let gate = configuration.recurrentActivation.inDouble, act = configuration.activation.inDouble
         for layer in 0..<configuration.layerCount {
             let inputSize = configuration.inputSize(ofLayer: layer)
             if layer < betweenLayerMasks.count, let mask = betweenLayerMasks[layer] {
@@ -76,9 +76,9 @@ struct NaiveLSTM {
                                 for k in 0..<hidden { sum += parameters[whh + row * hidden + k] * hm[k] }
                                 a[gate] = sum
                             }
-                            let cell = sigmoid(a[1]) * c[b * hidden + u] + sigmoid(a[0]) * tanh(a[2])
+                            let cell = gate(a[1]) * c[b * hidden + u] + gate(a[0]) * act(a[2])
                             nextC[b * hidden + u] = cell
-                            nextH[b * hidden + u] = sigmoid(a[3]) * tanh(cell)
+                            nextH[b * hidden + u] = gate(a[3]) * act(cell)
                             output[(t * batch + b) * configuration.outputSize + direction * hidden + u] =
                                 nextH[b * hidden + u]
                         }
