@@ -68,6 +68,22 @@ struct CellCommandEndToEndTests {
         }
     }
 
+    @Test func weightsOfAnotherCellAreOneLineErrorsNamingTheTensor() throws {
+        #expect(try train("lstm-weights", ["--cell", "lstm"]).exitCode == 0)
+        #expect(try train("gru-weights", []).exitCode == 0)
+        let weights = "weights.safetensors"
+        let swapped = directory.url.appendingPathComponent("gru-weights/\(weights)")
+        try FileManager.default.removeItem(at: swapped)
+        try FileManager.default.copyItem(
+            at: directory.url.appendingPathComponent("lstm-weights/\(weights)"), to: swapped)
+        let evaluation = try CommandRunner.run([
+            "evaluate", "--model", directory.path("gru-weights"), "--data", directory.path("adding"),
+        ])
+        #expect(evaluation.exitCode == 1)
+        #expect(evaluation.standardError.contains("gru.weight_ih_l0: missing"), "\(evaluation.standardError)")
+        #expect(evaluation.standardError.split(separator: "\n").count == 1, "\(evaluation.standardError)")
+    }
+
     @Test func exportRefusesCellsTheFormatsLack() throws {
         #expect(try train("lstm-export", ["--cell", "lstm"]).exitCode == 0)
         let export = try CommandRunner.run([
