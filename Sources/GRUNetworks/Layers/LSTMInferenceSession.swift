@@ -4,23 +4,20 @@ import GRUTensor
 /// and reuse their buffers from call to call, for serving and streaming: the LSTM's
 /// counterpart of `GRUInferenceSession`.
 ///
-/// Same results as `LSTMLayer.forward` without dropout (both call `LSTMStep` and its gate
-/// kernels). Not thread-safe: one session per thread.
-/// Legend: T steps, B batch, I input size, H hidden size, L layers, D directions.
+/// Same results as `LSTMLayer.forward` without dropout (both run `LSTMGateKernels`; the
+/// products differ only in the order of their sums). Not thread-safe: one session per thread.
+/// Legend: T steps, B batch, I input size, H hidden size, L layers, D directions,
+/// W = 4 * 32 ceil(H / 32) regrouped gate columns (`LSTMRegroupedWeights`).
 public final class LSTMInferenceSession {
     /// The stack's sizes.
     public let configuration: LSTMConfiguration
 
-    private let layer: LSTMLayer
-    private let weights: [Float]
-    /// Per layer and direction, in buffer order: W_hh^T and b_ih + b_hh packed for the steps
-    /// of batches, and all of a direction's weights packed for steps of one row (one sequence,
-    /// streaming: `LSTMSingleRowWeights`).
-    private let stepWeights: [LSTMStepWeights]
-    private let singleRowWeights: [LSTMSingleRowWeights]
+    /// Per layer and direction, in buffer order: the weights and biases packed for the steps
+    /// (gate rows regrouped by 32-unit block).
+    private let regroupedWeights: [LSTMRegroupedWeights]
     private var buffers = Buffers(rows: 0, batch: 0, hidden: 0, width: 0)
 
-    /// A session over a copy of `weights`, the layer's `layout.count` parameters.
+    /// A session over `weights`, the layer's `layout.count` parameters, packed (copied) once.
     ///
     /// - Throws: `GRUInputError` for a layer trained with zoneout (its inference applies
     ///   zoneout's expectation, which only `LSTMLayer.forward` does).
@@ -34,21 +31,14 @@ public final class LSTMInferenceSession {
                 expected: "0 for an inference session (use LSTMLayer.forward, which applies its expectation)")
         }
         let config = layer.configuration
-        self.layer = layer
         configuration = config
-        self.weights = Array(weights)
         let base = weights.baseAddress!
         let pairs = (0..<config.layerCount).flatMap { l in (0..<config.directionCount).map { (l, $0) } }
         func at(_ role: RecurrentParameterRole, _ l: Int, _ d: Int) -> UnsafePointer<Float>? {
             layer.layout.slot(role, layer: l, direction: d).map { base + $0.offset }
         }
-        stepWeights = pairs.map { l, d in
-            LSTMStepWeights(
-                hidden: config.hiddenSize, recurrentWeight: at(.recurrentWeight, l, d)!,
-                recurrentBias: at(.recurrentBias, l, d), inputBias: at(.inputBias, l, d))
-        }
-        singleRowWeights = pairs.map { l, d in
-            LSTMSingleRowWeights(
+        regroupedWeights = pairs.map { l, d in
+            LSTMRegroupedWeights(
                 hidden: config.hiddenSize, inputSize: config.inputSize(ofLayer: l),
                 inputWeight: at(.inputWeight, l, d)!, recurrentWeight: at(.recurrentWeight, l, d)!,
                 inputBias: at(.inputBias, l, d), recurrentBias: at(.recurrentBias, l, d))
@@ -82,45 +72,27 @@ public final class LSTMInferenceSession {
         }
         let validLengths = try InputChecks.validatedLengths(lengths, steps: steps, batch: batch)
         let b = grownBuffers(rows: steps * batch, batch: batch)
-        let width = 4 * hidden, count = batch * hidden
+        let count = batch * hidden
         var finalState = [Float](repeating: 0, count: stateShape.reduce(1, *))
         var finalCellState = finalState
         var layerInput = input.scalars
         for l in 0..<config.layerCount {
-            var layerOutput = [Float](repeating: 0, count: steps * batch * config.outputSize)
+            // Every step writes every row's output (zeros past a row's length).
+            var layerOutput = [Float](unsafeUninitializedCapacity: steps * batch * config.outputSize) {
+                $1 = steps * batch * config.outputSize
+            }
             for d in 0..<config.directionCount {
                 let index = l * config.directionCount + d
-                let inputSize = config.inputSize(ofLayer: l)
-                let inputWeight = layer.layout.slot(.inputWeight, layer: l, direction: d)!.offset
                 load(initialState, index: index, count: count, into: b.state.pointer)
                 load(initialCellState, index: index, count: count, into: b.cellState.pointer)
-                if batch == 1 {
-                    layerInput.withUnsafeBufferPointer { x in
-                        layerOutput.withUnsafeMutableBufferPointer { output in
-                            LSTMInferenceSweep.runOneRow(
-                                weights: singleRowWeights[index], steps: steps, length: validLengths[0],
-                                reverse: d == 1, input: x.baseAddress!, projection: b.inputProjection.pointer,
-                                states: b.states, output: output.baseAddress! + d * hidden,
-                                outputStride: config.outputSize)
-                        }
-                    }
-                } else {
-                    weights.withUnsafeBufferPointer { w in
-                        layerInput.withUnsafeBufferPointer { x in
-                            // All steps' input projections at once, without b_ih: the steps add it.
-                            Matmul.gemm(
-                                transposeA: false, transposeB: true, m: steps * batch, n: width, k: inputSize,
-                                a: x.baseAddress!, lda: inputSize, b: w.baseAddress! + inputWeight, ldb: inputSize,
-                                beta: 0, c: b.inputProjection.pointer, ldc: width)
-                        }
-                    }
+                layerInput.withUnsafeBufferPointer { x in
                     validLengths.withUnsafeBufferPointer { lengthBuffer in
                         layerOutput.withUnsafeMutableBufferPointer { output in
                             LSTMInferenceSweep.run(
-                                weights: stepWeights[index], steps: steps, batch: batch, reverse: d == 1,
-                                lengths: lengthBuffer.baseAddress!, inputProjection: b.inputProjection.pointer,
-                                states: b.states, output: output.baseAddress! + d * hidden,
-                                outputStride: config.outputSize)
+                                weights: regroupedWeights[index], steps: steps, batch: batch, reverse: d == 1,
+                                lengths: lengthBuffer.baseAddress!, input: x.baseAddress!,
+                                projection: b.inputProjection.pointer, states: b.states,
+                                output: output.baseAddress! + d * hidden, outputStride: config.outputSize)
                         }
                     }
                 }
@@ -187,7 +159,7 @@ public final class LSTMInferenceSession {
                             cellState: cellStateBuffer.baseAddress! + l * hidden, cellSpare: b.cellSpare.pointer,
                             gates: b.gates.pointer)
                         LSTMInferenceSweep.streamingStep(
-                            weights: singleRowWeights[l], input: layerInput, projection: b.inputProjection.pointer,
+                            weights: regroupedWeights[l], input: layerInput, projection: b.inputProjection.pointer,
                             states: states, output: nil)
                         layerInput = UnsafePointer(layerState)
                     }
@@ -218,10 +190,10 @@ public final class LSTMInferenceSession {
     /// The buffers, grown to at least `rows` (T*B) and `batch` rows.
     private func grownBuffers(rows: Int, batch: Int) -> Buffers {
         if buffers.rows < rows || buffers.batch < batch {
-            // Room for a batch's gates (4H a row) and for the single-row packing's regrouped ones.
+            // A row of the regrouped gates: 4 * 32 ceil(H / 32) values.
             buffers = Buffers(
                 rows: max(rows, buffers.rows), batch: max(batch, buffers.batch), hidden: configuration.hiddenSize,
-                width: max(4 * configuration.hiddenSize, singleRowWeights[0].gateWidth))
+                width: regroupedWeights[0].gateWidth)
         }
         return buffers
     }
@@ -229,8 +201,8 @@ public final class LSTMInferenceSession {
     /// Buffers sized for the largest (T*B, B) seen so far.
     private final class Buffers {
         let rows: Int, batch: Int
-        let inputProjection: ScratchBuffer  // (T*B, width)
-        let gates: ScratchBuffer  // (B, width)
+        let inputProjection: ScratchBuffer  // (T*B, W), regrouped
+        let gates: ScratchBuffer  // (B, W), regrouped
         let state: ScratchBuffer, spare: ScratchBuffer  // (B, H)
         let cellState: ScratchBuffer, cellSpare: ScratchBuffer  // (B, H)
 
