@@ -11,8 +11,8 @@ import GRUTensor
 /// form the four panels 4u..<4u+4: a thread computes its blocks' products and, while they are
 /// in its cache, their gates, c_t and h_t, alone; a step needs no barrier but its end (at
 /// H = 128 on two loaded cores, the barrier between the passes cost 0.6 ms a step whenever
-/// the other thread was descheduled). The gates run on `LSTMGateKernels.forward`, one row at
-/// a time with a gate stride of 32, the layout of a block.
+/// the other thread was descheduled). The gates run on `LSTMGateKernels.forwardRegrouped`, the
+/// training step's gate arithmetic (`LSTMGateKernels.forward`) with the strides of a block.
 /// Legend: B rows, I input size, H hidden size, U = ceil(H / 32) unit blocks, W = 4 * 32 U.
 public final class LSTMRegroupedWeights: PanelledRecurrentWeights, @unchecked Sendable {
     /// H.
@@ -114,16 +114,12 @@ public final class LSTMRegroupedWeights: PanelledRecurrentWeights, @unchecked Se
                 inputWeight.product(batch: rows, panels: panels, a: input, lda: inputSize, into: projection)
             }
             recurrentWeight.product(batch: rows, panels: panels, a: previousState, lda: hidden, into: gates)
-            for r in 0..<rows {
-                let unitRow = r * hidden + first
-                LSTMGateKernels.forward(
-                    batch: 1, hidden: n, first: 0, width: min(n, hidden - first), time: time, lengths: lengths + r,
-                    inputProjection: projection + r * width + columns, bias: bias.pointer + columns,
-                    gates: gates + r * width + columns, previousState: previousState + unitRow,
-                    previousCellState: previousCellState + unitRow, state: state + unitRow,
-                    cellState: cellState + unitRow, output: output.map { $0 + r * outputStride + first },
-                    outputStride: n)
-            }
+            LSTMGateKernels.forwardRegrouped(
+                batch: rows, blockUnits: n, width: min(n, hidden - first), time: time, lengths: lengths,
+                inputProjection: projection + columns, gatesRowStride: width, bias: bias.pointer + columns,
+                gates: gates + columns, previousState: previousState + first,
+                previousCellState: previousCellState + first, state: state + first, cellState: cellState + first,
+                stateRowStride: hidden, output: output.map { $0 + first }, outputStride: outputStride)
         }
     }
 }
