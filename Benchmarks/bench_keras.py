@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
-"""Keras 3's GRU layer (TensorFlow backend) on the CPU: forward, training step, streaming.
+"""Keras 3's GRU or LSTM layer (--cell; TensorFlow backend) on the CPU: forward, training
+step, streaming.
 
-keras.layers.GRU(reset_after=True, return_sequences=True, return_state=True),
-float32, TensorFlow's default threads. Keras is batch-first: inputs are (B, T, I),
+keras.layers.GRU(reset_after=True, return_sequences=True, return_state=True), or
+keras.layers.LSTM(return_sequences=True, return_state=True), float32, TensorFlow's default threads. Keras is batch-first: inputs are (B, T, I),
 the same numbers as the time-major (T, B, I) of the other frameworks.
 
 Each call is a tf.function traced once per model with symbolic B and T (so the
 timed calls run a compiled graph, as model.predict and model.fit would):
 forward is layer(x, training=False); a training step is a GradientTape over the
 forward with a sum loss, returning the gradients of all weights and the input.
-Streaming runs the layer's GRUCell one step at a time under tf.function,
-feeding its state back: the cheapest per-step path Keras offers (the layer
+Streaming runs the layer's GRUCell (LSTMCell) one step at a time under tf.function,
+feeding its state (h, c) back: the cheapest per-step path Keras offers (the layer
 itself would wrap every step in a while loop).
 
-    .venv-bench/bin/python Benchmarks/bench_keras.py --quick
+    .venv-bench/bin/python Benchmarks/bench_keras.py --quick [--cell lstm]
 """
 
 from __future__ import annotations
@@ -32,36 +33,41 @@ import harness
 
 
 class KerasModel:
-    """A built GRU layer and its compiled calls."""
+    """A built GRU or LSTM layer and its compiled calls."""
 
-    def __init__(self, input_size: int, hidden_size: int):
+    def __init__(self, input_size: int, hidden_size: int, cell: str):
         self.input_size = input_size
         self.hidden_size = hidden_size
-        self.layer = keras.layers.GRU(hidden_size, reset_after=True,
-                                      return_sequences=True, return_state=True)
+        # The GRU's state is [h], the LSTM's [h, c].
+        self.state_count = 2 if cell == harness.LSTM else 1
+        if cell == harness.LSTM:
+            self.layer = keras.layers.LSTM(hidden_size, return_sequences=True, return_state=True)
+        else:
+            self.layer = keras.layers.GRU(hidden_size, reset_after=True,
+                                          return_sequences=True, return_state=True)
         self.layer.build((None, None, input_size))
         sequences = tf.TensorSpec((None, None, input_size), tf.float32)  # (B, T, I)
         self.forward = tf.function(self._forward, input_signature=[sequences])
         self.train_step = tf.function(self._train_step, input_signature=[sequences])
         step_input = tf.TensorSpec((1, input_size), tf.float32)  # (1, I)
-        state = tf.TensorSpec((1, hidden_size), tf.float32)  # (1, H)
+        state = [tf.TensorSpec((1, hidden_size), tf.float32)] * self.state_count  # (1, H) each
         self.cell_step = tf.function(self._cell_step, input_signature=[step_input, state])
 
     def _forward(self, x):
-        output, state = self.layer(x, training=False)
-        return output, state
+        output, *states = self.layer(x, training=False)
+        return output, states
 
     def _train_step(self, x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            output, _ = self.layer(x, training=True)
+            output = self.layer(x, training=True)[0]
             loss = tf.reduce_sum(output)
         # Returned, so that graph pruning cannot drop any gradient.
         return tape.gradient(loss, self.layer.trainable_variables + [x])
 
-    def _cell_step(self, x, state):
-        _, (new_state,) = self.layer.cell(x, [state], training=False)
-        return new_state
+    def _cell_step(self, x, states):
+        _, new_states = self.layer.cell(x, list(states), training=False)
+        return list(new_states)
 
 
 class Keras:
@@ -71,8 +77,8 @@ class Keras:
     threads = harness.intra_op_threads(tf.config.threading.get_intra_op_parallelism_threads())
     can_train = True
 
-    def build(self, input_size: int, hidden_size: int) -> KerasModel:
-        return KerasModel(input_size, hidden_size)
+    def build(self, input_size: int, hidden_size: int, cell: str) -> KerasModel:
+        return KerasModel(input_size, hidden_size, cell)
 
     def inputs(self, model: KerasModel, batch: int, steps: int) -> tf.Tensor:
         rng = np.random.default_rng(1)
@@ -88,7 +94,7 @@ class Keras:
     def streamer(self, model: KerasModel):
         x = tf.constant(np.random.default_rng(1).uniform(-1, 1, (1, model.input_size)),
                         tf.float32)  # (1, I)
-        state = tf.zeros((1, model.hidden_size))  # (1, H)
+        state = [tf.zeros((1, model.hidden_size))] * model.state_count  # (1, H) each
 
         def run(steps: int) -> None:
             nonlocal state

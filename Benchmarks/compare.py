@@ -4,16 +4,20 @@
 Runs `gru bench --json` and each competitor script (one after another, never
 concurrently: they would share the cores; with --rounds N, N times over, taking
 turns, each keeping its median round), merges their records (schema in
-harness.py) and prints one table: a row per (case, mode), each framework's
+harness.py) and prints one table: a row per (cell, case, mode), each framework's
 median in ms (per step for streaming), the best competitor, GRUKit's speed-up
 over it (best competitor time / GRUKit time; > 1 means GRUKit is faster) and
-GRUKit's GFLOP/s.
+GRUKit's GFLOP/s. --cells gru,lstm runs every framework's LSTM beside its GRU
+(a cell column appears when there is more than one cell); --regularizers adds
+GRUKit's regularizer cases and a table of their cost, each as a ratio to the
+plain S2 training step of the same cell and run (the target: at most 1.3x).
 
     .venv-bench/bin/python Benchmarks/compare.py --memory \\
         --markdown BENCHMARKS-table.md --plot Benchmarks/scaling.png
 
 What `gru bench` is asked for (the contract with the Swift side):
-    gru bench --json [--quick] [--cases LIST] [--repeats N] [--memory]
+    gru bench --json --cell CELL [--quick] [--cases LIST] [--repeats N] [--memory]
+              [--regularizers]
 printing a JSON array of records with framework "gruKit" on stdout. LIST holds
 the standard case names and, for the scaling sweep, shape names such as
 B32-T25-I128-H256 (forward only). If the binary is missing or fails, the run
@@ -42,7 +46,12 @@ GRUKIT = "gruKit"
 DISPLAY_NAMES = {GRUKIT: "GRUKit", "onnxruntime": "onnxruntime", "pytorch": "PyTorch",
                  "keras": "Keras"}
 MODE_ORDER = [harness.FORWARD, harness.TRAIN, harness.STREAM]
-TEXT_COLUMNS = {"case", "mode", "best competitor"}
+TEXT_COLUMNS = {"cell", "case", "mode", "best competitor"}
+# The regularizer cost target: a regularized training step at most this many times the
+# plain one.
+REGULARIZER_TARGET = 1.3
+# `gru bench --regularizers`'s cases, in its order.
+REGULARIZERS = ["layer-norm", "zoneout", "weight-drop", "recurrent-dropout"]
 
 Record = dict[str, Any]
 
@@ -56,8 +65,8 @@ def parse_records(text: str, source: str) -> list[Record]:
         raise ValueError(f"{source}: expected a JSON array of records, found {type(records).__name__}")
     expected = set(harness.RECORD_KEYS)
     for record in records:
-        # Added by --rounds, and GRUKit's sgemm ceiling and kernels.
-        keys = set(record) - {"round_medians_ms", "sgemm_gflops", "kernels"}
+        # The cell, GRUKit's sgemm ceiling, kernels and regularizer, --rounds' medians.
+        keys = set(record) - set(harness.OPTIONAL_KEYS)
         if keys != expected:
             missing, extra = sorted(expected - keys), sorted(keys - expected)
             harness.log(f"warning: {source}: record {record.get('case')}/{record.get('mode')} "
@@ -91,8 +100,10 @@ def run_benchmark(command: list[str], source: str) -> list[Record] | None:
 
 
 def bench_options(cases: str | None, repeats: int | None, quick: bool,
-                  memory: bool) -> list[str]:
-    options = ["--quick"] if quick else []
+                  memory: bool, cell: str = harness.GRU) -> list[str]:
+    options = ["--cell", cell]
+    if quick:
+        options.append("--quick")
     if cases:
         options += ["--cases", cases]
     if repeats:
@@ -102,7 +113,13 @@ def bench_options(cases: str | None, repeats: int | None, quick: bool,
     return options
 
 
-def run_rounds(args: argparse.Namespace, options: list[str], gru_from_file: bool) -> tuple[list[Record], bool]:
+def record_key(record: Record) -> tuple[str, str, str, str]:
+    """What identifies a measurement: framework, cell, case and mode."""
+    return (record["framework"], harness.record_cell(record), record["case"], record["mode"])
+
+
+def run_rounds(args: argparse.Namespace, options: list[str], gru_from_file: bool,
+               regularizers: bool = False) -> tuple[list[Record], bool]:
     """`run_all` --rounds times, the frameworks taking turns in every round, so that a slow
     stretch of a drifting machine falls on all of them rather than on whichever ran then;
     each (framework, case, mode) keeps its median round."""
@@ -111,21 +128,21 @@ def run_rounds(args: argparse.Namespace, options: list[str], gru_from_file: bool
     for number in range(args.rounds):
         if args.rounds > 1:
             harness.log(f"round {number + 1} of {args.rounds}")
-        records, round_ok = run_all(args, options, gru_from_file)
+        records, round_ok = run_all(args, options, gru_from_file, regularizers)
         rounds.append(records)
         ok &= round_ok
     return merge_rounds(rounds), ok
 
 
 def merge_rounds(rounds: list[list[Record]]) -> list[Record]:
-    """Per (framework, case, mode), the record of the round with the median time (the lower
-    middle one of an even count), noting every round's median in `round_medians_ms`."""
+    """Per (framework, cell, case, mode), the record of the round with the median time (the
+    lower middle one of an even count), noting every round's median in `round_medians_ms`."""
     if len(rounds) == 1:
         return rounds[0]
-    groups: dict[tuple[str, str, str], list[Record]] = {}
+    groups: dict[tuple[str, str, str, str], list[Record]] = {}
     for records in rounds:
         for record in records:
-            groups.setdefault((record["framework"], record["case"], record["mode"]), []).append(record)
+            groups.setdefault(record_key(record), []).append(record)
     merged = []
     for group in groups.values():
         ordered = sorted(group, key=lambda record: record["median_ms"])
@@ -135,9 +152,10 @@ def merge_rounds(rounds: list[list[Record]]) -> list[Record]:
     return merged
 
 
-def run_all(args: argparse.Namespace, options: list[str], gru_from_file: bool) -> tuple[list[Record], bool]:
+def run_all(args: argparse.Namespace, options: list[str], gru_from_file: bool,
+            regularizers: bool = False) -> tuple[list[Record], bool]:
     """Records of GRUKit (unless read from a file) and the chosen competitors, and
-    whether everything ran."""
+    whether everything ran; with `regularizers`, GRUKit also runs its regularizer cases."""
     records: list[Record] = []
     ok = True
     if not gru_from_file:
@@ -148,7 +166,8 @@ def run_all(args: argparse.Namespace, options: list[str], gru_from_file: bool) -
                         "going on with the competitors only")
             ok = False
         else:
-            gru_records = run_benchmark([str(gru), "bench", "--json", *options], "gru bench")
+            extra = ["--regularizers"] if regularizers else []
+            gru_records = run_benchmark([str(gru), "bench", "--json", *options, *extra], "gru bench")
             ok &= gru_records is not None
             records += gru_records or []
     for name in args.competitors.split(","):
@@ -197,7 +216,8 @@ def machine_lines(records: list[Record]) -> list[str]:
         line = (f"sgemm 1024^3 through GRUKit's BLAS in this run: best {ceiling:.1f} GFLOP/s, "
                 f"median {sorted(sgemm)[len(sgemm) // 2]:.1f}")
         s4 = next((record for record in records if record["framework"] == GRUKIT
-                   and record["case"] == "S4" and record["mode"] == harness.FORWARD), None)
+                   and record["case"] == "S4" and record["mode"] == harness.FORWARD
+                   and harness.record_cell(record) == harness.GRU), None)
         if s4:
             line += f"; S4 forward at {100 * s4['gflops'] / ceiling:.0f}% of the best"
         lines.append(line)
@@ -222,48 +242,83 @@ def format_ms(value: float | None) -> str:
 
 
 def table(records: list[Record], memory: bool) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the comparison: one row per (case, mode)."""
+    """Header and rows of the comparison: one row per (cell, case, mode), with a cell column
+    when the records hold more than one cell."""
     frameworks = sorted({record["framework"] for record in records},
                         key=lambda name: framework_order((name, None)))
     competitors = [name for name in frameworks if name != GRUKIT]
-    by_key = {(r["case"], r["mode"], r["framework"]): r for r in records}
-    rows_keys = sorted({(r["case"], r["mode"]) for r in records}, key=row_order)
+    by_key = {(harness.record_cell(r), r["case"], r["mode"], r["framework"]): r for r in records}
+    rows_keys = sorted({(harness.record_cell(r), r["case"], r["mode"]) for r in records}, key=row_order)
+    show_cell = len({cell for cell, _, _ in rows_keys}) > 1
     memory_frameworks = [name for name in frameworks
                          if any(r.get("peak_memory_mb") is not None
                                 for r in records if r["framework"] == name)] if memory else []
 
-    header = ["case", "mode"] + [f"{DISPLAY_NAMES.get(name, name)} ms" for name in frameworks]
+    header = (["cell"] if show_cell else []) + ["case", "mode"]
+    header += [f"{DISPLAY_NAMES.get(name, name)} ms" for name in frameworks]
     header += ["best competitor", "GRUKit speed-up", "GRUKit GFLOP/s"]
     header += [f"{DISPLAY_NAMES.get(name, name)} peak MB" for name in memory_frameworks]
     rows = []
-    for case, mode in rows_keys:
+    for cell, case, mode in rows_keys:
         def median(name: str) -> float | None:
-            record = by_key.get((case, mode, name))
+            record = by_key.get((cell, case, mode, name))
             return record["median_ms"] if record else None
 
         timed = [(median(name), name) for name in competitors if median(name) is not None]
         best_ms, best = min(timed) if timed else (None, None)
-        ours = by_key.get((case, mode, GRUKIT))
+        ours = by_key.get((cell, case, mode, GRUKIT))
         speedup = f"{best_ms / ours['median_ms']:.2f}x" if ours and best_ms else "-"
-        row = [case, mode] + [format_ms(median(name)) for name in frameworks]
+        row = ([cell] if show_cell else []) + [case, mode]
+        row += [format_ms(median(name)) for name in frameworks]
         row += [DISPLAY_NAMES.get(best, best) if best else "-", speedup,
                 f"{ours['gflops']:.1f}" if ours else "-"]
         for name in memory_frameworks:
-            record = by_key.get((case, mode, name))
+            record = by_key.get((cell, case, mode, name))
             peak = record["peak_memory_mb"] if record else None
             row.append(f"{peak:.1f}" if peak is not None else "")
         rows.append(row)
     return header, rows
 
 
-def row_order(key: tuple[str, str]) -> tuple[int, int, int, int]:
-    case, mode = key
+def row_order(key: tuple[str, str, str]) -> tuple[int, int, int, int, int]:
+    cell, case, mode = key
+    cell_index = harness.CELLS.index(cell) if cell in harness.CELLS else len(harness.CELLS)
     standard = [case.name for case in harness.STANDARD_CASES]
     if case in standard:
-        return (0, standard.index(case), MODE_ORDER.index(mode), 0)
+        return (0, standard.index(case), MODE_ORDER.index(mode), cell_index, 0)
     # Sweep shapes: by B, T, I, H.
     numbers = [int(part[1:]) for part in case.split("-")]
-    return (1, numbers[0], numbers[1], numbers[3] * 10**6 + numbers[2])
+    return (1, numbers[0], numbers[1], numbers[3] * 10**6 + numbers[2], cell_index)
+
+
+def is_regularizer_run(record: Record) -> bool:
+    """Whether `gru bench --regularizers` prints `record`: a regularizer case, or the plain S2
+    training step it is compared with."""
+    return bool(record.get("regularizer")) or (record["case"] == "S2" and record["mode"] == harness.TRAIN)
+
+
+def regularizer_table(records: list[Record]) -> tuple[list[str], list[list[str]]]:
+    """GRUKit's regularizer cases, each beside the plain S2 training step of its cell from
+    the same records: its time, the plain step's, and their ratio against the target."""
+    plain = {harness.record_cell(r): r for r in records
+             if r["framework"] == GRUKIT and r["case"] == "S2" and r["mode"] == harness.TRAIN}
+    header = ["cell", "case", "GRUKit ms", "plain S2 train ms", "ratio",
+              f"within {REGULARIZER_TARGET}x"]
+    rows = []
+    regularized = [r for r in records if r["framework"] == GRUKIT and r.get("regularizer")]
+    def order(record: Record) -> tuple[int, int]:
+        cell, regularizer = harness.record_cell(record), record["regularizer"]
+        return (harness.CELLS.index(cell) if cell in harness.CELLS else len(harness.CELLS),
+                REGULARIZERS.index(regularizer) if regularizer in REGULARIZERS else len(REGULARIZERS))
+
+    for record in sorted(regularized, key=order):
+        base = plain.get(harness.record_cell(record))
+        ratio = record["median_ms"] / base["median_ms"] if base else None
+        rows.append([harness.record_cell(record), record["case"], format_ms(record["median_ms"]),
+                     format_ms(base["median_ms"] if base else None),
+                     f"{ratio:.2f}x" if ratio else "-",
+                     ("yes" if ratio <= REGULARIZER_TARGET else "no") if ratio else "-"])
+    return header, rows
 
 
 def render_text(header: list[str], rows: list[list[str]]) -> str:
@@ -287,7 +342,7 @@ def legend() -> str:
                        f"H={case.hidden_size}" if not case.streaming else
                        f"{case.name} B=1 I={case.input_size} H={case.hidden_size}"
                        for case in harness.STANDARD_CASES)
-    return (f"Shapes (time-major, one layer, reset-after, float32): {shapes}. "
+    return (f"Shapes (time-major, one layer, float32, the GRU reset-after): {shapes}. "
             "Times are medians in ms of one call (a whole sequence forward, one training "
             "step); stream rows are ms per single step. Speed-up = best competitor's time / "
             "GRUKit's (> 1: GRUKit faster). Peak MB = MiB by which one training step "
@@ -359,6 +414,13 @@ def main() -> int:
     parser.add_argument("--competitors", default=",".join(COMPETITORS),
                         help="comma-separated competitors to run (default: %(default)s)")
     parser.add_argument("--cases", help="comma-separated case names (default: all)")
+    parser.add_argument("--cells", default=harness.GRU,
+                        help="comma-separated cells to run, of " + ",".join(harness.CELLS)
+                             + " (default: %(default)s)")
+    parser.add_argument("--regularizers", action="store_true",
+                        help="also run GRUKit's regularizer cases (S2 training step with the layer-norm "
+                             "GRU, zoneout, weight-drop, recurrent dropout) and print each one's ratio "
+                             "to the plain S2 training step")
     parser.add_argument("--repeats", type=int, help="timed calls per case (default: per case)")
     parser.add_argument("--quick", action="store_true", help="few repeats: a smoke test")
     parser.add_argument("--memory", action="store_true",
@@ -376,6 +438,10 @@ def main() -> int:
         if name not in COMPETITORS:
             parser.error(f"unknown competitor '{name}' (expected {', '.join(COMPETITORS)})")
     harness.parse_cases(args.cases)  # Rejects unknown names before anything runs.
+    cells = [cell.strip() for cell in args.cells.split(",") if cell.strip()]
+    for cell in cells:
+        if cell not in harness.CELLS:
+            parser.error(f"unknown cell '{cell}' (expected {', '.join(harness.CELLS)})")
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
     scaling = args.scaling or bool(args.plot)
@@ -386,31 +452,45 @@ def main() -> int:
     else:
         gru_records = []
         if args.gru_json:
-            # Only the cases this run measures, as if the binary had been asked for them.
+            # Only the cells and cases this run measures, as if the binary had been asked.
             wanted = {case.name for case in harness.parse_cases(args.cases)}
             if scaling:
                 wanted |= {case.name for case in harness.sweep_cases()}
-            gru_records = [r for r in load_records(args.gru_json) if r["case"] in wanted]
-        options = bench_options(args.cases, args.repeats, args.quick, args.memory)
-        records, ok = run_rounds(args, options, gru_from_file=bool(args.gru_json))
-        if scaling:
-            names = ",".join(case.name for case in harness.sweep_cases())
-            sweep_repeats = None if args.quick else harness.SWEEP_REPEATS
-            sweep_records, sweep_ok = run_rounds(
-                args, bench_options(names, sweep_repeats, args.quick, memory=False),
-                gru_from_file=bool(args.gru_json))
-            records += sweep_records
-            ok &= sweep_ok
+            gru_records = [r for r in load_records(args.gru_json)
+                           if harness.record_cell(r) in cells
+                           and (r["case"] in wanted or (args.regularizers and is_regularizer_run(r)))]
+        records = []
+        for cell in cells:
+            options = bench_options(args.cases, args.repeats, args.quick, args.memory, cell)
+            cell_records, cell_ok = run_rounds(args, options, gru_from_file=bool(args.gru_json),
+                                               regularizers=args.regularizers)
+            records += cell_records
+            ok &= cell_ok
+            if scaling:
+                names = ",".join(case.name for case in harness.sweep_cases())
+                sweep_repeats = None if args.quick else harness.SWEEP_REPEATS
+                sweep_records, sweep_ok = run_rounds(
+                    args, bench_options(names, sweep_repeats, args.quick, False, cell),
+                    gru_from_file=bool(args.gru_json))
+                records += sweep_records
+                ok &= sweep_ok
         records = gru_records + records
 
     standard_names = {case.name for case in harness.STANDARD_CASES}
-    main_records = [r for r in records if r["case"] in standard_names]
-    sweep_records = [r for r in records if r["case"] not in standard_names]
+    main_records = [r for r in records if r["case"] in standard_names and not r.get("regularizer")]
+    regularizer_records = [r for r in records if r.get("regularizer")]
+    sweep_records = [r for r in records if r["case"] not in standard_names and not r.get("regularizer")]
     lines = machine_lines(records)
     header, rows = table(main_records, args.memory)
     text = ["\n".join(lines), "", render_text(header, rows)]
     markdown = ["## Latest results", "", *(f"{line}  " for line in lines), "",
                 render_markdown(header, rows), "", legend()]
+    if regularizer_records:
+        regularizer_header, regularizer_rows = regularizer_table(main_records + regularizer_records)
+        text += ["", "Regularizer cost (GRUKit, S2 training step):",
+                 render_text(regularizer_header, regularizer_rows)]
+        markdown += ["", "### Regularizer cost (GRUKit, S2 training step)", "",
+                     render_markdown(regularizer_header, regularizer_rows)]
     if sweep_records:
         sweep_header, sweep_rows = table(sweep_records, memory=False)
         text += ["", "Scaling sweep (forward):", render_text(sweep_header, sweep_rows)]

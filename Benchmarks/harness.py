@@ -1,14 +1,14 @@
 """Shared harness of the competitor benchmarks: shapes, timing, records and the CLI.
 
 Each competitor script (bench_onnxruntime.py, bench_torch.py, bench_keras.py) only
-says how its framework builds a GRU, runs it forward, takes a training step and
-steps a stream; everything else (which cases exist, how they are timed, what a
+says how its framework builds a GRU or an LSTM (`--cell`), runs it forward, takes a
+training step and steps a stream; everything else (which cases exist, how they are timed, what a
 record holds, the command-line options, the peak-memory subprocess) lives here,
 so the three scripts and `gru bench --json` measure the same thing.
 
 Letters: B batch, T sequence length (time steps), I input size, H hidden size.
-All shapes are one layer, unidirectional, reset-after (linear_before_reset=1),
-float32, zero initial state.
+All shapes are one layer, unidirectional, float32, zero initial state; the GRU
+reset-after (linear_before_reset=1), the LSTM without peepholes (PyTorch's).
 
 Record schema (one JSON object per measurement; the scripts print a JSON array):
     framework            "onnxruntime" | "pytorch" | "keras" | "gruKit"
@@ -16,21 +16,26 @@ Record schema (one JSON object per measurement; the scripts print a JSON array):
     case                 "S1".."S4", "stream-H128", "stream-H512", or a sweep
                          shape "B32-T25-I128-H256" (see Case.name)
     mode                 "forward" | "train" | "stream"
+    cell                 "gru" | "lstm"; a record without it (written before the
+                         LSTM) is the GRU's
     batch, steps,        B, T (for "stream": 1, the record is per single step)
     input_size, hidden_size
     median_ms, min_ms    one whole call: a sequence forward or one training step;
                          for "stream" one single step
     repeats              timed calls after warm-up
     threads              the framework's intra-op thread count
-    gflops               FLOPs / median time; forward FLOPs = 2*3*(I*H + H*H)*T*B,
-                         training = 3x forward, stream = 2*3*(I*H + H*H) per step
+    gflops               FLOPs / median time; forward FLOPs = 2*G*(I*H + H*H)*T*B
+                         with G = 3 gates (GRU) or 4 (LSTM), training = 3x forward,
+                         stream = 2*G*(I*H + H*H) per step
     sequence_steps_per_s T*B / median time
     peak_memory_mb       training only, with --memory: MiB (2^20 bytes) a step adds
                          to the peak resident set (see measure_peak_memory)
 
 GRUKit's records also carry sgemm_gflops, its BLAS's sgemm (1024^3, all cores)
 measured in the same run, and kernels, what its own kernels run on this processor
-(instruction set, one-row weight prefetch); compare.py's --rounds adds round_medians_ms.
+(instruction set, one-row weight prefetch), and its regularizer cases (S2-zoneout...)
+regularizer, what the case adds to the plain S2 training step; compare.py's --rounds
+adds round_medians_ms.
 """
 
 from __future__ import annotations
@@ -57,6 +62,20 @@ RECORD_KEYS = (
     "hidden_size", "median_ms", "min_ms", "repeats", "threads", "gflops",
     "sequence_steps_per_s", "peak_memory_mb",
 )
+# Keys a record may carry beside RECORD_KEYS: the cell (every record since the LSTM),
+# GRUKit's sgemm ceiling, kernels and regularizer, and --rounds' round medians.
+OPTIONAL_KEYS = ("cell", "regularizer", "sgemm_gflops", "kernels", "round_medians_ms")
+
+GRU = "gru"
+LSTM = "lstm"
+CELLS = (GRU, LSTM)
+# Gate blocks of each cell: the G of the FLOP count.
+GATES = {GRU: 3, LSTM: 4}
+
+
+def record_cell(record: dict[str, Any]) -> str:
+    """A record's cell; records written before the LSTM carry none and are the GRU's."""
+    return record.get("cell", GRU)
 
 
 # MARK: - Cases
@@ -82,10 +101,10 @@ class Case:
             return [STREAM]
         return [FORWARD, TRAIN] if self.name in TRAINING_CASES else [FORWARD]
 
-    def step_flops(self) -> float:
-        """FLOPs of one forward time step of one sequence (3 gates, 2 per multiply-add)."""
+    def step_flops(self, cell: str = GRU) -> float:
+        """FLOPs of one forward time step of one sequence (G gates, 2 per multiply-add)."""
         I, H = self.input_size, self.hidden_size
-        return 2.0 * 3.0 * (I * H + H * H)
+        return 2.0 * GATES[cell] * (I * H + H * H)
 
 
 STANDARD_CASES = [
@@ -157,8 +176,8 @@ class Framework(Protocol):
     threads: int
     can_train: bool
 
-    def build(self, input_size: int, hidden_size: int) -> Any:
-        """A GRU with fresh weights."""
+    def build(self, input_size: int, hidden_size: int, cell: str) -> Any:
+        """A GRU or an LSTM (`cell`) with fresh weights."""
 
     def inputs(self, model: Any, batch: int, steps: int) -> Any:
         """Random float32 inputs of B sequences of T steps, in the framework's layout."""
@@ -171,7 +190,8 @@ class Framework(Protocol):
         and the input, no optimizer step."""
 
     def streamer(self, model: Any) -> Callable[[int], None]:
-        """A function that runs n single steps with B=1, carrying the state."""
+        """A function that runs n single steps with B=1, carrying the state (h, and
+        c for the LSTM)."""
 
 
 # MARK: - Timing
@@ -189,16 +209,17 @@ def time_calls(call: Callable[[], Any], repeats: int, warmup: int) -> list[float
 
 
 def make_record(framework: Framework, case: Case, mode: str, seconds: list[float],
-                peak_memory_mb: float | None = None) -> dict[str, Any]:
+                peak_memory_mb: float | None = None, cell: str = GRU) -> dict[str, Any]:
     """A record in the shared schema; `seconds` are per call (per step for streaming)."""
     median = statistics.median(seconds)
     batch, steps = (1, 1) if mode == STREAM else (case.batch, case.steps)
-    flops = case.step_flops() * steps * batch * (3 if mode == TRAIN else 1)
+    flops = case.step_flops(cell) * steps * batch * (3 if mode == TRAIN else 1)
     return {
         "framework": framework.name,
         "version": framework.version,
         "case": case.name,
         "mode": mode,
+        "cell": cell,
         "batch": batch,
         "steps": steps,
         "input_size": case.input_size,
@@ -214,16 +235,16 @@ def make_record(framework: Framework, case: Case, mode: str, seconds: list[float
 
 
 def run_case(framework: Framework, case: Case, mode: str, repeats: int, warmup: int,
-             stream_steps: int) -> dict[str, Any]:
-    model = framework.build(case.input_size, case.hidden_size)
+             stream_steps: int, cell: str = GRU) -> dict[str, Any]:
+    model = framework.build(case.input_size, case.hidden_size, cell)
     if mode == STREAM:
         run_steps = framework.streamer(model)
         seconds = time_calls(lambda: run_steps(stream_steps), repeats, warmup)
-        return make_record(framework, case, mode, [s / stream_steps for s in seconds])
+        return make_record(framework, case, mode, [s / stream_steps for s in seconds], cell=cell)
     inputs = framework.inputs(model, case.batch, case.steps)
     call = framework.forward if mode == FORWARD else framework.train_step
     seconds = time_calls(lambda: call(model, inputs), repeats, warmup)
-    return make_record(framework, case, mode, seconds)
+    return make_record(framework, case, mode, seconds, cell=cell)
 
 
 # MARK: - Peak memory of a training step
@@ -245,7 +266,7 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def measure_peak_memory(framework: Framework, case: Case) -> float:
+def measure_peak_memory(framework: Framework, case: Case, cell: str = GRU) -> float:
     """Peak memory of one training step, in MiB, measured in this (fresh) process.
 
     Definition, shared with `gru bench --memory`: the peak resident set size
@@ -263,7 +284,7 @@ def measure_peak_memory(framework: Framework, case: Case) -> float:
     whenever an earlier peak was higher, and ru_maxrss survives exec: a child
     starts with its parent's peak. Elsewhere that increase is the fallback.
     """
-    model = framework.build(case.input_size, case.hidden_size)
+    model = framework.build(case.input_size, case.hidden_size, cell)
     framework.train_step(model, framework.inputs(model, 1, 2))
     inputs = framework.inputs(model, case.batch, case.steps)
     if _reset_peak_rss():
@@ -278,9 +299,9 @@ def measure_peak_memory(framework: Framework, case: Case) -> float:
     return round((after - before) / 1024.0, 2)
 
 
-def peak_memory_in_subprocess(script: str, case: Case) -> float | None:
-    """Runs `script --memory-child CASE` in a fresh interpreter and returns its MiB."""
-    command = [sys.executable, script, "--memory-child", case.name]
+def peak_memory_in_subprocess(script: str, case: Case, cell: str = GRU) -> float | None:
+    """Runs `script --cell CELL --memory-child CASE` in a fresh interpreter and returns its MiB."""
+    command = [sys.executable, script, "--cell", cell, "--memory-child", case.name]
     result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
     if result.returncode != 0:
         log(f"peak memory of {case.name}: the subprocess failed (exit {result.returncode})")
@@ -302,7 +323,9 @@ def intra_op_threads(reported: int | None = None) -> int:
 def main(framework_factory: Callable[[], Framework], script: str) -> None:
     """The CLI of a competitor script: prints a JSON array of records on stdout."""
     parser = argparse.ArgumentParser(
-        description="GRU benchmark of one framework; prints a JSON array of records.")
+        description="GRU or LSTM benchmark of one framework; prints a JSON array of records.")
+    parser.add_argument("--cell", choices=CELLS, default=GRU,
+                        help="the recurrent cell (default: %(default)s)")
     parser.add_argument("--cases", help="comma-separated case names (default: all): "
                         + ", ".join(case.name for case in STANDARD_CASES)
                         + ", or shapes like B32-T100-I128-H256 (forward only)")
@@ -317,10 +340,10 @@ def main(framework_factory: Callable[[], Framework], script: str) -> None:
     framework = framework_factory()
     if args.memory_child:
         (case,) = parse_cases(args.memory_child)
-        print(measure_peak_memory(framework, case))
+        print(measure_peak_memory(framework, case, args.cell))
         return
 
-    log(f"{framework.name} {framework.version}, {framework.threads} threads")
+    log(f"{framework.name} {framework.version}, {framework.threads} threads, {args.cell}")
     records = []
     for case in parse_cases(args.cases):
         for mode in case.modes:
@@ -329,9 +352,9 @@ def main(framework_factory: Callable[[], Framework], script: str) -> None:
             repeats = args.repeats or (3 if args.quick else case.repeats)
             warmup = 1 if args.quick else case.warmup
             stream_steps = 100 if args.quick else case.steps
-            record = run_case(framework, case, mode, repeats, warmup, stream_steps)
+            record = run_case(framework, case, mode, repeats, warmup, stream_steps, args.cell)
             if mode == TRAIN and args.memory:
-                record["peak_memory_mb"] = peak_memory_in_subprocess(script, case)
+                record["peak_memory_mb"] = peak_memory_in_subprocess(script, case, args.cell)
             memory = record["peak_memory_mb"]
             log(f"  {case.name:>12} {mode:<7} median {record['median_ms']:10.4f} ms  "
                 f"min {record['min_ms']:10.4f} ms  {record['gflops']:7.2f} GFLOP/s"

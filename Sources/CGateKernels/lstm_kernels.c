@@ -28,29 +28,53 @@ ALWAYS_INLINE void lstm_forward_block(
     if (out) store_partial16(out + j, hn, count);
 }
 
+// Rows 0..<batch of units 0..<width, every buffer with its own row stride and gates `gate_stride`
+// apart: PyTorch's layout (lstm_forward_units) and the regrouped one of inference
+// (lstm_forward_regrouped_rows) both come here.
+ALWAYS_INLINE void lstm_forward_rows(
+    intptr_t batch, intptr_t gate_stride, intptr_t width, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, intptr_t gates_row_stride, const float *bias, float *gates,
+    const float *previous_state, const float *previous_cell_state, float *state, float *cell_state,
+    intptr_t state_row_stride, float *output, intptr_t output_stride) {
+    for (intptr_t b = 0; b < batch; b++) {
+        const float *gx = input_projection + b * gates_row_stride;
+        float *gh = gates + b * gates_row_stride;
+        const float *hp = previous_state + b * state_row_stride, *cp = previous_cell_state + b * state_row_stride;
+        float *h = state + b * state_row_stride, *c = cell_state + b * state_row_stride;
+        float *out = output ? output + b * output_stride : NULL;
+        if (time >= lengths[b]) {
+            memcpy(h, hp, (size_t)width * sizeof(float));
+            memcpy(c, cp, (size_t)width * sizeof(float));
+            if (out) memset(out, 0, (size_t)width * sizeof(float));
+            for (intptr_t gate = 0; gate < 4; gate++) memset(gh + gate * gate_stride, 0, (size_t)width * sizeof(float));
+            continue;
+        }
+        for (intptr_t j = 0; j < width; j += 16) {
+            lstm_forward_block(gate_stride, j, width - j < 16 ? width - j : 16, gx, bias, gh, cp, h, c, out);
+        }
+    }
+}
+
 MULTIVERSION
 void lstm_forward_units(
     intptr_t batch, intptr_t hidden, intptr_t first, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *input_projection, const float *bias, float *gates, const float *previous_state,
     const float *previous_cell_state, float *state, float *cell_state, float *output, intptr_t output_stride) {
-    const float *b0 = bias ? bias + first : NULL;
-    for (intptr_t b = 0; b < batch; b++) {
-        const float *gx = input_projection + b * 4 * hidden + first;
-        float *gh = gates + b * 4 * hidden + first;
-        const float *hp = previous_state + b * hidden + first, *cp = previous_cell_state + b * hidden + first;
-        float *h = state + b * hidden + first, *c = cell_state + b * hidden + first;
-        float *out = output ? output + b * output_stride + first : NULL;
-        if (time >= lengths[b]) {
-            memcpy(h, hp, (size_t)width * sizeof(float));
-            memcpy(c, cp, (size_t)width * sizeof(float));
-            if (out) memset(out, 0, (size_t)width * sizeof(float));
-            for (intptr_t gate = 0; gate < 4; gate++) memset(gh + gate * hidden, 0, (size_t)width * sizeof(float));
-            continue;
-        }
-        for (intptr_t j = 0; j < width; j += 16) {
-            lstm_forward_block(hidden, j, width - j < 16 ? width - j : 16, gx, b0, gh, cp, h, c, out);
-        }
-    }
+    lstm_forward_rows(
+        batch, hidden, width, time, lengths, input_projection + first, 4 * hidden, bias ? bias + first : NULL,
+        gates + first, previous_state + first, previous_cell_state + first, state + first, cell_state + first, hidden,
+        output ? output + first : NULL, output_stride);
+}
+
+MULTIVERSION
+void lstm_forward_regrouped_rows(
+    intptr_t batch, intptr_t block_units, intptr_t width, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, intptr_t gates_row_stride, const float *bias, float *gates,
+    const float *previous_state, const float *previous_cell_state, float *state, float *cell_state,
+    intptr_t state_row_stride, float *output, intptr_t output_stride) {
+    lstm_forward_rows(
+        batch, block_units, width, time, lengths, input_projection, gates_row_stride, bias, gates, previous_state,
+        previous_cell_state, state, cell_state, state_row_stride, output, output_stride);
 }
 
 ALWAYS_INLINE void lstm_backward_block(

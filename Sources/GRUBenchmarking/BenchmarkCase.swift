@@ -1,7 +1,45 @@
 import GRUTensor
 
-/// One standard benchmark shape: time-major, one layer, reset-after, float32.
+/// One benchmark case: a shape, what is timed, the cell and a regularizer; time-major, one
+/// layer, float32 (the GRU reset-after).
 public struct BenchmarkCase: Equatable, Sendable {
+    /// The recurrent cell measured.
+    public enum Cell: String, Sendable, Codable, CaseIterable {
+        /// `GRULayer` (reset-after), `GRUInferenceSession` for forward and streaming.
+        case gru
+        /// `LSTMLayer`, `LSTMInferenceSession` for forward and streaming.
+        case lstm
+
+        /// The cell's gate blocks, the G of its FLOP count: 3 for the GRU, 4 for the LSTM.
+        public var gateCount: Int { self == .lstm ? 4 : 3 }
+    }
+
+    /// What a regularizer case adds to the plain training step (the target: at most
+    /// 1.3 times the plain step of the same cell).
+    public enum Regularizer: String, Sendable, Codable, CaseIterable {
+        /// The layer-normalized GRU (`LayerNormGRULayer`) instead of the GRU; GRU only.
+        case layerNorm = "layer-norm"
+        /// Zoneout 0.1 (`GRUDropout.zoneout`).
+        case zoneout
+        /// Weight-drop 0.5 on W_hh (`GRUDropout.weightDrop`).
+        case weightDrop = "weight-drop"
+        /// Recurrent dropout 0.25 (`GRUDropout.recurrent`).
+        case recurrentDropout = "recurrent-dropout"
+
+        /// The probability the regularizer runs at; nil for the layer-norm GRU.
+        public var rate: Float? {
+            switch self {
+            case .layerNorm: return nil
+            case .zoneout: return 0.1
+            case .weightDrop: return 0.5
+            case .recurrentDropout: return 0.25
+            }
+        }
+
+        /// Whether `cell` has this regularizer.
+        public func applies(to cell: Cell) -> Bool { self != .layerNorm || cell == .gru }
+    }
+
     /// What is timed.
     public enum Mode: String, Sendable, Codable {
         /// A whole-sequence inference forward pass.
@@ -9,11 +47,12 @@ public struct BenchmarkCase: Equatable, Sendable {
         /// Forward plus full BPTT, gradients of every weight and of the input.
         case train
         /// One sequence (B = 1) one step at a time with the state carried, through
-        /// `GRUInferenceSession.step`; timed per step.
+        /// `GRUInferenceSession.step` or `LSTMInferenceSession.step`; timed per step.
         case stream
     }
 
-    /// The case's name: S1...S4, stream-H128, stream-H512.
+    /// The case's name: S1...S4, stream-H128, stream-H512, or S2-zoneout and the like for a
+    /// regularizer case.
     public let name: String
     /// What is timed.
     public let mode: Mode
@@ -26,21 +65,33 @@ public struct BenchmarkCase: Equatable, Sendable {
     public let inputSize: Int
     /// H.
     public let hiddenSize: Int
+    /// The cell.
+    public let cell: Cell
+    /// The regularizer of a training case, or nil for the plain layer.
+    public let regularizer: Regularizer?
 
-    /// A case of the given shape.
-    public init(name: String, mode: Mode, batch: Int, steps: Int, inputSize: Int, hiddenSize: Int) {
+    /// A case of the given shape, the GRU's unless told otherwise.
+    public init(
+        name: String, mode: Mode, batch: Int, steps: Int, inputSize: Int, hiddenSize: Int, cell: Cell = .gru,
+        regularizer: Regularizer? = nil
+    ) {
+        precondition(regularizer == nil || mode == .train, "a regularizer case is a training step")
         self.name = name
         self.mode = mode
         self.batch = batch
         self.steps = steps
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
+        self.cell = cell
+        self.regularizer = regularizer
     }
 
-    /// Floating-point operations of one reported unit: 2 * 3 * (I*H + H*H) per step and
-    /// sequence for a forward call, three times that for training, one step for streaming.
+    /// Floating-point operations of one reported unit: 2 * G * (I*H + H*H) per step and
+    /// sequence for a forward call (G = 3 gates for the GRU, 4 for the LSTM), three times that
+    /// for training, one step for streaming; a regularizer's own arithmetic is not counted.
     public var floatingPointOperations: Double {
-        let perStep = 2.0 * 3 * Double(inputSize * hiddenSize + hiddenSize * hiddenSize) * Double(batch)
+        let gates = Double(cell.gateCount)
+        let perStep = 2.0 * gates * Double(inputSize * hiddenSize + hiddenSize * hiddenSize) * Double(batch)
         switch mode {
         case .forward: return perStep * Double(steps)
         case .train: return 3 * perStep * Double(steps)
@@ -56,14 +107,23 @@ public struct BenchmarkCase: Equatable, Sendable {
         typealias Checked = CheckedArithmetic
         let h = hiddenSize, i = inputSize
         let rows = mode == .stream ? batch : Checked.product(batch, steps)
-        let weights = Checked.product(18, h, Checked.sum(i, h))
+        let weights = Checked.product(6 * cell.gateCount, h, Checked.sum(i, h))
         let perRow = Checked.sum(Checked.product(2, i), Checked.product(16, h))
         return Checked.product(4, Checked.sum(weights, Checked.product(rows, perRow)))
     }
 
     /// A case with the given streaming length (steps per timed call).
     public func streaming(steps: Int) -> BenchmarkCase {
-        BenchmarkCase(name: name, mode: mode, batch: batch, steps: steps, inputSize: inputSize, hiddenSize: hiddenSize)
+        BenchmarkCase(
+            name: name, mode: mode, batch: batch, steps: steps, inputSize: inputSize, hiddenSize: hiddenSize,
+            cell: cell, regularizer: regularizer)
+    }
+
+    /// The same case of another cell.
+    public func with(cell: Cell) -> BenchmarkCase {
+        BenchmarkCase(
+            name: name, mode: mode, batch: batch, steps: steps, inputSize: inputSize, hiddenSize: hiddenSize,
+            cell: cell, regularizer: regularizer)
     }
 
     /// A forward case named by its shape, `B32-T25-I128-H256`, as the scaling sweep names them;
@@ -94,4 +154,18 @@ public struct BenchmarkCase: Equatable, Sendable {
         BenchmarkCase(name: "stream-H128", mode: .stream, batch: 1, steps: 1000, inputSize: 64, hiddenSize: 128),
         BenchmarkCase(name: "stream-H512", mode: .stream, batch: 1, steps: 1000, inputSize: 256, hiddenSize: 512),
     ]
+
+    /// The plain S2 training step, the yardstick of the regularizer cases.
+    public static var plainTrainingStep: BenchmarkCase { standard.first { $0.name == "S2" && $0.mode == .train }! }
+
+    /// The regularizer cases of `cell`: its S2 training step with each regularizer that
+    /// applies to it, named S2-layer-norm, S2-zoneout, S2-weight-drop, S2-recurrent-dropout.
+    public static func regularizerCases(of cell: Cell) -> [BenchmarkCase] {
+        let plain = plainTrainingStep
+        return Regularizer.allCases.filter { $0.applies(to: cell) }.map {
+            BenchmarkCase(
+                name: "\(plain.name)-\($0.rawValue)", mode: .train, batch: plain.batch, steps: plain.steps,
+                inputSize: plain.inputSize, hiddenSize: plain.hiddenSize, cell: cell, regularizer: $0)
+        }
+    }
 }

@@ -9,6 +9,10 @@ public struct BenchmarkRecord: Codable, Sendable {
     public var `case`: String
     /// "forward", "train" or "stream".
     public var mode: String
+    /// The cell: "gru" or "lstm"; records without the key (before the LSTM) are the GRU's.
+    public var cell: String
+    /// A regularizer case's regularizer ("layer-norm", "zoneout", ...), nil for the plain layer.
+    public var regularizer: String?
     /// The batch size B.
     public var batch: Int
     /// The sequence length T (steps per timed call for streaming).
@@ -38,7 +42,7 @@ public struct BenchmarkRecord: Codable, Sendable {
     public var kernels: String?
 
     enum CodingKeys: String, CodingKey {
-        case framework, version, `case`, mode, batch, steps, repeats, threads, gflops
+        case framework, version, `case`, mode, cell, regularizer, batch, steps, repeats, threads, gflops
         case inputSize = "input_size"
         case hiddenSize = "hidden_size"
         case medianMs = "median_ms"
@@ -49,6 +53,30 @@ public struct BenchmarkRecord: Codable, Sendable {
         case kernels
     }
 
+    /// Reads a record; one without `cell` (written before the LSTM) is the GRU's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        framework = try container.decode(String.self, forKey: .framework)
+        version = try container.decode(String.self, forKey: .version)
+        self.case = try container.decode(String.self, forKey: .case)
+        mode = try container.decode(String.self, forKey: .mode)
+        cell = try container.decodeIfPresent(String.self, forKey: .cell) ?? BenchmarkCase.Cell.gru.rawValue
+        regularizer = try container.decodeIfPresent(String.self, forKey: .regularizer)
+        batch = try container.decode(Int.self, forKey: .batch)
+        steps = try container.decode(Int.self, forKey: .steps)
+        inputSize = try container.decode(Int.self, forKey: .inputSize)
+        hiddenSize = try container.decode(Int.self, forKey: .hiddenSize)
+        medianMs = try container.decode(Double.self, forKey: .medianMs)
+        minMs = try container.decode(Double.self, forKey: .minMs)
+        repeats = try container.decode(Int.self, forKey: .repeats)
+        threads = try container.decode(Int.self, forKey: .threads)
+        gflops = try container.decode(Double.self, forKey: .gflops)
+        sequenceStepsPerS = try container.decode(Double.self, forKey: .sequenceStepsPerS)
+        peakMemoryMb = try container.decodeIfPresent(Double.self, forKey: .peakMemoryMb)
+        sgemmGflops = try container.decodeIfPresent(Double.self, forKey: .sgemmGflops)
+        kernels = try container.decodeIfPresent(String.self, forKey: .kernels)
+    }
+
     /// Writes every key, `peak_memory_mb` as null when it was not measured, as the schema asks.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -56,6 +84,8 @@ public struct BenchmarkRecord: Codable, Sendable {
         try container.encode(version, forKey: .version)
         try container.encode(self.case, forKey: .case)
         try container.encode(mode, forKey: .mode)
+        try container.encode(cell, forKey: .cell)
+        try container.encodeIfPresent(regularizer, forKey: .regularizer)
         try container.encode(batch, forKey: .batch)
         try container.encode(steps, forKey: .steps)
         try container.encode(inputSize, forKey: .inputSize)
@@ -79,6 +109,8 @@ public struct BenchmarkRecord: Codable, Sendable {
         self.version = version
         self.case = benchmarkCase.name
         mode = benchmarkCase.mode.rawValue
+        cell = benchmarkCase.cell.rawValue
+        regularizer = benchmarkCase.regularizer?.rawValue
         batch = benchmarkCase.batch
         steps = isStream ? 1 : benchmarkCase.steps
         inputSize = benchmarkCase.inputSize

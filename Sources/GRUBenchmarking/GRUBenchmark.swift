@@ -37,7 +37,8 @@ public enum GRUBenchmark {
     public static func peakMemoryOfOneCall(_ benchmarkCase: BenchmarkCase) throws -> Double {
         let tiny = BenchmarkCase(
             name: "tiny", mode: benchmarkCase.mode, batch: 1, steps: 2,
-            inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize)
+            inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize, cell: benchmarkCase.cell,
+            regularizer: benchmarkCase.regularizer)
         try Workload(tiny).run()
         let workload = try Workload(benchmarkCase)
         if resetPeakResidentSet(), let before = processStatusKilobytes("VmRSS") {
@@ -97,17 +98,10 @@ public enum GRUBenchmark {
     }
 }
 
-/// The model, inputs and buffers of one case, built before timing starts.
-private final class Workload {
-    let benchmarkCase: BenchmarkCase
-    let gru: GRU
-    let session: GRUInferenceSession
-    let input: Tensor
-    let outputGradient: Tensor
-    /// Streaming: the state carried from step to step, and single-step inputs (I values),
-    /// cycled through.
-    var state: [Float]
-    let stepInputs: [[Float]]
+/// The model, inputs and buffers of one case, built before timing starts; `run` is one timed
+/// call.
+private struct Workload {
+    let run: () throws -> Void
 
     init(_ benchmarkCase: BenchmarkCase) throws {
         guard benchmarkCase.mode != .stream || benchmarkCase.batch == 1 else {
@@ -115,37 +109,105 @@ private final class Workload {
                 .setting(benchmarkCase.name), found: "B = \(benchmarkCase.batch)",
                 expected: "B = 1: streaming cases step one sequence")
         }
-        self.benchmarkCase = benchmarkCase
-        let configuration = GRUConfiguration(
-            inputSize: benchmarkCase.inputSize, hiddenSize: benchmarkCase.hiddenSize, variant: .resetAfter)
-        gru = GRU(configuration: configuration, initialization: .pytorch, seed: 1)
-        session = GRUInferenceSession(gru)
-        var generator = SeededGenerator(seed: 2)
-        let batch = benchmarkCase.batch
-        let steps = benchmarkCase.mode == .stream ? 1 : benchmarkCase.steps
-        input = Tensor(
-            shape: [steps, batch, configuration.inputSize],
-            scalars: (0..<(steps * batch * configuration.inputSize)).map { _ in generator.uniform(-1, 1) })
-        outputGradient = Tensor(
-            shape: [steps, batch, configuration.outputSize],
-            repeating: 1 / Float(steps * batch))
-        state = [Float](repeating: 0, count: configuration.hiddenSize)
-        stepInputs = (0..<(benchmarkCase.mode == .stream ? 16 : 0)).map { _ in
-            (0..<configuration.inputSize).map { _ in generator.uniform(-1, 1) }
+        let inputs = WorkloadInputs(benchmarkCase)
+        let (input, hidden) = (benchmarkCase.inputSize, benchmarkCase.hiddenSize)
+        switch (benchmarkCase.cell, benchmarkCase.mode, benchmarkCase.regularizer) {
+        case (_, .train, .layerNorm?):
+            let layer = LayerNormGRULayer(LayerNormGRUConfiguration(inputSize: input, hiddenSize: hidden))
+            run = Self.trainingStep(layer, inputs: inputs, dropout: nil)
+        case (.gru, .train, let regularizer):
+            let layer = GRULayer(GRUConfiguration(inputSize: input, hiddenSize: hidden, variant: .resetAfter))
+            run = Self.trainingStep(layer, inputs: inputs, dropout: regularizer.map(Self.dropout))
+        case (.lstm, .train, let regularizer):
+            let layer = LSTMLayer(LSTMConfiguration(inputSize: input, hiddenSize: hidden))
+            run = Self.trainingStep(layer, inputs: inputs, dropout: regularizer.map(Self.dropout))
+        case (.gru, let mode, _):
+            let configuration = GRUConfiguration(inputSize: input, hiddenSize: hidden, variant: .resetAfter)
+            let session = GRUInferenceSession(GRU(configuration: configuration, initialization: .pytorch, seed: 1))
+            if mode == .forward {
+                run = { _ = try session.run(inputs.sequence) }
+            } else {
+                var state = [Float](repeating: 0, count: hidden)
+                run = {
+                    for step in 0..<benchmarkCase.steps {
+                        try session.step(inputs.stepInputs[step % inputs.stepInputs.count], state: &state)
+                    }
+                }
+            }
+        case (.lstm, let mode, _):
+            let layer = LSTMLayer(LSTMConfiguration(inputSize: input, hiddenSize: hidden))
+            let session = try Self.initialWeights(of: layer).withUnsafeBufferPointer {
+                try LSTMInferenceSession(layer, weights: $0)
+            }
+            if mode == .forward {
+                run = { _ = try session.run(inputs.sequence) }
+            } else {
+                var state = [Float](repeating: 0, count: hidden), cellState = state
+                run = {
+                    for step in 0..<benchmarkCase.steps {
+                        try session.step(
+                            inputs.stepInputs[step % inputs.stepInputs.count], state: &state, cellState: &cellState)
+                    }
+                }
+            }
         }
     }
 
-    func run() throws {
-        switch benchmarkCase.mode {
-        case .forward:
-            _ = try session.run(input)
-        case .train:
-            let result = try gru.forward(input)
-            _ = try gru.backward(result, outputGradient: outputGradient)
-        case .stream:
-            for step in 0..<benchmarkCase.steps {
-                try session.step(stepInputs[step % stepInputs.count], state: &state)
+    /// One training step of `layer`: forward, backward with every weight, bias and input
+    /// gradient (into a fresh gradient buffer, as `GRU.backward` makes), no optimizer step.
+    private static func trainingStep<Cell>(
+        _ layer: RecurrentLayer<Cell>, inputs: WorkloadInputs, dropout: GRUDropout?
+    ) -> () throws -> Void {
+        let weights = initialWeights(of: layer)
+        return {
+            try weights.withUnsafeBufferPointer { weights in
+                let result = try layer.forward(inputs.sequence, weights: weights, dropout: dropout)
+                var gradients = [Float](repeating: 0, count: layer.layout.count)
+                _ = try gradients.withUnsafeMutableBufferPointer {
+                    try layer.backward(result, outputGradient: inputs.outputGradient, weights: weights, gradients: $0)
+                }
             }
+        }
+    }
+
+    /// PyTorch's initialization of `layer`'s parameters, seed 1.
+    private static func initialWeights<Cell>(of layer: RecurrentLayer<Cell>) -> [Float] {
+        var weights = [Float](repeating: 0, count: layer.layout.count)
+        var generator = SeededGenerator(seed: 1)
+        weights.withUnsafeMutableBufferPointer { layer.initialize($0, using: &generator, as: .pytorch) }
+        return weights
+    }
+
+    /// The training-time dropout of a regularizer case (layer norm is a cell, not dropout).
+    private static func dropout(_ regularizer: BenchmarkCase.Regularizer) -> GRUDropout {
+        let rate = regularizer.rate ?? 0
+        switch regularizer {
+        case .layerNorm: return GRUDropout(seed: 3)
+        case .zoneout: return GRUDropout(zoneout: rate, seed: 3)
+        case .weightDrop: return GRUDropout(weightDrop: rate, seed: 3)
+        case .recurrentDropout: return GRUDropout(recurrent: rate, seed: 3)
+        }
+    }
+}
+
+/// A case's inputs: the sequence (T, B, I), dL/d output (T, B, H) of loss = the outputs' sum
+/// over T * B, and for streaming 16 single-step inputs (I values each), cycled through.
+private struct WorkloadInputs {
+    let sequence: Tensor
+    let outputGradient: Tensor
+    let stepInputs: [[Float]]
+
+    init(_ benchmarkCase: BenchmarkCase) {
+        var generator = SeededGenerator(seed: 2)
+        let batch = benchmarkCase.batch, inputSize = benchmarkCase.inputSize
+        let steps = benchmarkCase.mode == .stream ? 1 : benchmarkCase.steps
+        sequence = Tensor(
+            shape: [steps, batch, inputSize],
+            scalars: (0..<(steps * batch * inputSize)).map { _ in generator.uniform(-1, 1) })
+        outputGradient = Tensor(
+            shape: [steps, batch, benchmarkCase.hiddenSize], repeating: 1 / Float(steps * batch))
+        stepInputs = (0..<(benchmarkCase.mode == .stream ? 16 : 0)).map { _ in
+            (0..<inputSize).map { _ in generator.uniform(-1, 1) }
         }
     }
 }

@@ -37,6 +37,24 @@ public enum LSTMGateKernels {
             previousCellState, state, cellState, output, outputStride)
     }
 
+    /// `forward` on one unit block of a regrouped layout (GRUNetworks' `LSTMRegroupedWeights`):
+    /// in each row the block's gates i, f, g, o lie `blockUnits` apart in `inputProjection`,
+    /// `bias` and `gates` (rows `gatesRowStride` apart), its units 0..<width in the states (rows
+    /// `stateRowStride` apart); every pointer starts at the block.
+    @inlinable
+    public static func forwardRegrouped(
+        batch: Int, blockUnits: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,
+        inputProjection: UnsafePointer<Float>, gatesRowStride: Int, bias: UnsafePointer<Float>?,
+        gates: UnsafeMutablePointer<Float>, previousState: UnsafePointer<Float>,
+        previousCellState: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        cellState: UnsafeMutablePointer<Float>, stateRowStride: Int, output: UnsafeMutablePointer<Float>?,
+        outputStride: Int
+    ) {
+        lstm_forward_regrouped_rows(
+            batch, blockUnits, width, time, lengths, inputProjection, gatesRowStride, bias, gates, previousState,
+            previousCellState, state, cellState, stateRowStride, output, outputStride)
+    }
+
     /// Backward gates of units `first..<first + width` (all buffers full width):
     ///
     ///     dc~ = dL/dc_t + dh * o * (1 - tanh(c_t)^2)

@@ -2,22 +2,38 @@ import ArgumentParser
 import Foundation
 import GRUKit
 
+extension BenchmarkCase.Cell: ExpressibleByArgument {}
+
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time GRUKit on the standard shapes: inference forward, training step and streaming.",
         discussion: """
-            Time-major, one layer, reset-after, float32. Medians of repeated calls after warm-up; \
-            GFLOP/s counts 2 * 3 * (I*H + H*H) per step and sequence (training: 3x). \
-            Benchmarks/compare.py runs this beside onnxruntime, PyTorch and Keras.
+            Time-major, one layer, float32; the GRU reset-after. Medians of repeated calls after \
+            warm-up; GFLOP/s counts 2 * G * (I*H + H*H) per step and sequence, G = 3 gates for the \
+            GRU and 4 for the LSTM (training: 3x). --cell lstm times the LSTM on the same cases. \
+            --regularizers adds the regularizer cases, S2's training step with the layer-norm GRU \
+            (S2-layer-norm, GRU only), zoneout 0.1 (S2-zoneout), weight-drop 0.5 (S2-weight-drop) \
+            and recurrent dropout 0.25 (S2-recurrent-dropout), each beside the plain S2 training \
+            step and its ratio to it. Benchmarks/compare.py runs this beside onnxruntime, PyTorch \
+            and Keras.
             """
     )
 
     @Option(
         help:
-            "Comma-separated case names (S1,S2,S3,S4,stream-H128,stream-H512, or forward shapes such as B32-T25-I128-H256). Default: all standard cases."
+            "Comma-separated case names (S1,S2,S3,S4,stream-H128,stream-H512, the regularizer cases S2-layer-norm,S2-zoneout,S2-weight-drop,S2-recurrent-dropout, or forward shapes such as B32-T25-I128-H256). Default: all standard cases."
     )
     var cases: String?
+
+    @Option(help: "The cell: gru or lstm.")
+    var cell: BenchmarkCase.Cell = .gru
+
+    @Flag(
+        help:
+            "Add the regularizer cases of the cell and the plain S2 training step they are compared with (alone: only those)."
+    )
+    var regularizers = false
 
     @Flag(help: "A smoke test: 3 timed calls after 1 warm-up, 100-step streams.")
     var quick = false
@@ -46,7 +62,7 @@ struct BenchCommand: ParsableCommand {
         try reportingErrors {
             if let probe = measureMemoryOf {
                 guard
-                    let benchmarkCase = BenchmarkCase.standard.first(where: {
+                    let benchmarkCase = knownCases.first(where: {
                         "\($0.name):\($0.mode.rawValue)" == probe
                     })
                 else {
@@ -63,7 +79,8 @@ struct BenchCommand: ParsableCommand {
                     "kernel: \(BLASLibrary.coreName); BLAS single-threaded, GRUKit splits work across \(Matmul.threadCount) threads\(threadCountReason()); sgemm 1024^3: \(format(sgemm)) GFLOP/s"
                 )
                 print("GRUKit kernels: \(KernelReport.summary)")
-                print("case         mode     B    T     I     H    median ms   GFLOP/s   steps/s")
+                print("cell: \(cell.rawValue)")
+                print("case                  mode     B    T     I     H    median ms   GFLOP/s   steps/s")
             }
             var records: [BenchmarkRecord] = []
             for benchmarkCase in selected {
@@ -76,7 +93,7 @@ struct BenchCommand: ParsableCommand {
                     record.peakMemoryMb = try measureInFreshProcess(benchmarkCase)
                 }
                 records.append(record)
-                if !json { printRow(record) }
+                if !json { printRow(record, plain: records.first { $0.case == "S2" && $0.mode == "train" }) }
             }
             if json {
                 let encoder = JSONEncoder()
@@ -96,27 +113,44 @@ struct BenchCommand: ParsableCommand {
         return cores < processors ? " (this process may use \(cores) of the machine's \(processors) processors)" : ""
     }
 
+    /// The standard and regularizer cases of the cell.
+    private var knownCases: [BenchmarkCase] {
+        BenchmarkCase.standard.map { $0.with(cell: cell) } + BenchmarkCase.regularizerCases(of: cell)
+    }
+
     private func selectedCases() throws -> [BenchmarkCase] {
-        guard let cases else { return BenchmarkCase.standard.map(adjusted) }
         var selected: [BenchmarkCase] = []
-        for name in cases.split(separator: ",").map(String.init) {
-            let standard = BenchmarkCase.standard.filter { $0.name == name }
-            if !standard.isEmpty {
-                selected += standard.map(adjusted)
-            } else if let shape = BenchmarkCase(shapeName: name) {
-                try checkFitsInMemory(bytes: shape.estimatedBytes, "case \(name)")
-                selected.append(shape)
-            } else {
-                throw ValidationError(
-                    "unknown case '\(name)'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256 (each size at least 1)"
-                )
+        if let cases {
+            for name in cases.split(separator: ",").map(String.init) {
+                let known = knownCases.filter { $0.name == name }
+                if !known.isEmpty {
+                    selected += known.map(adjusted)
+                } else if let shape = BenchmarkCase(shapeName: name) {
+                    try checkFitsInMemory(bytes: shape.estimatedBytes, "case \(name)")
+                    selected.append(shape.with(cell: cell))
+                } else if name == "S2-layer-norm" {
+                    throw ValidationError(
+                        "case 'S2-layer-norm' is the layer-norm GRU's; it has no --cell \(cell.rawValue)")
+                } else {
+                    throw ValidationError(
+                        "unknown case '\(name)'; expected S1, S2, S3, S4, stream-H128, stream-H512 or a shape like B32-T25-I128-H256 (each size at least 1), or a regularizer case such as S2-zoneout"
+                    )
+                }
             }
+            guard !selected.isEmpty else {
+                throw ValidationError(
+                    "--cases '\(cases)' names no case; expected names such as S1,stream-H128 or B32-T25-I128-H256")
+            }
+        } else if !regularizers {
+            selected = BenchmarkCase.standard.map { adjusted($0.with(cell: cell)) }
         }
-        guard !selected.isEmpty else {
-            throw ValidationError(
-                "--cases '\(cases)' names no case; expected names such as S1,stream-H128 or B32-T25-I128-H256")
+        if regularizers {
+            let plain = BenchmarkCase.plainTrainingStep.with(cell: cell)
+            if !selected.contains(plain) { selected.append(plain) }
+            selected += BenchmarkCase.regularizerCases(of: cell).filter { !selected.contains($0) }
         }
-        return selected
+        // Regularizer cases last, so that the plain step they are compared with comes first.
+        return selected.filter { $0.regularizer == nil } + selected.filter { $0.regularizer != nil }
     }
 
     /// Quick runs stream 100 steps per call instead of 1000.
@@ -136,7 +170,10 @@ struct BenchCommand: ParsableCommand {
     private func measureInFreshProcess(_ benchmarkCase: BenchmarkCase) throws -> Double? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = ["bench", "--measure-memory-of", "\(benchmarkCase.name):\(benchmarkCase.mode.rawValue)"]
+        process.arguments = [
+            "bench", "--cell", cell.rawValue, "--measure-memory-of",
+            "\(benchmarkCase.name):\(benchmarkCase.mode.rawValue)",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -145,14 +182,19 @@ struct BenchCommand: ParsableCommand {
         return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    private func printRow(_ r: BenchmarkRecord) {
+    /// One record's row; a regularizer case's also shows its ratio to `plain`, the plain S2
+    /// training step, when that was measured.
+    private func printRow(_ r: BenchmarkRecord, plain: BenchmarkRecord?) {
         let shape = [r.batch, r.steps, r.inputSize, r.hiddenSize].map { String($0).leftPadded(to: 5) }.joined(
             separator: " ")
         var line =
-            "\(r.case.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.mode.padding(toLength: 7, withPad: " ", startingAt: 0)) \(shape)"
+            "\(r.case.padding(toLength: 21, withPad: " ", startingAt: 0)) \(r.mode.padding(toLength: 7, withPad: " ", startingAt: 0)) \(shape)"
         line +=
             "  \(format(r.medianMs).leftPadded(to: 10))  \(format(r.gflops).leftPadded(to: 8))  \(String(Int(r.sequenceStepsPerS)).leftPadded(to: 8))"
         if let memory = r.peakMemoryMb { line += "  peak +\(format(memory)) MB" }
+        if r.regularizer != nil, let plain {
+            line += "  " + String(format: "%.2fx", r.medianMs / plain.medianMs) + " the plain S2 train step"
+        }
         print(line)
     }
 

@@ -20,6 +20,16 @@ void lstm_forward_units(
     const float *input_projection, const float *bias, float *gates, const float *previous_state,
     const float *previous_cell_state, float *state, float *cell_state, float *output, intptr_t output_stride);
 
+// lstm_forward_units on one unit block of the regrouped layout of inference
+// (LSTMRegroupedWeights): in each row, the block's gates i, f, g, o lie block_units apart from
+// input_projection, bias and gates (rows gates_row_stride apart), its units from previous_state,
+// previous_cell_state, state and cell_state (rows state_row_stride apart); units 0..<width.
+void lstm_forward_regrouped_rows(
+    intptr_t batch, intptr_t block_units, intptr_t width, intptr_t time, const intptr_t *lengths,
+    const float *input_projection, intptr_t gates_row_stride, const float *bias, float *gates,
+    const float *previous_state, const float *previous_cell_state, float *state, float *cell_state,
+    intptr_t state_row_stride, float *output, intptr_t output_stride);
+
 // gates holds the activated gates on entry and dL/d(gate pre-activations) on return, which is
 // also written to input_projection_gradient; previous_state_gradient receives the direct part of
 // dL/dh_{t-1} (zero on active rows, whose h_{t-1} only enters the product).
