@@ -141,7 +141,7 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError(
                     "--cases '\(cases)' names no case; expected names such as S1,stream-H128 or B32-T25-I128-H256")
             }
-        } else if !regularizers {
+        } else {
             selected = BenchmarkCase.standard.map { adjusted($0.with(cell: cell)) }
         }
         if regularizers {
