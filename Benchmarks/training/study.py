@@ -222,7 +222,8 @@ def plot_curves(dataset: str, runs: list[Run], records: dict[tuple, dict]) -> Pa
             continue
         epochs = min(len(curve) for curve in curves)
         mean = [statistics.mean(curve[e][key] for curve in curves) for e in range(epochs)]
-        ax.plot(range(1, epochs + 1), mean, label=f"{label} ({len(curves)} seeds)")
+        seeds = f"{len(curves)} seed{'s' if len(curves) != 1 else ''}"
+        ax.plot(range(1, epochs + 1), mean, label=f"{label} ({seeds})")
         drawn = True
     if not drawn:
         plt.close(figure)
