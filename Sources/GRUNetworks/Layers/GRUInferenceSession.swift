@@ -4,9 +4,12 @@ import GRUTensor
 /// Inference-only GRU forward passes that keep no trace for backward and reuse their buffers
 /// from call to call, for serving and streaming.
 ///
-/// Same results as `GRULayer.forward` (both call the same gate kernels); a GRU with other
-/// activations than tanh and sigmoid runs through `GRULayer.forward` itself, allocating per call. Not thread-safe: one
-/// session per thread. Legend: T steps, B batch, I input size, H hidden size, D directions.
+/// In float32, the same results as `GRULayer.forward` (both call the same gate kernels); a GRU
+/// with other activations than tanh and sigmoid runs through `GRULayer.forward` itself,
+/// allocating per call. In bf16 or int8 (`InferencePrecision`), the weights are rounded or
+/// quantized once, when the session is made, and the steps are `QuantizedGRUSweep`'s. Not
+/// thread-safe: one session per thread. Legend: T steps, B batch, I input size, H hidden size,
+/// D directions.
 public final class GRUInferenceSession {
     /// The layer's sizes and variant.
     public var configuration: GRUConfiguration { parameters.configuration }
@@ -21,12 +24,45 @@ public final class GRUInferenceSession {
     private var streamingSteps = 0
     /// Per layer and direction, W_hh, b_hh and b_ih packed for the fused recurrent steps.
     private let packedRecurrentWeights: [PackedRecurrentWeights]
+    /// Per layer and direction, the weights at `precision` when it is not float32.
+    private let quantizedWeights: [QuantizedGRUWeights]
 
-    /// A session over a copy of the GRU's parameters.
-    public init(_ gru: GRU) {
+    /// The precision of the weights the session's steps read.
+    public let precision: InferencePrecision
+
+    /// Bytes of the weights the steps read, every layer and direction (float32: W_ih and
+    /// W_hh as floats; the biases, float32 in every precision, not counted).
+    public var weightBytes: Int {
+        guard precision == .float32 else { return quantizedWeights.reduce(0) { $0 + $1.weightBytes } }
+        let config = configuration
+        return (0..<config.layerCount).reduce(0) { sum, layer in
+            sum + config.directionCount * 3 * config.hiddenSize
+                * (config.inputSize(ofLayer: layer) + config.hiddenSize) * 4
+        }
+    }
+
+    /// A session over a copy of the GRU's parameters, its weights at `precision`.
+    public init(_ gru: GRU, precision: InferencePrecision = .float32) {
         parameters = gru.parameters
+        self.precision = precision
         let hidden = gru.configuration.hiddenSize
         let parameters = gru.parameters
+        quantizedWeights =
+            precision == .float32
+            ? []
+            : parameters.values.withUnsafeBufferPointer { values in
+                Self.layersAndDirections(of: parameters.configuration).map { layer, direction in
+                    func at(_ role: RecurrentParameterRole) -> UnsafePointer<Float>? {
+                        parameters.slot(role, layer: layer, direction: direction).map {
+                            values.baseAddress! + $0.offset
+                        }
+                    }
+                    return QuantizedGRUWeights(
+                        precision: precision, inputSize: parameters.configuration.inputSize(ofLayer: layer),
+                        hidden: hidden, inputWeight: at(.inputWeight)!, recurrentWeight: at(.recurrentWeight)!,
+                        inputBias: at(.inputBias), recurrentBias: at(.recurrentBias))
+                }
+            }
         packedRecurrentWeights = parameters.values.withUnsafeBufferPointer { values in
             Self.layersAndDirections(of: parameters.configuration).map { layer, direction in
                 func at(_ role: RecurrentParameterRole) -> UnsafePointer<Float>? {
@@ -68,6 +104,7 @@ public final class GRUInferenceSession {
     ) throws -> (output: Tensor, finalState: Tensor) {
         let config = configuration
         guard config.hasDefaultActivations else {
+            try checkLowPrecisionActivations()
             let result = try GRU(parameters: parameters).forward(
                 input, initialState: initialState, lengths: lengths, layout: layout)
             return (result.output, result.finalState)
@@ -94,7 +131,9 @@ public final class GRUInferenceSession {
             buffers = Buffers(steps: max(steps, buffers.steps), batch: max(batch, buffers.batch), configuration: config)
         }
         let b = buffers
-        if inputWeights.isEmpty, GRUInferenceSweep.sharesByUnits(batch: batch, weights: packedRecurrentWeights[0]) {
+        if precision == .float32, inputWeights.isEmpty,
+            GRUInferenceSweep.sharesByUnits(batch: batch, weights: packedRecurrentWeights[0])
+        {
             inputWeights = packInputWeights()
         }
         if steps * batch == 1 { streamingSteps += 1 }
@@ -188,6 +227,7 @@ public final class GRUInferenceSession {
             throw InputChecks.nonFinite("state")
         }
         guard config.hasDefaultActivations else {
+            try checkLowPrecisionActivations()
             let result = try GRU(parameters: parameters).forward(
                 Tensor(shape: [1, 1, config.inputSize], scalars: input),
                 initialState: Tensor(shape: [layers, 1, hidden], scalars: state))
@@ -197,10 +237,27 @@ public final class GRUInferenceSession {
         if buffers.steps < 1 || buffers.batch < 1 || buffers.configuration != config {
             buffers = Buffers(steps: max(1, buffers.steps), batch: max(1, buffers.batch), configuration: config)
         }
-        if inputWeights.isEmpty { inputWeights = packInputWeights() }
         streamingSteps += 1
         let b = buffers.directions[0], descending = streamingSteps % 2 == 0
         var length = 1
+        if precision != .float32 {
+            input.withUnsafeBufferPointer { inputBuffer in
+                state.withUnsafeMutableBufferPointer { stateBuffer in
+                    var layerInput = inputBuffer.baseAddress!
+                    for layer in 0..<layers {
+                        let layerState = stateBuffer.baseAddress! + layer * hidden
+                        QuantizedGRUSweep.run(
+                            variant: config.variant, weights: quantizedWeights[layer], steps: 1, batch: 1,
+                            reverse: false, lengths: &length, input: layerInput,
+                            inputStride: config.inputSize(ofLayer: layer), workspace: b.quantized, state: layerState,
+                            output: nil, outputStride: hidden)
+                        layerInput = UnsafePointer(layerState)
+                    }
+                }
+            }
+            return
+        }
+        if inputWeights.isEmpty { inputWeights = packInputWeights() }
         input.withUnsafeBufferPointer { inputBuffer in
             state.withUnsafeMutableBufferPointer { stateBuffer in
                 // Each layer's new state, where it lies in `state`, is the next layer's input.
@@ -219,6 +276,17 @@ public final class GRUInferenceSession {
         }
     }
 
+    /// The low-precision steps compute PyTorch's activations only.
+    private func checkLowPrecisionActivations() throws {
+        guard precision != .float32 else { return }
+        let config = configuration
+        throw GRUInputError(
+            .setting("precision \(precision.rawValue)"),
+            found:
+                "activation \(config.activation.rawValue), recurrent activation \(config.recurrentActivation.rawValue)",
+            expected: "tanh and sigmoid (PyTorch's GRU), or precision float32")
+    }
+
     /// One layer and direction; the state lives in `buffers.state` and is updated in place.
     /// The two directions of a layer may run at once, each with its own `buffers`.
     private func runDirection(
@@ -234,6 +302,14 @@ public final class GRUInferenceSession {
         let rows = steps * batch
 
         let index = layer * config.directionCount + direction
+        if precision != .float32 {
+            QuantizedGRUSweep.run(
+                variant: config.variant, weights: quantizedWeights[index], steps: steps, batch: batch,
+                reverse: direction == 1, lengths: lengths, input: input, inputStride: inputSize,
+                workspace: b.quantized, state: state, output: output + direction * hidden,
+                outputStride: config.outputSize)
+            return
+        }
         if rows == 1 {
             GRUInferenceSweep.streamingStep(
                 variant: config.variant, weights: packedRecurrentWeights[index],
@@ -286,6 +362,7 @@ public final class GRUInferenceSession {
         let gates: ScratchBuffer  // (B, 3H), reset-before's gates of a step
         let auxiliary: ScratchBuffer  // (B, H), reset-before's r * h of a step
         let state: ScratchBuffer, nextState: ScratchBuffer  // (B, H)
+        let quantized = QuantizedWorkspace()  // the low-precision steps' own
 
         init(steps: Int, batch: Int, hidden: Int) {
             inputProjection = ScratchBuffer(count: steps * batch * 3 * hidden)
