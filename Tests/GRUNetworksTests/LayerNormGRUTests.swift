@@ -6,8 +6,8 @@ import Testing
 
 /// `LayerNormGRULayer` against its Double twin `NaiveLayerNormGRU`: backward against central
 /// finite differences of the twin, for the loss L = sum(output * dY) + sum(finalState * dHN);
-/// forward and backward under forced thread counts (steps shared by rows); the layout and the
-/// gains' initialization.
+/// forward and backward under forced thread counts (steps, and the whole-sequence normalization
+/// passes, shared by rows); the layout and the gains' initialization.
 @Suite(.tags(.unit))
 struct LayerNormGRUTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -147,6 +147,41 @@ struct LayerNormGRUTests {
             sharedStates.input, singleStates.input, absoluteTolerance: 1e-6, relativeTolerance: 1e-5, "input gradient")
         expectApproximatelyEqual(
             sharedStates.initialState, singleStates.initialState, absoluteTolerance: 1e-6, relativeTolerance: 1e-5,
+            "initial state gradient")
+    }
+
+    /// A sequence long enough that the whole-sequence normalization passes (the input
+    /// projection's forward, both normalizations' backward and the gains' gradients) are shared
+    /// by rows across the team: every result against the same layer's on one thread.
+    @Test func wholeSequencePassesSharedAcrossThreadsMatchOneThread() throws {
+        let steps = 24, batch = 16, inputSize = 8, hidden = 128
+        let configuration = LayerNormGRUConfiguration(inputSize: inputSize, hiddenSize: hidden)
+        let layer = LayerNormGRULayer(configuration)
+        let parameters = Self.parameters(of: layer, seed: 13)
+        var random = RandomData(seed: 17)
+        let input = random.tensor([steps, batch, inputSize])
+        let initialState = random.tensor([1, batch, hidden])
+        let outputGradient = random.tensor([steps, batch, hidden])
+        let finalStateGradient = random.tensor([1, batch, hidden])
+        let lengths = (0..<batch).map { steps - $0 % 5 }
+        let run = {
+            try Self.run(
+                layer, parameters: parameters, input: input, initialState: initialState, lengths: lengths,
+                outputGradient: outputGradient, finalStateGradient: finalStateGradient)
+        }
+        let (single, singleGradients, singleStates) = try ThreadTeam.withParts(1, run)
+        let (shared, sharedGradients, sharedStates) = try ThreadTeam.withParts(2, run)
+        expectApproximatelyEqual(shared.output, single.output, absoluteTolerance: 1e-6, "output")
+        for slot in layer.parameterSlots {
+            expectApproximatelyEqual(
+                Array(sharedGradients[slot.range]), Array(singleGradients[slot.range]), absoluteTolerance: 1e-5,
+                relativeTolerance: 1e-5, "gradient of \(slot.name)")
+        }
+        // 24 steps of float sums in another order (the products split by rows): 1e-5 absolute.
+        expectApproximatelyEqual(
+            sharedStates.input, singleStates.input, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, "input gradient")
+        expectApproximatelyEqual(
+            sharedStates.initialState, singleStates.initialState, absoluteTolerance: 1e-5, relativeTolerance: 1e-5,
             "initial state gradient")
     }
 

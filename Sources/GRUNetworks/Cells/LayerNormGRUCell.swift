@@ -19,7 +19,10 @@ import GRUTensor
 ///
 /// Each step needs every unit of its rows' recurrent product before it can normalize, so the
 /// steps share a time step by batch rows only (a small batch runs on one thread). The steps
-/// are in `LayerNormGRUStep`. Legend: B batch rows, H hidden size, R = T*B rows.
+/// are in `LayerNormGRUStep`. Backward takes both normalizations' x̂ and 1 / sqrt(var + eps)
+/// from caches the forward pass keeps (a row of 3H + 16 floats per row and normalization)
+/// rather than recompute the products they came from. Legend: B batch rows, H hidden size,
+/// R = T*B rows.
 public struct LayerNormGRUCell: RecurrentCell {
     /// The cell of a configuration.
     public init(_ configuration: LayerNormGRUConfiguration) {}
@@ -60,8 +63,7 @@ public struct LayerNormGRUCell: RecurrentCell {
         packGradientWeights(hidden: hidden, recurrentWeight: recurrentWeight, extraParameters: nil)
     }
 
-    /// W_hh^T (to recompute each step's normalization) and W_hh (for dL/dh += dL/d(gh) W_hh),
-    /// with the gains.
+    /// W_hh (for dL/dh += dL/d(gh_raw) W_hh), with the gains.
     public func packGradientWeights(
         hidden: Int, recurrentWeight: UnsafePointer<Float>, extraParameters: UnsafePointer<Float>?
     ) -> LayerNormGRUWeights {
@@ -70,12 +72,30 @@ public struct LayerNormGRUCell: RecurrentCell {
             gains: extraParameters, forBackward: true)
     }
 
-    /// gx without b_ih: LN(W_ih x; gamma[0]) over every row; the steps add b_ih.
+    /// The row stride of both normalization caches: the normalized 3H values of a row and its
+    /// 1 / sqrt(var + eps) (`LayerNormGateKernels`).
+    static func cacheStride(hidden: Int) -> Int { LayerNormGateKernels.cacheStride(width: 3 * hidden) }
+
+    /// The input normalization's cache, by time.
+    public static func inputProjectionCacheWidth(hidden: Int) -> Int { cacheStride(hidden: hidden) }
+
+    /// The recurrent normalization's cache, by step.
+    public static func stepCacheWidth(hidden: Int) -> Int { cacheStride(hidden: hidden) }
+
+    /// gx without b_ih: LN(W_ih x; gamma[0]) over every row, shared by rows across the team;
+    /// the steps add b_ih. `cache` keeps each row's normalized values and 1 / sqrt(var + eps).
     public func finishInputProjection(
-        rows: Int, hidden: Int, projection: UnsafeMutablePointer<Float>, extraParameters: UnsafePointer<Float>?
+        rows: Int, hidden: Int, projection: UnsafeMutablePointer<Float>, extraParameters: UnsafePointer<Float>?,
+        cache: UnsafeMutablePointer<Float>?
     ) {
         guard let gains = extraParameters else { return }
-        LayerNormalizationRows.forward(projection, rows: rows, width: 3 * hidden, gain: gains)
+        let width = 3 * hidden, stride = Self.cacheStride(hidden: hidden)
+        Self.shareRows(rows, width: width) { share, _ in
+            let first = share.lowerBound
+            LayerNormGateKernels.normalizeRows(
+                rows: share.count, width: width, matrix: projection + first * width, stride: width, gain: gains,
+                cache: cache.map { $0 + first * stride }, cacheStride: stride)
+        }
     }
 
     /// One forward step.
@@ -88,29 +108,41 @@ public struct LayerNormGRUCell: RecurrentCell {
         LayerNormGRUStep.backward(step, weights: weights)
     }
 
-    /// Both normalizations' backward over all R rows: the steps left dL/dgx and dL/dgh (the
-    /// bias gradients, already summed); they become dL/d(W_ih x) and dL/d(W_hh h), and the
-    /// gains' gradients are added. The projections are recomputed, one GEMM each.
+    /// Both normalizations' backward over all R rows, shared by rows across the team: the steps
+    /// left dL/dgx and dL/dgh (the bias gradients, already summed); they become dL/d(W_ih x)
+    /// and dL/d(W_hh h) from the normalized values and deviations the forward pass cached, and
+    /// the gains' gradients are added (each part's sums, then the parts in order).
     public func finishProjectionGradients(_ gradients: RecurrentProjectionGradients) {
-        guard let gains = gradients.extraParameters, let gainGradients = gradients.extraParameterGradients else {
-            return
+        guard let gains = gradients.extraParameters, let gainGradients = gradients.extraParameterGradients,
+            let inputCache = gradients.inputProjectionCache, let stepCache = gradients.stepCache
+        else { return }
+        let width = 3 * gradients.hidden, stride = Self.cacheStride(hidden: gradients.hidden)
+        let parts = ThreadTeam.defaultParts
+        let sums = ScratchBuffer(count: parts * 2 * width)  // (parts, 2, 3H) the gains' gradients
+        Self.shareRows(gradients.rows, width: width) { share, part in
+            let first = share.lowerBound, partSums = sums.pointer + part * 2 * width
+            LayerNormGateKernels.backwardRows(
+                rows: share.count, width: width, gradient: gradients.inputProjectionGradient + first * width,
+                stride: width, cache: inputCache + first * stride, cacheStride: stride, gain: gains,
+                gainGradient: partSums)
+            LayerNormGateKernels.backwardRows(
+                rows: share.count, width: width, gradient: gradients.hiddenProjectionGradient + first * width,
+                stride: width, cache: stepCache + first * stride, cacheStride: stride, gain: gains + width,
+                gainGradient: partSums + width)
         }
-        let rows = gradients.rows, width = 3 * gradients.hidden
-        let projection = ScratchBuffer(uninitializedCount: rows * width)  // (R, 3H)
-        Matmul.gemm(
-            transposeA: false, transposeB: true, m: rows, n: width, k: gradients.inputSize,
-            a: gradients.layerInput, lda: gradients.inputSize, b: gradients.inputWeight, ldb: gradients.inputSize,
-            beta: 0, c: projection.pointer, ldc: width)
-        LayerNormalizationRows.backward(
-            gradients.inputProjectionGradient, inputs: projection.pointer, rows: rows, width: width, gain: gains,
-            gainGradient: gainGradients)
-        Matmul.gemm(
-            transposeA: false, transposeB: true, m: rows, n: width, k: gradients.hidden,
-            a: gradients.recurrentInputs, lda: gradients.hidden, b: gradients.recurrentWeight, ldb: gradients.hidden,
-            beta: 0, c: projection.pointer, ldc: width)
-        LayerNormalizationRows.backward(
-            gradients.hiddenProjectionGradient, inputs: projection.pointer, rows: rows, width: width,
-            gain: gains + width, gainGradient: gainGradients + width)
+        for part in 0..<parts {
+            for j in 0..<(2 * width) { gainGradients[j] += sums.pointer[part * 2 * width + j] }
+        }
+    }
+
+    /// Runs `body(rows, part)` on shares of `rows` rows of width `width` across the team, or on
+    /// one thread when a team run would cost more than it saves (about 10 operations a value).
+    private static func shareRows(_ rows: Int, width: Int, _ body: (Range<Int>, Int) -> Void) {
+        let parts = rows * width >= 1 << 17 ? min(ThreadTeam.defaultParts, rows) : 1
+        guard parts > 1 else { return body(0..<rows, 0) }
+        ThreadTeam.run(parts: parts) { part, parts in
+            body(ThreadTeam.share(of: rows, part: part, parts: parts), part)
+        }
     }
 
     /// dW_hh (3H, H) += dL/d(W_hh h)^T (recurrent inputs), over all R rows.
@@ -131,16 +163,16 @@ public struct LayerNormGRUCell: RecurrentCell {
 public typealias LayerNormGRULayer = RecurrentLayer<LayerNormGRUCell>
 
 /// One direction's recurrent weights for the layer-norm GRU's steps: W_hh^T (H, 3H) in
-/// 32-column panels for the step's product, W_hh (3H, H) likewise for the backward product,
-/// and copies of b_hh, b_ih (zeros when absent) and the gains (ones when absent).
+/// 32-column panels for the forward step's product, or W_hh (3H, H) likewise for the backward
+/// one, and copies of b_hh, b_ih (zeros when absent) and the gains (ones when absent).
 ///
 /// It is one panel for the sweep's sharing: a step normalizes whole rows of the product, so
 /// threads share the steps by rows and every thread multiplies all of W_hh.
 public struct LayerNormGRUWeights: PanelledRecurrentWeights, @unchecked Sendable {
     /// H.
     public let hidden: Int
-    /// (H, 3H) W_hh^T, for gh = h W_hh^T.
-    let transposedWeight: ColumnPanelledMatrix
+    /// (H, 3H) W_hh^T, for gh = h W_hh^T; nil in a backward packing.
+    let transposedWeight: ColumnPanelledMatrix?
     /// (3H, H) W_hh, for dL/dh += dL/d(gh) W_hh; nil in a forward packing.
     let weight: ColumnPanelledMatrix?
     /// (3H) each.
@@ -154,7 +186,8 @@ public struct LayerNormGRUWeights: PanelledRecurrentWeights, @unchecked Sendable
     ) {
         let width = 3 * hidden
         self.hidden = hidden
-        transposedWeight = ColumnPanelledMatrix(transposing: recurrentWeight, rows: width, columns: hidden)
+        transposedWeight =
+            forBackward ? nil : ColumnPanelledMatrix(transposing: recurrentWeight, rows: width, columns: hidden)
         weight = forBackward ? ColumnPanelledMatrix(rows: width, columns: hidden, values: recurrentWeight) : nil
         self.recurrentBias =
             recurrentBias.map { Array(UnsafeBufferPointer(start: $0, count: width)) }

@@ -74,10 +74,22 @@ public protocol RecurrentCell: Sendable {
         hidden: Int, recurrentWeight: UnsafePointer<Float>, extraParameters: UnsafePointer<Float>?
     ) -> GradientWeights
 
+    /// Floats per row of what `finishInputProjection` keeps for `finishProjectionGradients`,
+    /// in the input projection's time order (`RecurrentProjectionGradients.inputProjectionCache`):
+    /// none by default.
+    static func inputProjectionCacheWidth(hidden: Int) -> Int
+
+    /// Floats per row of what each forward step keeps for its backward step and
+    /// `finishProjectionGradients`, in step order like the gates (`RecurrentForwardStep.cache`):
+    /// none by default.
+    static func stepCacheWidth(hidden: Int) -> Int
+
     /// Rewrites the input projections W_ih x (T*B, G*H), all steps at once, before the steps
-    /// read them: by default leaves them as they are.
+    /// read them, keeping what backward needs in `cache` ((T*B, `inputProjectionCacheWidth`)
+    /// by time, or nil when the width is 0): by default leaves them as they are.
     func finishInputProjection(
-        rows: Int, hidden: Int, projection: UnsafeMutablePointer<Float>, extraParameters: UnsafePointer<Float>?)
+        rows: Int, hidden: Int, projection: UnsafeMutablePointer<Float>, extraParameters: UnsafePointer<Float>?,
+        cache: UnsafeMutablePointer<Float>?)
 
     /// After the backward sweep (its bias sums taken) and before the weight and input gradient
     /// products: turns the gradients the steps left into those of W_ih x and of the products
@@ -148,6 +160,9 @@ public struct RecurrentForwardStep {
     public var previousCellState: UnsafePointer<Float>? = nil
     /// (rows, H) receives c_t, for a cell that carries a cell state; nil otherwise.
     public var cellState: UnsafeMutablePointer<Float>? = nil
+    /// (rows, `stepCacheWidth`) receives the cell's own cache for backward, for a cell that
+    /// keeps one; nil otherwise.
+    public var cache: UnsafeMutablePointer<Float>? = nil
 }
 
 /// One thread's share of a backward step: `rows` rows from the first of its share (every
@@ -190,4 +205,7 @@ public struct RecurrentBackwardStep {
     public var cellStateGradient: UnsafePointer<Float>? = nil
     /// (rows, H) receives dL/dc_{t-1}, likewise.
     public var previousCellStateGradient: UnsafeMutablePointer<Float>? = nil
+    /// (rows, `stepCacheWidth`) what the forward step kept, for a cell that keeps a cache; nil
+    /// otherwise.
+    public var cache: UnsafePointer<Float>? = nil
 }

@@ -20,9 +20,16 @@ extension RecurrentCell {
         packGradientWeights(hidden: hidden, recurrentWeight: recurrentWeight)
     }
 
+    /// None.
+    public static func inputProjectionCacheWidth(hidden: Int) -> Int { 0 }
+
+    /// None.
+    public static func stepCacheWidth(hidden: Int) -> Int { 0 }
+
     /// Leaves the projections as the GEMM wrote them.
     public func finishInputProjection(
-        rows: Int, hidden: Int, projection: UnsafeMutablePointer<Float>, extraParameters: UnsafePointer<Float>?
+        rows: Int, hidden: Int, projection: UnsafeMutablePointer<Float>, extraParameters: UnsafePointer<Float>?,
+        cache: UnsafeMutablePointer<Float>?
     ) {}
 
     /// Nothing to finish.
@@ -57,4 +64,8 @@ public struct RecurrentProjectionGradients {
     public let extraParameters: UnsafePointer<Float>?
     /// Their gradients, added to, or nil.
     public let extraParameterGradients: UnsafeMutablePointer<Float>?
+    /// (R, `inputProjectionCacheWidth`) by time, what `finishInputProjection` kept, or nil.
+    public let inputProjectionCache: UnsafePointer<Float>?
+    /// (R, `stepCacheWidth`) by step, what the forward steps kept, or nil.
+    public let stepCache: UnsafePointer<Float>?
 }

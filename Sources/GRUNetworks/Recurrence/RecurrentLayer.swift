@@ -117,7 +117,9 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
                     zoneoutMask: masks.zoneout(count: steps * batch * config.hiddenSize),
                     zoneoutExpectation: dropout == nil ? zoneout : 0,
                     weightDropMask: masks.weightDrop(count: gateWidth * config.hiddenSize),
-                    carriesCellState: Cell.carriesCellState)
+                    carriesCellState: Cell.carriesCellState,
+                    inputProjectionCacheWidth: Cell.inputProjectionCacheWidth(hidden: config.hiddenSize),
+                    stepCacheWidth: Cell.stepCacheWidth(hidden: config.hiddenSize))
             }
             let output = forwardLayer(
                 layer, input: layerInputs[layer], traces: layerTraces, pass: pass, weights: weights)
@@ -199,7 +201,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             transposeA: false, transposeB: true, m: pass.steps * pass.batch, n: gateWidth, k: inputSize,
             a: input, lda: inputSize, b: w.inputWeight, ldb: inputSize, beta: 0, c: inputProjection, ldc: gateWidth)
         cell.finishInputProjection(
-            rows: pass.steps * pass.batch, hidden: hidden, projection: inputProjection, extraParameters: w.extra)
+            rows: pass.steps * pass.batch, hidden: hidden, projection: inputProjection, extraParameters: w.extra,
+            cache: trace.inputProjectionCache?.pointer)
         // The weights change between calls, so they are packed afresh: one pass over W_hh.
         let recurrentWeight = WeightDrop.masked(w.recurrentWeight, by: trace.weightDropMask)
         let packed = cell.packStepWeights(
@@ -397,7 +400,9 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
                 inputWeight: w.inputWeight, recurrentWeight: recurrentWeight.pointer,
                 recurrentInputs: trace.recurrentInputs,
                 inputProjectionGradient: dInput, hiddenProjectionGradient: trace.gates.pointer,
-                extraParameters: w.extra, extraParameterGradients: g.extra))
+                extraParameters: w.extra, extraParameterGradients: g.extra,
+                inputProjectionCache: trace.inputProjectionCache.map { UnsafePointer($0.pointer) },
+                stepCache: trace.stepCache.map { UnsafePointer($0.pointer) }))
         // dW_ih += dGx^T X.
         Matmul.gemm(
             transposeA: true, transposeB: false, m: gateWidth, n: inputSize, k: rows,

@@ -29,6 +29,7 @@ enum RecurrentSweep {
         let mask = trace.recurrentMask?.pointer, maskedStates = trace.maskedStates?.pointer
         let keep = trace.zonesOut ? Zoneout.Keep(trace, hidden: hidden) : nil
         let cellStates = trace.cellStates?.pointer
+        let cache = trace.stepCache?.pointer, cacheWidth = Cell.stepCacheWidth(hidden: hidden)
         if let mask, let maskedStates {
             multiply(states, by: mask, into: maskedStates, rows: 0..<batch, units: 0..<hidden, hidden: hidden)
         }
@@ -51,6 +52,7 @@ enum RecurrentSweep {
                     forwardStep.previousCellState = UnsafePointer(cellStates + stepRow * hidden)
                     forwardStep.cellState = cellStates + (stepRow + batch) * hidden
                 }
+                forwardStep.cache = cache.map { $0 + stepRow * cacheWidth }
                 cell.forward(forwardStep, weights: weights, barrier: sharing.barrier)
                 if let keep {
                     Zoneout.forward(
@@ -95,6 +97,7 @@ enum RecurrentSweep {
         let mask = trace.recurrentMask?.pointer
         let keep = trace.zonesOut ? Zoneout.Keep(trace, hidden: hidden) : nil, carry = workspace.zoneoutCarry.pointer
         let cellStates = trace.cellStates?.pointer
+        let cache = trace.stepCache?.pointer, cacheWidth = Cell.stepCacheWidth(hidden: hidden)
         let recurrentInputs = trace.recurrentInputs
         let inputProjectionGradient = workspace.inputProjectionGradient.pointer
         let maskedGradient = workspace.recurrentInputGradient.pointer
@@ -138,6 +141,7 @@ enum RecurrentSweep {
                     backwardStep.cellStateGradient = UnsafePointer(dc + first * hidden)
                     backwardStep.previousCellStateGradient = dcPrevious + first * hidden
                 }
+                backwardStep.cache = cache.map { UnsafePointer($0 + stepRow * cacheWidth) }
                 cell.backward(backwardStep, weights: weights, barrier: sharing.barrier)
                 if let mask {
                     multiply(

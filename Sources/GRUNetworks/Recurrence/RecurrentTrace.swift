@@ -63,10 +63,17 @@ struct RecurrentDirectionTrace: Sendable {
     /// state (the LSTM's c); nil otherwise. // (T+1, B, H)
     let cellStates: ScratchBuffer?
 
+    /// What the cell's `finishInputProjection` kept, by time, for a cell that keeps something;
+    /// nil otherwise. // (T, B, inputProjectionCacheWidth)
+    let inputProjectionCache: ScratchBuffer?
+    /// What the cell's forward steps kept, by step, for a cell that keeps something; nil
+    /// otherwise. // (T, B, stepCacheWidth)
+    let stepCache: ScratchBuffer?
+
     init(
         steps: Int, batch: Int, hidden: Int, gates gateCount: Int, recurrentMask: ScratchBuffer?,
         zoneoutMask: ScratchBuffer? = nil, zoneoutExpectation: Float = 0, weightDropMask: ScratchBuffer? = nil,
-        carriesCellState: Bool = false
+        carriesCellState: Bool = false, inputProjectionCacheWidth: Int = 0, stepCacheWidth: Int = 0
     ) {
         // Every step writes all of its rows (masked rows too), so only states[0] starts as zeros.
         states = ScratchBuffer(uninitializedCount: (steps + 1) * batch * hidden)
@@ -86,6 +93,11 @@ struct RecurrentDirectionTrace: Sendable {
         } else {
             cellStates = nil
         }
+        // The cell writes every row of its caches.
+        inputProjectionCache =
+            inputProjectionCacheWidth > 0
+            ? ScratchBuffer(uninitializedCount: steps * batch * inputProjectionCacheWidth) : nil
+        stepCache = stepCacheWidth > 0 ? ScratchBuffer(uninitializedCount: steps * batch * stepCacheWidth) : nil
     }
 
     /// Whether the steps zone out: a mask, or an expectation above 0.
