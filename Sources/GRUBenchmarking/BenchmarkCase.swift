@@ -1,7 +1,7 @@
 import GRUTensor
 
-/// One benchmark case: a shape, what is timed, the cell and a regularizer; time-major, one
-/// layer, float32 (the GRU reset-after).
+/// One benchmark case: a shape, what is timed, the cell, a regularizer and the precision of the
+/// weights; time-major, one layer (the GRU reset-after).
 public struct BenchmarkCase: Equatable, Sendable {
     /// The recurrent cell measured.
     public enum Cell: String, Sendable, Codable, CaseIterable {
@@ -69,13 +69,18 @@ public struct BenchmarkCase: Equatable, Sendable {
     public let cell: Cell
     /// The regularizer of a training case, or nil for the plain layer.
     public let regularizer: Regularizer?
+    /// The weights' precision: float32, or bf16 or int8 for the GRU's forward and stream cases.
+    public let precision: InferencePrecision
 
     /// A case of the given shape, the GRU's unless told otherwise.
     public init(
         name: String, mode: Mode, batch: Int, steps: Int, inputSize: Int, hiddenSize: Int, cell: Cell = .gru,
-        regularizer: Regularizer? = nil
+        regularizer: Regularizer? = nil, precision: InferencePrecision = .float32
     ) {
         precondition(regularizer == nil || mode == .train, "a regularizer case is a training step")
+        precondition(
+            precision == .float32 || (cell == .gru && mode != .train), "low precision is the GRU's inference only")
+        self.precision = precision
         self.name = name
         self.mode = mode
         self.batch = batch
@@ -116,7 +121,14 @@ public struct BenchmarkCase: Equatable, Sendable {
     public func streaming(steps: Int) -> BenchmarkCase {
         BenchmarkCase(
             name: name, mode: mode, batch: batch, steps: steps, inputSize: inputSize, hiddenSize: hiddenSize,
-            cell: cell, regularizer: regularizer)
+            cell: cell, regularizer: regularizer, precision: precision)
+    }
+
+    /// The same GRU inference case with weights at `precision`.
+    public func with(precision: InferencePrecision) -> BenchmarkCase {
+        BenchmarkCase(
+            name: name, mode: mode, batch: batch, steps: steps, inputSize: inputSize, hiddenSize: hiddenSize,
+            cell: cell, regularizer: regularizer, precision: precision)
     }
 
     /// The same case of another cell.

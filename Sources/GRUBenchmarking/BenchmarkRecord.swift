@@ -40,6 +40,11 @@ public struct BenchmarkRecord: Codable, Sendable {
     public var sgemmGflops: Double?
     /// GRUKit's own kernels on this processor (`KernelReport.summary`); GRUKit's records only.
     public var kernels: String?
+    /// The weights' precision: "float32" (also for records without the key), "bf16", "int8",
+    /// or "int8-dynamic" for PyTorch's `quantize_dynamic`.
+    public var precision: String
+    /// MiB of the weights the timed calls read (W_ih and W_hh at `precision`); nil when not known.
+    public var weightMb: Double?
 
     enum CodingKeys: String, CodingKey {
         case framework, version, `case`, mode, cell, regularizer, batch, steps, repeats, threads, gflops
@@ -50,7 +55,8 @@ public struct BenchmarkRecord: Codable, Sendable {
         case sequenceStepsPerS = "sequence_steps_per_s"
         case peakMemoryMb = "peak_memory_mb"
         case sgemmGflops = "sgemm_gflops"
-        case kernels
+        case kernels, precision
+        case weightMb = "weight_mb"
     }
 
     /// Reads a record; one without `cell` (written before the LSTM) is the GRU's.
@@ -75,6 +81,8 @@ public struct BenchmarkRecord: Codable, Sendable {
         peakMemoryMb = try container.decodeIfPresent(Double.self, forKey: .peakMemoryMb)
         sgemmGflops = try container.decodeIfPresent(Double.self, forKey: .sgemmGflops)
         kernels = try container.decodeIfPresent(String.self, forKey: .kernels)
+        precision = try container.decodeIfPresent(String.self, forKey: .precision) ?? "float32"
+        weightMb = try container.decodeIfPresent(Double.self, forKey: .weightMb)
     }
 
     /// Writes every key, `peak_memory_mb` as null when it was not measured, as the schema asks.
@@ -99,6 +107,8 @@ public struct BenchmarkRecord: Codable, Sendable {
         try container.encode(peakMemoryMb, forKey: .peakMemoryMb)
         try container.encodeIfPresent(sgemmGflops, forKey: .sgemmGflops)
         try container.encodeIfPresent(kernels, forKey: .kernels)
+        try container.encode(precision, forKey: .precision)
+        try container.encodeIfPresent(weightMb, forKey: .weightMb)
     }
 
     /// A record of `benchmarkCase` from its sorted timings in seconds (per step for streaming).
@@ -124,5 +134,7 @@ public struct BenchmarkRecord: Codable, Sendable {
         peakMemoryMb = nil
         sgemmGflops = nil
         kernels = nil
+        precision = benchmarkCase.precision.rawValue
+        weightMb = nil
     }
 }

@@ -25,8 +25,13 @@ public enum GRUBenchmark {
             try workload.run()
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / unitsPerCall)
         }
-        return BenchmarkRecord(
+        var record = BenchmarkRecord(
             benchmarkCase, sortedSeconds: seconds.sorted(), threads: Matmul.threadCount, version: version)
+        if benchmarkCase.cell == .gru, benchmarkCase.mode != .train {
+            let weights = 3 * benchmarkCase.hiddenSize * (benchmarkCase.inputSize + benchmarkCase.hiddenSize)
+            record.weightMb = Double(weights * benchmarkCase.precision.bytesPerWeight) / 1_048_576
+        }
+        return record
     }
 
     /// The extra peak resident memory of one call of `benchmarkCase`, in MiB, as
@@ -123,7 +128,9 @@ private struct Workload {
             run = Self.trainingStep(layer, inputs: inputs, dropout: regularizer.map(Self.dropout))
         case (.gru, let mode, _):
             let configuration = GRUConfiguration(inputSize: input, hiddenSize: hidden, variant: .resetAfter)
-            let session = GRUInferenceSession(GRU(configuration: configuration, initialization: .pytorch, seed: 1))
+            let session = GRUInferenceSession(
+                GRU(configuration: configuration, initialization: .pytorch, seed: 1),
+                precision: benchmarkCase.precision)
             if mode == .forward {
                 run = { _ = try session.run(inputs.sequence) }
             } else {

@@ -35,6 +35,12 @@ struct BenchCommand: ParsableCommand {
     )
     var regularizers = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Weight precisions of the GRU's forward and stream cases, comma-separated: float32, bf16, int8.",
+            discussion: "bf16 and int8 cases run beside the float32 ones; training cases stay float32."))
+    var precision: String = "float32"
+
     @Flag(help: "A smoke test: 3 timed calls after 1 warm-up, 100-step streams.")
     var quick = false
 
@@ -88,7 +94,9 @@ struct BenchCommand: ParsableCommand {
                     benchmarkCase, repeats: repeats ?? (quick ? 3 : defaultRepeats(benchmarkCase)),
                     warmups: quick ? 1 : 2)
                 record.sgemmGflops = sgemm
-                record.kernels = KernelReport.summary
+                record.kernels =
+                    benchmarkCase.precision == .float32
+                    ? KernelReport.summary : QuantizedPanels.kernelName(of: benchmarkCase.precision)
                 if memory && benchmarkCase.mode == .train {
                     record.peakMemoryMb = try measureInFreshProcess(benchmarkCase)
                 }
@@ -149,8 +157,30 @@ struct BenchCommand: ParsableCommand {
             if !selected.contains(plain) { selected.append(plain) }
             selected += BenchmarkCase.regularizerCases(of: cell).filter { !selected.contains($0) }
         }
+        let precisions = try selectedPrecisions()
+        selected = selected.flatMap { benchmarkCase -> [BenchmarkCase] in
+            guard benchmarkCase.cell == .gru, benchmarkCase.mode != .train else { return [benchmarkCase] }
+            return precisions.map { benchmarkCase.with(precision: $0) }
+        }
         // Regularizer cases last, so that the plain step they are compared with comes first.
         return selected.filter { $0.regularizer == nil } + selected.filter { $0.regularizer != nil }
+    }
+
+    /// The precisions of --precision, float32 first; the LSTM has only float32.
+    private func selectedPrecisions() throws -> [InferencePrecision] {
+        var precisions: [InferencePrecision] = []
+        for name in precision.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = name.trimmingCharacters(in: .whitespaces)
+            guard let value = InferencePrecision(rawValue: name) else {
+                throw ValidationError(
+                    "--precision '\(precision)' names '\(name)'; expected float32, bf16 or int8, comma-separated")
+            }
+            if !precisions.contains(value) { precisions.append(value) }
+        }
+        if cell == .lstm, precisions != [.float32] {
+            throw ValidationError("--precision \(precision): the LSTM runs in float32 only; expected float32")
+        }
+        return InferencePrecision.allCases.filter { precisions.contains($0) }
     }
 
     /// Quick runs stream 100 steps per call instead of 1000.
@@ -187,11 +217,13 @@ struct BenchCommand: ParsableCommand {
     private func printRow(_ r: BenchmarkRecord, plain: BenchmarkRecord?) {
         let shape = [r.batch, r.steps, r.inputSize, r.hiddenSize].map { String($0).leftPadded(to: 5) }.joined(
             separator: " ")
+        let name = r.precision == "float32" ? r.case : "\(r.case) \(r.precision)"
         var line =
-            "\(r.case.padding(toLength: 21, withPad: " ", startingAt: 0)) \(r.mode.padding(toLength: 7, withPad: " ", startingAt: 0)) \(shape)"
+            "\(name.padding(toLength: 21, withPad: " ", startingAt: 0)) \(r.mode.padding(toLength: 7, withPad: " ", startingAt: 0)) \(shape)"
         line +=
             "  \(format(r.medianMs).leftPadded(to: 10))  \(format(r.gflops).leftPadded(to: 8))  \(String(Int(r.sequenceStepsPerS)).leftPadded(to: 8))"
         if let memory = r.peakMemoryMb { line += "  peak +\(format(memory)) MB" }
+        if r.precision != "float32", let weights = r.weightMb { line += "  weights \(format(weights)) MB" }
         if r.regularizer != nil, let plain {
             line += "  " + String(format: "%.2fx", r.medianMs / plain.medianMs) + " the plain S2 train step"
         }
