@@ -4,6 +4,7 @@ import GRUKit
 
 extension GRUVariant: ExpressibleByArgument {}
 extension GRUInitialization: ExpressibleByArgument {}
+extension InferencePrecision: ExpressibleByArgument {}
 
 /// The weights file and how to read it.
 struct WeightOptions: ParsableArguments {
@@ -43,12 +44,29 @@ struct SequenceOptions: ParsableArguments {
     }
 
     func run(_ gru: GRU) throws -> RecurrentForwardResult {
+        let (inputTensor, state, lengthValues) = try read()
+        return try gru.forward(inputTensor, initialState: state, lengths: lengthValues, layout: layout)
+    }
+
+    /// The outputs and final states of an inference pass with the weights at `precision`:
+    /// `GRU.forward` in float32 (what `run` computes), else a `GRUInferenceSession`.
+    func infer(_ gru: GRU, precision: InferencePrecision) throws -> (output: Tensor, finalState: Tensor) {
+        guard precision != .float32 else {
+            let result = try run(gru)
+            return (result.output, result.finalState)
+        }
+        let (inputTensor, state, lengthValues) = try read()
+        return try GRUInferenceSession(gru, precision: precision).run(
+            inputTensor, initialState: state, lengths: lengthValues, layout: layout)
+    }
+
+    private func read() throws -> (input: Tensor, initialState: Tensor?, lengths: [Int]?) {
         let inputTensor = try SequenceFiles.readTensor(URL(fileURLWithPath: input), role: "input", rank: 3)
         let state = try initialState.map {
             try SequenceFiles.readTensor(URL(fileURLWithPath: $0), role: "initial state", rank: 3)
         }
         let lengthValues = try lengths.map { try SequenceFiles.readLengths(URL(fileURLWithPath: $0)) }
-        return try gru.forward(inputTensor, initialState: state, lengths: lengthValues, layout: layout)
+        return (inputTensor, state, lengthValues)
     }
 }
 

@@ -18,13 +18,21 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Where to write the final states (.npy): (layers*D, B, H).")
     var finalState: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The weights' precision: float32, bf16 or int8.",
+            discussion:
+                "bf16 rounds W_ih and W_hh to bfloat16; int8 quantizes them per output row and the activations per row and step, summed exactly in int32. Biases and states stay float32."
+        ))
+    var precision: InferencePrecision = .float32
+
     func run() throws {
         try reportingErrors {
             try checkOutputPaths(
                 [("--output", output), ("--final-state", finalState)],
                 inputs: weightOptions.inputPaths + sequenceOptions.inputPaths)
             let gru = try weightOptions.load()
-            let result = try sequenceOptions.run(gru)
+            let result = try sequenceOptions.infer(gru, precision: precision)
             // Both files or neither: a final state that cannot be written keeps the old output.
             var files = [(data: Npy.encode(result.output), url: URL(fileURLWithPath: output))]
             if let finalState { files.append((Npy.encode(result.finalState), URL(fileURLWithPath: finalState))) }
