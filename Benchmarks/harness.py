@@ -63,8 +63,10 @@ RECORD_KEYS = (
     "sequence_steps_per_s", "peak_memory_mb",
 )
 # Keys a record may carry beside RECORD_KEYS: the cell (every record since the LSTM),
-# GRUKit's sgemm ceiling, kernels and regularizer, and --rounds' round medians.
-OPTIONAL_KEYS = ("cell", "regularizer", "sgemm_gflops", "kernels", "round_medians_ms")
+# GRUKit's sgemm ceiling, kernels and regularizer, --rounds' round medians, and the weights'
+# precision and size (GRUKit's records).
+OPTIONAL_KEYS = ("cell", "regularizer", "sgemm_gflops", "kernels", "round_medians_ms", "precision",
+                 "weight_mb")
 
 GRU = "gru"
 LSTM = "lstm"
