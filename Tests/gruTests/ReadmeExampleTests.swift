@@ -33,5 +33,8 @@ struct ReadmeExampleEndToEndTests {
         for frame in frames { try session.step(frame, state: &state) }
         let whole = try streaming.forward(Tensor(shape: [5, 1, 8], scalars: frames.flatMap { $0 }))
         expectApproximatelyEqual(state, whole.finalState.scalars, absoluteTolerance: 2e-6, "streamed final state")
+
+        let quantized = GRUInferenceSession(streaming, precision: .int8)
+        #expect(quantized.weightBytes == 1152 && session.weightBytes == 4608)
     }
 }
