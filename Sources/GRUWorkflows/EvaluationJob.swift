@@ -1,5 +1,6 @@
 import Foundation
 import GRUFormats
+import GRUTensor
 import GRUTraining
 
 /// A `gru evaluate` run: a trained model's metrics on a data file read as its training data was.
@@ -15,6 +16,8 @@ public struct EvaluationJob {
     public var dataFile: URL
     /// Forces the data format; nil takes it from the file extension.
     public var format: DataFormat?
+    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); float32 by default.
+    public var precision: InferencePrecision = .float32
 
     /// A job evaluating the model in `directory` on `dataFile`.
     public init(directory: ModelDirectory, dataFile: URL, format: DataFormat? = nil) {
@@ -93,7 +96,8 @@ public struct EvaluationJob {
     /// - Throws: `FormatError` or `GRUInputError` naming the model directory or data file (and
     ///   line) for a missing or unreadable model, unreadable data or an unknown label.
     public func run() throws -> Result {
-        let (model, manifest) = try directory.loadTrainedModel()
+        let (loaded, manifest) = try directory.loadTrainedModel()
+        let model = try loaded.atPrecision(precision)
         let dataset = try directory.dataset(at: dataFile, format: format, manifest: manifest)
         let evaluation = try Trainer.evaluate(
             model, on: dataset, batchSize: manifest.training.batchSize, objective: Self.objective(for: manifest))

@@ -30,6 +30,8 @@ public struct GenerationJob {
     public var topK: Int?
     /// The seed of the sampling.
     public var seed: UInt64
+    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); float32 by default.
+    public var precision: InferencePrecision = .float32
 
     /// A job sampling `length` tokens from the model in `directory`.
     public init(
@@ -64,7 +66,8 @@ public struct GenerationJob {
     ///   naming the model directory when it is missing or not a language model.
     public func run() throws -> GeneratedText {
         try validate()
-        let (model, manifest) = try directory.loadTrainedModel()
+        let (loaded, manifest) = try directory.loadTrainedModel()
+        let model = try loaded.atPrecision(precision)
         guard manifest.model.task == .languageModel, let vocabulary = manifest.data.vocabulary else {
             throw FormatError(
                 directory.url.relativePath,

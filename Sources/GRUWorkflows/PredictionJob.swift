@@ -37,6 +37,8 @@ public struct PredictionJob {
     public var format: DataFormat?
     /// Whether tag and language-model tables get the column `probabilities` (every step's softmax).
     public var writesStepProbabilities: Bool
+    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); float32 by default.
+    public var precision: InferencePrecision = .float32
 
     /// A job writing the predictions of the model in `directory` for `dataFile` to `outputFile`.
     public init(
@@ -87,7 +89,8 @@ public struct PredictionJob {
 
     /// Loads the model and the data and predicts every sequence, without dropout.
     public func predictions() throws -> Table {
-        let (model, manifest) = try directory.loadTrainedModel()
+        let (loaded, manifest) = try directory.loadTrainedModel()
+        let model = try loaded.atPrecision(precision)
         if writesStepProbabilities, !model.configuration.predictsEveryStep {
             throw GRUInputError(
                 .setting("--probabilities"), found: "a \(model.configuration.task.rawValue) model",

@@ -20,14 +20,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The data to evaluate on.") var data: String
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
+    @Option(help: "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).")
+    var precision: InferencePrecision = .float32
 
     func run() throws {
         try reportingErrors {
             try checkPathsNotEmpty([("--model", model), ("--data", data)])
-            let result = try EvaluationJob(
+            var job = EvaluationJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
-                format: format
-            ).run()
+                format: format)
+            job.precision = precision
+            let result = try job.run()
             if json {
                 FileHandle.standardOutput.write(try result.report.jsonData() + Data("\n".utf8))
             } else {

@@ -21,14 +21,17 @@ struct GenerateCommand: ParsableCommand {
     var temperature: Float = 1
     @Option(help: "Sample among the K most likely tokens only.") var topK: Int?
     @Option(help: "Seed of the sampling (default 0).") var seed: UInt64 = 0
+    @Option(help: "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).")
+    var precision: InferencePrecision = .float32
 
     func run() throws {
         try reportingErrors {
             try checkPathsNotEmpty([("--model", model)])
-            let generated = try GenerationJob(
+            var job = GenerationJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), prompt: prompt, length: length,
-                temperature: temperature, topK: topK, seed: seed
-            ).run()
+                temperature: temperature, topK: topK, seed: seed)
+            job.precision = precision
+            let generated = try job.run()
             print(generated.text)
         }
     }

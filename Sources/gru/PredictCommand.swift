@@ -24,6 +24,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The sequences to predict.") var data: String
     @Option(help: "The CSV file to write.") var output: String
     @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
+    @Option(help: "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).")
+    var precision: InferencePrecision = .float32
     @Flag(help: "Tag and language-model: add every step's probabilities (column probabilities).")
     var probabilities = false
 
@@ -36,10 +38,11 @@ struct PredictCommand: ParsableCommand {
                     (option: "--model", path: Optional(URL(fileURLWithPath: model).appendingPathComponent($0).path))
                 }
             try checkOutputPaths([("--output", output)], inputs: [("--data", data)] + modelFiles)
-            let table = try PredictionJob(
+            var job = PredictionJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
-                outputFile: URL(fileURLWithPath: output), format: format, writesStepProbabilities: probabilities
-            ).run()
+                outputFile: URL(fileURLWithPath: output), format: format, writesStepProbabilities: probabilities)
+            job.precision = precision
+            let table = try job.run()
             printStatus("\(table.rows.count) predictions -> \(output)", outputs: [output])
         }
     }

@@ -30,6 +30,37 @@ public struct SequenceModel: Sendable {
     /// The learned initial state, h's (L*D, H) then c's for an LSTM; empty when not learned.
     let initialStateRange: Range<Int>
     let headRange: Range<Int>
+    /// The recurrent stack at bf16 or int8 for inference; nil in float32.
+    private var lowPrecision: LowPrecisionRecurrence?
+
+    /// The precision of the recurrent weights that inference passes (no dropout seed) read.
+    public var inferencePrecision: InferencePrecision { lowPrecision?.precision ?? .float32 }
+
+    /// The same model whose inference passes run the GRU stack's weights at `precision`
+    /// (`GRUInferenceSession`), rounded or quantized now, once. Training passes and backward
+    /// stay float32. Changing `parameters` afterwards does not reach the quantized copy.
+    ///
+    /// - Throws: `GRUInputError` for a cell other than the GRU, or activations other than
+    ///   tanh and sigmoid, at bf16 or int8.
+    public func atPrecision(_ precision: InferencePrecision) throws -> SequenceModel {
+        var model = self
+        guard precision != .float32 else {
+            model.lowPrecision = nil
+            return model
+        }
+        guard configuration.cell == .gru, configuration.gru.hasDefaultActivations else {
+            let found =
+                configuration.cell == .gru
+                ? "activation \(configuration.activation.rawValue), recurrent activation \(configuration.recurrentActivation.rawValue)"
+                : "a model of cell \(configuration.cell.rawValue)"
+            throw GRUInputError(
+                .setting("--precision \(precision.rawValue)"), found: found,
+                expected: "a GRU with tanh and sigmoid (PyTorch's), or --precision float32")
+        }
+        model.lowPrecision = LowPrecisionRecurrence(
+            configuration: configuration.gru, weights: parameters[recurrenceRange], precision: precision)
+        return model
+    }
 
     /// A freshly initialized model; the same seed gives the same parameters.
     public init(configuration: ModelConfiguration, seed: UInt64) throws {
@@ -214,16 +245,27 @@ public struct SequenceModel: Sendable {
                     weightDrop: config.weightDrop, seed: generator.next())
                 : nil
             let learnedState = initialState == nil ? learnedInitialState(batchSize: batch.batchSize) : nil
-            let recurrenceResult = try recurrence.forward(
-                inputDropout.output, initialState: initialState ?? learnedState, lengths: batch.lengths,
-                weights: UnsafeBufferPointer(rebasing: buffer[recurrenceRange]), dropout: recurrentDropout)
+            let recurrenceResult: RecurrentForwardResult?
+            let recurrenceOutput: Tensor, finalState: RecurrentState
+            if let lowPrecision, !isTraining {
+                recurrenceResult = nil
+                let result = try lowPrecision.run(
+                    inputDropout.output, initialState: (initialState ?? learnedState)?.hidden, lengths: batch.lengths)
+                (recurrenceOutput, finalState) = (result.output, RecurrentState(hidden: result.finalState))
+            } else {
+                let result = try recurrence.forward(
+                    inputDropout.output, initialState: initialState ?? learnedState, lengths: batch.lengths,
+                    weights: UnsafeBufferPointer(rebasing: buffer[recurrenceRange]), dropout: recurrentDropout)
+                recurrenceResult = result
+                (recurrenceOutput, finalState) = (result.output, recurrence.finalState(of: result))
+            }
             var pooling: SequencePooling.ForwardResult?
             let features: Tensor
             if config.predictsEveryStep {
-                features = recurrenceResult.output.reshaped(to: [batch.steps * batch.batchSize, head.inputSize])
+                features = recurrenceOutput.reshaped(to: [batch.steps * batch.batchSize, head.inputSize])
             } else {
                 pooling = try SequencePooling(config.pooling, directionCount: config.bidirectional ? 2 : 1)
-                    .forward(recurrenceResult.output, lengths: batch.lengths)
+                    .forward(recurrenceOutput, lengths: batch.lengths)
                 features = pooling!.output
             }
             let outputDropout = Dropout(rate: config.outputDropout).forward(
@@ -232,7 +274,7 @@ public struct SequenceModel: Sendable {
                 outputDropout.output, weights: UnsafeBufferPointer(rebasing: buffer[headRange]))
             return SequenceModelForward(
                 embedding: embeddingResult, inputDropout: inputDropout, recurrence: recurrenceResult,
-                finalState: recurrence.finalState(of: recurrenceResult), usesLearnedInitialState: learnedState != nil,
+                finalState: finalState, usesLearnedInitialState: learnedState != nil,
                 pooling: pooling,
                 outputDropout: outputDropout, head: headResult)
         }
@@ -252,6 +294,11 @@ public struct SequenceModel: Sendable {
         precondition(
             gradients.count == parameters.count,
             "gradient buffer has \(gradients.count) values, model \(parameters.count)")
+        guard let recurrencePass = pass.recurrence else {
+            throw GRUInputError(
+                .setting("backward"), found: "a low-precision inference pass, which keeps no trace",
+                expected: "a float32 pass (a model at inferencePrecision float32, or a training pass)")
+        }
         return try parameters.withUnsafeBufferPointer { buffer in
             try gradients.withUnsafeMutableBufferPointer { gradientBuffer in
                 let headGradient = head.backward(
@@ -267,10 +314,10 @@ public struct SequenceModel: Sendable {
                     )
                     .backward(pooling, outputGradient: featureGradient)
                 } else {
-                    recurrenceOutputGradient = featureGradient.reshaped(to: pass.recurrence.output.shape)
+                    recurrenceOutputGradient = featureGradient.reshaped(to: recurrencePass.output.shape)
                 }
                 let stateGradients = try recurrence.backward(
-                    pass.recurrence, outputGradient: recurrenceOutputGradient,
+                    recurrencePass, outputGradient: recurrenceOutputGradient,
                     weights: UnsafeBufferPointer(rebasing: buffer[recurrenceRange]),
                     gradients: UnsafeMutableBufferPointer(rebasing: gradientBuffer[recurrenceRange]))
                 if pass.usesLearnedInitialState {
@@ -295,7 +342,8 @@ public struct SequenceModel: Sendable {
 public struct SequenceModelForward: Sendable {
     let embedding: Embedding.ForwardResult?
     let inputDropout: Dropout.ForwardResult
-    let recurrence: RecurrentForwardResult
+    /// The stack's pass with its trace; nil for a low-precision inference pass, which keeps none.
+    let recurrence: RecurrentForwardResult?
     /// The stack's final states, for carrying state to the next chunk of a stream.
     public let finalState: RecurrentState
     let usesLearnedInitialState: Bool
