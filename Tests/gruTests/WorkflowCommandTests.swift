@@ -73,19 +73,23 @@ struct WorkflowCommandEndToEndTests {
     }
 
     /// The library's evaluation of the model in `model` on the data file `data`.
-    private func libraryEvaluation(model: String, data: String) throws -> Evaluation {
+    private func libraryEvaluation(model: String, data: String, precision: InferencePrecision = .float32) throws
+        -> Evaluation
+    {
         let (trained, manifest) = try ModelDirectory(URL(fileURLWithPath: model)).loadModel()
         let dataset = try DataLoader.load(
             directory.url.appendingPathComponent(data), options: manifest.dataOptions, schema: manifest.data)
         return try Trainer.evaluate(
-            trained, on: dataset, batchSize: 2, objective: EvaluationJob.objective(for: manifest))
+            trained.atPrecision(precision), on: dataset, batchSize: 2, objective: EvaluationJob.objective(for: manifest)
+        )
     }
 
     /// `gru evaluate --json`'s single object, after checking it is all of standard output.
-    private func evaluateJSON(model: String, data: String, sourceLocation: SourceLocation = #_sourceLocation) throws
-        -> [String: Any]
-    {
-        let result = try CommandRunner.run(["evaluate", "--model", model, "--data", directory.path(data), "--json"])
+    private func evaluateJSON(
+        model: String, data: String, extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> [String: Any] {
+        let result = try CommandRunner.run(
+            ["evaluate", "--model", model, "--data", directory.path(data), "--json"] + extra)
         #expect(result.exitCode == 0, "\(result.standardError)", sourceLocation: sourceLocation)
         #expect(
             result.standardOutput.split(separator: "\n").count == 1, "\(result.standardOutput)",
@@ -182,6 +186,39 @@ struct WorkflowCommandEndToEndTests {
         let evaluation = try libraryEvaluation(model: model, data: "text.txt")
         expectJSONNumber(object["loss"], evaluation.loss, "loss")
         expectJSONNumber(object["perplexity"], evaluation.perplexity, "perplexity")
+    }
+
+    @Test(arguments: [InferencePrecision.bf16, .int8])
+    func evaluateAtLowPrecisionAgreesWithTheLibrary(_ precision: InferencePrecision) throws {
+        for (model, data) in [(try classifier(), "tiny, reviews.csv"), (try languageModel(), "text.txt")] {
+            let object = try evaluateJSON(model: model, data: data, extra: ["--precision", precision.rawValue])
+            let evaluation = try libraryEvaluation(model: model, data: data, precision: precision)
+            expectJSONNumber(object["loss"], evaluation.loss, "\(data) loss at \(precision)")
+            let float32 = try libraryEvaluation(model: model, data: data)
+            #expect(abs(evaluation.loss - float32.loss) < 0.05, "\(data): \(evaluation.loss) against \(float32.loss)")
+        }
+    }
+
+    @Test func predictAndGenerateTakeAPrecision() throws {
+        let output = directory.path("int8.csv")
+        let predicted = try CommandRunner.run([
+            "predict", "--model", try classifier(), "--data", directory.path("tiny, reviews.csv"), "--output", output,
+            "--precision", "int8",
+        ])
+        #expect(predicted.exitCode == 0, "\(predicted.standardError)")
+        #expect(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").count == 9)
+        let generated = try CommandRunner.run([
+            "generate", "--model", try languageModel(), "--length", "30", "--precision", "bf16", "--temperature", "0",
+        ])
+        #expect(generated.exitCode == 0, "\(generated.standardError)")
+        #expect(generated.standardOutput.unicodeScalars.count >= 30)
+    }
+
+    @Test func lowPrecisionOfAnotherCellIsOneLineError() throws {
+        let model = try train("tiny, reviews.csv", into: "lstm") { $0.model.cell = .lstm }
+        try expectFailure(
+            ["evaluate", "--model", model, "--data", directory.path("tiny, reviews.csv"), "--precision", "int8"],
+            mentions: ["--precision int8", "lstm"])
     }
 
     // MARK: - predict
