@@ -17,4 +17,19 @@
 // 16-float vector crosses a call.
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+// Runs BLOCK(n) with n = min(remaining, 8), a constant in each case, so that every block size
+// gets its own copy of an inlined block kernel, row loops unrolled and sums in registers.
+// `remaining` is at least 1.
+#define DISPATCH_ROWS_UP_TO_8(remaining, BLOCK) \
+    switch ((remaining) < 8 ? (remaining) : 8) { \
+        case 1: BLOCK(1); break; \
+        case 2: BLOCK(2); break; \
+        case 3: BLOCK(3); break; \
+        case 4: BLOCK(4); break; \
+        case 5: BLOCK(5); break; \
+        case 6: BLOCK(6); break; \
+        case 7: BLOCK(7); break; \
+        case 8: BLOCK(8); break; \
+    }
+
 #endif

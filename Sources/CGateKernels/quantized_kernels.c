@@ -130,18 +130,8 @@ ALWAYS_INLINE void int8_portable_block(
     }
 }
 
-#define DISPATCH_INT8_ROWS(remaining, BLOCK) \
-    switch ((remaining) < INT8_BLOCK_ROWS ? (remaining) : INT8_BLOCK_ROWS) { \
-        case 1: BLOCK(1); break; \
-        case 2: BLOCK(2); break; \
-        case 3: BLOCK(3); break; \
-        case 4: BLOCK(4); break; \
-        case 5: BLOCK(5); break; \
-        case 6: BLOCK(6); break; \
-        case 7: BLOCK(7); break; \
-        case 8: BLOCK(8); break; \
-    }
-_Static_assert(INT8_BLOCK_ROWS == 8, "DISPATCH_INT8_ROWS has one case for each block size");
+#define DISPATCH_INT8_ROWS DISPATCH_ROWS_UP_TO_8
+_Static_assert(INT8_BLOCK_ROWS == 8, "DISPATCH_ROWS_UP_TO_8 has one case for each block size");
 
 MULTIVERSION
 static void int8_product_portable(

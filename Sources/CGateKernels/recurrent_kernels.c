@@ -21,21 +21,9 @@ _Static_assert(BACKWARD_PANEL == 32, "a backward panel is two vector16s");
 // The most rows of a block (see above).
 #define BLOCK_ROWS 8
 
-// Runs BLOCK(n) with n = min(remaining, BLOCK_ROWS), a constant in each case, so that every
-// block size gets its own copy of the inlined block kernel, row loops unrolled and sums in
-// registers. `remaining` is at least 1.
-#define DISPATCH_ROWS(remaining, BLOCK) \
-    switch ((remaining) < BLOCK_ROWS ? (remaining) : BLOCK_ROWS) { \
-        case 1: BLOCK(1); break; \
-        case 2: BLOCK(2); break; \
-        case 3: BLOCK(3); break; \
-        case 4: BLOCK(4); break; \
-        case 5: BLOCK(5); break; \
-        case 6: BLOCK(6); break; \
-        case 7: BLOCK(7); break; \
-        case 8: BLOCK(8); break; \
-    }
-_Static_assert(BLOCK_ROWS == 8, "DISPATCH_ROWS has one case for each block size");
+// Blocks of up to BLOCK_ROWS rows, each size its own inlined copy (kernel_attributes.h).
+#define DISPATCH_ROWS DISPATCH_ROWS_UP_TO_8
+_Static_assert(BLOCK_ROWS == 8, "DISPATCH_ROWS_UP_TO_8 has one case for each block size");
 
 // Weights up to this size are taken to stay in a core's L2 (2 MB on the Intel Xeons measured,
 // 1 MB on AMD's Zen 4) between steps, beside the rows' states and projections.
