@@ -5,7 +5,7 @@ import Foundation
 /// The `description` is one line, `subject: problem`, where `subject` names the file (or tensor)
 /// and `problem` says what was expected and what was found, for example
 /// `weights.safetensors: tensor 'weight_ih_l0' has dtype U8; expected one of F32, F64, F16, BF16,
-/// I32, I64`. Command-line tools print it as it is.
+/// I8, I32, I64`. Command-line tools print it as it is.
 public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file, tensor or array the problem is in, as the user named it.
     public let subject: String

@@ -8,8 +8,9 @@ import GRUTensor
 /// `{"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}`, offsets relative to the
 /// start of the buffer, plus an optional `"__metadata__"` object of strings.
 ///
-/// Reading accepts F32, F64, F16, BF16, I32 and I64 and converts every tensor to Float;
-/// `sourceElementTypes` records what each was. Writing stores F32 only. The names keep the
+/// Reading accepts F32, F64, F16, BF16, I8, I32 and I64 and converts every tensor to Float;
+/// `sourceElementTypes` records what each was. Writing stores F32, or BF16 or I8 for tensors
+/// set with `set(_:named:storedAs:)` (a quantized model's weights). The names keep the
 /// order of the tensors in the file's buffer on reading and the order of insertion otherwise;
 /// the buffer is written in that order.
 public struct SafetensorsFile: Sendable {
@@ -28,6 +29,25 @@ public struct SafetensorsFile: Sendable {
     /// Tensors added or replaced with `set(_:named:)` have no entry.
     public private(set) var sourceElementTypes: [String: String]
     private var tensors: [String: Tensor]
+    /// The tensors written as other than F32.
+    private var storage: [String: Storage] = [:]
+
+    /// The dtype a tensor is written as.
+    public enum Storage: String, Sendable {
+        case f32 = "F32"
+        /// bfloat16: the tensor's values must be bfloat16 values (their low 16 bits zero).
+        case bf16 = "BF16"
+        /// int8: the tensor's values must be integers in -128...127.
+        case i8 = "I8"
+
+        var byteCount: Int {
+            switch self {
+            case .f32: 4
+            case .bf16: 2
+            case .i8: 1
+            }
+        }
+    }
 
     /// A file holding the given tensors in the given order.
     ///
@@ -75,6 +95,21 @@ public struct SafetensorsFile: Sendable {
             names.append(name)
         }
         sourceElementTypes[name] = nil
+        storage[name] = nil
+    }
+
+    /// Stores `tensor` under `name` as `set(_:named:)` does, to be written as `storedAs`; its
+    /// values must be exact in that dtype (a precondition: rounding belongs to the caller).
+    public mutating func set(_ tensor: Tensor, named name: String, storedAs dtype: Storage) {
+        switch dtype {
+        case .f32: break
+        case .bf16:
+            precondition(tensor.scalars.allSatisfy { $0.bitPattern & 0xFFFF == 0 }, "'\(name)' is not bfloat16")
+        case .i8:
+            precondition(tensor.scalars.allSatisfy { Int8(exactly: $0) != nil }, "'\(name)' is not int8")
+        }
+        set(tensor, named: name)
+        storage[name] = dtype == .f32 ? nil : dtype
     }
 
     /// The file at `url`, with every tensor converted to Float.
@@ -92,7 +127,8 @@ public struct SafetensorsFile: Sendable {
         try writeAtomically(encoded(), to: url)
     }
 
-    /// The bytes of the file with every tensor stored as F32, in `names` order.
+    /// The bytes of the file, every tensor stored as F32 or as `set(_:named:storedAs:)` said,
+    /// in `names` order.
     ///
     /// The header is compact JSON, metadata first with sorted keys, padded with spaces to a
     /// multiple of 8 bytes so the buffer stays aligned.
@@ -105,10 +141,12 @@ public struct SafetensorsFile: Sendable {
         var offset = 0
         for name in names {
             let tensor = tensors[name]!
-            let end = offset + 4 * tensor.count
+            let dtype = storage[name] ?? .f32
+            let end = offset + dtype.byteCount * tensor.count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             entries.append(
-                jsonQuoted(name) + #":{"dtype":"F32","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#)
+                jsonQuoted(name)
+                    + #":{"dtype":"\#(dtype.rawValue)","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#)
             offset = end
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -118,7 +156,12 @@ public struct SafetensorsFile: Sendable {
         appendLittleEndian(UInt64(header.count), to: &data)
         data.append(contentsOf: header)
         for name in names {
-            appendLittleEndian(tensors[name]!.scalars, to: &data)
+            let scalars = tensors[name]!.scalars
+            switch storage[name] ?? .f32 {
+            case .f32: appendLittleEndian(scalars, to: &data)
+            case .bf16: for value in scalars { appendLittleEndian(UInt16(value.bitPattern >> 16), to: &data) }
+            case .i8: data.append(contentsOf: scalars.map { UInt8(bitPattern: Int8($0)) })
+            }
         }
         return data
     }

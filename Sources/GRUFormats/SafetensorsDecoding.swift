@@ -16,7 +16,7 @@ extension SafetensorsFile {
     ///   - name: The file's name for error messages; it becomes `fileName`.
     /// - Throws: `FormatError` about `name` when the file is shorter than 8 bytes; the header
     ///   length runs past the file or beyond 100 MB; the header is not a JSON object; a name
-    ///   repeats; an entry is not an object; a dtype is not F32, F64, F16, BF16, I32 or I64; a
+    ///   repeats; an entry is not an object; a dtype is not F32, F64, F16, BF16, I8, I32 or I64; a
     ///   shape is not a list of non-negative integers; `data_offsets` is not `[begin, end]`
     ///   with begin <= end; the byte length disagrees with shape and dtype; a range lies outside
     ///   the buffer, overlaps another or leaves a gap; bytes follow the last tensor; or a metadata

@@ -16,8 +16,9 @@ public struct EvaluationJob {
     public var dataFile: URL
     /// Forces the data format; nil takes it from the file extension.
     public var format: DataFormat?
-    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); float32 by default.
-    public var precision: InferencePrecision = .float32
+    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); nil keeps the
+    /// precision they are stored at (float32, or the bf16 or int8 of a `gru quantize` copy).
+    public var precision: InferencePrecision?
 
     /// A job evaluating the model in `directory` on `dataFile`.
     public init(directory: ModelDirectory, dataFile: URL, format: DataFormat? = nil) {
@@ -97,7 +98,7 @@ public struct EvaluationJob {
     ///   line) for a missing or unreadable model, unreadable data or an unknown label.
     public func run() throws -> Result {
         let (loaded, manifest) = try directory.loadTrainedModel()
-        let model = try loaded.atPrecision(precision)
+        let model = try precision.map { try loaded.atPrecision($0) } ?? loaded
         let dataset = try directory.dataset(at: dataFile, format: format, manifest: manifest)
         let evaluation = try Trainer.evaluate(
             model, on: dataset, batchSize: manifest.training.batchSize, objective: Self.objective(for: manifest))

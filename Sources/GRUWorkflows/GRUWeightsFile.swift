@@ -16,8 +16,9 @@ extension GRU {
     /// - Parameters:
     ///   - url: the weights file.
     ///   - variant: the variant to use; when nil, the file's `variant` metadata, else reset-after.
-    /// - Throws: `FormatError` for an unreadable file; `GRUInputError` naming the file for
-    ///   missing, extra or misshapen tensors, or a variant that contradicts the file's metadata.
+    /// - Throws: `FormatError` for an unreadable file or integer tensors without scales;
+    ///   `GRUInputError` naming the file for missing, extra or misshapen tensors, or a variant
+    ///   that contradicts the file's metadata.
     public static func load(contentsOf url: URL, variant: GRUVariant? = nil) throws -> GRU {
         let file = try SafetensorsFile.read(contentsOf: url)
         let name = url.lastPathComponent
@@ -43,7 +44,8 @@ extension GRU {
             }
             return parsed
         }
-        let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
+        // Integer tensors are refused, not cast; int8 weights with scales read as their floats.
+        let tensors = try QuantizedTensors(reading: file).tensors
         do {
             var configuration = try PyTorchGRUNames.configuration(
                 of: tensors, variant: variant ?? fileVariant ?? .resetAfter)

@@ -30,8 +30,9 @@ public struct GenerationJob {
     public var topK: Int?
     /// The seed of the sampling.
     public var seed: UInt64
-    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); float32 by default.
-    public var precision: InferencePrecision = .float32
+    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); nil keeps the
+    /// precision they are stored at (float32, or the bf16 or int8 of a `gru quantize` copy).
+    public var precision: InferencePrecision?
 
     /// A job sampling `length` tokens from the model in `directory`.
     public init(
@@ -67,7 +68,7 @@ public struct GenerationJob {
     public func run() throws -> GeneratedText {
         try validate()
         let (loaded, manifest) = try directory.loadTrainedModel()
-        let model = try loaded.atPrecision(precision)
+        let model = try precision.map { try loaded.atPrecision($0) } ?? loaded
         guard manifest.model.task == .languageModel, let vocabulary = manifest.data.vocabulary else {
             throw FormatError(
                 directory.url.relativePath,

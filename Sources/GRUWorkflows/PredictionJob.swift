@@ -37,8 +37,9 @@ public struct PredictionJob {
     public var format: DataFormat?
     /// Whether tag and language-model tables get the column `probabilities` (every step's softmax).
     public var writesStepProbabilities: Bool
-    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); float32 by default.
-    public var precision: InferencePrecision = .float32
+    /// The precision of the GRU stack's weights (`SequenceModel.atPrecision`); nil keeps the
+    /// precision they are stored at (float32, or the bf16 or int8 of a `gru quantize` copy).
+    public var precision: InferencePrecision?
 
     /// A job writing the predictions of the model in `directory` for `dataFile` to `outputFile`.
     public init(
@@ -90,7 +91,7 @@ public struct PredictionJob {
     /// Loads the model and the data and predicts every sequence, without dropout.
     public func predictions() throws -> Table {
         let (loaded, manifest) = try directory.loadTrainedModel()
-        let model = try loaded.atPrecision(precision)
+        let model = try precision.map { try loaded.atPrecision($0) } ?? loaded
         if writesStepProbabilities, !model.configuration.predictsEveryStep {
             throw GRUInputError(
                 .setting("--probabilities"), found: "a \(model.configuration.task.rawValue) model",

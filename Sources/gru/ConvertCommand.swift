@@ -149,7 +149,7 @@ struct ConvertCommand: ParsableCommand {
         }
         let file = try SafetensorsFile.read(contentsOf: url)
         guard MLXGRUNames.holdsMLXNames(file.names) else { return try GRU.load(contentsOf: url, variant: variant) }
-        let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
+        let tensors = try QuantizedTensors(reading: file).tensors
         do {
             return GRU(parameters: try MLXGRUNames.parameters(from: tensors, variant: variant ?? .resetAfter))
         } catch let error as GRUInputError {

@@ -20,8 +20,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The data to evaluate on.") var data: String
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
-    @Option(help: "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).")
-    var precision: InferencePrecision = .float32
+    @Option(
+        help: ArgumentHelp(
+            "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).",
+            discussion: "Default: the precision the weights are stored at (float32, or gru quantize's)."))
+    var precision: InferencePrecision?
 
     func run() throws {
         try reportingErrors {

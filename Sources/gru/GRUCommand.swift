@@ -16,7 +16,7 @@ struct GRUCommand: ParsableCommand {
         subcommands: [
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, ForwardCommand.self,
             BackwardCommand.self, InitCommand.self, ConvertCommand.self, ExportCommand.self, ImportCommand.self,
-            BenchCommand.self, DataCommand.self, GradientNormsCommand.self,
+            BenchCommand.self, DataCommand.self, GradientNormsCommand.self, QuantizeCommand.self,
         ]
     )
 

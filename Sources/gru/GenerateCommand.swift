@@ -21,8 +21,11 @@ struct GenerateCommand: ParsableCommand {
     var temperature: Float = 1
     @Option(help: "Sample among the K most likely tokens only.") var topK: Int?
     @Option(help: "Seed of the sampling (default 0).") var seed: UInt64 = 0
-    @Option(help: "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).")
-    var precision: InferencePrecision = .float32
+    @Option(
+        help: ArgumentHelp(
+            "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).",
+            discussion: "Default: the precision the weights are stored at (float32, or gru quantize's)."))
+    var precision: InferencePrecision?
 
     func run() throws {
         try reportingErrors {

@@ -24,8 +24,11 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The sequences to predict.") var data: String
     @Option(help: "The CSV file to write.") var output: String
     @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
-    @Option(help: "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).")
-    var precision: InferencePrecision = .float32
+    @Option(
+        help: ArgumentHelp(
+            "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).",
+            discussion: "Default: the precision the weights are stored at (float32, or gru quantize's)."))
+    var precision: InferencePrecision?
     @Flag(help: "Tag and language-model: add every step's probabilities (column probabilities).")
     var probabilities = false
 

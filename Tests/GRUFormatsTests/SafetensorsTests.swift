@@ -155,6 +155,29 @@ struct SafetensorsTests {
         #expect(file.sourceElementTypes == ["d": "F64", "i": "I32", "l": "I64"])
     }
 
+    @Test("I8 decodes; tensors set as BF16 or I8 are written as those dtypes and read back exactly")
+    func narrowStorage() throws {
+        let bytes: [UInt8] = [0x7F, 0x81, 0x00, 0xFF]
+        let decoded = try SafetensorsFile(
+            decoding: safetensorsFile("{" + entry("q", "I8", [2, 2], 0, 4) + "}", buffer: bytes), name: "q.safetensors")
+        expectBitIdentical(try decoded.require("q").scalars, [127, -127, 0, -1])
+        #expect(decoded.sourceElementTypes["q"] == "I8")
+
+        var file = SafetensorsFile()
+        file.set(Tensor(shape: [3], scalars: [1, -2, 3.140625]), named: "b", storedAs: .bf16)
+        file.set(Tensor(shape: [2], scalars: [-128, 127]), named: "i", storedAs: .i8)
+        file.set(Tensor(shape: [1], scalars: [0.1]), named: "f")
+        let data = file.encoded()
+        // 3 x 2 + 2 x 1 + 4 bytes of data after the header.
+        let headerLength = Int(data.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        #expect(data.count == 8 + headerLength + 12)
+        let read = try SafetensorsFile(decoding: data, name: "narrow.safetensors")
+        #expect(read.sourceElementTypes == ["b": "BF16", "i": "I8", "f": "F32"])
+        expectBitIdentical(try read.require("b").scalars, [1, -2, 3.140625])
+        expectBitIdentical(try read.require("i").scalars, [-128, 127])
+        expectBitIdentical(try read.require("f").scalars, [0.1])
+    }
+
     @Test("names follow the buffer order, not the header order; the header may be padded")
     func bufferOrder() throws {
         let header =
@@ -209,7 +232,7 @@ struct SafetensorsTests {
                 fragments: ["entry 'w' is [0, 4]; expected an object with dtype, shape and data_offsets"]),
             Rejection(
                 testDescription: "unknown dtype", data: one(entry("weight_ih_l0", "U8", [4], 0, 4)),
-                fragments: ["tensor 'weight_ih_l0' has dtype U8; expected one of F32, F64, F16, BF16, I32, I64"]),
+                fragments: ["tensor 'weight_ih_l0' has dtype U8; expected one of F32, F64, F16, BF16, I8, I32, I64"]),
             Rejection(
                 testDescription: "dtype not a string", data: one(#""w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}"#),
                 fragments: ["tensor 'w' has dtype 4; expected one of"]),

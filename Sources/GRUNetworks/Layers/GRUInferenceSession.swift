@@ -42,7 +42,11 @@ public final class GRUInferenceSession {
     }
 
     /// A session over a copy of the GRU's parameters, its weights at `precision`.
-    public init(_ gru: GRU, precision: InferencePrecision = .float32) {
+    ///
+    /// - Parameter int8Weights: at int8, weights already quantized (a quantized model file's),
+    ///   by tensor name (`weight_ih_l0`, `weight_hh_l1_reverse`), used as they are; the others
+    ///   are quantized from the GRU's floats.
+    public init(_ gru: GRU, precision: InferencePrecision = .float32, int8Weights: [String: Int8Rows] = [:]) {
         parameters = gru.parameters
         self.precision = precision
         let hidden = gru.configuration.hiddenSize
@@ -57,10 +61,21 @@ public final class GRUInferenceSession {
                             values.baseAddress! + $0.offset
                         }
                     }
+                    func panels(_ weight: RecurrentParameterRole, _ bias: RecurrentParameterRole, inner: Int)
+                        -> QuantizedPanels
+                    {
+                        let name = RecurrentParameterLayout.name(of: weight, layer: layer, direction: direction)
+                        if precision == .int8, let rows = int8Weights[name] {
+                            return QuantizedPanels(int8: rows, innerSize: inner, hidden: hidden, bias: at(bias))
+                        }
+                        return QuantizedPanels(
+                            precision: precision, innerSize: inner, hidden: hidden, weights: at(weight)!,
+                            bias: at(bias))
+                    }
                     return QuantizedGRUWeights(
-                        precision: precision, inputSize: parameters.configuration.inputSize(ofLayer: layer),
-                        hidden: hidden, inputWeight: at(.inputWeight)!, recurrentWeight: at(.recurrentWeight)!,
-                        inputBias: at(.inputBias), recurrentBias: at(.recurrentBias))
+                        input: panels(
+                            .inputWeight, .inputBias, inner: parameters.configuration.inputSize(ofLayer: layer)),
+                        recurrent: panels(.recurrentWeight, .recurrentBias, inner: hidden))
                 }
             }
         packedRecurrentWeights = parameters.values.withUnsafeBufferPointer { values in

@@ -89,6 +89,20 @@ public struct ModelDirectory: Sendable {
         }
     }
 
+    /// Checks that a quantized copy may be written here: the directory does not exist, is
+    /// empty, or holds only what `writeQuantizedCopy` writes (model.json, weights.safetensors),
+    /// so that no other run's checkpoint or log is left beside the copy.
+    func checkHoldsNoOtherModel() throws {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        let allowed: Set<String> = [manifestURL.lastPathComponent, weightsURL.lastPathComponent]
+        if let other = entries.sorted().first(where: { !$0.hasPrefix(".") && !allowed.contains($0) }) {
+            throw FormatError(
+                url.path,
+                "holds \(other); expected a new or empty directory, or one that gru quantize wrote (only model.json and weights.safetensors)"
+            )
+        }
+    }
+
     /// Whether the directory holds a resumable checkpoint.
     public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpointURL.path) }
 
@@ -270,18 +284,47 @@ public struct ModelDirectory: Sendable {
         }
     }
 
-    /// The model with its weights.
+    /// The model with its weights, at the precision they are stored at: a directory that
+    /// `gru quantize` wrote gives a model whose inference runs its bf16 or int8 weights as
+    /// stored (`QuantizedTensors`), its `parameters` their float values.
     public func loadModel() throws -> (model: SequenceModel, manifest: Manifest) {
         // Both files under one lock: a save between the two reads would pair them wrongly.
         let (manifest, file) = try readingSet(journal: journalURL, lock: saveLockURL, names: setNames) {
             (try readManifest(), try SafetensorsFile.read(contentsOf: weightsURL))
         }
-        let tensors = Dictionary(uniqueKeysWithValues: file.names.map { ($0, file[$0]!) })
+        let stored = try QuantizedTensors(reading: file)
         do {
-            return (try SequenceModel(configuration: manifest.model, namedTensors: tensors), manifest)
+            let model = try SequenceModel(configuration: manifest.model, namedTensors: stored.tensors)
+            return (try model.atPrecision(stored.precision, int8Weights: stored.int8Rows), manifest)
         } catch let error as GRUInputError {
             throw error.located(in: weightsURL.path)
         }
+    }
+
+    /// Writes `model` here with its recurrent weights at `precision` (`QuantizedTensors`):
+    /// model.json and weights.safetensors as one set, no checkpoint (a quantized model is for
+    /// inference, not for resuming), and returns the model as it loads back.
+    ///
+    /// - Throws: `FormatError` when the directory holds another run's files (see
+    ///   `checkHoldsNoOtherModel`) or cannot be written, and `GRUInputError` for a model whose
+    ///   cell or activations have no low-precision inference.
+    public func saveQuantized(_ model: SequenceModel, manifest: Manifest, precision: InferencePrecision) throws
+        -> SequenceModel
+    {
+        try checkHoldsNoOtherModel()
+        _ = try model.atPrecision(precision)
+        let module = model.configuration.cell.moduleName + "."
+        let tensors = model.namedTensors
+        let quantized = Set(
+            tensors.map(\.name).filter { $0.hasPrefix(module + "weight_ih_l") || $0.hasPrefix(module + "weight_hh_l") })
+        let metadata = ["variant": model.configuration.variant.rawValue, "task": model.configuration.task.rawValue]
+        let file = QuantizedTensors.file(
+            tensors, quantizing: quantized, at: precision, metadata: metadata, fileName: weightsURL.path)
+        try createIfNeeded()
+        try writeAsOneSet(
+            [(try manifestData(manifest), manifestURL), (file.encoded(), weightsURL)], journal: journalURL,
+            lock: saveLockURL, names: setNames)
+        return try loadModel().model
     }
 
     /// The resume checkpoint, for a model of the given configuration.
@@ -296,11 +339,18 @@ public struct ModelDirectory: Sendable {
         else {
             throw FormatError(name, "has no readable training state; expected a checkpoint written by gru train")
         }
+        let stored = try QuantizedTensors(reading: file)
+        guard stored.precision == .float32 else {
+            throw FormatError(
+                name,
+                "holds weights quantized to \(stored.precision.rawValue); expected the float32 checkpoint gru train writes"
+            )
+        }
         var modelTensors: [String: Tensor] = [:]
         var buffers: [String: [Float]] = [:]
         var best: [Float]?
         for tensorName in file.names {
-            let tensor = file[tensorName]!
+            let tensor = stored.tensors[tensorName]!
             if tensorName.hasPrefix("optimizer.") {
                 buffers[String(tensorName.dropFirst("optimizer.".count))] = tensor.scalars
             } else if tensorName == "best_parameters" {

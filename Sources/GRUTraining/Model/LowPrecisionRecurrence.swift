@@ -8,15 +8,21 @@ import GRUTensor
 final class LowPrecisionRecurrence: @unchecked Sendable {
     private let session: GRUInferenceSession
 
-    /// The stack of a GRU model whose recurrent slice is `weights`.
-    init(configuration: GRUConfiguration, weights: ArraySlice<Float>, precision: InferencePrecision) {
+    /// The stack of a GRU model whose recurrent slice is `weights`; `int8Weights` are the
+    /// stack's weights already quantized, by the GRU's tensor names (`weight_ih_l0`).
+    init(
+        configuration: GRUConfiguration, weights: ArraySlice<Float>, precision: InferencePrecision,
+        int8Weights: [String: Int8Rows]
+    ) {
         var parameters = GRUParameters(zerosFor: configuration)
         precondition(parameters.values.count == weights.count, "the GRU's slice has the GRU's layout")
         parameters.values = Array(weights)
-        session = GRUInferenceSession(GRU(parameters: parameters), precision: precision)
+        session = GRUInferenceSession(GRU(parameters: parameters), precision: precision, int8Weights: int8Weights)
     }
 
     var precision: InferencePrecision { session.precision }
+    /// Bytes of the packed weights the steps read.
+    var weightBytes: Int { session.weightBytes }
 
     /// The stack's output (T, B, D*H) and final state over a time-major batch.
     func run(_ input: Tensor, initialState: Tensor?, lengths: [Int]) throws -> (output: Tensor, finalState: Tensor) {

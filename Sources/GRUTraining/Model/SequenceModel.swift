@@ -36,13 +36,27 @@ public struct SequenceModel: Sendable {
     /// The precision of the recurrent weights that inference passes (no dropout seed) read.
     public var inferencePrecision: InferencePrecision { lowPrecision?.precision ?? .float32 }
 
+    /// Bytes of the recurrent stack's weight matrices (W_ih and W_hh, every layer and
+    /// direction) that inference reads: 4 a weight in float32, fewer at `inferencePrecision`.
+    public var recurrentWeightBytes: Int {
+        if let lowPrecision { return lowPrecision.weightBytes }
+        return recurrence.parameterSlots.filter { $0.name.hasPrefix("weight_") }.reduce(0) { $0 + 4 * $1.count }
+    }
+
     /// The same model whose inference passes run the GRU stack's weights at `precision`
     /// (`GRUInferenceSession`), rounded or quantized now, once. Training passes and backward
-    /// stay float32. Changing `parameters` afterwards does not reach the quantized copy.
+    /// stay float32. Changing `parameters` afterwards does not reach the quantized copy. A model
+    /// already at `precision` is returned as it is.
     ///
+    /// - Parameter int8Weights: at int8, stack weights already quantized (a quantized model
+    ///   file's), by their names in the model's files (`gru.weight_ih_l0`), used as they are.
     /// - Throws: `GRUInputError` for a cell other than the GRU, or activations other than
     ///   tanh and sigmoid, at bf16 or int8.
-    public func atPrecision(_ precision: InferencePrecision) throws -> SequenceModel {
+    public func atPrecision(_ precision: InferencePrecision, int8Weights: [String: Int8Rows] = [:]) throws
+        -> SequenceModel
+    {
+        // A model already at `precision` keeps its copy: a quantized file's int8 weights as stored.
+        if precision == inferencePrecision, int8Weights.isEmpty { return self }
         var model = self
         guard precision != .float32 else {
             model.lowPrecision = nil
@@ -57,8 +71,14 @@ public struct SequenceModel: Sendable {
                 .setting("--precision \(precision.rawValue)"), found: found,
                 expected: "a GRU with tanh and sigmoid (PyTorch's), or --precision float32")
         }
+        let prefix = configuration.cell.moduleName + "."
+        let stackWeights = Dictionary(
+            uniqueKeysWithValues: int8Weights.compactMap { name, rows in
+                name.hasPrefix(prefix) ? (String(name.dropFirst(prefix.count)), rows) : nil
+            })
         model.lowPrecision = LowPrecisionRecurrence(
-            configuration: configuration.gru, weights: parameters[recurrenceRange], precision: precision)
+            configuration: configuration.gru, weights: parameters[recurrenceRange], precision: precision,
+            int8Weights: stackWeights)
         return model
     }
 
