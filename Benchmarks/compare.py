@@ -11,9 +11,15 @@ GRUKit's GFLOP/s. --cells gru,lstm runs every framework's LSTM beside its GRU
 (a cell column appears when there is more than one cell); --regularizers adds
 GRUKit's regularizer cases and a table of their cost, each as a ratio to the
 plain S2 training step of the same cell and run (the target: at most 1.3x).
+--precision adds, after the rest of the run and with the same --rounds,
+precision.py's cases: GRUKit's float32, bf16 and int8 weights on S1, S2 forward,
+stream-H128 and stream-H512 against onnxruntime and PyTorch float32 and
+PyTorch's dynamically quantized int8 GRU, in a table of their own (their
+records carry `suite` "precision" in --json).
 
     .venv-bench/bin/python Benchmarks/compare.py --memory \\
         --markdown BENCHMARKS-table.md --plot Benchmarks/scaling.png
+    .venv-bench/bin/python Benchmarks/compare.py --precision --rounds 3 --json results.json
 
 What `gru bench` is asked for (the contract with the Swift side):
     gru bench --json --cell CELL [--quick] [--cases LIST] [--repeats N] [--memory]
@@ -404,6 +410,7 @@ def plot_scaling(records: list[Record], path: str) -> None:
 # MARK: - Main
 
 def main() -> int:
+    import precision  # precision.py imports this module, so not at the top
     parser = argparse.ArgumentParser(
         description="Run GRUKit and the competitor frameworks on the same shapes; print one table.")
     parser.add_argument("--gru", default=".build/release/gru", help="GRUKit's CLI (default: %(default)s)")
@@ -421,6 +428,10 @@ def main() -> int:
                         help="also run GRUKit's regularizer cases (S2 training step with the layer-norm "
                              "GRU, zoneout, weight-drop, recurrent dropout) and print each one's ratio "
                              "to the plain S2 training step")
+    parser.add_argument("--precision", action="store_true",
+                        help="also run precision.py's cases (GRUKit float32, bf16 and int8 against onnxruntime, "
+                             "PyTorch float32 and PyTorch's dynamic int8 GRU on S1, S2 forward, stream-H128, "
+                             "stream-H512) with the same --rounds, and print their table")
     parser.add_argument("--repeats", type=int, help="timed calls per case (default: per case)")
     parser.add_argument("--quick", action="store_true", help="few repeats: a smoke test")
     parser.add_argument("--memory", action="store_true",
@@ -475,11 +486,15 @@ def main() -> int:
                 records += sweep_records
                 ok &= sweep_ok
         records = gru_records + records
+        if args.precision:
+            records += precision.measure(args.gru, args.rounds, args.quick)
 
+    precision_records = [r for r in records if r.get("suite") == precision.SUITE]
+    records_here = [r for r in records if r.get("suite") != precision.SUITE]
     standard_names = {case.name for case in harness.STANDARD_CASES}
-    main_records = [r for r in records if r["case"] in standard_names and not r.get("regularizer")]
-    regularizer_records = [r for r in records if r.get("regularizer")]
-    sweep_records = [r for r in records if r["case"] not in standard_names and not r.get("regularizer")]
+    main_records = [r for r in records_here if r["case"] in standard_names and not r.get("regularizer")]
+    regularizer_records = [r for r in records_here if r.get("regularizer")]
+    sweep_records = [r for r in records_here if r["case"] not in standard_names and not r.get("regularizer")]
     lines = machine_lines(records)
     header, rows = table(main_records, args.memory)
     text = ["\n".join(lines), "", render_text(header, rows)]
@@ -495,6 +510,9 @@ def main() -> int:
         sweep_header, sweep_rows = table(sweep_records, memory=False)
         text += ["", "Scaling sweep (forward):", render_text(sweep_header, sweep_rows)]
         markdown += ["", "### Scaling sweep (forward)", "", render_markdown(sweep_header, sweep_rows)]
+    if precision_records:
+        text += ["", "Low-precision inference (forward and streaming):", precision.table(precision_records)]
+        markdown += ["", "### Low-precision inference", "", precision.table(precision_records)]
     text += ["", legend()]
 
     # Files first: what a run measured is kept even if stdout goes away.

@@ -63,10 +63,11 @@ RECORD_KEYS = (
     "sequence_steps_per_s", "peak_memory_mb",
 )
 # Keys a record may carry beside RECORD_KEYS: the cell (every record since the LSTM),
-# GRUKit's sgemm ceiling, kernels and regularizer, --rounds' round medians, and the weights'
-# precision and size (GRUKit's records).
+# GRUKit's sgemm ceiling, kernels and regularizer, --rounds' round medians, the weights'
+# precision and size (GRUKit's records), and the suite of cases it was measured in
+# ("precision": precision.py's, which compare.py --precision runs beside its own).
 OPTIONAL_KEYS = ("cell", "regularizer", "sgemm_gflops", "kernels", "round_medians_ms", "precision",
-                 "weight_mb")
+                 "weight_mb", "suite")
 
 GRU = "gru"
 LSTM = "lstm"

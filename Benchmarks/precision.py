@@ -7,6 +7,10 @@ turns in every round; each keeps its median round. Prints a Markdown table.
 
     .venv-bench/bin/python Benchmarks/precision.py [--rounds 3] [--json Benchmarks/results-precision.json]
     .venv-bench/bin/python Benchmarks/precision.py --records Benchmarks/results-precision.json
+
+`compare.py --precision` runs the same cases (measure()) after its own, in the same run, and
+prints this table below its own; its --json holds them with `suite` "precision", and
+--records here renders those from such a file.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ COMPETITORS = {
     "pytorch-int8": compare.BENCHMARKS / "bench_torch_int8.py",
 }
 NAMES = {"onnxruntime": "onnxruntime", "pytorch": "PyTorch", "pytorch-int8": "PyTorch int8 dynamic"}
+# The `suite` of these records, which tells them from compare.py's own in one --json file.
+SUITE = "precision"
 
 
 def one_round(gru: str, quick: bool) -> list[dict]:
@@ -37,6 +43,18 @@ def one_round(gru: str, quick: bool) -> list[dict]:
     for name, script in COMPETITORS.items():
         records += compare.run_benchmark([sys.executable, str(script)] + options, name) or []
     return [r for r in records if r["mode"] != harness.TRAIN]
+
+
+def measure(gru: str, rounds: int, quick: bool) -> list[dict]:
+    """Every framework on the precision cases, `rounds` times taking turns, each keeping its
+    median round; the records carry `suite` "precision"."""
+    return [dict(record, suite=SUITE) for record in median_rounds([one_round(gru, quick) for _ in range(rounds)])]
+
+
+def of_suite(records: list[dict]) -> list[dict]:
+    """The precision records of a file: those of the suite, or all where none is marked (files
+    written by this script before the mark)."""
+    return [r for r in records if r.get("suite") == SUITE] or records
 
 
 def key(record: dict) -> tuple:
@@ -95,12 +113,12 @@ def main() -> None:
     parser.add_argument("--records", metavar="FILE", help="render FILE's records instead of running")
     args = parser.parse_args()
     if args.records:
-        records = json.loads(Path(args.records).read_text())
+        records = of_suite(json.loads(Path(args.records).read_text()))
     else:
         if not Path(args.gru).exists():
             raise SystemExit(f"error: {args.gru}: no gru executable; build it with "
                              "`swift build -c release --product gru`")
-        records = median_rounds([one_round(args.gru, args.quick) for _ in range(args.rounds)])
+        records = measure(args.gru, args.rounds, args.quick)
         if args.json:
             Path(args.json).write_text(json.dumps(records, indent=1) + "\n")
     print("  \n".join(compare.machine_lines(records)[:2]) + "\n")

@@ -120,12 +120,18 @@ def run_classify(args, config, rng):
         return loss_function(model(x[i], lengths[i]), y[i]), len(indices)
 
     log = train(model, config, rng, len(y), step)
+    metrics, _ = evaluate_classify(model, test_set)
+    return metrics, log
+
+
+def evaluate_classify(model: nn.Module, test_set: data.SequenceSet) -> tuple[dict, np.ndarray]:
+    """The test metrics and each case's class probabilities (N, C)."""
     model.eval()
     with torch.no_grad():
         logits = model(torch.from_numpy(test_set.features), torch.from_numpy(test_set.lengths))
-        loss = loss_function(logits, torch.from_numpy(test_set.labels)).item()
-    metrics = data.classification_metrics(test_set.labels, logits.argmax(1).numpy(), classes)
-    return {"loss": loss, **metrics}, log
+        loss = nn.functional.cross_entropy(logits, torch.from_numpy(test_set.labels)).item()
+    metrics = data.classification_metrics(test_set.labels, logits.argmax(1).numpy(), len(test_set.class_names))
+    return {"loss": loss, **metrics}, torch.softmax(logits, 1).numpy()
 
 
 def run_forecast(args, config, rng):
@@ -140,10 +146,17 @@ def run_forecast(args, config, rng):
         return loss_function(model(x[i]), y[i]), len(indices)
 
     log = train(model, config, rng, len(y), step)
+    metrics, _ = evaluate_forecast(model, sets)
+    return metrics, log
+
+
+def evaluate_forecast(model: nn.Module, sets: data.ForecastSets) -> tuple[dict, np.ndarray]:
+    """The test metrics and each test window's forecast in the series' unit (N,)."""
     model.eval()
     with torch.no_grad():
         predicted = model(torch.from_numpy(sets.test_inputs)).numpy()
-    return data.forecast_metrics(predicted, sets.test_targets, sets.mean, sets.std), log
+    metrics = data.forecast_metrics(predicted, sets.test_targets, sets.mean, sets.std)
+    return metrics, predicted.astype(np.float64) * sets.std + sets.mean
 
 
 def run_language_model(args, config, rng):
@@ -160,17 +173,28 @@ def run_language_model(args, config, rng):
         return loss_function(logits.reshape(-1, logits.shape[-1]), targets[i].reshape(-1)), n
 
     log = train(model, config, rng, len(pieces.lengths), step)
+    metrics, _ = evaluate_language_model(model, test_pieces, len(vocabulary))
+    return metrics, log
+
+
+def evaluate_language_model(model: nn.Module, pieces: data.CharacterPieces,
+                            vocabulary_size: int) -> tuple[dict, np.ndarray]:
+    """The test metrics and every valid step's next-character probabilities (steps, V + 1),
+    piece after piece, each piece's steps in order."""
     model.eval()
     total = 0.0
+    probabilities = []
     with torch.no_grad():
-        for indices in data.batches(len(test_pieces.lengths), 256, None):
-            logits = model(torch.from_numpy(test_pieces.inputs[indices]))
+        for indices in data.batches(len(pieces.lengths), 256, None):
+            logits = model(torch.from_numpy(pieces.inputs[indices]))  # (B, L, V + 1)
             total += nn.functional.cross_entropy(
                 logits.reshape(-1, logits.shape[-1]),
-                torch.from_numpy(test_pieces.targets[indices]).reshape(-1),
+                torch.from_numpy(pieces.targets[indices]).reshape(-1),
                 ignore_index=0, reduction="sum").item()
-    metrics = data.language_model_metrics(total, int(test_pieces.lengths.sum()), len(vocabulary))
-    return metrics, log
+            softmax = torch.softmax(logits, -1).numpy()
+            probabilities += [softmax[row, :length] for row, length in enumerate(pieces.lengths[indices])]
+    metrics = data.language_model_metrics(total, int(pieces.lengths.sum()), vocabulary_size)
+    return metrics, np.concatenate(probabilities)
 
 
 def main() -> None:
