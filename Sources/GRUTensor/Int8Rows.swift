@@ -42,7 +42,7 @@ public struct Int8Rows: Sendable, Equatable {
     }
 
     /// One row's quantization: hands each level (in -127...127) to `store` and returns the
-    /// scale. `Int8Activations` and `NaiveQuantizedKernels` quantize rows the same way.
+    /// scale. `QuantizedActivations` and `NaiveQuantizedKernels` quantize rows the same way.
     @inline(__always)
     static func quantize(_ row: UnsafePointer<Float>, count: Int, store: (Int, Int32) -> Void) -> Float {
         var largest: Float = 0

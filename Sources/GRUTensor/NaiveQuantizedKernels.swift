@@ -25,19 +25,24 @@ package enum NaiveQuantizedKernels {
         return out
     }
 
-    /// out[b, o] = ((p_0 + p_1) + (p_2 + p_3)) + bias[o], p_c the fused sums over k = c (mod 4),
-    /// k ascending, of bf16(w[o, k]) x[b, k], for `weights` (3H, K) floats.
+    /// out[b, o] = ((p_0 + p_1) + (p_2 + p_3)) + bias[o] for `weights` (3H, K) floats: w and
+    /// x the bf16 operands of the weights and of the row (`bf16Operand`), K padded to even with
+    /// zeros, and p_c the sums over the pairs j = c (mod 4), j ascending, of
+    /// p_c = fma(w[2j], x[2j], fma(w[2j+1], x[2j+1], p_c)): VDPBF16PS's order.
     package static func bf16Product(weights: [Float], bias: [Float], input: [Float], rows: Int, columns: Int)
         -> [Float]
     {
-        let outputs = weights.count / columns
+        let outputs = weights.count / columns, pairs = (columns + 1) / 2
+        func operand(_ values: [Float], _ row: Int, _ k: Int) -> Float {
+            k < columns ? bf16Operand(values[row * columns + k]) : 0
+        }
         var out = [Float](repeating: 0, count: rows * outputs)
         for b in 0..<rows {
             for o in 0..<outputs {
                 var partial: [Float] = [0, 0, 0, 0]
-                for k in 0..<columns {
-                    let weight = gru_float_from_bf16(gru_bf16_from_float(weights[o * columns + k]))
-                    partial[k % 4] = partial[k % 4].addingProduct(weight, input[b * columns + k])
+                for j in 0..<pairs {
+                    let odd = partial[j % 4].addingProduct(operand(weights, o, 2 * j + 1), operand(input, b, 2 * j + 1))
+                    partial[j % 4] = odd.addingProduct(operand(weights, o, 2 * j), operand(input, b, 2 * j))
                 }
                 out[b * outputs + o] = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + bias[o]
             }
@@ -45,8 +50,14 @@ package enum NaiveQuantizedKernels {
         return out
     }
 
-    /// The bfloat16 nearest `value` (ties to even) as a float: what the bf16 packing keeps.
+    /// The bfloat16 nearest `value` (ties to even) as a float.
     package static func bf16Rounded(_ value: Float) -> Float {
         gru_float_from_bf16(gru_bf16_from_float(value))
+    }
+
+    /// The bf16 operand of `value` as a float: `bf16Rounded`, and a zero of its sign below
+    /// 2^-56 in magnitude; what the bf16 packing keeps and the product multiplies.
+    package static func bf16Operand(_ value: Float) -> Float {
+        gru_float_from_bf16(gru_bf16_operand(value))
     }
 }

@@ -7,12 +7,14 @@ import CGateKernels
 ///
 /// for some batch rows b, gate blocks g and the units u of some panels (so that threads can
 /// share the units). The arithmetic is defined exactly in `quantized_kernels.h`:
-/// - bf16: weights rounded to bfloat16 (nearest, ties to even), activations float32, four
-///   partial sums per output by k mod 4.
+/// - bf16: weights and each row of x rounded to bfloat16 operands (nearest, ties to even;
+///   magnitudes below 2^-56 zeros), products of pairs of k accumulated in float32 as
+///   VDPBF16PS does (the odd k first), four partial sums per output by pair index mod 4.
 /// - int8: weights q_w = round(w * 127 / max|w of its row|), scale max / 127 per output row;
-///   each row of x quantized the same way on the fly (`Int8Activations`), the sum exact in
+///   each row of x quantized the same way on the fly (`QuantizedActivations`), the sum exact in
 ///   int32, then fma(float(sum), s_w * s_x, bias).
-/// `NaiveQuantizedKernels` is the slow twin that computes the same numbers.
+/// Each product has versions for several instruction sets (`QuantizedKernelPath`), which
+/// compute the same numbers; `NaiveQuantizedKernels` is the slow twin that computes them too.
 ///
 /// Legend: B rows, K inner size (I or H), H hidden size, P = ceil(H / 16) panels.
 public final class QuantizedPanels: @unchecked Sendable {
@@ -22,7 +24,7 @@ public final class QuantizedPanels: @unchecked Sendable {
     public let innerSize: Int
     /// The hidden size H.
     public let hidden: Int
-    /// The packed weights: (P, K, 3, 16) uint16 or (P, ceil(K / 4), 3, 16, 4) int8.
+    /// The packed weights: (P, ceil(K / 2), 3, 16, 2) uint16 or (P, ceil(K / 4), 3, 16, 4) int8.
     private let weights: UnsafeMutableRawPointer
     /// (P, 48) the bias, zeros where there is none.
     private let packedBias: AlignedFloats
@@ -104,11 +106,11 @@ public final class QuantizedPanels: @unchecked Sendable {
 
     /// The product for `rows` rows of `input` (row stride `inputStride`), gate blocks `gates`
     /// (0..<3, 0..<2 or 2..<3) and the units of `panels`, into `out` (row stride `outStride`);
-    /// other columns are left as they are. int8 quantizes the rows into `activations` first
-    /// (room for at least `rows` rows of K).
+    /// other columns are left as they are. The rows are quantized (int8) or rounded (bf16) into
+    /// `activations` first.
     public func product(
         rows: Int, panels: Range<Int>, gates: Range<Int>, input: UnsafePointer<Float>, inputStride: Int,
-        activations: Int8Activations, into out: UnsafeMutablePointer<Float>, outStride: Int
+        activations: QuantizedActivations, into out: UnsafeMutablePointer<Float>, outStride: Int
     ) {
         precondition(gates == 0..<3 || gates == 0..<2 || gates == 2..<3, "gate blocks \(gates)")
         guard rows > 0, !panels.isEmpty else { return }
@@ -120,29 +122,26 @@ public final class QuantizedPanels: @unchecked Sendable {
                 weights.assumingMemoryBound(to: Int8.self), packedScales!.pointer, packedSums!, packedBias.pointer,
                 activations.levels, activations.scales, out, outStride)
         default:
+            activations.roundToBF16(rows: rows, columns: innerSize, input: input, inputStride: inputStride)
             gru_bf16_panel_product(
                 rows, innerSize, hidden, panels.lowerBound, panels.upperBound, gates.lowerBound, gates.count,
-                weights.assumingMemoryBound(to: UInt16.self), packedBias.pointer, input, inputStride, out, outStride)
+                weights.assumingMemoryBound(to: UInt16.self), packedBias.pointer, activations.bf16Values, out,
+                outStride)
         }
-    }
-
-    /// Whether the int8 product runs its AVX512-VNNI version on this processor.
-    public static var int8UsesVNNI: Bool { gru_int8_uses_vnni() }
-
-    /// Runs `body` with the int8 product's portable version even where VNNI is there, so that
-    /// tests check both; not for concurrent use with other int8 products.
-    package static func withPortableInt8<Result>(_ body: () throws -> Result) rethrows -> Result {
-        gru_int8_set_portable_only(true)
-        defer { gru_int8_set_portable_only(false) }
-        return try body()
     }
 
     /// Which kernel runs the products of `precision` here, for benchmark reports.
     public static func kernelName(of precision: InferencePrecision) -> String {
+        let portable = "portable (" + KernelReport.instructionSet + ")"
         switch precision {
-        case .float32: "float32 " + KernelReport.instructionSet
-        case .bf16: "bf16 weights, float32 FMA (" + KernelReport.instructionSet + ")"
-        case .int8: int8UsesVNNI ? "int8 AVX512-VNNI" : "int8 portable (" + KernelReport.instructionSet + ")"
+        case .float32: return "float32 " + KernelReport.instructionSet
+        case .bf16: return QuantizedKernelPath.running(.bf16) == .avx512 ? "bf16 AVX512-BF16" : "bf16 " + portable
+        case .int8:
+            switch QuantizedKernelPath.running(.int8) {
+            case .avx512: return "int8 AVX512-VNNI"
+            case .avx2: return "int8 AVX2"
+            case .portable: return "int8 " + portable
+            }
         }
     }
 }

@@ -7,9 +7,9 @@ import GRUTensor
 /// keep the products in registers instead.
 ///
 /// Threads share every step by 16-unit panels: each projects the whole sequence's input onto
-/// its panels first, then, each step, quantizes all of h_{t-1} for itself (int8), multiplies
-/// its panels and writes its units of h_t, and meets the others at a barrier (reset-before
-/// at two: every unit's r * h comes before any candidate).
+/// its panels first, then, each step, quantizes (int8) or rounds (bf16) all of h_{t-1} for
+/// itself, multiplies its panels and writes its units of h_t, and meets the others at a
+/// barrier (reset-before at two: every unit's r * h comes before any candidate).
 ///
 /// Legend: T steps, B batch, I input size, H hidden size.
 enum QuantizedGRUSweep {
@@ -88,8 +88,8 @@ final class QuantizedWorkspace: @unchecked Sendable {
     private(set) var spare = ScratchBuffer(count: 0)  // (B, H)
     private(set) var resetState = ScratchBuffer(count: 0)  // (B, H) reset-before's r * h
     private(set) var update = ScratchBuffer(count: 0)  // (B, H) reset-before's z
-    /// One per part: each quantizes the rows it reads itself.
-    private(set) var activations: [Int8Activations] = []
+    /// One per part: each quantizes or rounds the rows it reads itself.
+    private(set) var activations: [QuantizedActivations] = []
 
     func reserve(steps: Int, batch: Int, inputSize: Int, hidden: Int, parts: Int) {
         func grown(_ buffer: ScratchBuffer, _ count: Int) -> ScratchBuffer {
@@ -100,7 +100,7 @@ final class QuantizedWorkspace: @unchecked Sendable {
         spare = grown(spare, batch * hidden)
         resetState = grown(resetState, batch * hidden)
         update = grown(update, batch * hidden)
-        while activations.count < max(parts, 1) { activations.append(Int8Activations()) }
+        while activations.count < max(parts, 1) { activations.append(QuantizedActivations()) }
         for room in activations { room.reserve(rows: steps * batch, columns: max(inputSize, hidden)) }
     }
 }

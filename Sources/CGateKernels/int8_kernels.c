@@ -1,36 +1,27 @@
-// The low-precision products; see quantized_kernels.h, which defines their arithmetic. The
-// int8 product has an AVX512-VNNI version (one vpdpbusd per 16 units x 4 k) chosen at run
-// time, and a portable one on clang's vectors that computes the same integers; the bf16
-// product is one version on clang's vectors, built for AVX-512, AVX2 and baseline x86-64.
+// The int8 product; see quantized_kernels.h, which defines its arithmetic. An AVX512-VNNI
+// version (one vpdpbusd per 16 units x 4 k) and an AVX2 one (vpmaddwd on int16, exact) chosen
+// at run time, and a portable one on clang's vectors; all compute the same integers.
 #include "quantized_kernels.h"
 
 #include "activations.h"
 #include "kernel_attributes.h"
+#include "quantized_layout.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
+#if HAS_X86_VERSIONS
 #include <immintrin.h>
-#define HAS_VNNI_VERSION 1
-#else
-#define HAS_VNNI_VERSION 0
 #endif
 
-#define PANEL 16
-#define PANEL_ROW (3 * PANEL)
 // Rows a block of the int8 product keeps in registers: 8 rows x 3 gates = 24 accumulators.
 #define INT8_BLOCK_ROWS 8
-// Rows of a bf16 block: 2 rows x 3 gates x 4 partial sums = 24 accumulators.
-#define BF16_BLOCK_ROWS 2
+// Rows of an AVX2 block, one gate at a time: 2 rows x 4 vectors of 4 units, with the 4 weight
+// vectors, within the 16 registers.
+#define AVX2_BLOCK_ROWS 2
 
-typedef int8_t int8_vector64 __attribute__((ext_vector_type(64)));
-typedef uint16_t uint16_vector16 __attribute__((ext_vector_type(16), aligned(2)));
-typedef uint32_t uint_vector16 __attribute__((ext_vector_type(16)));
 typedef int32_t unaligned_int_vector16 __attribute__((ext_vector_type(16), aligned(4)));
 
-static intptr_t panel_count(intptr_t hidden) { return (hidden + PANEL - 1) / PANEL; }
 static intptr_t groups_of_four(intptr_t k_count) { return (k_count + 3) / 4; }
 
 // MARK: - int8 packing and activations
@@ -153,9 +144,16 @@ static void int8_product_portable(
     }
 }
 
+// The pointers and sizes of panel p that the hand-written versions' blocks take.
+#define INT8_PANEL_POINTERS(p) \
+    const intptr_t unit = (p) * PANEL, width = hidden - unit < PANEL ? hidden - unit : PANEL; \
+    const int8_t *panel = packed + (p) * groups * PANEL_ROW * 4; \
+    const float *panel_scales = packed_scales + (p) * PANEL_ROW, *panel_bias = packed_bias + (p) * PANEL_ROW; \
+    const int32_t *panel_sums = packed_sums + (p) * PANEL_ROW
+
 // MARK: - int8 product, AVX512-VNNI
 
-#if HAS_VNNI_VERSION
+#if HAS_X86_VERSIONS
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 // acc = sum (q_x + 128) q_w by vpdpbusd (unsigned x signed bytes, four to a lane, exact in
@@ -194,16 +192,10 @@ static inline __attribute__((always_inline)) VNNI_TARGET void int8_vnni_block(
     }
 }
 
-// The gate range as constants too, so that the block keeps exactly its accumulators.
 #define VNNI_GATES(n, first, count) \
     int8_vnni_block(n, groups, hidden, unit, width, first, count, panel, panel_scales, panel_sums, panel_bias, \
                     quantized + b * stride, stride, scales + b, out + b * out_stride, out_stride)
-#define VNNI_BLOCK(n) \
-    do { \
-        if (first_gate == 0 && gate_count == 3) VNNI_GATES(n, 0, 3); \
-        else if (first_gate == 0 && gate_count == 2) VNNI_GATES(n, 0, 2); \
-        else VNNI_GATES(n, 2, 1); \
-    } while (0)
+#define VNNI_BLOCK(n) DISPATCH_GATE_RANGE(VNNI_GATES, n)
 
 VNNI_TARGET
 static void int8_product_vnni(
@@ -212,10 +204,7 @@ static void int8_product_vnni(
     const float *packed_bias, const uint8_t *quantized, const float *scales, float *out, intptr_t out_stride) {
     const intptr_t groups = groups_of_four(k_count), stride = gru_int8_activation_stride(k_count);
     for (intptr_t p = first_panel; p < end_panel; p++) {
-        const intptr_t unit = p * PANEL, width = hidden - unit < PANEL ? hidden - unit : PANEL;
-        const int8_t *panel = packed + p * groups * PANEL_ROW * 4;
-        const float *panel_scales = packed_scales + p * PANEL_ROW, *panel_bias = packed_bias + p * PANEL_ROW;
-        const int32_t *panel_sums = packed_sums + p * PANEL_ROW;
+        INT8_PANEL_POINTERS(p);
         for (intptr_t b = 0; b < rows; b += INT8_BLOCK_ROWS) DISPATCH_INT8_ROWS(rows - b, VNNI_BLOCK)
     }
 }
@@ -223,163 +212,91 @@ static void int8_product_vnni(
 #undef VNNI_GATES
 #endif
 
-// Whether tests asked for the portable version on a processor with VNNI.
-static _Atomic bool portable_only = false;
+// MARK: - int8 product, AVX2
 
-void gru_int8_set_portable_only(bool portable) { atomic_store_explicit(&portable_only, portable, memory_order_relaxed); }
+#if HAS_X86_VERSIONS
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
 
-static bool processor_has_vnni(void) {
-#if HAS_VNNI_VERSION
-    static _Atomic int cached = -1;  // -1: not yet known
-    int known = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
-                __builtin_cpu_supports("avx512vl");
-        atomic_store_explicit(&cached, known, memory_order_relaxed);
+// `rows` rows (a constant) against one gate of one panel. A weight vector holds 4 units x 4 k
+// sign-extended to int16; the row's 4 bytes q_x + 128, zero-extended, repeat in each unit's 4
+// lanes. vpmaddwd adds the products two by two into int32, exactly (at most 2 x 255 x 127;
+// vpmaddubsw would saturate), so each unit has two sums, of k = 0, 1 and of k = 2, 3; less
+// 128 sum_k q_w, the same integers as the other versions.
+static inline __attribute__((always_inline)) AVX2_TARGET void int8_avx2_block(
+    const int rows, intptr_t groups, intptr_t hidden, intptr_t unit, intptr_t width, intptr_t gate,
+    const int8_t *panel, const float *panel_scales, const int32_t *panel_sums, const float *panel_bias,
+    const uint8_t *quantized, intptr_t stride, const float *scales, float *out, intptr_t out_stride) {
+    __m256i acc[AVX2_BLOCK_ROWS][4];
+    for (int r = 0; r < rows; r++) {
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_si256();
     }
-    return known;
-#else
-    return false;
-#endif
+    for (intptr_t i = 0; i < groups; i++) {
+        const int8_t *weights = panel + (i * 3 + gate) * 64;
+        __m256i widened[4];
+        for (int q = 0; q < 4; q++) {
+            widened[q] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(weights + 16 * q)));
+        }
+        for (int r = 0; r < rows; r++) {
+            int32_t four;
+            memcpy(&four, quantized + r * stride + 4 * i, sizeof four);
+            const __m256i levels = _mm256_cvtepu8_epi16(_mm_set1_epi32(four));
+            for (int q = 0; q < 4; q++) acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(widened[q], levels));
+        }
+    }
+    const int_vector16 offset = *(const unaligned_int_vector16 *)(panel_sums + gate * PANEL) << 7;
+    for (int r = 0; r < rows; r++) {
+        // hadd leaves units (0 1 4 5 | 2 3 6 7) of a half panel; the permute puts them in order.
+        const __m256i low = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
+        const __m256i high = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2], acc[r][3]), 0xD8);
+        int_vector16 sums;
+        memcpy(&sums, &low, sizeof low);
+        memcpy((char *)&sums + sizeof low, &high, sizeof high);
+        store_int8_result(sums - offset, panel_scales + gate * PANEL, scales[r], panel_bias + gate * PANEL,
+                          out + r * out_stride + gate * hidden + unit, width);
+    }
 }
 
-bool gru_int8_uses_vnni(void) {
-    return processor_has_vnni() && !atomic_load_explicit(&portable_only, memory_order_relaxed);
+AVX2_TARGET
+static void int8_product_avx2(
+    intptr_t rows, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t first_gate,
+    intptr_t gate_count, const int8_t *packed, const float *packed_scales, const int32_t *packed_sums,
+    const float *packed_bias, const uint8_t *quantized, const float *scales, float *out, intptr_t out_stride) {
+    const intptr_t groups = groups_of_four(k_count), stride = gru_int8_activation_stride(k_count);
+    for (intptr_t p = first_panel; p < end_panel; p++) {
+        INT8_PANEL_POINTERS(p);
+        for (intptr_t gate = first_gate; gate < first_gate + gate_count; gate++) {
+            for (intptr_t b = 0; b < rows; b += AVX2_BLOCK_ROWS) {
+#define AVX2_BLOCK(n) \
+    int8_avx2_block(n, groups, hidden, unit, width, gate, panel, panel_scales, panel_sums, panel_bias, \
+                    quantized + b * stride, stride, scales + b, out + b * out_stride, out_stride)
+                if (rows - b >= 2) AVX2_BLOCK(2);
+                else AVX2_BLOCK(1);
+#undef AVX2_BLOCK
+            }
+        }
+    }
 }
+#endif
 
 void gru_int8_panel_product(
     intptr_t rows, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t first_gate,
     intptr_t gate_count, const int8_t *packed, const float *packed_scales, const int32_t *packed_sums,
     const float *packed_bias, const uint8_t *quantized, const float *scales, float *out, intptr_t out_stride) {
-    // The gate ranges the GRU's steps ask for: all three, r and z, or n alone.
-    const bool known_gates = (first_gate == 0 && (gate_count == 3 || gate_count == 2)) ||
-                             (first_gate == 2 && gate_count == 1);
-    if (!known_gates || rows <= 0 || first_panel >= end_panel) {
-        if (!known_gates) __builtin_trap();
-        return;
-    }
-#if HAS_VNNI_VERSION
-    if (gru_int8_uses_vnni()) {
-        int8_product_vnni(rows, k_count, hidden, first_panel, end_panel, first_gate, gate_count, packed, packed_scales,
-                          packed_sums, packed_bias, quantized, scales, out, out_stride);
-        return;
+    if (!is_known_gate_range(first_gate, gate_count)) __builtin_trap();
+    if (rows <= 0 || first_panel >= end_panel) return;
+#if HAS_X86_VERSIONS
+    switch (gru_int8_path()) {
+        case GRU_QUANTIZED_PATH_AVX512:
+            int8_product_vnni(rows, k_count, hidden, first_panel, end_panel, first_gate, gate_count, packed,
+                              packed_scales, packed_sums, packed_bias, quantized, scales, out, out_stride);
+            return;
+        case GRU_QUANTIZED_PATH_AVX2:
+            int8_product_avx2(rows, k_count, hidden, first_panel, end_panel, first_gate, gate_count, packed,
+                              packed_scales, packed_sums, packed_bias, quantized, scales, out, out_stride);
+            return;
+        default: break;
     }
 #endif
     int8_product_portable(rows, k_count, hidden, first_panel, end_panel, first_gate, gate_count, packed,
                           packed_scales, packed_bias, quantized, scales, out, out_stride);
 }
-
-// MARK: - bf16
-
-intptr_t gru_bf16_packed_count(intptr_t k_count, intptr_t hidden) {
-    return panel_count(hidden) * k_count * PANEL_ROW;
-}
-
-uint16_t gru_bf16_from_float(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    bits += 0x7FFFu + ((bits >> 16) & 1u);
-    return (uint16_t)(bits >> 16);
-}
-
-float gru_float_from_bf16(uint16_t value) {
-    const uint32_t bits = (uint32_t)value << 16;
-    float result;
-    memcpy(&result, &bits, sizeof result);
-    return result;
-}
-
-void gru_bf16_pack(intptr_t k_count, intptr_t hidden, const float *weights, uint16_t *packed) {
-    const intptr_t panels = panel_count(hidden);
-    for (intptr_t p = 0; p < panels; p++) {
-        for (intptr_t gate = 0; gate < 3; gate++) {
-            for (intptr_t j = 0; j < PANEL; j++) {
-                const intptr_t unit = p * PANEL + j;
-                const float *row = weights + (gate * hidden + unit) * k_count;
-                for (intptr_t k = 0; k < k_count; k++) {
-                    packed[((p * k_count + k) * 3 + gate) * PANEL + j] =
-                        unit < hidden ? gru_bf16_from_float(row[k]) : 0;
-                }
-            }
-        }
-    }
-}
-
-ALWAYS_INLINE vector16 load_bf16_16(const uint16_t *p) {
-    const uint_vector16 bits = __builtin_convertvector(*(const uint16_vector16 *)p, uint_vector16) << 16;
-    return (vector16)bits;
-}
-
-// `rows` rows (a constant) against one panel: four partial sums per output, by k mod 4.
-ALWAYS_INLINE void bf16_block(
-    const int rows, intptr_t k_count, intptr_t hidden, intptr_t unit, intptr_t width, const int first_gate,
-    const int gate_count, const uint16_t *panel, const float *panel_bias, const float *x, intptr_t x_stride,
-    float *out, intptr_t out_stride) {
-    vector16 partial[BF16_BLOCK_ROWS][3][4];
-    for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < gate_count; v++) {
-            for (int c = 0; c < 4; c++) partial[r][v][c] = 0.0f;
-        }
-    }
-    intptr_t k = 0;
-    for (; k + 4 <= k_count; k += 4) {
-        for (int c = 0; c < 4; c++) {
-            for (int v = 0; v < gate_count; v++) {
-                const vector16 weight = load_bf16_16(panel + ((k + c) * 3 + first_gate + v) * PANEL);
-                for (int r = 0; r < rows; r++) {
-                    partial[r][v][c] = __builtin_elementwise_fma(weight, (vector16)x[r * x_stride + k + c],
-                                                                 partial[r][v][c]);
-                }
-            }
-        }
-    }
-    for (int c = 0; k + c < k_count; c++) {
-        for (int v = 0; v < gate_count; v++) {
-            const vector16 weight = load_bf16_16(panel + ((k + c) * 3 + first_gate + v) * PANEL);
-            for (int r = 0; r < rows; r++) {
-                partial[r][v][c] = __builtin_elementwise_fma(weight, (vector16)x[r * x_stride + k + c],
-                                                             partial[r][v][c]);
-            }
-        }
-    }
-    for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < gate_count; v++) {
-            const int gate = first_gate + v;
-            const vector16 total = (partial[r][v][0] + partial[r][v][1]) + (partial[r][v][2] + partial[r][v][3]);
-            store_partial16(out + r * out_stride + gate * hidden + unit, total + load16(panel_bias + gate * PANEL),
-                            width);
-        }
-    }
-}
-
-#define BF16_GATES(n, first, count) \
-    bf16_block(n, k_count, hidden, unit, width, first, count, panel, panel_bias, x + b * x_stride, x_stride, \
-               out + b * out_stride, out_stride)
-#define BF16_BLOCK(n) \
-    do { \
-        if (first_gate == 0 && gate_count == 3) BF16_GATES(n, 0, 3); \
-        else if (first_gate == 0 && gate_count == 2) BF16_GATES(n, 0, 2); \
-        else BF16_GATES(n, 2, 1); \
-    } while (0)
-
-MULTIVERSION
-void gru_bf16_panel_product(
-    intptr_t rows, intptr_t k_count, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, intptr_t first_gate,
-    intptr_t gate_count, const uint16_t *packed, const float *packed_bias, const float *x, intptr_t x_stride,
-    float *out, intptr_t out_stride) {
-    const bool known_gates = (first_gate == 0 && (gate_count == 3 || gate_count == 2)) ||
-                             (first_gate == 2 && gate_count == 1);
-    if (!known_gates) __builtin_trap();
-    for (intptr_t p = first_panel; p < end_panel; p++) {
-        const intptr_t unit = p * PANEL, width = hidden - unit < PANEL ? hidden - unit : PANEL;
-        const uint16_t *panel = packed + p * k_count * PANEL_ROW;
-        const float *panel_bias = packed_bias + p * PANEL_ROW;
-        for (intptr_t b = 0; b < rows; b += BF16_BLOCK_ROWS) {
-            if (rows - b >= 2) BF16_BLOCK(2);
-            else BF16_BLOCK(1);
-        }
-    }
-}
-#undef BF16_BLOCK
-#undef BF16_GATES
