@@ -6,7 +6,7 @@ import Testing
 @testable import GRUTraining
 
 /// A model at bf16 or int8 (`SequenceModel.atPrecision`) for every task: its bf16 inference
-/// pass is the float32 pass of the model whose W_ih and W_hh are rounded to bf16 (a learned
+/// pass is near the float32 pass of the model whose W_ih and W_hh are rounded to bf16 (a learned
 /// initial state and a carried state included), its int8 pass stays near float32, training
 /// passes stay float32, and what it cannot do (backward of a pass without a trace, a cell other
 /// than the GRU) is a one-line error.
@@ -35,8 +35,13 @@ struct LowPrecisionModelTests {
         return rounded
     }
 
+    /// bf16 rounds the products' activations too (2^-9 relative, per `quantized_kernels.h`),
+    /// which moves these small models' outputs by a few 1e-3 at most; a state left out or
+    /// wired wrongly (the learned 0.3, a carried state) moves them by more than 1e-2.
+    static let bf16ActivationTolerance = 1e-2
+
     @Test(arguments: configurations)
-    func bf16IsTheFloatModelOnRoundedWeights(_ configuration: ModelConfiguration) throws {
+    func bf16IsNearTheFloatModelOnRoundedWeights(_ configuration: ModelConfiguration) throws {
         var model = try SequenceModel(configuration: configuration, seed: 2)
         if configuration.trainableInitialState {
             for i in model.initialStateRange { model.parameters[i] = 0.3 }
@@ -46,12 +51,14 @@ struct LowPrecisionModelTests {
         #expect(lowPrecision.inferencePrecision == .bf16 && model.inferencePrecision == .float32)
         let expected = try Self.bf16Rounded(model).forward(batch)
         let result = try lowPrecision.forward(batch)
-        expectApproximatelyEqual(result.output, expected.output, absoluteTolerance: 1e-5, "output")
-        expectApproximatelyEqual(result.finalState.hidden, expected.finalState.hidden, absoluteTolerance: 1e-5, "state")
+        let tolerance = Self.bf16ActivationTolerance
+        expectApproximatelyEqual(result.output, expected.output, absoluteTolerance: tolerance, "output")
+        expectApproximatelyEqual(
+            result.finalState.hidden, expected.finalState.hidden, absoluteTolerance: tolerance, "state")
         // A carried state, as generation carries it from token to token.
         let carried = try lowPrecision.forward(batch, initialState: result.finalState)
         let expectedCarried = try Self.bf16Rounded(model).forward(batch, initialState: expected.finalState)
-        expectApproximatelyEqual(carried.output, expectedCarried.output, absoluteTolerance: 1e-5, "carried")
+        expectApproximatelyEqual(carried.output, expectedCarried.output, absoluteTolerance: tolerance, "carried")
     }
 
     @Test(arguments: configurations)
