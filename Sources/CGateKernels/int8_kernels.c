@@ -59,24 +59,41 @@ void gru_int8_pack(
     }
 }
 
+typedef uint8_t byte_vector16 __attribute__((ext_vector_type(16)));
+
+// One row, 16 values at a time (a streaming step quantizes its x and h every call); the max
+// and the rounding are exact, so the vectors give the scalar definition's bytes. Inlined into
+// each clone, so that no 16-float vector crosses a call in the narrower ones.
+ALWAYS_INLINE void quantize_row(intptr_t k_count, intptr_t stride, const float *row, uint8_t *out, float *scale) {
+    vector16 largest16 = 0.0f;
+    intptr_t k = 0;
+    for (; k + 16 <= k_count; k += 16) {
+        largest16 = __builtin_elementwise_max(largest16, __builtin_elementwise_abs(load16(row + k)));
+    }
+    float largest = __builtin_reduce_max(largest16);
+    for (; k < k_count; k++) largest = fmaxf(largest, fabsf(row[k]));
+    const float inverse = largest > 0.0f ? 127.0f / largest : 0.0f;
+    *scale = largest / 127.0f;
+    for (k = 0; k + 16 <= k_count; k += 16) {
+        vector16 level = __builtin_elementwise_roundeven(load16(row + k) * inverse);
+        level = __builtin_elementwise_min(__builtin_elementwise_max(level, (vector16)-127.0f), (vector16)127.0f);
+        const byte_vector16 bytes =
+            __builtin_convertvector(__builtin_convertvector(level, int_vector16) + 128, byte_vector16);
+        memcpy(out + k, &bytes, sizeof bytes);
+    }
+    for (; k < k_count; k++) {
+        float level = nearbyintf(row[k] * inverse);
+        level = level > 127.0f ? 127.0f : (level < -127.0f ? -127.0f : level);
+        out[k] = (uint8_t)((int32_t)level + 128);
+    }
+    for (k = k_count; k < stride; k++) out[k] = 128;
+}
+
 MULTIVERSION
 void gru_int8_quantize_rows(
     intptr_t rows, intptr_t k_count, const float *x, intptr_t x_stride, uint8_t *quantized, float *scales) {
     const intptr_t stride = gru_int8_activation_stride(k_count);
-    for (intptr_t b = 0; b < rows; b++) {
-        const float *row = x + b * x_stride;
-        uint8_t *out = quantized + b * stride;
-        float largest = 0.0f;
-        for (intptr_t k = 0; k < k_count; k++) largest = fmaxf(largest, fabsf(row[k]));
-        const float inverse = largest > 0.0f ? 127.0f / largest : 0.0f;
-        scales[b] = largest / 127.0f;
-        for (intptr_t k = 0; k < k_count; k++) {
-            float level = nearbyintf(row[k] * inverse);
-            level = level > 127.0f ? 127.0f : (level < -127.0f ? -127.0f : level);
-            out[k] = (uint8_t)((int32_t)level + 128);
-        }
-        for (intptr_t k = k_count; k < stride; k++) out[k] = 128;
-    }
+    for (intptr_t b = 0; b < rows; b++) quantize_row(k_count, stride, x + b * x_stride, quantized + b * stride, scales + b);
 }
 
 // MARK: - int8 product, portable
@@ -163,20 +180,46 @@ static inline __attribute__((always_inline)) VNNI_TARGET void int8_vnni_block(
     const int gate_count, const int8_t *panel, const float *panel_scales, const int32_t *panel_sums,
     const float *panel_bias, const uint8_t *quantized, intptr_t stride, const float *scales, float *out,
     intptr_t out_stride) {
-    __m512i acc[INT8_BLOCK_ROWS][3];
-    for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < 3; v++) acc[r][v] = _mm512_setzero_si512();
-    }
-    for (intptr_t i = 0; i < groups; i++) {
-        __m512i weights[3];
-        for (int v = 0; v < gate_count; v++) {
-            weights[v] = _mm512_loadu_si512((const void *)(panel + (i * 3 + first_gate + v) * 64));
+    // With few rows, k groups alternate between separate sums (chains), so that enough
+    // independent vpdpbusd are in flight; int32 sums are exact, so the chains change nothing.
+    const int chains = rows == 1 ? 4 : (rows == 2 ? 2 : 1);
+    __m512i acc[4][INT8_BLOCK_ROWS][3];
+    for (int c = 0; c < chains; c++) {
+        for (int r = 0; r < rows; r++) {
+            for (int v = 0; v < 3; v++) acc[c][r][v] = _mm512_setzero_si512();
         }
+    }
+    intptr_t i = 0;
+    for (; i + chains <= groups; i += chains) {
+        for (int c = 0; c < chains; c++) {
+            __m512i weights[3];
+            for (int v = 0; v < gate_count; v++) {
+                weights[v] = _mm512_loadu_si512((const void *)(panel + ((i + c) * 3 + first_gate + v) * 64));
+            }
+            for (int r = 0; r < rows; r++) {
+                int32_t four;
+                memcpy(&four, quantized + r * stride + 4 * (i + c), sizeof four);
+                const __m512i levels = _mm512_set1_epi32(four);
+                for (int v = 0; v < gate_count; v++) {
+                    acc[c][r][v] = _mm512_dpbusd_epi32(acc[c][r][v], levels, weights[v]);
+                }
+            }
+        }
+    }
+    for (int c = 0; i < groups; i++, c++) {
         for (int r = 0; r < rows; r++) {
             int32_t four;
             memcpy(&four, quantized + r * stride + 4 * i, sizeof four);
             const __m512i levels = _mm512_set1_epi32(four);
-            for (int v = 0; v < gate_count; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], levels, weights[v]);
+            for (int v = 0; v < gate_count; v++) {
+                const __m512i weights = _mm512_loadu_si512((const void *)(panel + (i * 3 + first_gate + v) * 64));
+                acc[c][r][v] = _mm512_dpbusd_epi32(acc[c][r][v], levels, weights);
+            }
+        }
+    }
+    for (int c = 1; c < chains; c++) {
+        for (int r = 0; r < rows; r++) {
+            for (int v = 0; v < gate_count; v++) acc[0][r][v] = _mm512_add_epi32(acc[0][r][v], acc[c][r][v]);
         }
     }
     const __mmask16 mask = (__mmask16)(width >= 16 ? 0xFFFF : ((1u << width) - 1));
@@ -184,7 +227,7 @@ static inline __attribute__((always_inline)) VNNI_TARGET void int8_vnni_block(
         for (int v = 0; v < gate_count; v++) {
             const int gate = first_gate + v;
             const __m512i offset = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(panel_sums + gate * PANEL)), 7);
-            const __m512 sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][v], offset));
+            const __m512 sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[0][r][v], offset));
             const __m512 scale = _mm512_mul_ps(_mm512_loadu_ps(panel_scales + gate * PANEL), _mm512_set1_ps(scales[r]));
             const __m512 value = _mm512_fmadd_ps(sums, scale, _mm512_loadu_ps(panel_bias + gate * PANEL));
             _mm512_mask_storeu_ps(out + r * out_stride + gate * hidden + unit, mask, value);

@@ -7,13 +7,18 @@ import CGateKernels
 ///
 /// Legend: R rows, K columns.
 public final class QuantizedActivations: @unchecked Sendable {
+    // The buffers are touched a few times every streaming step and never shared across
+    // threads (one instance per thread), so they skip Swift's run-time exclusivity checks.
+
     /// (R, K rounded up to 4) bytes.
-    private(set) var levels: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private(set) var levels: UnsafeMutablePointer<UInt8>
     /// (R) the int8 rows' scales.
-    private(set) var scales: UnsafeMutablePointer<Float>
+    @exclusivity(unchecked) private(set) var scales: UnsafeMutablePointer<Float>
     /// (R, K rounded up to 2) bf16 operands.
-    private(set) var bf16Values: UnsafeMutablePointer<UInt16>
-    private var capacityBytes = 0, capacityRows = 0, capacityValues = 0
+    @exclusivity(unchecked) private(set) var bf16Values: UnsafeMutablePointer<UInt16>
+    @exclusivity(unchecked) private var capacityBytes = 0
+    @exclusivity(unchecked) private var capacityRows = 0
+    @exclusivity(unchecked) private var capacityValues = 0
 
     /// Empty room; `quantize` and `roundToBF16` make it large enough.
     public init() {

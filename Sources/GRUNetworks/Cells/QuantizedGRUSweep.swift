@@ -73,7 +73,8 @@ enum QuantizedGRUSweep {
                         batch, hidden, units.lowerBound, units.upperBound, time, lengths, gx, width, hiddenProjection,
                         update, previous, next, out, outputStride)
                 }
-                ThreadTeam.barrier()
+                // The next step reads every unit of h_t; after the last, the team's join waits.
+                if step + 1 < steps { ThreadTeam.barrier() }
                 swap(&previous, &next)
             }
         }
@@ -91,7 +92,12 @@ final class QuantizedWorkspace: @unchecked Sendable {
     /// One per part: each quantizes or rounds the rows it reads itself.
     private(set) var activations: [QuantizedActivations] = []
 
+    /// The sizes of the last `reserve`: a streaming session asks for the same every step.
+    @exclusivity(unchecked) private var reserved: (steps: Int, batch: Int, inputSize: Int, hidden: Int, parts: Int)?
+
     func reserve(steps: Int, batch: Int, inputSize: Int, hidden: Int, parts: Int) {
+        if let reserved, reserved == (steps, batch, inputSize, hidden, parts) { return }
+        reserved = (steps, batch, inputSize, hidden, parts)
         func grown(_ buffer: ScratchBuffer, _ count: Int) -> ScratchBuffer {
             buffer.count >= count ? buffer : ScratchBuffer(uninitializedCount: count)
         }
