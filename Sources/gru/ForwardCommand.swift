@@ -22,7 +22,7 @@ struct ForwardCommand: ParsableCommand {
         help: ArgumentHelp(
             "The weights' precision: float32, bf16 or int8.",
             discussion:
-                "bf16 rounds W_ih and W_hh to bfloat16; int8 quantizes them per output row and the activations per row and step, summed exactly in int32. Biases and states stay float32."
+                "bf16 rounds W_ih and W_hh, and the activations per row and step, to bfloat16 and sums in float32; int8 quantizes them per output row and the activations per row and step, summed exactly in int32. Biases and states stay float32."
         ))
     var precision: InferencePrecision = .float32
 
