@@ -130,6 +130,32 @@ public final class QuantizedPanels: @unchecked Sendable {
         }
     }
 
+    /// One reset-after GRU step of one sequence on int8 `input` (W_ih, b_ih) and `recurrent`
+    /// (W_hh, b_hh) panels, for the units of `panels`: h_t into `state` from x_t (`input`'s
+    /// inner size) and h_{t-1} (`previous`), quantized into `inputActivations` and
+    /// `stateActivations`. The same floats as both `product`s followed by the reset-after
+    /// gates (`gru_reset_after_gates_from_products`), the products kept in registers; only on
+    /// the AVX512-VNNI version. Returns false, having done nothing, elsewhere.
+    package static func resetAfterStreamingStep(
+        input: QuantizedPanels, recurrent: QuantizedPanels, panels: Range<Int>, x: UnsafePointer<Float>,
+        previous: UnsafePointer<Float>, inputActivations: QuantizedActivations,
+        stateActivations: QuantizedActivations, state: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        precondition(input.precision == .int8 && recurrent.precision == .int8, "int8 panels")
+        guard !panels.isEmpty else { return true }
+        guard QuantizedKernelPath.running(.int8) == .avx512 else { return false }
+        let hidden = recurrent.hidden
+        inputActivations.quantize(rows: 1, columns: input.innerSize, input: x, inputStride: input.innerSize)
+        stateActivations.quantize(rows: 1, columns: hidden, input: previous, inputStride: hidden)
+        return gru_int8_reset_after_stream_step(
+            input.innerSize, hidden, panels.lowerBound, panels.upperBound,
+            input.weights.assumingMemoryBound(to: Int8.self), input.packedScales!.pointer, input.packedSums!,
+            input.packedBias.pointer, recurrent.weights.assumingMemoryBound(to: Int8.self),
+            recurrent.packedScales!.pointer, recurrent.packedSums!, recurrent.packedBias.pointer,
+            inputActivations.levels, inputActivations.scales[0], stateActivations.levels, stateActivations.scales[0],
+            previous, state)
+    }
+
     /// Which kernel runs the products of `precision` here, for benchmark reports.
     public static func kernelName(of precision: InferencePrecision) -> String {
         let portable = "portable (" + KernelReport.instructionSet + ")"

@@ -80,6 +80,20 @@ bool gru_int8_set_path(gru_quantized_path path);
 // The version gru_int8_panel_product runs on the calling thread (never AUTO).
 gru_quantized_path gru_int8_path(void);
 
+// One reset-after step of one sequence (B = 1) with int8 W_ih and W_hh, for the units of
+// panels first_panel..<end_panel: state (H) receives h_t from previous (H, h_{t-1}), x_t
+// quantized by gru_int8_quantize_rows as input_levels and input_scale, and h_{t-1} quantized
+// as state_levels and state_scale; the packings as gru_int8_pack and gru_pack_forward_bias
+// make them. The same floats as gru_int8_panel_product for both matrices followed by
+// gru_reset_after_gates_from_products, with the products kept in registers. Runs only where
+// the int8 path is AVX512-VNNI and returns whether it ran (false: the caller runs those).
+bool gru_int8_reset_after_stream_step(
+    intptr_t input_size, intptr_t hidden, intptr_t first_panel, intptr_t end_panel, const int8_t *input_packed,
+    const float *input_scales, const int32_t *input_sums, const float *input_bias, const int8_t *recurrent_packed,
+    const float *recurrent_scales, const int32_t *recurrent_sums, const float *recurrent_bias,
+    const uint8_t *input_levels, float input_scale, const uint8_t *state_levels, float state_scale,
+    const float *previous, float *state);
+
 // MARK: - bf16
 
 // Elements (uint16) of a bf16 packing of a (3H, K) matrix: P panels of (K2, 3, 16, 2), each

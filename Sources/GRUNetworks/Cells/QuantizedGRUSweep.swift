@@ -43,6 +43,16 @@ enum QuantizedGRUSweep {
             let panels = ThreadTeam.share(of: panelCount, part: part, parts: parts)
             let units = min(16 * panels.lowerBound, hidden)..<min(16 * panels.upperBound, hidden)
             let activations = w.activations[part]
+            // A streaming step of the reset-after GRU on VNNI: both products and the gates in
+            // one kernel, the products never leaving registers.
+            if variant == .resetAfter, steps == 1, batch == 1, lengths[0] >= 1, weights.precision == .int8,
+                QuantizedPanels.resetAfterStreamingStep(
+                    input: weights.input, recurrent: weights.recurrent, panels: panels, x: input, previous: state,
+                    inputActivations: activations, stateActivations: w.stateActivations[part], state: spare)
+            {
+                if let output { (output + units.lowerBound).update(from: spare + units.lowerBound, count: units.count) }
+                return
+            }
             weights.input.product(
                 rows: steps * batch, panels: panels, gates: 0..<3, input: input, inputStride: inputStride,
                 activations: activations, into: inputProjection, outStride: width)
@@ -91,6 +101,8 @@ final class QuantizedWorkspace: @unchecked Sendable {
     private(set) var update = ScratchBuffer(count: 0)  // (B, H) reset-before's z
     /// One per part: each quantizes or rounds the rows it reads itself.
     private(set) var activations: [QuantizedActivations] = []
+    /// One per part: h_{t-1} of a fused streaming step, beside x_t in `activations`.
+    private(set) var stateActivations: [QuantizedActivations] = []
 
     /// The sizes of the last `reserve`: a streaming session asks for the same every step.
     @exclusivity(unchecked) private var reserved: (steps: Int, batch: Int, inputSize: Int, hidden: Int, parts: Int)?
@@ -107,6 +119,9 @@ final class QuantizedWorkspace: @unchecked Sendable {
         resetState = grown(resetState, batch * hidden)
         update = grown(update, batch * hidden)
         while activations.count < max(parts, 1) { activations.append(QuantizedActivations()) }
-        for room in activations { room.reserve(rows: steps * batch, columns: max(inputSize, hidden)) }
+        while stateActivations.count < max(parts, 1) { stateActivations.append(QuantizedActivations()) }
+        for room in activations + stateActivations {
+            room.reserve(rows: steps * batch, columns: max(inputSize, hidden))
+        }
     }
 }
