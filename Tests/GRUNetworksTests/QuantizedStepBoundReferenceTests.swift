@@ -19,7 +19,7 @@ import Testing
 /// from the reference state: the bound of h_t given the exact h_(t-1). Each step must stay
 /// within it, plus 2e-5 for float32 rounding and the fixture's own 1e-5.
 @Suite(.tags(.reference))
-struct QuantizedReferenceBoundTests {
+struct QuantizedStepBoundReferenceTests {
     /// The one-layer, one-direction fixtures without lengths: their output is h_t at every step.
     static let fixtureNames = GRUReferenceTests.fixtureNames.filter {
         $0.contains("_l1_uni_") && $0.contains("_nolen_")
