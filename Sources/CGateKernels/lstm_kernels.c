@@ -6,11 +6,14 @@
 #include "activations.h"
 #include "kernel_attributes.h"
 
+#include <stdbool.h>
 #include <string.h>
 
+// `keeps_gates` (a constant after inlining): training keeps the activated gates for backward;
+// inference needs only h and c.
 ALWAYS_INLINE void lstm_forward_block(
     intptr_t hidden, intptr_t j, intptr_t count, const float *gx, const float *bias, float *gh, const float *cp,
-    float *h, float *c, float *out) {
+    float *h, float *c, float *out, bool keeps_gates) {
     vector16 pre[4];
     for (intptr_t gate = 0; gate < 4; gate++) {
         pre[gate] = load_partial16(gx + gate * hidden + j, count) + load_partial16(gh + gate * hidden + j, count);
@@ -19,10 +22,12 @@ ALWAYS_INLINE void lstm_forward_block(
     const vector16 i = sigmoid16(pre[0]), f = sigmoid16(pre[1]), g = tanh16(pre[2]), o = sigmoid16(pre[3]);
     const vector16 cn = f * load_partial16(cp + j, count) + i * g;
     const vector16 hn = o * tanh16(cn);
-    store_partial16(gh + j, i, count);
-    store_partial16(gh + hidden + j, f, count);
-    store_partial16(gh + 2 * hidden + j, g, count);
-    store_partial16(gh + 3 * hidden + j, o, count);
+    if (keeps_gates) {
+        store_partial16(gh + j, i, count);
+        store_partial16(gh + hidden + j, f, count);
+        store_partial16(gh + 2 * hidden + j, g, count);
+        store_partial16(gh + 3 * hidden + j, o, count);
+    }
     store_partial16(c + j, cn, count);
     store_partial16(h + j, hn, count);
     if (out) store_partial16(out + j, hn, count);
@@ -35,7 +40,7 @@ ALWAYS_INLINE void lstm_forward_rows(
     intptr_t batch, intptr_t gate_stride, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *input_projection, intptr_t gates_row_stride, const float *bias, float *gates,
     const float *previous_state, const float *previous_cell_state, float *state, float *cell_state,
-    intptr_t state_row_stride, float *output, intptr_t output_stride) {
+    intptr_t state_row_stride, float *output, intptr_t output_stride, bool keeps_gates) {
     for (intptr_t b = 0; b < batch; b++) {
         const float *gx = input_projection + b * gates_row_stride;
         float *gh = gates + b * gates_row_stride;
@@ -46,11 +51,13 @@ ALWAYS_INLINE void lstm_forward_rows(
             memcpy(h, hp, (size_t)width * sizeof(float));
             memcpy(c, cp, (size_t)width * sizeof(float));
             if (out) memset(out, 0, (size_t)width * sizeof(float));
-            for (intptr_t gate = 0; gate < 4; gate++) memset(gh + gate * gate_stride, 0, (size_t)width * sizeof(float));
+            if (keeps_gates) {
+                for (intptr_t gate = 0; gate < 4; gate++) memset(gh + gate * gate_stride, 0, (size_t)width * sizeof(float));
+            }
             continue;
         }
         for (intptr_t j = 0; j < width; j += 16) {
-            lstm_forward_block(gate_stride, j, width - j < 16 ? width - j : 16, gx, bias, gh, cp, h, c, out);
+            lstm_forward_block(gate_stride, j, width - j < 16 ? width - j : 16, gx, bias, gh, cp, h, c, out, keeps_gates);
         }
     }
 }
@@ -63,7 +70,7 @@ void lstm_forward_units(
     lstm_forward_rows(
         batch, hidden, width, time, lengths, input_projection + first, 4 * hidden, bias ? bias + first : NULL,
         gates + first, previous_state + first, previous_cell_state + first, state + first, cell_state + first, hidden,
-        output ? output + first : NULL, output_stride);
+        output ? output + first : NULL, output_stride, true);
 }
 
 MULTIVERSION
@@ -74,7 +81,7 @@ void lstm_forward_regrouped_rows(
     intptr_t state_row_stride, float *output, intptr_t output_stride) {
     lstm_forward_rows(
         batch, block_units, width, time, lengths, input_projection, gates_row_stride, bias, gates, previous_state,
-        previous_cell_state, state, cell_state, state_row_stride, output, output_stride);
+        previous_cell_state, state, cell_state, state_row_stride, output, output_stride, false);
 }
 
 ALWAYS_INLINE void lstm_backward_block(

@@ -564,6 +564,52 @@ ALWAYS_INLINE void accumulate_block(
     }
 }
 
+// Rows a block of a panel pair keeps in registers: 6 rows x 4 vectors = 24 accumulators.
+#define PAIR_BLOCK_ROWS 6
+
+// `rows` rows (a constant, at most PAIR_BLOCK_ROWS) of a against two adjacent full backward
+// panels at once, stored over c (overwrite) or added to it: each broadcast of a[r][k] feeds
+// four FMAs instead of two, so that a core with two FMA pipes is not bound by the loads. The
+// same FMAs in the same order per output as accumulate_block, so the same floats.
+ALWAYS_INLINE void accumulate_pair_block(
+    const int rows, intptr_t k_count, intptr_t hidden, intptr_t unit, const float *a, intptr_t lda,
+    const float *panel, const float *second_panel, float *c, bool overwrite, const float *upcoming,
+    intptr_t upcoming_lines) {
+    vector16 acc[PAIR_BLOCK_ROWS][4];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.0f;
+    for (intptr_t k = 0; k < k_count; k++) {
+        if (upcoming) {
+            for (intptr_t line = 0; line < upcoming_lines; line++) {
+                __builtin_prefetch(upcoming + (k * upcoming_lines + line) * 16, 0, 2);
+            }
+        }
+        const vector16 w0 = load16(panel + k * BACKWARD_PANEL), w1 = load16(panel + k * BACKWARD_PANEL + 16);
+        const vector16 w2 = load16(second_panel + k * BACKWARD_PANEL);
+        const vector16 w3 = load16(second_panel + k * BACKWARD_PANEL + 16);
+        for (int r = 0; r < rows; r++) {
+            const float x = a[r * lda + k];
+            acc[r][0] += x * w0;
+            acc[r][1] += x * w1;
+            acc[r][2] += x * w2;
+            acc[r][3] += x * w3;
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + r * hidden + unit;
+        for (int v = 0; v < 4; v++) store16(cr + 16 * v, overwrite ? acc[r][v] : load16(cr + 16 * v) + acc[r][v]);
+    }
+}
+
+#define DISPATCH_PAIR_ROWS(remaining, BLOCK) \
+    switch ((remaining) < PAIR_BLOCK_ROWS ? (remaining) : PAIR_BLOCK_ROWS) { \
+        case 1: BLOCK(1); break; \
+        case 2: BLOCK(2); break; \
+        case 3: BLOCK(3); break; \
+        case 4: BLOCK(4); break; \
+        case 5: BLOCK(5); break; \
+        case 6: BLOCK(6); break; \
+    }
+
 MULTIVERSION
 void gru_packed_product_rows(
     intptr_t batch, intptr_t k_first, intptr_t k_count, intptr_t packed_k_count, intptr_t hidden,
@@ -575,7 +621,36 @@ void gru_packed_product_rows(
         (end_panel - first_panel) * k_count * BACKWARD_PANEL * (intptr_t)sizeof(float) > L2_RESIDENT_BYTES;
     const intptr_t blocks = (batch + BLOCK_ROWS - 1) / BLOCK_ROWS;
     const intptr_t upcoming_lines = blocks >= 2 ? 1 : 2;
-    for (intptr_t p = first_panel; p < end_panel; p++) {
+    intptr_t p = first_panel;
+    // With several rows, two full panels at a time (a few rows gain nothing: their products
+    // are bound by the weights' loads, not by the broadcasts).
+    if (batch >= 3) {
+        const intptr_t pair_blocks = (batch + PAIR_BLOCK_ROWS - 1) / PAIR_BLOCK_ROWS;
+        // The next pair's 4 k_count lines, shared by the first blocks.
+        const intptr_t pair_lines = pair_blocks >= 4 ? 1 : (pair_blocks >= 2 ? 2 : 4);
+        for (; p + 2 <= end_panel && (p + 2) * BACKWARD_PANEL <= hidden; p += 2) {
+            const intptr_t unit = p * BACKWARD_PANEL;
+            const float *panel = packed_weights + (p * packed_k_count + k_first) * BACKWARD_PANEL;
+            const float *second_panel = packed_weights + ((p + 1) * packed_k_count + k_first) * BACKWARD_PANEL;
+            const intptr_t next = p + 2 < end_panel ? p + 2 : first_panel;
+            const float *next_panel = packed_weights + (next * packed_k_count + k_first) * BACKWARD_PANEL;
+            for (intptr_t b = 0; b < batch; b += PAIR_BLOCK_ROWS) {
+                const intptr_t block = b / PAIR_BLOCK_ROWS;
+                // Both next panels' rows k_first.. (one run of 4 k_count lines only when the
+                // call reads the whole of each panel; otherwise the first panel's alone).
+                const intptr_t region = packed_k_count == k_count ? 4 : 2;
+                const float *upcoming = prefetches && block * pair_lines < region
+                                            ? next_panel + block * k_count * pair_lines * 16
+                                            : 0;
+#define PAIR_BLOCK(n) \
+    accumulate_pair_block(n, k_count, hidden, unit, a + b * lda + k_first, lda, panel, second_panel, c + b * hidden, \
+                          overwrite, upcoming, pair_lines)
+                DISPATCH_PAIR_ROWS(batch - b, PAIR_BLOCK)
+#undef PAIR_BLOCK
+            }
+        }
+    }
+    for (; p < end_panel; p++) {
         const intptr_t unit = p * BACKWARD_PANEL;
         const intptr_t width = hidden - unit < BACKWARD_PANEL ? hidden - unit : BACKWARD_PANEL;
         const float *panel = packed_weights + (p * packed_k_count + k_first) * BACKWARD_PANEL;

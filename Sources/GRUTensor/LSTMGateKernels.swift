@@ -40,7 +40,8 @@ public enum LSTMGateKernels {
     /// `forward` on one unit block of a regrouped layout (GRUNetworks' `LSTMRegroupedWeights`):
     /// in each row the block's gates i, f, g, o lie `blockUnits` apart in `inputProjection`,
     /// `bias` and `gates` (rows `gatesRowStride` apart), its units 0..<width in the states (rows
-    /// `stateRowStride` apart); every pointer starts at the block.
+    /// `stateRowStride` apart); every pointer starts at the block. For inference: `gates` holds
+    /// W_hh h_{t-1} on entry and is scratch afterwards (no activated gates are kept).
     @inlinable
     public static func forwardRegrouped(
         batch: Int, blockUnits: Int, width: Int, time: Int, lengths: UnsafePointer<Int>,

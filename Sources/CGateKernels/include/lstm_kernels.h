@@ -24,6 +24,7 @@ void lstm_forward_units(
 // (LSTMRegroupedWeights): in each row, the block's gates i, f, g, o lie block_units apart from
 // input_projection, bias and gates (rows gates_row_stride apart), its units from previous_state,
 // previous_cell_state, state and cell_state (rows state_row_stride apart); units 0..<width.
+// Inference keeps no gates: gates holds gh on entry and is scratch afterwards.
 void lstm_forward_regrouped_rows(
     intptr_t batch, intptr_t block_units, intptr_t width, intptr_t time, const intptr_t *lengths,
     const float *input_projection, intptr_t gates_row_stride, const float *bias, float *gates,
