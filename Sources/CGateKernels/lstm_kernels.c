@@ -135,3 +135,9 @@ void lstm_backward_units(
         }
     }
 }
+
+void lstm_prefetch_rows(intptr_t rows, const float *first, intptr_t row_stride, intptr_t count) {
+    for (intptr_t b = 0; b < rows; b++) {
+        for (intptr_t j = 0; j < count; j += 16) __builtin_prefetch(first + b * row_stride + j);
+    }
+}

@@ -31,6 +31,11 @@ void lstm_forward_regrouped_rows(
     const float *previous_state, const float *previous_cell_state, float *state, float *cell_state,
     intptr_t state_row_stride, float *output, intptr_t output_stride);
 
+// Prefetches `count` floats from each of `rows` rows (row stride `row_stride`) into the cache:
+// a regrouped block's input projections, fetched before its product so that its gates, which
+// read them after it, do not wait on memory (a sequence's projections outgrow L2).
+void lstm_prefetch_rows(intptr_t rows, const float *first, intptr_t row_stride, intptr_t count);
+
 // gates holds the activated gates on entry and dL/d(gate pre-activations) on return, which is
 // also written to input_projection_gradient; previous_state_gradient receives the direct part of
 // dL/dh_{t-1} (zero on active rows, whose h_{t-1} only enters the product).

@@ -1,3 +1,4 @@
+import CGateKernels
 import GRUTensor
 
 /// One direction's LSTM weights packed for inference steps: W_ih and W_hh with their gate rows
@@ -112,6 +113,10 @@ public final class LSTMRegroupedWeights: PanelledRecurrentWeights, @unchecked Se
             let panels = (4 * u)..<(4 * u + 4), columns = 4 * n * u, first = n * u
             if let input {
                 inputWeight.product(batch: rows, panels: panels, a: input, lda: inputSize, into: projection)
+            } else {
+                // The block's projections, made by the sequence's GEMM long before: fetched
+                // now, so that its gates do not wait on memory after the product.
+                lstm_prefetch_rows(rows, projection + columns, width, 4 * n)
             }
             recurrentWeight.product(batch: rows, panels: panels, a: previousState, lda: hidden, into: gates)
             LSTMGateKernels.forwardRegrouped(
