@@ -1,0 +1,171 @@
+import Foundation
+import GRUNetworks
+import GRUTensor
+
+/// What `EncoderDecoderModel.teacherForced` returns.
+///
+/// Legend as on `EncoderDecoderModel`.
+public struct TeacherForcedResult: Sendable {
+    /// The mean cross-entropy over the valid target steps.
+    public let loss: Float
+    /// (T, B, Vt).
+    public let logits: Tensor
+    /// (B, H) c.
+    public let context: Tensor
+    /// (T, B, H) the decoder's states s_1...s_T, every step of every row.
+    public let decoderOutput: Tensor
+    /// dL/d parameters in the buffer's layout; nil when not asked for.
+    public let gradients: [Float]?
+}
+
+extension EncoderDecoderModel {
+    /// The loss of a batch with the decoder fed the true previous tokens (teacher forcing),
+    /// and, when `computesGradients`, its gradient with respect to every parameter (full
+    /// backpropagation through the decoder, the context and the encoder).
+    ///
+    /// The decoder runs all T steps of every row (its inputs are known); steps at or past a
+    /// row's target length are masked out of the loss and so get no gradient.
+    ///
+    /// - Throws: `GRUInputError` for ids outside a vocabulary or lengths out of range.
+    public func teacherForced(_ batch: TranslationBatch, computesGradients: Bool = true) throws -> TeacherForcedResult {
+        let config = configuration
+        let b = batch.batchSize, steps = batch.targetSteps, e = config.embeddingSize, h = config.hiddenSize
+        let directions = config.directionCount
+        return try parameters.withUnsafeBufferPointer { weights in
+            // Encoder.
+            let source = try sourceEmbedding.forward(
+                batch.source, shape: [batch.sourceSteps, b], weights: slice(.sourceEmbedding, of: weights))
+            let encoded = try encoder.forward(
+                source.output, lengths: batch.sourceLengths, weights: slice(.encoder, of: weights))
+            let lastLayer = (config.encoderLayers - 1) * directions
+            let finalStates = Self.concatenated(
+                (0..<directions).map { Self.state(encoded.finalState, index: lastLayer + $0) }, rows: b)
+            let contextLinear = context.forward(finalStates, weights: slice(.context, of: weights))
+            let c = Tensor(shape: [b, h], scalars: contextLinear.output.scalars.map(tanhf))
+
+            // Decoder, then the head over [embedding; s_t; c] at every step.
+            let target = try targetEmbedding.forward(
+                batch.targetInput, shape: [steps, b], weights: slice(.targetEmbedding, of: weights))
+            let repeatedContext = Tensor(
+                shape: [steps * b, h], scalars: Array([[Float]](repeating: c.scalars, count: steps).joined()))
+            let embedded = target.output.reshaped(to: [steps * b, e])
+            let decoderInput = Self.concatenated([embedded, repeatedContext], rows: steps * b)
+            let decoded = try decoder.forward(
+                decoderInput.reshaped(to: [steps, b, e + h]), initialState: c.reshaped(to: [1, b, h]),
+                weights: slice(.decoder, of: weights))
+            let headInput = Self.concatenated(
+                [embedded, decoded.output.reshaped(to: [steps * b, h]), repeatedContext], rows: steps * b)
+            let headResult = head.forward(headInput, weights: slice(.head, of: weights))
+            let mask = sequenceMask(lengths: batch.targetLengths, steps: steps)
+            let (loss, logitGradient) = try CrossEntropyLoss()(
+                logits: headResult.output, targets: batch.targetOutput, mask: mask)
+            let logits = headResult.output.reshaped(to: [steps, b, config.targetVocabularySize])
+            guard computesGradients else {
+                return TeacherForcedResult(
+                    loss: loss, logits: logits, context: c, decoderOutput: decoded.output, gradients: nil)
+            }
+
+            var gradients = [Float](repeating: 0, count: parameters.count)
+            try gradients.withUnsafeMutableBufferPointer { g in
+                let headInputGradient = head.backward(
+                    headResult, outputGradient: logitGradient, weights: slice(.head, of: weights),
+                    gradients: slice(.head, of: g))
+                let (embeddingFromHead, stateGradient, contextFromHead) = Self.split3(
+                    headInputGradient, widths: (e, h, h), rows: steps * b)
+                let decoderGradients = try decoder.backward(
+                    decoded, outputGradient: stateGradient.reshaped(to: [steps, b, h]),
+                    weights: slice(.decoder, of: weights), gradients: slice(.decoder, of: g))
+                let (embeddingFromDecoder, contextFromDecoder) = Self.split2(
+                    decoderGradients.input.reshaped(to: [steps * b, e + h]), widths: (e, h), rows: steps * b)
+                targetEmbedding.backward(
+                    target,
+                    outputGradient: Self.sum(embeddingFromHead, embeddingFromDecoder).reshaped(to: [steps, b, e]),
+                    gradients: slice(.targetEmbedding, of: g))
+
+                // dL/dc from the three places c enters, then through tanh and the context layer.
+                var contextGradient = decoderGradients.initialState.scalars  // (1, B, H)
+                for t in 0..<steps {
+                    for i in 0..<(b * h) {
+                        contextGradient[i] +=
+                            contextFromHead.scalars[t * b * h + i] + contextFromDecoder.scalars[t * b * h + i]
+                    }
+                }
+                let preactivationGradient = Tensor(
+                    shape: [b, h], scalars: zip(contextGradient, c.scalars).map { $0 * (1 - $1 * $1) })
+                let finalStateGradient = context.backward(
+                    contextLinear, outputGradient: preactivationGradient, weights: slice(.context, of: weights),
+                    gradients: slice(.context, of: g))
+
+                // The encoder's last layer's final states; nothing else of it reaches the loss.
+                var encoderStateGradient = [Float](repeating: 0, count: encoded.finalState.count)
+                for d in 0..<directions {
+                    for row in 0..<b {
+                        for j in 0..<h {
+                            encoderStateGradient[((lastLayer + d) * b + row) * h + j] =
+                                finalStateGradient.scalars[row * directions * h + d * h + j]
+                        }
+                    }
+                }
+                let encoderGradients = try encoder.backward(
+                    encoded, outputGradient: Tensor(shape: encoded.output.shape),
+                    finalStateGradient: Tensor(shape: encoded.finalState.shape, scalars: encoderStateGradient),
+                    weights: slice(.encoder, of: weights), gradients: slice(.encoder, of: g))
+                sourceEmbedding.backward(
+                    source, outputGradient: encoderGradients.input, gradients: slice(.sourceEmbedding, of: g))
+            }
+            return TeacherForcedResult(
+                loss: loss, logits: logits, context: c, decoderOutput: decoded.output, gradients: gradients)
+        }
+    }
+
+    // MARK: - Rows side by side
+
+    /// State `index` of (L*D, B, H) states, (B, H).
+    static func state(_ states: Tensor, index: Int) -> Tensor {
+        let rows = states.shape[1], width = states.shape[2]
+        let start = index * rows * width
+        return Tensor(shape: [rows, width], scalars: Array(states.scalars[start..<(start + rows * width)]))
+    }
+
+    /// (rows, w_1 + w_2 + ...) from (rows, w_i) parts side by side.
+    static func concatenated(_ parts: [Tensor], rows: Int) -> Tensor {
+        let widths = parts.map { $0.count / rows }, total = widths.reduce(0, +)
+        var scalars = [Float](repeating: 0, count: rows * total)
+        var column = 0
+        for (part, width) in zip(parts, widths) {
+            for row in 0..<rows {
+                for j in 0..<width { scalars[row * total + column + j] = part.scalars[row * width + j] }
+            }
+            column += width
+        }
+        return Tensor(shape: [rows, total], scalars: scalars)
+    }
+
+    /// The columns `columns` of (rows, width) `tensor`.
+    static func columns(_ tensor: Tensor, _ columns: Range<Int>, rows: Int) -> Tensor {
+        let width = tensor.count / rows
+        var scalars = [Float](repeating: 0, count: rows * columns.count)
+        for row in 0..<rows {
+            for (j, column) in columns.enumerated() {
+                scalars[row * columns.count + j] = tensor.scalars[row * width + column]
+            }
+        }
+        return Tensor(shape: [rows, columns.count], scalars: scalars)
+    }
+
+    static func split2(_ tensor: Tensor, widths: (Int, Int), rows: Int) -> (Tensor, Tensor) {
+        (columns(tensor, 0..<widths.0, rows: rows), columns(tensor, widths.0..<(widths.0 + widths.1), rows: rows))
+    }
+
+    static func split3(_ tensor: Tensor, widths: (Int, Int, Int), rows: Int) -> (Tensor, Tensor, Tensor) {
+        let second = widths.0 + widths.1
+        return (
+            columns(tensor, 0..<widths.0, rows: rows), columns(tensor, widths.0..<second, rows: rows),
+            columns(tensor, second..<(second + widths.2), rows: rows)
+        )
+    }
+
+    static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        Tensor(shape: a.shape, scalars: zip(a.scalars, b.scalars).map(+))
+    }
+}
