@@ -12,6 +12,8 @@ public struct Tokenizer: Sendable, Equatable, Codable {
         case words
         /// Single Unicode scalars, spaces and newlines included.
         case characters
+        /// Runs of anything but whitespace, such as a pronunciation's phonemes "AH0 B AW1 T".
+        case whitespace
     }
 
     /// What a token is.
@@ -38,6 +40,8 @@ public struct Tokenizer: Sendable, Equatable, Codable {
             return text.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
         case .characters:
             return text.unicodeScalars.map { String($0) }
+        case .whitespace:
+            return text.split(whereSeparator: \.isWhitespace).map(String.init)
         }
     }
 }

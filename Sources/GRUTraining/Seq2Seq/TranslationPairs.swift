@@ -1,0 +1,125 @@
+import Foundation
+import GRUFormats
+import GRUNetworks
+
+/// Source-target pairs of a transduction task read from a TSV file: one `source TAB target` a
+/// line (grapheme to phoneme: "ABOUT\tAH0 B AW1 T"), each side split by its own tokenizer
+/// (characters, or whitespace-separated tokens). Blank lines are skipped; a pair with an empty
+/// side, or whose target has more than `maximumTargetLength` tokens, is skipped and counted.
+public struct TranslationPairs: Sendable {
+    /// One pair, with the file line it came from (1-based).
+    public struct Pair: Sendable, Equatable {
+        public let source: [String]
+        public let target: [String]
+        public let line: Int
+    }
+
+    /// The pairs, in file order.
+    public let pairs: [Pair]
+    /// What was skipped, and why.
+    public let skipped: SkipReport
+
+    /// Reads `url`.
+    ///
+    /// - Throws: `FormatError` naming `file:line` for a line without a TAB or with more than
+    ///   one, and the file when it cannot be read or holds no pairs.
+    public static func read(
+        _ url: URL, source sourceTokenizer: Tokenizer, target targetTokenizer: Tokenizer,
+        maximumTargetLength: Int? = nil
+    ) throws -> TranslationPairs {
+        let name = url.relativePath
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw FormatError(name, "cannot be read as UTF-8 text; expected source TAB target lines")
+        }
+        var pairs: [Pair] = []
+        var skipped = SkipReport()
+        // "\r\n" is one Character, a newline like "\n".
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        where !line.allSatisfy(\.isWhitespace) {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 2 else {
+                throw FormatError(
+                    "\(name):\(index + 1)",
+                    "has \(fields.count - 1) TABs; expected one, between the source and the target")
+            }
+            let source = sourceTokenizer.tokens(in: fields[0]), target = targetTokenizer.tokens(in: fields[1])
+            if source.isEmpty || target.isEmpty {
+                skipped.record(source.isEmpty ? "empty source" : "empty target")
+                continue
+            }
+            if let maximumTargetLength, target.count > maximumTargetLength {
+                skipped.record("target longer than \(maximumTargetLength) tokens")
+                continue
+            }
+            pairs.append(Pair(source: source, target: target, line: index + 1))
+        }
+        guard !pairs.isEmpty else {
+            throw FormatError(name, "holds no pairs; expected source TAB target lines (\(skipped))")
+        }
+        return TranslationPairs(pairs: pairs, skipped: skipped)
+    }
+}
+
+/// The two vocabularies of an encoder-decoder, fitted on the training pairs: the source's
+/// (`<pad>`, `<unk>`, then by frequency) and the target's, whose ids 2 and 3 are the start and
+/// end tokens the decoder begins with and stops at.
+public struct TranslationVocabularies: Sendable, Equatable, Codable {
+    /// The decoder's first input.
+    public static let startToken = "<s>"
+    /// The token that ends an output.
+    public static let endToken = "</s>"
+    /// Their ids in the target vocabulary.
+    public static let startID = 2, endID = 3
+
+    public let source: Vocabulary
+    public let target: Vocabulary
+
+    /// Both vocabularies of `pairs`.
+    public init(fitting pairs: TranslationPairs) {
+        source = Vocabulary(fitting: pairs.pairs.map(\.source))
+        let reserved = [Vocabulary.paddingToken, Vocabulary.unknownToken, Self.startToken, Self.endToken]
+        let fitted = Vocabulary(fitting: pairs.pairs.map(\.target)).tokens.dropFirst(2)
+        target = Vocabulary(tokens: reserved + fitted.filter { !reserved.contains($0) })!
+    }
+
+    /// One pair's ids: the source, the decoder's inputs (start token, then the target) and what
+    /// it is to predict (the target, then the end token); tokens the vocabularies lack are
+    /// `<unk>`.
+    public func encode(_ pair: TranslationPairs.Pair) -> TranslationExample {
+        let target = self.target.ids(for: pair.target)
+        return TranslationExample(
+            source: source.ids(for: pair.source), targetInput: [Self.startID] + target,
+            targetOutput: target + [Self.endID])
+    }
+}
+
+/// One encoded pair.
+public struct TranslationExample: Sendable, Equatable {
+    public let source: [Int]
+    public let targetInput: [Int]
+    public let targetOutput: [Int]
+}
+
+extension TranslationBatch {
+    /// The examples padded (id 0) to their longest source and target, time-major.
+    public init(examples: [TranslationExample]) {
+        let batch = examples.count
+        let sourceSteps = examples.map(\.source.count).max()!, targetSteps = examples.map(\.targetInput.count).max()!
+        var source = [Int](repeating: 0, count: sourceSteps * batch)
+        var targetInput = [Int](repeating: 0, count: targetSteps * batch)
+        var targetOutput = targetInput
+        for (b, example) in examples.enumerated() {
+            for (t, id) in example.source.enumerated() { source[t * batch + b] = id }
+            for t in example.targetInput.indices {
+                targetInput[t * batch + b] = example.targetInput[t]
+                targetOutput[t * batch + b] = example.targetOutput[t]
+            }
+        }
+        self.init(
+            source: source, sourceLengths: examples.map(\.source.count), targetInput: targetInput,
+            targetOutput: targetOutput, targetLengths: examples.map(\.targetInput.count))
+    }
+}
