@@ -9,8 +9,11 @@ import GRUNetworks
 public struct TranslationPairs: Sendable {
     /// One pair, with the file line it came from (1-based).
     public struct Pair: Sendable, Equatable {
+        /// The source side's tokens.
         public let source: [String]
+        /// The target side's tokens.
         public let target: [String]
+        /// The line of the file, from 1.
         public let line: Int
     }
 
@@ -74,7 +77,9 @@ public struct TranslationVocabularies: Sendable, Equatable, Codable {
     /// Their ids in the target vocabulary.
     public static let startID = 2, endID = 3
 
+    /// The source side's tokens: `<pad>`, `<unk>`, then by frequency.
     public let source: Vocabulary
+    /// The target side's: `<pad>`, `<unk>`, `<s>`, `</s>`, then by frequency.
     public let target: Vocabulary
 
     /// Both vocabularies of `pairs`.
@@ -98,8 +103,11 @@ public struct TranslationVocabularies: Sendable, Equatable, Codable {
 
 /// One encoded pair.
 public struct TranslationExample: Sendable, Equatable {
+    /// The source ids.
     public let source: [Int]
+    /// The decoder's inputs: the start id, then the target's.
     public let targetInput: [Int]
+    /// The ids to predict: the target's, then the end id.
     public let targetOutput: [Int]
 }
 
