@@ -2,15 +2,18 @@
 
 The GRU encoder-decoder of Cho et al. 2014 as Ben Trevett's PyTorch seq2seq tutorial 2 writes it
 (no dropout), with a stacked, optionally bidirectional encoder whose last layer's final states
-become the context through a tanh linear layer. Forward and autograd gradients in float64
-(weights drawn in float32 in [-0.5, 0.5]) of the mean cross-entropy over the valid target tokens.
-Stored: every parameter under its PyTorch name, the token ids and lengths (I64), `context`,
-`decoder_output`, `logits`, `loss` and `grad.<name>` for every parameter. The equations are in
-Tests/Fixtures/seq2seq/README.md.
+become the context through a tanh linear layer; and the `attn_*` cases, the same encoder with a
+decoder using Bahdanau et al. 2014 additive attention over the encoder's last-layer outputs as
+tutorial 3 writes it (padded source positions masked out). Forward and autograd gradients in
+float64 (weights drawn in float32 in [-0.5, 0.5]) of the mean cross-entropy over the valid target
+tokens. Stored: every parameter under its PyTorch name, the token ids and lengths (I64), `context`,
+`decoder_output`, `logits`, `loss`, `grad.<name>` for every parameter and, in the attention cases,
+`attention_weights`. The equations are in Tests/Fixtures/seq2seq/README.md.
 
 Before writing, each case checks that autograd agrees with central finite differences on 3 random
-parameter entries and that the padded tokens do not change the context or the loss; written
-files are read back and compared bit for bit.
+parameter entries (attention cases: also on the largest-gradient entry of each attention parameter)
+and that the padded tokens do not change the context, the loss, nor the attention weights at the
+valid target steps; written files are read back and compared bit for bit.
 
 safetensors is written and read here by a small numpy codec, so the script needs torch and numpy
 only.
@@ -27,17 +30,21 @@ import zlib
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "seq2seq")
 GENERATOR = "Tools/Reference/make_seq2seq_fixtures.py"
 
-# name, Vs, Vt, E, H, L, bidirectional, B, S, T
+# name, Vs, Vt, E, H, L, bidirectional, B, S, T, attention
 CASES = [
-    ("uni_l1", 7, 6, 3, 4, 1, False, 3, 5, 4),
-    ("bi_l1", 7, 6, 3, 4, 1, True, 3, 5, 4),
-    ("bi_l2", 9, 8, 4, 5, 2, True, 4, 6, 5),
-    ("uni_l2_h20", 11, 10, 6, 20, 2, False, 2, 4, 6),
+    ("uni_l1", 7, 6, 3, 4, 1, False, 3, 5, 4, "none"),
+    ("bi_l1", 7, 6, 3, 4, 1, True, 3, 5, 4, "none"),
+    ("bi_l2", 9, 8, 4, 5, 2, True, 4, 6, 5, "none"),
+    ("uni_l2_h20", 11, 10, 6, 20, 2, False, 2, 4, 6, "none"),
+    ("attn_uni_l1", 7, 6, 3, 4, 1, False, 3, 5, 4, "additive"),
+    ("attn_bi_l1", 7, 6, 3, 4, 1, True, 3, 5, 4, "additive"),
+    ("attn_bi_l2", 9, 8, 4, 5, 2, True, 4, 6, 5, "additive"),
+    ("attn_uni_l2_h20", 11, 10, 6, 20, 2, False, 2, 4, 6, "additive"),
 ]
 
 WEIGHT_RANGE = 0.5
@@ -47,6 +54,10 @@ FD_RTOL = 1e-6
 # means something on entries whose gradient is well above that.
 FD_MIN_GRADIENT = 1e-3
 FD_ENTRIES = 3
+# The attention parameters' gradients are small (~1e-4), below FD_MIN_GRADIENT, so their extra
+# check uses the fourth-order stencil (f(-2e) - 8f(-e) + 8f(e) - f(2e)) / 12e at e = 1e-4, whose
+# truncation (~e^4) and rounding (~1e-16 / e) errors are both ~1e-12.
+FD4_EPS = 1e-4
 
 
 # MARK: - safetensors codec (F32 and I64, little-endian)
@@ -120,6 +131,51 @@ class Seq2Seq(torch.nn.Module):
         return c, s, logits
 
 
+class AttentionSeq2Seq(torch.nn.Module):
+    """Bahdanau additive attention (tutorial 3), source padding masked. Parameter names are the
+    fixture's tensor names; they are registered (and so drawn) in this order."""
+
+    def __init__(self, Vs, Vt, E, H, L, bi):
+        super().__init__()
+        D = 2 if bi else 1
+        self.source_embedding = torch.nn.Embedding(Vs, E)
+        self.encoder = torch.nn.GRU(E, H, num_layers=L, bidirectional=bi)
+        self.context = torch.nn.Linear(D * H, H)
+        self.attention = torch.nn.Linear(H + D * H, H)
+        self.attention_v = torch.nn.Linear(H, 1, bias=False)
+        self.target_embedding = torch.nn.Embedding(Vt, E)
+        self.decoder = torch.nn.GRU(E + D * H, H)
+        self.head = torch.nn.Linear(E + H + D * H, Vt)
+        self.bidirectional = bi
+
+    def forward(self, source, source_lengths, target_input):
+        S = source.shape[0]
+        x = self.source_embedding(source)                                    # (S, B, E)
+        packed = pack_padded_sequence(x, source_lengths, enforce_sorted=False)
+        packed_out, h_n = self.encoder(packed)                               # batch order restored
+        O, _ = pad_packed_sequence(packed_out, total_length=S)               # (S, B, D*H), 0 past length
+        last = torch.cat([h_n[-2], h_n[-1]], dim=1) if self.bidirectional else h_n[-1]  # (B, D*H)
+        c = torch.tanh(self.context(last))                                   # (B, H)
+        T = target_input.shape[0]
+        y = self.target_embedding(target_input)                              # (T, B, E)
+        masked = torch.arange(S).unsqueeze(1) >= source_lengths.unsqueeze(0)  # (S, B)
+        s_prev, states, logits, weights = c, [], [], []
+        for t in range(T):
+            energy = torch.tanh(self.attention(
+                torch.cat([s_prev.unsqueeze(0).expand(S, -1, -1), O], dim=2)))  # (S, B, H)
+            score = self.attention_v(energy).squeeze(2)                      # (S, B)
+            a = torch.softmax(score.masked_fill(masked, float("-inf")), dim=0)  # (S, B)
+            weighted = (a.unsqueeze(2) * O).sum(dim=0)                       # (B, D*H)
+            _, h = self.decoder(torch.cat([y[t], weighted], dim=1).unsqueeze(0),
+                                s_prev.unsqueeze(0).contiguous())
+            s_t = h[0]                                                       # (B, H)
+            logits.append(self.head(torch.cat([y[t], s_t, weighted], dim=1)))  # (B, Vt)
+            states.append(s_t)
+            weights.append(a.t())                                            # (B, S)
+            s_prev = s_t
+        return c, torch.stack(states), torch.stack(logits), torch.stack(weights)
+
+
 def masked_loss(logits, target_output, target_lengths):
     """Mean cross-entropy over the positions t < target_lengths[b]."""
     T = logits.shape[0]
@@ -167,26 +223,47 @@ def finite_difference_check(name, model, inputs, g):
         k = int(candidates[int(torch.randint(len(candidates), (1,), generator=g))])
         if (pname, k) in checked:
             continue
-        flat = params[pname].data.view(-1)
-        original = flat[k].item()
-        with torch.no_grad():
-            flat[k] = original + FD_EPS
-            plus = masked_loss(model(*inputs[:3])[2], *inputs[3:]).item()
-            flat[k] = original - FD_EPS
-            minus = masked_loss(model(*inputs[:3])[2], *inputs[3:]).item()
-            flat[k] = original
-        fd = (plus - minus) / (2 * FD_EPS)
-        ad = grad[k].item()
-        rel = abs(fd - ad) / max(abs(fd), abs(ad))
-        print(f"  fd {name} {pname}[{k}]: autograd {ad:+.12e} finite difference {fd:+.12e} rel {rel:.2e}")
-        if not rel <= FD_RTOL:
-            raise SystemExit(f"{name}: gradient of {pname}[{k}] disagrees with finite differences "
-                             f"(autograd {ad}, finite difference {fd}, relative {rel} > {FD_RTOL})")
+        finite_difference_entry(name, model, inputs, params, pname, k)
         checked.append((pname, k))
 
 
-def padding_check(name, model, inputs, c, loss, g, Vs, Vt):
-    """Other ids in the padded positions leave the context and the loss unchanged."""
+def finite_difference_largest(name, model, inputs, pnames):
+    """The entry of largest |gradient| of each named parameter (no random draws), 4th order."""
+    params = dict(model.named_parameters())
+    for pname in pnames:
+        k = int(params[pname].grad.reshape(-1).abs().argmax())
+        finite_difference_entry(name, model, inputs, params, pname, k, fourth_order=True)
+
+
+def finite_difference_entry(name, model, inputs, params, pname, k, fourth_order=False):
+    grad = params[pname].grad.reshape(-1)
+    flat = params[pname].data.view(-1)
+    original = flat[k].item()
+
+    def loss_at(delta):
+        flat[k] = original + delta
+        return masked_loss(model(*inputs[:3])[2], *inputs[3:]).item()
+
+    with torch.no_grad():
+        if fourth_order:
+            e = FD4_EPS
+            fd = (loss_at(-2 * e) - 8 * loss_at(-e) + 8 * loss_at(e) - loss_at(2 * e)) / (12 * e)
+        else:
+            plus, minus = loss_at(FD_EPS), loss_at(-FD_EPS)
+            fd = (plus - minus) / (2 * FD_EPS)
+        flat[k] = original
+    ad = grad[k].item()
+    rel = abs(fd - ad) / max(abs(fd), abs(ad))
+    stencil = " (4th order)" if fourth_order else ""
+    print(f"  fd {name} {pname}[{k}]{stencil}: autograd {ad:+.12e} finite difference {fd:+.12e} rel {rel:.2e}")
+    if not rel <= FD_RTOL:
+        raise SystemExit(f"{name}: gradient of {pname}[{k}] disagrees with finite differences "
+                         f"(autograd {ad}, finite difference {fd}, relative {rel} > {FD_RTOL})")
+
+
+def padding_check(name, model, inputs, c, loss, g, Vs, Vt, weights=None):
+    """Other ids in the padded positions leave the context and the loss (and the attention weights)
+    unchanged."""
     source, source_lengths, target_input, target_output, target_lengths = inputs
     S, T = source.shape[0], target_input.shape[0]
     pad_s = torch.arange(S).unsqueeze(1) >= source_lengths.unsqueeze(0)
@@ -195,10 +272,24 @@ def padding_check(name, model, inputs, c, loss, g, Vs, Vt):
     input2 = torch.where(pad_t, torch.randint(0, Vt, target_input.shape, generator=g), target_input)
     output2 = torch.where(pad_t, torch.randint(0, Vt, target_output.shape, generator=g), target_output)
     with torch.no_grad():
-        c2, _, logits2 = model(source2, source_lengths, input2)
+        out = model(source2, source_lengths, input2)
+        c2, logits2 = out[0], out[2]
         loss2 = masked_loss(logits2, output2, target_lengths)
     if not (torch.equal(c2, c) and abs(loss2.item() - loss.item()) <= 1e-14 * abs(loss.item())):
         raise SystemExit(f"{name}: padded tokens changed the context or the loss")
+    # a_t depends on target_input[0 ..< t] through s_{t-1}, so only the valid steps stay put.
+    if weights is not None and not torch.equal(out[3][~pad_t], weights[~pad_t]):
+        raise SystemExit(f"{name}: padded tokens changed the attention weights at valid target steps")
+
+
+def attention_weights_check(name, weights, source_lengths):
+    """Weights are exactly 0 at j >= source_lengths[b] and sum to 1 over j."""
+    S = weights.shape[2]
+    masked = torch.arange(S).unsqueeze(0) >= source_lengths.unsqueeze(1)   # (B, S)
+    if not bool((weights[:, masked] == 0).all()) or bool((weights[:, ~masked] <= 0).any()):
+        raise SystemExit(f"{name}: attention weights are not exactly 0 on (only) the padded positions")
+    if not torch.allclose(weights.sum(dim=2), torch.ones_like(weights[:, :, 0]), rtol=0, atol=1e-14):
+        raise SystemExit(f"{name}: attention weights do not sum to 1")
 
 
 # MARK: - cases
@@ -211,9 +302,9 @@ def i64(t):
     return np.ascontiguousarray(t.detach().to(torch.int64).numpy())
 
 
-def make_case(name, Vs, Vt, E, H, L, bi, B, S, T):
+def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
     g = torch.Generator().manual_seed(seed_of(name))
-    model = Seq2Seq(Vs, Vt, E, H, L, bi)
+    model = {"none": Seq2Seq, "additive": AttentionSeq2Seq}[attention](Vs, Vt, E, H, L, bi)
     with torch.no_grad():
         for _, p in model.named_parameters():
             # x - 0.5 is exact in float32, so the stored F32 values are the ones used.
@@ -227,25 +318,34 @@ def make_case(name, Vs, Vt, E, H, L, bi, B, S, T):
     target_output = draw_tokens(T, B, Vt, target_lengths, g)
     inputs = (source, source_lengths, target_input, target_output, target_lengths)
 
-    c, s, logits = model(source, source_lengths, target_input)
+    out = model(source, source_lengths, target_input)
+    c, s, logits = out[:3]
+    weights = out[3].detach() if attention != "none" else None             # (T, B, S)
     loss = masked_loss(logits, target_output, target_lengths)
     model.zero_grad()
     loss.backward()
 
     finite_difference_check(name, model, inputs, g)
-    padding_check(name, model, inputs, c.detach(), loss.detach(), g, Vs, Vt)
+    padding_check(name, model, inputs, c.detach(), loss.detach(), g, Vs, Vt, weights)
+    if weights is not None:
+        # After the random draws, so these add checks without moving anything drawn above.
+        finite_difference_largest(name, model, inputs,
+                                  ["attention.weight", "attention.bias", "attention_v.weight"])
+        attention_weights_check(name, weights, source_lengths)
 
     t = {"source": i64(source), "source_lengths": i64(source_lengths),
          "target_input": i64(target_input), "target_output": i64(target_output),
          "target_lengths": i64(target_lengths),
          "context": f32(c), "decoder_output": f32(s), "logits": f32(logits), "loss": f32(loss.reshape(1))}
+    if weights is not None:
+        t["attention_weights"] = f32(weights)
     for pname, p in model.named_parameters():
         t[pname] = f32(p)
         t["grad." + pname] = f32(p.grad)
     meta = {"generator": GENERATOR, "source_vocabulary": str(Vs), "target_vocabulary": str(Vt),
             "embedding_size": str(E), "hidden_size": str(H), "encoder_layers": str(L),
             "bidirectional": str(bi).lower(), "batch_size": str(B), "source_length": str(S),
-            "target_length": str(T)}
+            "target_length": str(T), "attention": attention}
     path = os.path.join(OUT, name + ".safetensors")
     write_safetensors(path, t, meta)
 

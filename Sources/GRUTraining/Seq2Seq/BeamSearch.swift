@@ -64,7 +64,8 @@ extension EncoderDecoderModel {
         where !(0..<vocabulary).contains(token) {
             throw GRUInputError(.setting(name), found: "\(token)", expected: "a target id in 0..<\(vocabulary)")
         }
-        let contexts = try encode(source: source, sourceLengths: sourceLengths)
+        let encoded = try encode(source: source, sourceLengths: sourceLengths)
+        let contexts = encoded.contexts
         let batch = sourceLengths.count, h = configuration.hiddenSize
 
         struct Hypothesis {
@@ -81,9 +82,8 @@ extension EncoderDecoderModel {
             let rows = live.enumerated().flatMap { b, hypotheses in hypotheses.map { (b, $0) } }
             guard !rows.isEmpty else { break }
             let (logProbabilities, states) = try decoderStep(
-                tokens: rows.map { $0.1.tokens.last ?? options.startToken },
-                states: rows.flatMap(\.1.state),
-                contexts: rows.flatMap { b, _ in contexts.scalars[(b * h)..<((b + 1) * h)] })
+                tokens: rows.map { $0.1.tokens.last ?? options.startToken }, states: rows.flatMap(\.1.state),
+                sequences: rows.map(\.0), source: encoded)
             var next: [[Hypothesis]] = Array(repeating: [], count: batch)
             var candidates: [[(row: Int, token: Int, logProbability: Double)]] = Array(repeating: [], count: batch)
             for (row, (b, hypothesis)) in rows.enumerated() {
@@ -126,47 +126,81 @@ extension EncoderDecoderModel {
         }
     }
 
-    /// The context c of every source sequence, (B, H).
-    func encode(source: [Int], sourceLengths: [Int]) throws -> Tensor {
+    /// What the decoder reads of a batch of sources: each sequence's context c, (B, H), and,
+    /// with attention, the encoder's outputs and their keys.
+    struct EncodedSource {
+        let contexts: Tensor
+        let memory: AdditiveAttention.Memory?
+    }
+
+    /// The attention of this model's sizes; nil without attention.
+    var additiveAttention: AdditiveAttention? {
+        configuration.attention == .additive
+            ? AdditiveAttention(
+                hidden: configuration.hiddenSize, memoryWidth: configuration.directionCount * configuration.hiddenSize)
+            : nil
+    }
+
+    /// Encodes a (S, B) time-major batch of sources.
+    func encode(source: [Int], sourceLengths: [Int]) throws -> EncodedSource {
         let batch = sourceLengths.count
         guard batch > 0, source.count % batch == 0, source.count > 0 else {
             throw GRUInputError(
                 .tensor("source"), found: "\(source.count) ids for \(batch) lengths",
                 expected: "(S, B) ids, S >= 1, one length per sequence")
         }
-        let directions = configuration.directionCount
         return try parameters.withUnsafeBufferPointer { weights in
-            let embedded = try sourceEmbedding.forward(
-                source, shape: [source.count / batch, batch], weights: slice(.sourceEmbedding, of: weights))
-            let encoded = try encoder.forward(
-                embedded.output, lengths: sourceLengths, weights: slice(.encoder, of: weights))
-            let lastLayer = (configuration.encoderLayers - 1) * directions
-            let finalStates = Self.concatenated(
-                (0..<directions).map { Self.state(encoded.finalState, index: lastLayer + $0) }, rows: batch)
-            let linear = context.forward(finalStates, weights: slice(.context, of: weights))
-            return Tensor(shape: linear.output.shape, scalars: linear.output.scalars.map(tanhf))
+            let pass = try encoderPass(source: source, lengths: sourceLengths, weights: weights)
+            let memory = additiveAttention?.memory(
+                values: pass.encoded.output.scalars, steps: source.count / batch, batch: batch, lengths: sourceLengths,
+                attention: slice(.attention, of: weights))
+            return EncodedSource(contexts: pass.context, memory: memory)
         }
     }
 
-    /// One decoder step for R rows: each row's previous token, state s_{t-1} (R * H) and
-    /// context (R * H); returns the log-softmax of the logits (R * Vt) and the states s_t.
-    func decoderStep(tokens: [Int], states: [Float], contexts: [Float]) throws -> (
+    /// One decoder step for R rows: each row's previous token and state s_{t-1} (R * H), and
+    /// the source sequence it belongs to; returns the log-softmax of the logits (R * Vt) and
+    /// the states s_t.
+    func decoderStep(tokens: [Int], states: [Float], sequences: [Int], source: EncodedSource) throws -> (
         logProbabilities: [Double], states: [Float]
     ) {
         let rows = tokens.count, e = configuration.embeddingSize, h = configuration.hiddenSize
-        let vocabulary = configuration.targetVocabularySize
+        let vocabulary = configuration.targetVocabularySize, width = configuration.sourceViewWidth
         return try parameters.withUnsafeBufferPointer { weights in
             let embedded = try targetEmbedding.forward(
                 tokens, shape: [rows], weights: slice(.targetEmbedding, of: weights)
             ).output
-            let c = Tensor(shape: [rows, h], scalars: contexts)
-            let input = Self.concatenated([embedded, c], rows: rows).reshaped(to: [1, rows, e + h])
+            // What each row reads of its source: c, or its attention's weighted outputs.
+            let view: Tensor
+            if let attention = additiveAttention, let memory = source.memory {
+                let m = attention.memoryWidth, batch = memory.batch
+                var values = [Float](repeating: 0, count: memory.steps * rows * m)
+                var keys = [Float](repeating: 0, count: memory.steps * rows * h)
+                for j in 0..<memory.steps {
+                    for (row, b) in sequences.enumerated() {
+                        for k in 0..<m { values[(j * rows + row) * m + k] = memory.values[(j * batch + b) * m + k] }
+                        for k in 0..<h { keys[(j * rows + row) * h + k] = memory.keys[(j * batch + b) * h + k] }
+                    }
+                }
+                let rowMemory = AdditiveAttention.Memory(
+                    steps: memory.steps, batch: rows, values: values, keys: keys,
+                    lengths: sequences.map { memory.lengths[$0] })
+                let step = attention.forward(
+                    query: states, memory: rowMemory, attention: slice(.attention, of: weights),
+                    vector: slice(.attentionVector, of: weights))
+                view = Tensor(shape: [rows, m], scalars: step.weighted)
+            } else {
+                view = Tensor(
+                    shape: [rows, h],
+                    scalars: sequences.flatMap { source.contexts.scalars[($0 * h)..<(($0 + 1) * h)] })
+            }
+            let input = Self.concatenated([embedded, view], rows: rows).reshaped(to: [1, rows, e + width])
             let decoded = try decoder.forward(
                 input, initialState: Tensor(shape: [1, rows, h], scalars: states), weights: slice(.decoder, of: weights)
             )
             let s = decoded.output.reshaped(to: [rows, h])
             let logits = head.forward(
-                Self.concatenated([embedded, s, c], rows: rows), weights: slice(.head, of: weights)
+                Self.concatenated([embedded, s, view], rows: rows), weights: slice(.head, of: weights)
             )
             .output.scalars
             var logProbabilities = [Double](repeating: 0, count: rows * vocabulary)

@@ -19,12 +19,25 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
     public var encoderLayers: Int
     /// Whether the encoder reads both ways (D = 2).
     public var bidirectional: Bool
+    /// How the decoder sees the source: the one context vector (Cho et al.), or additive
+    /// attention over the encoder's outputs at every step (Bahdanau et al.).
+    public var attention: Attention
+
+    /// The decoder's view of the source.
+    public enum Attention: String, Equatable, Hashable, Codable, Sendable, CaseIterable {
+        /// c beside every input and in the head.
+        case none
+        /// The attention-weighted encoder outputs beside every input and in the head; c only
+        /// starts the decoder.
+        case additive
+    }
 
     /// A configuration; sizes must be positive.
     public init(
         sourceVocabularySize: Int, targetVocabularySize: Int, embeddingSize: Int, hiddenSize: Int,
-        encoderLayers: Int = 1, bidirectional: Bool = false
+        encoderLayers: Int = 1, bidirectional: Bool = false, attention: Attention = .none
     ) {
+        self.attention = attention
         self.sourceVocabularySize = sourceVocabularySize
         self.targetVocabularySize = targetVocabularySize
         self.embeddingSize = embeddingSize
@@ -53,6 +66,12 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
             inputSize: embeddingSize, hiddenSize: hiddenSize, layerCount: encoderLayers, isBidirectional: bidirectional)
     }
 
-    /// The decoder: one GRU layer over [target embedding; context].
-    var decoder: GRUConfiguration { GRUConfiguration(inputSize: embeddingSize + hiddenSize, hiddenSize: hiddenSize) }
+    /// The width of what the decoder reads beside each token, c (H) or the weighted encoder
+    /// outputs (D*H).
+    var sourceViewWidth: Int { attention == .none ? hiddenSize : directionCount * hiddenSize }
+
+    /// The decoder: one GRU layer over [target embedding; context or weighted outputs].
+    var decoder: GRUConfiguration {
+        GRUConfiguration(inputSize: embeddingSize + sourceViewWidth, hiddenSize: hiddenSize)
+    }
 }

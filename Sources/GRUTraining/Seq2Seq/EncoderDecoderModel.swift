@@ -11,9 +11,12 @@ import GRUTensor
 ///     output   logits_t = head(cat(target_embedding(y_{t-1}), s_t, c))
 ///
 /// so c enters the decoder's initial state, every step's gates and candidate, and the output
-/// layer. All parameters live in one flat buffer, named as a PyTorch module with submodules
-/// `source_embedding`, `encoder` (nn.GRU), `context` (nn.Linear), `target_embedding`,
-/// `decoder` (nn.GRU) and `head` (nn.Linear).
+/// layer. With additive attention (Bahdanau et al. 2014, `AdditiveAttention`) the weighted
+/// encoder outputs a_t . o take c's place beside each input and in the head, and c only starts
+/// the decoder. All parameters live in one flat buffer, named as a PyTorch module with
+/// submodules `source_embedding`, `encoder` (nn.GRU), `context` (nn.Linear), `attention` and
+/// `attention_v` (nn.Linear, with attention), `target_embedding`, `decoder` (nn.GRU) and `head`
+/// (nn.Linear).
 ///
 /// Legend: B batch, S source steps, T target steps, E embedding size, H hidden size, D
 /// encoder directions, Vs and Vt the vocabularies.
@@ -26,6 +29,8 @@ public struct EncoderDecoderModel: Sendable {
     let sourceEmbedding: Embedding
     let encoder: GRULayer
     let context: Linear
+    /// `attention` (H + D*H -> H) and `attention_v` (H -> 1, no bias); nil without attention.
+    let attentionLayers: (attention: Linear, vector: Linear)?
     let targetEmbedding: Embedding
     let decoder: GRULayer
     let head: Linear
@@ -41,11 +46,18 @@ public struct EncoderDecoderModel: Sendable {
         sourceEmbedding = Embedding(vocabularySize: configuration.sourceVocabularySize, dimension: e)
         encoder = GRULayer(configuration.encoder)
         context = Linear(inputSize: configuration.directionCount * h, outputSize: h)
+        attentionLayers =
+            configuration.attention == .additive
+            ? (
+                Linear(inputSize: h + configuration.directionCount * h, outputSize: h),
+                Linear(inputSize: h, outputSize: 1, hasBias: false)
+            ) : nil
         targetEmbedding = Embedding(vocabularySize: configuration.targetVocabularySize, dimension: e)
         decoder = GRULayer(configuration.decoder)
-        head = Linear(inputSize: e + 2 * h, outputSize: configuration.targetVocabularySize)
+        head = Linear(inputSize: e + h + configuration.sourceViewWidth, outputSize: configuration.targetVocabularySize)
         let counts = [
             sourceEmbedding.parameterCount, encoder.layout.count, context.parameterCount,
+            attentionLayers?.attention.parameterCount ?? 0, attentionLayers?.vector.parameterCount ?? 0,
             targetEmbedding.parameterCount, decoder.layout.count, head.parameterCount,
         ]
         var start = 0
@@ -62,6 +74,10 @@ public struct EncoderDecoderModel: Sendable {
             sourceEmbedding.initialize(slice(.sourceEmbedding), using: &generator, as: .pytorch)
             encoder.initialize(slice(.encoder), using: &generator, as: .pytorch)
             context.initialize(slice(.context), using: &generator, as: .pytorch)
+            if let attentionLayers {
+                attentionLayers.attention.initialize(slice(.attention), using: &generator, as: .pytorch)
+                attentionLayers.vector.initialize(slice(.attentionVector), using: &generator, as: .pytorch)
+            }
             targetEmbedding.initialize(slice(.targetEmbedding), using: &generator, as: .pytorch)
             decoder.initialize(slice(.decoder), using: &generator, as: .pytorch)
             head.initialize(slice(.head), using: &generator, as: .pytorch)
@@ -70,13 +86,15 @@ public struct EncoderDecoderModel: Sendable {
 
     /// The parts, in the order of the buffer.
     enum Part: Int, CaseIterable {
-        case sourceEmbedding, encoder, context, targetEmbedding, decoder, head
+        case sourceEmbedding, encoder, context, attention, attentionVector, targetEmbedding, decoder, head
 
         var moduleName: String {
             switch self {
             case .sourceEmbedding: "source_embedding"
             case .encoder: "encoder"
             case .context: "context"
+            case .attention: "attention"
+            case .attentionVector: "attention_v"
             case .targetEmbedding: "target_embedding"
             case .decoder: "decoder"
             case .head: "head"
@@ -89,6 +107,8 @@ public struct EncoderDecoderModel: Sendable {
         case .sourceEmbedding: sourceEmbedding.parameterSlots
         case .encoder: encoder.parameterSlots
         case .context: context.parameterSlots
+        case .attention: attentionLayers?.attention.parameterSlots ?? []
+        case .attentionVector: attentionLayers?.vector.parameterSlots ?? []
         case .targetEmbedding: targetEmbedding.parameterSlots
         case .decoder: decoder.parameterSlots
         case .head: head.parameterSlots

@@ -16,6 +16,8 @@ public struct TeacherForcedResult: Sendable {
     public let decoderOutput: Tensor
     /// dL/d parameters in the buffer's layout; nil when not asked for.
     public let gradients: [Float]?
+    /// (T, B, S) the attention weights of every step, with attention; nil without.
+    public var attentionWeights: Tensor? = nil
 }
 
 extension EncoderDecoderModel {
@@ -28,20 +30,14 @@ extension EncoderDecoderModel {
     ///
     /// - Throws: `GRUInputError` for ids outside a vocabulary or lengths out of range.
     public func teacherForced(_ batch: TranslationBatch, computesGradients: Bool = true) throws -> TeacherForcedResult {
+        if configuration.attention == .additive {
+            return try attentiveTeacherForced(batch, computesGradients: computesGradients)
+        }
         let config = configuration
         let b = batch.batchSize, steps = batch.targetSteps, e = config.embeddingSize, h = config.hiddenSize
-        let directions = config.directionCount
         return try parameters.withUnsafeBufferPointer { weights in
-            // Encoder.
-            let source = try sourceEmbedding.forward(
-                batch.source, shape: [batch.sourceSteps, b], weights: slice(.sourceEmbedding, of: weights))
-            let encoded = try encoder.forward(
-                source.output, lengths: batch.sourceLengths, weights: slice(.encoder, of: weights))
-            let lastLayer = (config.encoderLayers - 1) * directions
-            let finalStates = Self.concatenated(
-                (0..<directions).map { Self.state(encoded.finalState, index: lastLayer + $0) }, rows: b)
-            let contextLinear = context.forward(finalStates, weights: slice(.context, of: weights))
-            let c = Tensor(shape: [b, h], scalars: contextLinear.output.scalars.map(tanhf))
+            let pass = try encoderPass(source: batch.source, lengths: batch.sourceLengths, weights: weights)
+            let c = pass.context
 
             // Decoder, then the head over [embedding; s_t; c] at every step.
             let target = try targetEmbedding.forward(
@@ -90,28 +86,8 @@ extension EncoderDecoderModel {
                             contextFromHead.scalars[t * b * h + i] + contextFromDecoder.scalars[t * b * h + i]
                     }
                 }
-                let preactivationGradient = Tensor(
-                    shape: [b, h], scalars: zip(contextGradient, c.scalars).map { $0 * (1 - $1 * $1) })
-                let finalStateGradient = context.backward(
-                    contextLinear, outputGradient: preactivationGradient, weights: slice(.context, of: weights),
-                    gradients: slice(.context, of: g))
-
-                // The encoder's last layer's final states; nothing else of it reaches the loss.
-                var encoderStateGradient = [Float](repeating: 0, count: encoded.finalState.count)
-                for d in 0..<directions {
-                    for row in 0..<b {
-                        for j in 0..<h {
-                            encoderStateGradient[((lastLayer + d) * b + row) * h + j] =
-                                finalStateGradient.scalars[row * directions * h + d * h + j]
-                        }
-                    }
-                }
-                let encoderGradients = try encoder.backward(
-                    encoded, outputGradient: Tensor(shape: encoded.output.shape),
-                    finalStateGradient: Tensor(shape: encoded.finalState.shape, scalars: encoderStateGradient),
-                    weights: slice(.encoder, of: weights), gradients: slice(.encoder, of: g))
-                sourceEmbedding.backward(
-                    source, outputGradient: encoderGradients.input, gradients: slice(.sourceEmbedding, of: g))
+                try encoderBackward(
+                    pass, contextGradient: contextGradient, outputGradient: nil, weights: weights, gradients: g)
             }
             return TeacherForcedResult(
                 loss: loss, logits: logits, context: c, decoderOutput: decoded.output, gradients: gradients)

@@ -6,22 +6,26 @@ import Testing
 
 @testable import GRUTraining
 
-/// `EncoderDecoderModel.decode` on tiny random models: beam width 1 is a plain greedy loop
+/// `EncoderDecoderModel.decode` on tiny random models, with and without attention: beam width 1 is a plain greedy loop
 /// (argmax, feed it back), a beam wide enough to keep every hypothesis finds the best-scoring
 /// output of an exhaustive search (with and without length normalization), every sequence of a
 /// batch decodes as it does alone (to float rounding), the reported log-probability is the teacher-forced one, and
 /// bad options are errors.
 @Suite(.tags(.unit))
 struct BeamSearchTests {
-    static let configuration = EncoderDecoderConfiguration(
-        sourceVocabularySize: 6, targetVocabularySize: 3, embeddingSize: 3, hiddenSize: 5, encoderLayers: 1,
-        bidirectional: true)
+    static func configuration(_ attention: EncoderDecoderConfiguration.Attention) -> EncoderDecoderConfiguration {
+        EncoderDecoderConfiguration(
+            sourceVocabularySize: 6, targetVocabularySize: 3, embeddingSize: 3, hiddenSize: 5, encoderLayers: 1,
+            bidirectional: true, attention: attention)
+    }
     static let source = [1, 4, 2, 5, 3, 0, 4, 1, 0]  // (S = 3, B = 3), time-major
     static let sourceLengths = [3, 2, 1]
     static let end = 0, start = 1
 
-    static func model(seed: UInt64) throws -> EncoderDecoderModel {
-        var model = try EncoderDecoderModel(configuration: configuration, seed: seed)
+    static func model(seed: UInt64, attention: EncoderDecoderConfiguration.Attention = .none) throws
+        -> EncoderDecoderModel
+    {
+        var model = try EncoderDecoderModel(configuration: configuration(attention), seed: seed)
         // Larger weights than the initialization's, so that the distributions are far from flat.
         model.parameters = model.parameters.map { $0 * 4 }
         return model
@@ -35,29 +39,29 @@ struct BeamSearchTests {
     /// The log-probability of `tokens` for sequence `b`, step by step from the start token.
     static func logProbability(_ model: EncoderDecoderModel, _ b: Int, _ tokens: [Int]) throws -> Double {
         let (source, lengths) = alone(b)
-        var state = try model.encode(source: source, sourceLengths: lengths).scalars
-        let context = state
+        let encoded = try model.encode(source: source, sourceLengths: lengths)
+        var state = encoded.contexts.scalars
         var previous = start, total = 0.0
         for token in tokens {
-            let step = try model.decoderStep(tokens: [previous], states: state, contexts: context)
+            let step = try model.decoderStep(tokens: [previous], states: state, sequences: [0], source: encoded)
             total += step.logProbabilities[token]
             (state, previous) = (step.states, token)
         }
         return total
     }
 
-    @Test(arguments: [1, 2, 3] as [UInt64])
-    func widthOneIsAGreedyLoop(_ seed: UInt64) throws {
-        let model = try Self.model(seed: seed)
+    @Test(arguments: [1, 2, 3] as [UInt64], EncoderDecoderConfiguration.Attention.allCases)
+    func widthOneIsAGreedyLoop(_ seed: UInt64, _ attention: EncoderDecoderConfiguration.Attention) throws {
+        let model = try Self.model(seed: seed, attention: attention)
         let options = DecodingOptions(beamWidth: 1, maxLength: 6, startToken: Self.start, endToken: Self.end)
         let decoded = try model.decode(source: Self.source, sourceLengths: Self.sourceLengths, options: options)
         for b in 0..<3 {
             let (source, lengths) = Self.alone(b)
-            var state = try model.encode(source: source, sourceLengths: lengths).scalars
-            let context = state
+            let encoded = try model.encode(source: source, sourceLengths: lengths)
+            var state = encoded.contexts.scalars
             var tokens: [Int] = [], previous = Self.start
             while tokens.count < 6 {
-                let step = try model.decoderStep(tokens: [previous], states: state, contexts: context)
+                let step = try model.decoderStep(tokens: [previous], states: state, sequences: [0], source: encoded)
                 previous = step.logProbabilities.indices.max { step.logProbabilities[$0] < step.logProbabilities[$1] }!
                 tokens.append(previous)
                 state = step.states
@@ -87,13 +91,15 @@ struct BeamSearchTests {
         return outputs
     }
 
-    @Test(arguments: [0, 1] as [Double])
-    func aWideEnoughBeamFindsTheExhaustiveBest(_ lengthPenalty: Double) throws {
-        let maxLength = 3, vocabulary = Self.configuration.targetVocabularySize
+    @Test(arguments: [0, 1] as [Double], EncoderDecoderConfiguration.Attention.allCases)
+    func aWideEnoughBeamFindsTheExhaustiveBest(
+        _ lengthPenalty: Double, _ attention: EncoderDecoderConfiguration.Attention
+    ) throws {
+        let maxLength = 3, vocabulary = Self.configuration(attention).targetVocabularySize
         let outputs = Self.everyOutput(maxLength: maxLength, vocabulary: vocabulary)
         #expect(outputs.count == 15)  // [end], 2 of 2 tokens ending, and 4 prefixes x 3 of 3 tokens
         for seed in [4, 5, 6] as [UInt64] {
-            let model = try Self.model(seed: seed)
+            let model = try Self.model(seed: seed, attention: attention)
             let options = DecodingOptions(
                 beamWidth: 27, maxLength: maxLength, lengthPenalty: lengthPenalty, startToken: Self.start,
                 endToken: Self.end)
@@ -108,8 +114,9 @@ struct BeamSearchTests {
         }
     }
 
-    @Test func aBatchDecodesAsEachSequenceAlone() throws {
-        let model = try Self.model(seed: 7)
+    @Test(arguments: EncoderDecoderConfiguration.Attention.allCases)
+    func aBatchDecodesAsEachSequenceAlone(_ attention: EncoderDecoderConfiguration.Attention) throws {
+        let model = try Self.model(seed: 7, attention: attention)
         let options = DecodingOptions(beamWidth: 2, maxLength: 5, startToken: Self.start, endToken: Self.end)
         let batch = try model.decode(source: Self.source, sourceLengths: Self.sourceLengths, options: options)
         for b in 0..<3 {

@@ -10,8 +10,9 @@ import Testing
 /// The encoder-decoder against Tests/Fixtures/seq2seq, made by
 /// Tools/Reference/make_seq2seq_fixtures.py: the same model written in PyTorch (nn.GRU
 /// encoder with packed lengths, the Cho context, an nn.GRU decoder reading [embedding;
-/// context], the head over [embedding; state; context]) in float64 autograd, with a masked
-/// mean cross-entropy. The loss, logits, context and decoder states within 1e-5; every
+/// context], the head over [embedding; state; context]), and with Bahdanau's additive
+/// attention in the context's place (masked by the source lengths), in float64 autograd, with a
+/// masked mean cross-entropy. The loss, logits, context and decoder states within 1e-5; every
 /// parameter's gradient within 1e-4 of its magnitude (1e-6 absolute near zero).
 @Suite(.tags(.reference))
 struct EncoderDecoderReferenceTests {
@@ -19,11 +20,11 @@ struct EncoderDecoderReferenceTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/seq2seq")
 
-    static let fixtureNames = ["uni_l1", "bi_l1", "bi_l2", "uni_l2_h20"]
+    static let fixtureNames = ["uni_l1", "bi_l1", "bi_l2", "uni_l2_h20"].flatMap { [$0, "attn_" + $0] }
 
     static let dataNames: Set<String> = [
         "source", "source_lengths", "target_input", "target_output", "target_lengths", "loss", "logits", "context",
-        "decoder_output",
+        "decoder_output", "attention_weights",
     ]
 
     @Test(arguments: fixtureNames)
@@ -33,7 +34,8 @@ struct EncoderDecoderReferenceTests {
         let configuration = EncoderDecoderConfiguration(
             sourceVocabularySize: try size("source_vocabulary"), targetVocabularySize: try size("target_vocabulary"),
             embeddingSize: try size("embedding_size"), hiddenSize: try size("hidden_size"),
-            encoderLayers: try size("encoder_layers"), bidirectional: file.metadata["bidirectional"] == "true")
+            encoderLayers: try size("encoder_layers"), bidirectional: file.metadata["bidirectional"] == "true",
+            attention: try #require(EncoderDecoderConfiguration.Attention(rawValue: file.metadata["attention"] ?? "")))
         var weights: [String: Tensor] = [:]
         for tensorName in file.names where !Self.dataNames.contains(tensorName) && !tensorName.hasPrefix("grad.") {
             weights[tensorName] = file[tensorName]
@@ -53,6 +55,10 @@ struct EncoderDecoderReferenceTests {
         expectApproximatelyEqual(result.context, try file.require("context"), absoluteTolerance: 1e-5, "context")
         expectApproximatelyEqual(
             result.decoderOutput, try file.require("decoder_output"), absoluteTolerance: 1e-5, "decoder output")
+        if let weights = file["attention_weights"] {
+            expectApproximatelyEqual(
+                try #require(result.attentionWeights), weights, absoluteTolerance: 1e-5, "attention")
+        }
 
         var gradientModel = model
         gradientModel.parameters = try #require(result.gradients)

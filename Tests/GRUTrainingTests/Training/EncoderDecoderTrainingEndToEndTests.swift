@@ -48,7 +48,8 @@ struct EncoderDecoderTrainingEndToEndTests {
         #expect(error?.description.contains("0 TABs; expected one") == true)
     }
 
-    @Test func itLearnsToSpellBackwards() throws {
+    @Test(arguments: EncoderDecoderConfiguration.Attention.allCases)
+    func itLearnsToSpellBackwards(_ attention: EncoderDecoderConfiguration.Attention) throws {
         defer { directory.remove() }
         var generator = SeededGenerator(seed: 11)
         let letters = ["a", "b", "c", "d"]
@@ -64,7 +65,7 @@ struct EncoderDecoderTrainingEndToEndTests {
         let vocabularies = TranslationVocabularies(fitting: training)
         let configuration = EncoderDecoderConfiguration(
             sourceVocabularySize: vocabularies.source.count, targetVocabularySize: vocabularies.target.count,
-            embeddingSize: 8, hiddenSize: 32, bidirectional: true)
+            embeddingSize: 8, hiddenSize: 32, bidirectional: true, attention: attention)
         let trainer = EncoderDecoderTrainer(
             model: try EncoderDecoderModel(configuration: configuration, seed: 3),
             examples: training.pairs.map(vocabularies.encode), batchSize: 16, learningRate: 0.01, clipNorm: 1,
