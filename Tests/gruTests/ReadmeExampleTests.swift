@@ -37,4 +37,34 @@ struct ReadmeExampleEndToEndTests {
         let quantized = GRUInferenceSession(streaming, precision: .int8)
         #expect(quantized.weightBytes == 1152 && session.weightBytes == 4608)
     }
+
+    @Test func sequenceToSequenceExample() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.url.appendingPathComponent("pairs.tsv")
+        try Data("ABOUT\tAH0 B AW1 T\nGRU\tG R UW1\nBUG\tB AH1 G\n".utf8).write(to: url)
+        let pairs = try TranslationPairs.read(
+            url, source: .characters, target: Tokenizer(unit: .whitespace, lowercases: false))
+        let vocabularies = TranslationVocabularies(fitting: pairs)
+        #expect(vocabularies.target.token(for: TranslationVocabularies.startID) == "<s>")
+        let seq2seq = try EncoderDecoderModel(
+            configuration: EncoderDecoderConfiguration(
+                sourceVocabularySize: vocabularies.source.count, targetVocabularySize: vocabularies.target.count,
+                embeddingSize: 32, hiddenSize: 128, bidirectional: true, attention: .additive),
+            seed: 1)
+        let trainer = EncoderDecoderTrainer(
+            model: seq2seq, examples: pairs.pairs.map(vocabularies.encode), batchSize: 32, learningRate: 1e-3,
+            clipNorm: 1, seed: 7)
+        let first = try trainer.runEpoch()
+        var last = first
+        for _ in 1..<20 { last = try trainer.runEpoch() }
+        #expect(last < first)
+        let source = vocabularies.source.ids(for: Array("GRU").map(String.init))
+        let best = try trainer.model.decode(
+            source: source, sourceLengths: [source.count],
+            options: DecodingOptions(
+                beamWidth: 4, maxLength: 20, lengthPenalty: 1, startToken: TranslationVocabularies.startID,
+                endToken: TranslationVocabularies.endID))
+        // Three pairs, twenty epochs: it has learned the one it saw.
+        #expect(best[0].tokens.map(vocabularies.target.token(for:)) == ["G", "R", "UW1", "</s>"])
+    }
 }
