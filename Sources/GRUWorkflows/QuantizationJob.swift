@@ -33,9 +33,9 @@ public struct QuantizationJob {
 
     /// Loads the source and writes the copy.
     ///
-    /// - Throws: `FormatError` for a missing or unreadable source, a destination that is the
-    ///   source or holds another run's files, or float32 (no copy to make); `GRUInputError` for
-    ///   a model other than a GRU with tanh and sigmoid.
+    /// - Throws: `FormatError` for a missing or unreadable source, or a destination that is
+    ///   the source or holds another run's files; `GRUInputError` for float32 (no copy to make)
+    ///   and for a model other than a GRU with tanh and sigmoid.
     public func run() throws -> Result {
         guard precision != .float32 else {
             throw GRUInputError(

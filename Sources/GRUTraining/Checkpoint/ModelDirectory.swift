@@ -90,7 +90,7 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Checks that a quantized copy may be written here: the directory does not exist, is
-    /// empty, or holds only what `writeQuantizedCopy` writes (model.json, weights.safetensors),
+    /// empty, or holds only what `saveQuantized` writes (model.json, weights.safetensors),
     /// so that no other run's checkpoint or log is left beside the copy.
     func checkHoldsNoOtherModel() throws {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
