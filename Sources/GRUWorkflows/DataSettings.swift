@@ -26,8 +26,12 @@ public struct DataSettings: Codable, Equatable, Sendable {
     public var targetColumns: [String]?
     /// The fraction of the training file held out when no validation file is given.
     public var validationFraction: Double?
-    /// The most steps of a sequence; longer ones are cut.
+    /// The most steps of a sequence; longer ones are cut (seq2seq: longer targets are skipped).
     public var maxLength: Int?
+    /// Seq2seq: what a source token is (default characters).
+    public var sourceTokens: Tokenizer.Unit?
+    /// Seq2seq: what a target token is (default characters).
+    public var targetTokens: Tokenizer.Unit?
 
     /// Settings that give nothing.
     public init() {}

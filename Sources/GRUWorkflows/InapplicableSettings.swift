@@ -39,6 +39,9 @@ extension TrainingRecipe {
             ),
             ("--max-vocabulary", data.maxVocabulary != nil, tokens, "models of token input (text)"),
             ("--min-frequency", data.minFrequency != nil, tokens, "models of token input (text)"),
+            ("--attention", model.attention != nil, task == .seq2seq, "seq2seq models"),
+            ("--source-tokens", data.sourceTokens != nil, task == .seq2seq, "seq2seq models"),
+            ("--target-tokens", data.targetTokens != nil, task == .seq2seq, "seq2seq models"),
         ]
         guard let setting = settings.first(where: { $0.given && !$0.applies }) else { return nil }
         return GRUInputError(

@@ -41,6 +41,8 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     public var zoneout: Float?
     /// DropConnect on the recurrent weights.
     public var weightDrop: Float?
+    /// Seq2seq: how the decoder sees the source (default none: the context vector).
+    public var attention: EncoderDecoderConfiguration.Attention?
 
     /// Settings that give nothing.
     public init() {}

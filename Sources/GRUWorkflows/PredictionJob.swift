@@ -151,6 +151,7 @@ public struct PredictionJob {
             let targets = schema.targetNames ?? []
             return (1...(schema.horizon ?? 1)).flatMap { step in targets.map { "\($0)_t+\(step)" } }
         case .languageModel: return ["tokens", "perplexity"]
+        case .seq2seq: return ["prediction"]  // seq2seq models predict through Seq2SeqJobs
         }
     }
 
@@ -164,6 +165,9 @@ public struct PredictionJob {
         /// Row `row` of the output.
         func outputRow(_ row: Int) -> ArraySlice<Float> { logits[(row * width)..<((row + 1) * width)] }
         switch schema.task {
+        case .seq2seq:
+            throw GRUInputError(
+                .setting("task"), found: "seq2seq", expected: "a one-stack model's task (seq2seq predicts on its own)")
         case .classify:
             let names = schema.labels?.names ?? []
             return (0..<batchSize).map { column in

@@ -2,6 +2,7 @@ import ArgumentParser
 import GRUKit
 
 extension SequenceTask: ExpressibleByArgument {}
+extension Tokenizer.Unit: ExpressibleByArgument {}
 extension DataFormat: ExpressibleByArgument {}
 
 /// The `gru train` flags of how the data is read and split, named as the fields of
@@ -9,7 +10,10 @@ extension DataFormat: ExpressibleByArgument {}
 struct DataFlags: SettingsFlags {
     typealias Settings = DataSettings
 
-    @Option(help: "The task: classify, tag, forecast or language-model. Default: from the data format.")
+    @Option(
+        help:
+            "The task: classify, tag, forecast, language-model or seq2seq (source TAB target pairs). Default: from the data format."
+    )
     var task: SequenceTask?
     @Option(help: "Force the data format: ts, csv, tsv, conll, txt, npy.") var format: DataFormat?
     @Option(help: "Forecast: input steps per window (default 24).") var window: Int?
@@ -23,5 +27,9 @@ struct DataFlags: SettingsFlags {
     var targetColumns: NameList?
     @Option(help: "Validation fraction when no --validation file is given (default 0.1).") var validationFraction:
         Double?
-    @Option(help: "Cut sequences to at most this many steps.") var maxLength: Int?
+    @Option(help: "Cut sequences to at most this many steps (seq2seq: skip longer targets).") var maxLength: Int?
+    @Option(help: "Seq2seq: source tokens, characters (default) or whitespace (space-separated).")
+    var sourceTokens: Tokenizer.Unit?
+    @Option(help: "Seq2seq: target tokens, characters (default) or whitespace (space-separated).")
+    var targetTokens: Tokenizer.Unit?
 }

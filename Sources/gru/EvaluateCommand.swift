@@ -12,7 +12,9 @@ struct EvaluateCommand: ParsableCommand {
             loss and accuracy, macro-F1 and the confusion matrix (classify, tag), MAE and RMSE in \
             the data's units (forecast), or perplexity (language-model). --json prints one JSON \
             object with the keys count, loss, accuracy, macro_f1, labels, confusion_matrix, mae, \
-            rmse, perplexity, as they apply.
+            rmse, perplexity, as they apply; for a seq2seq model count, loss, token_accuracy, \
+            sequence_accuracy and error_rate (edit distance over target tokens / target tokens), \
+            its outputs decoded with --beam-width.
             """
     )
 
@@ -25,10 +27,32 @@ struct EvaluateCommand: ParsableCommand {
             "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).",
             discussion: "Default: the precision the weights are stored at (float32, or gru quantize's)."))
     var precision: InferencePrecision?
+    @Option(help: "Seq2seq models: the beam search's width (default 1, greedy).") var beamWidth: Int?
 
     func run() throws {
         try reportingErrors {
             try checkPathsNotEmpty([("--model", model), ("--data", data)])
+            if EncoderDecoderDirectory.holdsEncoderDecoder(URL(fileURLWithPath: model)) {
+                let report = try Seq2SeqEvaluationJob(
+                    directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)),
+                    dataFile: URL(fileURLWithPath: data),
+                    beamWidth: beamWidth ?? 1
+                ).run()
+                if json {
+                    FileHandle.standardOutput.write(try report.jsonData() + Data("\n".utf8))
+                } else {
+                    print(
+                        String(
+                            format:
+                                "seq2seq: %d pairs\nloss        %.4f\ntoken_accuracy    %.4f\nsequence_accuracy %.4f\nerror_rate        %.4f",
+                            report.count, report.loss, report.tokenAccuracy, report.sequenceAccuracy, report.errorRate))
+                }
+                return
+            }
+            if let beamWidth {
+                throw ValidationError(
+                    "--beam-width \(beamWidth): given for a one-stack model; expected seq2seq models only")
+            }
             var job = EvaluationJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
                 format: format)

@@ -4,6 +4,7 @@ import GRUKit
 extension SequencePooling.Mode: ExpressibleByArgument {}
 extension RecurrentCellKind: ExpressibleByArgument {}
 extension RNNNonlinearity: ExpressibleByArgument {}
+extension EncoderDecoderConfiguration.Attention: ExpressibleByArgument {}
 
 extension RecurrentActivation: ExpressibleByArgument {
     /// A Keras name (`hard_sigmoid`) or an ONNX one (`HardSigmoid`).
@@ -37,6 +38,8 @@ struct ModelFlags: SettingsFlags {
     )
     var recurrentActivation: RecurrentActivation?
     @Option(help: "Embedding size for token inputs (default min(hidden, 128)).") var embeddingSize: Int?
+    @Option(help: "Seq2seq: none (the context vector, default) or additive (Bahdanau attention).")
+    var attention: EncoderDecoderConfiguration.Attention?
     @Option(help: "Sequence summary for classify and forecast: lastState (default) or mean.") var pooling:
         SequencePooling.Mode?
     @Option(help: "pytorch (default) or keras initialization.") var initialization: GRUInitialization?

@@ -16,7 +16,9 @@ struct PredictCommand: ParsableCommand {
             of at least window rows and forecasts after each row from the window-th on (source \
             names the window's last row), so the last row is the forecast past the file's end. \
             --probabilities (tag, language-model) adds the column probabilities: every step's \
-            softmax, classes separated by spaces and steps by semicolons.
+            softmax, classes separated by spaces and steps by semicolons. A seq2seq model writes \
+            a TSV instead: source TAB prediction for every non-blank line of --data (a source, or \
+            a source TAB target pair), decoded with --beam-width.
             """
     )
 
@@ -29,6 +31,7 @@ struct PredictCommand: ParsableCommand {
             "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).",
             discussion: "Default: the precision the weights are stored at (float32, or gru quantize's)."))
     var precision: InferencePrecision?
+    @Option(help: "Seq2seq models: the beam search's width (default 1, greedy).") var beamWidth: Int?
     @Flag(help: "Tag and language-model: add every step's probabilities (column probabilities).")
     var probabilities = false
 
@@ -41,6 +44,19 @@ struct PredictCommand: ParsableCommand {
                     (option: "--model", path: Optional(URL(fileURLWithPath: model).appendingPathComponent($0).path))
                 }
             try checkOutputPaths([("--output", output)], inputs: [("--data", data)] + modelFiles)
+            if EncoderDecoderDirectory.holdsEncoderDecoder(URL(fileURLWithPath: model)) {
+                let count = try Seq2SeqPredictionJob(
+                    directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)),
+                    dataFile: URL(fileURLWithPath: data),
+                    outputFile: URL(fileURLWithPath: output), beamWidth: beamWidth ?? 1
+                ).run()
+                printStatus("\(count) predictions -> \(output)", outputs: [output])
+                return
+            }
+            if let beamWidth {
+                throw ValidationError(
+                    "--beam-width \(beamWidth): given for a one-stack model; expected seq2seq models only")
+            }
             var job = PredictionJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
                 outputFile: URL(fileURLWithPath: output), format: format, writesStepProbabilities: probabilities)

@@ -15,7 +15,12 @@ struct TrainCommand: ParsableCommand {
             and curve.svg, saved as one set after every epoch; an earlier model in the \
             directory stays as it was until the first epoch ends, and one run at a time may \
             write a directory. With --resume, settings given \
-            must match the checkpointed run's (only --epochs may differ).
+            must match the checkpointed run's (only --epochs may differ). --task seq2seq trains \
+            the GRU encoder-decoder (Cho et al. 2014, --attention additive for Bahdanau \
+            attention) on source TAB target lines (--source-tokens, --target-tokens); it reads \
+            --hidden-size, --layers and --bidirectional (the encoder's), --embedding-size, \
+            --epochs, --batch-size, --learning-rate (Adam), --clip-norm, --seed, --max-length and \
+            --validation-fraction, refuses the other settings, and keeps no checkpoint.
             """
     )
 
@@ -44,8 +49,13 @@ struct TrainCommand: ParsableCommand {
             ])
             let base =
                 try config.map { try TrainingRecipe.load(contentsOf: URL(fileURLWithPath: $0)) } ?? TrainingRecipe()
+            let recipe = base.overridden(by: flags)
+            if recipe.data.task == .seq2seq {
+                try trainEncoderDecoder(recipe)
+                return
+            }
             let job = TrainingJob(
-                recipe: base.overridden(by: flags), trainingFile: URL(fileURLWithPath: train),
+                recipe: recipe, trainingFile: URL(fileURLWithPath: train),
                 validationFile: validation.map { URL(fileURLWithPath: $0) },
                 directory: ModelDirectory(URL(fileURLWithPath: model)), resume: resume)
             let prepared = try job.prepare()
@@ -54,5 +64,23 @@ struct TrainCommand: ParsableCommand {
             try prepared.run { progress.show($0) }
             progress.finish(prepared.trainer.state, directory: model)
         }
+    }
+
+    /// `--task seq2seq`: the encoder-decoder on source TAB target pairs, a line per epoch.
+    private func trainEncoderDecoder(_ recipe: TrainingRecipe) throws {
+        guard !resume else {
+            throw ValidationError("--resume: seq2seq runs keep no checkpoint to resume from; expected a new run")
+        }
+        let job = Seq2SeqTrainingJob(
+            recipe: recipe, trainingFile: URL(fileURLWithPath: train),
+            validationFile: validation.map { URL(fileURLWithPath: $0) },
+            directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)))
+        let manifest = try job.run { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let configuration = manifest.configuration
+        print(
+            "model -> \(model) (encoder-decoder, \(configuration.attention == .additive ? "additive attention" : "context vector"); "
+                + "model.json, weights.safetensors, log.jsonl)")
     }
 }

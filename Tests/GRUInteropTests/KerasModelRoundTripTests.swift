@@ -66,7 +66,7 @@ struct KerasModelRoundTripTests {
             schema.targetNormalization = FeatureNormalization(means: [100, -3], standardDeviations: [12.5, 0.3])
             schema.window = 6
             schema.horizon = 2
-        case .languageModel: break
+        case .languageModel, .seq2seq: break
         }
         return schema
     }

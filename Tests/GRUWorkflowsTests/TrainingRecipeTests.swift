@@ -68,6 +68,10 @@ struct TrainingRecipeTests {
             "target_columns": (#"["a", "b"]"#, data { $0.targetColumns == ["a", "b"] }),
             "validation_fraction": ("0.5", training { $0.validationFraction == 0.5 }),
             "max_length": ("3", training { $0.maxLength == 3 }),
+            // Read by the seq2seq job from the recipe itself (no SequenceModel option has them).
+            "attention": (#""additive""#, { $0.model.attention == .additive }),
+            "source_tokens": (#""whitespace""#, { $0.data.sourceTokens == .whitespace }),
+            "target_tokens": (#""whitespace""#, { $0.data.targetTokens == .whitespace }),
         ]
     }
 

@@ -400,7 +400,7 @@ struct KerasModelImport {
             schema.targetNormalization = structure.targetNormalization
             schema.window = Self.defaultWindow
             schema.horizon = 1
-        case .languageModel:
+        case .languageModel, .seq2seq:  // a Keras model's task is never seq2seq here
             break
         }
         if labels != nil && schema.labels == nil {

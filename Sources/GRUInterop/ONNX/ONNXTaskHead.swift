@@ -28,7 +28,7 @@ extension ONNXGraphBuilder {
     @discardableResult
     mutating func reportedOutput(_ headOutput: String, schema: DatasetSchema) -> String {
         switch schema.task {
-        case .classify, .tag, .languageModel:
+        case .classify, .tag, .languageModel, .seq2seq:  // no export makes a seq2seq graph
             return add("Softmax", [headOutput], output: "output", attributes: ["axis": .int(-1)])
         case .forecast:
             guard let normalization = schema.targetNormalization else {

@@ -59,6 +59,7 @@ public struct DatasetSchema: Sendable, Equatable, Codable {
         case .classify, .tag: return labels?.count ?? 0
         case .languageModel: return vocabulary?.count ?? 0
         case .forecast: return (horizon ?? 1) * (targetNames?.count ?? 0)
+        case .seq2seq: return 0
         }
     }
 }

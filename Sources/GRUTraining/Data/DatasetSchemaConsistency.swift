@@ -39,6 +39,10 @@ extension DatasetSchema {
                 expected: "\(featureNames.count), one a feature name")
         }
         switch task {
+        case .seq2seq:
+            try require(
+                false, found: "task seq2seq",
+                expected: "the schema of a one-stack model (seq2seq models keep their own)")
         case .classify, .tag:
             try require(labels != nil, found: "no labels", expected: "the labels of a \(task.rawValue) model")
         case .languageModel:
@@ -73,6 +77,7 @@ extension DatasetSchema {
         case .classify, .tag: return "\(labels?.count ?? 0) labels"
         case .languageModel: return "\(vocabulary?.count ?? 0) tokens"
         case .forecast: return "horizon \(horizon ?? 1) and \(targetNames?.count ?? 0) targets"
+        case .seq2seq: return "an encoder-decoder's vocabularies"
         }
     }
 }

@@ -162,6 +162,8 @@ enum NpyDatasetLoader {
         let task = requested ?? (isInteger ? (y.shape.count == 2 ? .tag : .classify) : .forecast)
         let targets: Records.Targets
         switch task {
+        case .seq2seq:
+            throw FormatError(y.name, "holds arrays; expected source TAB target lines (.tsv) for seq2seq")
         case .classify, .tag:
             guard isInteger else {
                 throw FormatError(

@@ -8,4 +8,7 @@ public enum SequenceTask: String, Codable, Sendable, CaseIterable {
     case forecast
     /// The next token at every step of a text.
     case languageModel = "language-model"
+    /// Another token sequence of its own length for each (source TAB target pairs): the
+    /// encoder-decoder (`EncoderDecoderModel`), which `gru train --task seq2seq` trains.
+    case seq2seq
 }

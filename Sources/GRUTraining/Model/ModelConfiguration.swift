@@ -176,6 +176,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         func require(_ condition: Bool, found: @autoclosure () -> String, expected: @autoclosure () -> String) throws {
             if !condition { throw GRUInputError(.setting("model configuration"), found: found(), expected: expected()) }
         }
+        try require(
+            task != .seq2seq, found: "task seq2seq",
+            expected: "classify, tag, forecast or language-model (an encoder-decoder is not a SequenceModel)")
         try require(hiddenSize > 0, found: "hidden size is \(hiddenSize)", expected: "at least 1")
         try require(layers > 0, found: "layers is \(layers)", expected: "at least 1")
         try require(outputSize > 0, found: "output size is \(outputSize)", expected: "at least 1")

@@ -1,6 +1,7 @@
 import Foundation
 import GRUFormats
 import GRUNetworks
+import GRUTensor
 
 /// Source-target pairs of a transduction task read from a TSV file: one `source TAB target` a
 /// line (grapheme to phoneme: "ABOUT\tAH0 B AW1 T"), each side split by its own tokenizer
@@ -109,6 +110,14 @@ public struct TranslationExample: Sendable, Equatable {
     public let targetInput: [Int]
     /// The ids to predict: the target's, then the end id.
     public let targetOutput: [Int]
+
+    /// An example of the given ids; the decoder's inputs and outputs are equally long.
+    public init(source: [Int], targetInput: [Int], targetOutput: [Int]) {
+        precondition(targetInput.count == targetOutput.count, "a prediction for every decoder input")
+        self.source = source
+        self.targetInput = targetInput
+        self.targetOutput = targetOutput
+    }
 }
 
 extension TranslationBatch {
@@ -129,5 +138,27 @@ extension TranslationBatch {
         self.init(
             source: source, sourceLengths: examples.map(\.source.count), targetInput: targetInput,
             targetOutput: targetOutput, targetLengths: examples.map(\.targetInput.count))
+    }
+}
+
+extension TranslationPairs {
+    /// The pairs split by a seeded shuffle: `fraction` of them held out (at least one when
+    /// `fraction` > 0 and there are two pairs or more).
+    public func split(validationFraction fraction: Double, seed: UInt64) -> (
+        training: TranslationPairs, validation: TranslationPairs
+    ) {
+        var generator = SeededGenerator(seed: seed)
+        var order = Array(pairs.indices)
+        order.shuffle(using: &generator)
+        let held =
+            fraction > 0 && pairs.count > 1
+            ? min(max(1, Int((Double(pairs.count) * fraction).rounded())), pairs.count - 1) : 0
+        let validation = Set(order.prefix(held))
+        return (
+            TranslationPairs(
+                pairs: pairs.indices.filter { !validation.contains($0) }.map { pairs[$0] }, skipped: skipped),
+            TranslationPairs(
+                pairs: pairs.indices.filter { validation.contains($0) }.map { pairs[$0] }, skipped: SkipReport())
+        )
     }
 }

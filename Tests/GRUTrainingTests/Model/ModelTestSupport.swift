@@ -50,6 +50,7 @@ func syntheticExamples(
         case .classify: target = .classIndex(numbers.integer(in: 0..<outputSize))
         case .tag, .languageModel: target = .stepClasses((0..<length).map { _ in numbers.integer(in: 0..<outputSize) })
         case .forecast: target = .values((0..<outputSize).map { _ in numbers.uniform() })
+        case .seq2seq: preconditionFailure("a SequenceModel has no seq2seq examples")
         }
         return SequenceExample(input: input, target: target, source: "synthetic[\(index)]")
     }

@@ -39,7 +39,8 @@ struct TrainingStepReferenceTests {
         // language model. Reset-before: classify features SGD, tag tokens Adam.
         #expect(Self.caseNames.count == 9)
         let configurations = Self.caseNames.compactMap { try? TrainingStepFixture($0).configuration() }
-        #expect(Set(configurations.map(\.task)) == Set(SequenceTask.allCases))
+        // Every task of a SequenceModel (seq2seq is the encoder-decoder's, with its own fixtures).
+        #expect(Set(configurations.map(\.task)) == Set(SequenceTask.allCases).subtracting([.seq2seq]))
         #expect(configurations.filter { $0.variant == .resetBefore }.count == 2)
         let resetBeforeOptimizers = Self.caseNames.filter { $0.contains("reset_before") }
             .compactMap { try? TrainingStepFixture($0).trainingOptions().optimizer }
@@ -206,6 +207,8 @@ struct TrainingStepFixture {
                 case .forecast:
                     let width = targets.shape[1]
                     target = .values(Array(targets.scalars[(column * width)..<((column + 1) * width)]))
+                case .seq2seq:
+                    preconditionFailure("the fixtures hold no seq2seq steps")
                 }
                 return SequenceExample(input: input, target: target, source: "batch\(index)[\(column)]")
             }

@@ -1,0 +1,68 @@
+import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTraining
+
+/// `gru evaluate` of an encoder-decoder: the pairs of a data file read as its training pairs
+/// were (the same tokenizers and vocabularies; unknown tokens become `<unk>`), scored teacher-
+/// forced (loss, token accuracy) and decoded (sequence accuracy, edit-distance error rate).
+public struct Seq2SeqEvaluationJob {
+    /// The model directory written by `gru train --task seq2seq`.
+    public var directory: EncoderDecoderDirectory
+    /// The pairs to evaluate on.
+    public var dataFile: URL
+    /// The beam search's width; 1 decodes greedily.
+    public var beamWidth: Int
+
+    /// A job of the given parts.
+    public init(directory: EncoderDecoderDirectory, dataFile: URL, beamWidth: Int = 1) {
+        self.directory = directory
+        self.dataFile = dataFile
+        self.beamWidth = beamWidth
+    }
+
+    /// `gru evaluate --json`'s object: `count`, `loss`, `token_accuracy`, `sequence_accuracy`
+    /// and `error_rate` (edits over target tokens).
+    public struct Report: Codable, Equatable, Sendable {
+        /// The pairs evaluated.
+        public var count: Int
+        /// The teacher-forced cross-entropy per target token (end tokens included).
+        public var loss: Double
+        /// The share of target tokens predicted right, teacher-forced.
+        public var tokenAccuracy: Double
+        /// The share of decoded outputs equal to their target.
+        public var sequenceAccuracy: Double
+        /// Edit distance of the decoded outputs over the targets' tokens.
+        public var errorRate: Double
+
+        /// One JSON object, keys sorted and snake_case.
+        public func jsonData() throws -> Data {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            return try encoder.encode(self)
+        }
+    }
+
+    /// Loads the model and the pairs and measures.
+    ///
+    /// - Throws: `FormatError` for unreadable files, `GRUInputError` for a beam width below 1.
+    public func run() throws -> Report {
+        guard beamWidth >= 1 else {
+            throw GRUInputError(.setting("--beam-width"), found: "\(beamWidth)", expected: "at least 1")
+        }
+        let (model, manifest) = try directory.load()
+        let pairs = try TranslationPairs.read(
+            dataFile, source: manifest.sourceTokenizer, target: manifest.targetTokenizer)
+        let examples = pairs.pairs.map(manifest.vocabularies.encode)
+        let measured = try Seq2SeqTrainingJob.teacherForcedMetrics(model, examples)
+        let decoded = try TransductionEvaluation(
+            model: model, examples: examples,
+            options: DecodingOptions(
+                beamWidth: beamWidth, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
+                endToken: TranslationVocabularies.endID))
+        return Report(
+            count: examples.count, loss: measured.loss, tokenAccuracy: measured.tokenAccuracy,
+            sequenceAccuracy: decoded.sequenceAccuracy, errorRate: decoded.errorRate)
+    }
+}

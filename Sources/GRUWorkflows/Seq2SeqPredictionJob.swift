@@ -1,0 +1,70 @@
+import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTraining
+
+/// `gru predict` of an encoder-decoder: every non-blank line of a file (a source, or a source
+/// TAB target pair whose target is ignored) decoded, written as `source TAB prediction` lines
+/// in the file's order, the prediction's tokens joined as its side's tokenization splits them
+/// (characters with nothing between, other tokens with a space).
+public struct Seq2SeqPredictionJob {
+    /// The model directory written by `gru train --task seq2seq`.
+    public var directory: EncoderDecoderDirectory
+    /// The sources.
+    public var dataFile: URL
+    /// The TSV to write.
+    public var outputFile: URL
+    /// The beam search's width; 1 decodes greedily.
+    public var beamWidth: Int
+
+    /// A job of the given parts.
+    public init(directory: EncoderDecoderDirectory, dataFile: URL, outputFile: URL, beamWidth: Int = 1) {
+        self.directory = directory
+        self.dataFile = dataFile
+        self.outputFile = outputFile
+        self.beamWidth = beamWidth
+    }
+
+    /// Decodes every line and writes the table atomically; returns the number of lines.
+    ///
+    /// - Throws: `FormatError` for unreadable or empty files, `GRUInputError` for a beam width
+    ///   below 1; nothing is written then.
+    @discardableResult
+    public func run() throws -> Int {
+        guard beamWidth >= 1 else {
+            throw GRUInputError(.setting("--beam-width"), found: "\(beamWidth)", expected: "at least 1")
+        }
+        let (model, manifest) = try directory.load()
+        let name = dataFile.relativePath
+        guard let text = try? String(contentsOf: dataFile, encoding: .utf8) else {
+            throw FormatError(name, "cannot be read as UTF-8 text; expected one source (or source TAB target) a line")
+        }
+        let sources = text.split(whereSeparator: \.isNewline).map { line in
+            String(line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        }.filter { !$0.allSatisfy(\.isWhitespace) }
+        guard !sources.isEmpty else { throw FormatError(name, "holds no sources; expected one a line") }
+        let options = DecodingOptions(
+            beamWidth: beamWidth, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
+            endToken: TranslationVocabularies.endID)
+        let separator = manifest.targetTokens == .characters ? "" : " "
+        var lines: [String] = []
+        for start in stride(from: 0, to: sources.count, by: 64) {
+            let part = Array(sources[start..<min(start + 64, sources.count)])
+            let ids = part.map { source -> [Int] in
+                let tokens = manifest.vocabularies.source.ids(for: manifest.sourceTokenizer.tokens(in: source))
+                return tokens.isEmpty ? [Vocabulary.unknownID] : tokens
+            }
+            let batch = TranslationBatch(
+                examples: ids.map { TranslationExample(source: $0, targetInput: [0], targetOutput: [0]) })
+            let decoded = try model.decode(source: batch.source, sourceLengths: batch.sourceLengths, options: options)
+            for (source, output) in zip(part, decoded) {
+                let tokens =
+                    output.tokens.last == TranslationVocabularies.endID ? output.tokens.dropLast() : output.tokens[...]
+                lines.append(
+                    source + "\t" + tokens.map(manifest.vocabularies.target.token(for:)).joined(separator: separator))
+            }
+        }
+        try writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: outputFile)
+        return lines.count
+    }
+}

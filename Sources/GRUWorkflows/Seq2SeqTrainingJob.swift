@@ -1,0 +1,144 @@
+import Foundation
+import GRUFormats
+import GRUNetworks
+import GRUTensor
+import GRUTraining
+
+/// A `gru train --task seq2seq` run: source TAB target pairs into an `EncoderDecoderModel`,
+/// trained with teacher forcing and saved after every epoch (`EncoderDecoderDirectory`).
+///
+/// The settings that apply: the model's `hiddenSize` (default 64), `layers` (the encoder's,
+/// default 1), `bidirectional`, `embeddingSize` (default min(H, 128)) and `attention`; the
+/// optimization's `epochs` (10), `batchSize` (32), `learningRate` (0.001, Adam), `clipNorm`
+/// and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
+/// (targets longer are skipped; also the decoding limit, default 2x the longest training
+/// target) and `validationFraction` (0.1, when no validation file is given). Any other
+/// setting is an error naming it.
+public struct Seq2SeqTrainingJob {
+    /// The settings given.
+    public var recipe: TrainingRecipe
+    /// The training pairs.
+    public var trainingFile: URL
+    /// The validation pairs; nil holds out the recipe's validation fraction.
+    public var validationFile: URL?
+    /// Where the model goes.
+    public var directory: EncoderDecoderDirectory
+
+    /// A job of the given parts.
+    public init(recipe: TrainingRecipe, trainingFile: URL, validationFile: URL?, directory: EncoderDecoderDirectory) {
+        self.recipe = recipe
+        self.trainingFile = trainingFile
+        self.validationFile = validationFile
+        self.directory = directory
+    }
+
+    /// The settings fields a seq2seq run reads.
+    static let applicable: Set<String> = [
+        "hiddenSize", "layers", "bidirectional", "embeddingSize", "attention", "epochs", "batchSize",
+        "learningRate", "clipNorm", "seed", "task", "sourceTokens", "targetTokens", "maxLength",
+        "validationFraction",
+    ]
+
+    /// The flag of a settings field: `--batch-size` for `batchSize`.
+    static func flag(of field: String) -> String {
+        "--" + field.map { $0.isUppercase ? "-" + $0.lowercased() : String($0) }.joined()
+    }
+
+    /// Reads the data, then trains, calling `report` with a line after every epoch.
+    ///
+    /// - Throws: `GRUInputError` naming a setting that does not apply or is out of range,
+    ///   `FormatError` for unreadable data.
+    public func run(_ report: (String) -> Void = { _ in }) throws -> EncoderDecoderDirectory.Manifest {
+        for group in [
+            try SettingsJSON.fields(of: recipe.model), try SettingsJSON.fields(of: recipe.optimization),
+            try SettingsJSON.fields(of: recipe.data),
+        ] {
+            if let key = group.keys.sorted().first(where: { !Self.applicable.contains($0) }) {
+                throw GRUInputError(
+                    .setting(Self.flag(of: key)),
+                    found: "given for a seq2seq model",
+                    expected: "the settings of the encoder-decoder only; leave it out")
+            }
+        }
+        let source = Tokenizer(unit: recipe.data.sourceTokens ?? .characters, lowercases: false)
+        let target = Tokenizer(unit: recipe.data.targetTokens ?? .characters, lowercases: false)
+        let limit = recipe.data.maxLength
+        var training = try TranslationPairs.read(
+            trainingFile, source: source, target: target, maximumTargetLength: limit)
+        let validation: TranslationPairs
+        if let validationFile {
+            validation = try TranslationPairs.read(
+                validationFile, source: source, target: target, maximumTargetLength: limit)
+        } else {
+            let fraction = recipe.data.validationFraction ?? 0.1
+            guard (0..<1).contains(fraction) else {
+                throw GRUInputError(.setting("--validation-fraction"), found: "\(fraction)", expected: "in [0, 1)")
+            }
+            (training, validation) = training.split(validationFraction: fraction, seed: recipe.optimization.seed ?? 0)
+        }
+        let vocabularies = TranslationVocabularies(fitting: training)
+        let h = recipe.model.hiddenSize ?? 64
+        let configuration = EncoderDecoderConfiguration(
+            sourceVocabularySize: vocabularies.source.count, targetVocabularySize: vocabularies.target.count,
+            embeddingSize: recipe.model.embeddingSize ?? min(h, 128), hiddenSize: h,
+            encoderLayers: recipe.model.layers ?? 1, bidirectional: recipe.model.bidirectional ?? false,
+            attention: recipe.model.attention ?? .none)
+        let epochs = recipe.optimization.epochs ?? 10, batchSize = recipe.optimization.batchSize ?? 32
+        let learningRate = recipe.optimization.learningRate ?? 1e-3
+        for (flag, valid) in [
+            ("--epochs", epochs >= 1), ("--batch-size", batchSize >= 1), ("--learning-rate", learningRate > 0),
+        ]
+        where !valid {
+            throw GRUInputError(.setting(flag), found: "out of range", expected: "a positive value")
+        }
+        let seed = recipe.optimization.seed ?? 0
+        let trainer = EncoderDecoderTrainer(
+            model: try EncoderDecoderModel(configuration: configuration, seed: seed),
+            examples: training.pairs.map(vocabularies.encode), batchSize: batchSize, learningRate: learningRate,
+            clipNorm: recipe.optimization.clipNorm, seed: seed)
+        var manifest = EncoderDecoderDirectory.Manifest(
+            configuration: configuration, vocabularies: vocabularies, sourceTokens: source.unit,
+            targetTokens: target.unit,
+            maxOutputLength: limit.map { $0 + 1 } ?? 2 * (training.pairs.map(\.target.count).max() ?? 1) + 1)
+        let validationExamples = validation.pairs.map(vocabularies.encode)
+        for epoch in 1...epochs {
+            let loss = try trainer.runEpoch()
+            let measured = try Self.teacherForcedMetrics(trainer.model, validationExamples)
+            manifest.history.append(
+                .init(
+                    epoch: epoch, trainLoss: loss, validationLoss: measured.loss,
+                    validationTokenAccuracy: measured.tokenAccuracy))
+            try directory.save(trainer.model, manifest: manifest)
+            report(
+                String(
+                    format: "epoch %d/%d  train loss %.4f  val loss %.4f  val token accuracy %.4f", epoch, epochs, loss,
+                    measured.loss, measured.tokenAccuracy))
+        }
+        return manifest
+    }
+
+    /// The mean teacher-forced loss over batches and the token accuracy of `examples`; zeros
+    /// for none.
+    static func teacherForcedMetrics(_ model: EncoderDecoderModel, _ examples: [TranslationExample]) throws -> (
+        loss: Double, tokenAccuracy: Double
+    ) {
+        guard !examples.isEmpty else { return (0, 0) }
+        var loss = 0.0, correct = 0, total = 0
+        let vocabulary = model.configuration.targetVocabularySize
+        for start in stride(from: 0, to: examples.count, by: 64) {
+            let part = Array(examples[start..<min(start + 64, examples.count)])
+            let result = try model.teacherForced(TranslationBatch(examples: part), computesGradients: false)
+            let tokens = part.reduce(0) { $0 + $1.targetOutput.count }
+            loss += Double(result.loss) * Double(tokens)
+            for (b, example) in part.enumerated() {
+                for t in example.targetOutput.indices {
+                    let row = (t * part.count + b) * vocabulary
+                    let logits = result.logits.scalars[row..<(row + vocabulary)]
+                    correct += logits.indices.max { logits[$0] < logits[$1] }! - row == example.targetOutput[t] ? 1 : 0
+                }
+            }
+            total += tokens
+        }
+        return (loss / Double(total), Double(correct) / Double(total))
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import GRUKit
+import GRUTestSupport
+import Testing
+
+/// `gru train --task seq2seq`, `gru evaluate` and `gru predict` on an encoder-decoder: the
+/// command-line contract (the JSON keys, source TAB prediction lines), the same numbers as the
+/// library's evaluation of the saved model, and bad flags and files as one `error:` line that
+/// writes nothing.
+@Suite(.tags(.endToEnd))
+struct Seq2SeqCommandEndToEndTests {
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        var generator = SeededGenerator(seed: 3)
+        let words = (0..<240).map { _ in
+            (0..<(2 + Int(generator.next() % 3))).map { _ in ["a", "b", "c", "d"][Int(generator.next() % 4)] }.joined()
+        }
+        // The target: the word backwards in capitals, its letters space-separated tokens.
+        func pair(_ word: String) -> String {
+            word + "\t" + word.reversed().map { $0.uppercased() }.joined(separator: " ")
+        }
+        try write(words[..<200].map(pair).joined(separator: "\n") + "\n", to: "train.tsv")
+        try write(words[200...].map(pair).joined(separator: "\n") + "\n", to: "test.tsv")
+        try write(words[200..<210].joined(separator: "\n") + "\n\n", to: "sources.txt")
+    }
+
+    private func write(_ text: String, to name: String) throws {
+        try Data(text.utf8).write(to: directory.url.appendingPathComponent(name))
+    }
+
+    private func train(_ extra: [String] = []) throws -> String {
+        let result = try CommandRunner.run(
+            [
+                "train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model", directory.path("s2s"),
+                "--target-tokens", "whitespace", "--hidden-size", "24", "--embedding-size", "8", "--bidirectional",
+                "--epochs", "20", "--batch-size", "16", "--learning-rate", "0.01", "--clip-norm", "1",
+            ] + extra)
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("epoch 20/20"), "\(result.standardError)")
+        return directory.path("s2s")
+    }
+
+    @Test(arguments: ["none", "additive"])
+    func trainEvaluateAndPredict(_ attention: String) throws {
+        let model = try train(["--attention", attention])
+        let evaluated = try CommandRunner.run([
+            "evaluate", "--model", model, "--data", directory.path("test.tsv"), "--json", "--beam-width", "2",
+        ])
+        #expect(evaluated.exitCode == 0, "\(evaluated.standardError)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(evaluated.standardOutput.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["count", "loss", "token_accuracy", "sequence_accuracy", "error_rate"])
+        #expect(object["count"] as? Int == 40)
+
+        // The library's evaluation of the saved model gives the same numbers.
+        let (trained, manifest) = try EncoderDecoderDirectory(URL(fileURLWithPath: model)).load()
+        #expect(manifest.configuration.attention.rawValue == attention)
+        let pairs = try TranslationPairs.read(
+            directory.url.appendingPathComponent("test.tsv"), source: manifest.sourceTokenizer,
+            target: manifest.targetTokenizer)
+        let library = try TransductionEvaluation(
+            model: trained, examples: pairs.pairs.map(manifest.vocabularies.encode),
+            options: DecodingOptions(
+                beamWidth: 2, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
+                endToken: TranslationVocabularies.endID))
+        // JSON's decimal digits round the last bit.
+        #expect(abs((object["sequence_accuracy"] as? Double ?? -1) - library.sequenceAccuracy) < 1e-12)
+        #expect(abs((object["error_rate"] as? Double ?? -1) - library.errorRate) < 1e-12)
+        #expect(library.sequenceAccuracy > 0.5, "\(library)")
+
+        let output = directory.path("out.tsv")
+        let predicted = try CommandRunner.run([
+            "predict", "--model", model, "--data", directory.path("sources.txt"), "--output", output,
+        ])
+        #expect(predicted.exitCode == 0, "\(predicted.standardError)")
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 10)
+        for line in lines {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            #expect(fields.count == 2, "\(line)")
+        }
+        let correct = lines.filter { line in
+            let fields = line.split(separator: "\t").map(String.init)
+            return fields.count == 2
+                && fields[1] == fields[0].reversed().map { $0.uppercased() }.joined(separator: " ")
+        }
+        #expect(correct.count >= 5, "\(lines)")
+    }
+
+    @Test(arguments: [
+        (["--cell", "lstm"], ["--cell", "seq2seq"]),
+        (["--window", "3"], ["--window"]),
+        (["--resume"], ["--resume", "no checkpoint"]),
+        (["--epochs", "0"], ["--epochs"]),
+    ])
+    func settingsThatDoNotApplyAreOneLineErrors(_ extra: [String], _ fragments: [String]) throws {
+        let result = try CommandRunner.run(
+            ["train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model", directory.path("bad")]
+                + extra)
+        #expect(result.exitCode != 0)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("error: "), "\(result.standardError)")
+        for fragment in fragments { #expect(result.standardError.contains(fragment), "\(result.standardError)") }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("bad")))
+    }
+
+    @Test func seq2seqFlagsOnAnotherTaskAndAMalformedFileAreOneLineErrors() throws {
+        try write("label,text\npos,good\nneg,bad\npos,fine\n", to: "reviews.csv")
+        for (arguments, fragments) in [
+            (
+                [
+                    "train", "--train", directory.path("reviews.csv"), "--model", directory.path("m"), "--attention",
+                    "additive",
+                ],
+                ["--attention", "seq2seq models only"]
+            ),
+            (
+                [
+                    "train", "--train", directory.path("reviews.csv"), "--model", directory.path("m"),
+                    "--target-tokens",
+                    "whitespace",
+                ],
+                ["--target-tokens"]
+            ),
+        ] {
+            let result = try CommandRunner.run(arguments)
+            #expect(result.exitCode == 1, "\(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+            for fragment in fragments { #expect(result.standardError.contains(fragment), "\(result.standardError)") }
+        }
+        try write("ab\tB A\nno tab\n", to: "bad.tsv")
+        let result = try CommandRunner.run([
+            "train", "--task", "seq2seq", "--train", directory.path("bad.tsv"), "--model", directory.path("m"),
+        ])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("bad.tsv:2: has 0 TABs"), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
+    }
+}
