@@ -23,13 +23,19 @@ public struct Seq2SeqTrainingJob {
     public var validationFile: URL?
     /// Where the model goes.
     public var directory: EncoderDecoderDirectory
+    /// Whether to continue the run in `directory` from its last whole epoch.
+    public var resume: Bool
 
     /// A job of the given parts.
-    public init(recipe: TrainingRecipe, trainingFile: URL, validationFile: URL?, directory: EncoderDecoderDirectory) {
+    public init(
+        recipe: TrainingRecipe, trainingFile: URL, validationFile: URL?, directory: EncoderDecoderDirectory,
+        resume: Bool = false
+    ) {
         self.recipe = recipe
         self.trainingFile = trainingFile
         self.validationFile = validationFile
         self.directory = directory
+        self.resume = resume
     }
 
     /// The settings fields a seq2seq run reads.
@@ -76,45 +82,117 @@ public struct Seq2SeqTrainingJob {
             }
             (training, validation) = training.split(validationFraction: fraction, seed: recipe.optimization.seed ?? 0)
         }
-        let vocabularies = TranslationVocabularies(fitting: training)
+        let options = EncoderDecoderTrainingOptions(
+            epochs: recipe.optimization.epochs ?? 10, batchSize: recipe.optimization.batchSize ?? 32,
+            learningRate: recipe.optimization.learningRate ?? 1e-3, clipNorm: recipe.optimization.clipNorm,
+            seed: recipe.optimization.seed ?? 0)
+        for (flag, valid) in [
+            ("--epochs", options.epochs >= 1), ("--batch-size", options.batchSize >= 1),
+            ("--learning-rate", options.learningRate > 0),
+        ]
+        where !valid {
+            throw GRUInputError(.setting(flag), found: "out of range", expected: "a positive value")
+        }
+        var manifest: EncoderDecoderDirectory.Manifest
+        let trainer: EncoderDecoderTrainer
+        if resume {
+            // The checkpointed run's vocabularies and sizes; the settings given must be its own.
+            manifest = try directory.loadManifest()
+            let stored = manifest
+            let given = try Self.manifest(
+                recipe: recipe, vocabularies: stored.vocabularies, source: source, target: target, options: options,
+                training: training)
+            var comparable = given
+            comparable.training.epochs = stored.training.epochs
+            comparable.history = stored.history
+            guard comparable == stored else {
+                throw GRUInputError(
+                    .setting("--resume"), found: Self.differences(comparable, stored),
+                    expected: "the settings of the run in \(directory.url.path) (only --epochs may differ)")
+            }
+            let (model, optimizer) = try directory.loadCheckpoint(stored)
+            trainer = EncoderDecoderTrainer(
+                model: model, examples: training.pairs.map(stored.vocabularies.encode), batchSize: options.batchSize,
+                learningRate: options.learningRate, clipNorm: options.clipNorm, seed: options.seed)
+            try trainer.resume(epochs: stored.history.count, optimizer: optimizer)
+            manifest.training.epochs = options.epochs
+        } else {
+            manifest = try Self.manifest(
+                recipe: recipe, vocabularies: TranslationVocabularies(fitting: training), source: source,
+                target: target,
+                options: options, training: training)
+            trainer = EncoderDecoderTrainer(
+                model: try EncoderDecoderModel(configuration: manifest.configuration, seed: options.seed),
+                examples: training.pairs.map(manifest.vocabularies.encode), batchSize: options.batchSize,
+                learningRate: options.learningRate, clipNorm: options.clipNorm, seed: options.seed)
+        }
+        let validationExamples = validation.pairs.map(manifest.vocabularies.encode)
+        let first = trainer.epochs + 1
+        guard first <= options.epochs else { return manifest }
+        for epoch in first...options.epochs {
+            let started = Date()
+            let loss = try trainer.runEpoch()
+            let measured = try Self.teacherForcedMetrics(trainer.model, validationExamples)
+            let seconds = Date().timeIntervalSince(started)
+            manifest.history.append(
+                EpochRecord(
+                    epoch: epoch, trainingLoss: loss,
+                    validation: validationExamples.isEmpty
+                        ? nil : ["loss": measured.loss, "token_accuracy": measured.tokenAccuracy],
+                    learningRate: options.learningRate, seconds: seconds,
+                    sequencesPerSecond: Double(training.pairs.count) / max(seconds, 1e-9)))
+            try directory.save(trainer.model, manifest: manifest, optimizer: trainer.optimizerState)
+            report(
+                String(
+                    format: "epoch %d/%d  train loss %.4f  val loss %.4f  val token accuracy %.4f", epoch,
+                    options.epochs, loss, measured.loss, measured.tokenAccuracy))
+        }
+        return manifest
+    }
+
+    /// What differs between a run's manifest and the checkpointed one's, as "hiddenSize 20
+    /// (the checkpointed run has 16)", for the resume error.
+    static func differences(_ given: EncoderDecoderDirectory.Manifest, _ stored: EncoderDecoderDirectory.Manifest)
+        -> String
+    {
+        func flattened(_ manifest: EncoderDecoderDirectory.Manifest) -> [String: String] {
+            let object = (try? SettingsJSON.fields(of: manifest)) ?? [:]
+            var fields: [String: String] = [:]
+            // The history grows and the vocabularies are the checkpoint's own: neither is a setting.
+            for (key, value) in object where key != "history" && key != "vocabularies" {
+                if let nested = value as? [String: Any] {
+                    for (inner, innerValue) in nested { fields[inner] = "\(innerValue)" }
+                } else {
+                    fields[key] = "\(value)"
+                }
+            }
+            return fields
+        }
+        let (a, b) = (flattened(given), flattened(stored))
+        let keys = Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+        guard !keys.isEmpty else { return "other settings" }
+        return keys.map { "\($0) \(a[$0] ?? "none") (the checkpointed run has \(b[$0] ?? "none"))" }
+            .joined(separator: ", ")
+    }
+
+    /// The manifest a run of these settings starts with (no history).
+    static func manifest(
+        recipe: TrainingRecipe, vocabularies: TranslationVocabularies, source: Tokenizer, target: Tokenizer,
+        options: EncoderDecoderTrainingOptions, training: TranslationPairs
+    ) throws -> EncoderDecoderDirectory.Manifest {
         let h = recipe.model.hiddenSize ?? 64
         let configuration = EncoderDecoderConfiguration(
             sourceVocabularySize: vocabularies.source.count, targetVocabularySize: vocabularies.target.count,
             embeddingSize: recipe.model.embeddingSize ?? min(h, 128), hiddenSize: h,
             encoderLayers: recipe.model.layers ?? 1, bidirectional: recipe.model.bidirectional ?? false,
             attention: recipe.model.attention ?? .none)
-        let epochs = recipe.optimization.epochs ?? 10, batchSize = recipe.optimization.batchSize ?? 32
-        let learningRate = recipe.optimization.learningRate ?? 1e-3
-        for (flag, valid) in [
-            ("--epochs", epochs >= 1), ("--batch-size", batchSize >= 1), ("--learning-rate", learningRate > 0),
-        ]
-        where !valid {
-            throw GRUInputError(.setting(flag), found: "out of range", expected: "a positive value")
-        }
-        let seed = recipe.optimization.seed ?? 0
-        let trainer = EncoderDecoderTrainer(
-            model: try EncoderDecoderModel(configuration: configuration, seed: seed),
-            examples: training.pairs.map(vocabularies.encode), batchSize: batchSize, learningRate: learningRate,
-            clipNorm: recipe.optimization.clipNorm, seed: seed)
-        var manifest = EncoderDecoderDirectory.Manifest(
+        try configuration.validate()
+        let limit = recipe.data.maxLength
+        return EncoderDecoderDirectory.Manifest(
             configuration: configuration, vocabularies: vocabularies, sourceTokens: source.unit,
             targetTokens: target.unit,
-            maxOutputLength: limit.map { $0 + 1 } ?? 2 * (training.pairs.map(\.target.count).max() ?? 1) + 1)
-        let validationExamples = validation.pairs.map(vocabularies.encode)
-        for epoch in 1...epochs {
-            let loss = try trainer.runEpoch()
-            let measured = try Self.teacherForcedMetrics(trainer.model, validationExamples)
-            manifest.history.append(
-                .init(
-                    epoch: epoch, trainLoss: loss, validationLoss: measured.loss,
-                    validationTokenAccuracy: measured.tokenAccuracy))
-            try directory.save(trainer.model, manifest: manifest)
-            report(
-                String(
-                    format: "epoch %d/%d  train loss %.4f  val loss %.4f  val token accuracy %.4f", epoch, epochs, loss,
-                    measured.loss, measured.tokenAccuracy))
-        }
-        return manifest
+            maxOutputLength: limit.map { $0 + 1 } ?? 2 * (training.pairs.map(\.target.count).max() ?? 1) + 1,
+            training: options)
     }
 
     /// The mean teacher-forced loss over batches and the token accuracy of `examples`; zeros

@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
             attention) on source TAB target lines (--source-tokens, --target-tokens); it reads \
             --hidden-size, --layers and --bidirectional (the encoder's), --embedding-size, \
             --epochs, --batch-size, --learning-rate (Adam), --clip-norm, --seed, --max-length and \
-            --validation-fraction, refuses the other settings, and keeps no checkpoint.
+            --validation-fraction, refuses the other settings, and saves a checkpoint for --resume.
             """
     )
 
@@ -68,19 +68,16 @@ struct TrainCommand: ParsableCommand {
 
     /// `--task seq2seq`: the encoder-decoder on source TAB target pairs, a line per epoch.
     private func trainEncoderDecoder(_ recipe: TrainingRecipe) throws {
-        guard !resume else {
-            throw ValidationError("--resume: seq2seq runs keep no checkpoint to resume from; expected a new run")
-        }
         let job = Seq2SeqTrainingJob(
             recipe: recipe, trainingFile: URL(fileURLWithPath: train),
             validationFile: validation.map { URL(fileURLWithPath: $0) },
-            directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)))
+            directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)), resume: resume)
         let manifest = try job.run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let configuration = manifest.configuration
         print(
             "model -> \(model) (encoder-decoder, \(configuration.attention == .additive ? "additive attention" : "context vector"); "
-                + "model.json, weights.safetensors, log.jsonl)")
+                + "model.json, weights.safetensors, checkpoint.safetensors, log.jsonl, curve.svg)")
     }
 }

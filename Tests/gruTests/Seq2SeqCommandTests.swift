@@ -92,7 +92,7 @@ struct Seq2SeqCommandEndToEndTests {
     @Test(arguments: [
         (["--cell", "lstm"], ["--cell", "seq2seq"]),
         (["--window", "3"], ["--window"]),
-        (["--resume"], ["--resume", "no checkpoint"]),
+        (["--resume"], ["bad/model.json", "encoder-decoder"]),
         (["--epochs", "0"], ["--epochs"]),
     ])
     func settingsThatDoNotApplyAreOneLineErrors(_ extra: [String], _ fragments: [String]) throws {
@@ -104,6 +104,38 @@ struct Seq2SeqCommandEndToEndTests {
         #expect(lines.count == 1 && lines[0].hasPrefix("error: "), "\(result.standardError)")
         for fragment in fragments { #expect(result.standardError.contains(fragment), "\(result.standardError)") }
         #expect(!FileManager.default.fileExists(atPath: directory.path("bad")))
+    }
+
+    @Test func aResumedRunEqualsTheWholeRun() throws {
+        func run(_ name: String, epochs: Int, resume: Bool = false) throws {
+            let result = try CommandRunner.run(
+                [
+                    "train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model",
+                    directory.path(name),
+                    "--hidden-size", "12", "--embedding-size", "6", "--epochs", "\(epochs)", "--batch-size", "16",
+                    "--learning-rate", "0.01", "--seed", "4",
+                ] + (resume ? ["--resume"] : []))
+            #expect(result.exitCode == 0, "\(result.standardError)")
+        }
+        try run("whole", epochs: 3)
+        try run("stopped", epochs: 2)
+        try run("stopped", epochs: 3, resume: true)
+        for file in ["weights.safetensors", "checkpoint.safetensors"] {
+            #expect(
+                try Data(contentsOf: directory.url.appendingPathComponent("stopped/" + file))
+                    == Data(contentsOf: directory.url.appendingPathComponent("whole/" + file)), "\(file)")
+        }
+        let log = try String(contentsOfFile: directory.path("stopped/log.jsonl"), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 3)
+        #expect(FileManager.default.fileExists(atPath: directory.path("stopped/curve.svg")))
+        let changed = try CommandRunner.run([
+            "train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model", directory.path("stopped"),
+            "--hidden-size", "13", "--embedding-size", "6", "--epochs", "4", "--batch-size", "16", "--learning-rate",
+            "0.01", "--seed", "4", "--resume",
+        ])
+        #expect(changed.exitCode == 1)
+        #expect(
+            changed.standardError.contains("hiddenSize 13 (the checkpointed run has 12)"), "\(changed.standardError)")
     }
 
     @Test func seq2seqFlagsOnAnotherTaskAndAMalformedFileAreOneLineErrors() throws {

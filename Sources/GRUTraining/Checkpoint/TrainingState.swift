@@ -43,4 +43,17 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var seconds: Double
     /// Training sequences per second.
     public var sequencesPerSecond: Double
+
+    /// A record of the given values.
+    public init(
+        epoch: Int, trainingLoss: Double, validation: [String: Double]?, learningRate: Float, seconds: Double,
+        sequencesPerSecond: Double
+    ) {
+        self.epoch = epoch
+        self.trainingLoss = trainingLoss
+        self.validation = validation
+        self.learningRate = learningRate
+        self.seconds = seconds
+        self.sequencesPerSecond = sequencesPerSecond
+    }
 }

@@ -5,12 +5,15 @@ import GRUTensor
 
 /// A trained encoder-decoder on disk, as `gru train --task seq2seq` writes it:
 ///
-///     model.json            kind "encoder-decoder": sizes, vocabularies, tokenizers, history
-///     weights.safetensors   PyTorch names: source_embedding.weight, encoder.weight_ih_l0 ...
-///     log.jsonl             one JSON object per epoch
+///     model.json               kind "encoder-decoder": sizes, vocabularies, tokenizers,
+///                              training options, history
+///     weights.safetensors      PyTorch names: source_embedding.weight, encoder.weight_ih_l0 ...
+///     checkpoint.safetensors   the weights again with Adam's moments and step count: what
+///                              --resume continues from
+///     log.jsonl, curve.svg     one JSON object per epoch, and the curves
 ///
-/// The files are replaced as one set after every epoch (`writeAsOneSet`). There is no resume
-/// checkpoint yet.
+/// The files are replaced as one set after every epoch (`writeAsOneSet`), so a run stopped at
+/// any moment leaves a whole epoch.
 public struct EncoderDecoderDirectory: Sendable {
     /// The directory.
     public let url: URL
@@ -34,35 +37,19 @@ public struct EncoderDecoderDirectory: Sendable {
         public var targetTokens: Tokenizer.Unit
         /// The most tokens a decoded output holds, its end included, when none is asked for.
         public var maxOutputLength: Int
-        /// Every epoch so far.
-        public var history: [Epoch]
-
-        /// One epoch's record.
-        public struct Epoch: Codable, Equatable, Sendable {
-            /// The epoch, from 1.
-            public var epoch: Int
-            /// The mean teacher-forced loss of its batches.
-            public var trainLoss: Double
-            /// The teacher-forced loss per target token of the validation pairs.
-            public var validationLoss: Double
-            /// The share of validation target tokens predicted right, teacher-forced.
-            public var validationTokenAccuracy: Double
-
-            /// A record of the given values.
-            public init(epoch: Int, trainLoss: Double, validationLoss: Double, validationTokenAccuracy: Double) {
-                self.epoch = epoch
-                self.trainLoss = trainLoss
-                self.validationLoss = validationLoss
-                self.validationTokenAccuracy = validationTokenAccuracy
-            }
-        }
+        /// How it is trained: what `--resume` continues with.
+        public var training: EncoderDecoderTrainingOptions
+        /// Every epoch so far: training loss, validation `loss` and `token_accuracy`.
+        public var history: [EpochRecord]
 
         /// A manifest of the given parts, with no history.
         public init(
             configuration: EncoderDecoderConfiguration, vocabularies: TranslationVocabularies,
-            sourceTokens: Tokenizer.Unit, targetTokens: Tokenizer.Unit, maxOutputLength: Int
+            sourceTokens: Tokenizer.Unit, targetTokens: Tokenizer.Unit, maxOutputLength: Int,
+            training: EncoderDecoderTrainingOptions
         ) {
             self.configuration = configuration
+            self.training = training
             self.vocabularies = vocabularies
             self.sourceTokens = sourceTokens
             self.targetTokens = targetTokens
@@ -79,6 +66,11 @@ public struct EncoderDecoderDirectory: Sendable {
     var manifestURL: URL { url.appendingPathComponent("model.json") }
     var weightsURL: URL { url.appendingPathComponent("weights.safetensors") }
     var logURL: URL { url.appendingPathComponent("log.jsonl") }
+    var checkpointURL: URL { url.appendingPathComponent("checkpoint.safetensors") }
+    var curveURL: URL { url.appendingPathComponent("curve.svg") }
+    private static let setNames: Set<String> = [
+        "model.json", "weights.safetensors", "checkpoint.safetensors", "log.jsonl", "curve.svg",
+    ]
 
     /// Whether `url`'s model.json is an encoder-decoder's.
     public static func holdsEncoderDecoder(_ url: URL) -> Bool {
@@ -88,26 +80,70 @@ public struct EncoderDecoderDirectory: Sendable {
         return object["kind"] as? String == Manifest.kind
     }
 
-    /// Writes the manifest, the weights and the log as one set.
-    public func save(_ model: EncoderDecoderModel, manifest: Manifest) throws {
+    /// Writes the manifest, the weights, the checkpoint (with `optimizer`), the log and the
+    /// curve as one set.
+    public func save(_ model: EncoderDecoderModel, manifest: Manifest, optimizer: OptimizerState) throws {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
             throw FormatError(url.path, "cannot create the model directory (\(error.localizedDescription))")
         }
-        let encoder = ModelDirectory.jsonEncoder(pretty: true)
         var log = Data()
         for epoch in manifest.history {
             log.append(try ModelDirectory.jsonEncoder().encode(epoch))
             log.append(0x0A)
         }
-        let weights = SafetensorsFile(
-            model.namedTensors, metadata: ["task": "seq2seq"], fileName: weightsURL.path
+        let tensors = model.namedTensors
+        let weights = SafetensorsFile(tensors, metadata: ["task": "seq2seq"], fileName: weightsURL.path).encoded()
+        let checkpoint = SafetensorsFile(
+            tensors
+                + optimizer.buffers.sorted { $0.key < $1.key }.map {
+                    (name: "optimizer.\($0.key)", tensor: Tensor(shape: [$0.value.count], scalars: $0.value))
+                },
+            metadata: ["optimizer_step_count": String(optimizer.stepCount), "epochs": String(manifest.history.count)],
+            fileName: checkpointURL.path
         ).encoded()
+        let curve = TrainingCurveChart.svg(manifest.history, title: "encoder-decoder")
         try writeAsOneSet(
-            [(try encoder.encode(manifest), manifestURL), (weights, weightsURL), (log, logURL)],
+            [
+                (try ModelDirectory.jsonEncoder(pretty: true).encode(manifest), manifestURL), (weights, weightsURL),
+                (checkpoint, checkpointURL), (log, logURL), (Data(curve.utf8), curveURL),
+            ],
             journal: url.appendingPathComponent(".save-journal"), lock: url.appendingPathComponent(".save-lock"),
-            names: ["model.json", "weights.safetensors", "log.jsonl"])
+            names: Self.setNames)
+    }
+
+    /// The last epoch's model and optimizer state, for `--resume`.
+    ///
+    /// - Throws: `FormatError` for a missing or unreadable checkpoint, or one of another
+    ///   number of epochs than the manifest's history.
+    public func loadCheckpoint(_ manifest: Manifest) throws -> (model: EncoderDecoderModel, optimizer: OptimizerState) {
+        let file = try SafetensorsFile.read(contentsOf: checkpointURL)
+        let name = checkpointURL.path
+        guard let steps = file.metadata["optimizer_step_count"].flatMap(Int.init),
+            file.metadata["epochs"].flatMap(Int.init) == manifest.history.count
+        else {
+            throw FormatError(
+                name,
+                "has no readable optimizer state for the \(manifest.history.count) epochs of model.json; expected the checkpoint gru train wrote with it"
+            )
+        }
+        var tensors: [String: Tensor] = [:], buffers: [String: [Float]] = [:]
+        for tensorName in file.names {
+            if tensorName.hasPrefix("optimizer.") {
+                buffers[String(tensorName.dropFirst("optimizer.".count))] = file[tensorName]!.scalars
+            } else {
+                tensors[tensorName] = file[tensorName]
+            }
+        }
+        do {
+            return (
+                try EncoderDecoderModel(configuration: manifest.configuration, namedTensors: tensors),
+                OptimizerState(stepCount: steps, buffers: buffers)
+            )
+        } catch let error as GRUInputError {
+            throw error.located(in: name)
+        }
     }
 
     /// The model and its manifest.
@@ -115,12 +151,7 @@ public struct EncoderDecoderDirectory: Sendable {
     /// - Throws: `FormatError` naming the file for a missing or unreadable manifest or weights,
     ///   and `GRUInputError` for missing, extra or misshapen tensors.
     public func load() throws -> (model: EncoderDecoderModel, manifest: Manifest) {
-        let manifest: Manifest
-        do {
-            manifest = try ModelDirectory.jsonDecoder().decode(Manifest.self, from: Data(contentsOf: manifestURL))
-        } catch {
-            throw FormatError(manifestURL.path, "is not an encoder-decoder's model.json (\(error))")
-        }
+        let manifest = try loadManifest()
         let stored = try QuantizedTensors(reading: SafetensorsFile.read(contentsOf: weightsURL))
         do {
             return (
@@ -129,5 +160,19 @@ public struct EncoderDecoderDirectory: Sendable {
         } catch let error as GRUInputError {
             throw error.located(in: weightsURL.path)
         }
+    }
+
+    /// model.json.
+    ///
+    /// - Throws: `FormatError` naming it when it is missing or not an encoder-decoder's.
+    public func loadManifest() throws -> Manifest {
+        let manifest: Manifest
+        do {
+            manifest = try ModelDirectory.jsonDecoder().decode(Manifest.self, from: Data(contentsOf: manifestURL))
+            guard manifest.kind == Manifest.kind else { throw FormatError(manifestURL.path, "kind \(manifest.kind)") }
+        } catch {
+            throw FormatError(manifestURL.path, "is not an encoder-decoder's model.json (\(error))")
+        }
+        return manifest
     }
 }

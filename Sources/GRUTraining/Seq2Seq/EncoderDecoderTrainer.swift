@@ -2,9 +2,36 @@ import Foundation
 import GRUNetworks
 import GRUTensor
 
+/// How an `EncoderDecoderTrainer` trains: epochs, batch size, Adam's learning rate, clipping
+/// by global norm, and the seed of the initialization and the shuffles.
+public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
+    /// The epochs of the whole run.
+    public var epochs: Int
+    /// Pairs a step.
+    public var batchSize: Int
+    /// Adam's learning rate.
+    public var learningRate: Float
+    /// The largest global gradient norm; nil leaves the gradients as they are.
+    public var clipNorm: Float?
+    /// Seeds the initialization, the shuffles and the validation split.
+    public var seed: UInt64
+
+    /// Options of the given values.
+    public init(
+        epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-3, clipNorm: Float? = nil, seed: UInt64 = 0
+    ) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.clipNorm = clipNorm
+        self.seed = seed
+    }
+}
+
 /// Trains an `EncoderDecoderModel` with teacher forcing: each epoch shuffles the examples
-/// (seeded), cuts them into batches, and takes one Adam step per batch on the masked mean
-/// cross-entropy, the gradients clipped by global norm when asked.
+/// (seeded by the epoch, so a resumed run shuffles as the whole run would), cuts them into
+/// batches, and takes one Adam step per batch on the masked mean cross-entropy, the gradients
+/// clipped by global norm when asked.
 public final class EncoderDecoderTrainer {
     /// The model as trained so far.
     public private(set) var model: EncoderDecoderModel
@@ -28,6 +55,15 @@ public final class EncoderDecoderTrainer {
         self.clipNorm = clipNorm
         self.seed = seed
         optimizer = Adam(learningRate: learningRate)
+    }
+
+    /// Adam's step count and moments, for a checkpoint.
+    public var optimizerState: OptimizerState { optimizer.state }
+
+    /// Continues a run from its checkpoint: `epochs` done, Adam's saved state.
+    public func resume(epochs completed: Int, optimizer state: OptimizerState) throws {
+        try optimizer.restore(state, parameterCount: model.parameters.count)
+        epochs = completed
     }
 
     /// One epoch; returns its mean loss over the batches.
