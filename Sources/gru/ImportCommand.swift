@@ -34,8 +34,15 @@ struct ImportCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The model file to import: FILE.onnx or FILE.keras.")
+    @Option(help: "The model file to import: FILE.onnx or FILE.keras (or FILE.safetensors with --seq2seq).")
     var input: String
+
+    @Option(
+        help: ArgumentHelp(
+            "A PyTorch encoder-decoder: the JSON naming the state_dict's modules and giving the vocabularies.",
+            discussion:
+                "--input is then the state_dict as safetensors; see Seq2SeqImportJob for the JSON's keys."))
+    var seq2seq: String?
 
     @Option(help: "The model directory to write.")
     var model: String
@@ -55,7 +62,15 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try checkOutputPaths([("--model", model)], inputs: [("--input", input)])
+            try checkOutputPaths([("--model", model)], inputs: [("--input", input), ("--seq2seq", seq2seq)])
+            if let seq2seq {
+                let imported = try Seq2SeqImportJob(
+                    input: URL(fileURLWithPath: input), names: URL(fileURLWithPath: seq2seq),
+                    directory: EncoderDecoderDirectory(URL(fileURLWithPath: model))
+                ).run()
+                print("model -> \(model) (encoder-decoder, \(imported.parameters.count) parameters)")
+                return
+            }
             func list(_ text: String?) -> [String]? {
                 text.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             }

@@ -83,6 +83,15 @@ public struct TranslationVocabularies: Sendable, Equatable, Codable {
     /// The target side's: `<pad>`, `<unk>`, `<s>`, `</s>`, then by frequency.
     public let target: Vocabulary
 
+    /// Vocabularies as they are (an imported model's); the target's must start with `<pad>`,
+    /// `<unk>`, `<s>`, `</s>`.
+    public init(source: Vocabulary, target: Vocabulary) {
+        precondition(
+            target.tokens.count >= 4 && target.tokens[2] == Self.startToken && target.tokens[3] == Self.endToken)
+        self.source = source
+        self.target = target
+    }
+
     /// Both vocabularies of `pairs`.
     public init(fitting pairs: TranslationPairs) {
         source = Vocabulary(fitting: pairs.pairs.map(\.source))
