@@ -86,12 +86,13 @@ public struct Seq2SeqTrainingJob {
             epochs: recipe.optimization.epochs ?? 10, batchSize: recipe.optimization.batchSize ?? 32,
             learningRate: recipe.optimization.learningRate ?? 1e-3, clipNorm: recipe.optimization.clipNorm,
             seed: recipe.optimization.seed ?? 0)
-        for (flag, valid) in [
-            ("--epochs", options.epochs >= 1), ("--batch-size", options.batchSize >= 1),
-            ("--learning-rate", options.learningRate > 0),
+        for (flag, value, valid) in [
+            ("--epochs", "\(options.epochs)", options.epochs >= 1),
+            ("--batch-size", "\(options.batchSize)", options.batchSize >= 1),
+            ("--learning-rate", "\(options.learningRate)", options.learningRate > 0),
         ]
         where !valid {
-            throw GRUInputError(.setting(flag), found: "out of range", expected: "a positive value")
+            throw GRUInputError(.setting(flag), found: value, expected: "a positive value")
         }
         var manifest: EncoderDecoderDirectory.Manifest
         let trainer: EncoderDecoderTrainer
