@@ -1,4 +1,6 @@
+import CGateKernels
 import Foundation
+import GRUTensor
 
 /// Bahdanau et al. 2014's additive attention over the encoder's outputs, for a decoder state
 /// s (the query):
@@ -8,7 +10,8 @@ import Foundation
 ///
 /// with W = [W_s | W_o] the `attention` layer (H, H + M) and v the `attention_v` layer (1, H),
 /// without bias. The keys W_o o_j + b are computed once per sequence (`Memory`); each step
-/// adds W_s s. Its backward is written out here: the layers' products are small and per step.
+/// adds W_s s. The projections are GEMMs; the per-step energies, softmax, weighted sums and
+/// their backward are C kernels (`attention_kernels.h`).
 ///
 /// Legend: B rows, S source steps, H decoder hidden size (and attention size), M = D*H the
 /// encoder outputs' width.
@@ -41,13 +44,17 @@ struct AdditiveAttention {
     func memory(
         values: [Float], steps: Int, batch: Int, lengths: [Int], attention: UnsafeBufferPointer<Float>
     ) -> Memory {
-        let h = hidden, m = memoryWidth, width = h + m
-        var keys = [Float](repeating: 0, count: steps * batch * h)
-        for row in 0..<(steps * batch) {
-            for i in 0..<h {
-                var sum = Double(attention[h * width + i])
-                for k in 0..<m { sum += Double(attention[i * width + h + k]) * Double(values[row * m + k]) }
-                keys[row * h + i] = Float(sum)
+        let h = hidden, m = memoryWidth, width = h + m, rows = steps * batch
+        // keys = o W_o^T + b, W_o the last M columns of `attention.weight`.
+        var keys = [Float](repeating: 0, count: rows * h)
+        keys.withUnsafeMutableBufferPointer { k in
+            for row in 0..<rows {
+                (k.baseAddress! + row * h).update(from: attention.baseAddress! + h * width, count: h)
+            }
+            values.withUnsafeBufferPointer { o in
+                Matmul.gemm(
+                    transposeA: false, transposeB: true, m: rows, n: h, k: m, a: o.baseAddress!, lda: m,
+                    b: attention.baseAddress! + h, ldb: width, beta: 1, c: k.baseAddress!, ldc: h)
             }
         }
         return Memory(steps: steps, batch: batch, values: values, keys: keys, lengths: lengths)
@@ -59,31 +66,17 @@ struct AdditiveAttention {
         let h = hidden, m = memoryWidth, width = h + m, s = memory.steps, b = memory.batch
         var weights = [Float](repeating: 0, count: b * s), energies = [Float](repeating: 0, count: b * s * h)
         var weighted = [Float](repeating: 0, count: b * m)
-        for row in 0..<b {
-            var projected = [Double](repeating: 0, count: h)
-            for i in 0..<h {
-                for k in 0..<h { projected[i] += Double(attention[i * width + k]) * Double(query[row * h + k]) }
-            }
-            let valid = memory.lengths[row]
-            var scores = [Double](repeating: 0, count: valid)
-            for j in 0..<valid {
-                let key = (j * b + row) * h
-                var score = 0.0
-                for i in 0..<h {
-                    let energy = tanh(projected[i] + Double(memory.keys[key + i]))
-                    energies[(row * s + j) * h + i] = Float(energy)
-                    score += Double(vector[i]) * energy
-                }
-                scores[j] = score
-            }
-            let largest = scores.max()!
-            let total = scores.reduce(0.0) { $0 + exp($1 - largest) }
-            for j in 0..<valid {
-                let a = exp(scores[j] - largest) / total
-                weights[row * s + j] = Float(a)
-                for k in 0..<m { weighted[row * m + k] += Float(a) * memory.values[(j * b + row) * m + k] }
+        var projected = [Float](repeating: 0, count: b * h)  // W_s s
+        query.withUnsafeBufferPointer { q in
+            projected.withUnsafeMutableBufferPointer { p in
+                Matmul.gemm(
+                    transposeA: false, transposeB: true, m: b, n: h, k: h, a: q.baseAddress!, lda: h,
+                    b: attention.baseAddress!, ldb: width, beta: 0, c: p.baseAddress!, ldc: h)
             }
         }
+        gru_attention_forward(
+            b, s, h, m, memory.lengths, projected, memory.keys, memory.values, vector.baseAddress!, &energies, &weights,
+            &weighted)
         return Step(weights: weights, energies: energies, weighted: weighted, query: query)
     }
 
@@ -96,42 +89,22 @@ struct AdditiveAttention {
         vectorGradient: UnsafeMutableBufferPointer<Float>, valueGradient: inout [Float], keyGradient: inout [Float]
     ) -> [Float] {
         let h = hidden, m = memoryWidth, width = h + m, s = memory.steps, b = memory.batch
+        var projectedGradient = [Float](repeating: 0, count: b * h)
+        gru_attention_backward(
+            b, s, h, m, memory.lengths, memory.values, vector.baseAddress!, step.energies, step.weights,
+            weightedGradient, vectorGradient.baseAddress!, &valueGradient, &keyGradient, &projectedGradient)
+        // W_s s: dW_s += dp^T s and dL/ds = dp W_s.
         var queryGradient = [Float](repeating: 0, count: b * h)
-        for row in 0..<b {
-            let valid = memory.lengths[row]
-            // dL/da_j = dL/dweighted . o_j, and the weighted sum's part of dL/do_j.
-            var weightGradient = [Double](repeating: 0, count: valid)
-            for j in 0..<valid {
-                let a = step.weights[row * s + j], value = (j * b + row) * m
-                var dot = 0.0
-                for k in 0..<m {
-                    let g = weightedGradient[row * m + k]
-                    dot += Double(g) * Double(memory.values[value + k])
-                    valueGradient[value + k] += a * g
-                }
-                weightGradient[j] = dot
+        projectedGradient.withUnsafeBufferPointer { dp in
+            step.query.withUnsafeBufferPointer { q in
+                Matmul.gemm(
+                    transposeA: true, transposeB: false, m: h, n: h, k: b, a: dp.baseAddress!, lda: h,
+                    b: q.baseAddress!, ldb: h, beta: 1, c: attentionGradient.baseAddress!, ldc: width)
             }
-            // Through the softmax: dscore_j = a_j (da_j - sum_k a_k da_k).
-            var mean = 0.0
-            for j in 0..<valid { mean += Double(step.weights[row * s + j]) * weightGradient[j] }
-            var projectedGradient = [Double](repeating: 0, count: h)
-            for j in 0..<valid {
-                let scoreGradient = Double(step.weights[row * s + j]) * (weightGradient[j] - mean)
-                let key = (j * b + row) * h
-                for i in 0..<h {
-                    let energy = Double(step.energies[(row * s + j) * h + i])
-                    vectorGradient[i] += Float(scoreGradient * energy)
-                    let preactivation = scoreGradient * Double(vector[i]) * (1 - energy * energy)
-                    projectedGradient[i] += preactivation
-                    keyGradient[key + i] += Float(preactivation)
-                }
-            }
-            // W_s s: its weight's gradient and dL/ds.
-            for i in 0..<h {
-                for k in 0..<h {
-                    attentionGradient[i * width + k] += Float(projectedGradient[i] * Double(step.query[row * h + k]))
-                    queryGradient[row * h + k] += Float(projectedGradient[i] * Double(attention[i * width + k]))
-                }
+            queryGradient.withUnsafeMutableBufferPointer { dq in
+                Matmul.gemm(
+                    transposeA: false, transposeB: false, m: b, n: h, k: h, a: dp.baseAddress!, lda: h,
+                    b: attention.baseAddress!, ldb: width, beta: 0, c: dq.baseAddress!, ldc: h)
             }
         }
         return queryGradient
@@ -143,16 +116,20 @@ struct AdditiveAttention {
         keyGradient: [Float], memory: Memory, attention: UnsafeBufferPointer<Float>,
         attentionGradient: UnsafeMutableBufferPointer<Float>, valueGradient: inout [Float]
     ) {
-        let h = hidden, m = memoryWidth, width = h + m
-        for row in 0..<(memory.steps * memory.batch) {
-            for i in 0..<h {
-                let g = keyGradient[row * h + i]
-                guard g != 0 else { continue }
-                attentionGradient[h * width + i] += g
-                for k in 0..<m {
-                    attentionGradient[i * width + h + k] += g * memory.values[row * m + k]
-                    valueGradient[row * m + k] += g * attention[i * width + h + k]
-                }
+        let h = hidden, m = memoryWidth, width = h + m, rows = memory.steps * memory.batch
+        keyGradient.withUnsafeBufferPointer { dk in
+            for row in 0..<rows {
+                for i in 0..<h { attentionGradient[h * width + i] += dk[row * h + i] }
+            }
+            memory.values.withUnsafeBufferPointer { o in
+                Matmul.gemm(
+                    transposeA: true, transposeB: false, m: h, n: m, k: rows, a: dk.baseAddress!, lda: h,
+                    b: o.baseAddress!, ldb: m, beta: 1, c: attentionGradient.baseAddress! + h, ldc: width)
+            }
+            valueGradient.withUnsafeMutableBufferPointer { dv in
+                Matmul.gemm(
+                    transposeA: false, transposeB: false, m: rows, n: m, k: h, a: dk.baseAddress!, lda: h,
+                    b: attention.baseAddress! + h, ldb: width, beta: 1, c: dv.baseAddress!, ldc: m)
             }
         }
     }
