@@ -21,8 +21,9 @@ public struct Seq2SeqEvaluationJob {
         self.beamWidth = beamWidth
     }
 
-    /// `gru evaluate --json`'s object: `count`, `loss`, `token_accuracy`, `sequence_accuracy`
-    /// and `error_rate` (edits over target tokens).
+    /// `gru evaluate --json`'s object: `count`, `loss`, `token_accuracy`, `sequence_accuracy`,
+    /// `error_rate` (edits over target tokens), `unknown_source_tokens` and
+    /// `unknown_target_tokens` (unseen at training time, read as `<unk>`).
     public struct Report: Codable, Equatable, Sendable {
         /// The pairs evaluated.
         public var count: Int
@@ -34,6 +35,10 @@ public struct Seq2SeqEvaluationJob {
         public var sequenceAccuracy: Double
         /// Edit distance of the decoded outputs over the targets' tokens.
         public var errorRate: Double
+        /// Source tokens unseen at training time, read as `<unk>`.
+        public var unknownSourceTokens: Int
+        /// Target tokens unseen at training time, read as `<unk>`.
+        public var unknownTargetTokens: Int
 
         /// One JSON object, keys sorted and snake_case.
         public func jsonData() throws -> Data {
@@ -61,8 +66,11 @@ public struct Seq2SeqEvaluationJob {
             options: DecodingOptions(
                 beamWidth: beamWidth, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
                 endToken: TranslationVocabularies.endID))
+        let unknown = pairs.pairs.map(manifest.vocabularies.unknownCounts)
         return Report(
             count: examples.count, loss: measured.loss, tokenAccuracy: measured.tokenAccuracy,
-            sequenceAccuracy: decoded.sequenceAccuracy, errorRate: decoded.errorRate)
+            sequenceAccuracy: decoded.sequenceAccuracy, errorRate: decoded.errorRate,
+            unknownSourceTokens: unknown.reduce(0) { $0 + $1.source },
+            unknownTargetTokens: unknown.reduce(0) { $0 + $1.target })
     }
 }

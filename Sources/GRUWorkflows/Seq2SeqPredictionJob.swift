@@ -25,12 +25,20 @@ public struct Seq2SeqPredictionJob {
         self.beamWidth = beamWidth
     }
 
-    /// Decodes every line and writes the table atomically; returns the number of lines.
+    /// What `run` returns: the lines written and the source tokens unseen at training time.
+    public struct Result: Sendable {
+        /// Lines written, one a source.
+        public let count: Int
+        /// Source tokens the vocabulary lacks, read as `<unk>`.
+        public let unknownSourceTokens: Int
+    }
+
+    /// Decodes every line and writes the table atomically.
     ///
     /// - Throws: `FormatError` for unreadable or empty files, `GRUInputError` for a beam width
     ///   below 1; nothing is written then.
     @discardableResult
-    public func run() throws -> Int {
+    public func run() throws -> Result {
         guard beamWidth >= 1 else {
             throw GRUInputError(.setting("--beam-width"), found: "\(beamWidth)", expected: "at least 1")
         }
@@ -47,11 +55,13 @@ public struct Seq2SeqPredictionJob {
             beamWidth: beamWidth, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
             endToken: TranslationVocabularies.endID)
         let separator = manifest.targetTokens == .characters ? "" : " "
-        var lines: [String] = []
+        var lines: [String] = [], unknown = 0
         for start in stride(from: 0, to: sources.count, by: 64) {
             let part = Array(sources[start..<min(start + 64, sources.count)])
             let ids = part.map { source -> [Int] in
-                let tokens = manifest.vocabularies.source.ids(for: manifest.sourceTokenizer.tokens(in: source))
+                let words = manifest.sourceTokenizer.tokens(in: source)
+                unknown += words.filter { !manifest.vocabularies.source.contains($0) }.count
+                let tokens = manifest.vocabularies.source.ids(for: words)
                 return tokens.isEmpty ? [Vocabulary.unknownID] : tokens
             }
             let batch = TranslationBatch(
@@ -65,6 +75,6 @@ public struct Seq2SeqPredictionJob {
             }
         }
         try writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: outputFile)
-        return lines.count
+        return Result(count: lines.count, unknownSourceTokens: unknown)
     }
 }

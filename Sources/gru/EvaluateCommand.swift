@@ -13,8 +13,9 @@ struct EvaluateCommand: ParsableCommand {
             the data's units (forecast), or perplexity (language-model). --json prints one JSON \
             object with the keys count, loss, accuracy, macro_f1, labels, confusion_matrix, mae, \
             rmse, perplexity, as they apply; for a seq2seq model count, loss, token_accuracy, \
-            sequence_accuracy and error_rate (edit distance over target tokens / target tokens), \
-            its outputs decoded with --beam-width.
+            sequence_accuracy, error_rate (edit distance over target tokens / target tokens), \
+            unknown_source_tokens and unknown_target_tokens (unseen at training time, read as \
+            <unk>), its outputs decoded with --beam-width.
             """
     )
 
@@ -44,8 +45,9 @@ struct EvaluateCommand: ParsableCommand {
                     print(
                         String(
                             format:
-                                "seq2seq: %d pairs\nloss        %.4f\ntoken_accuracy    %.4f\nsequence_accuracy %.4f\nerror_rate        %.4f",
-                            report.count, report.loss, report.tokenAccuracy, report.sequenceAccuracy, report.errorRate))
+                                "seq2seq: %d pairs\nloss        %.4f\ntoken_accuracy    %.4f\nsequence_accuracy %.4f\nerror_rate        %.4f\nunknown tokens    %d source, %d target (read as <unk>)",
+                            report.count, report.loss, report.tokenAccuracy, report.sequenceAccuracy, report.errorRate,
+                            report.unknownSourceTokens, report.unknownTargetTokens))
                 }
                 return
             }

@@ -45,12 +45,18 @@ struct PredictCommand: ParsableCommand {
                 }
             try checkOutputPaths([("--output", output)], inputs: [("--data", data)] + modelFiles)
             if EncoderDecoderDirectory.holdsEncoderDecoder(URL(fileURLWithPath: model)) {
-                let count = try Seq2SeqPredictionJob(
+                let result = try Seq2SeqPredictionJob(
                     directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)),
                     dataFile: URL(fileURLWithPath: data),
                     outputFile: URL(fileURLWithPath: output), beamWidth: beamWidth ?? 1
                 ).run()
-                printStatus("\(count) predictions -> \(output)", outputs: [output])
+                if result.unknownSourceTokens > 0 {
+                    FileHandle.standardError.write(
+                        Data(
+                            "note: \(result.unknownSourceTokens) source tokens unseen at training time read as <unk>\n"
+                                .utf8))
+                }
+                printStatus("\(result.count) predictions -> \(output)", outputs: [output])
                 return
             }
             if let beamWidth {

@@ -100,6 +100,12 @@ public struct TranslationVocabularies: Sendable, Equatable, Codable {
         target = Vocabulary(tokens: reserved + fitted.filter { !reserved.contains($0) })!
     }
 
+    /// How many of a pair's source and target tokens the vocabularies lack (they become
+    /// `<unk>`), for reports.
+    public func unknownCounts(_ pair: TranslationPairs.Pair) -> (source: Int, target: Int) {
+        (pair.source.filter { !source.contains($0) }.count, pair.target.filter { !target.contains($0) }.count)
+    }
+
     /// One pair's ids: the source, the decoder's inputs (start token, then the target) and what
     /// it is to predict (the target, then the end token); tokens the vocabularies lack are
     /// `<unk>`.
