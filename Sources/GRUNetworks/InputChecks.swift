@@ -51,4 +51,20 @@ package enum InputChecks {
                 expected: "only the tensors" + (owner.isEmpty ? " of the model" : " " + owner))
         }
     }
+
+    /// The values of `expected`'s tensors (name and shape) taken from `tensors`, concatenated
+    /// in `expected`'s order: a flat parameter buffer read from a file.
+    ///
+    /// - Throws: `GRUInputError` naming a missing, misshapen or extra tensor.
+    package static func flatParameters(
+        _ expected: [(name: String, tensor: Tensor)], from tensors: [String: Tensor]
+    ) throws -> [Float] {
+        var values: [Float] = []
+        values.reserveCapacity(expected.reduce(0) { $0 + $1.tensor.count })
+        for (name, tensor) in expected {
+            values += try namedTensor(name, of: tensors, shape: tensor.shape).scalars
+        }
+        try expectNoOtherTensors(tensors.keys, expected: Set(expected.map(\.name)))
+        return values
+    }
 }

@@ -153,14 +153,7 @@ public struct SequenceModel: Sendable {
     /// - Throws: `GRUInputError` naming a missing, extra or misshapen tensor.
     public init(configuration: ModelConfiguration, namedTensors: [String: Tensor]) throws {
         self = try SequenceModel(configuration: configuration, seed: 0)
-        let expected = self.namedTensors
-        var offset = 0
-        for (name, tensor) in expected {
-            let loaded = try InputChecks.namedTensor(name, of: namedTensors, shape: tensor.shape)
-            parameters.replaceSubrange(offset..<(offset + loaded.count), with: loaded.scalars)
-            offset += loaded.count
-        }
-        try InputChecks.expectNoOtherTensors(namedTensors.keys, expected: Set(expected.map(\.name)))
+        parameters = try InputChecks.flatParameters(self.namedTensors, from: namedTensors)
     }
 
     // MARK: - Learned initial state

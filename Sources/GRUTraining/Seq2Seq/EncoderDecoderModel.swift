@@ -135,14 +135,7 @@ public struct EncoderDecoderModel: Sendable {
     /// - Throws: `GRUInputError` naming a missing, extra or misshapen tensor.
     public init(configuration: EncoderDecoderConfiguration, namedTensors: [String: Tensor]) throws {
         self = try EncoderDecoderModel(configuration: configuration, seed: 0)
-        let expected = self.namedTensors
-        var offset = 0
-        for (name, tensor) in expected {
-            let loaded = try InputChecks.namedTensor(name, of: namedTensors, shape: tensor.shape)
-            parameters.replaceSubrange(offset..<(offset + loaded.count), with: loaded.scalars)
-            offset += loaded.count
-        }
-        try InputChecks.expectNoOtherTensors(namedTensors.keys, expected: Set(expected.map(\.name)))
+        parameters = try InputChecks.flatParameters(self.namedTensors, from: namedTensors)
     }
 
     /// The part's slice of a buffer laid out as `parameters`.
