@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import random
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,3 +151,13 @@ def log_epoch(epoch: int, config: dict[str, Any], loss: float, seconds: float) -
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def write_marked_table(path: Path, marker: str, text: str) -> None:
+    """Replaces what lies between `<!-- {marker} -->` and `<!-- end {marker} -->` in `path`."""
+    content = path.read_text()
+    pattern = re.compile(rf"(<!-- {marker} -->\n).*?(<!-- end {marker} -->)", re.S)
+    if not pattern.search(content):
+        sys.exit(f"error: {path} has no <!-- {marker} --> ... <!-- end {marker} --> markers")
+    path.write_text(pattern.sub(lambda m: m.group(1) + text + "\n" + m.group(2), content))
+

@@ -267,14 +267,6 @@ def table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_table(path: Path, text: str) -> None:
-    content = path.read_text()
-    pattern = re.compile(r"(<!-- g2p-table -->\n).*?(<!-- end g2p-table -->)", re.S)
-    if not pattern.search(content):
-        sys.exit(f"error: {path} has no <!-- g2p-table --> ... <!-- end g2p-table --> markers")
-    path.write_text(pattern.sub(lambda m: m.group(1) + text + "\n" + m.group(2), content))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frameworks", type=lambda t: t.split(","), default=list(FRAMEWORKS))
@@ -310,7 +302,7 @@ def main() -> None:
                if (RESULTS / f"{f}-{a}.json").exists()]
     text = table(records)
     print(text)
-    write_table(args.table, text)
+    common.write_marked_table(args.table, "g2p-table", text)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -157,14 +156,6 @@ def table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_table(path: Path, text: str) -> None:
-    content = path.read_text()
-    pattern = re.compile(r"(<!-- precision-table -->\n).*?(<!-- end precision-table -->)", re.S)
-    if not pattern.search(content):
-        sys.exit(f"error: {path} has no <!-- precision-table --> ... <!-- end precision-table --> markers")
-    path.write_text(pattern.sub(lambda m: m.group(1) + text + "\n" + m.group(2), content))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", type=lambda t: t.split(","), default=list(DATASETS))
@@ -186,7 +177,7 @@ def main() -> None:
                if (RESULTS / f"{name}.json").exists()]
     text = table(records)
     print(text)
-    write_table(args.table, text)
+    common.write_marked_table(args.table, "precision-table", text)
 
 
 if __name__ == "__main__":
