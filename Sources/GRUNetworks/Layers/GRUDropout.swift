@@ -22,6 +22,11 @@ public struct GRUDropout: Equatable, Sendable, Codable {
     public var weightDrop: Float
     /// The seed of the masks; a trainer draws a new one for every batch.
     public var seed: UInt64
+    /// The global batch row of this batch's row 0 (see `RowDropoutDraws`): the per-row masks
+    /// (between layers, recurrent, zoneout) depend on a row's place in the global batch, so
+    /// that a batch split across processes draws what the whole batch would. Weight-drop's
+    /// masks, one per batch, depend on `seed` only.
+    public var firstRow: Int = 0
     /// Given recurrent masks instead of drawn ones, so that a reference test can run another
     /// framework's mask: one (B, H) mask per layer and direction, index layer * D + direction,
     /// used whatever `recurrent` is. Nil (the default) draws them from `seed`.
@@ -37,8 +42,10 @@ public struct GRUDropout: Equatable, Sendable, Codable {
 
     /// Dropout with the given rates in [0, 1); `RecurrentLayer.forward` checks `zoneout` and
     /// `weightDrop`.
-    public init(betweenLayers: Float = 0, recurrent: Float = 0, zoneout: Float = 0, weightDrop: Float = 0, seed: UInt64)
-    {
+    public init(
+        betweenLayers: Float = 0, recurrent: Float = 0, zoneout: Float = 0, weightDrop: Float = 0, seed: UInt64,
+        firstRow: Int = 0
+    ) {
         precondition(
             (0..<1).contains(betweenLayers) && (0..<1).contains(recurrent),
             "dropout rates must be in [0, 1): \(betweenLayers), \(recurrent)")
@@ -47,33 +54,40 @@ public struct GRUDropout: Equatable, Sendable, Codable {
         self.zoneout = zoneout
         self.weightDrop = weightDrop
         self.seed = seed
+        self.firstRow = firstRow
     }
 }
 
-/// Draws the masks of one forward pass, in a fixed order so a seed repeats exactly.
+/// Draws the masks of one forward pass, in a fixed order so a seed repeats exactly: the
+/// per-row ones from `RowDropoutDraws`, numbered in the order they are asked for, and
+/// weight-drop's from one stream of the pass's seed.
 struct DropoutMasks {
     private let dropout: GRUDropout?
+    private let rows: RowDropoutDraws
     private var generator: SeededGenerator
+    private var rowMaskNumber = 0
     private var recurrentMaskIndex = 0
     private var weightDropMaskIndex = 0
     private var zoneoutMaskIndex = 0
 
     init(_ dropout: GRUDropout?) {
         self.dropout = dropout
+        rows = RowDropoutDraws(seed: dropout?.seed ?? 0, firstRow: dropout?.firstRow ?? 0)
         generator = SeededGenerator(seed: dropout?.seed ?? 0)
     }
 
-    /// A mask for a between-layer activation, or nil when that dropout is off.
-    mutating func betweenLayers(count: Int) -> ScratchBuffer? {
-        mask(count: count, rate: dropout?.betweenLayers ?? 0)
+    /// A mask for a time-major (steps, batch, width) between-layer activation, or nil when
+    /// that dropout is off.
+    mutating func betweenLayers(steps: Int, batch: Int, width: Int) -> ScratchBuffer? {
+        rowMask(steps: steps, batch: batch, width: width, rate: dropout?.betweenLayers ?? 0)
     }
 
-    /// A recurrent mask for one direction, or nil when that dropout is off.
-    mutating func recurrent(count: Int) -> ScratchBuffer? {
+    /// A (batch, hidden) recurrent mask for one direction, or nil when that dropout is off.
+    mutating func recurrent(batch: Int, hidden: Int) -> ScratchBuffer? {
         if let given = dropout?.recurrentMasks {
-            return Self.given(given, index: &recurrentMaskIndex, count: count, name: "recurrent")
+            return Self.given(given, index: &recurrentMaskIndex, count: batch * hidden, name: "recurrent")
         }
-        return mask(count: count, rate: dropout?.recurrent ?? 0)
+        return rowMask(steps: 1, batch: batch, width: hidden, rate: dropout?.recurrent ?? 0)
     }
 
     /// A weight-drop mask of W_hh for one direction (factors 0 or 1 / (1 - p)), or nil when
@@ -87,14 +101,14 @@ struct DropoutMasks {
 
     /// A zoneout mask for one direction, (T, B, H) by time, 1 where a unit keeps h_{t-1}; nil
     /// when zoneout is off in training.
-    mutating func zoneout(count: Int) -> ScratchBuffer? {
+    mutating func zoneout(steps: Int, batch: Int, hidden: Int) -> ScratchBuffer? {
         if let given = dropout?.zoneoutMasks {
-            return Self.given(given, index: &zoneoutMaskIndex, count: count, name: "zoneout")
+            return Self.given(given, index: &zoneoutMaskIndex, count: steps * batch * hidden, name: "zoneout")
         }
         let rate = dropout?.zoneout ?? 0
         guard rate > 0 else { return nil }
-        let buffer = ScratchBuffer(count: count)
-        for i in 0..<count { buffer.pointer[i] = generator.uniform(0, 1) < rate ? 1 : 0 }
+        let buffer = ScratchBuffer(count: steps * batch * hidden)
+        rows.fill(buffer.pointer, mask: nextRowMask(), steps: steps, batch: batch, width: hidden) { $0 < rate ? 1 : 0 }
         return buffer
     }
 
@@ -104,6 +118,21 @@ struct DropoutMasks {
             "\(name) mask \(index) of \(masks.count) should hold \(count) values")
         defer { index += 1 }
         return ScratchBuffer(copying: masks[index])
+    }
+
+    private mutating func rowMask(steps: Int, batch: Int, width: Int, rate: Float) -> ScratchBuffer? {
+        guard rate > 0 else { return nil }
+        let buffer = ScratchBuffer(count: steps * batch * width)
+        let kept = 1 / (1 - rate)
+        rows.fill(buffer.pointer, mask: nextRowMask(), steps: steps, batch: batch, width: width) {
+            $0 < rate ? 0 : kept
+        }
+        return buffer
+    }
+
+    private mutating func nextRowMask() -> Int {
+        defer { rowMaskNumber += 1 }
+        return rowMaskNumber
     }
 
     private mutating func mask(count: Int, rate: Float) -> ScratchBuffer? {

@@ -104,7 +104,9 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             if layer > 0 {
                 // PyTorch's `dropout`: on every layer's output but the last.
                 let (input, mask) = droppedOut(
-                    layerInputs[layer], mask: masks.betweenLayers(count: layerInputs[layer].count))
+                    layerInputs[layer],
+                    mask: masks.betweenLayers(
+                        steps: steps, batch: batch, width: layerInputs[layer].count / max(steps * batch, 1)))
                 layerInputs[layer] = input
                 betweenLayerMasks.append(mask)
             }
@@ -113,8 +115,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
             let layerTraces = (0..<config.directionCount).map { _ in
                 RecurrentDirectionTrace(
                     steps: steps, batch: batch, hidden: config.hiddenSize, gates: Cell.gateCount,
-                    recurrentMask: masks.recurrent(count: batch * config.hiddenSize),
-                    zoneoutMask: masks.zoneout(count: steps * batch * config.hiddenSize),
+                    recurrentMask: masks.recurrent(batch: batch, hidden: config.hiddenSize),
+                    zoneoutMask: masks.zoneout(steps: steps, batch: batch, hidden: config.hiddenSize),
                     zoneoutExpectation: dropout == nil ? zoneout : 0,
                     weightDropMask: masks.weightDrop(count: gateWidth * config.hiddenSize),
                     carriesCellState: Cell.carriesCellState,

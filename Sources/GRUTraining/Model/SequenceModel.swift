@@ -219,16 +219,27 @@ public struct SequenceModel: Sendable {
     ///   - batch: time-major padded inputs with lengths.
     ///   - dropoutSeed: the seed of this pass's dropout masks when training; nil for inference
     ///     (no dropout).
+    ///   - firstRow: the global batch row of this batch's row 0, when the batch is one
+    ///     process's part of a larger one: each row's masks depend on its global row only
+    ///     (`RowDropoutDraws`).
     ///   - initialState: the stack's initial state (L*D, B, H), for carrying state across
     ///     chunks of a stream; the learned initial state, or zeros, when nil.
     /// - Returns: the head's output, (B, C) per sequence or (T*B, C) per step, time-major rows,
     ///   and what backward needs.
     public func forward(
-        _ batch: SequenceBatch, dropoutSeed: UInt64? = nil, initialState: RecurrentState? = nil
+        _ batch: SequenceBatch, dropoutSeed: UInt64? = nil, firstRow: Int = 0, initialState: RecurrentState? = nil
     ) throws -> SequenceModelForward {
         let config = configuration
         var generator = SeededGenerator(seed: dropoutSeed ?? 0)
+        let draws = RowDropoutDraws(seed: dropoutSeed ?? 0, firstRow: firstRow)
         let isTraining = dropoutSeed != nil
+        /// A training pass's mask over a time-major (steps, B, width) tensor, nil when off.
+        func rowMask(_ number: Int, rate: Float, steps: Int, over tensor: Tensor) -> [Float]? {
+            guard isTraining, rate > 0, tensor.count > 0 else { return nil }
+            return draws.dropoutMask(
+                mask: number, rate: rate, steps: steps, batch: batch.batchSize,
+                width: tensor.count / (steps * batch.batchSize))
+        }
         return try parameters.withUnsafeBufferPointer { buffer in
             var embeddingResult: Embedding.ForwardResult?
             let input: Tensor
@@ -250,12 +261,12 @@ public struct SequenceModel: Sendable {
                 input = features
             }
             let inputDropout = Dropout(rate: config.inputDropout).forward(
-                input, isTraining: isTraining, using: &generator)
+                input, mask: rowMask(0, rate: config.inputDropout, steps: batch.steps, over: input))
             let recurrentDropout =
                 isTraining
                 ? GRUDropout(
                     betweenLayers: config.layerDropout, recurrent: config.recurrentDropout, zoneout: config.zoneout,
-                    weightDrop: config.weightDrop, seed: generator.next())
+                    weightDrop: config.weightDrop, seed: generator.next(), firstRow: firstRow)
                 : nil
             let learnedState = initialState == nil ? learnedInitialState(batchSize: batch.batchSize) : nil
             let recurrenceResult: RecurrentForwardResult?
@@ -282,7 +293,9 @@ public struct SequenceModel: Sendable {
                 features = pooling!.output
             }
             let outputDropout = Dropout(rate: config.outputDropout).forward(
-                features, isTraining: isTraining, using: &generator)
+                features,
+                mask: rowMask(
+                    1, rate: config.outputDropout, steps: config.predictsEveryStep ? batch.steps : 1, over: features))
             let headResult = head.forward(
                 outputDropout.output, weights: UnsafeBufferPointer(rebasing: buffer[headRange]))
             return SequenceModelForward(
