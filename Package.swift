@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
 // MARK: - Targets, one per layer of the design
@@ -8,6 +9,30 @@ import PackageDescription
 // Apple platforms; HDF5 (Keras weights) from the system's libhdf5 everywhere (the CHDF5 target).
 
 let blas: Target.Dependency = .target(name: "CBLAS", condition: .when(platforms: [.linux]))
+
+// MARK: - MPI, a build option
+// Data-parallel training under mpirun (GRUDistributed, on Open MPI) is built in when Open MPI's pkg-config file is
+// found (Debian: libopenmpi-dev; Homebrew: open-mpi), and left out with GRUKIT_MPI=0; without it GRUKit builds and
+// tests as a single-process program. `gru` and its tests see the option as the GRUKIT_MPI condition.
+let environment = ProcessInfo.processInfo.environment
+let buildsWithMPI: Bool = {
+    guard environment["GRUKIT_MPI"] != "0" else { return false }
+    let searched =
+        (environment["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init) + [
+            "/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig",
+            "/usr/local/lib/pkgconfig", "/opt/homebrew/lib/pkgconfig", "/usr/share/pkgconfig",
+        ]
+    return searched.contains { FileManager.default.fileExists(atPath: $0 + "/ompi-c.pc") }
+}()
+let mpiTargets: [Target] =
+    buildsWithMPI
+    ? [
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
+        // The MPI_COMM_WORLD process group that Trainer sums gradients over.
+        .target(name: "GRUDistributed", dependencies: ["CMPI", "GRUTraining"]),
+    ] : []
+let mpiDependencies: [Target.Dependency] = buildsWithMPI ? ["GRUDistributed"] : []
+let mpiCondition: [SwiftSetting] = buildsWithMPI ? [.define("GRUKIT_MPI")] : []
 
 let package = Package(
     name: "GRUKit",
@@ -70,7 +95,8 @@ let package = Package(
             dependencies: [
                 "GRUKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ] + mpiDependencies,
+            swiftSettings: mpiCondition
         ),
 
         // MARK: Tests
@@ -89,6 +115,6 @@ let package = Package(
         .testTarget(name: "GRUInteropTests", dependencies: ["GRUInterop", "GRUTestSupport"]),
         .testTarget(name: "GRUBenchmarkingTests", dependencies: ["GRUBenchmarking", "GRUTestSupport"]),
         // Runs the built `gru` executable; depending on it makes `swift test` build it.
-        .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru", "GRUTestSupport"]),
-    ]
+        .testTarget(name: "gruTests", dependencies: ["GRUKit", "gru", "GRUTestSupport"], swiftSettings: mpiCondition),
+    ] + mpiTargets
 )

@@ -5,12 +5,14 @@
 #
 #   libopenblas-dev  BLAS for the matrix products (Apple systems use Accelerate)
 #   libhdf5-dev      HDF5 for Keras weights files (.weights.h5, inside .keras archives)
-#   pkg-config       how SwiftPM finds both
+#   libopenmpi-dev   Open MPI, for data-parallel training under mpirun (built in when present)
+#   openmpi-bin      mpirun, which starts such a job (and the test suite's MPI tests)
+#   pkg-config       how SwiftPM finds them
 set -euo pipefail
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
     missing=()
-    for package in libopenblas-dev libhdf5-dev pkg-config; do
+    for package in libopenblas-dev libhdf5-dev libopenmpi-dev openmpi-bin pkg-config; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
     if [ "${#missing[@]}" -gt 0 ]; then

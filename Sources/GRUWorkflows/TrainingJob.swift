@@ -16,16 +16,21 @@ public struct TrainingJob {
     public var directory: ModelDirectory
     /// Continue the run whose checkpoint is in `directory`.
     public var resume: Bool
+    /// The processes training together (data parallel, such as an MPI job): each prepares the
+    /// same job, trains on its rows of every batch, and process 0 alone writes `directory`.
+    public var group: any ProcessGroup
 
     /// A job with the given files and settings.
     public init(
-        recipe: TrainingRecipe, trainingFile: URL, validationFile: URL?, directory: ModelDirectory, resume: Bool
+        recipe: TrainingRecipe, trainingFile: URL, validationFile: URL?, directory: ModelDirectory, resume: Bool,
+        group: any ProcessGroup = SingleProcess()
     ) {
         self.recipe = recipe
         self.trainingFile = trainingFile
         self.validationFile = validationFile
         self.directory = directory
         self.resume = resume
+        self.group = group
     }
 
     /// A run ready to start: the trainer, and the writer that saves its checkpoints.
@@ -38,8 +43,9 @@ public struct TrainingJob {
         public let training: SequenceDataset
         /// The validation data, when there is any.
         public let validation: SequenceDataset?
-        /// The model directory's writer, which holds its lock until this value is released.
-        public let writer: CheckpointWriter
+        /// The model directory's writer, which holds its lock until this value is released;
+        /// nil on the processes of a group other than process 0, which write nothing.
+        public let writer: CheckpointWriter?
 
         /// Trains the remaining epochs, saving each epoch's checkpoint in the model directory
         /// before `report` hears of the epoch.
@@ -47,7 +53,7 @@ public struct TrainingJob {
             let title = "GRUKit \(manifest.model.task.rawValue): \(training.source)"
             try trainer.run { event in
                 if case .checkpoint(let checkpoint) = event {
-                    try writer.save(checkpoint, manifest: manifest, title: title)
+                    try writer?.save(checkpoint, manifest: manifest, title: title)
                 }
                 report(event)
             }
@@ -58,7 +64,9 @@ public struct TrainingJob {
     /// when resuming).
     public func prepare() throws -> Prepared {
         // Before anything is read: another run writing the directory would interleave its files.
-        let writer = try CheckpointWriter(directory: directory)
+        // Process 0 alone writes; the others read once it has finished an interrupted save.
+        let writer = group.rank == 0 ? try CheckpointWriter(directory: directory) : nil
+        try group.barrier()
         if resume { return try prepareResumed(writer) }
         let options = recipe.trainingOptions
         try options.validate()
@@ -73,13 +81,13 @@ public struct TrainingJob {
             model: model, training: options, dataOptions: dataOptions, data: training.schema)
         let trainer = try Trainer(
             model: SequenceModel(configuration: model, seed: options.seed), options: options, training: training,
-            validation: validation)
+            validation: validation, group: group)
         return Prepared(
             trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)
     }
 
     /// Continues the run checkpointed in the directory that `writer` holds, with its settings.
-    private func prepareResumed(_ writer: CheckpointWriter) throws -> Prepared {
+    private func prepareResumed(_ writer: CheckpointWriter?) throws -> Prepared {
         guard directory.hasCheckpoint else {
             throw GRUInputError(
                 .file(directory.url.path), found: "no checkpoint to resume",
@@ -103,7 +111,7 @@ public struct TrainingJob {
         let trainer = try Trainer(
             model: SequenceModel(configuration: manifest.model, seed: manifest.training.seed),
             options: manifest.training,
-            training: training, validation: validation)
+            training: training, validation: validation, group: group)
         try trainer.resume(from: directory.loadCheckpoint(configuration: manifest.model))
         return Prepared(
             trainer: trainer, manifest: manifest, training: training, validation: validation, writer: writer)

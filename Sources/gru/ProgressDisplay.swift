@@ -12,13 +12,17 @@ final class ProgressDisplay {
         self.epochs = epochs
     }
 
-    func describe(_ prepared: TrainingJob.Prepared) {
+    func describe(_ prepared: TrainingJob.Prepared, processCount: Int = 1) {
         let model = prepared.manifest.model
         let parameters = prepared.trainer.model.parameters.count
         var line = "\(model.task.rawValue): \(prepared.training.count) training sequences"
         if let validation = prepared.validation { line += ", \(validation.count) validation" }
         line += "; GRU \(model.layers)x\(model.hiddenSize)\(model.bidirectional ? " bidirectional" : "")"
         line += " (\(model.variant.rawValue)), \(parameters) parameters"
+        if processCount > 1 {
+            line +=
+                "; \(processCount) processes, each on its share of every batch of \(prepared.manifest.training.batchSize)"
+        }
         emitLine(line)
         for report in [prepared.training.skipped, prepared.validation?.skipped].compactMap({ $0 })
         where report.total > 0 {
@@ -52,6 +56,9 @@ final class ProgressDisplay {
             }
             line +=
                 "  lr \(format(Double(record.learningRate)))  \(Int(record.sequencesPerSecond)) seq/s  \(String(format: "%.1f", record.seconds)) s"
+            if let reduction = record.reductionSeconds {
+                line += String(format: " (%.2f s summing gradients)", reduction)
+            }
             emitLine(line)
         case .stopped(let reason):
             emitLine(reason)

@@ -20,7 +20,10 @@ struct TrainCommand: ParsableCommand {
             attention) on source TAB target lines (--source-tokens, --target-tokens); it reads \
             --hidden-size, --layers and --bidirectional (the encoder's), --embedding-size, \
             --epochs, --batch-size, --learning-rate (Adam), --clip-norm, --seed, --max-length and \
-            --validation-fraction, refuses the other settings, and saves a checkpoint for --resume.
+            --validation-fraction, refuses the other settings, and saves a checkpoint for --resume. \
+            Under mpirun or srun (a gru built with Open MPI), the job's processes train data \
+            parallel: each takes its rows of every --batch-size batch, the gradients are summed \
+            every step, and process 0 writes the model directory.
             """
     )
 
@@ -51,18 +54,23 @@ struct TrainCommand: ParsableCommand {
                 try config.map { try TrainingRecipe.load(contentsOf: URL(fileURLWithPath: $0)) } ?? TrainingRecipe()
             let recipe = base.overridden(by: flags)
             if recipe.data.task == .seq2seq {
+                guard DistributedLaunch.announcedProcessCount <= 1 else { throw SingleProcessTaskError() }
                 try trainEncoderDecoder(recipe)
                 return
             }
-            let job = TrainingJob(
-                recipe: recipe, trainingFile: URL(fileURLWithPath: train),
-                validationFile: validation.map { URL(fileURLWithPath: $0) },
-                directory: ModelDirectory(URL(fileURLWithPath: model)), resume: resume)
-            let prepared = try job.prepare()
-            let progress = ProgressDisplay(epochs: prepared.manifest.training.epochs)
-            progress.describe(prepared)
-            try prepared.run { progress.show($0) }
-            progress.finish(prepared.trainer.state, directory: model)
+            try DistributedLaunch.withProcessGroup { group in
+                let job = TrainingJob(
+                    recipe: recipe, trainingFile: URL(fileURLWithPath: train),
+                    validationFile: validation.map { URL(fileURLWithPath: $0) },
+                    directory: ModelDirectory(URL(fileURLWithPath: model)), resume: resume, group: group)
+                let prepared = try job.prepare()
+                // Process 0 speaks for the job; the others only report errors.
+                guard group.rank == 0 else { return try prepared.run() }
+                let progress = ProgressDisplay(epochs: prepared.manifest.training.epochs)
+                progress.describe(prepared, processCount: group.size)
+                try prepared.run { progress.show($0) }
+                progress.finish(prepared.trainer.state, directory: model)
+            }
         }
     }
 
@@ -79,5 +87,13 @@ struct TrainCommand: ParsableCommand {
         print(
             "model -> \(model) (encoder-decoder, \(configuration.attention == .additive ? "additive attention" : "context vector"); "
                 + "model.json, weights.safetensors, checkpoint.safetensors, log.jsonl, curve.svg)")
+    }
+}
+
+/// `--task seq2seq` under an MPI launcher: the encoder-decoder trains in one process.
+private struct SingleProcessTaskError: Error, CustomStringConvertible {
+    var description: String {
+        "--task seq2seq trains in one process, not under mpirun or srun; expected one process (the other tasks train "
+            + "on several)"
     }
 }

@@ -41,13 +41,16 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var learningRate: Float
     /// Wall-clock seconds of the epoch, training and validation.
     public var seconds: Double
-    /// Training sequences per second.
+    /// Training sequences per second (of all processes together).
     public var sequencesPerSecond: Double
+    /// In data-parallel training, the seconds this process spent summing gradients with the
+    /// others (waiting for the slowest included); nil for one process.
+    public var reductionSeconds: Double?
 
     /// A record of the given values.
     public init(
         epoch: Int, trainingLoss: Double, validation: [String: Double]?, learningRate: Float, seconds: Double,
-        sequencesPerSecond: Double
+        sequencesPerSecond: Double, reductionSeconds: Double? = nil
     ) {
         self.epoch = epoch
         self.trainingLoss = trainingLoss
@@ -55,5 +58,6 @@ public struct EpochRecord: Codable, Equatable, Sendable {
         self.learningRate = learningRate
         self.seconds = seconds
         self.sequencesPerSecond = sequencesPerSecond
+        self.reductionSeconds = reductionSeconds
     }
 }

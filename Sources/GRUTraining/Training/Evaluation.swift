@@ -86,6 +86,35 @@ public struct Evaluation: Codable, Equatable, Sendable {
         if best == target { correctCounts[target] += 1 }
     }
 
+    /// Replaces these counts by their sums over every process of `group`, each of which
+    /// evaluated its part of the data: the metrics of the whole data set, on every process.
+    /// The confusion pairs travel as a dense matrix, left out (and the sum's `confusion`
+    /// empty) beyond 1,024 classes.
+    public mutating func sum(over group: any ProcessGroup) throws {
+        let classes = classCount
+        let densePairs = task != .languageModel && classes <= 1024
+        var values = [lossSum, Double(lossWeight), absoluteErrorSum, squaredErrorSum, Double(valueCount)]
+        values += (targetCounts + predictedCounts + correctCounts).map(Double.init)
+        if densePairs {
+            var pairs = [Double](repeating: 0, count: classes * classes)
+            for (pair, count) in pairCounts { pairs[pair] = Double(count) }
+            values += pairs
+        }
+        try values.withUnsafeMutableBufferPointer { try group.sum($0) }
+        (lossSum, lossWeight, absoluteErrorSum, squaredErrorSum) = (values[0], Int(values[1]), values[2], values[3])
+        valueCount = Int(values[4])
+        let counts = values[5..<(5 + 3 * classes)].map { Int($0) }
+        targetCounts = Array(counts[0..<classes])
+        predictedCounts = Array(counts[classes..<(2 * classes)])
+        correctCounts = Array(counts[(2 * classes)...])
+        pairCounts = [:]
+        if densePairs {
+            for (pair, count) in values[(5 + 3 * classes)...].enumerated() where count > 0 {
+                pairCounts[pair] = Int(count)
+            }
+        }
+    }
+
     /// The fraction of correct predictions.
     public var accuracy: Double? {
         let total = targetCounts.reduce(0, +)

@@ -50,4 +50,19 @@ public struct TaskObjective: Sendable {
         case .none: return 0
         }
     }
+
+    /// What the batch's mean loss divides by: `weight(of:)`, or with class weights the sum of
+    /// the valid rows' target weights (PyTorch's weighted mean). Processes that each hold part
+    /// of a batch scale their gradients by it to add up to the whole batch's.
+    public func normalizer(of batch: SequenceBatch) -> Double {
+        guard let classWeights = crossEntropy.classWeights else { return Double(weight(of: batch)) }
+        switch batch.targets {
+        case .classes(let classes):
+            return classes.reduce(0) { $0 + Double(classWeights[$1]) }
+        case .stepClasses(let classes):
+            return zip(classes, batch.mask).reduce(0) { $0 + ($1.1 > 0 ? Double(classWeights[$1.0]) : 0) }
+        case .values, .none:
+            return Double(weight(of: batch))
+        }
+    }
 }

@@ -9,8 +9,10 @@ import GRUTensor
 /// saves; the trainer itself touches no file.
 ///
 /// Deterministic: shuffling uses (seed, epoch) and each batch's dropout masks a seed derived
-/// from (seed, epoch, batch), so a run resumed from a checkpoint reaches the same weights as
-/// an uninterrupted one.
+/// from (seed, epoch, batch) and each row's place in the batch, so a run resumed from a
+/// checkpoint reaches the same weights as an uninterrupted one, and processes of a
+/// `ProcessGroup` that split every batch reach those of one process with the whole batch
+/// (up to the order in which the gradients' sums are added).
 public final class Trainer {
     /// What the trainer reports while it runs.
     public enum Event {
@@ -34,17 +36,32 @@ public final class Trainer {
     private let training: SequenceDataset
     private let validation: SequenceDataset?
     private let objective: TaskObjective
+    /// The processes training together; `SingleProcess` unless data parallel.
+    private let group: any ProcessGroup
     private var optimizer: any Optimizer
     private var bestParameters: [Float]?
     /// A trainer for `model` on `training`, validating on `validation` (when given) after each
     /// epoch.
-    public init(model: SequenceModel, options: TrainingOptions, training: SequenceDataset, validation: SequenceDataset?)
-        throws
-    {
+    ///
+    /// - Parameter group: the processes training together, each on its rows of every global
+    ///   batch (`ProcessGroup.shard`) of `options.batchSize`; every process builds its trainer
+    ///   alike, with the whole data set, and reaches the same weights.
+    public init(
+        model: SequenceModel, options: TrainingOptions, training: SequenceDataset, validation: SequenceDataset?,
+        group: any ProcessGroup = SingleProcess()
+    ) throws {
         try options.validate()
         guard training.count > 0 else {
             throw GRUInputError(.file(training.source), found: "no training sequences", expected: "at least one")
         }
+        let rowsPerBatch = options.truncatedBptt ? min(options.batchSize, training.count) : options.batchSize
+        guard group.size <= min(rowsPerBatch, training.count) else {
+            throw GRUInputError(
+                .setting("the number of processes"),
+                found: "\(group.size) processes for \(training.count) training sequences in batches of \(rowsPerBatch)",
+                expected: "at most one process per sequence of a batch (\(min(rowsPerBatch, training.count)))")
+        }
+        self.group = group
         self.model = model
         self.options = options
         self.training = options.maxLength.map { training.truncated(toMaximumLength: $0) } ?? training
@@ -94,19 +111,36 @@ public final class Trainer {
         let batcher = Batcher(dataset: training, batchSize: options.batchSize, shuffles: false)
         var gradients = [Float](repeating: 0, count: model.parameters.count)
         var lossSum = 0.0, lossWeight = 0, sequences = 0
+        var reductionNanoseconds: UInt64 = 0
         var carriedState: RecurrentState?
-        for (index, indices) in batches.enumerated() {
-            let batch = batcher.batch(of: indices)
+        for (index, globalIndices) in batches.enumerated() {
+            // This process's rows of the global batch; with one process, all of them.
+            let rows = group.shard(ofCount: globalIndices.count)
+            let batch = rows.isEmpty ? nil : batcher.batch(of: Array(globalIndices[rows]))
             applySchedule(step: state.stepsCompleted)
             let dropoutSeed = Self.mix(options.seed, UInt64(epoch), UInt64(index))
-            let initialState = options.truncatedBptt && carriedState?.batchSize == batch.batchSize ? carriedState : nil
-            let pass = try model.forward(batch, dropoutSeed: dropoutSeed, initialState: initialState)
-            let (loss, outputGradient) = try objective.loss(output: pass.output, batch: batch)
+            for i in gradients.indices { gradients[i] = 0 }
+            var loss: Float = 0, weight = 0
+            var pass: SequenceModelForward?
+            if let batch {
+                let initialState =
+                    options.truncatedBptt && carriedState?.batchSize == batch.batchSize ? carriedState : nil
+                let localPass = try model.forward(
+                    batch, dropoutSeed: dropoutSeed, firstRow: rows.lowerBound, initialState: initialState)
+                let (localLoss, outputGradient) = try objective.loss(output: localPass.output, batch: batch)
+                if localLoss.isFinite {
+                    try model.backward(localPass, outputGradient: outputGradient, into: &gradients)
+                }
+                (loss, weight, pass) = (localLoss, objective.weight(of: batch), localPass)
+            }
+            if group.size > 1 {
+                let reductionStart = DispatchTime.now().uptimeNanoseconds
+                (loss, weight) = try sumOverGroup(&gradients, loss: loss, weight: weight, batch: batch)
+                reductionNanoseconds += DispatchTime.now().uptimeNanoseconds - reductionStart
+            }
             guard loss.isFinite else {
                 throw TrainingDivergedError(epoch: epoch, step: index + 1, quantity: .loss(loss))
             }
-            for i in gradients.indices { gradients[i] = 0 }
-            try model.backward(pass, outputGradient: outputGradient, into: &gradients)
             if let clipNorm = options.clipNorm { _ = clipGradientsByGlobalNorm(&gradients, maximumNorm: clipNorm) }
             if let clipValue = options.clipValue { clipGradientsByValue(&gradients, limit: clipValue) }
             optimizer.step(values: &model.parameters, gradients: gradients)
@@ -116,12 +150,11 @@ public final class Trainer {
             }
             state.stepsCompleted += 1
             // Truncated BPTT: the next chunk starts from this one's final state, as a constant.
-            carriedState = options.truncatedBptt ? pass.finalState : nil
+            carriedState = options.truncatedBptt ? pass?.finalState : nil
 
-            let weight = objective.weight(of: batch)
             lossSum += Double(loss) * Double(weight)
             lossWeight += weight
-            sequences += batch.batchSize
+            sequences += globalIndices.count
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             try report(
                 .batch(
@@ -130,17 +163,39 @@ public final class Trainer {
         }
         let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let evaluation = try validation.map {
-            try Self.evaluate(model, on: $0, batchSize: options.batchSize, objective: objective)
+            try Self.evaluate(model, on: $0, batchSize: options.batchSize, objective: objective, group: group)
         }
         let record = EpochRecord(
             epoch: epoch, trainingLoss: lossSum / Double(max(lossWeight, 1)), validation: evaluation?.summary,
             learningRate: optimizer.learningRate,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
-            sequencesPerSecond: Double(sequences) / max(trainingSeconds, 1e-9))
+            sequencesPerSecond: Double(sequences) / max(trainingSeconds, 1e-9),
+            reductionSeconds: group.size > 1 ? Double(reductionNanoseconds) / 1e9 : nil)
         finishEpoch(record, validationLoss: evaluation?.monitored)
         try report(.checkpoint(checkpoint))
         try report(.epoch(record))
         if let reason = state.stopReason { try report(.stopped(reason)) }
+    }
+
+    /// Turns this process's gradients of its rows (a mean over its normalizer) into the whole
+    /// batch's on every process: scaled by the local normalizer, summed over the group (one
+    /// reduction, the loss and counts riding at the end), divided by the global normalizer.
+    ///
+    /// - Returns: the global batch's mean loss and weight.
+    private func sumOverGroup(
+        _ gradients: inout [Float], loss: Float, weight: Int, batch: SequenceBatch?
+    ) throws -> (loss: Float, weight: Int) {
+        let normalizer = batch.map { objective.normalizer(of: $0) } ?? 0
+        let parameterCount = gradients.count
+        for i in 0..<parameterCount { gradients[i] *= Float(normalizer) }
+        // A rank whose loss is not finite makes the global one NaN, so that all stop at once.
+        gradients.append(contentsOf: [Float(Double(loss) * normalizer), Float(normalizer), Float(weight)])
+        defer { gradients.removeLast(3) }
+        try gradients.withUnsafeMutableBufferPointer { try group.sum($0) }
+        let globalNormalizer = gradients[parameterCount + 1]
+        let scale = globalNormalizer > 0 ? 1 / globalNormalizer : 0
+        for i in 0..<parameterCount { gradients[i] *= scale }
+        return (gradients[parameterCount] * scale, Int(gradients[parameterCount + 2]))
     }
 
     /// The run as it stands: what a checkpoint keeps.
@@ -209,15 +264,20 @@ public final class Trainer {
 
     // MARK: - Evaluation
 
-    /// The model's metrics on a data set, without dropout.
+    /// The model's metrics on a data set, without dropout; in a group, each process evaluates
+    /// its rows of every batch and every process gets the metrics of the whole set.
     public static func evaluate(
-        _ model: SequenceModel, on dataset: SequenceDataset, batchSize: Int, objective: TaskObjective
+        _ model: SequenceModel, on dataset: SequenceDataset, batchSize: Int, objective: TaskObjective,
+        group: any ProcessGroup = SingleProcess()
     ) throws -> Evaluation {
         let task = model.configuration.task
         var evaluation = Evaluation(task: task, classCount: task == .forecast ? 0 : model.configuration.outputSize)
         let batcher = Batcher(dataset: dataset, batchSize: batchSize, shuffles: false)
         let targetNormalization = dataset.schema.targetNormalization
-        for batch in batcher.batches(epoch: 0) {
+        for indices in batcher.batchIndices(epoch: 0) {
+            let rows = group.shard(ofCount: indices.count)
+            guard !rows.isEmpty else { continue }
+            let batch = batcher.batch(of: Array(indices[rows]))
             let pass = try model.forward(batch)
             // Metrics of NaN outputs would read as a model that is merely bad.
             guard pass.output.isFinite else {
@@ -230,6 +290,7 @@ public final class Trainer {
                 loss: loss, weight: objective.weight(of: batch), output: pass.output, batch: batch,
                 denormalize: targetNormalization.map { normalization in { normalization.denormalized($0) } })
         }
+        if group.size > 1 { try evaluation.sum(over: group) }
         return evaluation
     }
 
