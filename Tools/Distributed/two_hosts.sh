@@ -54,11 +54,17 @@ ip netns exec grukit-host-a mpirun -np 4 --host 10.77.0.1:2,10.77.0.2:2 --bind-t
     --mca plm_rsh_agent "$PWD/Tools/Distributed/netns_agent.sh" \
     --mca btl self,tcp --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
     -x GRUKIT_NUM_THREADS=1 -x PATH \
-    "$gru" "${settings[@]}" --model "$work/two-hosts"
+    "$gru" "${settings[@]}" --model "$work/two-hosts" > "$work/two-hosts.out"
+# The epoch lines, without the progress bar mpirun's terminal drew.
+tr '\r' '\n' < "$work/two-hosts.out" | sed 's/^\x1b\[K//' | grep -a -v '^epoch [0-9/]* \[' | sed 's/^/   /'
 echo "   host a sent $(( ($(bytes) - before) / 1024 )) KiB to host b"
 
 echo "== the same run in one process"
 GRUKIT_NUM_THREADS=1 "$gru" "${settings[@]}" --model "$work/one-process" >/dev/null
 
 echo "== validation loss by epoch: two hosts, one process"
-paste <(grep -o '"loss":[0-9.e-]*' "$work/two-hosts/log.jsonl") <(grep -o '"loss":[0-9.e-]*' "$work/one-process/log.jsonl")
+losses() { grep -o '"validation":{"loss":[0-9.e+-]*' "$1/log.jsonl" | cut -d: -f3; }
+paste <(losses "$work/two-hosts") <(losses "$work/one-process") | awk '
+    { d = $1 - $2; if (d < 0) d = -d; r = d / ($2 > 1 ? $2 : 1); if (r > worst) worst = r; print "   " $1 "  " $2 }
+    END { printf "   largest relative difference %.2g\n", worst; if (NR == 0 || worst > 1e-5) exit 1 }' ||
+    { echo "two_hosts.sh: the two runs differ by more than 1e-5 (or did not log)" >&2; exit 1; }
