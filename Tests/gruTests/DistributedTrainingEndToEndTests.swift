@@ -6,7 +6,7 @@ import Testing
 
 /// `mpirun -np N gru train` as real processes on this machine: N processes with a global batch
 /// B reach the weights of one process with batch B (dropout included, SGD and Adam, a
-/// forecast and a tagging task, shards of unequal and empty size), a run resumed with another
+/// forecast and a tagging task with class weights, shards of unequal and empty size), a run resumed with another
 /// process count continues it, a process killed mid-epoch ends the job with a message and a
 /// checkpoint that --resume continues, and a set smaller than the job is refused.
 @Suite(.serialized, .tags(.endToEnd))
@@ -41,7 +41,7 @@ struct DistributedTrainingEndToEndTests {
             "--epochs", "\(epochs)", "--batch-size", "12", "--hidden-size", "12", "--layers", "2",
             "--optimizer", optimizer, "--learning-rate", optimizer == "sgd" ? "0.1" : "0.005", "--seed", "7",
             "--input-dropout", "0.1", "--layer-dropout", "0.2", "--recurrent-dropout", "0.2",
-        ]
+        ] + (task == "copy" ? ["--balance-classes", "--label-smoothing", "0.1"] : [])
     }
 
     private func weights(_ model: String) throws -> [String: [Float]] {
