@@ -33,7 +33,9 @@ enum DistributedLaunch {
         guard isLaunchedByMPI else { return try body(SingleProcess()) }
         #if GRUKIT_MPI
         let group = try MPIProcessGroup()
-        let threads = ThreadCountSetting.requested ?? max(1, AvailableCores.count / group.processesOnThisHost)
+        let threads =
+            ThreadCountSetting.requested.map { min($0, AvailableCores.count) }
+            ?? max(1, AvailableCores.count / group.processesOnThisHost)
         TerminationNotice.install(rank: group.rank, size: group.size)
         do {
             try ThreadTeam.withParts(min(threads, ThreadCountSetting.maximum)) { try body(group) }
