@@ -5,8 +5,8 @@ For each shape (S2, S3 of BENCHMARKS.md: features I, hidden H, steps T, batch B 
 trains a forecasting GRU on seeded random features with 1, 2 and 4 processes, splitting this
 machine's cores between them (GRUKIT_NUM_THREADS = cores / processes, at least 1; more processes
 than cores are oversubscribed), and reads from the model directory's log.jsonl the training
-sequences per second and the seconds each epoch spent summing gradients (MPI_Allreduce, waiting
-for the slowest process included). The global batch is the same for every process count
+sequences per second, the seconds each epoch spent summing gradients (MPI_Allreduce, once every
+process has reached it) and waiting for the slowest process to reach the sum. The global batch is the same for every process count
 (strong scaling), so the table shows what splitting one machine's batch buys.
 
 Then, on paper: N machines of this kind, each with a batch of B (weak scaling), summing the
@@ -72,8 +72,10 @@ def train(gru: Path, processes: int, cores: int, data: Path, validation: Path, m
     kept = records[1:] or records  # the first epoch warms up the thread team and the caches
     rate = float(np.median([r["sequencesPerSecond"] for r in kept]))
     reduction = float(np.median([r.get("reductionSeconds", 0.0) for r in kept]))
+    waiting = float(np.median([r.get("waitingSeconds", 0.0) for r in kept]))
     return {"processes": processes, "threads": threads, "sequences_per_second": rate,
-            "reduction_seconds_per_epoch": reduction, "parameters": parameters}
+            "reduction_seconds_per_epoch": reduction, "waiting_seconds_per_epoch": waiting,
+            "parameters": parameters}
 
 
 def ring_allreduce_seconds(parameters: int, machines: int, gigabits: float) -> float:
@@ -119,9 +121,11 @@ def main() -> None:
                 step_ms = batch / record["sequences_per_second"] * 1e3
                 steps_per_epoch = math.ceil(count / batch)
                 reduction_ms = record["reduction_seconds_per_epoch"] / steps_per_epoch * 1e3
+                waiting_ms = record["waiting_seconds_per_epoch"] / steps_per_epoch * 1e3
                 rows.append(f"| {shape} | {processes} | {record['threads']} | {record['sequences_per_second']:.0f} | "
                             f"{record['sequences_per_second'] / base:.2f}x | {step_ms:.1f} | "
-                            + (f"{reduction_ms:.2f} ({reduction_ms / step_ms:.0%}) |" if processes > 1 else "- |"))
+                            + (f"{reduction_ms:.2f} ({reduction_ms / step_ms:.1%}) | {waiting_ms:.2f} |"
+                               if processes > 1 else "- | - |"))
                 if processes == 1:
                     compute = batch / record["sequences_per_second"]  # one machine's step, all its cores
                     for gigabits in (10, 25):
@@ -135,8 +139,9 @@ def main() -> None:
     text = "\n".join([
         f"Measured on {info['cpu']}, {cores} cores (`Benchmarks/distributed.py`, median of epochs 2-{args.epochs}).",
         "",
-        "| shape | processes | threads each | sequences/s | against 1 | step ms | allreduce ms per step (share) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| shape | processes | threads each | sequences/s | against 1 | step ms | allreduce ms per step (share) "
+        "| waiting ms per step |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
         "| shape | parameters | Gbit/s | machines | compute ms per step | allreduce ms | efficiency | sequences/s |",

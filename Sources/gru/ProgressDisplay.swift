@@ -56,8 +56,8 @@ final class ProgressDisplay {
             }
             line +=
                 "  lr \(format(Double(record.learningRate)))  \(Int(record.sequencesPerSecond)) seq/s  \(String(format: "%.1f", record.seconds)) s"
-            if let reduction = record.reductionSeconds {
-                line += String(format: " (%.2f s summing gradients)", reduction)
+            if let reduction = record.reductionSeconds, let waiting = record.waitingSeconds {
+                line += String(format: " (%.2f s summing gradients, %.2f s waiting for the others)", reduction, waiting)
             }
             emitLine(line)
         case .stopped(let reason):

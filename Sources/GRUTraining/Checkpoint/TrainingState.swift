@@ -44,13 +44,16 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// Training sequences per second (of all processes together).
     public var sequencesPerSecond: Double
     /// In data-parallel training, the seconds this process spent summing gradients with the
-    /// others (waiting for the slowest included); nil for one process.
+    /// others, once all had reached the sum; nil for one process.
     public var reductionSeconds: Double?
+    /// In data-parallel training, the seconds this process waited for the slowest one to
+    /// reach each step's sum; nil for one process.
+    public var waitingSeconds: Double?
 
     /// A record of the given values.
     public init(
         epoch: Int, trainingLoss: Double, validation: [String: Double]?, learningRate: Float, seconds: Double,
-        sequencesPerSecond: Double, reductionSeconds: Double? = nil
+        sequencesPerSecond: Double, reductionSeconds: Double? = nil, waitingSeconds: Double? = nil
     ) {
         self.epoch = epoch
         self.trainingLoss = trainingLoss
@@ -59,5 +62,6 @@ public struct EpochRecord: Codable, Equatable, Sendable {
         self.seconds = seconds
         self.sequencesPerSecond = sequencesPerSecond
         self.reductionSeconds = reductionSeconds
+        self.waitingSeconds = waitingSeconds
     }
 }

@@ -111,7 +111,7 @@ public final class Trainer {
         let batcher = Batcher(dataset: training, batchSize: options.batchSize, shuffles: false)
         var gradients = [Float](repeating: 0, count: model.parameters.count)
         var lossSum = 0.0, lossWeight = 0, sequences = 0
-        var reductionNanoseconds: UInt64 = 0
+        var reductionNanoseconds: UInt64 = 0, waitingNanoseconds: UInt64 = 0
         var carriedState: RecurrentState?
         for (index, globalIndices) in batches.enumerated() {
             // This process's rows of the global batch; with one process, all of them.
@@ -134,9 +134,13 @@ public final class Trainer {
                 (loss, weight, pass) = (localLoss, objective.weight(of: batch), localPass)
             }
             if group.size > 1 {
+                // A barrier first tells the wait for the slowest process from the sum itself.
+                let waitStart = DispatchTime.now().uptimeNanoseconds
+                try group.barrier()
                 let reductionStart = DispatchTime.now().uptimeNanoseconds
                 (loss, weight) = try sumOverGroup(&gradients, loss: loss, weight: weight, batch: batch)
                 reductionNanoseconds += DispatchTime.now().uptimeNanoseconds - reductionStart
+                waitingNanoseconds += reductionStart - waitStart
             }
             guard loss.isFinite else {
                 throw TrainingDivergedError(epoch: epoch, step: index + 1, quantity: .loss(loss))
@@ -170,7 +174,8 @@ public final class Trainer {
             learningRate: optimizer.learningRate,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
             sequencesPerSecond: Double(sequences) / max(trainingSeconds, 1e-9),
-            reductionSeconds: group.size > 1 ? Double(reductionNanoseconds) / 1e9 : nil)
+            reductionSeconds: group.size > 1 ? Double(reductionNanoseconds) / 1e9 : nil,
+            waitingSeconds: group.size > 1 ? Double(waitingNanoseconds) / 1e9 : nil)
         finishEpoch(record, validationLoss: evaluation?.monitored)
         try report(.checkpoint(checkpoint))
         try report(.epoch(record))
