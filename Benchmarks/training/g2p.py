@@ -93,15 +93,22 @@ def edit_distance(a: list, b: list) -> int:
 
 # MARK: - GRUKit
 
+def model_flags(settings: dict, attention: str) -> list[str]:
+    """`gru train --task seq2seq` flags for the model and optimization of `settings` (keys as
+    SETTINGS's)."""
+    s = settings
+    return ["--attention", attention, "--hidden-size", str(s["hidden_size"]), "--layers", str(s["layers"]),
+            *(["--bidirectional"] if s["bidirectional"] else []), "--embedding-size", str(s["embedding_size"]),
+            "--epochs", str(s["epochs"]), "--batch-size", str(s["batch_size"]),
+            "--learning-rate", repr(s["learning_rate"]), "--clip-norm", repr(s["clip_norm"]),
+            "--seed", str(s["seed"])]
+
+
 def train_grukit(data: Path, model: Path, attention: str, gru: Path, threads: int | None) -> dict:
-    s = SETTINGS
     flags = ["train", "--task", "seq2seq", "--train", str(data / "train.tsv"),
              "--validation", str(data / "validation.tsv"), "--model", str(model),
-             "--source-tokens", "characters", "--target-tokens", "whitespace", "--attention", attention,
-             "--hidden-size", str(s["hidden_size"]), "--layers", str(s["layers"]), "--bidirectional",
-             "--embedding-size", str(s["embedding_size"]), "--epochs", str(s["epochs"]),
-             "--batch-size", str(s["batch_size"]), "--learning-rate", repr(s["learning_rate"]),
-             "--clip-norm", repr(s["clip_norm"]), "--seed", str(s["seed"])]
+             "--source-tokens", "characters", "--target-tokens", "whitespace",
+             *model_flags(SETTINGS, attention)]
     environment = dict(os.environ)
     if threads is not None:
         environment["GRUKIT_NUM_THREADS"] = str(threads)
@@ -131,36 +138,22 @@ def train_grukit(data: Path, model: Path, attention: str, gru: Path, threads: in
 
 def train_pytorch(data: Path, attention: str, threads: int) -> dict:
     import torch
-    from make_seq2seq_fixtures import AttentionSeq2Seq, Seq2Seq, masked_loss
+    from make_seq2seq_fixtures import masked_loss
 
     torch.set_num_threads(threads)
     s = SETTINGS
     torch.manual_seed(s["seed"])
     rng = common.seed_everything(s["seed"])
     train, validation, test = (read_pairs(data / f"{n}.tsv") for n in ("train", "validation", "test"))
-    characters = ["<pad>", "<unk>"] + sorted({c for w, _ in train for c in w})
-    phonemes = list(SPECIALS) + sorted({p for _, t in train for p in t})
+    characters, phonemes = vocabularies(train)
     source_id = {c: i for i, c in enumerate(characters)}
     target_id = {p: i for i, p in enumerate(phonemes)}
     max_output = 2 * max(len(t) for _, t in train) + 1
 
     def batch(pairs):
-        S = max(len(w) for w, _ in pairs)
-        T = max(len(t) for _, t in pairs) + 1
-        source = torch.zeros(S, len(pairs), dtype=torch.long)
-        target_input = torch.zeros(T, len(pairs), dtype=torch.long)
-        target_output = torch.zeros(T, len(pairs), dtype=torch.long)
-        for b, (w, t) in enumerate(pairs):
-            source[:len(w), b] = torch.tensor([source_id.get(c, UNK) for c in w])
-            ids = [target_id.get(p, UNK) for p in t]
-            target_input[:len(ids) + 1, b] = torch.tensor([START] + ids)
-            target_output[:len(ids) + 1, b] = torch.tensor(ids + [END])
-        return (source, torch.tensor([len(w) for w, _ in pairs]), target_input, target_output,
-                torch.tensor([len(t) + 1 for _, t in pairs]))
+        return make_batch(pairs, source_id, target_id)
 
-    Model = {"none": Seq2Seq, "additive": AttentionSeq2Seq}[attention]
-    model = Model(len(characters), len(phonemes), s["embedding_size"], s["hidden_size"], s["layers"],
-                  s["bidirectional"])
+    model = pytorch_model(attention, len(characters), len(phonemes), s)
     optimizer = torch.optim.Adam(model.parameters(), lr=s["learning_rate"], eps=1e-8)
     B = s["batch_size"]
     validation_batches = [batch(validation[i:i + B]) for i in range(0, len(validation), B)]
@@ -168,20 +161,7 @@ def train_pytorch(data: Path, attention: str, threads: int) -> dict:
     epoch_seconds, epoch_losses, validation_losses = [], [], []
     for epoch in range(s["epochs"]):
         started = time.perf_counter()
-        model.train()
-        order = rng.permutation(len(train))
-        total, tokens = 0.0, 0
-        for i in range(0, len(train), B):
-            source, source_lengths, target_input, target_output, target_lengths = batch(
-                [train[k] for k in order[i:i + B]])
-            logits = model(source, source_lengths, target_input)[2]
-            loss = masked_loss(logits, target_output, target_lengths)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), s["clip_norm"])
-            optimizer.step()
-            count = int(target_lengths.sum())
-            total, tokens = total + loss.item() * count, tokens + count
+        total, tokens = pytorch_epoch(model, optimizer, [train[k] for k in rng.permutation(len(train))], batch, s)
         model.eval()
         with torch.no_grad():
             v_total, v_tokens = 0.0, 0
@@ -210,6 +190,63 @@ def train_pytorch(data: Path, attention: str, threads: int) -> dict:
             "per": edits / reference_tokens, "wer": 1 - exact / len(test), "test_count": len(test),
             "train_seconds": sum(epoch_seconds), "epoch_seconds": epoch_seconds, "epoch_losses": epoch_losses,
             "epoch_validation_losses": validation_losses, "load_average_before": load_before}
+
+
+def vocabularies(pairs: list[tuple]) -> tuple[list[str], list[str]]:
+    """The source and target vocabularies of training pairs, as GRUKit fits them: <pad> and
+    <unk> then the sorted source tokens; SPECIALS then the sorted target tokens."""
+    return (["<pad>", "<unk>"] + sorted({c for w, _ in pairs for c in w}),
+            list(SPECIALS) + sorted({p for _, t in pairs for p in t}))
+
+
+def make_batch(pairs: list[tuple], source_id: dict, target_id: dict) -> tuple:
+    """(source (S, B), source lengths, target input (T, B), target output (T, B), target
+    lengths) of pairs of token sequences, time-major, zero-padded, unseen tokens <unk>; the
+    targets after <s> and before </s>."""
+    import torch
+    S = max(len(w) for w, _ in pairs)
+    T = max(len(t) for _, t in pairs) + 1
+    source = torch.zeros(S, len(pairs), dtype=torch.long)
+    target_input = torch.zeros(T, len(pairs), dtype=torch.long)
+    target_output = torch.zeros(T, len(pairs), dtype=torch.long)
+    for b, (w, t) in enumerate(pairs):
+        source[:len(w), b] = torch.tensor([source_id.get(c, UNK) for c in w])
+        ids = [target_id.get(p, UNK) for p in t]
+        target_input[:len(ids) + 1, b] = torch.tensor([START] + ids)
+        target_output[:len(ids) + 1, b] = torch.tensor(ids + [END])
+    return (source, torch.tensor([len(w) for w, _ in pairs]), target_input, target_output,
+            torch.tensor([len(t) + 1 for _, t in pairs]))
+
+
+def pytorch_model(attention: str, source_vocabulary: int, target_vocabulary: int, settings: dict):
+    """The fixtures' module (Seq2Seq, AttentionSeq2Seq) of `settings`' sizes, PyTorch's default
+    initialization."""
+    from make_seq2seq_fixtures import AttentionSeq2Seq, Seq2Seq
+    Model = {"none": Seq2Seq, "additive": AttentionSeq2Seq}[attention]
+    return Model(source_vocabulary, target_vocabulary, settings["embedding_size"], settings["hidden_size"],
+                 settings["layers"], settings["bidirectional"])
+
+
+def pytorch_epoch(model, optimizer, pairs: list[tuple], batch, settings: dict) -> tuple[float, int]:
+    """One epoch of teacher-forced Adam steps over `pairs` in their order, `batch` making each
+    step's tensors, gradients clipped by global norm; returns the loss summed over target
+    tokens and their count."""
+    import torch
+    from make_seq2seq_fixtures import masked_loss
+    model.train()
+    B = settings["batch_size"]
+    total, tokens = 0.0, 0
+    for i in range(0, len(pairs), B):
+        source, source_lengths, target_input, target_output, target_lengths = batch(pairs[i:i + B])
+        logits = model(source, source_lengths, target_input)[2]
+        loss = masked_loss(logits, target_output, target_lengths)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), settings["clip_norm"])
+        optimizer.step()
+        count = int(target_lengths.sum())
+        total, tokens = total + loss.item() * count, tokens + count
+    return total, tokens
 
 
 def greedy(model, attention: str, source, source_lengths, max_output: int) -> list[list[int]]:
@@ -267,15 +304,22 @@ def table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frameworks", type=lambda t: t.split(","), default=list(FRAMEWORKS))
-    parser.add_argument("--attention", type=lambda t: t.split(","), default=list(ATTENTIONS))
+def comparison_parser(description: str, frameworks: tuple, attentions: tuple) -> argparse.ArgumentParser:
+    """The options of a GRUKit-against-PyTorch seq2seq run: --frameworks, --attention, --gru,
+    --threads (PyTorch's), --grukit-threads and --no-run."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--frameworks", type=lambda t: t.split(","), default=list(frameworks))
+    parser.add_argument("--attention", type=lambda t: t.split(","), default=list(attentions))
     parser.add_argument("--gru", type=Path, default=grukit_train.DEFAULT_GRU)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's intra-op threads (default 2)")
     parser.add_argument("--grukit-threads", type=int,
                         help="GRUKIT_NUM_THREADS (default: the environment's, else GRUKit's default)")
     parser.add_argument("--no-run", action="store_true", help="only rewrite the table from the records")
+    return parser
+
+
+def main() -> None:
+    parser = comparison_parser(__doc__.split("\n\n")[0], FRAMEWORKS, ATTENTIONS)
     parser.add_argument("--table", type=Path, default=common.REPO / "RESULTS.md")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
