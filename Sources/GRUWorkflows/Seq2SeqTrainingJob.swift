@@ -128,25 +128,32 @@ public struct Seq2SeqTrainingJob {
                 learningRate: options.learningRate, clipNorm: options.clipNorm, seed: options.seed)
         }
         let validationExamples = validation.pairs.map(manifest.vocabularies.encode)
+        let targetTokens = training.pairs.reduce(0) { $0 + $1.target.count + 1 }  // end tokens included
         let first = trainer.epochs + 1
         guard first <= options.epochs else { return manifest }
         for epoch in first...options.epochs {
-            let started = Date()
+            let started = DispatchTime.now().uptimeNanoseconds
             let loss = try trainer.runEpoch()
+            let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let measured = try Self.teacherForcedMetrics(trainer.model, validationExamples)
-            let seconds = Date().timeIntervalSince(started)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let tokensPerSecond = Double(targetTokens) / max(trainingSeconds, 1e-9)
             manifest.history.append(
                 EpochRecord(
                     epoch: epoch, trainingLoss: loss,
                     validation: validationExamples.isEmpty
                         ? nil : ["loss": measured.loss, "token_accuracy": measured.tokenAccuracy],
                     learningRate: options.learningRate, seconds: seconds,
-                    sequencesPerSecond: Double(training.pairs.count) / max(seconds, 1e-9)))
+                    sequencesPerSecond: Double(training.pairs.count) / max(trainingSeconds, 1e-9),
+                    targetTokensPerSecond: tokensPerSecond))
             try directory.save(trainer.model, manifest: manifest, optimizer: trainer.optimizerState)
+            // Without validation data there is no validation loss to print.
+            let validationPart =
+                validationExamples.isEmpty
+                ? "" : String(format: "  val loss %.4f  val token accuracy %.4f", measured.loss, measured.tokenAccuracy)
             report(
-                String(
-                    format: "epoch %d/%d  train loss %.4f  val loss %.4f  val token accuracy %.4f", epoch,
-                    options.epochs, loss, measured.loss, measured.tokenAccuracy))
+                String(format: "epoch %d/%d  train loss %.4f", epoch, options.epochs, loss) + validationPart
+                    + String(format: "  %.0f target tokens/s", tokensPerSecond))
         }
         return manifest
     }

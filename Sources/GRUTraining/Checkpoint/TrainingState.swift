@@ -49,11 +49,16 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// In data-parallel training, the seconds this process waited for the slowest one to
     /// reach each step's sum; nil for one process.
     public var waitingSeconds: Double?
+    /// Target tokens (end tokens included) per second of the training steps, for an
+    /// encoder-decoder, whose sequences vary too much in length for `sequencesPerSecond` to
+    /// compare runs; nil for other tasks.
+    public var targetTokensPerSecond: Double?
 
     /// A record of the given values.
     public init(
         epoch: Int, trainingLoss: Double, validation: [String: Double]?, learningRate: Float, seconds: Double,
-        sequencesPerSecond: Double, reductionSeconds: Double? = nil, waitingSeconds: Double? = nil
+        sequencesPerSecond: Double, reductionSeconds: Double? = nil, waitingSeconds: Double? = nil,
+        targetTokensPerSecond: Double? = nil
     ) {
         self.epoch = epoch
         self.trainingLoss = trainingLoss
@@ -63,5 +68,6 @@ public struct EpochRecord: Codable, Equatable, Sendable {
         self.sequencesPerSecond = sequencesPerSecond
         self.reductionSeconds = reductionSeconds
         self.waitingSeconds = waitingSeconds
+        self.targetTokensPerSecond = targetTokensPerSecond
     }
 }
