@@ -431,7 +431,7 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
     // MARK: - Parameter views
 
     /// One layer and direction's tensors in a buffer of the layout: weights or gradients.
-    private struct Views<Pointer> {
+    struct Views<Pointer> {
         let inputWeight: Pointer  // (G*H, I_layer)
         let recurrentWeight: Pointer  // (G*H, H)
         let inputBias: Pointer?  // (G*H)
@@ -439,7 +439,7 @@ public struct RecurrentLayer<Cell: RecurrentCell>: ParameterizedLayer {
         let extra: Pointer?  // the cell's extra tensors, contiguous, or nil
     }
 
-    private func views<Pointer: Strideable>(layer: Int, direction: Int, of base: Pointer) -> Views<Pointer>
+    func views<Pointer: Strideable>(layer: Int, direction: Int, of base: Pointer) -> Views<Pointer>
     where Pointer.Stride == Int {
         func at(_ role: RecurrentParameterRole) -> Pointer? {
             layout.slot(role, layer: layer, direction: direction).map { base.advanced(by: $0.offset) }

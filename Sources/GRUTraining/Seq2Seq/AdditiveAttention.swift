@@ -63,51 +63,58 @@ struct AdditiveAttention {
     func forward(
         query: [Float], memory: Memory, attention: UnsafeBufferPointer<Float>, vector: UnsafeBufferPointer<Float>
     ) -> Step {
-        let h = hidden, m = memoryWidth, width = h + m, s = memory.steps, b = memory.batch
+        let h = hidden, m = memoryWidth, s = memory.steps, b = memory.batch
         var weights = [Float](repeating: 0, count: b * s), energies = [Float](repeating: 0, count: b * s * h)
         var weighted = [Float](repeating: 0, count: b * m)
-        var projected = [Float](repeating: 0, count: b * h)  // W_s s
+        var projected = [Float](repeating: 0, count: b * h)
         query.withUnsafeBufferPointer { q in
-            projected.withUnsafeMutableBufferPointer { p in
-                Matmul.gemm(
-                    transposeA: false, transposeB: true, m: b, n: h, k: h, a: q.baseAddress!, lda: h,
-                    b: attention.baseAddress!, ldb: width, beta: 0, c: p.baseAddress!, ldc: h)
-            }
+            forward(
+                query: q.baseAddress!, memory: memory, attention: attention, vector: vector, weights: &weights,
+                energies: &energies, weighted: &weighted, projected: &projected)
         }
-        gru_attention_forward(
-            b, s, h, m, memory.lengths, projected, memory.keys, memory.values, vector.baseAddress!, &energies, &weights,
-            &weighted)
         return Step(weights: weights, energies: energies, weighted: weighted, query: query)
     }
 
-    /// Backward of one step from dL/d weighted (B, M): adds to the layers' gradients, to
+    /// `forward` into the caller's buffers, which a training pass sizes once for all its
+    /// steps: the weights (B, S), the energies (B, S, H) and the weighted sums (B, M);
+    /// `projected` (B, H) is room for W_s s.
+    func forward(
+        query: UnsafePointer<Float>, memory: Memory, attention: UnsafeBufferPointer<Float>,
+        vector: UnsafeBufferPointer<Float>, weights: UnsafeMutablePointer<Float>, energies: UnsafeMutablePointer<Float>,
+        weighted: UnsafeMutablePointer<Float>, projected: UnsafeMutablePointer<Float>
+    ) {
+        let h = hidden, width = h + memoryWidth
+        Matmul.gemm(
+            transposeA: false, transposeB: true, m: memory.batch, n: h, k: h, a: query, lda: h,
+            b: attention.baseAddress!, ldb: width, beta: 0, c: projected, ldc: h)
+        gru_attention_forward(
+            memory.batch, memory.steps, h, memoryWidth, memory.lengths, projected, memory.keys, memory.values,
+            vector.baseAddress!, energies, weights, weighted)
+    }
+
+    /// Backward of one step (its query (B, H), weights (B, S) and energies (B, S, H), as
+    /// `forward` left them) from dL/d weighted (B, M): adds to the layers' gradients, to
     /// dL/d o (`valueGradient`, (S, B, M)) and dL/d keys (`keyGradient`, (S, B, H)), and
-    /// returns dL/d query (B, H).
+    /// writes dL/d query (B, H) into `queryGradient`; `projectedGradient` (B, H) is room.
     func backward(
-        _ step: Step, weightedGradient: [Float], memory: Memory, attention: UnsafeBufferPointer<Float>,
+        query: UnsafePointer<Float>, weights: UnsafePointer<Float>, energies: UnsafePointer<Float>,
+        weightedGradient: UnsafePointer<Float>, memory: Memory, attention: UnsafeBufferPointer<Float>,
         vector: UnsafeBufferPointer<Float>, attentionGradient: UnsafeMutableBufferPointer<Float>,
-        vectorGradient: UnsafeMutableBufferPointer<Float>, valueGradient: inout [Float], keyGradient: inout [Float]
-    ) -> [Float] {
-        let h = hidden, m = memoryWidth, width = h + m, s = memory.steps, b = memory.batch
-        var projectedGradient = [Float](repeating: 0, count: b * h)
+        vectorGradient: UnsafeMutableBufferPointer<Float>, valueGradient: UnsafeMutablePointer<Float>,
+        keyGradient: UnsafeMutablePointer<Float>, projectedGradient: UnsafeMutablePointer<Float>,
+        queryGradient: UnsafeMutablePointer<Float>
+    ) {
+        let h = hidden, width = h + memoryWidth, b = memory.batch
         gru_attention_backward(
-            b, s, h, m, memory.lengths, memory.values, vector.baseAddress!, step.energies, step.weights,
-            weightedGradient, vectorGradient.baseAddress!, &valueGradient, &keyGradient, &projectedGradient)
+            b, memory.steps, h, memoryWidth, memory.lengths, memory.values, vector.baseAddress!, energies, weights,
+            weightedGradient, vectorGradient.baseAddress!, valueGradient, keyGradient, projectedGradient)
         // W_s s: dW_s += dp^T s and dL/ds = dp W_s.
-        var queryGradient = [Float](repeating: 0, count: b * h)
-        projectedGradient.withUnsafeBufferPointer { dp in
-            step.query.withUnsafeBufferPointer { q in
-                Matmul.gemm(
-                    transposeA: true, transposeB: false, m: h, n: h, k: b, a: dp.baseAddress!, lda: h,
-                    b: q.baseAddress!, ldb: h, beta: 1, c: attentionGradient.baseAddress!, ldc: width)
-            }
-            queryGradient.withUnsafeMutableBufferPointer { dq in
-                Matmul.gemm(
-                    transposeA: false, transposeB: false, m: b, n: h, k: h, a: dp.baseAddress!, lda: h,
-                    b: attention.baseAddress!, ldb: width, beta: 0, c: dq.baseAddress!, ldc: h)
-            }
-        }
-        return queryGradient
+        Matmul.gemm(
+            transposeA: true, transposeB: false, m: h, n: h, k: b, a: projectedGradient, lda: h, b: query, ldb: h,
+            beta: 1, c: attentionGradient.baseAddress!, ldc: width)
+        Matmul.gemm(
+            transposeA: false, transposeB: false, m: b, n: h, k: h, a: projectedGradient, lda: h,
+            b: attention.baseAddress!, ldb: width, beta: 0, c: queryGradient, ldc: h)
     }
 
     /// Backward of the keys W_o o + b from dL/d keys: adds to W_o's and b's gradients and to

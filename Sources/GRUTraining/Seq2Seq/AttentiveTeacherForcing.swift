@@ -6,10 +6,15 @@ extension EncoderDecoderModel {
     /// `teacherForced` with additive attention: the decoder runs one step at a time (each
     /// step's input needs the previous state's attention), and backward walks the steps back,
     /// each passing dL/ds_{t-1} from its GRU step and its attention query to the step before.
+    ///
+    /// Every buffer is sized once per batch, not per step: the decoder is a
+    /// `SteppedRecurrentSweep` (W_hh packed once, its weight gradients one GEMM over all T*B
+    /// rows), and the attention's weights, energies and weighted sums of all steps share one
+    /// buffer each.
     func attentiveTeacherForced(_ batch: TranslationBatch, computesGradients: Bool) throws -> TeacherForcedResult {
         let config = configuration
         let b = batch.batchSize, steps = batch.targetSteps, sourceSteps = batch.sourceSteps
-        let e = config.embeddingSize, h = config.hiddenSize, directions = config.directionCount, m = directions * h
+        let e = config.embeddingSize, h = config.hiddenSize, m = config.directionCount * h
         let attention = AdditiveAttention(hidden: h, memoryWidth: m)
         return try parameters.withUnsafeBufferPointer { weights in
             let pass = try encoderPass(source: batch.source, lengths: batch.sourceLengths, weights: weights)
@@ -17,43 +22,59 @@ extension EncoderDecoderModel {
             let memory = attention.memory(
                 values: pass.encoded.output.scalars, steps: sourceSteps, batch: b, lengths: batch.sourceLengths,
                 attention: slice(.attention, of: weights))
+            let attentionWeights = slice(.attention, of: weights), vector = slice(.attentionVector, of: weights)
 
             let target = try targetEmbedding.forward(
                 batch.targetInput, shape: [steps, b], weights: slice(.targetEmbedding, of: weights))
-            let embedded = target.output.reshaped(to: [steps * b, e])
-            var state = c.scalars
-            var decoderSteps: [RecurrentForwardResult] = [], attentionSteps: [AdditiveAttention.Step] = []
-            var states: [Float] = [], weighted: [Float] = [], attentionWeights: [Float] = []
-            for t in 0..<steps {
-                let step = attention.forward(
-                    query: state, memory: memory, attention: slice(.attention, of: weights),
-                    vector: slice(.attentionVector, of: weights))
-                let embeddedStep = Tensor(
-                    shape: [b, e], scalars: Array(embedded.scalars[(t * b * e)..<((t + 1) * b * e)]))
-                let input = Self.concatenated([embeddedStep, Tensor(shape: [b, m], scalars: step.weighted)], rows: b)
-                let decoded = try decoder.forward(
-                    input.reshaped(to: [1, b, e + m]), initialState: Tensor(shape: [1, b, h], scalars: state),
+            let sweep = c.scalars.withUnsafeBufferPointer {
+                SteppedRecurrentSweep(
+                    self.decoder, steps: steps, batch: b, initialState: $0.baseAddress!,
                     weights: slice(.decoder, of: weights))
-                state = decoded.output.scalars
-                states += state
-                weighted += step.weighted
-                attentionWeights += step.weights
-                decoderSteps.append(decoded)
-                attentionSteps.append(step)
             }
-            let decoderOutput = Tensor(shape: [steps, b, h], scalars: states)
-            let headInput = Self.concatenated(
-                [
-                    embedded, Tensor(shape: [steps * b, h], scalars: states),
-                    Tensor(shape: [steps * b, m], scalars: weighted),
-                ],
-                rows: steps * b)
-            let headResult = head.forward(headInput, weights: slice(.head, of: weights))
+            let readWeights = ScratchBuffer(uninitializedCount: steps * b * sourceSteps)  // (T, B, S)
+            let energies = ScratchBuffer(uninitializedCount: steps * b * sourceSteps * h)  // (T, B, S, H)
+            let weighted = ScratchBuffer(uninitializedCount: steps * b * m)  // (T, B, M)
+            let room = ScratchBuffer(uninitializedCount: b * h)  // (B, H)
+            target.output.scalars.withUnsafeBufferPointer { embedded in  // (T, B, E)
+                for t in 0..<steps {
+                    let read = weighted.pointer + t * b * m
+                    attention.forward(
+                        query: sweep.state(t), memory: memory, attention: attentionWeights, vector: vector,
+                        weights: readWeights.pointer + t * b * sourceSteps,
+                        energies: energies.pointer + t * b * sourceSteps * h, weighted: read, projected: room.pointer)
+                    // x_t = [embedding; weighted], (B, E + M).
+                    let input = sweep.input(step: t)
+                    for row in 0..<b {
+                        (input + row * (e + m)).update(from: embedded.baseAddress! + (t * b + row) * e, count: e)
+                        (input + row * (e + m) + e).update(from: read + row * m, count: m)
+                    }
+                    sweep.forward(step: t)
+                }
+            }
+            // s_1 ... s_T lie one after the other in the sweep's states. // (T, B, H)
+            let states = Array(UnsafeBufferPointer(start: sweep.state(1), count: steps * b * h))
+            let headWidth = e + h + m
+            var headInput = [Float](repeating: 0, count: steps * b * headWidth)  // (T*B, E + H + M)
+            target.output.scalars.withUnsafeBufferPointer { embedded in
+                headInput.withUnsafeMutableBufferPointer { x in
+                    for row in 0..<(steps * b) {
+                        let out = x.baseAddress! + row * headWidth
+                        out.update(from: embedded.baseAddress! + row * e, count: e)
+                        (out + e).update(from: sweep.state(1) + row * h, count: h)
+                        (out + e + h).update(from: weighted.pointer + row * m, count: m)
+                    }
+                }
+            }
+            let headResult = head.forward(
+                Tensor(shape: [steps * b, headWidth], scalars: headInput), weights: slice(.head, of: weights))
             let mask = sequenceMask(lengths: batch.targetLengths, steps: steps)
             let (loss, logitGradient) = try CrossEntropyLoss()(
                 logits: headResult.output, targets: batch.targetOutput, mask: mask)
             let logits = headResult.output.reshaped(to: [steps, b, config.targetVocabularySize])
-            let weightsTensor = Tensor(shape: [steps, b, sourceSteps], scalars: attentionWeights)
+            let decoderOutput = Tensor(shape: [steps, b, h], scalars: states)
+            let weightsTensor = Tensor(
+                shape: [steps, b, sourceSteps],
+                scalars: Array(UnsafeBufferPointer(start: readWeights.pointer, count: steps * b * sourceSteps)))
             guard computesGradients else {
                 return TeacherForcedResult(
                     loss: loss, logits: logits, context: c, decoderOutput: decoderOutput, gradients: nil,
@@ -64,44 +85,64 @@ extension EncoderDecoderModel {
             try gradients.withUnsafeMutableBufferPointer { g in
                 let headInputGradient = head.backward(
                     headResult, outputGradient: logitGradient, weights: slice(.head, of: weights),
-                    gradients: slice(.head, of: g))
-                let (embeddingFromHead, stateFromHead, weightedFromHead) = Self.split3(
-                    headInputGradient, widths: (e, h, m), rows: steps * b)
-                var embeddingGradient = embeddingFromHead.scalars
+                    gradients: slice(.head, of: g))  // (T*B, E + H + M)
+                var embeddingGradient = Self.columns(headInputGradient, 0..<e, rows: steps * b).scalars
                 var valueGradient = [Float](repeating: 0, count: sourceSteps * b * m)
                 var keyGradient = [Float](repeating: 0, count: sourceSteps * b * h)
-                var nextStateGradient = [Float](repeating: 0, count: b * h)  // dL/ds_t from step t + 1
-                for t in (0..<steps).reversed() {
-                    let stateGradient = (0..<(b * h)).map {
-                        stateFromHead.scalars[t * b * h + $0] + nextStateGradient[$0]
+                let stateGradient = ScratchBuffer(uninitializedCount: b * h)  // dL/ds_t, all of it
+                let nextStateGradient = ScratchBuffer(count: b * h)  // dL/ds_t from step t + 1
+                let inputGradient = ScratchBuffer(uninitializedCount: b * (e + m))  // dL/dx_t
+                let weightedGradient = ScratchBuffer(uninitializedCount: b * m)
+                let queryGradient = ScratchBuffer(uninitializedCount: b * h)
+                headInputGradient.scalars.withUnsafeBufferPointer { fromHead in
+                    embeddingGradient.withUnsafeMutableBufferPointer { embeddingGradient in
+                        for t in (0..<steps).reversed() {
+                            for row in 0..<b {
+                                let headRow = fromHead.baseAddress! + (t * b + row) * headWidth
+                                for j in 0..<h {
+                                    stateGradient.pointer[row * h + j] =
+                                        headRow[e + j] + nextStateGradient.pointer[row * h + j]
+                                }
+                            }
+                            let throughStep = sweep.backward(
+                                step: t, stateGradient: stateGradient.pointer, inputGradient: inputGradient.pointer)
+                            for row in 0..<b {
+                                let dx = inputGradient.pointer + row * (e + m)
+                                let headRow = fromHead.baseAddress! + (t * b + row) * headWidth
+                                let de = embeddingGradient.baseAddress! + (t * b + row) * e
+                                for j in 0..<e { de[j] += dx[j] }
+                                for j in 0..<m {
+                                    weightedGradient.pointer[row * m + j] = dx[e + j] + headRow[e + h + j]
+                                }
+                            }
+                            attention.backward(
+                                query: sweep.state(t), weights: readWeights.pointer + t * b * sourceSteps,
+                                energies: energies.pointer + t * b * sourceSteps * h,
+                                weightedGradient: weightedGradient.pointer, memory: memory,
+                                attention: attentionWeights, vector: vector,
+                                attentionGradient: slice(.attention, of: g),
+                                vectorGradient: slice(.attentionVector, of: g),
+                                valueGradient: &valueGradient, keyGradient: &keyGradient,
+                                projectedGradient: room.pointer,
+                                queryGradient: queryGradient.pointer)
+                            for i in 0..<(b * h) {
+                                nextStateGradient.pointer[i] = throughStep[i] + queryGradient.pointer[i]
+                            }
+                        }
                     }
-                    let stepGradients = try decoder.backward(
-                        decoderSteps[t], outputGradient: Tensor(shape: [1, b, h], scalars: stateGradient),
-                        weights: slice(.decoder, of: weights), gradients: slice(.decoder, of: g))
-                    let (embeddingPart, weightedPart) = Self.split2(
-                        stepGradients.input.reshaped(to: [b, e + m]), widths: (e, m), rows: b)
-                    for i in 0..<(b * e) { embeddingGradient[t * b * e + i] += embeddingPart.scalars[i] }
-                    let weightedGradient = (0..<(b * m)).map {
-                        weightedPart.scalars[$0] + weightedFromHead.scalars[t * b * m + $0]
-                    }
-                    let queryGradient = attention.backward(
-                        attentionSteps[t], weightedGradient: weightedGradient, memory: memory,
-                        attention: slice(.attention, of: weights), vector: slice(.attentionVector, of: weights),
-                        attentionGradient: slice(.attention, of: g), vectorGradient: slice(.attentionVector, of: g),
-                        valueGradient: &valueGradient, keyGradient: &keyGradient)
-                    nextStateGradient = zip(stepGradients.initialState.scalars, queryGradient).map(+)
                 }
+                sweep.accumulateParameterGradients(into: slice(.decoder, of: g).baseAddress!)
                 targetEmbedding.backward(
                     target, outputGradient: Tensor(shape: [steps, b, e], scalars: embeddingGradient),
                     gradients: slice(.targetEmbedding, of: g))
                 attention.backwardKeys(
-                    keyGradient: keyGradient, memory: memory, attention: slice(.attention, of: weights),
+                    keyGradient: keyGradient, memory: memory, attention: attentionWeights,
                     attentionGradient: slice(.attention, of: g), valueGradient: &valueGradient)
 
                 // s_0 = c.
                 try encoderBackward(
-                    pass, contextGradient: nextStateGradient, outputGradient: valueGradient, weights: weights,
-                    gradients: g)
+                    pass, contextGradient: Array(UnsafeBufferPointer(start: nextStateGradient.pointer, count: b * h)),
+                    outputGradient: valueGradient, weights: weights, gradients: g)
             }
             return TeacherForcedResult(
                 loss: loss, logits: logits, context: c, decoderOutput: decoderOutput, gradients: gradients,

@@ -1,0 +1,168 @@
+import GRUTensor
+
+/// A one-layer, one-direction recurrent layer run a step at a time, for a caller whose next
+/// input depends on the state just computed (a decoder that reads its own attention).
+///
+/// Calling `RecurrentLayer.forward` once per step would pack W_hh, size a trace and form the
+/// weight gradients with B-row GEMMs at every step; here the weights are packed once, the
+/// trace and the backward buffers are sized once for all T steps, and the weight gradients
+/// are formed once over all T*B rows, as `RecurrentLayer` forms them. Backward walks the steps
+/// back one at a time, so that the caller can add what else flows into dL/dh_{t-1} (the
+/// attention query's gradient) between them.
+///
+/// Every row runs all T steps (no lengths); no dropout, zoneout or weight-drop, and only
+/// cells without a cell state, extra parameters or caches (the GRU, the plain RNN).
+///
+/// Legend: T steps, B batch, I input size, G gates, H hidden size.
+public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
+    private let layer: RecurrentLayer<Cell>
+    private let steps: Int, batch: Int, inputSize: Int, hidden: Int, width: Int
+    private let weights: UnsafeBufferPointer<Float>
+    private let packed: Cell.StepWeights
+    private let sharing: StepSharing
+    private let trace: RecurrentDirectionTrace
+    private let lengths: [Int]
+    private let inputs: ScratchBuffer  // (T, B, I) every step's input, for dW_ih
+    private let projection: ScratchBuffer  // (B, G*H) the step's W_ih x_t
+    private var workspace: RecurrentBackwardWorkspace?
+    private var gradientWeights: Cell.GradientWeights?
+
+    /// A sweep of `steps` steps of `batch` rows from `initialState` (B*H values), on the
+    /// layer's `weights`, which must stay valid and unchanged until the last call.
+    public init(
+        _ layer: RecurrentLayer<Cell>, steps: Int, batch: Int, initialState: UnsafePointer<Float>,
+        weights: UnsafeBufferPointer<Float>
+    ) {
+        let config = layer.configuration
+        precondition(
+            config.layerCount == 1 && config.directionCount == 1 && !Cell.carriesCellState
+                && layer.layout.extraParameters.isEmpty && layer.zoneout == 0
+                && Cell.inputProjectionCacheWidth(hidden: config.hiddenSize) == 0
+                && Cell.stepCacheWidth(hidden: config.hiddenSize) == 0,
+            "a stepped sweep runs one layer, one direction, of a cell without cell state, extras or caches")
+        precondition(weights.count == layer.layout.count, "the layer's \(layer.layout.count) weights")
+        self.layer = layer
+        self.steps = steps
+        self.batch = batch
+        inputSize = config.inputSize
+        hidden = config.hiddenSize
+        width = Cell.gateCount * hidden
+        self.weights = weights
+        let w = layer.views(layer: 0, direction: 0, of: weights.baseAddress!)
+        packed = layer.cell.packStepWeights(
+            hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
+            inputBias: w.inputBias, extraParameters: nil)
+        sharing = StepSharing(batch: batch, weights: packed)
+        trace = RecurrentDirectionTrace(
+            steps: steps, batch: batch, hidden: hidden, gates: Cell.gateCount, recurrentMask: nil)
+        trace.states.pointer.update(from: initialState, count: batch * hidden)
+        lengths = [Int](repeating: steps, count: batch)
+        inputs = ScratchBuffer(uninitializedCount: steps * batch * inputSize)
+        projection = ScratchBuffer(uninitializedCount: batch * width)
+    }
+
+    /// The room for step t's input x_t, (B, I), to be filled before `forward(step:)`.
+    public func input(step t: Int) -> UnsafeMutablePointer<Float> {
+        inputs.pointer + t * batch * inputSize
+    }
+
+    /// h_t, (B, H), for t in 0...T: h_0 the initial state, h_t valid once step t - 1 has run.
+    public func state(_ t: Int) -> UnsafePointer<Float> {
+        UnsafePointer(trace.states.pointer + t * batch * hidden)
+    }
+
+    /// Runs step t (steps in order 0, 1, ...) on the input written at `input(step: t)`;
+    /// returns the state after it, `state(t + 1)`.
+    @discardableResult
+    public func forward(step t: Int) -> UnsafePointer<Float> {
+        let w = layer.views(layer: 0, direction: 0, of: weights.baseAddress!)
+        // W_ih x_t, without b_ih: the packed step adds it.
+        Matmul.gemm(
+            transposeA: false, transposeB: true, m: batch, n: width, k: inputSize, a: input(step: t), lda: inputSize,
+            b: w.inputWeight, ldb: inputSize, beta: 0, c: projection.pointer, ldc: width)
+        let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
+        let (cell, packed, sharing, batch, hidden, width) = (layer.cell, packed, sharing, batch, hidden, width)
+        let projection = projection
+        lengths.withUnsafeBufferPointer { lengths in
+            _ = ThreadTeam.run(parts: sharing.parts) { part, parts in
+                let (rows, panels) = sharing.share(
+                    part: part, parts: parts, batch: batch, panelCount: packed.panelCount)
+                let first = rows.lowerBound, row = t * batch + first
+                cell.forward(
+                    RecurrentForwardStep(
+                        rows: rows.count, panels: panels, time: t, lengths: lengths.baseAddress! + first,
+                        inputProjection: projection.pointer + first * width, previousState: states + row * hidden,
+                        recurrentInput: nil, state: states + (row + batch) * hidden, output: nil, outputStride: hidden,
+                        gates: gates + row * width, auxiliary: auxiliary + row * hidden),
+                    weights: packed, barrier: sharing.barrier)
+            }
+        }
+        return state(t + 1)
+    }
+
+    // MARK: - Backward
+
+    /// Backward of step t (steps in reverse, T - 1 first, after every forward step) from
+    /// dL/dh_{t+1} (B, H), everything that flows into the step's output: writes dL/dx_t (B, I)
+    /// into `inputGradient` and returns the part of dL/dh_t through the step, (B, H), valid
+    /// until the next call (so `stateGradient` must be another buffer).
+    public func backward(
+        step t: Int, stateGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+    ) -> UnsafePointer<Float> {
+        let w = layer.views(layer: 0, direction: 0, of: weights.baseAddress!)
+        if workspace == nil {
+            workspace = RecurrentBackwardWorkspace(steps: steps, batch: batch, hidden: hidden, gates: Cell.gateCount)
+            gradientWeights = layer.cell.packGradientWeights(
+                hidden: hidden, recurrentWeight: w.recurrentWeight, extraParameters: nil)
+        }
+        let workspace = workspace!, weights = gradientWeights!
+        let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
+        let dInput = workspace.inputProjectionGradient.pointer + t * batch * width
+        let dPrevious = workspace.previousStateGradient.pointer, scratch = workspace.scratch.pointer
+        let (cell, batch, hidden, width) = (layer.cell, batch, hidden, width)
+        let sharing = StepSharing(batch: batch, weights: weights)
+        lengths.withUnsafeBufferPointer { lengths in
+            _ = ThreadTeam.run(parts: sharing.parts) { part, parts in
+                let (rows, panels) = sharing.share(
+                    part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
+                let first = rows.lowerBound, row = t * batch + first
+                cell.backward(
+                    RecurrentBackwardStep(
+                        rows: rows.count, panels: panels, units: weights.units(of: panels), time: t,
+                        lengths: lengths.baseAddress! + first, stateGradient: stateGradient + first * hidden,
+                        previousState: states + row * hidden, recurrentInput: states + row * hidden,
+                        gates: gates + row * width, auxiliary: auxiliary + row * hidden,
+                        inputProjectionGradient: dInput + first * width,
+                        previousStateGradient: dPrevious + first * hidden,
+                        recurrentInputGradient: dPrevious + first * hidden, scratch: scratch + first * hidden),
+                    weights: weights, barrier: sharing.barrier)
+            }
+        }
+        // dx_t = dGx_t W_ih.
+        Matmul.gemm(
+            transposeA: false, transposeB: false, m: batch, n: inputSize, k: width, a: dInput, lda: width,
+            b: w.inputWeight, ldb: inputSize, beta: 0, c: inputGradient, ldc: inputSize)
+        return UnsafePointer(dPrevious)
+    }
+
+    /// After the last backward step (t = 0): adds the weight and bias gradients of all T*B rows
+    /// to the layer's `gradients` (its `layout.count` values).
+    public func accumulateParameterGradients(into gradients: UnsafeMutablePointer<Float>) {
+        guard let workspace else { preconditionFailure("accumulateParameterGradients before backward") }
+        let rows = steps * batch
+        let g = layer.views(layer: 0, direction: 0, of: gradients)
+        let dInput = workspace.inputProjectionGradient.pointer  // (T*B, G*H)
+        let dHidden = trace.gates.pointer  // (T*B, G*H) dL/d(hidden projection), by step
+        // dW_ih += dGx^T X.
+        Matmul.gemm(
+            transposeA: true, transposeB: false, m: width, n: inputSize, k: rows, a: dInput, lda: width,
+            b: inputs.pointer, ldb: inputSize, beta: 1, c: g.inputWeight, ldc: inputSize)
+        layer.cell.accumulateRecurrentWeightGradient(
+            rows: rows, hidden: hidden, hiddenProjectionGradient: dHidden, recurrentInputs: trace.recurrentInputs,
+            auxiliary: trace.auxiliary.pointer, into: g.recurrentWeight)
+        if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
+            Reductions.addColumnSums(rows: rows, width: width, stride: width, matrix: dInput, into: inputBias)
+            Reductions.addColumnSums(rows: rows, width: width, stride: width, matrix: dHidden, into: recurrentBias)
+        }
+    }
+}
