@@ -5,7 +5,8 @@ import GRUTensor
 import GRUTraining
 
 /// A `gru train --task seq2seq` run: source TAB target pairs into an `EncoderDecoderModel`,
-/// trained with teacher forcing and saved after every epoch (`EncoderDecoderDirectory`).
+/// trained with teacher forcing and saved after every epoch (`EncoderDecoderDirectory`), the
+/// directory locked while the run lasts (`EncoderDecoderWriter`).
 ///
 /// The settings that apply: the model's `hiddenSize` (default 64), `layers` (the encoder's,
 /// default 1), `bidirectional`, `embeddingSize` (default min(H, 128)) and `attention`; the
@@ -66,6 +67,8 @@ public struct Seq2SeqTrainingJob {
                     expected: "the settings of the encoder-decoder only; leave it out")
             }
         }
+        // Before the checkpoint of a resumed run is read: another run may be writing it.
+        let writer = try EncoderDecoderWriter(directory: directory)
         let source = Tokenizer(unit: recipe.data.sourceTokens ?? .characters, lowercases: false)
         let target = Tokenizer(unit: recipe.data.targetTokens ?? .characters, lowercases: false)
         let limit = recipe.data.maxLength
@@ -146,7 +149,7 @@ public struct Seq2SeqTrainingJob {
                     learningRate: options.learningRate, seconds: seconds,
                     sequencesPerSecond: Double(training.pairs.count) / max(trainingSeconds, 1e-9),
                     targetTokensPerSecond: tokensPerSecond))
-            try directory.save(trainer.model, manifest: manifest, optimizer: trainer.optimizerState)
+            try writer.save(trainer.model, manifest: manifest, optimizer: trainer.optimizerState)
             // Without validation data there is no validation loss to print.
             let validationPart =
                 validationExamples.isEmpty

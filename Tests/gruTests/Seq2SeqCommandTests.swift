@@ -147,6 +147,30 @@ struct Seq2SeqCommandEndToEndTests {
             changed.standardError.contains("hiddenSize 13 (the checkpointed run has 12)"), "\(changed.standardError)")
     }
 
+    /// A second run into a directory that a run is writing is refused at once with one line,
+    /// a resumed one included, and the directory is left as it was.
+    @Test func aDirectoryBeingWrittenIsRefused() throws {
+        let arguments = [
+            "train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model", directory.path("busy"),
+            "--hidden-size", "8", "--embedding-size", "4",
+        ]
+        let first = try CommandRunner.run(arguments + ["--epochs", "1"])
+        #expect(first.exitCode == 0, "\(first.standardError)")
+        let weights = directory.url.appendingPathComponent("busy/weights.safetensors")
+        let before = try Data(contentsOf: weights)
+        let lock = try ModelDirectoryLock(directory.url.appendingPathComponent("busy"))
+        for extra in [["--epochs", "1", "--seed", "5"], ["--epochs", "2", "--resume"]] {
+            let result = try CommandRunner.run(arguments + extra)
+            #expect(result.exitCode == 1)
+            let lines = result.standardError.split(separator: "\n")
+            #expect(
+                lines.count == 1 && lines[0].contains("another gru train is writing this model directory"),
+                "\(result.standardError)")
+        }
+        #expect(try Data(contentsOf: weights) == before)
+        withExtendedLifetime(lock) {}
+    }
+
     @Test func seq2seqFlagsOnAnotherTaskAndAMalformedFileAreOneLineErrors() throws {
         try write("label,text\npos,good\nneg,bad\npos,fine\n", to: "reviews.csv")
         for (arguments, fragments) in [

@@ -83,11 +83,7 @@ public struct EncoderDecoderDirectory: Sendable {
     /// Writes the manifest, the weights, the checkpoint (with `optimizer`), the log and the
     /// curve as one set.
     public func save(_ model: EncoderDecoderModel, manifest: Manifest, optimizer: OptimizerState) throws {
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw FormatError(url.path, "cannot create the model directory (\(error.localizedDescription))")
-        }
+        try createIfNeeded()
         var log = Data()
         for epoch in manifest.history {
             log.append(try ModelDirectory.jsonEncoder().encode(epoch))
@@ -111,6 +107,17 @@ public struct EncoderDecoderDirectory: Sendable {
             ],
             journal: url.appendingPathComponent(".save-journal"), lock: url.appendingPathComponent(".save-lock"),
             names: Self.setNames)
+    }
+
+    /// Creates the directory (and its parents) unless it exists.
+    ///
+    /// - Throws: `FormatError` naming the directory when it cannot be created.
+    public func createIfNeeded() throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw FormatError(url.path, "cannot create the model directory (\(error.localizedDescription))")
+        }
     }
 
     /// The last epoch's model and optimizer state, for `--resume`.
