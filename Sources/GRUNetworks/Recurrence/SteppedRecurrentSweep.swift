@@ -83,19 +83,15 @@ public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let (cell, packed, sharing, batch, hidden, width) = (layer.cell, packed, sharing, batch, hidden, width)
         let projection = projection
-        lengths.withUnsafeBufferPointer { lengths in
-            _ = ThreadTeam.run(parts: sharing.parts) { part, parts in
-                let (rows, panels) = sharing.share(
-                    part: part, parts: parts, batch: batch, panelCount: packed.panelCount)
-                let first = rows.lowerBound, row = t * batch + first
-                cell.forward(
-                    RecurrentForwardStep(
-                        rows: rows.count, panels: panels, time: t, lengths: lengths.baseAddress! + first,
-                        inputProjection: projection.pointer + first * width, previousState: states + row * hidden,
-                        recurrentInput: nil, state: states + (row + batch) * hidden, output: nil, outputStride: hidden,
-                        gates: gates + row * width, auxiliary: auxiliary + row * hidden),
-                    weights: packed, barrier: sharing.barrier)
-            }
+        runShares(of: t, sharing: sharing, weights: packed) { rows, panels, lengths, first, row in
+            cell.forward(
+                RecurrentForwardStep(
+                    rows: rows.count, panels: panels, time: t, lengths: lengths,
+                    inputProjection: projection.pointer + first * width, previousState: states + row * hidden,
+                    recurrentInput: nil,
+                    state: states + (row + batch) * hidden, output: nil, outputStride: hidden,
+                    gates: gates + row * width, auxiliary: auxiliary + row * hidden),
+                weights: packed, barrier: sharing.barrier)
         }
         return state(t + 1)
     }
@@ -119,30 +115,41 @@ public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let dInput = workspace.inputProjectionGradient.pointer + t * batch * width
         let dPrevious = workspace.previousStateGradient.pointer, scratch = workspace.scratch.pointer
-        let (cell, batch, hidden, width) = (layer.cell, batch, hidden, width)
+        let (cell, hidden, width) = (layer.cell, hidden, width)
         let sharing = StepSharing(batch: batch, weights: weights)
-        lengths.withUnsafeBufferPointer { lengths in
-            _ = ThreadTeam.run(parts: sharing.parts) { part, parts in
-                let (rows, panels) = sharing.share(
-                    part: part, parts: parts, batch: batch, panelCount: weights.panelCount)
-                let first = rows.lowerBound, row = t * batch + first
-                cell.backward(
-                    RecurrentBackwardStep(
-                        rows: rows.count, panels: panels, units: weights.units(of: panels), time: t,
-                        lengths: lengths.baseAddress! + first, stateGradient: stateGradient + first * hidden,
-                        previousState: states + row * hidden, recurrentInput: states + row * hidden,
-                        gates: gates + row * width, auxiliary: auxiliary + row * hidden,
-                        inputProjectionGradient: dInput + first * width,
-                        previousStateGradient: dPrevious + first * hidden,
-                        recurrentInputGradient: dPrevious + first * hidden, scratch: scratch + first * hidden),
-                    weights: weights, barrier: sharing.barrier)
-            }
+        runShares(of: t, sharing: sharing, weights: weights) { rows, panels, lengths, first, row in
+            cell.backward(
+                RecurrentBackwardStep(
+                    rows: rows.count, panels: panels, units: weights.units(of: panels), time: t, lengths: lengths,
+                    stateGradient: stateGradient + first * hidden, previousState: states + row * hidden,
+                    recurrentInput: states + row * hidden, gates: gates + row * width,
+                    auxiliary: auxiliary + row * hidden, inputProjectionGradient: dInput + first * width,
+                    previousStateGradient: dPrevious + first * hidden,
+                    recurrentInputGradient: dPrevious + first * hidden, scratch: scratch + first * hidden),
+                weights: weights, barrier: sharing.barrier)
         }
         // dx_t = dGx_t W_ih.
         Matmul.gemm(
             transposeA: false, transposeB: false, m: batch, n: inputSize, k: width, a: dInput, lda: width,
             b: w.inputWeight, ldb: inputSize, beta: 0, c: inputGradient, ldc: inputSize)
         return UnsafePointer(dPrevious)
+    }
+
+    /// Runs `body` for each part of step t's team run: the part's rows and panels, its rows'
+    /// lengths, its first row, and that row's index in the (T*B)-row caches.
+    private func runShares(
+        of t: Int, sharing: StepSharing, weights: some PanelledRecurrentWeights,
+        _ body: (_ rows: Range<Int>, _ panels: Range<Int>, _ lengths: UnsafePointer<Int>, _ first: Int, _ row: Int) ->
+            Void
+    ) {
+        let batch = batch, panelCount = weights.panelCount
+        lengths.withUnsafeBufferPointer { lengths in
+            _ = ThreadTeam.run(parts: sharing.parts) { part, parts in
+                let (rows, panels) = sharing.share(part: part, parts: parts, batch: batch, panelCount: panelCount)
+                let first = rows.lowerBound
+                body(rows, panels, lengths.baseAddress! + first, first, t * batch + first)
+            }
+        }
     }
 
     /// After the last backward step (t = 0): adds the weight and bias gradients of all T*B rows
