@@ -38,7 +38,7 @@ struct ModelFlags: SettingsFlags {
     )
     var recurrentActivation: RecurrentActivation?
     @Option(help: "Embedding size for token inputs (default min(hidden, 128)).") var embeddingSize: Int?
-    @Option(help: "Seq2seq: none (the context vector, default) or additive (Bahdanau attention).")
+    @Option(help: "Seq2seq: none (the context vector, default), additive (Bahdanau) or multiplicative (Luong).")
     var attention: EncoderDecoderConfiguration.Attention?
     @Option(help: "Sequence summary for classify and forecast: lastState (default) or mean.") var pooling:
         SequencePooling.Mode?

@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         }
         let configuration = manifest.configuration
         print(
-            "model -> \(model) (encoder-decoder, \(configuration.attention == .additive ? "additive attention" : "context vector"); "
+            "model -> \(model) (encoder-decoder, \(configuration.attention == .none ? "context vector" : "\(configuration.attention.rawValue) attention"); "
                 + "model.json, weights.safetensors, checkpoint.safetensors, log.jsonl, curve.svg)")
     }
 }

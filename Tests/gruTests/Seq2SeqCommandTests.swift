@@ -43,7 +43,7 @@ struct Seq2SeqCommandEndToEndTests {
         return directory.path("s2s")
     }
 
-    @Test(arguments: ["none", "additive"])
+    @Test(arguments: ["none", "additive", "multiplicative"])
     func trainEvaluateAndPredict(_ attention: String) throws {
         let model = try train(["--attention", attention])
         let evaluated = try CommandRunner.run([

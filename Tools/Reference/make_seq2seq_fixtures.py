@@ -18,13 +18,18 @@ valid target steps; written files are read back and compared bit for bit.
 safetensors is written and read here by a small numpy codec, so the script needs torch and numpy
 only.
 
+The `luong_*` cases replace the additive attention with Luong et al. 2015's multiplicative
+attention in its general form (score_j = s_{t-1}^T W o_j, `attention` a bias-free Linear giving
+the keys W o_j, no `attention_v`).
+
 Run: python3 -m venv .venv && .venv/bin/pip install torch==2.15.0 numpy==2.4.6
-     .venv/bin/python Tools/Reference/make_seq2seq_fixtures.py
+     .venv/bin/python Tools/Reference/make_seq2seq_fixtures.py [--cases luong_uni_l1,luong_bi_l2]
 """
 import glob
 import json
 import os
 import struct
+import sys
 import zlib
 
 import numpy as np
@@ -45,6 +50,8 @@ CASES = [
     ("attn_bi_l1", 7, 6, 3, 4, 1, True, 3, 5, 4, "additive"),
     ("attn_bi_l2", 9, 8, 4, 5, 2, True, 4, 6, 5, "additive"),
     ("attn_uni_l2_h20", 11, 10, 6, 20, 2, False, 2, 4, 6, "additive"),
+    ("luong_uni_l1", 7, 6, 3, 4, 1, False, 3, 5, 4, "multiplicative"),
+    ("luong_bi_l2", 9, 8, 4, 5, 2, True, 4, 6, 5, "multiplicative"),
 ]
 
 WEIGHT_RANGE = 0.5
@@ -172,6 +179,46 @@ class AttentionSeq2Seq(torch.nn.Module):
             logits.append(self.head(torch.cat([y[t], s_t, weighted], dim=1)))  # (B, Vt)
             states.append(s_t)
             weights.append(a.t())                                            # (B, S)
+            s_prev = s_t
+        return c, torch.stack(states), torch.stack(logits), torch.stack(weights)
+
+
+class LuongSeq2Seq(AttentionSeq2Seq):
+    """Multiplicative attention, Luong et al. 2015's general form: score_j = s_{t-1}^T W o_j,
+    attention = Linear(D*H -> H, no bias) giving the keys W o_j, source padding masked; the rest
+    as AttentionSeq2Seq. Parameter names are the fixture's tensor names."""
+
+    def __init__(self, Vs, Vt, E, H, L, bi):
+        super().__init__(Vs, Vt, E, H, L, bi)
+        D = 2 if bi else 1
+        del self.attention_v
+        self.attention = torch.nn.Linear(D * H, H, bias=False)
+        # Registered in the order of AttentionSeq2Seq's, attention replaced in place.
+        order = ["source_embedding", "encoder", "context", "attention", "target_embedding", "decoder", "head"]
+        self._modules = {name: self._modules[name] for name in order}
+
+    def forward(self, source, source_lengths, target_input):
+        S = source.shape[0]
+        x = self.source_embedding(source)                                    # (S, B, E)
+        packed = pack_padded_sequence(x, source_lengths, enforce_sorted=False)
+        packed_out, h_n = self.encoder(packed)
+        O, _ = pad_packed_sequence(packed_out, total_length=S)               # (S, B, D*H)
+        last = torch.cat([h_n[-2], h_n[-1]], dim=1) if self.bidirectional else h_n[-1]
+        c = torch.tanh(self.context(last))                                   # (B, H)
+        keys = self.attention(O)                                             # (S, B, H) W o_j
+        y = self.target_embedding(target_input)                              # (T, B, E)
+        masked = torch.arange(S).unsqueeze(1) >= source_lengths.unsqueeze(0)  # (S, B)
+        s_prev, states, logits, weights = c, [], [], []
+        for t in range(target_input.shape[0]):
+            score = (keys * s_prev.unsqueeze(0)).sum(dim=2)                  # (S, B)
+            a = torch.softmax(score.masked_fill(masked, float("-inf")), dim=0)
+            weighted = (a.unsqueeze(2) * O).sum(dim=0)                       # (B, D*H)
+            _, h = self.decoder(torch.cat([y[t], weighted], dim=1).unsqueeze(0),
+                                s_prev.unsqueeze(0).contiguous())
+            s_t = h[0]
+            logits.append(self.head(torch.cat([y[t], s_t, weighted], dim=1)))
+            states.append(s_t)
+            weights.append(a.t())
             s_prev = s_t
         return c, torch.stack(states), torch.stack(logits), torch.stack(weights)
 
@@ -304,7 +351,8 @@ def i64(t):
 
 def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
     g = torch.Generator().manual_seed(seed_of(name))
-    model = {"none": Seq2Seq, "additive": AttentionSeq2Seq}[attention](Vs, Vt, E, H, L, bi)
+    model = {"none": Seq2Seq, "additive": AttentionSeq2Seq, "multiplicative": LuongSeq2Seq}[attention](
+        Vs, Vt, E, H, L, bi)
     with torch.no_grad():
         for _, p in model.named_parameters():
             # x - 0.5 is exact in float32, so the stored F32 values are the ones used.
@@ -330,7 +378,8 @@ def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
     if weights is not None:
         # After the random draws, so these add checks without moving anything drawn above.
         finite_difference_largest(name, model, inputs,
-                                  ["attention.weight", "attention.bias", "attention_v.weight"])
+                                  ["attention.weight", "attention.bias", "attention_v.weight"]
+                                  if attention == "additive" else ["attention.weight"])
         attention_weights_check(name, weights, source_lengths)
 
     t = {"source": i64(source), "source_lengths": i64(source_lengths),
@@ -358,7 +407,17 @@ def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
 
 
 def main():
+    """Every case, the old files removed first; with `--cases a,b`, only those cases."""
     os.makedirs(OUT, exist_ok=True)
+    if len(sys.argv) == 3 and sys.argv[1] == "--cases":
+        chosen = sys.argv[2].split(",")
+        unknown = set(chosen) - {case[0] for case in CASES}
+        if unknown:
+            raise SystemExit(f"unknown cases: {sorted(unknown)}")
+        for case in CASES:
+            if case[0] in chosen:
+                make_case(*case)
+        return
     for old in glob.glob(os.path.join(OUT, "*.safetensors")):
         os.remove(old)
     for case in CASES:

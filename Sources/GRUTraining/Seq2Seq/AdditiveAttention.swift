@@ -9,13 +9,13 @@ import GRUTensor
 ///     a = softmax(score) over the source's valid steps,  weighted = sum_j a_j o_j
 ///
 /// with W = [W_s | W_o] the `attention` layer (H, H + M) and v the `attention_v` layer (1, H),
-/// without bias. The keys W_o o_j + b are computed once per sequence (`Memory`); each step
-/// adds W_s s. The projections are GEMMs; the per-step energies, softmax, weighted sums and
+/// without bias. The keys W_o o_j + b are computed once per sequence (`AttentionMemory`); each
+/// step adds W_s s. The projections are GEMMs; the per-step energies, softmax, weighted sums and
 /// their backward are C kernels (`attention_kernels.h`).
 ///
 /// Legend: B rows, S source steps, H decoder hidden size (and attention size), M = D*H the
 /// encoder outputs' width.
-struct AdditiveAttention {
+struct AdditiveAttention: DecoderAttention {
     let hidden: Int
     let memoryWidth: Int
 
@@ -23,27 +23,13 @@ struct AdditiveAttention {
     /// `attention.bias` (H); `attention_v.weight` (1, H).
     var weightCount: Int { hidden * (hidden + memoryWidth) + hidden }
 
-    /// The encoder's outputs o (S, B, M), zero past each row's length, and their keys
-    /// W_o o + b (S, B, H).
-    struct Memory {
-        let steps: Int, batch: Int
-        let values: [Float]
-        let keys: [Float]
-        let lengths: [Int]
-    }
+    /// The energies tanh(W_s s + W_o o_j + b), H a source step.
+    var energyWidth: Int { hidden }
 
-    /// One step's attention: the weights a (B, S), zero past each length; the energies
-    /// (B, S, H); the weighted sums (B, M); the query (B, H).
-    struct Step {
-        let weights: [Float]
-        let energies: [Float]
-        let weighted: [Float]
-        let query: [Float]
-    }
-
+    /// The keys W_o o + b (S, B, H).
     func memory(
         values: [Float], steps: Int, batch: Int, lengths: [Int], attention: UnsafeBufferPointer<Float>
-    ) -> Memory {
+    ) -> AttentionMemory {
         let h = hidden, m = memoryWidth, width = h + m, rows = steps * batch
         // keys = o W_o^T + b, W_o the last M columns of `attention.weight`.
         var keys = [Float](repeating: 0, count: rows * h)
@@ -57,29 +43,12 @@ struct AdditiveAttention {
                     b: attention.baseAddress! + h, ldb: width, beta: 1, c: k.baseAddress!, ldc: h)
             }
         }
-        return Memory(steps: steps, batch: batch, values: values, keys: keys, lengths: lengths)
+        return AttentionMemory(steps: steps, batch: batch, values: values, keys: keys, lengths: lengths)
     }
 
+    /// W_s s into `projected`, then the energies, softmax and weighted sums in C.
     func forward(
-        query: [Float], memory: Memory, attention: UnsafeBufferPointer<Float>, vector: UnsafeBufferPointer<Float>
-    ) -> Step {
-        let h = hidden, m = memoryWidth, s = memory.steps, b = memory.batch
-        var weights = [Float](repeating: 0, count: b * s), energies = [Float](repeating: 0, count: b * s * h)
-        var weighted = [Float](repeating: 0, count: b * m)
-        var projected = [Float](repeating: 0, count: b * h)
-        query.withUnsafeBufferPointer { q in
-            forward(
-                query: q.baseAddress!, memory: memory, attention: attention, vector: vector, weights: &weights,
-                energies: &energies, weighted: &weighted, projected: &projected)
-        }
-        return Step(weights: weights, energies: energies, weighted: weighted, query: query)
-    }
-
-    /// `forward` into the caller's buffers, which a training pass sizes once for all its
-    /// steps: the weights (B, S), the energies (B, S, H) and the weighted sums (B, M);
-    /// `projected` (B, H) is room for W_s s.
-    func forward(
-        query: UnsafePointer<Float>, memory: Memory, attention: UnsafeBufferPointer<Float>,
+        query: UnsafePointer<Float>, memory: AttentionMemory, attention: UnsafeBufferPointer<Float>,
         vector: UnsafeBufferPointer<Float>, weights: UnsafeMutablePointer<Float>, energies: UnsafeMutablePointer<Float>,
         weighted: UnsafeMutablePointer<Float>, projected: UnsafeMutablePointer<Float>
     ) {
@@ -92,13 +61,10 @@ struct AdditiveAttention {
             vector.baseAddress!, energies, weights, weighted)
     }
 
-    /// Backward of one step (its query (B, H), weights (B, S) and energies (B, S, H), as
-    /// `forward` left them) from dL/d weighted (B, M): adds to the layers' gradients, to
-    /// dL/d o (`valueGradient`, (S, B, M)) and dL/d keys (`keyGradient`, (S, B, H)), and
-    /// writes dL/d query (B, H) into `queryGradient`; `projectedGradient` (B, H) is room.
+    /// The energies' and softmax's backward in C, then W_s s's.
     func backward(
         query: UnsafePointer<Float>, weights: UnsafePointer<Float>, energies: UnsafePointer<Float>,
-        weightedGradient: UnsafePointer<Float>, memory: Memory, attention: UnsafeBufferPointer<Float>,
+        weightedGradient: UnsafePointer<Float>, memory: AttentionMemory, attention: UnsafeBufferPointer<Float>,
         vector: UnsafeBufferPointer<Float>, attentionGradient: UnsafeMutableBufferPointer<Float>,
         vectorGradient: UnsafeMutableBufferPointer<Float>, valueGradient: UnsafeMutablePointer<Float>,
         keyGradient: UnsafeMutablePointer<Float>, projectedGradient: UnsafeMutablePointer<Float>,
@@ -117,10 +83,9 @@ struct AdditiveAttention {
             b: attention.baseAddress!, ldb: width, beta: 0, c: queryGradient, ldc: h)
     }
 
-    /// Backward of the keys W_o o + b from dL/d keys: adds to W_o's and b's gradients and to
-    /// dL/d o.
+    /// Backward of the keys W_o o + b: adds to W_o's and b's gradients and to dL/d o.
     func backwardKeys(
-        keyGradient: [Float], memory: Memory, attention: UnsafeBufferPointer<Float>,
+        keyGradient: [Float], memory: AttentionMemory, attention: UnsafeBufferPointer<Float>,
         attentionGradient: UnsafeMutableBufferPointer<Float>, valueGradient: inout [Float]
     ) {
         let h = hidden, m = memoryWidth, width = h + m, rows = memory.steps * memory.batch

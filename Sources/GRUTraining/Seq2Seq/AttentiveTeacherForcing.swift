@@ -3,7 +3,7 @@ import GRUNetworks
 import GRUTensor
 
 extension EncoderDecoderModel {
-    /// `teacherForced` with additive attention: the decoder runs one step at a time (each
+    /// `teacherForced` with attention: the decoder runs one step at a time (each
     /// step's input needs the previous state's attention), and backward walks the steps back,
     /// each passing dL/ds_{t-1} from its GRU step and its attention query to the step before.
     ///
@@ -11,11 +11,13 @@ extension EncoderDecoderModel {
     /// `SteppedRecurrentSweep` (W_hh packed once, its weight gradients one GEMM over all T*B
     /// rows), and the attention's weights, energies and weighted sums of all steps share one
     /// buffer each.
-    func attentiveTeacherForced(_ batch: TranslationBatch, computesGradients: Bool) throws -> TeacherForcedResult {
+    func attentiveTeacherForced(
+        _ batch: TranslationBatch, attention: some DecoderAttention, computesGradients: Bool
+    ) throws -> TeacherForcedResult {
         let config = configuration
         let b = batch.batchSize, steps = batch.targetSteps, sourceSteps = batch.sourceSteps
         let e = config.embeddingSize, h = config.hiddenSize, m = config.directionCount * h
-        let attention = AdditiveAttention(hidden: h, memoryWidth: m)
+        let energyWidth = attention.energyWidth
         return try parameters.withUnsafeBufferPointer { weights in
             let pass = try encoderPass(source: batch.source, lengths: batch.sourceLengths, weights: weights)
             let c = pass.context
@@ -32,7 +34,8 @@ extension EncoderDecoderModel {
                     weights: slice(.decoder, of: weights))
             }
             let readWeights = ScratchBuffer(uninitializedCount: steps * b * sourceSteps)  // (T, B, S)
-            let energies = ScratchBuffer(uninitializedCount: steps * b * sourceSteps * h)  // (T, B, S, H)
+            // (T, B, S, energyWidth)
+            let energies = ScratchBuffer(uninitializedCount: steps * b * sourceSteps * energyWidth)
             let weighted = ScratchBuffer(uninitializedCount: steps * b * m)  // (T, B, M)
             let room = ScratchBuffer(uninitializedCount: b * h)  // (B, H)
             target.output.scalars.withUnsafeBufferPointer { embedded in  // (T, B, E)
@@ -41,7 +44,8 @@ extension EncoderDecoderModel {
                     attention.forward(
                         query: sweep.state(t), memory: memory, attention: attentionWeights, vector: vector,
                         weights: readWeights.pointer + t * b * sourceSteps,
-                        energies: energies.pointer + t * b * sourceSteps * h, weighted: read, projected: room.pointer)
+                        energies: energies.pointer + t * b * sourceSteps * energyWidth, weighted: read,
+                        projected: room.pointer)
                     // x_t = [embedding; weighted], (B, E + M).
                     let input = sweep.input(step: t)
                     for row in 0..<b {
@@ -117,7 +121,7 @@ extension EncoderDecoderModel {
                             }
                             attention.backward(
                                 query: sweep.state(t), weights: readWeights.pointer + t * b * sourceSteps,
-                                energies: energies.pointer + t * b * sourceSteps * h,
+                                energies: energies.pointer + t * b * sourceSteps * energyWidth,
                                 weightedGradient: weightedGradient.pointer, memory: memory,
                                 attention: attentionWeights, vector: vector,
                                 attentionGradient: slice(.attention, of: g),

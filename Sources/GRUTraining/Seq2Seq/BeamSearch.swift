@@ -130,15 +130,7 @@ extension EncoderDecoderModel {
     /// with attention, the encoder's outputs and their keys.
     struct EncodedSource {
         let contexts: Tensor
-        let memory: AdditiveAttention.Memory?
-    }
-
-    /// The attention of this model's sizes; nil without attention.
-    var additiveAttention: AdditiveAttention? {
-        configuration.attention == .additive
-            ? AdditiveAttention(
-                hidden: configuration.hiddenSize, memoryWidth: configuration.directionCount * configuration.hiddenSize)
-            : nil
+        let memory: AttentionMemory?
     }
 
     /// Encodes a (S, B) time-major batch of sources.
@@ -151,7 +143,7 @@ extension EncoderDecoderModel {
         }
         return try parameters.withUnsafeBufferPointer { weights in
             let pass = try encoderPass(source: source, lengths: sourceLengths, weights: weights)
-            let memory = additiveAttention?.memory(
+            let memory = decoderAttention?.memory(
                 values: pass.encoded.output.scalars, steps: source.count / batch, batch: batch, lengths: sourceLengths,
                 attention: slice(.attention, of: weights))
             return EncodedSource(contexts: pass.context, memory: memory)
@@ -172,7 +164,7 @@ extension EncoderDecoderModel {
             ).output
             // What each row reads of its source: c, or its attention's weighted outputs.
             let view: Tensor
-            if let attention = additiveAttention, let memory = source.memory {
+            if let attention = decoderAttention, let memory = source.memory {
                 let m = attention.memoryWidth, batch = memory.batch
                 var values = [Float](repeating: 0, count: memory.steps * rows * m)
                 var keys = [Float](repeating: 0, count: memory.steps * rows * h)
@@ -182,13 +174,13 @@ extension EncoderDecoderModel {
                         for k in 0..<h { keys[(j * rows + row) * h + k] = memory.keys[(j * batch + b) * h + k] }
                     }
                 }
-                let rowMemory = AdditiveAttention.Memory(
+                let rowMemory = AttentionMemory(
                     steps: memory.steps, batch: rows, values: values, keys: keys,
                     lengths: sequences.map { memory.lengths[$0] })
-                let step = attention.forward(
+                let weighted = attention.weighted(
                     query: states, memory: rowMemory, attention: slice(.attention, of: weights),
                     vector: slice(.attentionVector, of: weights))
-                view = Tensor(shape: [rows, m], scalars: step.weighted)
+                view = Tensor(shape: [rows, m], scalars: weighted)
             } else {
                 view = Tensor(
                     shape: [rows, h],

@@ -19,8 +19,9 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
     public var encoderLayers: Int
     /// Whether the encoder reads both ways (D = 2).
     public var bidirectional: Bool
-    /// How the decoder sees the source: the one context vector (Cho et al.), or additive
-    /// attention over the encoder's outputs at every step (Bahdanau et al.).
+    /// How the decoder sees the source: the one context vector (Cho et al.), or attention over
+    /// the encoder's outputs at every step, additive (Bahdanau et al.) or multiplicative
+    /// (Luong et al.).
     public var attention: Attention
 
     /// The decoder's view of the source.
@@ -28,8 +29,10 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
         /// c beside every input and in the head.
         case none
         /// The attention-weighted encoder outputs beside every input and in the head; c only
-        /// starts the decoder.
+        /// starts the decoder (`AdditiveAttention`).
         case additive
+        /// As `additive`, the scores s^T W o_j (`MultiplicativeAttention`).
+        case multiplicative
     }
 
     /// A configuration; sizes must be positive.

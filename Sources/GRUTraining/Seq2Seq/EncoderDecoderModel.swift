@@ -11,12 +11,13 @@ import GRUTensor
 ///     output   logits_t = head(cat(target_embedding(y_{t-1}), s_t, c))
 ///
 /// so c enters the decoder's initial state, every step's gates and candidate, and the output
-/// layer. With additive attention (Bahdanau et al. 2014, `AdditiveAttention`) the weighted
-/// encoder outputs a_t . o take c's place beside each input and in the head, and c only starts
-/// the decoder. All parameters live in one flat buffer, named as a PyTorch module with
-/// submodules `source_embedding`, `encoder` (nn.GRU), `context` (nn.Linear), `attention` and
-/// `attention_v` (nn.Linear, with attention), `target_embedding`, `decoder` (nn.GRU) and `head`
-/// (nn.Linear).
+/// layer. With attention, additive (Bahdanau et al. 2014, `AdditiveAttention`) or
+/// multiplicative (Luong et al. 2015, `MultiplicativeAttention`), the weighted encoder outputs
+/// a_t . o take c's place beside each input and in the head, and c only starts the decoder. All
+/// parameters live in one flat buffer, named as a PyTorch module with submodules
+/// `source_embedding`, `encoder` (nn.GRU), `context` (nn.Linear), `attention` (nn.Linear, with
+/// attention) and `attention_v` (nn.Linear, additive only), `target_embedding`, `decoder`
+/// (nn.GRU) and `head` (nn.Linear).
 ///
 /// Legend: B batch, S source steps, T target steps, E embedding size, H hidden size, D
 /// encoder directions, Vs and Vt the vocabularies.
@@ -29,8 +30,9 @@ public struct EncoderDecoderModel: Sendable {
     let sourceEmbedding: Embedding
     let encoder: GRULayer
     let context: Linear
-    /// `attention` (H + D*H -> H) and `attention_v` (H -> 1, no bias); nil without attention.
-    let attentionLayers: (attention: Linear, vector: Linear)?
+    /// `attention` (H + D*H -> H) and `attention_v` (H -> 1, no bias) with additive attention,
+    /// `attention` (D*H -> H, no bias) alone with multiplicative; nil without attention.
+    let attentionLayers: (attention: Linear, vector: Linear?)?
     let targetEmbedding: Embedding
     let decoder: GRULayer
     let head: Linear
@@ -46,18 +48,21 @@ public struct EncoderDecoderModel: Sendable {
         sourceEmbedding = Embedding(vocabularySize: configuration.sourceVocabularySize, dimension: e)
         encoder = GRULayer(configuration.encoder)
         context = Linear(inputSize: configuration.directionCount * h, outputSize: h)
-        attentionLayers =
-            configuration.attention == .additive
-            ? (
-                Linear(inputSize: h + configuration.directionCount * h, outputSize: h),
-                Linear(inputSize: h, outputSize: 1, hasBias: false)
-            ) : nil
+        let m = configuration.directionCount * h
+        switch configuration.attention {
+        case .none: attentionLayers = nil
+        case .additive:
+            attentionLayers = (
+                Linear(inputSize: h + m, outputSize: h), Linear(inputSize: h, outputSize: 1, hasBias: false)
+            )
+        case .multiplicative: attentionLayers = (Linear(inputSize: m, outputSize: h, hasBias: false), nil)
+        }
         targetEmbedding = Embedding(vocabularySize: configuration.targetVocabularySize, dimension: e)
         decoder = GRULayer(configuration.decoder)
         head = Linear(inputSize: e + h + configuration.sourceViewWidth, outputSize: configuration.targetVocabularySize)
         let counts = [
             sourceEmbedding.parameterCount, encoder.layout.count, context.parameterCount,
-            attentionLayers?.attention.parameterCount ?? 0, attentionLayers?.vector.parameterCount ?? 0,
+            attentionLayers?.attention.parameterCount ?? 0, attentionLayers?.vector?.parameterCount ?? 0,
             targetEmbedding.parameterCount, decoder.layout.count, head.parameterCount,
         ]
         var start = 0
@@ -76,7 +81,7 @@ public struct EncoderDecoderModel: Sendable {
             context.initialize(slice(.context), using: &generator, as: .pytorch)
             if let attentionLayers {
                 attentionLayers.attention.initialize(slice(.attention), using: &generator, as: .pytorch)
-                attentionLayers.vector.initialize(slice(.attentionVector), using: &generator, as: .pytorch)
+                attentionLayers.vector?.initialize(slice(.attentionVector), using: &generator, as: .pytorch)
             }
             targetEmbedding.initialize(slice(.targetEmbedding), using: &generator, as: .pytorch)
             decoder.initialize(slice(.decoder), using: &generator, as: .pytorch)
@@ -108,7 +113,7 @@ public struct EncoderDecoderModel: Sendable {
         case .encoder: encoder.parameterSlots
         case .context: context.parameterSlots
         case .attention: attentionLayers?.attention.parameterSlots ?? []
-        case .attentionVector: attentionLayers?.vector.parameterSlots ?? []
+        case .attentionVector: attentionLayers?.vector?.parameterSlots ?? []
         case .targetEmbedding: targetEmbedding.parameterSlots
         case .decoder: decoder.parameterSlots
         case .head: head.parameterSlots
@@ -136,6 +141,16 @@ public struct EncoderDecoderModel: Sendable {
     public init(configuration: EncoderDecoderConfiguration, namedTensors: [String: Tensor]) throws {
         self = try EncoderDecoderModel(configuration: configuration, seed: 0)
         parameters = try InputChecks.flatParameters(self.namedTensors, from: namedTensors)
+    }
+
+    /// The attention of this model's kind and sizes; nil without attention.
+    var decoderAttention: (any DecoderAttention)? {
+        let h = configuration.hiddenSize, m = configuration.directionCount * h
+        switch configuration.attention {
+        case .none: return nil
+        case .additive: return AdditiveAttention(hidden: h, memoryWidth: m)
+        case .multiplicative: return MultiplicativeAttention(hidden: h, memoryWidth: m)
+        }
     }
 
     /// The part's slice of a buffer laid out as `parameters`.

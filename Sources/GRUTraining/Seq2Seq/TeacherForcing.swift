@@ -30,8 +30,8 @@ extension EncoderDecoderModel {
     ///
     /// - Throws: `GRUInputError` for ids outside a vocabulary or lengths out of range.
     public func teacherForced(_ batch: TranslationBatch, computesGradients: Bool = true) throws -> TeacherForcedResult {
-        if configuration.attention == .additive {
-            return try attentiveTeacherForced(batch, computesGradients: computesGradients)
+        if let attention = decoderAttention {
+            return try attentiveTeacherForced(batch, attention: attention, computesGradients: computesGradients)
         }
         let config = configuration
         let b = batch.batchSize, steps = batch.targetSteps, e = config.embeddingSize, h = config.hiddenSize

@@ -10,17 +10,19 @@ import Testing
 /// The encoder-decoder against Tests/Fixtures/seq2seq, made by
 /// Tools/Reference/make_seq2seq_fixtures.py: the same model written in PyTorch (nn.GRU
 /// encoder with packed lengths, the Cho context, an nn.GRU decoder reading [embedding;
-/// context], the head over [embedding; state; context]), and with Bahdanau's additive
-/// attention in the context's place (masked by the source lengths), in float64 autograd, with a
-/// masked mean cross-entropy. The loss, logits, context and decoder states within 1e-5; every
-/// parameter's gradient within 1e-4 of its magnitude (1e-6 absolute near zero).
+/// context], the head over [embedding; state; context]), and with Bahdanau's additive or
+/// Luong's multiplicative attention in the context's place (masked by the source lengths), in
+/// float64 autograd, with a masked mean cross-entropy. The loss, logits, context and decoder
+/// states within 1e-5; every parameter's gradient within 1e-4 of its magnitude (1e-6 absolute
+/// near zero).
 @Suite(.tags(.reference))
 struct EncoderDecoderReferenceTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/seq2seq")
 
-    static let fixtureNames = ["uni_l1", "bi_l1", "bi_l2", "uni_l2_h20"].flatMap { [$0, "attn_" + $0] }
+    static let fixtureNames =
+        ["uni_l1", "bi_l1", "bi_l2", "uni_l2_h20"].flatMap { [$0, "attn_" + $0] } + ["luong_uni_l1", "luong_bi_l2"]
 
     static let dataNames: Set<String> = [
         "source", "source_lengths", "target_input", "target_output", "target_lengths", "loss", "logits", "context",
