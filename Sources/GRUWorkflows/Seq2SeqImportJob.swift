@@ -18,7 +18,8 @@ import GRUTraining
 ///      "source_tokens": "characters", "target_tokens": "whitespace", "max_output_length": 40}
 ///
 /// `attention` and `attention_v` name the attention's layers when the model has them
-/// (Bahdanau's, `EncoderDecoderModel`); the sizes come from the tensors' shapes. The module
+/// (Bahdanau's, `EncoderDecoderModel`); `attention` alone, a bias-free (H, D*H) layer, is
+/// Luong's multiplicative attention. The sizes come from the tensors' shapes. The module
 /// parts must be the architecture `EncoderDecoderModel` documents.
 public struct Seq2SeqImportJob {
     /// The state_dict as safetensors.
@@ -68,12 +69,17 @@ public struct Seq2SeqImportJob {
         let parts = [
             "source_embedding", "encoder", "context", "target_embedding", "decoder", "head", "attention", "attention_v",
         ]
-        let attention = parsed.modules["attention"] != nil
+        // attention_v only with additive attention; attention alone is multiplicative.
+        let attention: EncoderDecoderConfiguration.Attention =
+            parsed.modules["attention"] == nil
+            ? .none : parsed.modules["attention_v"] == nil ? .multiplicative : .additive
         var renamed: [String: Tensor] = [:]
         var claimed = Set<String>()
         for part in parts {
             guard let prefix = parsed.modules[part] else {
-                if part.hasPrefix("attention") && !attention { continue }
+                if part == "attention" && attention == .none || part == "attention_v" && attention != .additive {
+                    continue
+                }
                 throw FormatError(namesPath, "modules has no \"\(part)\"; expected the file's module of that part")
             }
             let members = tensors.keys.filter { $0.hasPrefix(prefix + ".") }
@@ -118,7 +124,7 @@ public struct Seq2SeqImportJob {
             sourceVocabularySize: sourceVocabulary.count, targetVocabularySize: targetVocabulary.count,
             embeddingSize: embedding.count == 2 ? embedding[1] : 0, hiddenSize: recurrent.count == 2 ? recurrent[1] : 0,
             encoderLayers: layers, bidirectional: renamed["encoder.weight_hh_l0_reverse"] != nil,
-            attention: attention ? .additive : .none)
+            attention: attention)
         try configuration.validate()
         let model: EncoderDecoderModel
         do {

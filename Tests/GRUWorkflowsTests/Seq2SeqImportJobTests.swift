@@ -55,13 +55,15 @@ struct Seq2SeqImportJobEndToEndTests {
         return (weights, names, fixture)
     }
 
-    @Test(arguments: ["bi_l2", "attn_bi_l2", "uni_l1", "attn_uni_l1"])
+    @Test(arguments: ["bi_l2", "attn_bi_l2", "uni_l1", "attn_uni_l1", "luong_bi_l2"])
     func theImportComputesPyTorchsLogits(_ name: String) throws {
         let (weights, names, fixture) = try pytorchFiles(name)
         let target = EncoderDecoderDirectory(directory.url.appendingPathComponent(name))
         try Seq2SeqImportJob(input: weights, names: names, directory: target).run()
         let (model, manifest) = try target.load()
-        #expect(manifest.configuration.attention == (name.hasPrefix("attn_") ? .additive : .none))
+        #expect(
+            manifest.configuration.attention
+                == (name.hasPrefix("attn_") ? .additive : name.hasPrefix("luong_") ? .multiplicative : .none))
         #expect(manifest.targetTokens == .whitespace && manifest.sourceTokens == .characters)
         func ids(_ key: String) throws -> [Int] { try fixture.require(key).scalars.map { Int($0) } }
         let batch = TranslationBatch(
