@@ -219,10 +219,10 @@ def make_batch(pairs: list[tuple], source_id: dict, target_id: dict) -> tuple:
 
 
 def pytorch_model(attention: str, source_vocabulary: int, target_vocabulary: int, settings: dict):
-    """The fixtures' module (Seq2Seq, AttentionSeq2Seq) of `settings`' sizes, PyTorch's default
-    initialization."""
-    from make_seq2seq_fixtures import AttentionSeq2Seq, Seq2Seq
-    Model = {"none": Seq2Seq, "additive": AttentionSeq2Seq}[attention]
+    """The fixtures' module (Seq2Seq, AttentionSeq2Seq, LuongSeq2Seq) of `settings`' sizes,
+    PyTorch's default initialization."""
+    from make_seq2seq_fixtures import AttentionSeq2Seq, LuongSeq2Seq, Seq2Seq
+    Model = {"none": Seq2Seq, "additive": AttentionSeq2Seq, "multiplicative": LuongSeq2Seq}[attention]
     return Model(source_vocabulary, target_vocabulary, settings["embedding_size"], settings["hidden_size"],
                  settings["layers"], settings["bidirectional"])
 

@@ -1,8 +1,8 @@
 """Training throughput of the encoder-decoder: target tokens per second of teacher-forced Adam
 steps, GRUKit (`gru train --task seq2seq`, the release build) against the same model in
-PyTorch, on the same machine in one run, with and without additive attention, at two sizes.
-Records go to results/seq2seq-throughput.json, the table between the `seq2seq-throughput-table`
-markers of BENCHMARKS.md.
+PyTorch, on the same machine in one run, without attention and with additive and multiplicative
+attention, at two sizes. Records go to results/seq2seq-throughput.json, the table between the
+`seq2seq-throughput-table` markers of BENCHMARKS.md.
 
     env -u OPENBLAS_CORETYPE .venv-bench/bin/python Benchmarks/training/seq2seq_throughput.py
     .venv-bench/bin/python Benchmarks/training/seq2seq_throughput.py --no-run   # the table only
@@ -15,10 +15,11 @@ batches in a shuffled order); both frameworks' epochs include making the batches
 rate is the one `gru train` logs (log.jsonl `targetTokensPerSecond`: the training steps only,
 not the checkpoint); PyTorch's is timed around the same loop (g2p.pytorch_epoch).
 
-The attention module of g2p.py and the fixtures is the tutorial's: every step applies
+The additive attention module of g2p.py and the fixtures is the tutorial's: every step applies
 `attention` to [s; o_j], so it recomputes W_o o_j + b at every step. `pytorch-keys-once` is the
 same model with those keys computed once per batch, as GRUKit does; the ratio is taken against
-the faster PyTorch.
+the faster PyTorch. The multiplicative module (LuongSeq2Seq) computes its keys W o_j once a
+batch already.
 
 Each case runs `--rounds` times, the frameworks taking turns; each keeps the median of its
 rounds, where a round's rate is the median of its epochs.
@@ -46,7 +47,7 @@ PAIRS, LENGTHS, VOCABULARY = 2048, (8, 24), 256
 BASE = {"layers": 1, "bidirectional": True, "batch_size": 64, "learning_rate": 0.002, "clip_norm": 1.0,
         "seed": 0, "epochs": 3}
 SIZES = ((64, 128), (128, 256))  # (embedding_size, hidden_size)
-ATTENTIONS = ("none", "additive")
+ATTENTIONS = ("none", "additive", "multiplicative")
 FRAMEWORKS = ("grukit", "pytorch", "pytorch-keys-once")
 NAMES = {"grukit": "GRUKit", "pytorch": "PyTorch", "pytorch-keys-once": "PyTorch, keys once"}
 
@@ -158,7 +159,7 @@ def measure(args: argparse.Namespace) -> list[dict]:
             for attention, e, h in cases(args.attention):
                 settings = settings_of(e, h)
                 for framework in args.frameworks:
-                    if framework == "pytorch-keys-once" and attention == "none":
+                    if framework == "pytorch-keys-once" and attention != "additive":
                         continue
                     load_before = os.getloadavg()[0]
                     if framework == "grukit":
