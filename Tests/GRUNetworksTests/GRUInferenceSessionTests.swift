@@ -36,6 +36,10 @@ struct GRUInferenceSessionTests {
         // directions.
         Case(variant: .resetBefore, batch: 19, hidden: 70, parts: 2),
         Case(variant: .resetAfter, batch: 17, hidden: 40, layers: 2, bidirectional: true, parts: 2),
+        // Rows enough to split by rows, but W_hh (3H x H) too big for one L2 and half of it
+        // not: split by units, the input projected per panel (`StepSharing.forInference`).
+        Case(variant: .resetAfter, batch: 16, hidden: unitsSharingHidden(gates: 3), parts: 2),
+        Case(variant: .resetBefore, batch: 16, hidden: unitsSharingHidden(gates: 3), parts: 2),
     ]
 
     @Test(arguments: cases)
@@ -183,4 +187,11 @@ struct GRUInferenceSessionTests {
         try session.step([1, 2, 3], state: &good)
         #expect(good != kept)
     }
+}
+
+/// A hidden size whose W_hh of `gates` x H x H floats takes three quarters of this machine's
+/// L2, so that an inference sweep of 16 rows on two threads shares its steps by units.
+func unitsSharingHidden(gates: Int) -> Int {
+    let hidden = (0.75 * Double(CacheSizes.level2Bytes) / Double(4 * gates)).squareRoot()
+    return max(16, Int(hidden) / 16 * 16)
 }

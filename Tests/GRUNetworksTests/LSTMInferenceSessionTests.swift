@@ -41,6 +41,8 @@ struct LSTMInferenceSessionTests {
         Case(batch: 19, hidden: 70, parts: 2),  // split by rows
         Case(batch: 8, hidden: 140, layers: 2, bidirectional: true),
         Case(batch: 17, hidden: 40, layers: 2, bidirectional: true, parts: 2),
+        // Split by units although rows would do: W_hh too big for one L2, half of it not.
+        Case(batch: 16, hidden: unitsSharingHidden(gates: 4), parts: 2),
     ]
 
     @Test(arguments: cases)

@@ -10,7 +10,12 @@ enum GRUInferenceSweep {
     /// Whether a direction of `batch` rows shares its steps by hidden units (and so can
     /// project its input per panel, see `run`) rather than by rows.
     static func sharesByUnits(batch: Int, weights: PackedRecurrentWeights) -> Bool {
-        !StepSharing(batch: batch, weights: weights).byRows
+        !sharing(batch: batch, weights: weights).byRows
+    }
+
+    /// The inference rule for the GRU's 3H x H of W_hh.
+    private static func sharing(batch: Int, weights: PackedRecurrentWeights) -> StepSharing {
+        StepSharing.forInference(batch: batch, weights: weights, recurrentValues: 3 * weights.hidden * weights.hidden)
     }
 
     /// Runs all steps.
@@ -35,7 +40,7 @@ enum GRUInferenceSweep {
         resetState: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
         let hidden = weights.hidden
-        let sharing = StepSharing(batch: batch, weights: weights)
+        let sharing = sharing(batch: batch, weights: weights)
         precondition(inputWeights == nil || !sharing.byRows, "per-panel input projections need steps shared by units")
         let cell = GRUCell(variant: variant)
         ThreadTeam.run(parts: sharing.parts) { part, parts in

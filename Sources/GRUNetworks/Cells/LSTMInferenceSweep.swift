@@ -35,7 +35,7 @@ enum LSTMInferenceSweep {
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
         let hidden = weights.hidden, width = weights.gateWidth
-        let sharing = StepSharing(batch: batch, weights: weights)
+        let sharing = StepSharing.forInference(batch: batch, weights: weights, recurrentValues: width * hidden)
         if sharing.byRows {
             weights.inputRows.withUnsafeBufferPointer {
                 Matmul.gemm(
