@@ -65,7 +65,8 @@ public final class MPIProcessGroup: ProcessGroup {
         guard status != MPI_SUCCESS else { return }
         var text = [CChar](repeating: 0, count: Int(cmpi_max_error_text()) + 1)
         cmpi_error_text(status, &text)
-        throw MPIError(call: call, message: String(cString: text))
+        let bytes = text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        throw MPIError(call: call, message: String(decoding: bytes, as: UTF8.self))
     }
 }
 

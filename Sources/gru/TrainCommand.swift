@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
             write a directory. With --resume, settings given \
             must match the checkpointed run's (only --epochs may differ). --task seq2seq trains \
             the GRU encoder-decoder (Cho et al. 2014, --attention additive for Bahdanau \
-            attention) on source TAB target lines (--source-tokens, --target-tokens); it reads \
+            attention, multiplicative for Luong's) on source TAB target lines (--source-tokens, --target-tokens); it reads \
             --hidden-size, --layers and --bidirectional (the encoder's), --embedding-size, \
             --epochs, --batch-size, --learning-rate (Adam), --clip-norm, --seed, --max-length and \
             --validation-fraction, refuses the other settings, and saves a checkpoint for --resume. \
