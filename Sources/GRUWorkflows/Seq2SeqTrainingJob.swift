@@ -10,8 +10,10 @@ import GRUTraining
 ///
 /// The settings that apply: the model's `hiddenSize` (default 64), `layers` (the encoder's,
 /// default 1), `bidirectional`, `embeddingSize` (default min(H, 128)) and `attention`; the
-/// optimization's `epochs` (10), `batchSize` (32), `learningRate` (0.001, Adam), `clipNorm`
-/// and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
+/// optimization's `epochs` (10), `batchSize` (32), `optimizer` (Adam) and `learningRate`
+/// (0.001) with `momentum`, `nesterov` and `weightDecay`, `clipNorm`, `clipValue`, `schedule`
+/// with `stepSize`, `decayFactor`, `warmupSteps` and `schedulePatience` (the plateau watches
+/// the validation loss), and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
 /// (targets longer are skipped; also the decoding limit, default 2x the longest training
 /// target) and `validationFraction` (0.1, when no validation file is given). Any other
 /// setting is an error naming it.
@@ -43,7 +45,8 @@ public struct Seq2SeqTrainingJob {
     static let applicable: Set<String> = [
         "hiddenSize", "layers", "bidirectional", "embeddingSize", "attention", "epochs", "batchSize",
         "learningRate", "clipNorm", "seed", "task", "sourceTokens", "targetTokens", "maxLength",
-        "validationFraction",
+        "validationFraction", "optimizer", "momentum", "nesterov", "weightDecay", "clipValue", "schedule", "stepSize",
+        "decayFactor", "warmupSteps", "schedulePatience",
     ]
 
     /// The flag of a settings field: `--batch-size` for `batchSize`.
@@ -85,10 +88,7 @@ public struct Seq2SeqTrainingJob {
             }
             (training, validation) = training.split(validationFraction: fraction, seed: recipe.optimization.seed ?? 0)
         }
-        let options = EncoderDecoderTrainingOptions(
-            epochs: recipe.optimization.epochs ?? 10, batchSize: recipe.optimization.batchSize ?? 32,
-            learningRate: recipe.optimization.learningRate ?? 1e-3, clipNorm: recipe.optimization.clipNorm,
-            seed: recipe.optimization.seed ?? 0)
+        let options = Self.options(recipe.optimization)
         for (flag, value, valid) in [
             ("--epochs", "\(options.epochs)", options.epochs >= 1),
             ("--batch-size", "\(options.batchSize)", options.batchSize >= 1),
@@ -115,20 +115,20 @@ public struct Seq2SeqTrainingJob {
                     expected: "the settings of the run in \(directory.url.path) (only --epochs may differ)")
             }
             let (model, optimizer) = try directory.loadCheckpoint(stored)
-            trainer = EncoderDecoderTrainer(
-                model: model, examples: training.pairs.map(stored.vocabularies.encode), batchSize: options.batchSize,
-                learningRate: options.learningRate, clipNorm: options.clipNorm, seed: options.seed)
-            try trainer.resume(epochs: stored.history.count, optimizer: optimizer)
+            trainer = try EncoderDecoderTrainer(
+                model: model, examples: training.pairs.map(stored.vocabularies.encode), options: options)
+            try trainer.resume(
+                epochs: stored.history.count, optimizer: optimizer,
+                monitoredLosses: stored.history.map { $0.validation?["loss"] ?? $0.trainingLoss })
             manifest.training.epochs = options.epochs
         } else {
             manifest = try Self.manifest(
                 recipe: recipe, vocabularies: TranslationVocabularies(fitting: training), source: source,
                 target: target,
                 options: options, training: training)
-            trainer = EncoderDecoderTrainer(
+            trainer = try EncoderDecoderTrainer(
                 model: try EncoderDecoderModel(configuration: manifest.configuration, seed: options.seed),
-                examples: training.pairs.map(manifest.vocabularies.encode), batchSize: options.batchSize,
-                learningRate: options.learningRate, clipNorm: options.clipNorm, seed: options.seed)
+                examples: training.pairs.map(manifest.vocabularies.encode), options: options)
         }
         let validationExamples = validation.pairs.map(manifest.vocabularies.encode)
         let targetTokens = training.pairs.reduce(0) { $0 + $1.target.count + 1 }  // end tokens included
@@ -139,6 +139,8 @@ public struct Seq2SeqTrainingJob {
             let loss = try trainer.runEpoch()
             let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let measured = try Self.teacherForcedMetrics(trainer.model, validationExamples)
+            let learningRate = trainer.learningRate
+            trainer.endEpoch(monitoredLoss: validationExamples.isEmpty ? loss : measured.loss)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let tokensPerSecond = Double(targetTokens) / max(trainingSeconds, 1e-9)
             manifest.history.append(
@@ -146,7 +148,7 @@ public struct Seq2SeqTrainingJob {
                     epoch: epoch, trainingLoss: loss,
                     validation: validationExamples.isEmpty
                         ? nil : ["loss": measured.loss, "token_accuracy": measured.tokenAccuracy],
-                    learningRate: options.learningRate, seconds: seconds,
+                    learningRate: learningRate, seconds: seconds,
                     sequencesPerSecond: Double(training.pairs.count) / max(trainingSeconds, 1e-9),
                     targetTokensPerSecond: tokensPerSecond))
             try writer.save(trainer.model, manifest: manifest, optimizer: trainer.optimizerState)
@@ -159,6 +161,24 @@ public struct Seq2SeqTrainingJob {
                     + String(format: "  %.0f target tokens/s", tokensPerSecond))
         }
         return manifest
+    }
+
+    /// The training options the optimization settings give, at their defaults where not given.
+    static func options(_ settings: OptimizationSettings) -> EncoderDecoderTrainingOptions {
+        var options = EncoderDecoderTrainingOptions(
+            epochs: settings.epochs ?? 10, batchSize: settings.batchSize ?? 32,
+            learningRate: settings.learningRate ?? 1e-3, clipNorm: settings.clipNorm, seed: settings.seed ?? 0)
+        options.optimizer = settings.optimizer ?? options.optimizer
+        options.momentum = settings.momentum ?? options.momentum
+        options.nesterov = settings.nesterov ?? options.nesterov
+        options.weightDecay = settings.weightDecay ?? options.weightDecay
+        options.clipValue = settings.clipValue
+        options.schedule = settings.schedule ?? options.schedule
+        options.stepSize = settings.stepSize ?? options.stepSize
+        options.decayFactor = settings.decayFactor ?? options.decayFactor
+        options.warmupSteps = settings.warmupSteps ?? options.warmupSteps
+        options.schedulePatience = settings.schedulePatience ?? options.schedulePatience
+        return options
     }
 
     /// What differs between a run's manifest and the checkpointed one's, as "hiddenSize 20

@@ -19,8 +19,10 @@ struct TrainCommand: ParsableCommand {
             the GRU encoder-decoder (Cho et al. 2014, --attention additive for Bahdanau \
             attention, multiplicative for Luong's) on source TAB target lines (--source-tokens, --target-tokens); it reads \
             --hidden-size, --layers and --bidirectional (the encoder's), --embedding-size, \
-            --epochs, --batch-size, --learning-rate (Adam), --clip-norm, --seed, --max-length and \
-            --validation-fraction, refuses the other settings, and saves a checkpoint for --resume. \
+            --epochs, --batch-size, the optimizer flags (--optimizer, --learning-rate, --momentum, \
+            --nesterov, --weight-decay, --clip-norm, --clip-value, --schedule and its settings), \
+            --seed, --max-length and --validation-fraction, refuses the other settings, and saves \
+            a checkpoint for --resume. \
             Under mpirun or srun (a gru built with Open MPI), the job's processes train data \
             parallel: each takes its rows of every --batch-size batch, the gradients are summed \
             every step, and process 0 writes the model directory.

@@ -103,6 +103,8 @@ struct Seq2SeqCommandEndToEndTests {
         (["--window", "3"], ["--window"]),
         (["--resume"], ["bad/model.json", "encoder-decoder"]),
         (["--epochs", "0"], ["--epochs"]),
+        (["--input-dropout", "0.1"], ["--input-dropout"]),
+        (["--optimizer", "sgd", "--momentum", "1.5"], ["momentum is 1.5"]),
     ])
     func settingsThatDoNotApplyAreOneLineErrors(_ extra: [String], _ fragments: [String]) throws {
         let result = try CommandRunner.run(
@@ -115,7 +117,16 @@ struct Seq2SeqCommandEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("bad")))
     }
 
-    @Test func aResumedRunEqualsTheWholeRun() throws {
+    /// With Adam, and with SGD and a plateau schedule, which the resumed run replays from the
+    /// log's validation losses.
+    @Test(arguments: [
+        [String](),
+        [
+            "--optimizer", "sgd", "--momentum", "0.9", "--schedule", "plateau", "--schedule-patience", "0",
+            "--decay-factor", "0.5", "--clip-value", "0.5",
+        ],
+    ])
+    func aResumedRunEqualsTheWholeRun(_ optimization: [String]) throws {
         func run(_ name: String, epochs: Int, resume: Bool = false) throws {
             let result = try CommandRunner.run(
                 [
@@ -123,7 +134,7 @@ struct Seq2SeqCommandEndToEndTests {
                     directory.path(name),
                     "--hidden-size", "12", "--embedding-size", "6", "--epochs", "\(epochs)", "--batch-size", "16",
                     "--learning-rate", "0.01", "--seed", "4",
-                ] + (resume ? ["--resume"] : []))
+                ] + optimization + (resume ? ["--resume"] : []))
             #expect(result.exitCode == 0, "\(result.standardError)")
         }
         try run("whole", epochs: 3)
@@ -137,11 +148,14 @@ struct Seq2SeqCommandEndToEndTests {
         let log = try String(contentsOfFile: directory.path("stopped/log.jsonl"), encoding: .utf8)
         #expect(log.split(separator: "\n").count == 3)
         #expect(FileManager.default.fileExists(atPath: directory.path("stopped/curve.svg")))
-        let changed = try CommandRunner.run([
-            "train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model", directory.path("stopped"),
-            "--hidden-size", "13", "--embedding-size", "6", "--epochs", "4", "--batch-size", "16", "--learning-rate",
-            "0.01", "--seed", "4", "--resume",
-        ])
+        let changed = try CommandRunner.run(
+            [
+                "train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model",
+                directory.path("stopped"),
+                "--hidden-size", "13", "--embedding-size", "6", "--epochs", "4", "--batch-size", "16",
+                "--learning-rate",
+                "0.01", "--seed", "4", "--resume",
+            ] + optimization)
         #expect(changed.exitCode == 1)
         #expect(
             changed.standardError.contains("hiddenSize 13 (the checkpointed run has 12)"), "\(changed.standardError)")

@@ -2,21 +2,42 @@ import Foundation
 import GRUNetworks
 import GRUTensor
 
-/// How an `EncoderDecoderTrainer` trains: epochs, batch size, Adam's learning rate, clipping
-/// by global norm, and the seed of the initialization and the shuffles.
+/// How an `EncoderDecoderTrainer` trains: epochs, batch size, the optimizer and its learning
+/// rate, clipping, the learning-rate schedule, and the seed of the initialization and the
+/// shuffles. The optimizer, clipping and schedule settings mean what `TrainingOptions`' do.
 public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
     /// The epochs of the whole run.
     public var epochs: Int
     /// Pairs a step.
     public var batchSize: Int
-    /// Adam's learning rate.
+    /// The optimizer's (base) learning rate.
     public var learningRate: Float
     /// The largest global gradient norm; nil leaves the gradients as they are.
     public var clipNorm: Float?
     /// Seeds the initialization, the shuffles and the validation split.
     public var seed: UInt64
+    /// Which optimizer updates the parameters (Adam by default).
+    public var optimizer = TrainingOptions.OptimizerKind.adam
+    /// SGD's and RMSprop's momentum.
+    public var momentum: Float = 0
+    /// Nesterov momentum (SGD).
+    public var nesterov = false
+    /// L2 weight decay (decoupled for AdamW).
+    public var weightDecay: Float = 0
+    /// Each gradient element clipped to [-clipValue, clipValue]; nil leaves them.
+    public var clipValue: Float?
+    /// How the learning rate changes over the run.
+    public var schedule = TrainingOptions.ScheduleKind.none
+    /// Epochs between step decays.
+    public var stepSize = 10
+    /// The step and plateau schedules' factor.
+    public var decayFactor: Float = 0.1
+    /// The cosine schedule's linear warm-up, in batches.
+    public var warmupSteps = 0
+    /// Epochs without a better validation loss before the plateau schedule decays.
+    public var schedulePatience = 2
 
-    /// Options of the given values.
+    /// Options of the given values, the others at their defaults.
     public init(
         epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-3, clipNorm: Float? = nil, seed: UInt64 = 0
     ) {
@@ -26,64 +47,154 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         self.clipNorm = clipNorm
         self.seed = seed
     }
+
+    /// Reads options saved before the optimizer and schedule settings existed as Adam's, with
+    /// no schedule.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = EncoderDecoderTrainingOptions()
+        epochs = try container.decode(Int.self, forKey: .epochs)
+        batchSize = try container.decode(Int.self, forKey: .batchSize)
+        learningRate = try container.decode(Float.self, forKey: .learningRate)
+        clipNorm = try container.decodeIfPresent(Float.self, forKey: .clipNorm)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        optimizer = try container.decodeIfPresent(TrainingOptions.OptimizerKind.self, forKey: .optimizer) ?? .adam
+        momentum = try container.decodeIfPresent(Float.self, forKey: .momentum) ?? defaults.momentum
+        nesterov = try container.decodeIfPresent(Bool.self, forKey: .nesterov) ?? defaults.nesterov
+        weightDecay = try container.decodeIfPresent(Float.self, forKey: .weightDecay) ?? defaults.weightDecay
+        clipValue = try container.decodeIfPresent(Float.self, forKey: .clipValue)
+        schedule = try container.decodeIfPresent(TrainingOptions.ScheduleKind.self, forKey: .schedule) ?? .none
+        stepSize = try container.decodeIfPresent(Int.self, forKey: .stepSize) ?? defaults.stepSize
+        decayFactor = try container.decodeIfPresent(Float.self, forKey: .decayFactor) ?? defaults.decayFactor
+        warmupSteps = try container.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? defaults.warmupSteps
+        schedulePatience =
+            try container.decodeIfPresent(Int.self, forKey: .schedulePatience) ?? defaults.schedulePatience
+    }
+
+    /// The same settings as `TrainingOptions`, whose checks and optimizer they share.
+    public var trainingOptions: TrainingOptions {
+        var options = TrainingOptions()
+        (options.epochs, options.batchSize, options.learningRate) = (epochs, batchSize, learningRate)
+        (options.clipNorm, options.clipValue, options.seed) = (clipNorm, clipValue, seed)
+        (options.optimizer, options.momentum, options.nesterov) = (optimizer, momentum, nesterov)
+        options.weightDecay = weightDecay
+        (options.schedule, options.stepSize, options.decayFactor) = (schedule, stepSize, decayFactor)
+        (options.warmupSteps, options.schedulePatience) = (warmupSteps, schedulePatience)
+        return options
+    }
 }
 
 /// Trains an `EncoderDecoderModel` with teacher forcing: each epoch shuffles the examples
 /// (seeded by the epoch, so a resumed run shuffles as the whole run would), cuts them into
-/// batches, and takes one Adam step per batch on the masked mean cross-entropy, the gradients
-/// clipped by global norm when asked.
+/// batches, and takes one optimizer step per batch on the masked mean cross-entropy, the
+/// gradients clipped when asked, at the learning rate the schedule gives (cosine per batch,
+/// step and plateau per epoch, `endEpoch`).
 public final class EncoderDecoderTrainer {
     /// The model as trained so far.
     public private(set) var model: EncoderDecoderModel
-    private var optimizer: Adam
+    private var optimizer: any Optimizer
     private let examples: [TranslationExample]
-    private let batchSize: Int
-    private let clipNorm: Float?
-    private let seed: UInt64
+    private let options: EncoderDecoderTrainingOptions
+    private var plateau: ReduceOnPlateau?
+    /// The learning rate of the step schedule's and plateau's current epoch.
+    private var epochLearningRate: Float
     /// Epochs completed.
     public private(set) var epochs = 0
+    /// The learning rate of the last step taken.
+    public var learningRate: Float { optimizer.learningRate }
 
-    /// A trainer of `model` on `examples`.
-    public init(
+    /// A trainer of `model` on `examples` with `options` (its epochs bound the cosine
+    /// schedule).
+    ///
+    /// - Throws: `GRUInputError` naming an option out of range.
+    public init(model: EncoderDecoderModel, examples: [TranslationExample], options: EncoderDecoderTrainingOptions)
+        throws
+    {
+        precondition(!examples.isEmpty, "examples to train on")
+        let settings = options.trainingOptions
+        try settings.validate()
+        self.model = model
+        self.examples = examples
+        self.options = options
+        optimizer = settings.makeOptimizer()
+        epochLearningRate = options.learningRate
+        if options.schedule == .plateau {
+            plateau = ReduceOnPlateau(
+                learningRate: options.learningRate, factor: options.decayFactor, patience: options.schedulePatience)
+        }
+    }
+
+    /// A trainer with Adam at `learningRate` and no schedule.
+    public convenience init(
         model: EncoderDecoderModel, examples: [TranslationExample], batchSize: Int, learningRate: Float,
         clipNorm: Float? = nil, seed: UInt64
     ) {
-        precondition(!examples.isEmpty && batchSize >= 1, "examples and a positive batch size")
-        self.model = model
-        self.examples = examples
-        self.batchSize = batchSize
-        self.clipNorm = clipNorm
-        self.seed = seed
-        optimizer = Adam(learningRate: learningRate)
+        // These options are always in range.
+        try! self.init(
+            model: model, examples: examples,
+            options: EncoderDecoderTrainingOptions(
+                epochs: 1, batchSize: batchSize, learningRate: learningRate, clipNorm: clipNorm, seed: seed))
     }
 
-    /// Adam's step count and moments, for a checkpoint.
+    /// The optimizer's step count and moments, for a checkpoint.
     public var optimizerState: OptimizerState { optimizer.state }
 
-    /// Continues a run from its checkpoint: `epochs` done, Adam's saved state.
-    public func resume(epochs completed: Int, optimizer state: OptimizerState) throws {
+    /// Continues a run from its checkpoint: `epochs` done, the optimizer's saved state, and
+    /// each finished epoch's monitored loss (its validation loss, or its training loss), which
+    /// the step and plateau schedules are replayed on.
+    public func resume(epochs completed: Int, optimizer state: OptimizerState, monitoredLosses: [Double] = [])
+        throws
+    {
         try optimizer.restore(state, parameterCount: model.parameters.count)
+        for (epoch, loss) in monitoredLosses.prefix(completed).enumerated() {
+            epochs = epoch + 1
+            endEpoch(monitoredLoss: loss)
+        }
         epochs = completed
     }
+
+    private var batchesPerEpoch: Int { (examples.count + options.batchSize - 1) / options.batchSize }
 
     /// One epoch; returns its mean loss over the batches.
     @discardableResult
     public func runEpoch() throws -> Double {
-        var generator = SeededGenerator(seed: seed &+ UInt64(epochs))
+        var generator = SeededGenerator(seed: options.seed &+ UInt64(epochs))
         var order = Array(examples.indices)
         order.shuffle(using: &generator)
         var total = 0.0, batches = 0
-        for start in stride(from: 0, to: order.count, by: batchSize) {
-            let indices = order[start..<min(start + batchSize, order.count)]
+        let cosine = CosineWarmupSchedule(
+            baseLearningRate: options.learningRate, warmupSteps: options.warmupSteps,
+            totalSteps: options.epochs * batchesPerEpoch)
+        for start in stride(from: 0, to: order.count, by: options.batchSize) {
+            let indices = order[start..<min(start + options.batchSize, order.count)]
             let result = try model.teacherForced(TranslationBatch(examples: indices.map { examples[$0] }))
             var gradients = result.gradients!
-            if let clipNorm { _ = clipGradientsByGlobalNorm(&gradients, maximumNorm: clipNorm) }
+            if let clipNorm = options.clipNorm { _ = clipGradientsByGlobalNorm(&gradients, maximumNorm: clipNorm) }
+            if let clipValue = options.clipValue { clipGradientsByValue(&gradients, limit: clipValue) }
+            optimizer.learningRate =
+                options.schedule == .cosine
+                ? cosine.learningRate(at: epochs * batchesPerEpoch + batches) : epochLearningRate
             optimizer.step(values: &model.parameters, gradients: gradients)
             total += Double(result.loss)
             batches += 1
         }
         epochs += 1
         return total / Double(batches)
+    }
+
+    /// After an epoch and its validation: the step and plateau schedules take the next
+    /// epoch's learning rate (the plateau watching `monitoredLoss`).
+    public func endEpoch(monitoredLoss: Double) {
+        switch options.schedule {
+        case .step:
+            epochLearningRate = StepDecaySchedule(
+                baseLearningRate: options.learningRate, stepSize: options.stepSize, decayFactor: options.decayFactor
+            ).learningRate(at: epochs)
+        case .plateau:
+            if let rate = plateau?.update(metric: Float(monitoredLoss)) { epochLearningRate = rate }
+        case .none, .cosine:
+            break
+        }
     }
 }
 
