@@ -88,7 +88,7 @@ public struct Seq2SeqTrainingJob {
             }
             (training, validation) = training.split(validationFraction: fraction, seed: recipe.optimization.seed ?? 0)
         }
-        let options = Self.options(recipe.optimization)
+        let options = EncoderDecoderTrainingOptions(recipe.trainingOptions)
         for (flag, value, valid) in [
             ("--epochs", "\(options.epochs)", options.epochs >= 1),
             ("--batch-size", "\(options.batchSize)", options.batchSize >= 1),
@@ -161,24 +161,6 @@ public struct Seq2SeqTrainingJob {
                     + String(format: "  %.0f target tokens/s", tokensPerSecond))
         }
         return manifest
-    }
-
-    /// The training options the optimization settings give, at their defaults where not given.
-    static func options(_ settings: OptimizationSettings) -> EncoderDecoderTrainingOptions {
-        var options = EncoderDecoderTrainingOptions(
-            epochs: settings.epochs ?? 10, batchSize: settings.batchSize ?? 32,
-            learningRate: settings.learningRate ?? 1e-3, clipNorm: settings.clipNorm, seed: settings.seed ?? 0)
-        options.optimizer = settings.optimizer ?? options.optimizer
-        options.momentum = settings.momentum ?? options.momentum
-        options.nesterov = settings.nesterov ?? options.nesterov
-        options.weightDecay = settings.weightDecay ?? options.weightDecay
-        options.clipValue = settings.clipValue
-        options.schedule = settings.schedule ?? options.schedule
-        options.stepSize = settings.stepSize ?? options.stepSize
-        options.decayFactor = settings.decayFactor ?? options.decayFactor
-        options.warmupSteps = settings.warmupSteps ?? options.warmupSteps
-        options.schedulePatience = settings.schedulePatience ?? options.schedulePatience
-        return options
     }
 
     /// What differs between a run's manifest and the checkpointed one's, as "hiddenSize 20

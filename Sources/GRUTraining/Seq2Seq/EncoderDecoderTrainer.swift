@@ -71,6 +71,18 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
             try container.decodeIfPresent(Int.self, forKey: .schedulePatience) ?? defaults.schedulePatience
     }
 
+    /// The encoder-decoder's share of a run's `TrainingOptions`: epochs, batch, seed and the
+    /// optimizer, clipping and schedule settings.
+    public init(_ options: TrainingOptions) {
+        self.init(
+            epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
+            clipNorm: options.clipNorm, seed: options.seed)
+        (optimizer, momentum, nesterov) = (options.optimizer, options.momentum, options.nesterov)
+        (weightDecay, clipValue) = (options.weightDecay, options.clipValue)
+        (schedule, stepSize, decayFactor) = (options.schedule, options.stepSize, options.decayFactor)
+        (warmupSteps, schedulePatience) = (options.warmupSteps, options.schedulePatience)
+    }
+
     /// The same settings as `TrainingOptions`, whose checks and optimizer they share.
     public var trainingOptions: TrainingOptions {
         var options = TrainingOptions()

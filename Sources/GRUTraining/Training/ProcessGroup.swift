@@ -23,8 +23,10 @@ extension ProcessGroup {
 
     /// Returns once every process has called it.
     public func barrier() throws {
-        var token = [0.0]
-        try token.withUnsafeMutableBufferPointer { try sum($0) }
+        try withUnsafeTemporaryAllocation(of: Double.self, capacity: 1) { token in
+            token[0] = 0
+            try sum(token)
+        }
     }
 }
 
