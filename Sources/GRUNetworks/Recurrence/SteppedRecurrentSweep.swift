@@ -10,15 +10,22 @@ import GRUTensor
 /// back one at a time, so that the caller can add what else flows into dL/dh_{t-1} (the
 /// attention query's gradient) between them.
 ///
-/// Every row runs all T steps (no lengths); no dropout, zoneout or weight-drop, and only
-/// cells without a cell state, extra parameters or caches (the GRU, the plain RNN).
+/// Every row runs all T steps (no lengths), and only cells without a cell state, extra
+/// parameters or caches (the GRU, the plain RNN). Training's recurrent dropout, zoneout and
+/// weight-drop draw the masks `RecurrentLayer.forward` would for a one-layer, one-direction
+/// layer with the same `GRUDropout`, and are applied as `RecurrentSweep` applies them;
+/// without one, the layer's own `zoneout` gives zoneout's expectation.
 ///
 /// Legend: T steps, B batch, I input size, G gates, H hidden size.
 public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
     private let layer: RecurrentLayer<Cell>
     private let steps: Int, batch: Int, inputSize: Int, hidden: Int, width: Int
     private let weights: UnsafeBufferPointer<Float>
+    /// W_hh, or W_hh times weight-drop's mask, which `packed` and the gradient weights hold.
+    private let recurrentWeight: WeightDrop.Weights
     private let packed: Cell.StepWeights
+    /// Zoneout's keep factors, a mask or the expectation; nil without zoneout.
+    private let keep: Zoneout.Keep?
     private let sharing: StepSharing
     private let trace: RecurrentDirectionTrace
     private let lengths: [Int]
@@ -28,15 +35,16 @@ public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
     private var gradientWeights: Cell.GradientWeights?
 
     /// A sweep of `steps` steps of `batch` rows from `initialState` (B*H values), on the
-    /// layer's `weights`, which must stay valid and unchanged until the last call.
+    /// layer's `weights`, which must stay valid and unchanged until the last call, with
+    /// training's `dropout` (its between-layer rate unused: there is one layer) or nil.
     public init(
         _ layer: RecurrentLayer<Cell>, steps: Int, batch: Int, initialState: UnsafePointer<Float>,
-        weights: UnsafeBufferPointer<Float>
+        weights: UnsafeBufferPointer<Float>, dropout: GRUDropout? = nil
     ) {
         let config = layer.configuration
         precondition(
             config.layerCount == 1 && config.directionCount == 1 && !Cell.carriesCellState
-                && layer.layout.extraParameters.isEmpty && layer.zoneout == 0
+                && layer.layout.extraParameters.isEmpty
                 && Cell.inputProjectionCacheWidth(hidden: config.hiddenSize) == 0
                 && Cell.stepCacheWidth(hidden: config.hiddenSize) == 0,
             "a stepped sweep runs one layer, one direction, of a cell without cell state, extras or caches")
@@ -48,13 +56,24 @@ public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
         hidden = config.hiddenSize
         width = Cell.gateCount * hidden
         self.weights = weights
+        precondition(
+            (0..<1).contains(dropout?.zoneout ?? 0) && (0..<1).contains(dropout?.weightDrop ?? 0),
+            "zoneout and weight-drop rates must be in [0, 1)")
+        // In `RecurrentLayer.forward`'s order, so that the masks are the layer's.
+        var masks = DropoutMasks(dropout)
+        trace = RecurrentDirectionTrace(
+            steps: steps, batch: batch, hidden: hidden, gates: Cell.gateCount,
+            recurrentMask: masks.recurrent(batch: batch, hidden: hidden),
+            zoneoutMask: masks.zoneout(steps: steps, batch: batch, hidden: hidden),
+            zoneoutExpectation: dropout == nil ? layer.zoneout : 0,
+            weightDropMask: masks.weightDrop(count: width * hidden))
+        keep = trace.zonesOut ? Zoneout.Keep(trace, hidden: hidden) : nil
         let w = layer.views(layer: 0, direction: 0, of: weights.baseAddress!)
+        recurrentWeight = WeightDrop.masked(w.recurrentWeight, by: trace.weightDropMask)
         packed = layer.cell.packStepWeights(
-            hidden: hidden, recurrentWeight: w.recurrentWeight, recurrentBias: w.recurrentBias,
+            hidden: hidden, recurrentWeight: recurrentWeight.pointer, recurrentBias: w.recurrentBias,
             inputBias: w.inputBias, extraParameters: nil)
         sharing = StepSharing(batch: batch, weights: packed)
-        trace = RecurrentDirectionTrace(
-            steps: steps, batch: batch, hidden: hidden, gates: Cell.gateCount, recurrentMask: nil)
         trace.states.pointer.update(from: initialState, count: batch * hidden)
         lengths = [Int](repeating: steps, count: batch)
         inputs = ScratchBuffer(uninitializedCount: steps * batch * inputSize)
@@ -82,16 +101,30 @@ public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
             b: w.inputWeight, ldb: inputSize, beta: 0, c: projection.pointer, ldc: width)
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
         let (cell, packed, sharing, batch, hidden, width) = (layer.cell, packed, sharing, batch, hidden, width)
-        let projection = projection
+        let projection = projection, count = batch * hidden
+        // Under recurrent dropout the products read h_t * mask.
+        let maskedStates = trace.maskedStates?.pointer
+        if let mask = trace.recurrentMask?.pointer, let maskedStates {
+            for i in 0..<count { maskedStates[t * count + i] = states[t * count + i] * mask[i] }
+        }
         runShares(of: t, sharing: sharing, weights: packed) { rows, panels, lengths, first, row in
             cell.forward(
                 RecurrentForwardStep(
                     rows: rows.count, panels: panels, time: t, lengths: lengths,
                     inputProjection: projection.pointer + first * width, previousState: states + row * hidden,
-                    recurrentInput: nil,
+                    recurrentInput: maskedStates.map { UnsafePointer($0 + row * hidden) },
                     state: states + (row + batch) * hidden, output: nil, outputStride: hidden,
                     gates: gates + row * width, auxiliary: auxiliary + row * hidden),
                 weights: packed, barrier: sharing.barrier)
+        }
+        if let keep {
+            // The zoned-out state is its own output.
+            lengths.withUnsafeBufferPointer { lengths in
+                Zoneout.forward(
+                    keep, time: t, batch: batch, hidden: hidden, rows: 0..<batch, units: 0..<hidden,
+                    lengths: lengths.baseAddress!, previousState: states + t * count,
+                    state: states + (t + 1) * count, output: states + (t + 1) * count, outputStride: hidden)
+            }
         }
         return state(t + 1)
     }
@@ -109,24 +142,50 @@ public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
         if workspace == nil {
             workspace = RecurrentBackwardWorkspace(steps: steps, batch: batch, hidden: hidden, gates: Cell.gateCount)
             gradientWeights = layer.cell.packGradientWeights(
-                hidden: hidden, recurrentWeight: w.recurrentWeight, extraParameters: nil)
+                hidden: hidden, recurrentWeight: recurrentWeight.pointer, extraParameters: nil)
         }
         let workspace = workspace!, weights = gradientWeights!
         let states = trace.states.pointer, gates = trace.gates.pointer, auxiliary = trace.auxiliary.pointer
+        let recurrentInputs = trace.recurrentInputs, mask = trace.recurrentMask?.pointer
         let dInput = workspace.inputProjectionGradient.pointer + t * batch * width
         let dPrevious = workspace.previousStateGradient.pointer, scratch = workspace.scratch.pointer
-        let (cell, hidden, width) = (layer.cell, hidden, width)
+        let maskedGradient = workspace.recurrentInputGradient.pointer, carry = workspace.zoneoutCarry.pointer
+        let (cell, hidden, width, count) = (layer.cell, hidden, width, batch * hidden)
+        // Zoneout: the cell gets dL/dh_{t+1} (1 - m), and dL/dh_{t+1} m goes to h_t directly.
+        var cellStateGradient = stateGradient
+        if let keep {
+            workspace.stateGradient.pointer.update(from: stateGradient, count: count)
+            lengths.withUnsafeBufferPointer { lengths in
+                Zoneout.splitGradient(
+                    keep, time: t, batch: batch, hidden: hidden, rows: 0..<batch, units: 0..<hidden,
+                    lengths: lengths.baseAddress!, stateGradient: workspace.stateGradient.pointer, carry: carry)
+            }
+            cellStateGradient = UnsafePointer(workspace.stateGradient.pointer)
+        }
+        // Under recurrent dropout the products' gradient, dL/d(h_t * mask), has a buffer of its own.
+        if mask != nil { maskedGradient.update(repeating: 0, count: count) }
         let sharing = StepSharing(batch: batch, weights: weights)
         runShares(of: t, sharing: sharing, weights: weights) { rows, panels, lengths, first, row in
             cell.backward(
                 RecurrentBackwardStep(
                     rows: rows.count, panels: panels, units: weights.units(of: panels), time: t, lengths: lengths,
-                    stateGradient: stateGradient + first * hidden, previousState: states + row * hidden,
-                    recurrentInput: states + row * hidden, gates: gates + row * width,
+                    stateGradient: cellStateGradient + first * hidden, previousState: states + row * hidden,
+                    recurrentInput: recurrentInputs + row * hidden, gates: gates + row * width,
                     auxiliary: auxiliary + row * hidden, inputProjectionGradient: dInput + first * width,
                     previousStateGradient: dPrevious + first * hidden,
-                    recurrentInputGradient: dPrevious + first * hidden, scratch: scratch + first * hidden),
+                    recurrentInputGradient: (mask == nil ? dPrevious : maskedGradient) + first * hidden,
+                    scratch: scratch + first * hidden),
                 weights: weights, barrier: sharing.barrier)
+        }
+        if let mask {
+            for i in 0..<count { dPrevious[i] += maskedGradient[i] * mask[i] }
+        }
+        if keep != nil {
+            lengths.withUnsafeBufferPointer { lengths in
+                Zoneout.addCarry(
+                    carry, time: t, hidden: hidden, rows: 0..<batch, units: 0..<hidden, lengths: lengths.baseAddress!,
+                    into: dPrevious)
+            }
         }
         // dx_t = dGx_t W_ih.
         Matmul.gemm(
@@ -164,9 +223,12 @@ public final class SteppedRecurrentSweep<Cell: RecurrentCell> {
         Matmul.gemm(
             transposeA: true, transposeB: false, m: width, n: inputSize, k: rows, a: dInput, lda: width,
             b: inputs.pointer, ldb: inputSize, beta: 1, c: g.inputWeight, ldc: inputSize)
-        layer.cell.accumulateRecurrentWeightGradient(
-            rows: rows, hidden: hidden, hiddenProjectionGradient: dHidden, recurrentInputs: trace.recurrentInputs,
-            auxiliary: trace.auxiliary.pointer, into: g.recurrentWeight)
+        let (cell, hidden, trace) = (layer.cell, hidden, trace)
+        WeightDrop.accumulateGradient(into: g.recurrentWeight, mask: trace.weightDropMask) { recurrentGradient in
+            cell.accumulateRecurrentWeightGradient(
+                rows: rows, hidden: hidden, hiddenProjectionGradient: dHidden, recurrentInputs: trace.recurrentInputs,
+                auxiliary: trace.auxiliary.pointer, into: recurrentGradient)
+        }
         if let inputBias = g.inputBias, let recurrentBias = g.recurrentBias {
             Reductions.addColumnSums(rows: rows, width: width, stride: width, matrix: dInput, into: inputBias)
             Reductions.addColumnSums(rows: rows, width: width, stride: width, matrix: dHidden, into: recurrentBias)
