@@ -9,11 +9,14 @@ import GRUTraining
 /// directory locked while the run lasts (`EncoderDecoderWriter`).
 ///
 /// The settings that apply: the model's `hiddenSize` (default 64), `layers` (the encoder's,
-/// default 1), `bidirectional`, `embeddingSize` (default min(H, 128)) and `attention`; the
-/// optimization's `epochs` (10), `batchSize` (32), `optimizer` (Adam) and `learningRate`
-/// (0.001) with `momentum`, `nesterov` and `weightDecay`, `clipNorm`, `clipValue`, `schedule`
-/// with `stepSize`, `decayFactor`, `warmupSteps` and `schedulePatience` (the plateau watches
-/// the validation loss), and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
+/// default 1), `bidirectional`, `embeddingSize` (default min(H, 128)), `attention`, and the
+/// regularizers `inputDropout` (both embeddings), `layerDropout` (between the encoder's
+/// layers), `recurrentDropout`, `zoneout` and `weightDrop` (the encoder's and the decoder's
+/// GRUs) and `outputDropout` (the decoder states the head reads); the optimization's `epochs`
+/// (10), `batchSize` (32), `optimizer` (Adam) and `learningRate` (0.001) with `momentum`,
+/// `nesterov` and `weightDecay`, `clipNorm`, `clipValue`, `schedule` with `stepSize`,
+/// `decayFactor`, `warmupSteps` and `schedulePatience` (the plateau watches the validation
+/// loss), `labelSmoothing`, and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
 /// (targets longer are skipped; also the decoding limit, default 2x the longest training
 /// target) and `validationFraction` (0.1, when no validation file is given). Any other
 /// setting is an error naming it.
@@ -46,7 +49,8 @@ public struct Seq2SeqTrainingJob {
         "hiddenSize", "layers", "bidirectional", "embeddingSize", "attention", "epochs", "batchSize",
         "learningRate", "clipNorm", "seed", "task", "sourceTokens", "targetTokens", "maxLength",
         "validationFraction", "optimizer", "momentum", "nesterov", "weightDecay", "clipValue", "schedule", "stepSize",
-        "decayFactor", "warmupSteps", "schedulePatience",
+        "decayFactor", "warmupSteps", "schedulePatience", "inputDropout", "layerDropout", "recurrentDropout",
+        "outputDropout", "zoneout", "weightDrop", "labelSmoothing",
     ]
 
     /// The flag of a settings field: `--batch-size` for `batchSize`.
@@ -194,11 +198,18 @@ public struct Seq2SeqTrainingJob {
         options: EncoderDecoderTrainingOptions, training: TranslationPairs
     ) throws -> EncoderDecoderDirectory.Manifest {
         let h = recipe.model.hiddenSize ?? 64
-        let configuration = EncoderDecoderConfiguration(
+        var configuration = EncoderDecoderConfiguration(
             sourceVocabularySize: vocabularies.source.count, targetVocabularySize: vocabularies.target.count,
             embeddingSize: recipe.model.embeddingSize ?? min(h, 128), hiddenSize: h,
             encoderLayers: recipe.model.layers ?? 1, bidirectional: recipe.model.bidirectional ?? false,
             attention: recipe.model.attention ?? .none)
+        let model = recipe.model
+        configuration.inputDropout = model.inputDropout ?? 0
+        configuration.layerDropout = model.layerDropout ?? 0
+        configuration.recurrentDropout = model.recurrentDropout ?? 0
+        configuration.outputDropout = model.outputDropout ?? 0
+        configuration.zoneout = model.zoneout ?? 0
+        configuration.weightDrop = model.weightDrop ?? 0
         try configuration.validate()
         let limit = recipe.data.maxLength
         return EncoderDecoderDirectory.Manifest(

@@ -21,6 +21,9 @@ struct TrainCommand: ParsableCommand {
             --hidden-size, --layers and --bidirectional (the encoder's), --embedding-size, \
             --epochs, --batch-size, the optimizer flags (--optimizer, --learning-rate, --momentum, \
             --nesterov, --weight-decay, --clip-norm, --clip-value, --schedule and its settings), \
+            the regularizers (--input-dropout on both embeddings, --layer-dropout between the \
+            encoder's layers, --recurrent-dropout, --zoneout and --weight-drop on both GRUs, \
+            --output-dropout on the decoder states the head reads, --label-smoothing), \
             --seed, --max-length and --validation-fraction, refuses the other settings, and saves \
             a checkpoint for --resume. \
             Under mpirun or srun (a gru built with Open MPI), the job's processes train data \

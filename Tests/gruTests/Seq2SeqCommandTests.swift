@@ -103,7 +103,9 @@ struct Seq2SeqCommandEndToEndTests {
         (["--window", "3"], ["--window"]),
         (["--resume"], ["bad/model.json", "encoder-decoder"]),
         (["--epochs", "0"], ["--epochs"]),
-        (["--input-dropout", "0.1"], ["--input-dropout"]),
+        (["--pooling", "mean"], ["--pooling"]),
+        (["--input-dropout", "1.5"], ["input dropout", "1.5", "[0, 1)"]),
+        (["--label-smoothing", "2"], ["label smoothing is 2"]),
         (["--optimizer", "sgd", "--momentum", "1.5"], ["momentum is 1.5"]),
     ])
     func settingsThatDoNotApplyAreOneLineErrors(_ extra: [String], _ fragments: [String]) throws {
@@ -117,10 +119,16 @@ struct Seq2SeqCommandEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("bad")))
     }
 
-    /// With Adam, and with SGD and a plateau schedule, which the resumed run replays from the
-    /// log's validation losses.
+    /// With Adam, with SGD and a plateau schedule, which the resumed run replays from the
+    /// log's validation losses, and with attention and every regularizer, whose masks the
+    /// resumed run draws as the whole run does.
     @Test(arguments: [
         [String](),
+        [
+            "--attention", "additive", "--layers", "2", "--layer-dropout", "0.2", "--input-dropout", "0.2",
+            "--recurrent-dropout", "0.2", "--zoneout", "0.1", "--weight-drop", "0.2", "--output-dropout", "0.2",
+            "--label-smoothing", "0.1",
+        ],
         [
             "--optimizer", "sgd", "--momentum", "0.9", "--schedule", "plateau", "--schedule-patience", "0",
             "--decay-factor", "0.5", "--clip-value", "0.5",
@@ -138,6 +146,15 @@ struct Seq2SeqCommandEndToEndTests {
             #expect(result.exitCode == 0, "\(result.standardError)")
         }
         try run("whole", epochs: 3)
+        if optimization.contains("--zoneout") {
+            let configuration = try EncoderDecoderDirectory(directory.url.appendingPathComponent("whole"))
+                .loadManifest().configuration
+            #expect(
+                [
+                    configuration.inputDropout, configuration.layerDropout, configuration.recurrentDropout,
+                    configuration.zoneout, configuration.weightDrop, configuration.outputDropout,
+                ] == [0.2, 0.2, 0.2, 0.1, 0.2, 0.2])
+        }
         try run("stopped", epochs: 2)
         try run("stopped", epochs: 3, resume: true)
         for file in ["weights.safetensors", "checkpoint.safetensors"] {

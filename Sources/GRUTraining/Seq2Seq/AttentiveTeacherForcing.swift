@@ -12,14 +12,16 @@ extension EncoderDecoderModel {
     /// rows), and the attention's weights, energies and weighted sums of all steps share one
     /// buffer each.
     func attentiveTeacherForced(
-        _ batch: TranslationBatch, attention: some DecoderAttention, computesGradients: Bool
+        _ batch: TranslationBatch, attention: some DecoderAttention, dropout: EncoderDecoderDropout?,
+        crossEntropy: CrossEntropyLoss, computesGradients: Bool
     ) throws -> TeacherForcedResult {
         let config = configuration
         let b = batch.batchSize, steps = batch.targetSteps, sourceSteps = batch.sourceSteps
         let e = config.embeddingSize, h = config.hiddenSize, m = config.directionCount * h
         let energyWidth = attention.energyWidth
         return try parameters.withUnsafeBufferPointer { weights in
-            let pass = try encoderPass(source: batch.source, lengths: batch.sourceLengths, weights: weights)
+            let pass = try encoderPass(
+                source: batch.source, lengths: batch.sourceLengths, weights: weights, dropout: dropout)
             let c = pass.context
             let memory = attention.memory(
                 values: pass.encoded.output.scalars, steps: sourceSteps, batch: b, lengths: batch.sourceLengths,
@@ -28,17 +30,21 @@ extension EncoderDecoderModel {
 
             let target = try targetEmbedding.forward(
                 batch.targetInput, shape: [steps, b], weights: slice(.targetEmbedding, of: weights))
+            let targetDropout = Dropout(rate: config.inputDropout).forward(
+                target.output, mask: dropout?.targetEmbeddingMask(steps: steps, batch: b))
+            // (T, B, H) the mask of the states the head reads, nil without output dropout.
+            let outputMask = dropout?.outputMask(steps: steps, batch: b)
             let sweep = c.scalars.withUnsafeBufferPointer {
                 SteppedRecurrentSweep(
                     self.decoder, steps: steps, batch: b, initialState: $0.baseAddress!,
-                    weights: slice(.decoder, of: weights))
+                    weights: slice(.decoder, of: weights), dropout: dropout?.decoder)
             }
             let readWeights = ScratchBuffer(uninitializedCount: steps * b * sourceSteps)  // (T, B, S)
             // (T, B, S, energyWidth)
             let energies = ScratchBuffer(uninitializedCount: steps * b * sourceSteps * energyWidth)
             let weighted = ScratchBuffer(uninitializedCount: steps * b * m)  // (T, B, M)
             let room = ScratchBuffer(uninitializedCount: b * h)  // (B, H)
-            target.output.scalars.withUnsafeBufferPointer { embedded in  // (T, B, E)
+            targetDropout.output.scalars.withUnsafeBufferPointer { embedded in  // (T, B, E)
                 for t in 0..<steps {
                     let read = weighted.pointer + t * b * m
                     attention.forward(
@@ -59,12 +65,15 @@ extension EncoderDecoderModel {
             let states = Array(UnsafeBufferPointer(start: sweep.state(1), count: steps * b * h))
             let headWidth = e + h + m
             var headInput = [Float](repeating: 0, count: steps * b * headWidth)  // (T*B, E + H + M)
-            target.output.scalars.withUnsafeBufferPointer { embedded in
+            targetDropout.output.scalars.withUnsafeBufferPointer { embedded in
                 headInput.withUnsafeMutableBufferPointer { x in
                     for row in 0..<(steps * b) {
                         let out = x.baseAddress! + row * headWidth
                         out.update(from: embedded.baseAddress! + row * e, count: e)
                         (out + e).update(from: sweep.state(1) + row * h, count: h)
+                        if let outputMask {
+                            for j in 0..<h { out[e + j] *= outputMask[row * h + j] }
+                        }
                         (out + e + h).update(from: weighted.pointer + row * m, count: m)
                     }
                 }
@@ -72,7 +81,7 @@ extension EncoderDecoderModel {
             let headResult = head.forward(
                 Tensor(shape: [steps * b, headWidth], scalars: headInput), weights: slice(.head, of: weights))
             let mask = sequenceMask(lengths: batch.targetLengths, steps: steps)
-            let (loss, logitGradient) = try CrossEntropyLoss()(
+            let (loss, logitGradient) = try crossEntropy(
                 logits: headResult.output, targets: batch.targetOutput, mask: mask)
             let logits = headResult.output.reshaped(to: [steps, b, config.targetVocabularySize])
             let decoderOutput = Tensor(shape: [steps, b, h], scalars: states)
@@ -103,9 +112,11 @@ extension EncoderDecoderModel {
                         for t in (0..<steps).reversed() {
                             for row in 0..<b {
                                 let headRow = fromHead.baseAddress! + (t * b + row) * headWidth
+                                let dropped = (t * b + row) * h
                                 for j in 0..<h {
                                     stateGradient.pointer[row * h + j] =
-                                        headRow[e + j] + nextStateGradient.pointer[row * h + j]
+                                        headRow[e + j] * (outputMask?[dropped + j] ?? 1)
+                                        + nextStateGradient.pointer[row * h + j]
                                 }
                             }
                             let throughStep = sweep.backward(
@@ -136,9 +147,10 @@ extension EncoderDecoderModel {
                     }
                 }
                 sweep.accumulateParameterGradients(into: slice(.decoder, of: g).baseAddress!)
+                let rawEmbeddingGradient = Dropout(rate: config.inputDropout).backward(
+                    targetDropout, outputGradient: Tensor(shape: [steps, b, e], scalars: embeddingGradient))
                 targetEmbedding.backward(
-                    target, outputGradient: Tensor(shape: [steps, b, e], scalars: embeddingGradient),
-                    gradients: slice(.targetEmbedding, of: g))
+                    target, outputGradient: rawEmbeddingGradient, gradients: slice(.targetEmbedding, of: g))
                 attention.backwardKeys(
                     keyGradient: keyGradient, memory: memory, attention: attentionWeights,
                     attentionGradient: slice(.attention, of: g), valueGradient: &valueGradient)

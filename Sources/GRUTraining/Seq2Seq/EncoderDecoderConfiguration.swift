@@ -2,7 +2,9 @@ import GRUNetworks
 
 /// The sizes of a GRU encoder-decoder (`EncoderDecoderModel`): the encoder's stack (embedding,
 /// layers, directions) and the vocabularies on both sides; the decoder is one GRU layer of the
-/// encoder's hidden size.
+/// encoder's hidden size. Also the regularizers training applies, which mean what
+/// `ModelConfiguration`'s do: zoneout changes inference too (its expectation), the others only
+/// training passes.
 ///
 /// Legend: Vs, Vt the source and target vocabularies, E the embedding size (both sides), H the
 /// hidden size, L the encoder's layers, D its directions.
@@ -23,6 +25,20 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
     /// the encoder's outputs at every step, additive (Bahdanau et al.) or multiplicative
     /// (Luong et al.).
     public var attention: Attention
+    /// Dropout on the source and the target embeddings, a mask per step; the dropped target
+    /// embedding feeds both the decoder and the head.
+    public var inputDropout: Float = 0
+    /// Dropout between the encoder's stacked layers (PyTorch's `nn.GRU(dropout:)`).
+    public var layerDropout: Float = 0
+    /// Variational dropout on the recurrent state of the encoder's and the decoder's GRUs
+    /// (Keras's `recurrent_dropout`, one mask per sequence).
+    public var recurrentDropout: Float = 0
+    /// Dropout on the decoder's states s_t where they enter the head.
+    public var outputDropout: Float = 0
+    /// Zoneout on every GRU of the model, encoder and decoder; inference takes the expectation.
+    public var zoneout: Float = 0
+    /// Weight-drop (DropConnect on W_hh) on every GRU of the model, one mask per batch.
+    public var weightDrop: Float = 0
 
     /// The decoder's view of the source.
     public enum Attention: String, Equatable, Hashable, Codable, Sendable, CaseIterable {
@@ -49,10 +65,34 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
         self.bidirectional = bidirectional
     }
 
+    /// Reads configurations saved before the regularizers existed as unregularized.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sourceVocabularySize = try container.decode(Int.self, forKey: .sourceVocabularySize)
+        targetVocabularySize = try container.decode(Int.self, forKey: .targetVocabularySize)
+        embeddingSize = try container.decode(Int.self, forKey: .embeddingSize)
+        hiddenSize = try container.decode(Int.self, forKey: .hiddenSize)
+        encoderLayers = try container.decode(Int.self, forKey: .encoderLayers)
+        bidirectional = try container.decode(Bool.self, forKey: .bidirectional)
+        attention = try container.decode(Attention.self, forKey: .attention)
+        inputDropout = try container.decodeIfPresent(Float.self, forKey: .inputDropout) ?? 0
+        layerDropout = try container.decodeIfPresent(Float.self, forKey: .layerDropout) ?? 0
+        recurrentDropout = try container.decodeIfPresent(Float.self, forKey: .recurrentDropout) ?? 0
+        outputDropout = try container.decodeIfPresent(Float.self, forKey: .outputDropout) ?? 0
+        zoneout = try container.decodeIfPresent(Float.self, forKey: .zoneout) ?? 0
+        weightDrop = try container.decodeIfPresent(Float.self, forKey: .weightDrop) ?? 0
+    }
+
     /// D.
     public var directionCount: Int { bidirectional ? 2 : 1 }
 
-    /// - Throws: `GRUInputError` naming the first size that is not positive.
+    /// Whether a training pass draws any mask.
+    var isRegularized: Bool {
+        [inputDropout, layerDropout, recurrentDropout, outputDropout, zoneout, weightDrop].contains { $0 > 0 }
+    }
+
+    /// - Throws: `GRUInputError` naming the first size that is not positive, or the first
+    ///   regularizer rate outside [0, 1).
     public func validate() throws {
         let sizes = [
             ("source vocabulary", sourceVocabularySize), ("target vocabulary", targetVocabularySize),
@@ -60,6 +100,13 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
         ]
         for (name, size) in sizes where size < 1 {
             throw GRUInputError(.setting(name), found: "\(size)", expected: "a positive size")
+        }
+        let rates = [
+            ("input dropout", inputDropout), ("layer dropout", layerDropout), ("recurrent dropout", recurrentDropout),
+            ("output dropout", outputDropout), ("zoneout", zoneout), ("weight-drop", weightDrop),
+        ]
+        for (name, rate) in rates where !(0..<1).contains(rate) {
+            throw GRUInputError(.setting(name), found: "\(rate)", expected: "a rate in [0, 1)")
         }
     }
 

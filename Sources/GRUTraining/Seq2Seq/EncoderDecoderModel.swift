@@ -13,7 +13,8 @@ import GRUTensor
 /// so c enters the decoder's initial state, every step's gates and candidate, and the output
 /// layer. With attention, additive (Bahdanau et al. 2014, `AdditiveAttention`) or
 /// multiplicative (Luong et al. 2015, `MultiplicativeAttention`), the weighted encoder outputs
-/// a_t . o take c's place beside each input and in the head, and c only starts the decoder. All
+/// a_t . o take c's place beside each input and in the head, and c only starts the decoder.
+/// Training passes apply the configuration's regularizers (`EncoderDecoderDropout`). All
 /// parameters live in one flat buffer, named as a PyTorch module with submodules
 /// `source_embedding`, `encoder` (nn.GRU), `context` (nn.Linear), `attention` (nn.Linear, with
 /// attention) and `attention_v` (nn.Linear, additive only), `target_embedding`, `decoder`
@@ -46,7 +47,7 @@ public struct EncoderDecoderModel: Sendable {
         self.configuration = configuration
         let e = configuration.embeddingSize, h = configuration.hiddenSize
         sourceEmbedding = Embedding(vocabularySize: configuration.sourceVocabularySize, dimension: e)
-        encoder = GRULayer(configuration.encoder)
+        encoder = GRULayer(configuration.encoder, zoneout: configuration.zoneout)
         context = Linear(inputSize: configuration.directionCount * h, outputSize: h)
         let m = configuration.directionCount * h
         switch configuration.attention {
@@ -58,7 +59,7 @@ public struct EncoderDecoderModel: Sendable {
         case .multiplicative: attentionLayers = (Linear(inputSize: m, outputSize: h, hasBias: false), nil)
         }
         targetEmbedding = Embedding(vocabularySize: configuration.targetVocabularySize, dimension: e)
-        decoder = GRULayer(configuration.decoder)
+        decoder = GRULayer(configuration.decoder, zoneout: configuration.zoneout)
         head = Linear(inputSize: e + h + configuration.sourceViewWidth, outputSize: configuration.targetVocabularySize)
         let counts = [
             sourceEmbedding.parameterCount, encoder.layout.count, context.parameterCount,

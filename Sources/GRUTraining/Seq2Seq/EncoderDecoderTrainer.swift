@@ -3,8 +3,10 @@ import GRUNetworks
 import GRUTensor
 
 /// How an `EncoderDecoderTrainer` trains: epochs, batch size, the optimizer and its learning
-/// rate, clipping, the learning-rate schedule, and the seed of the initialization and the
-/// shuffles. The optimizer, clipping and schedule settings mean what `TrainingOptions`' do.
+/// rate, clipping, the learning-rate schedule, label smoothing, and the seed of the
+/// initialization, the shuffles and the dropout masks. The optimizer, clipping, schedule and
+/// smoothing settings mean what `TrainingOptions`' do; the dropout rates are the model's
+/// (`EncoderDecoderConfiguration`).
 public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
     /// The epochs of the whole run.
     public var epochs: Int
@@ -14,7 +16,7 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
     public var learningRate: Float
     /// The largest global gradient norm; nil leaves the gradients as they are.
     public var clipNorm: Float?
-    /// Seeds the initialization, the shuffles and the validation split.
+    /// Seeds the initialization, the shuffles, the dropout masks and the validation split.
     public var seed: UInt64
     /// Which optimizer updates the parameters (Adam by default).
     public var optimizer = TrainingOptions.OptimizerKind.adam
@@ -36,6 +38,8 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
     public var warmupSteps = 0
     /// Epochs without a better validation loss before the plateau schedule decays.
     public var schedulePatience = 2
+    /// The training cross-entropy's label smoothing (validation losses are unsmoothed).
+    public var labelSmoothing: Float = 0
 
     /// Options of the given values, the others at their defaults.
     public init(
@@ -48,8 +52,8 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
-    /// Reads options saved before the optimizer and schedule settings existed as Adam's, with
-    /// no schedule.
+    /// Reads options saved before the optimizer, schedule and smoothing settings existed as
+    /// Adam's, with no schedule and no smoothing.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = EncoderDecoderTrainingOptions()
@@ -69,10 +73,11 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         warmupSteps = try container.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? defaults.warmupSteps
         schedulePatience =
             try container.decodeIfPresent(Int.self, forKey: .schedulePatience) ?? defaults.schedulePatience
+        labelSmoothing = try container.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? 0
     }
 
-    /// The encoder-decoder's share of a run's `TrainingOptions`: epochs, batch, seed and the
-    /// optimizer, clipping and schedule settings.
+    /// The encoder-decoder's share of a run's `TrainingOptions`: epochs, batch, seed, label
+    /// smoothing and the optimizer, clipping and schedule settings.
     public init(_ options: TrainingOptions) {
         self.init(
             epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
@@ -81,6 +86,7 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         (weightDecay, clipValue) = (options.weightDecay, options.clipValue)
         (schedule, stepSize, decayFactor) = (options.schedule, options.stepSize, options.decayFactor)
         (warmupSteps, schedulePatience) = (options.warmupSteps, options.schedulePatience)
+        labelSmoothing = options.labelSmoothing
     }
 
     /// The same settings as `TrainingOptions`, whose checks and optimizer they share.
@@ -92,13 +98,15 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         options.weightDecay = weightDecay
         (options.schedule, options.stepSize, options.decayFactor) = (schedule, stepSize, decayFactor)
         (options.warmupSteps, options.schedulePatience) = (warmupSteps, schedulePatience)
+        options.labelSmoothing = labelSmoothing
         return options
     }
 }
 
 /// Trains an `EncoderDecoderModel` with teacher forcing: each epoch shuffles the examples
 /// (seeded by the epoch, so a resumed run shuffles as the whole run would), cuts them into
-/// batches, and takes one optimizer step per batch on the masked mean cross-entropy, the
+/// batches, draws each batch's dropout seed from the same generator after the shuffle, and
+/// takes one optimizer step per batch on the masked mean cross-entropy, the
 /// gradients clipped when asked, at the learning rate the schedule gives (cosine per batch,
 /// step and plateau per epoch, `endEpoch`).
 public final class EncoderDecoderTrainer {
@@ -179,7 +187,9 @@ public final class EncoderDecoderTrainer {
             totalSteps: options.epochs * batchesPerEpoch)
         for start in stride(from: 0, to: order.count, by: options.batchSize) {
             let indices = order[start..<min(start + options.batchSize, order.count)]
-            let result = try model.teacherForced(TranslationBatch(examples: indices.map { examples[$0] }))
+            let result = try model.teacherForced(
+                TranslationBatch(examples: indices.map { examples[$0] }), dropoutSeed: generator.next(),
+                labelSmoothing: options.labelSmoothing)
             var gradients = result.gradients!
             if let clipNorm = options.clipNorm { _ = clipGradientsByGlobalNorm(&gradients, maximumNorm: clipNorm) }
             if let clipValue = options.clipValue { clipGradientsByValue(&gradients, limit: clipValue) }

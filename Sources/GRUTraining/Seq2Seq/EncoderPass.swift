@@ -3,28 +3,36 @@ import GRUNetworks
 import GRUTensor
 
 /// The encoder side of an `EncoderDecoderModel` pass, kept for its backward: the source
-/// embeddings, the GRU stack's outputs and final states, and the context c = tanh(context(the
-/// last layer's final states)), (B, H).
+/// embeddings (and their dropout in training), the GRU stack's outputs and final states, and
+/// the context c = tanh(context(the last layer's final states)), (B, H).
 struct EncoderPass {
     let source: Embedding.ForwardResult
+    let sourceDropout: Dropout.ForwardResult
     let encoded: RecurrentForwardResult
     let contextLinear: Linear.ForwardResult
     let context: Tensor
 }
 
 extension EncoderDecoderModel {
-    /// Encodes (S, B) time-major source ids with their lengths.
-    func encoderPass(source ids: [Int], lengths: [Int], weights: UnsafeBufferPointer<Float>) throws -> EncoderPass {
+    /// Encodes (S, B) time-major source ids with their lengths, with a training pass's
+    /// `dropout`, or nil for inference.
+    func encoderPass(
+        source ids: [Int], lengths: [Int], weights: UnsafeBufferPointer<Float>, dropout: EncoderDecoderDropout? = nil
+    ) throws -> EncoderPass {
         let batch = lengths.count, directions = configuration.directionCount
+        let steps = ids.count / batch
         let source = try sourceEmbedding.forward(
-            ids, shape: [ids.count / batch, batch], weights: slice(.sourceEmbedding, of: weights))
-        let encoded = try encoder.forward(source.output, lengths: lengths, weights: slice(.encoder, of: weights))
+            ids, shape: [steps, batch], weights: slice(.sourceEmbedding, of: weights))
+        let sourceDropout = Dropout(rate: configuration.inputDropout).forward(
+            source.output, mask: dropout?.sourceEmbeddingMask(steps: steps, batch: batch))
+        let encoded = try encoder.forward(
+            sourceDropout.output, lengths: lengths, weights: slice(.encoder, of: weights), dropout: dropout?.encoder)
         let lastLayer = (configuration.encoderLayers - 1) * directions
         let finalStates = Self.concatenated(
             (0..<directions).map { Self.state(encoded.finalState, index: lastLayer + $0) }, rows: batch)
         let linear = context.forward(finalStates, weights: slice(.context, of: weights))
         return EncoderPass(
-            source: source, encoded: encoded, contextLinear: linear,
+            source: source, sourceDropout: sourceDropout, encoded: encoded, contextLinear: linear,
             context: Tensor(shape: linear.output.shape, scalars: linear.output.scalars.map(tanhf)))
     }
 
@@ -59,7 +67,9 @@ extension EncoderDecoderModel {
             outputGradient: outputGradient.map { Tensor(shape: shape, scalars: $0) } ?? Tensor(shape: shape),
             finalStateGradient: Tensor(shape: pass.encoded.finalState.shape, scalars: stateGradient),
             weights: slice(.encoder, of: weights), gradients: slice(.encoder, of: gradients))
+        let embeddingGradient = Dropout(rate: configuration.inputDropout).backward(
+            pass.sourceDropout, outputGradient: stackGradients.input)
         sourceEmbedding.backward(
-            pass.source, outputGradient: stackGradients.input, gradients: slice(.sourceEmbedding, of: gradients))
+            pass.source, outputGradient: embeddingGradient, gradients: slice(.sourceEmbedding, of: gradients))
     }
 }

@@ -28,32 +28,48 @@ extension EncoderDecoderModel {
     /// The decoder runs all T steps of every row (its inputs are known); steps at or past a
     /// row's target length are masked out of the loss and so get no gradient.
     ///
+    /// - Parameters:
+    ///   - dropoutSeed: a training pass's seed of its dropout, zoneout and weight-drop masks
+    ///     (`EncoderDecoderDropout`, at the configuration's rates); nil for inference, where
+    ///     zoneout takes its expectation and the dropouts are off.
+    ///   - labelSmoothing: the cross-entropy's label smoothing, in [0, 1].
     /// - Throws: `GRUInputError` for ids outside a vocabulary or lengths out of range.
-    public func teacherForced(_ batch: TranslationBatch, computesGradients: Bool = true) throws -> TeacherForcedResult {
+    public func teacherForced(
+        _ batch: TranslationBatch, dropoutSeed: UInt64? = nil, labelSmoothing: Float = 0,
+        computesGradients: Bool = true
+    ) throws -> TeacherForcedResult {
+        let dropout = dropoutSeed.map { EncoderDecoderDropout(configuration, seed: $0) }
+        let crossEntropy = CrossEntropyLoss(labelSmoothing: labelSmoothing)
         if let attention = decoderAttention {
-            return try attentiveTeacherForced(batch, attention: attention, computesGradients: computesGradients)
+            return try attentiveTeacherForced(
+                batch, attention: attention, dropout: dropout, crossEntropy: crossEntropy,
+                computesGradients: computesGradients)
         }
         let config = configuration
         let b = batch.batchSize, steps = batch.targetSteps, e = config.embeddingSize, h = config.hiddenSize
         return try parameters.withUnsafeBufferPointer { weights in
-            let pass = try encoderPass(source: batch.source, lengths: batch.sourceLengths, weights: weights)
+            let pass = try encoderPass(
+                source: batch.source, lengths: batch.sourceLengths, weights: weights, dropout: dropout)
             let c = pass.context
 
             // Decoder, then the head over [embedding; s_t; c] at every step.
             let target = try targetEmbedding.forward(
                 batch.targetInput, shape: [steps, b], weights: slice(.targetEmbedding, of: weights))
+            let targetDropout = Dropout(rate: config.inputDropout).forward(
+                target.output, mask: dropout?.targetEmbeddingMask(steps: steps, batch: b))
             let repeatedContext = Tensor(
                 shape: [steps * b, h], scalars: Array([[Float]](repeating: c.scalars, count: steps).joined()))
-            let embedded = target.output.reshaped(to: [steps * b, e])
+            let embedded = targetDropout.output.reshaped(to: [steps * b, e])
             let decoderInput = Self.concatenated([embedded, repeatedContext], rows: steps * b)
             let decoded = try decoder.forward(
                 decoderInput.reshaped(to: [steps, b, e + h]), initialState: c.reshaped(to: [1, b, h]),
-                weights: slice(.decoder, of: weights))
-            let headInput = Self.concatenated(
-                [embedded, decoded.output.reshaped(to: [steps * b, h]), repeatedContext], rows: steps * b)
+                weights: slice(.decoder, of: weights), dropout: dropout?.decoder)
+            let outputDropout = Dropout(rate: config.outputDropout).forward(
+                decoded.output.reshaped(to: [steps * b, h]), mask: dropout?.outputMask(steps: steps, batch: b))
+            let headInput = Self.concatenated([embedded, outputDropout.output, repeatedContext], rows: steps * b)
             let headResult = head.forward(headInput, weights: slice(.head, of: weights))
             let mask = sequenceMask(lengths: batch.targetLengths, steps: steps)
-            let (loss, logitGradient) = try CrossEntropyLoss()(
+            let (loss, logitGradient) = try crossEntropy(
                 logits: headResult.output, targets: batch.targetOutput, mask: mask)
             let logits = headResult.output.reshaped(to: [steps, b, config.targetVocabularySize])
             guard computesGradients else {
@@ -68,15 +84,18 @@ extension EncoderDecoderModel {
                     gradients: slice(.head, of: g))
                 let (embeddingFromHead, stateGradient, contextFromHead) = Self.split3(
                     headInputGradient, widths: (e, h, h), rows: steps * b)
+                let droppedStateGradient = Dropout(rate: config.outputDropout).backward(
+                    outputDropout, outputGradient: stateGradient)
                 let decoderGradients = try decoder.backward(
-                    decoded, outputGradient: stateGradient.reshaped(to: [steps, b, h]),
+                    decoded, outputGradient: droppedStateGradient.reshaped(to: [steps, b, h]),
                     weights: slice(.decoder, of: weights), gradients: slice(.decoder, of: g))
                 let (embeddingFromDecoder, contextFromDecoder) = Self.split2(
                     decoderGradients.input.reshaped(to: [steps * b, e + h]), widths: (e, h), rows: steps * b)
+                let embeddingGradient = Dropout(rate: config.inputDropout).backward(
+                    targetDropout,
+                    outputGradient: Self.sum(embeddingFromHead, embeddingFromDecoder).reshaped(to: [steps, b, e]))
                 targetEmbedding.backward(
-                    target,
-                    outputGradient: Self.sum(embeddingFromHead, embeddingFromDecoder).reshaped(to: [steps, b, e]),
-                    gradients: slice(.targetEmbedding, of: g))
+                    target, outputGradient: embeddingGradient, gradients: slice(.targetEmbedding, of: g))
 
                 // dL/dc from the three places c enters, then through tanh and the context layer.
                 var contextGradient = decoderGradients.initialState.scalars  // (1, B, H)
