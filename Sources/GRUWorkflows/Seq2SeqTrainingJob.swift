@@ -16,7 +16,8 @@ import GRUTraining
 /// (10), `batchSize` (32), `optimizer` (Adam) and `learningRate` (0.001) with `momentum`,
 /// `nesterov` and `weightDecay`, `clipNorm`, `clipValue`, `schedule` with `stepSize`,
 /// `decayFactor`, `warmupSteps` and `schedulePatience` (the plateau watches the validation
-/// loss), `labelSmoothing`, and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
+/// loss), `labelSmoothing`, `earlyStopping` (weights.safetensors then holds the best
+/// epoch's weights), and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
 /// (targets longer are skipped; also the decoding limit, default 2x the longest training
 /// target) and `validationFraction` (0.1, when no validation file is given). Any other
 /// setting is an error naming it.
@@ -50,7 +51,7 @@ public struct Seq2SeqTrainingJob {
         "learningRate", "clipNorm", "seed", "task", "sourceTokens", "targetTokens", "maxLength",
         "validationFraction", "optimizer", "momentum", "nesterov", "weightDecay", "clipValue", "schedule", "stepSize",
         "decayFactor", "warmupSteps", "schedulePatience", "inputDropout", "layerDropout", "recurrentDropout",
-        "outputDropout", "zoneout", "weightDrop", "labelSmoothing",
+        "outputDropout", "zoneout", "weightDrop", "labelSmoothing", "earlyStopping",
     ]
 
     /// The flag of a settings field: `--batch-size` for `batchSize`.
@@ -118,12 +119,17 @@ public struct Seq2SeqTrainingJob {
                     .setting("--resume"), found: Self.differences(comparable, stored),
                     expected: "the settings of the run in \(directory.url.path) (only --epochs may differ)")
             }
-            let (model, optimizer) = try directory.loadCheckpoint(stored)
+            let (model, optimizer, best) = try directory.loadCheckpoint(stored)
             trainer = try EncoderDecoderTrainer(
                 model: model, examples: training.pairs.map(stored.vocabularies.encode), options: options)
-            try trainer.resume(
-                epochs: stored.history.count, optimizer: optimizer,
-                monitoredLosses: stored.history.map { $0.validation?["loss"] ?? $0.trainingLoss })
+            do {
+                try trainer.resume(
+                    epochs: stored.history.count, optimizer: optimizer,
+                    monitoredLosses: stored.history.map { $0.validation?["loss"] ?? $0.trainingLoss },
+                    bestParameters: best?.parameters)
+            } catch let error as GRUInputError {
+                throw error.located(in: directory.url.appendingPathComponent("checkpoint.safetensors").path)
+            }
             manifest.training.epochs = options.epochs
         } else {
             manifest = try Self.manifest(
@@ -137,7 +143,7 @@ public struct Seq2SeqTrainingJob {
         let validationExamples = validation.pairs.map(manifest.vocabularies.encode)
         let targetTokens = training.pairs.reduce(0) { $0 + $1.target.count + 1 }  // end tokens included
         let first = trainer.epochs + 1
-        guard first <= options.epochs else { return manifest }
+        guard first <= options.epochs, trainer.stopReason == nil else { return manifest }
         for epoch in first...options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
             let loss = try trainer.runEpoch()
@@ -155,7 +161,12 @@ public struct Seq2SeqTrainingJob {
                     learningRate: learningRate, seconds: seconds,
                     sequencesPerSecond: Double(training.pairs.count) / max(trainingSeconds, 1e-9),
                     targetTokensPerSecond: tokensPerSecond))
-            try writer.save(trainer.model, manifest: manifest, optimizer: trainer.optimizerState)
+            var best: EncoderDecoderModel?
+            if let parameters = trainer.bestParameters {
+                best = trainer.model
+                best!.parameters = parameters
+            }
+            try writer.save(trainer.model, manifest: manifest, optimizer: trainer.optimizerState, best: best)
             // Without validation data there is no validation loss to print.
             let validationPart =
                 validationExamples.isEmpty
@@ -163,6 +174,10 @@ public struct Seq2SeqTrainingJob {
             report(
                 String(format: "epoch %d/%d  train loss %.4f", epoch, options.epochs, loss) + validationPart
                     + String(format: "  %.0f target tokens/s", tokensPerSecond))
+            if let reason = trainer.stopReason {
+                report(reason + "; the model keeps that epoch's weights")
+                break
+            }
         }
         return manifest
     }

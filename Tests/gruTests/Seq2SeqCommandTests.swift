@@ -178,6 +178,49 @@ struct Seq2SeqCommandEndToEndTests {
             changed.standardError.contains("hiddenSize 13 (the checkpointed run has 12)"), "\(changed.standardError)")
     }
 
+    /// `--early-stopping 1` stops the run the epoch after its best validation loss and keeps
+    /// that epoch's weights: the weights of a run without it stopped at the best epoch. A run
+    /// resumed before the stop stops where the whole run does, with the same weights and
+    /// checkpoint, and
+    /// resuming a stopped run trains no further.
+    @Test func earlyStoppingKeepsTheBestEpochsWeights() throws {
+        func run(_ name: String, epochs: Int, _ extra: [String]) throws -> String {
+            let result = try CommandRunner.run(
+                [
+                    "train", "--task", "seq2seq", "--train", directory.path("train.tsv"), "--model",
+                    directory.path(name), "--target-tokens", "whitespace", "--hidden-size", "12", "--embedding-size",
+                    "6", "--epochs", "\(epochs)", "--batch-size", "16", "--learning-rate", "0.05", "--seed", "4",
+                ] + extra)
+            #expect(result.exitCode == 0, "\(result.standardError)")
+            return result.standardError
+        }
+        func validationLosses(_ name: String) throws -> [Double] {
+            try String(contentsOfFile: directory.path(name + "/log.jsonl"), encoding: .utf8)
+                .split(separator: "\n").map { line in
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    return try #require((object?["validation"] as? [String: Any])?["loss"] as? Double)
+                }
+        }
+        func file(_ name: String) throws -> Data { try Data(contentsOf: directory.url.appendingPathComponent(name)) }
+        let output = try run("stopping", epochs: 30, ["--early-stopping", "1"])
+        let losses = try validationLosses("stopping")
+        let best = losses.indices.min { losses[$0] < losses[$1] }! + 1
+        #expect(losses.count < 30 && losses.count == best + 1, "\(losses)")
+        #expect(output.contains("best at epoch \(best)"), "\(output)")
+
+        _ = try run("plain", epochs: best, [])
+        #expect(try file("stopping/weights.safetensors") == file("plain/weights.safetensors"))
+
+        _ = try run("resumed", epochs: best, ["--early-stopping", "1"])
+        _ = try run("resumed", epochs: 30, ["--early-stopping", "1", "--resume"])
+        for name in ["weights.safetensors", "checkpoint.safetensors"] {
+            #expect(try file("resumed/" + name) == file("stopping/" + name), "\(name)")
+        }
+        #expect(try validationLosses("resumed") == losses)
+        _ = try run("stopping", epochs: 40, ["--early-stopping", "1", "--resume"])
+        #expect(try validationLosses("stopping").count == losses.count)
+    }
+
     /// A second run into a directory that a run is writing is refused at once with one line,
     /// a resumed one included, and the directory is left as it was.
     @Test func aDirectoryBeingWrittenIsRefused() throws {

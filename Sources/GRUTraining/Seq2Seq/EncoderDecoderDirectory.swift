@@ -8,8 +8,10 @@ import GRUTensor
 ///     model.json               kind "encoder-decoder": sizes, vocabularies, tokenizers,
 ///                              training options, history
 ///     weights.safetensors      PyTorch names: source_embedding.weight, encoder.weight_ih_l0 ...
-///     checkpoint.safetensors   the weights again with Adam's moments and step count: what
-///                              --resume continues from
+///                              (with early stopping, the best epoch's)
+///     checkpoint.safetensors   the last epoch's weights with the optimizer's moments and step
+///                              count, and with early stopping the best epoch's (best.*):
+///                              what --resume continues from
 ///     log.jsonl, curve.svg     one JSON object per epoch, and the curves
 ///
 /// The files are replaced as one set after every epoch (`writeAsOneSet`), so a run stopped at
@@ -80,9 +82,11 @@ public struct EncoderDecoderDirectory: Sendable {
         return object["kind"] as? String == Manifest.kind
     }
 
-    /// Writes the manifest, the weights, the checkpoint (with `optimizer`), the log and the
-    /// curve as one set.
-    public func save(_ model: EncoderDecoderModel, manifest: Manifest, optimizer: OptimizerState) throws {
+    /// Writes the manifest, the weights (`best`'s when given: early stopping's), the checkpoint
+    /// (`model` with `optimizer`, and `best`), the log and the curve as one set.
+    public func save(
+        _ model: EncoderDecoderModel, manifest: Manifest, optimizer: OptimizerState, best: EncoderDecoderModel? = nil
+    ) throws {
         try createIfNeeded()
         var log = Data()
         for epoch in manifest.history {
@@ -90,9 +94,12 @@ public struct EncoderDecoderDirectory: Sendable {
             log.append(0x0A)
         }
         let tensors = model.namedTensors
-        let weights = SafetensorsFile(tensors, metadata: ["task": "seq2seq"], fileName: weightsURL.path).encoded()
+        let bestTensors = best?.namedTensors
+        let weights = SafetensorsFile(
+            bestTensors ?? tensors, metadata: ["task": "seq2seq"], fileName: weightsURL.path
+        ).encoded()
         let checkpoint = SafetensorsFile(
-            tensors
+            tensors + (bestTensors ?? []).map { (name: Self.bestPrefix + $0.name, tensor: $0.tensor) }
                 + optimizer.buffers.sorted { $0.key < $1.key }.map {
                     (name: "optimizer.\($0.key)", tensor: Tensor(shape: [$0.value.count], scalars: $0.value))
                 },
@@ -120,11 +127,17 @@ public struct EncoderDecoderDirectory: Sendable {
         }
     }
 
-    /// The last epoch's model and optimizer state, for `--resume`.
+    /// The checkpoint's names of early stopping's best weights: `best.` before the model's.
+    static let bestPrefix = "best."
+
+    /// The last epoch's model and optimizer state, and early stopping's best model when the
+    /// checkpoint holds one, for `--resume`.
     ///
     /// - Throws: `FormatError` for a missing or unreadable checkpoint, or one of another
     ///   number of epochs than the manifest's history.
-    public func loadCheckpoint(_ manifest: Manifest) throws -> (model: EncoderDecoderModel, optimizer: OptimizerState) {
+    public func loadCheckpoint(_ manifest: Manifest) throws -> (
+        model: EncoderDecoderModel, optimizer: OptimizerState, best: EncoderDecoderModel?
+    ) {
         let file = try SafetensorsFile.read(contentsOf: checkpointURL)
         let name = checkpointURL.path
         guard let steps = file.metadata["optimizer_step_count"].flatMap(Int.init),
@@ -135,10 +148,12 @@ public struct EncoderDecoderDirectory: Sendable {
                 "has no readable optimizer state for the \(manifest.history.count) epochs of model.json; expected the checkpoint gru train wrote with it"
             )
         }
-        var tensors: [String: Tensor] = [:], buffers: [String: [Float]] = [:]
+        var tensors: [String: Tensor] = [:], bestTensors: [String: Tensor] = [:], buffers: [String: [Float]] = [:]
         for tensorName in file.names {
             if tensorName.hasPrefix("optimizer.") {
                 buffers[String(tensorName.dropFirst("optimizer.".count))] = file[tensorName]!.scalars
+            } else if tensorName.hasPrefix(Self.bestPrefix) {
+                bestTensors[String(tensorName.dropFirst(Self.bestPrefix.count))] = file[tensorName]
             } else {
                 tensors[tensorName] = file[tensorName]
             }
@@ -146,7 +161,9 @@ public struct EncoderDecoderDirectory: Sendable {
         do {
             return (
                 try EncoderDecoderModel(configuration: manifest.configuration, namedTensors: tensors),
-                OptimizerState(stepCount: steps, buffers: buffers)
+                OptimizerState(stepCount: steps, buffers: buffers),
+                bestTensors.isEmpty
+                    ? nil : try EncoderDecoderModel(configuration: manifest.configuration, namedTensors: bestTensors)
             )
         } catch let error as GRUInputError {
             throw error.located(in: name)

@@ -40,6 +40,10 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
     public var schedulePatience = 2
     /// The training cross-entropy's label smoothing (validation losses are unsmoothed).
     public var labelSmoothing: Float = 0
+    /// Stop when the monitored loss (the validation loss, or the training loss without
+    /// validation data) has not improved for this many epochs, keeping the best epoch's
+    /// weights; nil trains all epochs.
+    public var earlyStopping: Int?
 
     /// Options of the given values, the others at their defaults.
     public init(
@@ -52,8 +56,8 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
-    /// Reads options saved before the optimizer, schedule and smoothing settings existed as
-    /// Adam's, with no schedule and no smoothing.
+    /// Reads options saved before the optimizer, schedule, smoothing and early-stopping
+    /// settings existed as Adam's, with none of the others.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = EncoderDecoderTrainingOptions()
@@ -74,10 +78,11 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         schedulePatience =
             try container.decodeIfPresent(Int.self, forKey: .schedulePatience) ?? defaults.schedulePatience
         labelSmoothing = try container.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? 0
+        earlyStopping = try container.decodeIfPresent(Int.self, forKey: .earlyStopping)
     }
 
     /// The encoder-decoder's share of a run's `TrainingOptions`: epochs, batch, seed, label
-    /// smoothing and the optimizer, clipping and schedule settings.
+    /// smoothing, early stopping and the optimizer, clipping and schedule settings.
     public init(_ options: TrainingOptions) {
         self.init(
             epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
@@ -87,6 +92,7 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         (schedule, stepSize, decayFactor) = (options.schedule, options.stepSize, options.decayFactor)
         (warmupSteps, schedulePatience) = (options.warmupSteps, options.schedulePatience)
         labelSmoothing = options.labelSmoothing
+        earlyStopping = options.earlyStopping
     }
 
     /// The same settings as `TrainingOptions`, whose checks and optimizer they share.
@@ -99,6 +105,7 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         (options.schedule, options.stepSize, options.decayFactor) = (schedule, stepSize, decayFactor)
         (options.warmupSteps, options.schedulePatience) = (warmupSteps, schedulePatience)
         options.labelSmoothing = labelSmoothing
+        options.earlyStopping = earlyStopping
         return options
     }
 }
@@ -108,7 +115,8 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
 /// batches, draws each batch's dropout seed from the same generator after the shuffle, and
 /// takes one optimizer step per batch on the masked mean cross-entropy, the
 /// gradients clipped when asked, at the learning rate the schedule gives (cosine per batch,
-/// step and plateau per epoch, `endEpoch`).
+/// step and plateau per epoch, `endEpoch`), and, with early stopping, the best epoch's
+/// parameters kept and a stop once the monitored loss has not improved for the patience.
 public final class EncoderDecoderTrainer {
     /// The model as trained so far.
     public private(set) var model: EncoderDecoderModel
@@ -122,6 +130,16 @@ public final class EncoderDecoderTrainer {
     public private(set) var epochs = 0
     /// The learning rate of the last step taken.
     public var learningRate: Float { optimizer.learningRate }
+    /// With early stopping, the parameters of the epoch of the lowest monitored loss so far;
+    /// nil without.
+    public private(set) var bestParameters: [Float]?
+    /// The epoch of the lowest monitored loss so far (0 before the first).
+    public private(set) var bestEpoch = 0
+    private var bestLoss: Double?
+    private var epochsWithoutImprovement = 0
+    /// Why the run stopped before its last epoch: early stopping's patience ran out; nil
+    /// while it goes on.
+    public private(set) var stopReason: String?
 
     /// A trainer of `model` on `examples` with `options` (its epochs bound the cosine
     /// schedule).
@@ -159,18 +177,30 @@ public final class EncoderDecoderTrainer {
     /// The optimizer's step count and moments, for a checkpoint.
     public var optimizerState: OptimizerState { optimizer.state }
 
-    /// Continues a run from its checkpoint: `epochs` done, the optimizer's saved state, and
-    /// each finished epoch's monitored loss (its validation loss, or its training loss), which
-    /// the step and plateau schedules are replayed on.
-    public func resume(epochs completed: Int, optimizer state: OptimizerState, monitoredLosses: [Double] = [])
-        throws
-    {
+    /// Continues a run from its checkpoint: `epochs` done, the optimizer's saved state, each
+    /// finished epoch's monitored loss (its validation loss, or its training loss), which the
+    /// schedules and early stopping are replayed on, and, with early stopping, the best
+    /// epoch's parameters.
+    ///
+    /// - Throws: `GRUInputError` for an optimizer state or best parameters that do not fit.
+    public func resume(
+        epochs completed: Int, optimizer state: OptimizerState, monitoredLosses: [Double] = [],
+        bestParameters best: [Float]? = nil
+    ) throws {
         try optimizer.restore(state, parameterCount: model.parameters.count)
+        if options.earlyStopping != nil, completed > 0 {
+            guard let best, best.count == model.parameters.count else {
+                throw GRUInputError(
+                    .tensor("the checkpoint's best weights"), found: "\(best?.count ?? 0) values",
+                    expected: "the \(model.parameters.count) parameters of the best epoch, for early stopping")
+            }
+        }
         for (epoch, loss) in monitoredLosses.prefix(completed).enumerated() {
             epochs = epoch + 1
             endEpoch(monitoredLoss: loss)
         }
         epochs = completed
+        bestParameters = options.earlyStopping != nil && completed > 0 ? best : nil
     }
 
     private var batchesPerEpoch: Int { (examples.count + options.batchSize - 1) / options.batchSize }
@@ -205,8 +235,19 @@ public final class EncoderDecoderTrainer {
     }
 
     /// After an epoch and its validation: the step and plateau schedules take the next
-    /// epoch's learning rate (the plateau watching `monitoredLoss`).
+    /// epoch's learning rate (the plateau watching `monitoredLoss`), and early stopping keeps
+    /// the best parameters and decides whether to stop.
     public func endEpoch(monitoredLoss: Double) {
+        if bestLoss.map({ monitoredLoss < $0 }) ?? true {
+            (bestLoss, bestEpoch, epochsWithoutImprovement) = (monitoredLoss, epochs, 0)
+            if options.earlyStopping != nil { bestParameters = model.parameters }
+        } else {
+            epochsWithoutImprovement += 1
+        }
+        if let patience = options.earlyStopping, epochsWithoutImprovement >= patience {
+            stopReason =
+                "early stopping: the validation loss has not improved for \(patience) epochs (best at epoch \(bestEpoch))"
+        }
         switch options.schedule {
         case .step:
             epochLearningRate = StepDecaySchedule(

@@ -26,17 +26,16 @@ public final class EncoderDecoderWriter {
     /// Saves one epoch (`EncoderDecoderDirectory.save`); the first save of a new directory
     /// creates and locks it, and when that save fails, leaves no empty directory behind.
     public func save(
-        _ model: EncoderDecoderModel, manifest: EncoderDecoderDirectory.Manifest, optimizer: OptimizerState
-    )
-        throws
-    {
+        _ model: EncoderDecoderModel, manifest: EncoderDecoderDirectory.Manifest, optimizer: OptimizerState,
+        best: EncoderDecoderModel? = nil
+    ) throws {
         let creates = lock == nil && !FileManager.default.fileExists(atPath: directory.url.path)
         if lock == nil {
             try directory.createIfNeeded()
             lock = try ModelDirectoryLock(directory.url)
         }
         do {
-            try directory.save(model, manifest: manifest, optimizer: optimizer)
+            try directory.save(model, manifest: manifest, optimizer: optimizer, best: best)
         } catch {
             if creates { rmdir(directory.url.path) }
             throw error

@@ -100,6 +100,7 @@ struct EncoderDecoderOptimizationTests {
         // And a round trip keeps the new settings.
         var changed = expected
         (changed.optimizer, changed.momentum, changed.schedule) = (.sgd, 0.9, .cosine)
+        (changed.labelSmoothing, changed.earlyStopping) = (0.1, 3)
         #expect(
             try JSONDecoder().decode(EncoderDecoderTrainingOptions.self, from: JSONEncoder().encode(changed)) == changed
         )
@@ -109,5 +110,36 @@ struct EncoderDecoderOptimizationTests {
         var options = EncoderDecoderTrainingOptions()
         options.momentum = 1.5
         #expect(throws: GRUInputError.self) { try trainer(options) }
+        options = EncoderDecoderTrainingOptions()
+        options.earlyStopping = 0
+        #expect(throws: GRUInputError.self) { try trainer(options) }
+    }
+
+    /// Early stopping keeps the parameters of the epoch of the lowest monitored loss and stops
+    /// after `earlyStopping` epochs without a lower one; a resumed run replays the losses, and
+    /// needs the best epoch's parameters.
+    @Test func earlyStoppingKeepsTheBestAndStops() throws {
+        var options = EncoderDecoderTrainingOptions(epochs: 6, batchSize: 4, learningRate: 0.01, seed: 4)
+        options.earlyStopping = 2
+        let whole = try trainer(options)
+        var afterEpoch: [[Float]] = []
+        for loss in [3.0, 2.0, 2.5, 2.2] {
+            try whole.runEpoch()
+            afterEpoch.append(whole.model.parameters)
+            #expect(whole.stopReason == nil || loss == 2.2)
+            whole.endEpoch(monitoredLoss: loss)
+        }
+        #expect(whole.bestEpoch == 2 && whole.bestParameters == afterEpoch[1])
+        #expect(whole.stopReason?.contains("best at epoch 2") == true, "\(whole.stopReason ?? "")")
+
+        let resumed = try trainer(options)
+        #expect(throws: GRUInputError.self) {
+            try resumed.resume(epochs: 3, optimizer: whole.optimizerState, monitoredLosses: [3, 2, 2.5])
+        }
+        try resumed.resume(
+            epochs: 3, optimizer: whole.optimizerState, monitoredLosses: [3, 2, 2.5], bestParameters: afterEpoch[1])
+        #expect(resumed.bestEpoch == 2 && resumed.bestParameters == afterEpoch[1] && resumed.stopReason == nil)
+        resumed.endEpoch(monitoredLoss: 2.2)
+        #expect(resumed.stopReason == whole.stopReason)
     }
 }
