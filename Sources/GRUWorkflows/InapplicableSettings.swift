@@ -42,6 +42,11 @@ extension TrainingRecipe {
             ("--attention", model.attention != nil, task == .seq2seq, "seq2seq models"),
             ("--source-tokens", data.sourceTokens != nil, task == .seq2seq, "seq2seq models"),
             ("--target-tokens", data.targetTokens != nil, task == .seq2seq, "seq2seq models"),
+            ("--scheduled-sampling", optimization.scheduledSampling != nil, task == .seq2seq, "seq2seq models"),
+            (
+                "--scheduled-sampling-ramp", optimization.scheduledSamplingRamp != nil, task == .seq2seq,
+                "seq2seq models"
+            ),
         ]
         guard let setting = settings.first(where: { $0.given && !$0.applies }) else { return nil }
         return GRUInputError(

@@ -37,6 +37,10 @@ public struct OptimizationSettings: Codable, Equatable, Sendable {
     public var earlyStopping: Int?
     /// Label smoothing of the cross-entropy.
     public var labelSmoothing: Float?
+    /// Seq2seq: scheduled sampling's last probability of feeding the model's own prediction.
+    public var scheduledSampling: Float?
+    /// Seq2seq: the epochs over which scheduled sampling's probability rises from 0.
+    public var scheduledSamplingRamp: Int?
     /// Whether classes are weighed by inverse frequency.
     public var balanceClasses: Bool?
     /// The forecast loss.

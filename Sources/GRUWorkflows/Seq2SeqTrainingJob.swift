@@ -17,7 +17,7 @@ import GRUTraining
 /// `nesterov` and `weightDecay`, `clipNorm`, `clipValue`, `schedule` with `stepSize`,
 /// `decayFactor`, `warmupSteps` and `schedulePatience` (the plateau watches the validation
 /// loss), `labelSmoothing`, `earlyStopping` (weights.safetensors then holds the best
-/// epoch's weights), and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
+/// epoch's weights), `scheduledSampling` with `scheduledSamplingRamp`, and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
 /// (targets longer are skipped; also the decoding limit, default 2x the longest training
 /// target) and `validationFraction` (0.1, when no validation file is given). Any other
 /// setting is an error naming it.
@@ -51,7 +51,8 @@ public struct Seq2SeqTrainingJob {
         "learningRate", "clipNorm", "seed", "task", "sourceTokens", "targetTokens", "maxLength",
         "validationFraction", "optimizer", "momentum", "nesterov", "weightDecay", "clipValue", "schedule", "stepSize",
         "decayFactor", "warmupSteps", "schedulePatience", "inputDropout", "layerDropout", "recurrentDropout",
-        "outputDropout", "zoneout", "weightDrop", "labelSmoothing", "earlyStopping",
+        "outputDropout", "zoneout", "weightDrop", "labelSmoothing", "earlyStopping", "scheduledSampling",
+        "scheduledSamplingRamp",
     ]
 
     /// The flag of a settings field: `--batch-size` for `batchSize`.
@@ -93,7 +94,9 @@ public struct Seq2SeqTrainingJob {
             }
             (training, validation) = training.split(validationFraction: fraction, seed: recipe.optimization.seed ?? 0)
         }
-        let options = EncoderDecoderTrainingOptions(recipe.trainingOptions)
+        var options = EncoderDecoderTrainingOptions(recipe.trainingOptions)
+        options.scheduledSampling = recipe.optimization.scheduledSampling ?? 0
+        options.scheduledSamplingRamp = recipe.optimization.scheduledSamplingRamp ?? 0
         for (flag, value, valid) in [
             ("--epochs", "\(options.epochs)", options.epochs >= 1),
             ("--batch-size", "\(options.batchSize)", options.batchSize >= 1),

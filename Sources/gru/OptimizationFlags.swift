@@ -26,6 +26,13 @@ struct OptimizationFlags: SettingsFlags {
     @Option(help: "Stop after this many epochs without a better validation loss; keep the best weights.")
     var earlyStopping: Int?
     @Option(help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float?
+    @Option(
+        help:
+            "Seq2seq: scheduled sampling, the probability of feeding the model's own prediction instead of the true previous token."
+    )
+    var scheduledSampling: Float?
+    @Option(help: "Seq2seq: epochs over which the scheduled sampling probability rises linearly from 0 (default 0).")
+    var scheduledSamplingRamp: Int?
     @Flag(help: "Weigh classes by inverse frequency.") var balanceClasses = false
     @Option(help: "Forecast loss: mse (default) or mae.") var loss: TrainingOptions.RegressionLoss?
     @Flag(help: "Language models: carry the state across consecutive chunks (truncated BPTT).") var truncatedBptt =

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
             the regularizers (--input-dropout on both embeddings, --layer-dropout between the \
             encoder's layers, --recurrent-dropout, --zoneout and --weight-drop on both GRUs, \
             --output-dropout on the decoder states the head reads, --label-smoothing), \
-            --early-stopping (keeping the best epoch's weights), \
+            --early-stopping (keeping the best epoch's weights), --scheduled-sampling and its --scheduled-sampling-ramp, \
             --seed, --max-length and --validation-fraction, refuses the other settings, and saves \
             a checkpoint for --resume. \
             Under mpirun or srun (a gru built with Open MPI), the job's processes train data \

@@ -106,6 +106,7 @@ struct Seq2SeqCommandEndToEndTests {
         (["--pooling", "mean"], ["--pooling"]),
         (["--input-dropout", "1.5"], ["input dropout", "1.5", "[0, 1)"]),
         (["--label-smoothing", "2"], ["label smoothing is 2"]),
+        (["--scheduled-sampling", "1.5"], ["--scheduled-sampling", "[0, 1]"]),
         (["--optimizer", "sgd", "--momentum", "1.5"], ["momentum is 1.5"]),
     ])
     func settingsThatDoNotApplyAreOneLineErrors(_ extra: [String], _ fragments: [String]) throws {
@@ -120,14 +121,14 @@ struct Seq2SeqCommandEndToEndTests {
     }
 
     /// With Adam, with SGD and a plateau schedule, which the resumed run replays from the
-    /// log's validation losses, and with attention and every regularizer, whose masks the
-    /// resumed run draws as the whole run does.
+    /// log's validation losses, and with attention, every regularizer and scheduled sampling,
+    /// whose masks and choices the resumed run draws as the whole run does.
     @Test(arguments: [
         [String](),
         [
             "--attention", "additive", "--layers", "2", "--layer-dropout", "0.2", "--input-dropout", "0.2",
             "--recurrent-dropout", "0.2", "--zoneout", "0.1", "--weight-drop", "0.2", "--output-dropout", "0.2",
-            "--label-smoothing", "0.1",
+            "--label-smoothing", "0.1", "--scheduled-sampling", "0.5", "--scheduled-sampling-ramp", "2",
         ],
         [
             "--optimizer", "sgd", "--momentum", "0.9", "--schedule", "plateau", "--schedule-patience", "0",
@@ -262,6 +263,13 @@ struct Seq2SeqCommandEndToEndTests {
                     "whitespace",
                 ],
                 ["--target-tokens"]
+            ),
+            (
+                [
+                    "train", "--train", directory.path("reviews.csv"), "--model", directory.path("m"),
+                    "--scheduled-sampling", "0.5",
+                ],
+                ["--scheduled-sampling", "seq2seq models only"]
             ),
         ] {
             let result = try CommandRunner.run(arguments)

@@ -44,6 +44,15 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
     /// validation data) has not improved for this many epochs, keeping the best epoch's
     /// weights; nil trains all epochs.
     public var earlyStopping: Int?
+    /// Scheduled sampling's probability of feeding the model's own prediction in place of the
+    /// true previous token (`EncoderDecoderModel.scheduledSampling`), once ramped up; 0 is
+    /// teacher forcing.
+    public var scheduledSampling: Float = 0
+    /// The epochs over which scheduled sampling's probability rises linearly from 0 to
+    /// `scheduledSampling` (batch i of the ramp's N uses (i + 1) / N of it); 0 starts at it.
+    /// Counted in epochs, not in the run's length, so that a resumed run with more epochs
+    /// samples as the whole run does.
+    public var scheduledSamplingRamp = 0
 
     /// Options of the given values, the others at their defaults.
     public init(
@@ -56,8 +65,8 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
-    /// Reads options saved before the optimizer, schedule, smoothing and early-stopping
-    /// settings existed as Adam's, with none of the others.
+    /// Reads options saved before the optimizer, schedule, smoothing, early-stopping and
+    /// sampling settings existed as Adam's, with none of the others.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = EncoderDecoderTrainingOptions()
@@ -79,6 +88,8 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
             try container.decodeIfPresent(Int.self, forKey: .schedulePatience) ?? defaults.schedulePatience
         labelSmoothing = try container.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? 0
         earlyStopping = try container.decodeIfPresent(Int.self, forKey: .earlyStopping)
+        scheduledSampling = try container.decodeIfPresent(Float.self, forKey: .scheduledSampling) ?? 0
+        scheduledSamplingRamp = try container.decodeIfPresent(Int.self, forKey: .scheduledSamplingRamp) ?? 0
     }
 
     /// The encoder-decoder's share of a run's `TrainingOptions`: epochs, batch, seed, label
@@ -112,8 +123,9 @@ public struct EncoderDecoderTrainingOptions: Codable, Equatable, Sendable {
 
 /// Trains an `EncoderDecoderModel` with teacher forcing: each epoch shuffles the examples
 /// (seeded by the epoch, so a resumed run shuffles as the whole run would), cuts them into
-/// batches, draws each batch's dropout seed from the same generator after the shuffle, and
-/// takes one optimizer step per batch on the masked mean cross-entropy, the
+/// batches, draws each batch's dropout and sampling seed from the same generator after the
+/// shuffle, with scheduled sampling replaces some decoder inputs by the model's predictions,
+/// and takes one optimizer step per batch on the masked mean cross-entropy, the
 /// gradients clipped when asked, at the learning rate the schedule gives (cosine per batch,
 /// step and plateau per epoch, `endEpoch`), and, with early stopping, the best epoch's
 /// parameters kept and a stop once the monitored loss has not improved for the patience.
@@ -151,6 +163,16 @@ public final class EncoderDecoderTrainer {
         precondition(!examples.isEmpty, "examples to train on")
         let settings = options.trainingOptions
         try settings.validate()
+        guard (0...1).contains(options.scheduledSampling) else {
+            throw GRUInputError(
+                .setting("--scheduled-sampling"), found: "\(options.scheduledSampling)",
+                expected: "a probability in [0, 1]")
+        }
+        guard options.scheduledSamplingRamp >= 0 else {
+            throw GRUInputError(
+                .setting("--scheduled-sampling-ramp"), found: "\(options.scheduledSamplingRamp)",
+                expected: "0 or more epochs")
+        }
         self.model = model
         self.examples = examples
         self.options = options
@@ -215,11 +237,17 @@ public final class EncoderDecoderTrainer {
         let cosine = CosineWarmupSchedule(
             baseLearningRate: options.learningRate, warmupSteps: options.warmupSteps,
             totalSteps: options.epochs * batchesPerEpoch)
+        let rampBatches = options.scheduledSamplingRamp * batchesPerEpoch
         for start in stride(from: 0, to: order.count, by: options.batchSize) {
             let indices = order[start..<min(start + options.batchSize, order.count)]
-            let result = try model.teacherForced(
-                TranslationBatch(examples: indices.map { examples[$0] }), dropoutSeed: generator.next(),
-                labelSmoothing: options.labelSmoothing)
+            var batch = TranslationBatch(examples: indices.map { examples[$0] })
+            let seed = generator.next()
+            if options.scheduledSampling > 0 {
+                let ramp = rampBatches == 0 ? 1 : Float(epochs * batchesPerEpoch + batches + 1) / Float(rampBatches)
+                batch = try model.scheduledSampling(
+                    batch, probability: options.scheduledSampling * min(ramp, 1), seed: seed ^ 0x5EED_5A3F)
+            }
+            let result = try model.teacherForced(batch, dropoutSeed: seed, labelSmoothing: options.labelSmoothing)
             var gradients = result.gradients!
             if let clipNorm = options.clipNorm { _ = clipGradientsByGlobalNorm(&gradients, maximumNorm: clipNorm) }
             if let clipValue = options.clipValue { clipGradientsByValue(&gradients, limit: clipValue) }
