@@ -24,9 +24,8 @@ extension EncoderDecoderModel {
             let step = try decoderStep(
                 tokens: Array(inputs[(t * b)..<((t + 1) * b)]), states: states, sequences: Array(0..<b),
                 source: encoded)
-            for row in 0..<b {
-                // One draw a row and step, replaced or not, so that the choices depend on the seed only.
-                guard generator.uniform(0, 1) < probability else { continue }
+            // One draw a row and step, replaced or not, so that the choices depend on the seed only.
+            for row in 0..<b where generator.uniform(0, 1) < probability {
                 let scores = step.logProbabilities[(row * vocabulary)..<((row + 1) * vocabulary)]
                 inputs[(t + 1) * b + row] = scores.indices.max { scores[$0] < scores[$1] }! - row * vocabulary
             }
