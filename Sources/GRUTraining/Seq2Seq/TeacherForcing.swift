@@ -33,11 +33,15 @@ extension EncoderDecoderModel {
     ///     (`EncoderDecoderDropout`, at the configuration's rates); nil for inference, where
     ///     zoneout takes its expectation and the dropouts are off.
     ///   - labelSmoothing: the cross-entropy's label smoothing, in [0, 1].
-    /// - Throws: `GRUInputError` for ids outside a vocabulary or lengths out of range.
+    /// - Throws: `GRUInputError` for ids outside a vocabulary, lengths out of range, or label
+    ///   smoothing outside [0, 1].
     public func teacherForced(
         _ batch: TranslationBatch, dropoutSeed: UInt64? = nil, labelSmoothing: Float = 0,
         computesGradients: Bool = true
     ) throws -> TeacherForcedResult {
+        guard (0...1).contains(labelSmoothing) else {
+            throw GRUInputError(.setting("label smoothing"), found: "\(labelSmoothing)", expected: "in [0, 1]")
+        }
         let dropout = dropoutSeed.map { EncoderDecoderDropout(configuration, seed: $0) }
         let crossEntropy = CrossEntropyLoss(labelSmoothing: labelSmoothing)
         if let attention = decoderAttention {

@@ -115,6 +115,7 @@ struct EncoderDecoderRegularizationTests {
         // Label smoothing's target is (1 - e) one-hot + e / C, PyTorch's.
         let smoothed = try plain.teacherForced(Self.batch, labelSmoothing: 0.2, computesGradients: false)
         #expect(smoothed.logits == inference.logits)
+        #expect(throws: GRUInputError.self) { try plain.teacherForced(Self.batch, labelSmoothing: 1.5) }
         var expected = 0.0, tokens = 0
         for t in 0..<Self.batch.targetSteps {
             for b in 0..<Self.batch.batchSize where t < Self.batch.targetLengths[b] {
