@@ -5,26 +5,11 @@
 
 #include "activations.h"
 #include "kernel_attributes.h"
+#include "attention_softmax.h"
+#include "vector_sums.h"
 
 #include <math.h>
 #include <string.h>
-
-ALWAYS_INLINE float dot(const float *a, const float *b, intptr_t count) {
-    vector16 sum = 0.0f;
-    intptr_t k = 0;
-    for (; k + 16 <= count; k += 16) sum += load16(a + k) * load16(b + k);
-    float total = 0.0f;
-    for (int lane = 0; lane < 16; lane++) total += sum[lane];
-    for (; k < count; k++) total += a[k] * b[k];
-    return total;
-}
-
-// y += a x over `count` floats.
-ALWAYS_INLINE void add_scaled(float *y, float a, const float *x, intptr_t count) {
-    intptr_t k = 0;
-    for (; k + 16 <= count; k += 16) store16(y + k, load16(y + k) + a * load16(x + k));
-    for (; k < count; k++) y[k] += a * x[k];
-}
 
 ALWAYS_INLINE void forward_row(
     intptr_t b, intptr_t rows, intptr_t steps, intptr_t hidden, intptr_t width, intptr_t valid, const float *query,
@@ -41,17 +26,7 @@ ALWAYS_INLINE void forward_row(
         row_weights[j] = dot(vector, energy, hidden);
         largest = fmaxf(largest, row_weights[j]);
     }
-    float total = 0.0f;
-    for (intptr_t j = 0; j < valid; j++) {
-        row_weights[j] = expf(row_weights[j] - largest);
-        total += row_weights[j];
-    }
-    float *out = weighted + b * width;
-    memset(out, 0, (size_t)width * sizeof(float));
-    for (intptr_t j = 0; j < valid; j++) {
-        row_weights[j] /= total;
-        add_scaled(out, row_weights[j], values + (j * rows + b) * width, width);
-    }
+    softmax_and_weigh(b, rows, width, valid, largest, values, row_weights, weighted + b * width);
 }
 
 MULTIVERSION
@@ -71,18 +46,11 @@ ALWAYS_INLINE void backward_row(
     const float *dw = weighted_gradient + b * width, *row_weights = weights + b * steps;
     float *dq = query_gradient + b * hidden;
     memset(dq, 0, (size_t)hidden * sizeof(float));
-    // dL/da_j = dL/dweighted . o_j; the weighted sum's part of dL/do_j.
-    float mean = 0.0f;
-    float da[valid > 0 ? valid : 1];
+    float score_gradients[valid > 0 ? valid : 1];
+    softmax_and_weigh_backward(b, rows, width, valid, values, row_weights, dw, value_gradient, score_gradients);
+    // Through the score v . energy and the tanh: dL/d(query + key_j).
     for (intptr_t j = 0; j < valid; j++) {
-        const intptr_t value = (j * rows + b) * width;
-        da[j] = dot(dw, values + value, width);
-        add_scaled(value_gradient + value, row_weights[j], dw, width);
-        mean += row_weights[j] * da[j];
-    }
-    // Through the softmax, the score v . energy and the tanh: dL/d(query + key_j).
-    for (intptr_t j = 0; j < valid; j++) {
-        const float score_gradient = row_weights[j] * (da[j] - mean);
+        const float score_gradient = score_gradients[j];
         const float *energy = energies + (b * steps + j) * hidden;
         float *dk = key_gradient + (j * rows + b) * hidden;
         add_scaled(vector_gradient, score_gradient, energy, hidden);

@@ -1,4 +1,4 @@
-import Foundation
+import CGateKernels
 import GRUTensor
 
 /// Luong et al. 2015's multiplicative attention in its general form, over the encoder's
@@ -40,42 +40,18 @@ struct MultiplicativeAttention: DecoderAttention {
         return AttentionMemory(steps: steps, batch: batch, values: values, keys: keys, lengths: lengths)
     }
 
+    /// The scores, softmax and weighted sums in C (`gru_multiplicative_attention_forward`).
     func forward(
         query: UnsafePointer<Float>, memory: AttentionMemory, attention: UnsafeBufferPointer<Float>,
         vector: UnsafeBufferPointer<Float>, weights: UnsafeMutablePointer<Float>, energies: UnsafeMutablePointer<Float>,
         weighted: UnsafeMutablePointer<Float>, projected: UnsafeMutablePointer<Float>
     ) {
-        let h = hidden, m = memoryWidth, s = memory.steps, rows = memory.batch
-        memory.keys.withUnsafeBufferPointer { keys in
-            memory.values.withUnsafeBufferPointer { values in
-                for b in 0..<rows {
-                    let valid = min(memory.lengths[b], s), q = query + b * h, a = weights + b * s
-                    a.update(repeating: 0, count: s)
-                    var largest = -Float.infinity
-                    for j in 0..<valid {
-                        let key = keys.baseAddress! + (j * rows + b) * h
-                        var score: Float = 0
-                        for k in 0..<h { score += q[k] * key[k] }
-                        a[j] = score
-                        largest = max(largest, score)
-                    }
-                    var total: Float = 0
-                    for j in 0..<valid {
-                        a[j] = expf(a[j] - largest)
-                        total += a[j]
-                    }
-                    let out = weighted + b * m
-                    out.update(repeating: 0, count: m)
-                    for j in 0..<valid {
-                        a[j] /= total
-                        let o = values.baseAddress! + (j * rows + b) * m
-                        for k in 0..<m { out[k] += a[j] * o[k] }
-                    }
-                }
-            }
-        }
+        gru_multiplicative_attention_forward(
+            memory.batch, memory.steps, hidden, memoryWidth, memory.lengths, query, memory.keys, memory.values, weights,
+            weighted)
     }
 
+    /// The softmax's and the scores' backward in C (`gru_multiplicative_attention_backward`).
     func backward(
         query: UnsafePointer<Float>, weights: UnsafePointer<Float>, energies: UnsafePointer<Float>,
         weightedGradient: UnsafePointer<Float>, memory: AttentionMemory, attention: UnsafeBufferPointer<Float>,
@@ -84,39 +60,9 @@ struct MultiplicativeAttention: DecoderAttention {
         keyGradient: UnsafeMutablePointer<Float>, projectedGradient: UnsafeMutablePointer<Float>,
         queryGradient: UnsafeMutablePointer<Float>
     ) {
-        let h = hidden, m = memoryWidth, s = memory.steps, rows = memory.batch
-        // dL/da_j of a row, on the stack: no allocation a step.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(s, 1)) { scores in
-            memory.keys.withUnsafeBufferPointer { keys in
-                memory.values.withUnsafeBufferPointer { values in
-                    for b in 0..<rows {
-                        let valid = min(memory.lengths[b], s), a = weights + b * s
-                        let dw = weightedGradient + b * m, q = query + b * h, dq = queryGradient + b * h
-                        dq.update(repeating: 0, count: h)
-                        // da_j, and the weighted sum's part of dL/do_j.
-                        var mean: Float = 0
-                        for j in 0..<valid {
-                            let index = (j * rows + b) * m, o = values.baseAddress! + index
-                            var da: Float = 0
-                            for k in 0..<m {
-                                da += dw[k] * o[k]
-                                valueGradient[index + k] += a[j] * dw[k]
-                            }
-                            scores[j] = da
-                            mean += a[j] * da
-                        }
-                        for j in 0..<valid {
-                            let scoreGradient = a[j] * (scores[j] - mean)
-                            let key = keys.baseAddress! + (j * rows + b) * h, dk = keyGradient + (j * rows + b) * h
-                            for k in 0..<h {
-                                dq[k] += scoreGradient * key[k]
-                                dk[k] += scoreGradient * q[k]
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        gru_multiplicative_attention_backward(
+            memory.batch, memory.steps, hidden, memoryWidth, memory.lengths, query, memory.keys, memory.values, weights,
+            weightedGradient, valueGradient, keyGradient, queryGradient)
     }
 
     /// dW += dK^T o and dL/d o += dK W.
