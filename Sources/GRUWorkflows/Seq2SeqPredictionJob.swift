@@ -3,10 +3,11 @@ import GRUFormats
 import GRUNetworks
 import GRUTraining
 
-/// `gru predict` of an encoder-decoder: every non-blank line of a file (a source, or a source
-/// TAB target pair whose target is ignored) decoded, written as `source TAB prediction` lines
-/// in the file's order, the prediction's tokens joined as its side's tokenization splits them
-/// (characters with nothing between, other tokens with a space).
+/// `gru predict` of an encoder-decoder: every line of a file (a source, or a source TAB target
+/// pair whose target is ignored) decoded, written as `source TAB prediction` lines, one for each
+/// input line in its order, so that scripts can pair them by line number; the prediction's
+/// tokens joined as its side's tokenization splits them (characters with nothing between, other
+/// tokens with a space). A blank line is an empty source, decoded as one `<unk>`.
 public struct Seq2SeqPredictionJob {
     /// The model directory written by `gru train --task seq2seq`.
     public var directory: EncoderDecoderDirectory
@@ -47,10 +48,15 @@ public struct Seq2SeqPredictionJob {
         guard let text = try? String(contentsOf: dataFile, encoding: .utf8) else {
             throw FormatError(name, "cannot be read as UTF-8 text; expected one source (or source TAB target) a line")
         }
-        let sources = text.split(whereSeparator: \.isNewline).map { line in
+        // The file's last newline ends its last line rather than starting another.
+        var fileLines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        if fileLines.last?.isEmpty == true { fileLines.removeLast() }
+        let sources = fileLines.map { line in
             String(line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)[0])
-        }.filter { !$0.allSatisfy(\.isWhitespace) }
-        guard !sources.isEmpty else { throw FormatError(name, "holds no sources; expected one a line") }
+        }
+        guard !sources.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) else {
+            throw FormatError(name, "holds no sources; expected one a line")
+        }
         let options = DecodingOptions(
             beamWidth: beamWidth, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
             endToken: TranslationVocabularies.endID)

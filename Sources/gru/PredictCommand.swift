@@ -17,8 +17,9 @@ struct PredictCommand: ParsableCommand {
             names the window's last row), so the last row is the forecast past the file's end. \
             --probabilities (tag, language-model) adds the column probabilities: every step's \
             softmax, classes separated by spaces and steps by semicolons. A seq2seq model writes \
-            a TSV instead: source TAB prediction for every non-blank line of --data (a source, or \
-            a source TAB target pair), decoded with --beam-width.
+            a TSV instead: source TAB prediction for every line of --data in its order (a \
+            source, or a source TAB target pair; a blank line is an empty source), decoded with \
+            --beam-width.
             """
     )
 

@@ -23,8 +23,10 @@ struct Seq2SeqCommandEndToEndTests {
         }
         try write(words[..<200].map(pair).joined(separator: "\n") + "\n", to: "train.tsv")
         try write(words[200...].map(pair).joined(separator: "\n") + "\n", to: "test.tsv")
-        // Ten sources, one with a letter the training words never hold, and a blank line.
-        try write(words[200..<209].joined(separator: "\n") + "\nabz\n\n", to: "sources.txt")
+        // Ten sources, one with a letter the training words never hold, a blank line among them.
+        try write(
+            words[200..<205].joined(separator: "\n") + "\n\n" + words[205..<209].joined(separator: "\n") + "\nabz\n",
+            to: "sources.txt")
     }
 
     private func write(_ text: String, to name: String) throws {
@@ -84,12 +86,17 @@ struct Seq2SeqCommandEndToEndTests {
         #expect(
             predicted.standardError.contains("note: 1 source tokens unseen at training time"),
             "\(predicted.standardError)")
-        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 10)
-        for line in lines {
+        // One line for each input line, the blank one included, each source in its place.
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 12 && lines.last == "", "\(lines)")
+        let inputs = try String(contentsOfFile: directory.path("sources.txt"), encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        for (line, input) in zip(lines.dropLast(), inputs) {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            #expect(fields.count == 2, "\(line)")
+            #expect(fields.count == 2 && fields[0] == input, "\(line) for \(input)")
         }
+        #expect(lines[5].hasPrefix("\t"), "\(lines)")
         let correct = lines.filter { line in
             let fields = line.split(separator: "\t").map(String.init)
             return fields.count == 2
