@@ -57,8 +57,10 @@ public struct Seq2SeqEvaluationJob {
             throw GRUInputError(.setting("--beam-width"), found: "\(beamWidth)", expected: "at least 1")
         }
         let (model, manifest) = try directory.load()
+        let width = manifest.configuration.sourceFeatureCount
         let pairs = try TranslationPairs.read(
-            dataFile, source: manifest.sourceTokenizer, target: manifest.targetTokenizer)
+            dataFile, source: manifest.sourceTokenizer, target: manifest.targetTokenizer,
+            featureCount: width > 0 ? width : nil)
         let examples = pairs.pairs.map(manifest.vocabularies.encode)
         let measured = try Seq2SeqTrainingJob.teacherForcedMetrics(model, examples)
         let decoded = try TransductionEvaluation(

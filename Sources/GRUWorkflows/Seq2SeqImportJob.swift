@@ -19,8 +19,10 @@ import GRUTraining
 ///
 /// `attention` and `attention_v` name the attention's layers when the model has them
 /// (Bahdanau's, `EncoderDecoderModel`); `attention` alone, a bias-free (H, D*H) layer, is
-/// Luong's multiplicative attention. The sizes come from the tensors' shapes. The module
-/// parts must be the architecture `EncoderDecoderModel` documents.
+/// Luong's multiplicative attention. With `"source_tokens": "features"` the encoder reads
+/// feature vectors: there is no `source_embedding` module nor `source_vocabulary`, and the
+/// feature count is the encoder's input size. The sizes come from the tensors' shapes. The
+/// module parts must be the architecture `EncoderDecoderModel` documents.
 public struct Seq2SeqImportJob {
     /// The state_dict as safetensors.
     public var input: URL
@@ -39,7 +41,7 @@ public struct Seq2SeqImportJob {
     /// The JSON's contents.
     struct Names: Decodable {
         var modules: [String: String]
-        var sourceVocabulary: [String]
+        var sourceVocabulary: [String]?
         var targetVocabulary: [String]
         var sourceTokens: Tokenizer.Unit?
         var targetTokens: Tokenizer.Unit?
@@ -73,9 +75,16 @@ public struct Seq2SeqImportJob {
         let attention: EncoderDecoderConfiguration.Attention =
             parsed.modules["attention"] == nil
             ? .none : parsed.modules["attention_v"] == nil ? .multiplicative : .additive
+        let readsFeatures = parsed.sourceTokens == .features
+        if readsFeatures, parsed.modules["source_embedding"] != nil || parsed.sourceVocabulary != nil {
+            throw FormatError(
+                namesPath,
+                "names a source_embedding or source_vocabulary with source_tokens \"features\"; expected neither: the encoder reads the features"
+            )
+        }
         var renamed: [String: Tensor] = [:]
         var claimed = Set<String>()
-        for part in parts {
+        for part in parts where !(readsFeatures && part == "source_embedding") {
             guard let prefix = parsed.modules[part] else {
                 if part == "attention" && attention == .none || part == "attention_v" && attention != .additive {
                     continue
@@ -94,7 +103,10 @@ public struct Seq2SeqImportJob {
         if let extra = tensors.keys.sorted().first(where: { !claimed.contains($0) }) {
             throw FormatError(file.fileName, "tensor '\(extra)' is under none of the modules; expected only theirs")
         }
-        guard let sourceVocabulary = Vocabulary(tokens: parsed.sourceVocabulary),
+        guard
+            let sourceVocabulary = Vocabulary(
+                tokens: readsFeatures
+                    ? [Vocabulary.paddingToken, Vocabulary.unknownToken] : parsed.sourceVocabulary ?? []),
             let targetVocabulary = Vocabulary(tokens: parsed.targetVocabulary),
             Array(parsed.targetVocabulary.prefix(4)) == [
                 Vocabulary.paddingToken, Vocabulary.unknownToken, TranslationVocabularies.startToken,
@@ -110,9 +122,12 @@ public struct Seq2SeqImportJob {
             guard let tensor = renamed[name] else { throw FormatError(file.fileName, "has no \(name); expected one") }
             return tensor.shape
         }
-        let embedding = try shape("source_embedding.weight"), recurrent = try shape("encoder.weight_hh_l0")
+        let embedding = try shape("target_embedding.weight"), recurrent = try shape("encoder.weight_hh_l0")
         let layers = (0...).prefix { renamed["encoder.weight_ih_l\($0)"] != nil }.count
-        for (name, vocabulary) in [("source", sourceVocabulary), ("target", targetVocabulary)] {
+        let sides =
+            readsFeatures
+            ? [("target", targetVocabulary)] : [("source", sourceVocabulary), ("target", targetVocabulary)]
+        for (name, vocabulary) in sides {
             let rows = try shape("\(name == "source" ? "source" : "target")_embedding.weight")[0]
             guard rows == vocabulary.count else {
                 throw FormatError(
@@ -120,11 +135,26 @@ public struct Seq2SeqImportJob {
                     "\(name)_vocabulary has \(vocabulary.count) tokens; expected \(rows), the embedding's rows")
             }
         }
-        let configuration = EncoderDecoderConfiguration(
-            sourceVocabularySize: sourceVocabulary.count, targetVocabularySize: targetVocabulary.count,
-            embeddingSize: embedding.count == 2 ? embedding[1] : 0, hiddenSize: recurrent.count == 2 ? recurrent[1] : 0,
-            encoderLayers: layers, bidirectional: renamed["encoder.weight_hh_l0_reverse"] != nil,
-            attention: attention)
+        let e = embedding.count == 2 ? embedding[1] : 0, h = recurrent.count == 2 ? recurrent[1] : 0
+        let bidirectional = renamed["encoder.weight_hh_l0_reverse"] != nil
+        let configuration: EncoderDecoderConfiguration
+        if readsFeatures {
+            let input = try shape("encoder.weight_ih_l0")
+            configuration = EncoderDecoderConfiguration(
+                sourceFeatureCount: input.count == 2 ? input[1] : 0, targetVocabularySize: targetVocabulary.count,
+                embeddingSize: e, hiddenSize: h, encoderLayers: layers, bidirectional: bidirectional,
+                attention: attention)
+            guard configuration.sourceFeatureCount > 0 else {
+                throw FormatError(
+                    file.fileName, "has encoder.weight_ih_l0 of shape \(input); expected (3H, F), F the features a step"
+                )
+            }
+        } else {
+            configuration = EncoderDecoderConfiguration(
+                sourceVocabularySize: sourceVocabulary.count, targetVocabularySize: targetVocabulary.count,
+                embeddingSize: e, hiddenSize: h, encoderLayers: layers, bidirectional: bidirectional,
+                attention: attention)
+        }
         try configuration.validate()
         let model: EncoderDecoderModel
         do {

@@ -7,7 +7,8 @@ import GRUTraining
 /// pair whose target is ignored) decoded, written as `source TAB prediction` lines, one for each
 /// input line in its order, so that scripts can pair them by line number; the prediction's
 /// tokens joined as its side's tokenization splits them (characters with nothing between, other
-/// tokens with a space). A blank line is an empty source, decoded as one `<unk>`.
+/// tokens with a space). A blank line is an empty source, decoded as one `<unk>` (one step of
+/// zeros for a model whose source is feature vectors, `FeatureSteps`).
 public struct Seq2SeqPredictionJob {
     /// The model directory written by `gru train --task seq2seq`.
     public var directory: EncoderDecoderDirectory
@@ -36,8 +37,8 @@ public struct Seq2SeqPredictionJob {
 
     /// Decodes every line and writes the table atomically.
     ///
-    /// - Throws: `FormatError` for unreadable or empty files, `GRUInputError` for a beam width
-    ///   below 1; nothing is written then.
+    /// - Throws: `FormatError` for unreadable or empty files or a source of malformed features
+    ///   (naming its line), `GRUInputError` for a beam width below 1; nothing is written then.
     @discardableResult
     public func run() throws -> Result {
         guard beamWidth >= 1 else {
@@ -62,17 +63,29 @@ public struct Seq2SeqPredictionJob {
             endToken: TranslationVocabularies.endID)
         let separator = manifest.targetTokens == .characters ? "" : " "
         var lines: [String] = [], unknown = 0
+        let width = manifest.configuration.sourceFeatureCount
         for start in stride(from: 0, to: sources.count, by: 64) {
             let part = Array(sources[start..<min(start + 64, sources.count)])
-            let ids = part.map { source -> [Int] in
+            let examples = try part.indices.map { index -> TranslationExample in
+                let source = part[index]
+                guard width == 0 else {
+                    switch FeatureSteps.parse(source[...], width: width) {
+                    case .success(let steps) where !steps.isEmpty:
+                        return TranslationExample(sourceFeatures: steps, targetInput: [0], targetOutput: [0])
+                    case .success:
+                        let zeros = [[Float]](repeating: [Float](repeating: 0, count: width), count: 1)
+                        return TranslationExample(sourceFeatures: zeros, targetInput: [0], targetOutput: [0])
+                    case .failure(let problem):
+                        throw FormatError("\(name):\(start + index + 1)", "source: \(problem.message)")
+                    }
+                }
                 let words = manifest.sourceTokenizer.tokens(in: source)
                 unknown += words.filter { !manifest.vocabularies.source.contains($0) }.count
                 let tokens = manifest.vocabularies.source.ids(for: words)
-                return tokens.isEmpty ? [Vocabulary.unknownID] : tokens
+                return TranslationExample(
+                    source: tokens.isEmpty ? [Vocabulary.unknownID] : tokens, targetInput: [0], targetOutput: [0])
             }
-            let batch = TranslationBatch(
-                examples: ids.map { TranslationExample(source: $0, targetInput: [0], targetOutput: [0]) })
-            let decoded = try model.decode(source: batch.source, sourceLengths: batch.sourceLengths, options: options)
+            let decoded = try model.decode(TranslationBatch(examples: examples), options: options)
             for (source, output) in zip(part, decoded) {
                 let tokens =
                     output.tokens.last == TranslationVocabularies.endID ? output.tokens.dropLast() : output.tokens[...]

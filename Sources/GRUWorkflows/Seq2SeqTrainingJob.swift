@@ -17,7 +17,9 @@ import GRUTraining
 /// `nesterov` and `weightDecay`, `clipNorm`, `clipValue`, `schedule` with `stepSize`,
 /// `decayFactor`, `warmupSteps` and `schedulePatience` (the plateau watches the validation
 /// loss), `labelSmoothing`, `earlyStopping` (weights.safetensors then holds the best
-/// epoch's weights), `scheduledSampling` with `scheduledSamplingRamp`, and `seed` (0); the data's `sourceTokens` and `targetTokens` (characters), `maxLength`
+/// epoch's weights), `scheduledSampling` with `scheduledSamplingRamp`, and `seed` (0); the data's `sourceTokens` (characters; `features` reads each source
+/// as feature vectors, `FeatureSteps`, fed to the encoder as they are, with no source
+/// embedding) and `targetTokens` (characters), `maxLength`
 /// (targets longer are skipped; also the decoding limit, default 2x the longest training
 /// target) and `validationFraction` (0.1, when no validation file is given). Any other
 /// setting is an error naming it.
@@ -85,8 +87,10 @@ public struct Seq2SeqTrainingJob {
             trainingFile, source: source, target: target, maximumTargetLength: limit)
         let validation: TranslationPairs
         if let validationFile {
+            let width = training.sourceFeatureCount
             validation = try TranslationPairs.read(
-                validationFile, source: source, target: target, maximumTargetLength: limit)
+                validationFile, source: source, target: target, maximumTargetLength: limit,
+                featureCount: width > 0 ? width : nil)
         } else {
             let fraction = recipe.data.validationFraction ?? 0.1
             guard (0..<1).contains(fraction) else {
@@ -215,12 +219,19 @@ public struct Seq2SeqTrainingJob {
         recipe: TrainingRecipe, vocabularies: TranslationVocabularies, source: Tokenizer, target: Tokenizer,
         options: EncoderDecoderTrainingOptions, training: TranslationPairs
     ) throws -> EncoderDecoderDirectory.Manifest {
-        let h = recipe.model.hiddenSize ?? 64
-        var configuration = EncoderDecoderConfiguration(
-            sourceVocabularySize: vocabularies.source.count, targetVocabularySize: vocabularies.target.count,
-            embeddingSize: recipe.model.embeddingSize ?? min(h, 128), hiddenSize: h,
-            encoderLayers: recipe.model.layers ?? 1, bidirectional: recipe.model.bidirectional ?? false,
-            attention: recipe.model.attention ?? .none)
+        let h = recipe.model.hiddenSize ?? 64, e = recipe.model.embeddingSize ?? min(h, 128)
+        let layers = recipe.model.layers ?? 1, bidirectional = recipe.model.bidirectional ?? false
+        let attention = recipe.model.attention ?? .none
+        var configuration =
+            source.unit == .features
+            ? EncoderDecoderConfiguration(
+                sourceFeatureCount: training.sourceFeatureCount, targetVocabularySize: vocabularies.target.count,
+                embeddingSize: e, hiddenSize: h, encoderLayers: layers, bidirectional: bidirectional,
+                attention: attention)
+            : EncoderDecoderConfiguration(
+                sourceVocabularySize: vocabularies.source.count, targetVocabularySize: vocabularies.target.count,
+                embeddingSize: e, hiddenSize: h, encoderLayers: layers, bidirectional: bidirectional,
+                attention: attention)
         let model = recipe.model
         configuration.inputDropout = model.inputDropout ?? 0
         configuration.layerDropout = model.layerDropout ?? 0

@@ -28,7 +28,10 @@ struct DataFlags: SettingsFlags {
     @Option(help: "Validation fraction when no --validation file is given (default 0.1).") var validationFraction:
         Double?
     @Option(help: "Cut sequences to at most this many steps (seq2seq: skip longer targets).") var maxLength: Int?
-    @Option(help: "Seq2seq: source tokens, characters (default) or whitespace (space-separated).")
+    @Option(
+        help:
+            "Seq2seq: source tokens, characters (default) or whitespace (space-separated); or features: each source is feature vectors, ';' between steps and spaces between a step's values."
+    )
     var sourceTokens: Tokenizer.Unit?
     @Option(help: "Seq2seq: target tokens, characters (default) or whitespace (space-separated).")
     var targetTokens: Tokenizer.Unit?

@@ -17,7 +17,8 @@ struct TrainCommand: ParsableCommand {
             write a directory. With --resume, settings given \
             must match the checkpointed run's (only --epochs may differ). --task seq2seq trains \
             the GRU encoder-decoder (Cho et al. 2014, --attention additive for Bahdanau \
-            attention, multiplicative for Luong's) on source TAB target lines (--source-tokens, --target-tokens); it reads \
+            attention, multiplicative for Luong's) on source TAB target lines (--source-tokens, --target-tokens; \
+            --source-tokens features reads sources of feature vectors, ';' between steps); it reads \
             --hidden-size, --layers and --bidirectional (the encoder's), --embedding-size, \
             --epochs, --batch-size, the optimizer flags (--optimizer, --learning-rate, --momentum, \
             --nesterov, --weight-decay, --clip-norm, --clip-value, --schedule and its settings), \

@@ -45,17 +45,25 @@ struct Seq2SeqImportJobEndToEndTests {
         let weights = directory.url.appendingPathComponent(name + ".pt.safetensors")
         try file.write(to: weights)
         func size(_ key: String) -> Int { Int(fixture.metadata[key]!)! }
-        let source = ["<pad>", "<unk>"] + (2..<(size("source_vocabulary") + vocabularyShift)).map { "s\($0)" }
+        let source = ["<pad>", "<unk>"] + (2..<max(2, size("source_vocabulary") + vocabularyShift)).map { "s\($0)" }
         let target = ["<pad>", "<unk>", "<s>", "</s>"] + (4..<size("target_vocabulary")).map { "t\($0)" }
-        let json: [String: Any] = [
+        var json: [String: Any] = [
             "modules": used, "source_vocabulary": source, "target_vocabulary": target, "target_tokens": "whitespace",
         ]
+        // A source of feature vectors: no embedding, no vocabulary.
+        if fixture.metadata["source_features"] != nil {
+            json["source_vocabulary"] = nil
+            json["source_tokens"] = "features"
+        }
         let names = directory.url.appendingPathComponent(name + ".names.json")
         try JSONSerialization.data(withJSONObject: json).write(to: names)
         return (weights, names, fixture)
     }
 
-    @Test(arguments: ["bi_l2", "attn_bi_l2", "uni_l1", "attn_uni_l1", "luong_bi_l2"])
+    @Test(arguments: [
+        "bi_l2", "attn_bi_l2", "uni_l1", "attn_uni_l1", "luong_bi_l2", "feat_bi_l1", "feat_attn_bi_l2",
+        "feat_luong_uni_l1",
+    ])
     func theImportComputesPyTorchsLogits(_ name: String) throws {
         let (weights, names, fixture) = try pytorchFiles(name)
         let target = EncoderDecoderDirectory(directory.url.appendingPathComponent(name))
@@ -63,11 +71,17 @@ struct Seq2SeqImportJobEndToEndTests {
         let (model, manifest) = try target.load()
         #expect(
             manifest.configuration.attention
-                == (name.hasPrefix("attn_") ? .additive : name.hasPrefix("luong_") ? .multiplicative : .none))
-        #expect(manifest.targetTokens == .whitespace && manifest.sourceTokens == .characters)
+                == (name.contains("attn_") ? .additive : name.contains("luong_") ? .multiplicative : .none))
+        let features = Int(fixture.metadata["source_features"] ?? "0")!
+        #expect(manifest.configuration.sourceFeatureCount == features)
+        #expect(
+            manifest.targetTokens == .whitespace && manifest.sourceTokens == (features > 0 ? .features : .characters))
         func ids(_ key: String) throws -> [Int] { try fixture.require(key).scalars.map { Int($0) } }
+        let source: EncoderInput =
+            features > 0
+            ? .features(try fixture.require("source").scalars, width: features) : .tokens(try ids("source"))
         let batch = TranslationBatch(
-            source: try ids("source"), sourceLengths: try ids("source_lengths"), targetInput: try ids("target_input"),
+            source, sourceLengths: try ids("source_lengths"), targetInput: try ids("target_input"),
             targetOutput: try ids("target_output"), targetLengths: try ids("target_lengths"))
         let result = try model.teacherForced(batch, computesGradients: false)
         expectApproximatelyEqual(result.logits, try fixture.require("logits"), absoluteTolerance: 1e-5, "logits")
@@ -89,5 +103,18 @@ struct Seq2SeqImportJobEndToEndTests {
             #expect(error?.description.contains(fragment) == true, "\(String(describing: error))")
             #expect(!FileManager.default.fileExists(atPath: target.url.path))
         }
+    }
+
+    @Test func aFeatureSourceWithAVocabularyIsAOneLineError() throws {
+        let (weights, names, _) = try pytorchFiles("feat_bi_l1")
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: names)) as? [String: Any])
+        json["source_vocabulary"] = ["<pad>", "<unk>", "a"]
+        try JSONSerialization.data(withJSONObject: json).write(to: names)
+        let target = EncoderDecoderDirectory(directory.url.appendingPathComponent("bad"))
+        let error = #expect(throws: FormatError.self) {
+            try Seq2SeqImportJob(input: weights, names: names, directory: target).run()
+        }
+        #expect(error?.description.contains("source_tokens \"features\"") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: target.url.path))
     }
 }

@@ -292,4 +292,87 @@ struct Seq2SeqCommandEndToEndTests {
         #expect(result.standardError.contains("bad.tsv:2: has 0 TABs"), "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
     }
+
+    /// Sources of feature vectors: each letter of a word a noisy one-hot step of 4 features, the
+    /// target the word backwards in capitals, as in the token tests.
+    private func writeFeaturePairs() throws -> [String] {
+        var generator = SeededGenerator(seed: 5)
+        func features(_ word: String) -> String {
+            word.map { letter in
+                let hot = Int(letter.asciiValue! - Character("a").asciiValue!)
+                return (0..<4).map { k in
+                    String(format: "%.3f", (k == hot ? 1 : 0) + generator.uniform(-0.2, 0.2))
+                }.joined(separator: " ")
+            }.joined(separator: ";")
+        }
+        let words = (0..<240).map { _ in
+            (0..<(2 + Int(generator.next() % 3))).map { _ in ["a", "b", "c", "d"][Int(generator.next() % 4)] }.joined()
+        }
+        let lines = words.map { features($0) + "\t" + $0.reversed().map { $0.uppercased() }.joined(separator: " ") }
+        try write(lines[..<200].joined(separator: "\n") + "\n", to: "features-train.tsv")
+        try write(lines[200...].joined(separator: "\n") + "\n", to: "features-test.tsv")
+        return Array(lines[200...])
+    }
+
+    @Test(arguments: ["none", "additive"])
+    func featureSourcesTrainEvaluateAndPredict(_ attention: String) throws {
+        let test = try writeFeaturePairs()
+        let model = directory.path("features-\(attention)")
+        let trained = try CommandRunner.run([
+            "train", "--task", "seq2seq", "--train", directory.path("features-train.tsv"), "--model", model,
+            "--source-tokens", "features", "--target-tokens", "whitespace", "--attention", attention,
+            "--hidden-size", "24", "--embedding-size", "8", "--bidirectional", "--epochs", "20", "--batch-size", "16",
+            "--learning-rate", "0.01", "--clip-norm", "1",
+        ])
+        #expect(trained.exitCode == 0, "\(trained.standardError)")
+        let (loaded, manifest) = try EncoderDecoderDirectory(URL(fileURLWithPath: model)).load()
+        #expect(manifest.sourceTokens == .features && manifest.configuration.sourceFeatureCount == 4)
+        #expect(!loaded.namedTensors.contains { $0.name.hasPrefix("source_embedding.") })
+
+        let evaluated = try CommandRunner.run([
+            "evaluate", "--model", model, "--data", directory.path("features-test.tsv"), "--json",
+        ])
+        #expect(evaluated.exitCode == 0, "\(evaluated.standardError)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(evaluated.standardOutput.utf8)) as? [String: Any])
+        #expect(object["count"] as? Int == 40 && object["unknown_source_tokens"] as? Int == 0)
+        #expect((object["sequence_accuracy"] as? Double ?? 0) > 0.5, "\(object)")
+
+        // predict reads the sources alone and writes them back as given, one line each.
+        let sources = test.map { String($0.split(separator: "\t")[0]) }
+        try write(sources.joined(separator: "\n") + "\n", to: "features-sources.txt")
+        let output = directory.path("features-out.tsv")
+        let predicted = try CommandRunner.run([
+            "predict", "--model", model, "--data", directory.path("features-sources.txt"), "--output", output,
+        ])
+        #expect(predicted.exitCode == 0, "\(predicted.standardError)")
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 40)
+        let correct = zip(lines, test).filter { line, pair in
+            line.split(separator: "\t").first == pair.split(separator: "\t").first
+                && line.split(separator: "\t").last == pair.split(separator: "\t").last
+        }
+        #expect(correct.count > 20, "\(lines.prefix(5))")
+    }
+
+    @Test func malformedFeatureSourcesAreOneLineErrors() throws {
+        _ = try writeFeaturePairs()
+        try write("0.1 0.2;0.3 0.4\tA\n0.1 0.2;0.3\tB\n", to: "ragged.tsv")
+        try write("0.1 x\tA\n", to: "words.tsv")
+        for (file, extra, fragments) in [
+            ("ragged.tsv", [], ["ragged.tsv:2", "step 2 has 1 values; expected 2"]),
+            ("words.tsv", [], ["words.tsv:1", "'x'"]),
+            ("features-train.tsv", ["--target-tokens", "features"], ["--target-tokens", "features"]),
+        ] {
+            let result = try CommandRunner.run(
+                [
+                    "train", "--task", "seq2seq", "--train", directory.path(file), "--model", directory.path("bad"),
+                    "--source-tokens", "features",
+                ] + extra)
+            #expect(result.exitCode == 1, "\(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+            for fragment in fragments { #expect(result.standardError.contains(fragment), "\(result.standardError)") }
+            #expect(!FileManager.default.fileExists(atPath: directory.path("bad")))
+        }
+    }
 }

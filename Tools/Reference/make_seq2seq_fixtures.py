@@ -22,6 +22,10 @@ The `luong_*` cases replace the additive attention with Luong et al. 2015's mult
 attention in its general form (score_j = s_{t-1}^T W o_j, `attention` a bias-free Linear giving
 the keys W o_j, no `attention_v`).
 
+The `feat_*` cases read a source of feature vectors (S, B, F) instead of token ids: no
+`source_embedding`, the encoder's input size F, the source stored as F32 (zeros past each
+length), and the padding check drawing other values there.
+
 Run: python3 -m venv .venv && .venv/bin/pip install torch==2.15.0 numpy==2.4.6
      .venv/bin/python Tools/Reference/make_seq2seq_fixtures.py [--cases luong_uni_l1,luong_bi_l2]
 """
@@ -40,7 +44,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "seq2seq")
 GENERATOR = "Tools/Reference/make_seq2seq_fixtures.py"
 
-# name, Vs, Vt, E, H, L, bidirectional, B, S, T, attention
+# name, Vs, Vt, E, H, L, bidirectional, B, S, T, attention[, F: source features, Vs unused]
 CASES = [
     ("uni_l1", 7, 6, 3, 4, 1, False, 3, 5, 4, "none"),
     ("bi_l1", 7, 6, 3, 4, 1, True, 3, 5, 4, "none"),
@@ -52,6 +56,9 @@ CASES = [
     ("attn_uni_l2_h20", 11, 10, 6, 20, 2, False, 2, 4, 6, "additive"),
     ("luong_uni_l1", 7, 6, 3, 4, 1, False, 3, 5, 4, "multiplicative"),
     ("luong_bi_l2", 9, 8, 4, 5, 2, True, 4, 6, 5, "multiplicative"),
+    ("feat_bi_l1", 0, 6, 3, 4, 1, True, 3, 5, 4, "none", 3),
+    ("feat_attn_bi_l2", 0, 8, 4, 5, 2, True, 4, 6, 5, "additive", 4),
+    ("feat_luong_uni_l1", 0, 6, 3, 4, 1, False, 3, 5, 4, "multiplicative", 2),
 ]
 
 WEIGHT_RANGE = 0.5
@@ -110,14 +117,20 @@ def read_safetensors(path):
 
 # MARK: - model
 
+def embed_source(model, source):
+    """The source embeddings, or a source of feature vectors as it is."""
+    return model.source_embedding(source) if hasattr(model, "source_embedding") else source
+
+
 class Seq2Seq(torch.nn.Module):
     """Parameter names are the fixture's tensor names."""
 
-    def __init__(self, Vs, Vt, E, H, L, bi):
+    def __init__(self, Vs, Vt, E, H, L, bi, F=0):
         super().__init__()
         D = 2 if bi else 1
-        self.source_embedding = torch.nn.Embedding(Vs, E)
-        self.encoder = torch.nn.GRU(E, H, num_layers=L, bidirectional=bi)
+        if not F:
+            self.source_embedding = torch.nn.Embedding(Vs, E)
+        self.encoder = torch.nn.GRU(F or E, H, num_layers=L, bidirectional=bi)
         self.context = torch.nn.Linear(D * H, H)
         self.target_embedding = torch.nn.Embedding(Vt, E)
         self.decoder = torch.nn.GRU(E + H, H)
@@ -125,7 +138,7 @@ class Seq2Seq(torch.nn.Module):
         self.bidirectional = bi
 
     def forward(self, source, source_lengths, target_input):
-        x = self.source_embedding(source)                                    # (S, B, E)
+        x = embed_source(self, source)                                       # (S, B, E) or (S, B, F)
         packed = pack_padded_sequence(x, source_lengths, enforce_sorted=False)
         _, h_n = self.encoder(packed)                                        # (L*D, B, H), batch order restored
         last = torch.cat([h_n[-2], h_n[-1]], dim=1) if self.bidirectional else h_n[-1]  # (B, D*H)
@@ -142,11 +155,12 @@ class AttentionSeq2Seq(torch.nn.Module):
     """Bahdanau additive attention (tutorial 3), source padding masked. Parameter names are the
     fixture's tensor names; they are registered (and so drawn) in this order."""
 
-    def __init__(self, Vs, Vt, E, H, L, bi):
+    def __init__(self, Vs, Vt, E, H, L, bi, F=0):
         super().__init__()
         D = 2 if bi else 1
-        self.source_embedding = torch.nn.Embedding(Vs, E)
-        self.encoder = torch.nn.GRU(E, H, num_layers=L, bidirectional=bi)
+        if not F:
+            self.source_embedding = torch.nn.Embedding(Vs, E)
+        self.encoder = torch.nn.GRU(F or E, H, num_layers=L, bidirectional=bi)
         self.context = torch.nn.Linear(D * H, H)
         self.attention = torch.nn.Linear(H + D * H, H)
         self.attention_v = torch.nn.Linear(H, 1, bias=False)
@@ -157,7 +171,7 @@ class AttentionSeq2Seq(torch.nn.Module):
 
     def forward(self, source, source_lengths, target_input):
         S = source.shape[0]
-        x = self.source_embedding(source)                                    # (S, B, E)
+        x = embed_source(self, source)                                       # (S, B, E) or (S, B, F)
         packed = pack_padded_sequence(x, source_lengths, enforce_sorted=False)
         packed_out, h_n = self.encoder(packed)                               # batch order restored
         O, _ = pad_packed_sequence(packed_out, total_length=S)               # (S, B, D*H), 0 past length
@@ -188,18 +202,18 @@ class LuongSeq2Seq(AttentionSeq2Seq):
     attention = Linear(D*H -> H, no bias) giving the keys W o_j, source padding masked; the rest
     as AttentionSeq2Seq. Parameter names are the fixture's tensor names."""
 
-    def __init__(self, Vs, Vt, E, H, L, bi):
-        super().__init__(Vs, Vt, E, H, L, bi)
+    def __init__(self, Vs, Vt, E, H, L, bi, F=0):
+        super().__init__(Vs, Vt, E, H, L, bi, F)
         D = 2 if bi else 1
         del self.attention_v
         self.attention = torch.nn.Linear(D * H, H, bias=False)
         # Registered in the order of AttentionSeq2Seq's, attention replaced in place.
         order = ["source_embedding", "encoder", "context", "attention", "target_embedding", "decoder", "head"]
-        self._modules = {name: self._modules[name] for name in order}
+        self._modules = {name: self._modules[name] for name in order if name in self._modules}
 
     def forward(self, source, source_lengths, target_input):
         S = source.shape[0]
-        x = self.source_embedding(source)                                    # (S, B, E)
+        x = embed_source(self, source)                                       # (S, B, E) or (S, B, F)
         packed = pack_padded_sequence(x, source_lengths, enforce_sorted=False)
         packed_out, h_n = self.encoder(packed)
         O, _ = pad_packed_sequence(packed_out, total_length=S)               # (S, B, D*H)
@@ -315,7 +329,10 @@ def padding_check(name, model, inputs, c, loss, g, Vs, Vt, weights=None):
     S, T = source.shape[0], target_input.shape[0]
     pad_s = torch.arange(S).unsqueeze(1) >= source_lengths.unsqueeze(0)
     pad_t = torch.arange(T).unsqueeze(1) >= target_lengths.unsqueeze(0)
-    source2 = torch.where(pad_s, torch.randint(0, Vs, source.shape, generator=g), source)
+    if source.dtype == torch.int64:
+        source2 = torch.where(pad_s, torch.randint(0, Vs, source.shape, generator=g), source)
+    else:
+        source2 = torch.where(pad_s.unsqueeze(2), torch.rand(source.shape, generator=g, dtype=source.dtype), source)
     input2 = torch.where(pad_t, torch.randint(0, Vt, target_input.shape, generator=g), target_input)
     output2 = torch.where(pad_t, torch.randint(0, Vt, target_output.shape, generator=g), target_output)
     with torch.no_grad():
@@ -349,10 +366,10 @@ def i64(t):
     return np.ascontiguousarray(t.detach().to(torch.int64).numpy())
 
 
-def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
+def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention, F=0):
     g = torch.Generator().manual_seed(seed_of(name))
     model = {"none": Seq2Seq, "additive": AttentionSeq2Seq, "multiplicative": LuongSeq2Seq}[attention](
-        Vs, Vt, E, H, L, bi)
+        Vs, Vt, E, H, L, bi, F)
     with torch.no_grad():
         for _, p in model.named_parameters():
             # x - 0.5 is exact in float32, so the stored F32 values are the ones used.
@@ -361,7 +378,12 @@ def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
 
     source_lengths = draw_lengths(B, S, g)
     target_lengths = draw_lengths(B, T, g)
-    source = draw_tokens(S, B, Vs, source_lengths, g)
+    if F:
+        # Features in [-1, 1], exact in float32 (x - 1 of a float32 draw), zero past each length.
+        source = (torch.rand((S, B, F), generator=g, dtype=torch.float32) * 2 - 1).double()
+        source[torch.arange(S).unsqueeze(1) >= source_lengths.unsqueeze(0)] = 0
+    else:
+        source = draw_tokens(S, B, Vs, source_lengths, g)
     target_input = draw_tokens(T, B, Vt, target_lengths, g)
     target_output = draw_tokens(T, B, Vt, target_lengths, g)
     inputs = (source, source_lengths, target_input, target_output, target_lengths)
@@ -382,7 +404,7 @@ def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
                                   if attention == "additive" else ["attention.weight"])
         attention_weights_check(name, weights, source_lengths)
 
-    t = {"source": i64(source), "source_lengths": i64(source_lengths),
+    t = {"source": f32(source) if F else i64(source), "source_lengths": i64(source_lengths),
          "target_input": i64(target_input), "target_output": i64(target_output),
          "target_lengths": i64(target_lengths),
          "context": f32(c), "decoder_output": f32(s), "logits": f32(logits), "loss": f32(loss.reshape(1))}
@@ -395,6 +417,8 @@ def make_case(name, Vs, Vt, E, H, L, bi, B, S, T, attention):
             "embedding_size": str(E), "hidden_size": str(H), "encoder_layers": str(L),
             "bidirectional": str(bi).lower(), "batch_size": str(B), "source_length": str(S),
             "target_length": str(T), "attention": attention}
+    if F:
+        meta["source_features"] = str(F)
     path = os.path.join(OUT, name + ".safetensors")
     write_safetensors(path, t, meta)
 

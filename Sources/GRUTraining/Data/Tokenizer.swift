@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits text into tokens: words (letters and digits) or single characters.
 ///
 /// Words: the text is lowercased when `lowercases` is set, then split at every character that is
@@ -14,6 +16,9 @@ public struct Tokenizer: Sendable, Equatable, Codable {
         case characters
         /// Runs of anything but whitespace, such as a pronunciation's phonemes "AH0 B AW1 T".
         case whitespace
+        /// Not tokens but steps of numbers, `;` between steps ("0.5 1.2;0.1 -3e-2"), for an
+        /// encoder-decoder's source of feature vectors (`FeatureSteps` reads their values).
+        case features
     }
 
     /// What a token is.
@@ -42,6 +47,8 @@ public struct Tokenizer: Sendable, Equatable, Codable {
             return text.unicodeScalars.map { String($0) }
         case .whitespace:
             return text.split(whereSeparator: \.isWhitespace).map(String.init)
+        case .features:
+            return text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
     }
 }

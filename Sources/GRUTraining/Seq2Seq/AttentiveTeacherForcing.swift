@@ -21,7 +21,7 @@ extension EncoderDecoderModel {
         let energyWidth = attention.energyWidth
         return try parameters.withUnsafeBufferPointer { weights in
             let pass = try encoderPass(
-                source: batch.source, lengths: batch.sourceLengths, weights: weights, dropout: dropout)
+                source: batch.encoderInput, lengths: batch.sourceLengths, weights: weights, dropout: dropout)
             let c = pass.context
             let memory = attention.memory(
                 values: pass.encoded.output.scalars, steps: sourceSteps, batch: b, lengths: batch.sourceLengths,

@@ -54,6 +54,25 @@ extension EncoderDecoderModel {
     /// - Throws: `GRUInputError` for bad options, ids outside the vocabularies, or lengths
     ///   out of range.
     public func decode(source: [Int], sourceLengths: [Int], options: DecodingOptions) throws -> [DecodedSequence] {
+        try decode(.tokens(source), sourceLengths: sourceLengths, options: options)
+    }
+
+    /// As `decode(source:sourceLengths:options:)` for a model whose source is feature vectors:
+    /// (S, B, F) time-major.
+    public func decode(sourceFeatures: [Float], sourceLengths: [Int], options: DecodingOptions) throws
+        -> [DecodedSequence]
+    {
+        try decode(
+            .features(sourceFeatures, width: configuration.sourceFeatureCount), sourceLengths: sourceLengths,
+            options: options)
+    }
+
+    /// The best output for every source of `batch`, ids or feature vectors (its targets unused).
+    public func decode(_ batch: TranslationBatch, options: DecodingOptions) throws -> [DecodedSequence] {
+        try decode(batch.encoderInput, sourceLengths: batch.sourceLengths, options: options)
+    }
+
+    func decode(_ input: EncoderInput, sourceLengths: [Int], options: DecodingOptions) throws -> [DecodedSequence] {
         let vocabulary = configuration.targetVocabularySize
         guard options.beamWidth >= 1, options.maxLength >= 1 else {
             throw GRUInputError(
@@ -64,7 +83,7 @@ extension EncoderDecoderModel {
         where !(0..<vocabulary).contains(token) {
             throw GRUInputError(.setting(name), found: "\(token)", expected: "a target id in 0..<\(vocabulary)")
         }
-        let encoded = try encode(source: source, sourceLengths: sourceLengths)
+        let encoded = try encode(input, sourceLengths: sourceLengths)
         let contexts = encoded.contexts
         let batch = sourceLengths.count, h = configuration.hiddenSize
 
@@ -133,18 +152,14 @@ extension EncoderDecoderModel {
         let memory: AttentionMemory?
     }
 
-    /// Encodes a (S, B) time-major batch of sources.
-    func encode(source: [Int], sourceLengths: [Int]) throws -> EncodedSource {
+    /// Encodes a time-major batch of sources.
+    func encode(_ source: EncoderInput, sourceLengths: [Int]) throws -> EncodedSource {
         let batch = sourceLengths.count
-        guard batch > 0, source.count % batch == 0, source.count > 0 else {
-            throw GRUInputError(
-                .tensor("source"), found: "\(source.count) ids for \(batch) lengths",
-                expected: "(S, B) ids, S >= 1, one length per sequence")
-        }
         return try parameters.withUnsafeBufferPointer { weights in
             let pass = try encoderPass(source: source, lengths: sourceLengths, weights: weights)
             let memory = decoderAttention?.memory(
-                values: pass.encoded.output.scalars, steps: source.count / batch, batch: batch, lengths: sourceLengths,
+                values: pass.encoded.output.scalars, steps: pass.encoded.output.shape[0], batch: batch,
+                lengths: sourceLengths,
                 attention: slice(.attention, of: weights))
             return EncodedSource(contexts: pass.context, memory: memory)
         }

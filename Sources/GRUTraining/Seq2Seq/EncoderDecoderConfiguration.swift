@@ -6,11 +6,15 @@ import GRUNetworks
 /// `ModelConfiguration`'s do: zoneout changes inference too (its expectation), the others only
 /// training passes.
 ///
-/// Legend: Vs, Vt the source and target vocabularies, E the embedding size (both sides), H the
-/// hidden size, L the encoder's layers, D its directions.
+/// Legend: Vs, Vt the source and target vocabularies, E the embedding size (both sides, the
+/// source's only with tokens), F the source's feature count (a source of feature vectors), H
+/// the hidden size, L the encoder's layers, D its directions.
 public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendable {
-    /// Vs.
+    /// Vs; unused (0) with a source of feature vectors.
     public var sourceVocabularySize: Int
+    /// F: the encoder reads F values a source step as they are (speech-like feature frames),
+    /// with no source embedding; 0 for a source of token ids, embedded.
+    public var sourceFeatureCount: Int = 0
     /// Vt.
     public var targetVocabularySize: Int
     /// E.
@@ -25,8 +29,8 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
     /// the encoder's outputs at every step, additive (Bahdanau et al.) or multiplicative
     /// (Luong et al.).
     public var attention: Attention
-    /// Dropout on the source and the target embeddings, a mask per step; the dropped target
-    /// embedding feeds both the decoder and the head.
+    /// Dropout on the source and the target embeddings (or the source's feature vectors), a
+    /// mask per step; the dropped target embedding feeds both the decoder and the head.
     public var inputDropout: Float = 0
     /// Dropout between the encoder's stacked layers (PyTorch's `nn.GRU(dropout:)`).
     public var layerDropout: Float = 0
@@ -65,10 +69,28 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
         self.bidirectional = bidirectional
     }
 
-    /// Reads configurations saved before the regularizers existed as unregularized.
+    /// A configuration whose encoder reads `sourceFeatureCount` values a source step, with no
+    /// source vocabulary or embedding.
+    public init(
+        sourceFeatureCount: Int, targetVocabularySize: Int, embeddingSize: Int, hiddenSize: Int,
+        encoderLayers: Int = 1, bidirectional: Bool = false, attention: Attention = .none
+    ) {
+        self.attention = attention
+        self.sourceVocabularySize = 0
+        self.sourceFeatureCount = sourceFeatureCount
+        self.targetVocabularySize = targetVocabularySize
+        self.embeddingSize = embeddingSize
+        self.hiddenSize = hiddenSize
+        self.encoderLayers = encoderLayers
+        self.bidirectional = bidirectional
+    }
+
+    /// Reads configurations saved before the regularizers and feature sources existed as
+    /// unregularized, with token sources.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         sourceVocabularySize = try container.decode(Int.self, forKey: .sourceVocabularySize)
+        sourceFeatureCount = try container.decodeIfPresent(Int.self, forKey: .sourceFeatureCount) ?? 0
         targetVocabularySize = try container.decode(Int.self, forKey: .targetVocabularySize)
         embeddingSize = try container.decode(Int.self, forKey: .embeddingSize)
         hiddenSize = try container.decode(Int.self, forKey: .hiddenSize)
@@ -86,16 +108,25 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
     /// D.
     public var directionCount: Int { bidirectional ? 2 : 1 }
 
+    /// Whether the source is feature vectors rather than token ids.
+    public var readsFeatures: Bool { sourceFeatureCount > 0 }
+
     /// Whether a training pass draws any mask.
     var isRegularized: Bool {
         [inputDropout, layerDropout, recurrentDropout, outputDropout, zoneout, weightDrop].contains { $0 > 0 }
     }
 
-    /// - Throws: `GRUInputError` naming the first size that is not positive, or the first
+    /// - Throws: `GRUInputError` naming the first size that is not positive (the source
+    ///   vocabulary's only with token sources), a negative feature count, or the first
     ///   regularizer rate outside [0, 1).
     public func validate() throws {
+        guard sourceFeatureCount >= 0 else {
+            throw GRUInputError(
+                .setting("source feature count"), found: "\(sourceFeatureCount)", expected: "0 (tokens) or more")
+        }
         let sizes = [
-            ("source vocabulary", sourceVocabularySize), ("target vocabulary", targetVocabularySize),
+            ("source vocabulary", readsFeatures ? 1 : sourceVocabularySize),
+            ("target vocabulary", targetVocabularySize),
             ("embedding size", embeddingSize), ("hidden size", hiddenSize), ("encoder layers", encoderLayers),
         ]
         for (name, size) in sizes where size < 1 {
@@ -110,10 +141,11 @@ public struct EncoderDecoderConfiguration: Equatable, Hashable, Codable, Sendabl
         }
     }
 
-    /// The encoder: a GRU stack over the source embeddings.
+    /// The encoder: a GRU stack over the source embeddings, or the feature vectors.
     var encoder: GRUConfiguration {
         GRUConfiguration(
-            inputSize: embeddingSize, hiddenSize: hiddenSize, layerCount: encoderLayers, isBidirectional: bidirectional)
+            inputSize: readsFeatures ? sourceFeatureCount : embeddingSize, hiddenSize: hiddenSize,
+            layerCount: encoderLayers, isBidirectional: bidirectional)
     }
 
     /// The width of what the decoder reads beside each token, c (H) or the weighted encoder

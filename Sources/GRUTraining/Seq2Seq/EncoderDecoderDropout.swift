@@ -27,9 +27,13 @@ struct EncoderDecoderDropout {
             recurrent: c.recurrentDropout, zoneout: c.zoneout, weightDrop: c.weightDrop, seed: generator.next())
     }
 
-    /// The (S, B, E) source embeddings' mask, nil without input dropout.
-    func sourceEmbeddingMask(steps: Int, batch: Int) -> [Float]? {
-        mask(0, rate: configuration.inputDropout, steps: steps, batch: batch, width: configuration.embeddingSize)
+    /// The mask of what the encoder's stack reads, (S, B, E) source embeddings or (S, B, F)
+    /// feature vectors; nil without input dropout.
+    func sourceInputMask(steps: Int, batch: Int) -> [Float]? {
+        let c = configuration
+        return mask(
+            0, rate: c.inputDropout, steps: steps, batch: batch,
+            width: c.readsFeatures ? c.sourceFeatureCount : c.embeddingSize)
     }
 
     /// The (T, B, E) target embeddings' mask, nil without input dropout.

@@ -5,7 +5,7 @@ import GRUTensor
 /// Encoder-Decoder for Statistical Machine Translation"), as PyTorch users write it (the
 /// decoder's GRU reads the context beside each token):
 ///
-///     encoder  h = GRU stack over source_embedding(x), lengths packed
+///     encoder  h = GRU stack over source_embedding(x) (or x itself, feature vectors), lengths packed
 ///     context  c = tanh(context(cat of the last layer's final states, forward then backward))
 ///     decoder  s_0 = c;  s_t = GRU(cat(target_embedding(y_{t-1}), c), s_{t-1})
 ///     output   logits_t = head(cat(target_embedding(y_{t-1}), s_t, c))
@@ -18,7 +18,7 @@ import GRUTensor
 /// parameters live in one flat buffer, named as a PyTorch module with submodules
 /// `source_embedding`, `encoder` (nn.GRU), `context` (nn.Linear), `attention` (nn.Linear, with
 /// attention) and `attention_v` (nn.Linear, additive only), `target_embedding`, `decoder`
-/// (nn.GRU) and `head` (nn.Linear).
+/// (nn.GRU) and `head` (nn.Linear); a source of feature vectors has no `source_embedding`.
 ///
 /// Legend: B batch, S source steps, T target steps, E embedding size, H hidden size, D
 /// encoder directions, Vs and Vt the vocabularies.
@@ -28,7 +28,8 @@ public struct EncoderDecoderModel: Sendable {
     /// Every parameter, in the order of `namedTensors`.
     public var parameters: [Float]
 
-    let sourceEmbedding: Embedding
+    /// nil with a source of feature vectors.
+    let sourceEmbedding: Embedding?
     let encoder: GRULayer
     let context: Linear
     /// `attention` (H + D*H -> H) and `attention_v` (H -> 1, no bias) with additive attention,
@@ -46,7 +47,9 @@ public struct EncoderDecoderModel: Sendable {
         try configuration.validate()
         self.configuration = configuration
         let e = configuration.embeddingSize, h = configuration.hiddenSize
-        sourceEmbedding = Embedding(vocabularySize: configuration.sourceVocabularySize, dimension: e)
+        sourceEmbedding =
+            configuration.readsFeatures
+            ? nil : Embedding(vocabularySize: configuration.sourceVocabularySize, dimension: e)
         encoder = GRULayer(configuration.encoder, zoneout: configuration.zoneout)
         context = Linear(inputSize: configuration.directionCount * h, outputSize: h)
         let m = configuration.directionCount * h
@@ -62,7 +65,7 @@ public struct EncoderDecoderModel: Sendable {
         decoder = GRULayer(configuration.decoder, zoneout: configuration.zoneout)
         head = Linear(inputSize: e + h + configuration.sourceViewWidth, outputSize: configuration.targetVocabularySize)
         let counts = [
-            sourceEmbedding.parameterCount, encoder.layout.count, context.parameterCount,
+            sourceEmbedding?.parameterCount ?? 0, encoder.layout.count, context.parameterCount,
             attentionLayers?.attention.parameterCount ?? 0, attentionLayers?.vector?.parameterCount ?? 0,
             targetEmbedding.parameterCount, decoder.layout.count, head.parameterCount,
         ]
@@ -77,7 +80,7 @@ public struct EncoderDecoderModel: Sendable {
             func slice(_ part: Part) -> UnsafeMutableBufferPointer<Float> {
                 UnsafeMutableBufferPointer(rebasing: buffer[ranges[part.rawValue]])
             }
-            sourceEmbedding.initialize(slice(.sourceEmbedding), using: &generator, as: .pytorch)
+            sourceEmbedding?.initialize(slice(.sourceEmbedding), using: &generator, as: .pytorch)
             encoder.initialize(slice(.encoder), using: &generator, as: .pytorch)
             context.initialize(slice(.context), using: &generator, as: .pytorch)
             if let attentionLayers {
@@ -110,7 +113,7 @@ public struct EncoderDecoderModel: Sendable {
 
     private func slots(of part: Part) -> [LayerParameterSlot] {
         switch part {
-        case .sourceEmbedding: sourceEmbedding.parameterSlots
+        case .sourceEmbedding: sourceEmbedding?.parameterSlots ?? []
         case .encoder: encoder.parameterSlots
         case .context: context.parameterSlots
         case .attention: attentionLayers?.attention.parameterSlots ?? []

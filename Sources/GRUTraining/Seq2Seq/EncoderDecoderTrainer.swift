@@ -320,7 +320,7 @@ public struct TransductionEvaluation: Equatable, Sendable {
                     tokens += 1
                 }
             }
-            let decoded = try model.decode(source: batch.source, sourceLengths: batch.sourceLengths, options: options)
+            let decoded = try model.decode(batch, options: options)
             for (example, output) in zip(part, decoded) {
                 let target = Array(example.targetOutput.dropLast())
                 let predicted = output.tokens.last == options.endToken ? Array(output.tokens.dropLast()) : output.tokens

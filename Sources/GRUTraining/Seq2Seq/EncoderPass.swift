@@ -3,10 +3,11 @@ import GRUNetworks
 import GRUTensor
 
 /// The encoder side of an `EncoderDecoderModel` pass, kept for its backward: the source
-/// embeddings (and their dropout in training), the GRU stack's outputs and final states, and
-/// the context c = tanh(context(the last layer's final states)), (B, H).
+/// embeddings (none for feature vectors) and the dropout on what the stack reads in training,
+/// the GRU stack's outputs and final states, and the context c = tanh(context(the last
+/// layer's final states)), (B, H).
 struct EncoderPass {
-    let source: Embedding.ForwardResult
+    let source: Embedding.ForwardResult?
     let sourceDropout: Dropout.ForwardResult
     let encoded: RecurrentForwardResult
     let contextLinear: Linear.ForwardResult
@@ -14,17 +15,31 @@ struct EncoderPass {
 }
 
 extension EncoderDecoderModel {
-    /// Encodes (S, B) time-major source ids with their lengths, with a training pass's
-    /// `dropout`, or nil for inference.
+    /// Encodes a time-major source (ids embedded, or feature vectors as they are) with its
+    /// lengths, with a training pass's `dropout`, or nil for inference.
+    ///
+    /// - Throws: `GRUInputError` for a source of the other kind than the model reads, one whose
+    ///   size is not (S, B) or (S, B, F) with S >= 1, or NaN or infinite features.
     func encoderPass(
-        source ids: [Int], lengths: [Int], weights: UnsafeBufferPointer<Float>, dropout: EncoderDecoderDropout? = nil
+        source input: EncoderInput, lengths: [Int], weights: UnsafeBufferPointer<Float>,
+        dropout: EncoderDecoderDropout? = nil
     ) throws -> EncoderPass {
         let batch = lengths.count, directions = configuration.directionCount
-        let steps = ids.count / batch
-        let source = try sourceEmbedding.forward(
-            ids, shape: [steps, batch], weights: slice(.sourceEmbedding, of: weights))
+        let steps = try sourceSteps(of: input, batch: batch)
+        var source: Embedding.ForwardResult?
+        let stackInput: Tensor
+        switch (input, sourceEmbedding) {
+        case (.tokens(let ids), let embedding?):
+            let embedded = try embedding.forward(
+                ids, shape: [steps, batch], weights: slice(.sourceEmbedding, of: weights))
+            source = embedded
+            stackInput = embedded.output
+        case (.features(let values, let width), nil):
+            stackInput = Tensor(shape: [steps, batch, width], scalars: values)
+        default: preconditionFailure("sourceSteps(of:batch:) checks the source's kind")
+        }
         let sourceDropout = Dropout(rate: configuration.inputDropout).forward(
-            source.output, mask: dropout?.sourceEmbeddingMask(steps: steps, batch: batch))
+            stackInput, mask: dropout?.sourceInputMask(steps: steps, batch: batch))
         let encoded = try encoder.forward(
             sourceDropout.output, lengths: lengths, weights: slice(.encoder, of: weights), dropout: dropout?.encoder)
         let lastLayer = (configuration.encoderLayers - 1) * directions
@@ -67,9 +82,42 @@ extension EncoderDecoderModel {
             outputGradient: outputGradient.map { Tensor(shape: shape, scalars: $0) } ?? Tensor(shape: shape),
             finalStateGradient: Tensor(shape: pass.encoded.finalState.shape, scalars: stateGradient),
             weights: slice(.encoder, of: weights), gradients: slice(.encoder, of: gradients))
+        guard let embedding = sourceEmbedding, let source = pass.source else { return }
         let embeddingGradient = Dropout(rate: configuration.inputDropout).backward(
             pass.sourceDropout, outputGradient: stackGradients.input)
-        sourceEmbedding.backward(
-            pass.source, outputGradient: embeddingGradient, gradients: slice(.sourceEmbedding, of: gradients))
+        embedding.backward(source, outputGradient: embeddingGradient, gradients: slice(.sourceEmbedding, of: gradients))
+    }
+
+    /// S of a source for `batch` rows, checked against what the model reads.
+    private func sourceSteps(of input: EncoderInput, batch: Int) throws -> Int {
+        let features = configuration.sourceFeatureCount
+        switch input {
+        case .tokens where features > 0:
+            throw GRUInputError(
+                .tensor("source"), found: "token ids", expected: "\(features) feature values a step, as the model reads"
+            )
+        case .features where features == 0:
+            throw GRUInputError(.tensor("source"), found: "feature vectors", expected: "token ids, as the model reads")
+        case .features(let values, let width) where width != features:
+            throw GRUInputError(
+                .tensor("source"), found: "\(width) features a step (\(values.count) values)",
+                expected: "\(features), as the model reads")
+        case .features(let values, _) where !values.allSatisfy(\.isFinite):
+            throw GRUInputError(.tensor("source"), found: "a NaN or infinite feature", expected: "finite values")
+        default: break
+        }
+        guard let steps = input.steps(batch: batch), steps > 0 else {
+            let count =
+                switch input {
+                case .tokens(let ids): "\(ids.count) ids"
+                case .features(let values, _): "\(values.count) feature values"
+                }
+            throw GRUInputError(
+                .tensor("source"), found: "\(count) for \(batch) lengths",
+                expected: features > 0
+                    ? "(S, B, \(features)) values, S >= 1, one length per sequence"
+                    : "(S, B) ids, S >= 1, one length per sequence")
+        }
+        return steps
     }
 }

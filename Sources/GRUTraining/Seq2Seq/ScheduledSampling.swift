@@ -17,7 +17,7 @@ extension EncoderDecoderModel {
     {
         guard probability > 0, batch.targetSteps > 1 else { return batch }
         let b = batch.batchSize, vocabulary = configuration.targetVocabularySize
-        let encoded = try encode(source: batch.source, sourceLengths: batch.sourceLengths)
+        let encoded = try encode(batch.encoderInput, sourceLengths: batch.sourceLengths)
         var generator = SeededGenerator(seed: seed)
         var inputs = batch.targetInput, states = encoded.contexts.scalars
         for t in 0..<(batch.targetSteps - 1) {
@@ -31,8 +31,6 @@ extension EncoderDecoderModel {
             }
             states = step.states
         }
-        return TranslationBatch(
-            source: batch.source, sourceLengths: batch.sourceLengths, targetInput: inputs,
-            targetOutput: batch.targetOutput, targetLengths: batch.targetLengths)
+        return batch.replacingTargetInput(inputs)
     }
 }

@@ -53,7 +53,7 @@ extension EncoderDecoderModel {
         let b = batch.batchSize, steps = batch.targetSteps, e = config.embeddingSize, h = config.hiddenSize
         return try parameters.withUnsafeBufferPointer { weights in
             let pass = try encoderPass(
-                source: batch.source, lengths: batch.sourceLengths, weights: weights, dropout: dropout)
+                source: batch.encoderInput, lengths: batch.sourceLengths, weights: weights, dropout: dropout)
             let c = pass.context
 
             // Decoder, then the head over [embedding; s_t; c] at every step.

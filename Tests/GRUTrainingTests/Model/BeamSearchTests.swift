@@ -39,7 +39,7 @@ struct BeamSearchTests {
     /// The log-probability of `tokens` for sequence `b`, step by step from the start token.
     static func logProbability(_ model: EncoderDecoderModel, _ b: Int, _ tokens: [Int]) throws -> Double {
         let (source, lengths) = alone(b)
-        let encoded = try model.encode(source: source, sourceLengths: lengths)
+        let encoded = try model.encode(.tokens(source), sourceLengths: lengths)
         var state = encoded.contexts.scalars
         var previous = start, total = 0.0
         for token in tokens {
@@ -57,7 +57,7 @@ struct BeamSearchTests {
         let decoded = try model.decode(source: Self.source, sourceLengths: Self.sourceLengths, options: options)
         for b in 0..<3 {
             let (source, lengths) = Self.alone(b)
-            let encoded = try model.encode(source: source, sourceLengths: lengths)
+            let encoded = try model.encode(.tokens(source), sourceLengths: lengths)
             var state = encoded.contexts.scalars
             var tokens: [Int] = [], previous = Self.start
             while tokens.count < 6 {

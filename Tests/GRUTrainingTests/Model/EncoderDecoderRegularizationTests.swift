@@ -138,7 +138,7 @@ struct EncoderDecoderRegularizationTests {
         let model = try EncoderDecoderModel(configuration: Self.configuration(attention) { $0.zoneout = 0.4 }, seed: 6)
         let batch = Self.batch, vocabulary = 6
         let logits = try model.teacherForced(batch, computesGradients: false).logits.scalars
-        let encoded = try model.encode(source: batch.source, sourceLengths: batch.sourceLengths)
+        let encoded = try model.encode(batch.encoderInput, sourceLengths: batch.sourceLengths)
         var states = encoded.contexts.scalars
         for t in 0..<batch.targetSteps {
             let tokens = (0..<3).map { batch.targetInput[t * 3 + $0] }
