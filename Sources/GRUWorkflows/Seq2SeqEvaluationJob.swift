@@ -11,14 +11,14 @@ public struct Seq2SeqEvaluationJob {
     public var directory: EncoderDecoderDirectory
     /// The pairs to evaluate on.
     public var dataFile: URL
-    /// The beam search's width; 1 decodes greedily.
-    public var beamWidth: Int
+    /// The beam search's settings.
+    public var decoding: Seq2SeqDecoding
 
     /// A job of the given parts.
-    public init(directory: EncoderDecoderDirectory, dataFile: URL, beamWidth: Int = 1) {
+    public init(directory: EncoderDecoderDirectory, dataFile: URL, decoding: Seq2SeqDecoding = Seq2SeqDecoding()) {
         self.directory = directory
         self.dataFile = dataFile
-        self.beamWidth = beamWidth
+        self.decoding = decoding
     }
 
     /// `gru evaluate --json`'s object: `count`, `loss`, `token_accuracy`, `sequence_accuracy`,
@@ -51,23 +51,17 @@ public struct Seq2SeqEvaluationJob {
 
     /// Loads the model and the pairs and measures.
     ///
-    /// - Throws: `FormatError` for unreadable files, `GRUInputError` for a beam width below 1.
+    /// - Throws: `FormatError` for unreadable files, `GRUInputError` for bad decoding settings.
     public func run() throws -> Report {
-        guard beamWidth >= 1 else {
-            throw GRUInputError(.setting("--beam-width"), found: "\(beamWidth)", expected: "at least 1")
-        }
         let (model, manifest) = try directory.load()
+        let options = try decoding.options(for: manifest)
         let width = manifest.configuration.sourceFeatureCount
         let pairs = try TranslationPairs.read(
             dataFile, source: manifest.sourceTokenizer, target: manifest.targetTokenizer,
             featureCount: width > 0 ? width : nil)
         let examples = pairs.pairs.map(manifest.vocabularies.encode)
         let measured = try Seq2SeqTrainingJob.teacherForcedMetrics(model, examples)
-        let decoded = try TransductionEvaluation(
-            model: model, examples: examples,
-            options: DecodingOptions(
-                beamWidth: beamWidth, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
-                endToken: TranslationVocabularies.endID))
+        let decoded = try TransductionEvaluation(model: model, examples: examples, options: options)
         let unknown = pairs.pairs.map(manifest.vocabularies.unknownCounts)
         return Report(
             count: examples.count, loss: measured.loss, tokenAccuracy: measured.tokenAccuracy,

@@ -16,15 +16,18 @@ public struct Seq2SeqPredictionJob {
     public var dataFile: URL
     /// The TSV to write.
     public var outputFile: URL
-    /// The beam search's width; 1 decodes greedily.
-    public var beamWidth: Int
+    /// The beam search's settings.
+    public var decoding: Seq2SeqDecoding
 
     /// A job of the given parts.
-    public init(directory: EncoderDecoderDirectory, dataFile: URL, outputFile: URL, beamWidth: Int = 1) {
+    public init(
+        directory: EncoderDecoderDirectory, dataFile: URL, outputFile: URL,
+        decoding: Seq2SeqDecoding = Seq2SeqDecoding()
+    ) {
         self.directory = directory
         self.dataFile = dataFile
         self.outputFile = outputFile
-        self.beamWidth = beamWidth
+        self.decoding = decoding
     }
 
     /// What `run` returns: the lines written and the source tokens unseen at training time.
@@ -38,13 +41,11 @@ public struct Seq2SeqPredictionJob {
     /// Decodes every line and writes the table atomically.
     ///
     /// - Throws: `FormatError` for unreadable or empty files or a source of malformed features
-    ///   (naming its line), `GRUInputError` for a beam width below 1; nothing is written then.
+    ///   (naming its line), `GRUInputError` for bad decoding settings; nothing is written then.
     @discardableResult
     public func run() throws -> Result {
-        guard beamWidth >= 1 else {
-            throw GRUInputError(.setting("--beam-width"), found: "\(beamWidth)", expected: "at least 1")
-        }
         let (model, manifest) = try directory.load()
+        let options = try decoding.options(for: manifest)
         let name = dataFile.relativePath
         guard let text = try? String(contentsOf: dataFile, encoding: .utf8) else {
             throw FormatError(name, "cannot be read as UTF-8 text; expected one source (or source TAB target) a line")
@@ -58,9 +59,6 @@ public struct Seq2SeqPredictionJob {
         guard !sources.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) else {
             throw FormatError(name, "holds no sources; expected one a line")
         }
-        let options = DecodingOptions(
-            beamWidth: beamWidth, maxLength: manifest.maxOutputLength, startToken: TranslationVocabularies.startID,
-            endToken: TranslationVocabularies.endID)
         let separator = manifest.targetTokens == .characters ? "" : " "
         var lines: [String] = [], unknown = 0
         let width = manifest.configuration.sourceFeatureCount

@@ -15,7 +15,8 @@ struct EvaluateCommand: ParsableCommand {
             rmse, perplexity, as they apply; for a seq2seq model count, loss, token_accuracy, \
             sequence_accuracy, error_rate (edit distance over target tokens / target tokens), \
             unknown_source_tokens and unknown_target_tokens (unseen at training time, read as \
-            <unk>), its outputs decoded with --beam-width.
+            <unk>), its outputs decoded with --beam-width, --length-penalty and \
+            --max-output-length.
             """
     )
 
@@ -28,16 +29,21 @@ struct EvaluateCommand: ParsableCommand {
             "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).",
             discussion: "Default: the precision the weights are stored at (float32, or gru quantize's)."))
     var precision: InferencePrecision?
-    @Option(help: "Seq2seq models: the beam search's width (default 1, greedy).") var beamWidth: Int?
+    @OptionGroup var decodingFlags: DecodingFlags
 
     func run() throws {
         try reportingErrors {
             try checkPathsNotEmpty([("--model", model), ("--data", data)])
             if EncoderDecoderDirectory.holdsEncoderDecoder(URL(fileURLWithPath: model)) {
+                // A seq2seq model reads its pairs as trained, in float32.
+                let oneStack = [("--format", format?.rawValue), ("--precision", precision?.rawValue)]
+                if let (flag, _) = oneStack.first(where: { $0.1 != nil }) {
+                    throw ValidationError("\(flag): given for a seq2seq model; expected one-stack models only")
+                }
                 let report = try Seq2SeqEvaluationJob(
                     directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)),
                     dataFile: URL(fileURLWithPath: data),
-                    beamWidth: beamWidth ?? 1
+                    decoding: decodingFlags.decoding
                 ).run()
                 if json {
                     FileHandle.standardOutput.write(try report.jsonData() + Data("\n".utf8))
@@ -51,10 +57,7 @@ struct EvaluateCommand: ParsableCommand {
                 }
                 return
             }
-            if let beamWidth {
-                throw ValidationError(
-                    "--beam-width \(beamWidth): given for a one-stack model; expected seq2seq models only")
-            }
+            try decodingFlags.refuseForOneStackModel()
             var job = EvaluationJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
                 format: format)

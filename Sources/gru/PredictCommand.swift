@@ -19,7 +19,7 @@ struct PredictCommand: ParsableCommand {
             softmax, classes separated by spaces and steps by semicolons. A seq2seq model writes \
             a TSV instead: source TAB prediction for every line of --data in its order (a \
             source, or a source TAB target pair; a blank line is an empty source), decoded with \
-            --beam-width.
+            --beam-width, --length-penalty and --max-output-length.
             """
     )
 
@@ -32,7 +32,7 @@ struct PredictCommand: ParsableCommand {
             "The GRU's weight precision for inference: float32, bf16 or int8 (see gru forward --help).",
             discussion: "Default: the precision the weights are stored at (float32, or gru quantize's)."))
     var precision: InferencePrecision?
-    @Option(help: "Seq2seq models: the beam search's width (default 1, greedy).") var beamWidth: Int?
+    @OptionGroup var decodingFlags: DecodingFlags
     @Flag(help: "Tag and language-model: add every step's probabilities (column probabilities).")
     var probabilities = false
 
@@ -46,10 +46,18 @@ struct PredictCommand: ParsableCommand {
                 }
             try checkOutputPaths([("--output", output)], inputs: [("--data", data)] + modelFiles)
             if EncoderDecoderDirectory.holdsEncoderDecoder(URL(fileURLWithPath: model)) {
+                // A seq2seq model reads its pairs as trained, in float32.
+                let oneStack = [
+                    ("--format", format?.rawValue), ("--precision", precision?.rawValue),
+                    ("--probabilities", probabilities ? "" : nil),
+                ]
+                if let (flag, _) = oneStack.first(where: { $0.1 != nil }) {
+                    throw ValidationError("\(flag): given for a seq2seq model; expected one-stack models only")
+                }
                 let result = try Seq2SeqPredictionJob(
                     directory: EncoderDecoderDirectory(URL(fileURLWithPath: model)),
                     dataFile: URL(fileURLWithPath: data),
-                    outputFile: URL(fileURLWithPath: output), beamWidth: beamWidth ?? 1
+                    outputFile: URL(fileURLWithPath: output), decoding: decodingFlags.decoding
                 ).run()
                 if result.unknownSourceTokens > 0 {
                     FileHandle.standardError.write(
@@ -60,10 +68,7 @@ struct PredictCommand: ParsableCommand {
                 printStatus("\(result.count) predictions -> \(output)", outputs: [output])
                 return
             }
-            if let beamWidth {
-                throw ValidationError(
-                    "--beam-width \(beamWidth): given for a one-stack model; expected seq2seq models only")
-            }
+            try decodingFlags.refuseForOneStackModel()
             var job = PredictionJob(
                 directory: ModelDirectory(URL(fileURLWithPath: model)), dataFile: URL(fileURLWithPath: data),
                 outputFile: URL(fileURLWithPath: output), format: format, writesStepProbabilities: probabilities)

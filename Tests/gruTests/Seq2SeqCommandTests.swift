@@ -78,6 +78,22 @@ struct Seq2SeqCommandEndToEndTests {
         #expect(abs((object["error_rate"] as? Double ?? -1) - library.errorRate) < 1e-12)
         #expect(library.sequenceAccuracy > 0.5, "\(library)")
 
+        // Length normalization and another limit reach the search.
+        let normalized = try CommandRunner.run([
+            "evaluate", "--model", model, "--data", directory.path("test.tsv"), "--json", "--beam-width", "3",
+            "--length-penalty", "1", "--max-output-length", "3",
+        ])
+        #expect(normalized.exitCode == 0, "\(normalized.standardError)")
+        let normalizedObject = try #require(
+            try JSONSerialization.jsonObject(with: Data(normalized.standardOutput.utf8)) as? [String: Any])
+        let normalizedLibrary = try TransductionEvaluation(
+            model: trained, examples: pairs.pairs.map(manifest.vocabularies.encode),
+            options: DecodingOptions(
+                beamWidth: 3, maxLength: 3, lengthPenalty: 1, startToken: TranslationVocabularies.startID,
+                endToken: TranslationVocabularies.endID))
+        #expect(abs((normalizedObject["error_rate"] as? Double ?? -1) - normalizedLibrary.errorRate) < 1e-12)
+        #expect(normalizedLibrary.errorRate != library.errorRate, "a limit of 3 cuts the 4-token targets")
+
         let output = directory.path("out.tsv")
         let predicted = try CommandRunner.run([
             "predict", "--model", model, "--data", directory.path("sources.txt"), "--output", output,
@@ -97,6 +113,17 @@ struct Seq2SeqCommandEndToEndTests {
             #expect(fields.count == 2 && fields[0] == input, "\(line) for \(input)")
         }
         #expect(lines[5].hasPrefix("\t"), "\(lines)")
+
+        let short = directory.path("short.tsv")
+        let limited = try CommandRunner.run([
+            "predict", "--model", model, "--data", directory.path("sources.txt"), "--output", short,
+            "--max-output-length", "2",
+        ])
+        #expect(limited.exitCode == 0, "\(limited.standardError)")
+        for line in try String(contentsOfFile: short, encoding: .utf8).split(separator: "\n") {
+            let prediction = line.split(separator: "\t", omittingEmptySubsequences: false).last ?? ""
+            #expect(prediction.split(separator: " ").count <= 2, "\(line)")
+        }
         let correct = lines.filter { line in
             let fields = line.split(separator: "\t").map(String.init)
             return fields.count == 2
@@ -291,6 +318,39 @@ struct Seq2SeqCommandEndToEndTests {
         #expect(result.exitCode == 1)
         #expect(result.standardError.contains("bad.tsv:2: has 0 TABs"), "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("m")))
+    }
+
+    @Test func badDecodingFlagsAreOneLineErrors() throws {
+        let model = try train()
+        try write("label,text\npos,good\nneg,bad\npos,fine\n", to: "reviews.csv")
+        let classifier = try CommandRunner.run([
+            "train", "--train", directory.path("reviews.csv"), "--model", directory.path("classifier"), "--epochs", "1",
+        ])
+        #expect(classifier.exitCode == 0, "\(classifier.standardError)")
+        for (command, extra, fragments) in [
+            ("evaluate", ["--length-penalty", "-1"], ["--length-penalty", "-1.0"]),
+            ("evaluate", ["--length-penalty", "nan"], ["--length-penalty", "nan"]),
+            ("predict", ["--max-output-length", "0"], ["--max-output-length", "0"]),
+            ("predict", ["--beam-width", "0"], ["--beam-width", "0"]),
+            ("evaluate", ["--precision", "int8"], ["--precision", "one-stack models only"]),
+            ("predict", ["--format", "csv"], ["--format", "one-stack models only"]),
+            ("predict", ["--probabilities"], ["--probabilities", "one-stack models only"]),
+        ] {
+            var arguments = [command, "--model", model, "--data", directory.path("test.tsv")] + extra
+            if command == "predict" { arguments += ["--output", directory.path("never.tsv")] }
+            let result = try CommandRunner.run(arguments)
+            #expect(result.exitCode == 1, "\(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+            for fragment in fragments { #expect(result.standardError.contains(fragment), "\(result.standardError)") }
+            #expect(!FileManager.default.fileExists(atPath: directory.path("never.tsv")))
+        }
+        for flag in ["--length-penalty", "--max-output-length"] {
+            let result = try CommandRunner.run([
+                "evaluate", "--model", directory.path("classifier"), "--data", directory.path("reviews.csv"), flag, "1",
+            ])
+            #expect(result.exitCode != 0, "\(result.standardError)")
+            #expect(result.standardError.contains(flag) && result.standardError.contains("seq2seq models only"))
+        }
     }
 
     /// Sources of feature vectors: each letter of a word a noisy one-hot step of 4 features, the
