@@ -244,6 +244,50 @@ def masked_loss(logits, target_output, target_lengths):
     return F.cross_entropy(logits[mask], target_output[mask], reduction="sum") / mask.sum()
 
 
+# MARK: - decoding
+
+def greedy_decode(model, attention, source, source_lengths, max_output, start, end):
+    """Each source's greedy decode, the end token excluded, at most `max_output` tokens: the
+    steps of the modules' forward, one token at a time, fed back. `source` is (S, B) ids, or
+    (S, B, F) features for a model without a source embedding."""
+    S, B = source.shape[:2]
+    packed = pack_padded_sequence(embed_source(model, source), source_lengths, enforce_sorted=False)
+    packed_out, h_n = model.encoder(packed)
+    last = torch.cat([h_n[-2], h_n[-1]], dim=1) if model.bidirectional else h_n[-1]
+    c = torch.tanh(model.context(last))                                      # (B, H)
+    if attention != "none":
+        O, _ = pad_packed_sequence(packed_out, total_length=S)               # (S, B, D*H)
+        masked = torch.arange(S).unsqueeze(1) >= source_lengths.unsqueeze(0)  # (S, B)
+    if attention == "multiplicative":
+        keys = model.attention(O)                                            # (S, B, H) W o_j
+    state, previous = c, torch.full((B,), start, dtype=torch.long)
+    outputs, done = [[] for _ in range(B)], torch.zeros(B, dtype=torch.bool)
+    for _ in range(max_output):
+        y = model.target_embedding(previous)                                 # (B, E)
+        if attention == "additive":
+            energy = torch.tanh(model.attention(torch.cat([state.unsqueeze(0).expand(S, -1, -1), O], dim=2)))
+            a = torch.softmax(model.attention_v(energy).squeeze(2).masked_fill(masked, float("-inf")), dim=0)
+            read = (a.unsqueeze(2) * O).sum(dim=0)                           # (B, D*H)
+        elif attention == "multiplicative":
+            score = (keys * state.unsqueeze(0)).sum(dim=2)                   # (S, B)
+            a = torch.softmax(score.masked_fill(masked, float("-inf")), dim=0)
+            read = (a.unsqueeze(2) * O).sum(dim=0)
+        else:
+            read = c
+        _, h = model.decoder(torch.cat([y, read], dim=1).unsqueeze(0), state.unsqueeze(0).contiguous())
+        state = h[0]
+        previous = model.head(torch.cat([y, state, read], dim=1)).argmax(dim=1)
+        for b in range(B):
+            if not done[b]:
+                if int(previous[b]) == end:
+                    done[b] = True
+                else:
+                    outputs[b].append(int(previous[b]))
+        if bool(done.all()):
+            break
+    return outputs
+
+
 # MARK: - data
 
 def draw_lengths(B, maximum, g):
